@@ -1,0 +1,495 @@
+"""The catalog: SQLite (WAL) through SQLAlchemy 2, the library's source of truth.
+
+It holds the roots, every media file with its metadata, the embedded items (an
+image, or one sampled video frame at time t) whose integer id is the vector key,
+the vectors themselves per model as float16 blobs, and per-file failures.
+The usearch index beside it is a cache that `core.vectors` rebuilds from here.
+
+Two details exist for that cache:
+* `items` and `vectors` use AUTOINCREMENT so ids are never reused: a stale index
+  entry can never alias a new item, and `vectors.id` orders additions so an index
+  can catch up from the last id it saw.
+* deleting an item (directly or by cascade from its file) leaves a row in
+  `removed_items` (a trigger does it), so an index catches up on deletions too.
+
+Paths are stored as bytes (`os.fsencode`) so names that are not valid UTF-8
+survive the round trip on every platform.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from core.errors import LibraryError
+
+SCHEMA_HEAD = "0001"
+
+
+class FsPath(TypeDecorator):
+    """A filesystem path stored as its OS bytes, read back as `str` (surrogate-escaped)."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else os.fsencode(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else os.fsdecode(bytes(value))
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Root(Base):
+    __tablename__ = "roots"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(FsPath, unique=True)
+    added_at: Mapped[float] = mapped_column(Float)
+
+
+class MediaFile(Base):
+    __tablename__ = "files"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    root_id: Mapped[int] = mapped_column(ForeignKey("roots.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(FsPath, unique=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "image" | "video"
+    format: Mapped[str | None] = mapped_column(String(16))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    taken_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    camera_make: Mapped[str | None] = mapped_column(String(64))
+    camera_model: Mapped[str | None] = mapped_column(String(64))
+    gps_lat: Mapped[float | None] = mapped_column(Float)
+    gps_lon: Mapped[float | None] = mapped_column(Float)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    fps: Mapped[float | None] = mapped_column(Float)
+    codec: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(8), default="pending", index=True)  # pending|ok|failed
+    error: Mapped[str | None] = mapped_column(Text)
+    seen_scan: Mapped[int] = mapped_column(Integer, default=0)
+    added_at: Mapped[float] = mapped_column(Float)
+    indexed_at: Mapped[float | None] = mapped_column(Float)
+
+
+class Item(Base):
+    __tablename__ = "items"
+    __table_args__ = {"sqlite_autoincrement": True}
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), index=True)
+    t_s: Mapped[float | None] = mapped_column(Float)  # None for a still image
+
+
+class Model(Base):
+    __tablename__ = "models"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    pretrained: Mapped[str | None] = mapped_column(String(200))
+    dim: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class Vector(Base):
+    __tablename__ = "vectors"
+    __table_args__ = (UniqueConstraint("model_id", "item_id"), {"sqlite_autoincrement": True})
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)  # float16, little-endian, L2-normalised
+
+
+class Embedded(Base):
+    """A file whose every item has a vector for a model: the unit of resumable work."""
+
+    __tablename__ = "embedded"
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), primary_key=True)
+    at: Mapped[float] = mapped_column(Float)
+
+
+class RemovedItem(Base):
+    __tablename__ = "removed_items"
+    __table_args__ = {"sqlite_autoincrement": True}
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(Integer)
+
+
+class Setting(Base):
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What the scanner compares against: the catalog's view of one path."""
+
+    id: int
+    size: int
+    mtime_ns: int
+    status: str
+    content_hash: str | None
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """A file as the search layer and the GUI see it."""
+
+    id: int
+    path: str
+    kind: str
+    size: int
+    format: str | None
+    width: int | None
+    height: int | None
+    taken_at: dt.datetime | None
+    camera_make: str | None
+    camera_model: str | None
+    gps_lat: float | None
+    gps_lon: float | None
+    duration_s: float | None
+    fps: float | None
+    codec: str | None
+    content_hash: str | None
+    status: str
+    error: str | None
+
+
+def _record(f: MediaFile) -> FileRecord:
+    return FileRecord(
+        id=f.id, path=f.path, kind=f.kind, size=f.size, format=f.format, width=f.width, height=f.height,
+        taken_at=f.taken_at, camera_make=f.camera_make, camera_model=f.camera_model, gps_lat=f.gps_lat,
+        gps_lon=f.gps_lon, duration_s=f.duration_s, fps=f.fps, codec=f.codec,
+        content_hash=f.content_hash, status=f.status, error=f.error,
+    )
+
+
+def _on_connect(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _migrate(engine: Engine, db_path: Path) -> None:
+    """Bring the schema to head with Alembic; refuse a catalog from a newer MediaLens."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+    script = ScriptDirectory.from_config(cfg)
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current == script.get_current_head():
+        return
+    if current is not None:
+        try:
+            script.get_revision(current)
+        except Exception:
+            raise LibraryError(
+                f"{db_path}: this catalog was written by a newer version of MediaLens "
+                f"(schema {current}); update MediaLens to open it"
+            ) from None
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+class Catalog:
+    """Typed access to the catalog database. Thread-safe: one session per call."""
+
+    def __init__(self, db_path: Path):
+        self.path = Path(db_path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LibraryError(f"cannot create the library folder {self.path.parent}: {exc.strerror}") from None
+        if self.path.exists() and not os.access(self.path, os.R_OK | os.W_OK):
+            raise LibraryError(f"{self.path}: the catalog is not readable and writable by this user")
+        self.engine = create_engine(
+            f"sqlite:///{self.path}",
+            connect_args={"timeout": 30, "check_same_thread": False},
+        )
+        event.listen(self.engine, "connect", _on_connect)
+        try:
+            _migrate(self.engine, self.path)
+        except LibraryError:
+            self.engine.dispose()
+            raise
+        except Exception as exc:
+            self.engine.dispose()
+            raise LibraryError(f"{self.path}: cannot open the catalog ({exc})") from None
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock = threading.Lock()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions() as s:
+            yield s
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction. Writes are serialised within the process."""
+        with self._write_lock, self._sessions.begin() as s:
+            yield s
+
+    # ----- settings --------------------------------------------------------------------------
+
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        with self.session() as s:
+            v = s.get(Setting, key)
+            return v.value if v else default
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        with self.write() as s:
+            if value is None:
+                s.execute(delete(Setting).where(Setting.key == key))
+            else:
+                s.merge(Setting(key=key, value=value))
+
+    # ----- roots -----------------------------------------------------------------------------
+
+    def roots(self) -> list[tuple[int, str]]:
+        with self.session() as s:
+            return [(r.id, r.path) for r in s.scalars(select(Root).order_by(Root.path))]
+
+    def add_root(self, path: str) -> int:
+        with self.write() as s:
+            existing = s.scalar(select(Root).where(Root.path == path))
+            if existing:
+                return existing.id
+            root = Root(path=path, added_at=time.time())
+            s.add(root)
+            s.flush()
+            return root.id
+
+    def remove_root(self, path: str) -> list[int]:
+        """Forget a root and everything under it; returns the removed item ids."""
+        with self.write() as s:
+            root = s.scalar(select(Root).where(Root.path == path))
+            if root is None:
+                raise LibraryError(f"{path} is not a library folder")
+            ids = list(
+                s.scalars(select(Item.id).join(MediaFile).where(MediaFile.root_id == root.id))
+            )
+            s.delete(root)
+            return ids
+
+    # ----- models ----------------------------------------------------------------------------
+
+    def model_id(self, key: str, name: str, pretrained: str | None, dim: int) -> int:
+        with self.write() as s:
+            m = s.scalar(select(Model).where(Model.key == key))
+            if m is None:
+                m = Model(key=key, name=name, pretrained=pretrained, dim=dim, created_at=time.time())
+                s.add(m)
+                s.flush()
+            return m.id
+
+    def find_model(self, key: str) -> tuple[int, int] | None:
+        """(model id, dim) of a known model key."""
+        with self.session() as s:
+            m = s.scalar(select(Model).where(Model.key == key))
+            return (m.id, m.dim) if m else None
+
+    def models(self) -> list[Model]:
+        with self.session() as s:
+            return list(s.scalars(select(Model).order_by(Model.id)))
+
+    # ----- files -----------------------------------------------------------------------------
+
+    def file_states(self, root_id: int) -> dict[str, FileState]:
+        with self.session() as s:
+            rows = s.execute(
+                select(MediaFile.path, MediaFile.id, MediaFile.size, MediaFile.mtime_ns, MediaFile.status,
+                       MediaFile.content_hash).where(MediaFile.root_id == root_id)
+            )
+            return {r[0]: FileState(r[1], r[2], r[3], r[4], r[5]) for r in rows}
+
+    def file(self, file_id: int) -> FileRecord | None:
+        with self.session() as s:
+            f = s.get(MediaFile, file_id)
+            return _record(f) if f else None
+
+    def file_by_path(self, path: str) -> FileRecord | None:
+        with self.session() as s:
+            f = s.scalar(select(MediaFile).where(MediaFile.path == path))
+            return _record(f) if f else None
+
+    def files(self, ids: Iterable[int]) -> dict[int, FileRecord]:
+        ids = list(set(ids))
+        out: dict[int, FileRecord] = {}
+        with self.session() as s:
+            for chunk in _chunks(ids, 900):
+                for f in s.scalars(select(MediaFile).where(MediaFile.id.in_(chunk))):
+                    out[f.id] = _record(f)
+        return out
+
+    def failed_files(self) -> list[FileRecord]:
+        with self.session() as s:
+            q = select(MediaFile).where(MediaFile.status == "failed").order_by(MediaFile.path)
+            return [_record(f) for f in s.scalars(q)]
+
+    def pending_files(self, model_id: int, root_ids: Sequence[int] | None = None) -> list[FileRecord]:
+        """Files that are not failed and lack a complete embedding for the model."""
+        with self.session() as s:
+            done = select(Embedded.file_id).where(Embedded.model_id == model_id)
+            q = select(MediaFile).where(MediaFile.status != "failed", MediaFile.id.not_in(done))
+            if root_ids is not None:
+                q = q.where(MediaFile.root_id.in_(list(root_ids)))
+            return [_record(f) for f in s.scalars(q.order_by(MediaFile.id))]
+
+    def counts(self) -> dict[str, int]:
+        with self.session() as s:
+            rows = s.execute(select(MediaFile.kind, MediaFile.status, func.count()).group_by(
+                MediaFile.kind, MediaFile.status))
+            out: dict[str, int] = {}
+            for kind, status, n in rows:
+                out[f"{kind}_{status}"] = n
+            out["items"] = s.scalar(select(func.count()).select_from(Item)) or 0
+            return out
+
+    def embedded_count(self, model_id: int) -> int:
+        with self.session() as s:
+            return s.scalar(select(func.count()).select_from(Embedded).where(Embedded.model_id == model_id)) or 0
+
+    # ----- items and vectors -----------------------------------------------------------------
+
+    def item_ids_of_file(self, s: Session, file_id: int) -> list[int]:
+        return list(s.scalars(select(Item.id).where(Item.file_id == file_id)))
+
+    def items_info(self, item_ids: Iterable[int]) -> dict[int, tuple[int, float | None]]:
+        """item id -> (file id, time in seconds or None)."""
+        ids = list(set(item_ids))
+        out: dict[int, tuple[int, float | None]] = {}
+        with self.session() as s:
+            for chunk in _chunks(ids, 900):
+                for iid, fid, t in s.execute(select(Item.id, Item.file_id, Item.t_s).where(Item.id.in_(chunk))):
+                    out[iid] = (fid, t)
+        return out
+
+    def items_of_file(self, file_id: int) -> list[tuple[int, float | None]]:
+        with self.session() as s:
+            q = select(Item.id, Item.t_s).where(Item.file_id == file_id).order_by(Item.t_s, Item.id)
+            return [(r[0], r[1]) for r in s.execute(q)]
+
+    def vectors_for_items(self, model_id: int, item_ids: Sequence[int]) -> dict[int, bytes]:
+        out: dict[int, bytes] = {}
+        with self.session() as s:
+            for chunk in _chunks(list(item_ids), 900):
+                q = select(Vector.item_id, Vector.data).where(Vector.model_id == model_id,
+                                                              Vector.item_id.in_(chunk))
+                for iid, data in s.execute(q):
+                    out[iid] = data
+        return out
+
+    def iter_vectors(self, model_id: int, after_id: int = 0, batch: int = 20000) -> Iterator[
+            list[tuple[int, int, bytes]]]:
+        """Batches of (vector row id, item id, f16 bytes) with row id > after_id, in order."""
+        last = after_id
+        while True:
+            with self.session() as s:
+                rows = s.execute(
+                    select(Vector.id, Vector.item_id, Vector.data)
+                    .where(Vector.model_id == model_id, Vector.id > last)
+                    .order_by(Vector.id).limit(batch)
+                ).all()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [(r[0], r[1], r[2]) for r in rows]
+
+    def last_vector_id(self, model_id: int) -> int:
+        with self.session() as s:
+            return s.scalar(select(func.max(Vector.id)).where(Vector.model_id == model_id)) or 0
+
+    def vector_count(self, model_id: int) -> int:
+        with self.session() as s:
+            return s.scalar(select(func.count()).select_from(Vector).where(Vector.model_id == model_id)) or 0
+
+    def removed_since(self, seq: int) -> tuple[list[int], int]:
+        """Item ids deleted after tombstone `seq`, and the newest tombstone seq."""
+        with self.session() as s:
+            rows = s.execute(select(RemovedItem.seq, RemovedItem.item_id).where(RemovedItem.seq > seq)
+                             .order_by(RemovedItem.seq)).all()
+            last = rows[-1][0] if rows else max(seq, self.last_removed_seq(s))
+            return [r[1] for r in rows], last
+
+    def last_removed_seq(self, s: Session | None = None) -> int:
+        if s is None:
+            with self.session() as s2:
+                return s2.scalar(select(func.max(RemovedItem.seq))) or 0
+        return s.scalar(select(func.max(RemovedItem.seq))) or 0
+
+    # ----- writer-side helpers (called inside `write()` transactions) ------------------------
+
+    @staticmethod
+    def mark_embedded(s: Session, file_id: int, model_id: int) -> None:
+        s.execute(insert(Embedded).prefix_with("OR REPLACE").values(file_id=file_id, model_id=model_id,
+                                                                     at=time.time()))
+
+    @staticmethod
+    def add_vectors(s: Session, model_id: int, rows: Sequence[tuple[int, bytes]]) -> None:
+        if rows:
+            s.execute(insert(Vector), [{"model_id": model_id, "item_id": i, "data": d} for i, d in rows])
+
+    @staticmethod
+    def new_items(s: Session, file_id: int, times: Sequence[float | None]) -> list[int]:
+        ids = []
+        for t in times:
+            item = Item(file_id=file_id, t_s=t)
+            s.add(item)
+            s.flush()
+            ids.append(item.id)
+        return ids
+
+    @staticmethod
+    def update_file(s: Session, file_id: int, **values) -> None:
+        s.execute(update(MediaFile).where(MediaFile.id == file_id).values(**values))
+
+
+def _chunks(seq: Sequence, n: int) -> Iterator[Sequence]:
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]

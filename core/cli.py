@@ -1,0 +1,312 @@
+"""The `medialens` command: no arguments opens the window; subcommands work headless.
+
+Errors a user can act on print one line (`medialens: error: …`) and exit 1;
+usage mistakes exit 2 (argparse); Ctrl-C exits 130. Tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from core import __version__
+from core.errors import MediaLensError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _date(value: str) -> dt.datetime:
+    for fmt in ("%Y-%m-%d", "%Y-%m", "%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
+        try:
+            return dt.datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"not a date: {value!r} (use YYYY-MM-DD)")
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if n <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {value}")
+    return n
+
+
+def _fmt_time(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    seconds = max(0.0, seconds)
+    h, rem = divmod(round(seconds), 3600)
+    m, s = divmod(rem, 60)
+    return f"{h:02d}:{m:02d}:{s:02d}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--library", metavar="DIR",
+                        help="library folder (default: $MEDIALENS_HOME or the user-data folder)")
+    common.add_argument("--model", metavar="NAME", help="model name (see `medialens models`)")
+    common.add_argument("--weights", metavar="PATH", help="a local weights file for the model (offline use)")
+    common.add_argument("--device", metavar="DEV", help="auto (default), cpu, cuda or mps")
+    common.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+
+    results = argparse.ArgumentParser(add_help=False)
+    results.add_argument("-n", type=_positive, default=20, metavar="N", help="how many results (default 20)")
+    results.add_argument("--offset", type=int, default=0, metavar="K", help="skip the first K results (paging)")
+    results.add_argument("--json", action="store_true", help="print a JSON list for scripts")
+    results.add_argument("--kind", choices=["image", "video"], help="only photos or only videos")
+    results.add_argument("--folder", metavar="DIR", help="only files under this folder")
+    results.add_argument("--from", dest="date_from", type=_date, metavar="DATE", help="taken on or after DATE")
+    results.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="taken before DATE")
+    results.add_argument("--exact", action="store_true", help="compare with every vector (no ANN)")
+
+    p = argparse.ArgumentParser(
+        prog="medialens", description="Find things inside your photos and videos by meaning.",
+        epilog="Run without a command to open the MediaLens window.",
+    )
+    p.add_argument("--version", action="version", version=f"medialens {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("index", parents=[common], help="index folders (added to the library)")
+    s.add_argument("folders", nargs="*", metavar="FOLDER", help="folders to add and index (default: all)")
+    s.add_argument("--workers", type=_positive, help="decoder threads")
+    s.add_argument("--batch-size", type=_positive, help="images per model batch")
+    s.add_argument("--json", action="store_true", help="print the summary as JSON")
+    s.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+    s = sub.add_parser("search", parents=[common, results], help="search by text")
+    s.add_argument("query", help="what to look for, e.g. \"dog on a beach\"")
+
+    s = sub.add_parser("similar", parents=[common, results], help="find look-alikes of an image")
+    s.add_argument("target", help="an image file (inside or outside the library) or a library id")
+    s.add_argument("--at", dest="t_s", type=float, metavar="SECONDS", help="for a video: the frame at this time")
+
+    s = sub.add_parser("status", parents=[common], help="library folders, counts, model, index health")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("models", parents=[common], help="the models MediaLens can use")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("roots", parents=[common], help="list, add or remove library folders")
+    s.add_argument("action", nargs="?", choices=["list", "add", "remove"], default="list")
+    s.add_argument("folder", nargs="?")
+
+    sub.add_parser("gui", parents=[common], help="open the window (the default)")
+    return p
+
+
+def _open_library(args):
+    from core.library import Library
+
+    return Library(args.library, model=args.model, weights=args.weights, device=args.device)
+
+
+def _filters(args):
+    from core.search import Filters
+
+    return Filters(kinds=frozenset([args.kind]) if args.kind else None, folder=args.folder,
+                   date_from=args.date_from, date_to=args.date_to)
+
+
+def _print_hits(hits, as_json: bool, out=sys.stdout) -> None:
+    if as_json:
+        json.dump([h.to_json() for h in hits], out, indent=1, ensure_ascii=False)
+        out.write("\n")
+        return
+    if not hits:
+        print("no results", file=out)
+        return
+    for h in hits:
+        where = ""
+        if h.start_s is not None:
+            where = f"  {_fmt_time(h.start_s)}–{_fmt_time(h.end_s)}"
+        print(f"{h.score:6.3f}  {h.path}{where}  [id {h.file.id}]", file=out)
+
+
+class _ProgressBar:
+    """Adapts the core's progress callbacks to a tqdm bar on stderr."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.bar = None
+        self.phase = None
+
+    def __call__(self, p) -> None:
+        if self.quiet:
+            return
+        from tqdm import tqdm
+
+        if p.phase != self.phase:
+            if self.bar is not None:
+                self.bar.close()
+            self.phase = p.phase
+            if p.phase == "scan":
+                self.bar = tqdm(desc="scanning", unit=" files", file=sys.stderr, leave=False)
+            elif p.phase == "embed":
+                self.bar = tqdm(desc="indexing", total=p.files_total, unit=" files", file=sys.stderr,
+                                dynamic_ncols=True)
+            else:
+                self.bar = None
+        if self.bar is None:
+            return
+        if p.phase == "scan":
+            self.bar.n = p.found
+        else:
+            self.bar.total = p.files_total
+            self.bar.n = p.files_done
+            extra = {"failed": p.failed}
+            if p.video_s_done:
+                extra["video"] = _fmt_time(p.video_s_done)
+            self.bar.set_postfix(extra, refresh=False)
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def cmd_index(args) -> int:
+    from core.indexer import Control
+
+    lib = _open_library(args)
+    bar = _ProgressBar(args.quiet or args.json or (not sys.stderr.isatty() and not args.verbose))
+    control = Control()
+    try:
+        report = lib.index(args.folders or None, progress=bar, control=control,
+                           workers=args.workers, batch_size=args.batch_size)
+    except KeyboardInterrupt:
+        control.cancel()
+        raise
+    finally:
+        bar.close()
+        lib.close()
+    if args.json:
+        d = {k: getattr(report, k) for k in ("found", "new", "changed", "moved", "removed", "unchanged",
+                                              "indexed", "frames", "video_seconds", "cancelled", "elapsed_s")}
+        d["failed"] = [{"path": p, "reason": r} for p, r in report.failed]
+        d["problems"] = [{"path": p, "reason": r} for p, r in report.problems]
+        print(json.dumps(d, indent=1, ensure_ascii=False))
+        return EXIT_OK
+    rate = report.indexed / report.embed_s if report.embed_s > 0 and report.indexed else 0
+    print(f"indexed {report.indexed}, unchanged {report.unchanged}, failed {len(report.failed)} "
+          f"({report.new} new, {report.changed} changed, {report.moved} moved, {report.removed} removed) "
+          f"in {report.elapsed_s:.1f} s" + (f", {rate:.1f} files/s" if rate else ""))
+    if report.video_seconds:
+        print(f"video: {_fmt_time(report.video_seconds)} indexed, {report.frames} frames")
+    for path, reason in report.failed:
+        print(f"  failed: {path}: {reason}")
+    for path, reason in report.problems:
+        print(f"  skipped: {path}: {reason}")
+    return EXIT_OK
+
+
+def cmd_search(args) -> int:
+    with _open_library(args) as lib:
+        hits = lib.search(args.query, n=args.n, offset=args.offset, filters=_filters(args),
+                          exact=True if args.exact else None)
+        _print_hits(hits, args.json)
+    return EXIT_OK
+
+
+def cmd_similar(args) -> int:
+    with _open_library(args) as lib:
+        hits = lib.similar(args.target, n=args.n, offset=args.offset, filters=_filters(args), t_s=args.t_s,
+                           exact=True if args.exact else None)
+        _print_hits(hits, args.json)
+    return EXIT_OK
+
+
+def cmd_status(args) -> int:
+    with _open_library(args) as lib:
+        st = lib.status()
+    if args.json:
+        print(json.dumps(st, indent=1, ensure_ascii=False))
+        return EXIT_OK
+    print(f"library:  {st['library']}")
+    print("folders:  " + (", ".join(st["roots"]) if st["roots"] else "(none yet: medialens index FOLDER)"))
+    print(f"model:    {st['model']}")
+    print(f"files:    {st['images']} photos, {st['videos']} videos, {st['pending']} pending, {st['failed']} failed")
+    print(f"vectors:  {st['vectors']} ({st['items']} items)")
+    print(f"index:    {st['index']}")
+    if st["failures"]:
+        print("failed files:")
+        for f in st["failures"]:
+            print(f"  {f['path']}: {f['reason']}")
+    return EXIT_OK
+
+
+def cmd_models(args) -> int:
+    with _open_library(args) as lib:
+        infos = lib.models()
+    if args.json:
+        print(json.dumps([{"name": i.spec.name, "pretrained": i.spec.pretrained, "params_m": i.spec.params_m,
+                           "download_mb": i.spec.download_mb, "dim": i.spec.dim, "quality": i.spec.quality,
+                           "notes": i.spec.notes, "installed": i.installed, "active": i.active} for i in infos],
+                         indent=1))
+        return EXIT_OK
+    for i in infos:
+        mark = "*" if i.active else " "
+        state = "installed" if i.installed else ("local file" if i.spec.pretrained is None else "download")
+        print(f"{mark} {i.spec.name:28} {i.spec.pretrained or '-':24} {i.spec.params_m:5d}M params "
+              f"{i.spec.download_mb:6d} MB  {state:10}  {i.spec.quality}; {i.spec.notes}")
+    return EXIT_OK
+
+
+def cmd_roots(args) -> int:
+    with _open_library(args) as lib:
+        if args.action in ("add", "remove") and not args.folder:
+            raise MediaLensError(f"`medialens roots {args.action}` needs a FOLDER")
+        if args.action == "add":
+            print(lib.add_root(args.folder))
+        elif args.action == "remove":
+            lib.remove_root(args.folder)
+        else:
+            for r in lib.roots():
+                print(r)
+    return EXIT_OK
+
+
+def cmd_gui(args) -> int:
+    from desktop_app.app import run
+
+    return run(library=getattr(args, "library", None), model=getattr(args, "model", None),
+               weights=getattr(args, "weights", None), device=getattr(args, "device", None))
+
+
+COMMANDS: dict[str, Callable] = {
+    "index": cmd_index, "search": cmd_search, "similar": cmd_similar, "status": cmd_status,
+    "models": cmd_models, "roots": cmd_roots, "gui": cmd_gui,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    # Without -v only errors are logged: open_clip and huggingface warn about things a user cannot act on.
+    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.ERROR,
+                        format="%(levelname)s %(name)s: %(message)s")
+    command = COMMANDS[args.command or "gui"]
+    try:
+        return command(args) or EXIT_OK
+    except MediaLensError as exc:
+        print(f"medialens: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("medialens: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `medialens search … | head`: the reader went away; not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,357 @@
+"""The model layer: a registry of open_clip models and a lazily loaded encoder.
+
+`Encoder` is a lifecycle object: constructing it is free; the first call that
+needs the network loads torch and open_clip, the weights (hub download with
+progress, or a local file for offline machines) and moves the model to the best
+device (CUDA in fp16, then Apple MPS, then CPU) — all under a lock, so loader
+threads and the GUI can share one instance. Preprocessing comes from the
+model's own open_clip config.
+
+Weights are never unpickled from untrusted files: safetensors, or `torch.load`
+with `weights_only=True` (open_clip's loader does that).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from core.errors import ModelError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+    from PIL import Image
+
+CONFIG_DIR = Path(__file__).with_name("model_configs")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One supported choice in the registry."""
+
+    name: str
+    pretrained: str | None
+    params_m: int
+    download_mb: int
+    dim: int
+    quality: str
+    notes: str
+    multilingual: bool = False
+    needs: tuple[str, ...] = ()
+
+
+REGISTRY: tuple[ModelSpec, ...] = (
+    ModelSpec("ViT-B-32", "laion2b_s34b_b79k", 151, 605, 512, "ImageNet zero-shot 66.6 %",
+              "default: a good balance for everyday laptops; fast on CPU"),
+    ModelSpec("MobileCLIP-S2", "datacompdr", 99, 400, 512, "ImageNet zero-shot 74.4 %",
+              "lighter and stronger than ViT-B-32 on CPU-only machines"),
+    ModelSpec("ViT-B-16", "datacomp_xl_s13b_b90k", 150, 600, 512, "ImageNet zero-shot 73.5 %",
+              "stronger; about 4x the image compute of ViT-B-32"),
+    ModelSpec("ViT-L-14", "datacomp_xl_s13b_b90k", 428, 1710, 768, "ImageNet zero-shot 79.2 %",
+              "strongest practical choice; wants a GPU for large libraries"),
+    ModelSpec("xlm-roberta-base-ViT-B-32", "laion5b_s13b_b90k", 366, 1470, 512, "ImageNet zero-shot 62.3 %",
+              "multilingual queries (100 languages); needs `pip install medialens[multilingual]`",
+              multilingual=True, needs=("transformers",)),
+    ModelSpec("MediaLens-World", None, 6, 7, 256, "trained on MediaLens's generated world",
+              "the project's own test model (shapes and colours); load it with --weights"),
+)
+DEFAULT_MODEL = REGISTRY[0]
+
+_configs_registered = False
+_config_lock = threading.Lock()
+
+
+def _register_configs() -> None:
+    """Teach open_clip the model configs MediaLens ships (e.g. MediaLens-World).
+
+    Folders named in $MEDIALENS_MODEL_CONFIGS (separated like PATH) are added too,
+    so a custom open_clip architecture can be used with its own weights file.
+    """
+    global _configs_registered
+    with _config_lock:
+        if _configs_registered:
+            return
+        import open_clip
+
+        folders = [CONFIG_DIR] + [Path(p) for p in os.environ.get("MEDIALENS_MODEL_CONFIGS", "").split(os.pathsep) if p]
+        for folder in folders:
+            if folder.is_dir() and any(folder.glob("*.json")):
+                open_clip.add_model_config(folder)
+        _configs_registered = True
+
+
+def find_spec(name: str, pretrained: str | None = None) -> ModelSpec | None:
+    for spec in REGISTRY:
+        if spec.name.lower() == name.lower() and (pretrained is None or spec.pretrained == pretrained):
+            return spec
+    return None
+
+
+def resolve_device(preference: str | None = None) -> str:
+    """'cuda' > 'mps' > 'cpu', unless `preference` (or $MEDIALENS_DEVICE) names one."""
+    import torch
+
+    pref = (preference or os.environ.get("MEDIALENS_DEVICE") or "auto").lower()
+    if pref != "auto":
+        if pref.startswith("cuda") and not torch.cuda.is_available():
+            raise ModelError(f"device {pref!r} was asked for, but CUDA is not available on this machine")
+        if pref == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+            raise ModelError("device 'mps' was asked for, but Apple MPS is not available on this machine")
+        if pref not in ("cpu", "mps") and not pref.startswith("cuda"):
+            raise ModelError(f"unknown device {pref!r}: use auto, cpu, cuda or mps")
+        return pref
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def weights_fingerprint(path: Path) -> str:
+    """A cheap identity for a weights file: size plus hashes of its ends (files are GBs)."""
+    size = path.stat().st_size
+    h = hashlib.blake2b(digest_size=8)
+    h.update(str(size).encode())
+    with open(path, "rb") as fh:
+        h.update(fh.read(1 << 20))
+        if size > 2 << 20:
+            fh.seek(size - (1 << 20))
+            h.update(fh.read(1 << 20))
+    return h.hexdigest()
+
+
+def model_key(name: str, pretrained: str | None, weights: Path | None) -> str:
+    """The identity of a vector space: vectors with different keys never mix."""
+    if weights is not None:
+        return f"{name}:file-{weights_fingerprint(weights)}"
+    return f"{name}:{pretrained}"
+
+
+def cached_weights(spec: ModelSpec, cache_dir: Path | None = None) -> Path | None:
+    """The downloaded weights file of a registry entry, if it is on disk already."""
+    if spec.pretrained is None:
+        return None
+    try:
+        import open_clip
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:  # pragma: no cover
+        return None
+    cfg = open_clip.get_pretrained_cfg(spec.name, spec.pretrained)
+    hub = cfg.get("hf_hub", "")
+    if not hub:
+        return None
+    repo, filename = os.path.split(hub.rstrip("/")) if not hub.endswith("/") else (hub.rstrip("/"), "")
+    candidates = [filename] if filename else ["open_clip_model.safetensors", "open_clip_pytorch_model.bin"]
+    for fname in candidates:
+        found = try_to_load_from_cache(repo, fname, cache_dir=str(cache_dir) if cache_dir else None)
+        if isinstance(found, str):
+            return Path(found)
+    return None
+
+
+class Encoder:
+    """Images and texts to L2-normalised float32 vectors with one open_clip model."""
+
+    def __init__(
+        self,
+        name: str | None = None,
+        pretrained: str | None = None,
+        weights: str | os.PathLike[str] | None = None,
+        device: str | None = None,
+        cache_dir: Path | None = None,
+        text_cache_size: int = 256,
+    ):
+        spec = find_spec(name) if name else DEFAULT_MODEL
+        self.name = spec.name if spec else name
+        self.weights = Path(weights).expanduser().resolve() if weights else None
+        if self.weights is not None:
+            if not self.weights.is_file():
+                raise ModelError(f"{self.weights}: weights file not found")
+            self.pretrained = None
+        else:
+            self.pretrained = pretrained or (spec.pretrained if spec else None)
+            if self.pretrained is None:
+                raise ModelError(
+                    f"model {self.name!r} has no downloadable weights: give a weights file with --weights PATH"
+                )
+        self.spec = spec
+        self.key = model_key(self.name, self.pretrained, self.weights)
+        self.cache_dir = cache_dir
+        self._device_pref = device
+        self._lock = threading.RLock()
+        self._model = None
+        self._preprocess = None
+        self._tokenizer = None
+        self._device: str | None = None
+        self._dim: int | None = None
+        self._image_size: int | None = None
+        self._text_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._text_cache_size = text_cache_size
+
+    # ----- lifecycle --------------------------------------------------------------------------
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self, progress: Callable[[str], None] | None = None) -> Encoder:
+        """Load weights and move the model to its device; idempotent and thread-safe."""
+        with self._lock:
+            if self._model is not None:
+                return self
+            if self.spec is not None:
+                missing = [m for m in self.spec.needs if not _importable(m)]
+                if missing:
+                    raise ModelError(
+                        f"model {self.name} needs the Python package(s) {', '.join(missing)}: "
+                        f"pip install medialens[multilingual]"
+                    )
+            import open_clip
+            import torch
+
+            _register_configs()
+            if self.name not in open_clip.list_models():
+                known = ", ".join(s.name for s in REGISTRY)
+                raise ModelError(f"unknown model {self.name!r}; known models: {known} (see `medialens models`)")
+            device = resolve_device(self._device_pref)
+            precision = "fp16" if device.startswith("cuda") else "fp32"
+            source = str(self.weights) if self.weights else self.pretrained
+            if progress:
+                progress(f"loading {self.name} ({self.weights or self.pretrained}) on {device}")
+            try:
+                model, _, preprocess = open_clip.create_model_and_transforms(
+                    self.name, pretrained=source, device=device, precision=precision,
+                    cache_dir=str(self.cache_dir) if self.cache_dir else None,
+                )
+            except RuntimeError as exc:
+                raise self._load_error(exc) from None
+            except (OSError, ValueError, KeyError) as exc:
+                raise self._load_error(exc) from None
+            model.eval()
+            self._tokenizer = open_clip.get_tokenizer(self.name)
+            self._preprocess = preprocess
+            self._device = device
+            self._image_size = _image_size(model)
+            with torch.inference_mode():
+                probe = self._tokenizer(["a"]).to(device)
+                self._dim = int(model.encode_text(probe).shape[-1])
+            self._model = model
+            return self
+
+    def _load_error(self, exc: BaseException) -> ModelError:
+        text = str(exc).split("\n")[0]
+        if self.weights is not None:
+            if "size mismatch" in str(exc) or "Missing key" in str(exc) or "Unexpected key" in str(exc):
+                return ModelError(
+                    f"{self.weights}: these weights do not fit model {self.name}; "
+                    f"name the model they belong to with --model"
+                )
+            return ModelError(f"{self.weights}: cannot load weights for {self.name}: {text}")
+        return ModelError(
+            f"model {self.name} ({self.pretrained}) is not installed and could not be downloaded ({text[:200]}). "
+            f"On a machine without internet, copy its weights file here and pass --weights PATH "
+            f"(see `medialens models`)"
+        )
+
+    def unload(self) -> None:
+        with self._lock:
+            self._model = None
+            self._text_cache.clear()
+
+    # ----- properties that need the model -----------------------------------------------------
+
+    @property
+    def device(self) -> str:
+        self.load()
+        return self._device  # type: ignore[return-value]
+
+    @property
+    def dim(self) -> int:
+        self.load()
+        return self._dim  # type: ignore[return-value]
+
+    @property
+    def image_size(self) -> int:
+        """The side in pixels the model looks at (decoding may stop at this scale)."""
+        self.load()
+        return self._image_size  # type: ignore[return-value]
+
+    # ----- encoding ---------------------------------------------------------------------------
+
+    def preprocess(self, image: Image.Image) -> torch.Tensor:
+        """The model's own preprocessing of one RGB image (safe to call from worker threads)."""
+        self.load()
+        return self._preprocess(image)  # type: ignore[misc]
+
+    def encode_tensors(self, batch: torch.Tensor) -> np.ndarray:
+        """Preprocessed images (N, 3, H, W) to normalised vectors (N, dim) float32."""
+        import torch
+
+        self.load()
+        with torch.inference_mode():
+            x = batch.to(self._device, non_blocking=True)
+            if self._device.startswith("cuda"):
+                x = x.half()
+            v = self._model.encode_image(x)
+            v = torch.nn.functional.normalize(v.float(), dim=-1)
+        return v.cpu().numpy()
+
+    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        import torch
+
+        if not images:
+            return np.zeros((0, self.dim), np.float32)
+        return self.encode_tensors(torch.stack([self.preprocess(im) for im in images]))
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """Texts to normalised vectors; recent queries come from a small cache."""
+        import torch
+
+        self.load()
+        out: list[np.ndarray | None] = [self._text_cache.get(t) for t in texts]
+        todo = [t for t, v in zip(texts, out, strict=True) if v is None]
+        if todo:
+            with self._lock, torch.inference_mode():
+                tokens = self._tokenizer(list(todo)).to(self._device)
+                v = self._model.encode_text(tokens)
+                v = torch.nn.functional.normalize(v.float(), dim=-1).cpu().numpy()
+            fresh = dict(zip(todo, v, strict=True))
+            for t, vec in fresh.items():
+                self._text_cache[t] = vec
+                self._text_cache.move_to_end(t)
+            while len(self._text_cache) > self._text_cache_size:
+                self._text_cache.popitem(last=False)
+            out = [o if o is not None else fresh[t] for t, o in zip(texts, out, strict=True)]
+        return np.stack(out).astype(np.float32) if out else np.zeros((0, self.dim), np.float32)
+
+    @property
+    def torch_model(self):
+        """The underlying open_clip model (for query-time methods that need its layers)."""
+        self.load()
+        return self._model
+
+    @property
+    def tokenizer(self):
+        self.load()
+        return self._tokenizer
+
+
+def _image_size(model) -> int:
+    size = getattr(getattr(model, "visual", None), "image_size", 224)
+    if isinstance(size, tuple | list):
+        return int(max(size))
+    return int(size)
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None

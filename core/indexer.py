@@ -1,0 +1,535 @@
+"""The indexing pipeline: scan → plan → decode (thread pool) → embed (batches) → one writer.
+
+* **Incremental.** (size, mtime) decides "unchanged"; a new path whose content
+  hash equals a vanished file's keeps that file's row, items and vectors (a move
+  or rename); vanished files are swept — unless the folder they were in could not
+  be read this time (an unplugged drive must not empty the library).
+* **Bounded.** Decoder threads push preprocessed frames into a queue of fixed
+  size, so look-ahead (and memory) is capped while decoding overlaps the model.
+* **One writer.** This thread alone writes: per batch, one transaction holds
+  the items, their vectors, and the files that became complete. A file counts
+  as done for a model only when its `embedded` row is committed, so a cancel or
+  a kill at any point loses nothing committed and the next run resumes.
+* **Per-file errors never abort a run**: they are recorded on the file and skipped.
+
+Decoders are chosen by media kind (`DECODERS`); the video module registers its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+from sqlalchemy import delete, insert, select
+
+from core.catalog import Catalog, Embedded, FileRecord, Item, MediaFile, Vector
+from core.embed import Encoder
+from core.errors import MediaError
+from core.media import ThumbnailCache, content_hash, load_image, sniff_kind
+from core.scan import walk
+from core.vectors import VectorIndex, f16_blob
+
+log = logging.getLogger(__name__)
+
+
+# ----- control and progress (the plain API the CLI and GUI adapt) -----------------------------
+
+class Control:
+    """Cancel and pause flags shared between the caller and a running index."""
+
+    def __init__(self) -> None:
+        self._cancel = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def wait_if_paused(self) -> None:
+        while not self._running.wait(0.2):
+            pass
+
+
+@dataclass
+class Progress:
+    phase: str  # "scan" | "plan" | "embed" | "done"
+    found: int = 0
+    files_total: int = 0
+    files_done: int = 0
+    failed: int = 0
+    frames_done: int = 0
+    video_s_done: float = 0.0
+    video_s_total: float = 0.0
+    elapsed_s: float = 0.0
+    rate_files_s: float = 0.0
+    eta_s: float | None = None
+    current: str | None = None
+    paused: bool = False
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass
+class IndexReport:
+    found: int = 0
+    new: int = 0
+    changed: int = 0
+    moved: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    indexed: int = 0
+    frames: int = 0
+    video_seconds: float = 0.0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    cancelled: bool = False
+    elapsed_s: float = 0.0
+    scan_s: float = 0.0
+    embed_s: float = 0.0
+
+
+# ----- decoding -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DecodeJob:
+    file_id: int
+    path: str
+    kind: str
+    size: int
+    #: items to reuse (the file is already embedded by another model): (item id, time)
+    items: tuple[tuple[int, float | None], ...] = ()
+
+
+class Frame(NamedTuple):
+    file_id: int
+    t_s: float | None
+    item_id: int | None
+    tensor: Any  # torch.Tensor (C, H, W), the model's preprocessing applied
+
+
+class FileDone(NamedTuple):
+    file_id: int
+    values: dict  # file columns to record (metadata, hash, kind …)
+    warning: str | None = None
+
+
+class FileFailed(NamedTuple):
+    file_id: int
+    reason: str
+
+
+@dataclass
+class DecodeContext:
+    preprocess: Callable
+    min_side: int
+    thumbs: ThumbnailCache
+    control: Control
+    options: dict = field(default_factory=dict)
+
+
+Decoder = Callable[[DecodeJob, DecodeContext], Iterator[Frame | FileDone]]
+
+
+def decode_image(job: DecodeJob, ctx: DecodeContext) -> Iterator[Frame | FileDone]:
+    """One frame per still image: read once, hash, decode at draft scale, thumbnail, preprocess."""
+    try:
+        with open(job.path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise MediaError(f"cannot be read: {(exc.strerror or str(exc)).lower()}") from None
+    if not data:
+        raise MediaError("empty file (0 bytes)")
+    kind = sniff_kind(job.path, data[:8192])
+    if kind == "video" and "video" in DECODERS:
+        yield from DECODERS["video"](job, ctx)
+        return
+    if kind != "image":
+        ext = os.path.splitext(job.path)[1] or "(no extension)"
+        raise MediaError(f"not an image or video: the contents do not match its {ext} name")
+    digest = content_hash(job.path, data=data)
+    img, info = load_image(data, min_side=ctx.min_side)
+    if not ctx.thumbs.has(digest):
+        ctx.thumbs.put(digest, img)
+    item_id = job.items[0][0] if job.items else None
+    yield Frame(job.file_id, None, item_id, ctx.preprocess(img))
+    values = {
+        "content_hash": digest, "kind": "image", "format": info.format, "width": info.width,
+        "height": info.height, "taken_at": info.taken_at, "camera_make": info.camera_make,
+        "camera_model": info.camera_model, "gps_lat": info.gps_lat, "gps_lon": info.gps_lon,
+    }
+    yield FileDone(job.file_id, values)
+
+
+#: Decoders by media kind. `core.video` adds "video" when imported.
+DECODERS: dict[str, Decoder] = {"image": decode_image}
+
+
+def supported_kinds() -> set[str]:
+    return set(DECODERS)
+
+
+# ----- the pipeline ---------------------------------------------------------------------------
+
+_WORKER_EXIT = object()
+
+
+class Indexer:
+    """Runs one indexing pass over some roots for one model."""
+
+    def __init__(self, catalog: Catalog, encoder: Encoder, vindex: VectorIndex, model_id: int,
+                 thumbs: ThumbnailCache, *, batch_size: int | None = None, workers: int | None = None,
+                 lookahead: int | None = None, options: dict | None = None):
+        self.catalog = catalog
+        self.encoder = encoder
+        self.vindex = vindex
+        self.model_id = model_id
+        self.thumbs = thumbs
+        gpu = encoder.device.startswith("cuda")
+        self.batch_size = batch_size or (128 if gpu else 32)
+        self.workers = workers or max(2, min(8, (os.cpu_count() or 2)))
+        self.lookahead = lookahead or 2 * self.batch_size
+        self.options = options or {}
+        self.save_every_s = 120.0
+
+    # ----- phase 1: scan and plan -------------------------------------------------------------
+
+    def scan(self, roots: list[tuple[int, str]], report: IndexReport, control: Control,
+             emit: Callable[..., None]) -> None:
+        """Bring the catalog's file rows in line with the disk (no decoding yet)."""
+        scan_id = int(self.catalog.get_setting("scan_counter", "0")) + 1
+        kinds = supported_kinds()
+        for root_id, root in roots:
+            if control.cancelled:
+                return
+            result = walk(root, should_stop=lambda: control.cancelled,
+                          on_found=lambda n: emit("scan", found=report.found + n))
+            report.problems.extend(result.problems)
+            found = [f for f in result.files if f.kind in kinds]
+            report.found += len(found)
+            if control.cancelled:
+                return  # a partial walk must not sweep anything
+            self._plan_root(root_id, found, result.unreadable_dirs, scan_id, report)
+        self.catalog.set_setting("scan_counter", str(scan_id))
+
+    def _plan_root(self, root_id: int, found, unreadable: list[str], scan_id: int, report: IndexReport) -> None:
+        from core.scan import under_any
+
+        states = self.catalog.file_states(root_id)
+        seen = {f.path for f in found}
+        missing = {p: st for p, st in states.items() if p not in seen and not under_any(p, unreadable)}
+        new, changed = [], []
+        for f in found:
+            st = states.get(f.path)
+            if st is None:
+                new.append(f)
+            elif (st.size, st.mtime_ns) != (f.size, f.mtime_ns):
+                changed.append((st, f))
+            else:
+                report.unchanged += 1
+        # Moves and renames: a new path with the content of a vanished file keeps its row.
+        moved: list[tuple[int, object]] = []
+        by_size: dict[int, list[tuple[str, object]]] = {}
+        for p, st in missing.items():
+            if st.content_hash:
+                by_size.setdefault(st.size, []).append((p, st))
+        if by_size:
+            still_new = []
+            for f in new:
+                candidates = by_size.get(f.size)
+                match = None
+                if candidates:
+                    try:
+                        digest = content_hash(f.path, f.size)
+                    except OSError:
+                        digest = None
+                    for i, (_path, st) in enumerate(candidates):
+                        if st.content_hash == digest:
+                            match = candidates.pop(i)
+                            break
+                if match:
+                    moved.append((match[1].id, f))
+                    del missing[match[0]]
+                else:
+                    still_new.append(f)
+            new = still_new
+        now = time.time()
+        with self.catalog.write() as s:
+            for file_id, f in moved:
+                s.execute(MediaFile.__table__.update().where(MediaFile.id == file_id).values(
+                    path=f.path, mtime_ns=f.mtime_ns, root_id=root_id, seen_scan=scan_id))
+            if missing:
+                ids = [st.id for st in missing.values()]
+                for i in range(0, len(ids), 900):
+                    s.execute(delete(MediaFile).where(MediaFile.id.in_(ids[i:i + 900])))
+            for st, f in changed:
+                s.execute(delete(Item).where(Item.file_id == st.id))
+                s.execute(delete(Embedded).where(Embedded.file_id == st.id))
+                s.execute(MediaFile.__table__.update().where(MediaFile.id == st.id).values(
+                    size=f.size, mtime_ns=f.mtime_ns, kind=f.kind, status="pending", error=None,
+                    content_hash=None, seen_scan=scan_id))
+            if new:
+                s.execute(insert(MediaFile), [
+                    {"root_id": root_id, "path": f.path, "size": f.size, "mtime_ns": f.mtime_ns, "kind": f.kind,
+                     "status": "pending", "seen_scan": scan_id, "added_at": now} for f in new])
+        report.new += len(new)
+        report.changed += len(changed)
+        report.moved += len(moved)
+        report.removed += len(missing)
+
+    def _prepare(self, files: list[FileRecord]) -> list[DecodeJob]:
+        """Jobs for pending files; leftovers of interrupted runs are cleared first.
+
+        Items of a file that no model has completed are partial work: they are
+        deleted so the file starts afresh. A file complete for another model keeps
+        its items, and this model's vectors are added to them.
+        """
+        ids = [f.id for f in files]
+        with self.catalog.write() as s:
+            done_elsewhere = set(s.scalars(select(Embedded.file_id).where(Embedded.file_id.in_(ids))))
+            stale = [i for i in ids if i not in done_elsewhere]
+            for i in range(0, len(stale), 900):
+                s.execute(delete(Item).where(Item.file_id.in_(stale[i:i + 900])))
+        jobs = []
+        for f in files:
+            items = tuple(self.catalog.items_of_file(f.id)) if f.id in done_elsewhere else ()
+            jobs.append(DecodeJob(f.id, f.path, f.kind, f.size, items))
+        return jobs
+
+    # ----- phase 2: decode, embed, write -------------------------------------------------------
+
+    def run(self, roots: list[tuple[int, str]], progress: ProgressCallback | None = None,
+            control: Control | None = None) -> IndexReport:
+        control = control or Control()
+        report = IndexReport()
+        t0 = time.monotonic()
+        state = Progress(phase="scan")
+        last_emit = [0.0]
+
+        def emit(phase: str, force: bool = False, **kw) -> None:
+            state.phase = phase
+            for k, v in kw.items():
+                setattr(state, k, v)
+            state.elapsed_s = time.monotonic() - t0
+            state.paused = control.paused
+            now = time.monotonic()
+            if progress and (force or now - last_emit[0] >= 0.1):
+                last_emit[0] = now
+                progress(state)
+
+        emit("scan", force=True)
+        self.scan(roots, report, control, emit)
+        report.scan_s = time.monotonic() - t0
+        if control.cancelled:
+            report.cancelled = True
+            report.elapsed_s = time.monotonic() - t0
+            return report
+        pending = self.catalog.pending_files(self.model_id, [r[0] for r in roots])
+        pending = [f for f in pending if f.kind in supported_kinds()]
+        emit("plan", force=True, found=report.found, files_total=len(pending))
+        jobs = self._prepare(pending)
+        t_embed = time.monotonic()
+        self._embed(jobs, report, control, emit, t_embed)
+        report.embed_s = time.monotonic() - t_embed
+        self.vindex.save()
+        report.cancelled = control.cancelled
+        report.elapsed_s = time.monotonic() - t0
+        emit("done", force=True)
+        return report
+
+    def _embed(self, jobs: list[DecodeJob], report: IndexReport, control: Control,
+               emit: Callable[..., None], t_start: float) -> None:
+        if not jobs:
+            return
+        ctx = DecodeContext(preprocess=self.encoder.preprocess,
+                            min_side=max(self.encoder.image_size, 240), thumbs=self.thumbs,
+                            control=control, options=self.options)
+        paths = {j.file_id: j.path for j in jobs}
+        todo: queue.SimpleQueue[DecodeJob] = queue.SimpleQueue()
+        for j in jobs:
+            todo.put(j)
+        out: queue.Queue = queue.Queue(maxsize=self.lookahead)
+        n_workers = min(self.workers, len(jobs))
+
+        def put(ev) -> bool:
+            while True:
+                try:
+                    out.put(ev, timeout=0.2)
+                    return True
+                except queue.Full:
+                    if control.cancelled:
+                        return False
+
+        def worker() -> None:
+            try:
+                while not control.cancelled:
+                    control.wait_if_paused()
+                    if control.cancelled:
+                        break
+                    try:
+                        job = todo.get_nowait()
+                    except queue.Empty:
+                        break
+                    try:
+                        decoder = DECODERS.get(job.kind, decode_image)
+                        for ev in decoder(job, ctx):
+                            if not put(ev):
+                                return
+                    except MediaError as exc:
+                        put(FileFailed(job.file_id, str(exc)))
+                    except MemoryError:
+                        put(FileFailed(job.file_id, "not enough memory to decode this file"))
+                    except Exception as exc:  # a bug or an exotic file: record it, keep going
+                        log.exception("unexpected error decoding %s", job.path)
+                        put(FileFailed(job.file_id, f"unexpected error: {type(exc).__name__}: {exc}"))
+            finally:
+                put(_WORKER_EXIT)
+
+        threads = [threading.Thread(target=worker, name=f"medialens-decode-{i}", daemon=True)
+                   for i in range(n_workers)]
+        for t in threads:
+            t.start()
+
+        writer = _Writer(self, report, paths)
+        exited = 0
+        last_save = time.monotonic()
+        total = len(jobs)
+        while exited < n_workers:
+            try:
+                ev = out.get(timeout=0.05)
+            except queue.Empty:
+                ev = None
+            if ev is _WORKER_EXIT:
+                exited += 1
+            elif ev is not None:
+                writer.accept(ev)
+            if writer.should_flush(self.batch_size, idle=ev is None, finishing=exited == n_workers):
+                writer.flush()
+                elapsed = time.monotonic() - t_start
+                done = writer.files_done
+                rate = done / elapsed if elapsed > 0 else 0.0
+                emit("embed", files_total=total, files_done=done, failed=len(report.failed),
+                     frames_done=report.frames, video_s_done=report.video_seconds, rate_files_s=rate,
+                     eta_s=(total - done) / rate if rate > 0 else None, current=writer.last_path)
+                if time.monotonic() - last_save > self.save_every_s:
+                    self.vindex.save()
+                    last_save = time.monotonic()
+            elif ev is None:
+                emit("embed", files_total=total)
+        for t in threads:
+            t.join()
+        writer.flush()
+        emit("embed", force=True, files_total=total, files_done=writer.files_done, failed=len(report.failed),
+             frames_done=report.frames, video_s_done=report.video_seconds)
+
+
+class _Writer:
+    """Collects decoded frames and commits them, with the files they complete, in batches."""
+
+    def __init__(self, indexer: Indexer, report: IndexReport, paths: dict[int, str]):
+        self.ix = indexer
+        self.report = report
+        self.paths = paths
+        self.frames: list[Frame] = []
+        self.outstanding: Counter[int] = Counter()
+        self.done: dict[int, FileDone] = {}
+        self.failed: dict[int, FileFailed] = {}
+        self.files_done = 0
+        self.last_path: str | None = None
+
+    def accept(self, ev) -> None:
+        if isinstance(ev, Frame):
+            self.frames.append(ev)
+            self.outstanding[ev.file_id] += 1
+        elif isinstance(ev, FileDone):
+            self.done[ev.file_id] = ev
+        elif isinstance(ev, FileFailed):
+            self.failed[ev.file_id] = ev
+
+    def should_flush(self, batch_size: int, idle: bool, finishing: bool) -> bool:
+        if len(self.frames) >= batch_size:
+            return True
+        has_work = bool(self.frames or self.failed or any(self.outstanding[f] == 0 for f in self.done))
+        return has_work and (idle or finishing)
+
+    def flush(self) -> None:
+        import torch
+
+        frames, self.frames = self.frames, []
+        vecs = None
+        if frames:
+            vecs = self.ix.encoder.encode_tensors(torch.stack([f.tensor for f in frames]))
+        model_id = self.ix.model_id
+        now = time.time()
+        with self.ix.catalog.write() as s:
+            if frames:
+                fresh = [i for i, f in enumerate(frames) if f.item_id is None]
+                item_ids = [f.item_id for f in frames]
+                if fresh:
+                    rows = s.execute(
+                        insert(Item).returning(Item.id, sort_by_parameter_order=True),
+                        [{"file_id": frames[i].file_id, "t_s": frames[i].t_s} for i in fresh],
+                    ).scalars().all()
+                    for i, new_id in zip(fresh, rows, strict=True):
+                        item_ids[i] = new_id
+                s.execute(insert(Vector).prefix_with("OR IGNORE"), [
+                    {"model_id": model_id, "item_id": iid, "data": f16_blob(v)}
+                    for iid, v in zip(item_ids, vecs, strict=True)])
+                for f in frames:
+                    self.outstanding[f.file_id] -= 1
+                self.report.frames += len(frames)
+            for fid, ev in list(self.failed.items()):
+                s.execute(MediaFile.__table__.update().where(MediaFile.id == fid).values(
+                    status="failed", error=ev.reason, indexed_at=now))
+                s.execute(delete(Item).where(Item.file_id == fid,
+                                             Item.file_id.not_in(select(Embedded.file_id))))
+                self.report.failed.append((self.paths.get(fid, str(fid)), ev.reason))
+                self.outstanding.pop(fid, None)
+                self.done.pop(fid, None)
+                self.files_done += 1
+            self.failed.clear()
+            for fid in [f for f, ev in self.done.items() if self.outstanding[f] <= 0]:
+                ev = self.done.pop(fid)
+                self.outstanding.pop(fid, None)
+                s.execute(MediaFile.__table__.update().where(MediaFile.id == fid).values(
+                    status="ok", error=ev.warning, indexed_at=now, **ev.values))
+                Catalog.mark_embedded(s, fid, model_id)
+                self.report.indexed += 1
+                self.report.video_seconds += ev.values.get("duration_s") or 0.0
+                self.files_done += 1
+                self.last_path = self.paths.get(fid)
+        self.ix.vindex.sync()
+
+
+def vectors_of(catalog: Catalog, model_id: int, item_ids: list[int], dim: int) -> np.ndarray:
+    """Stored vectors (float32) of some items, in the order given."""
+    from core.vectors import from_blobs
+
+    blobs = catalog.vectors_for_items(model_id, item_ids)
+    missing = [i for i in item_ids if i not in blobs]
+    if missing:
+        raise KeyError(missing[0])
+    return from_blobs([blobs[i] for i in item_ids], dim).astype(np.float32)

@@ -1,0 +1,135 @@
+"""Walking library folders.
+
+The walk is iterative (no recursion limit), skips hidden and system folders,
+follows folder symlinks once (loops are detected by device and inode), and
+never stops on an unreadable entry: it records it and goes on. A folder that
+could not be read is reported so the indexer does not sweep the files it
+could not see (an unplugged drive must not empty the library).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.media import MEDIA_EXTENSIONS, VIDEO_EXTENSIONS, sniff_kind
+
+#: Folder names that hold system or application data, never a user's pictures.
+SKIP_DIRS = {
+    "$recycle.bin", "system volume information", "@eadir", "#recycle", "__macosx", "lost+found",
+    "node_modules", "$windows.~bt", "$windows.~ws", ".thumbnails",
+}
+#: Extensions that are certainly not media: skipped without opening the file.
+NON_MEDIA_EXTENSIONS = {
+    ".xmp", ".json", ".aae", ".thm", ".txt", ".db", ".ini", ".ds_store", ".lnk", ".pdf", ".html", ".htm",
+    ".xml", ".md", ".csv", ".zip", ".log", ".py", ".exe", ".dll", ".so", ".dylib", ".mp3", ".wav", ".flac",
+    ".m4a", ".aac", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".srt", ".vtt", ".pp3",
+    ".dop", ".on1", ".lrv", ".sqlite", ".tmp", ".part", ".crdownload", ".torrent",
+}
+
+
+@dataclass(frozen=True)
+class FoundFile:
+    path: str
+    size: int
+    mtime_ns: int
+    kind: str  # best guess here; decoding confirms it from the content
+
+
+@dataclass
+class WalkResult:
+    files: list[FoundFile] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    unreadable_dirs: list[str] = field(default_factory=list)
+
+
+def _is_hidden(name: str, st: os.stat_result | None) -> bool:
+    if name.startswith("."):
+        return True
+    attrs = getattr(st, "st_file_attributes", 0) if st is not None else 0
+    return bool(attrs & (getattr(stat, "FILE_ATTRIBUTE_HIDDEN", 0) | getattr(stat, "FILE_ATTRIBUTE_SYSTEM", 0)))
+
+
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or type(exc).__name__).lower()
+
+
+def guess_kind(path: str, name: str) -> str | None:
+    """'image' / 'video' by extension, or by content for files without a telling extension."""
+    ext = os.path.splitext(name)[1].lower()
+    if ext in MEDIA_EXTENSIONS:
+        return "video" if ext in VIDEO_EXTENSIONS else "image"
+    if ext in NON_MEDIA_EXTENSIONS:
+        return None
+    try:
+        return sniff_kind(path)
+    except OSError:
+        return None
+
+
+def walk(root: str | os.PathLike[str], should_stop: Callable[[], bool] | None = None,
+         on_found: Callable[[int], None] | None = None) -> WalkResult:
+    """All media files under `root`, with what could not be read."""
+    result = WalkResult()
+    root = os.fspath(Path(root))
+    try:
+        st = os.stat(root)
+    except OSError as exc:
+        result.problems.append((root, f"folder cannot be read: {_reason(exc)}"))
+        result.unreadable_dirs.append(root)
+        return result
+    seen_dirs = {(st.st_dev, st.st_ino)}
+    seen_files: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        if should_stop and should_stop():
+            break
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError as exc:
+            result.problems.append((folder, f"folder cannot be read: {_reason(exc)}"))
+            result.unreadable_dirs.append(folder)
+            continue
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=True)
+                st = entry.stat(follow_symlinks=True)
+            except OSError as exc:
+                if entry.is_symlink():
+                    continue  # a dangling link: nothing to index, nothing lost
+                result.problems.append((entry.path, f"cannot be read: {_reason(exc)}"))
+                continue
+            if _is_hidden(entry.name, st):
+                continue
+            if is_dir:
+                if entry.name.lower() in SKIP_DIRS:
+                    continue
+                ident = (st.st_dev, st.st_ino)
+                if ident in seen_dirs:
+                    continue  # a symlink loop, or the same folder linked twice
+                seen_dirs.add(ident)
+                stack.append(entry.path)
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            kind = guess_kind(entry.path, entry.name)
+            if kind is None:
+                continue
+            ident = (st.st_dev, st.st_ino)
+            if ident in seen_files and st.st_ino:
+                continue  # the same file reached through a link
+            seen_files.add(ident)
+            result.files.append(FoundFile(entry.path, st.st_size, st.st_mtime_ns, kind))
+            if on_found and len(result.files) % 500 == 0:
+                on_found(len(result.files))
+    return result
+
+
+def under_any(path: str, folders: list[str]) -> bool:
+    """Whether `path` lies inside one of `folders`."""
+    return any(path == f or path.startswith(f.rstrip(os.sep) + os.sep) for f in folders)

@@ -1,0 +1,1 @@
+"""MediaLens desktop application (PySide6) over `core.library`."""

@@ -1,0 +1,100 @@
+"""Fixtures shared by every test: a tiny open_clip model, the shared data, temporary libraries.
+
+The tiny model has random weights: it proves plumbing, never quality (the quality
+tests use the project's trained model). It is saved to a file and loaded through
+`--weights`, the same path a user's offline weights file takes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+TINY_MODEL = "MediaLens-Tiny"
+TINY_CONFIG = {
+    "embed_dim": 64,
+    "vision_cfg": {"image_size": 64, "layers": 2, "width": 64, "head_width": 32, "patch_size": 16},
+    "text_cfg": {"context_length": 16, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2},
+}
+
+# Tests never download: the hub is off, and the tiny model's config is registered from a folder
+# the session owns. Set before anything imports open_clip or huggingface_hub.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _write_config(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{TINY_MODEL}.json").write_text(json.dumps(TINY_CONFIG))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_config_dir(tmp_path_factory) -> Path:
+    folder = _write_config(tmp_path_factory.mktemp("model_configs"))
+    os.environ["MEDIALENS_MODEL_CONFIGS"] = str(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_weights(tiny_config_dir, tmp_path_factory) -> Path:
+    """Random weights of the tiny model, saved as safetensors (seeded: same file every run)."""
+    import open_clip
+    import torch
+    from safetensors.torch import save_file
+
+    open_clip.add_model_config(tiny_config_dir)
+    torch.manual_seed(0)
+    model = open_clip.create_model(TINY_MODEL)
+    path = tmp_path_factory.mktemp("weights") / "tiny.safetensors"
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def cli_env(tiny_config_dir) -> dict[str, str]:
+    """Environment for `medialens` subprocesses: the tiny model's config and no hub access."""
+    env = dict(os.environ)
+    env["MEDIALENS_MODEL_CONFIGS"] = str(tiny_config_dir)
+    env["HF_HUB_OFFLINE"] = "1"
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared test data not found at {SHARED_DATA} (a checkout without ../shared)")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def make_library(tmp_path, tiny_weights):
+    """Open libraries in a temp folder with the tiny model; closed at teardown."""
+    from core.library import Library
+
+    opened = []
+
+    def _make(name: str = "lib", **kw) -> Library:
+        kw.setdefault("model", TINY_MODEL)
+        kw.setdefault("weights", tiny_weights)
+        kw.setdefault("device", "cpu")
+        lib = Library(tmp_path / name, **kw)
+        opened.append(lib)
+        return lib
+
+    yield _make
+    for lib in opened:
+        with contextlib.suppress(Exception):
+            lib.close()
+
+
+def medialens_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "core.cli", *args]

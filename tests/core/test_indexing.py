@@ -1,0 +1,255 @@
+"""Indexing end to end through `core.library`: incremental runs, moves, failures, the vector cache."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+import numpy as np
+import pytest
+
+from core import indexer as indexer_mod
+from core.errors import LibraryError
+from tests.media_factory import huge_png_header, picture, truncated_jpeg, write_pictures
+
+
+@pytest.fixture
+def photos(tmp_path, shared_data):
+    """A folder of real photos: the misc and formats sets of the shared data (42 files)."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for sub in ("misc", "formats"):
+        for f in (shared_data / "images" / sub).iterdir():
+            shutil.copy2(f, folder / f.name)
+    return folder
+
+
+@pytest.fixture
+def count_decodes(monkeypatch):
+    """Counts calls into the image decoder (to prove a run did no decode work)."""
+    calls = []
+    original = indexer_mod.DECODERS["image"]
+
+    def counting(job, ctx):
+        calls.append(job.path)
+        yield from original(job, ctx)
+
+    monkeypatch.setitem(indexer_mod.DECODERS, "image", counting)
+    return calls
+
+
+def _ids_by_name(lib):
+    return {os.path.basename(p): fid for fid, p in _files(lib)}
+
+
+def _files(lib):
+    from sqlalchemy import select
+
+    from core.catalog import MediaFile
+
+    with lib.catalog.session() as s:
+        return [(r[0], r[1]) for r in s.execute(select(MediaFile.id, MediaFile.path))]
+
+
+def test_index_real_photos_then_search_and_similar(make_library, photos, tmp_path):
+    lib = make_library()
+    report = lib.index([photos])
+    assert report.indexed == 42 and not report.failed, report.failed
+    st = lib.status()
+    assert st["images"] == 42 and st["vectors"] == 42 and st["index"] == "ok"
+    hits = lib.search("a cat sitting on a chair", n=5)
+    assert len(hits) == 5
+    assert all(-1.0 <= h.score <= 1.0 for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    # an outside copy of a library photo finds the original first
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    shutil.copy2(photos / "coffee.png", outside / "my coffee.png")
+    hits = lib.similar(outside / "my coffee.png", n=3)
+    assert hits[0].path == str(photos / "coffee.png")
+    assert hits[0].score > 0.999
+    # by library item: the item itself is excluded
+    own_id = lib.resolve_file(str(photos / "coffee.png"))
+    hits = lib.similar(own_id, n=5)
+    assert own_id not in [h.file.id for h in hits] and len(hits) == 5
+
+
+def test_reindex_without_changes_does_no_work(make_library, photos, count_decodes):
+    lib = make_library()
+    lib.index([photos])
+    assert len(count_decodes) == 42
+    count_decodes.clear()
+    report = lib.index()
+    assert report.indexed == 0 and report.unchanged == 42 and report.new == 0
+    assert count_decodes == []
+
+
+def test_edit_rename_move_delete_are_picked_up(make_library, tmp_path, count_decodes):
+    folder = tmp_path / "pics"
+    paths = write_pictures(folder, 6)
+    lib = make_library()
+    lib.index([folder])
+    ids = _ids_by_name(lib)
+    item_of = {n: lib.catalog.items_of_file(fid)[0][0] for n, fid in ids.items()}
+    vec_before = lib._search_engine().item_vector(item_of["pic_00000.jpg"])
+    count_decodes.clear()
+
+    # edit: new content under the same name
+    time.sleep(0.01)
+    picture(100).save(paths[0], "JPEG", quality=90)
+    # rename in place, and move into a subfolder
+    paths[1].rename(folder / "renamed.jpg")
+    (folder / "sub").mkdir()
+    paths[2].rename(folder / "sub" / "moved.jpg")
+    # delete
+    paths[3].unlink()
+
+    report = lib.index()
+    assert (report.changed, report.moved, report.removed, report.new) == (1, 2, 1, 0)
+    assert report.unchanged == 2
+    assert sorted(os.path.basename(p) for p in count_decodes) == ["pic_00000.jpg"], "only the edit is decoded"
+
+    after = _ids_by_name(lib)
+    assert after["renamed.jpg"] == ids["pic_00001.jpg"], "a renamed file keeps its row"
+    assert after["moved.jpg"] == ids["pic_00002.jpg"]
+    assert lib.catalog.items_of_file(after["renamed.jpg"])[0][0] == item_of["pic_00001.jpg"], "and its vectors"
+    assert "pic_00003.jpg" not in after
+    engine = lib._search_engine()
+    new_item = lib.catalog.items_of_file(after["pic_00000.jpg"])[0][0]
+    assert new_item != item_of["pic_00000.jpg"]
+    assert not np.allclose(engine.item_vector(new_item), vec_before)
+    # the deleted and the replaced vectors are gone from the index too
+    assert len(engine.vindex) == 5 == lib.catalog.vector_count(engine.model_id)
+    found = {h.path for h in lib.similar(str(folder / "renamed.jpg"), n=10, include_self=True)}
+    assert str(folder / "renamed.jpg") in found and str(paths[3]) not in found
+
+
+def test_corrupt_files_are_recorded_and_never_stop_the_run(make_library, tmp_path):
+    folder = tmp_path / "mixed"
+    write_pictures(folder, 5)
+    truncated_jpeg(folder / "truncated.jpg")
+    (folder / "zero.jpg").write_bytes(b"")
+    (folder / "notes.jpg").write_text("this is text, not a photo")
+    huge_png_header(folder / "bomb.png")
+    (folder / "readme.txt").write_text("ignored: not media")
+    lib = make_library()
+    report = lib.index([folder])
+    reasons = {os.path.basename(p): r for p, r in report.failed}
+    assert report.indexed == 5
+    assert set(reasons) == {"truncated.jpg", "zero.jpg", "notes.jpg", "bomb.png"}
+    assert "truncated" in reasons["truncated.jpg"]
+    assert "empty" in reasons["zero.jpg"]
+    assert "not an image" in reasons["notes.jpg"]
+    assert "too large" in reasons["bomb.png"]
+    st = lib.status()
+    assert st["failed"] == 4 and {os.path.basename(f["path"]) for f in st["failures"]} == set(reasons)
+    # failures are not retried while the file is unchanged; fixed files are picked up
+    again = lib.index()
+    assert again.indexed == 0 and not again.failed
+    picture(9).save(folder / "notes.jpg", "JPEG")
+    fixed = lib.index()
+    assert fixed.indexed == 1 and lib.status()["failed"] == 3
+
+
+def test_unreadable_file_is_reported(make_library, tmp_path, monkeypatch):
+    folder = tmp_path / "locked"
+    paths = write_pictures(folder, 3)
+    if os.geteuid() != 0:
+        paths[0].chmod(0)
+    else:  # root reads anything: simulate the permission error at open
+        real_open = open
+
+        def guarded(file, *a, **kw):
+            if str(file) == str(paths[0]):
+                raise PermissionError(13, "Permission denied", str(file))
+            return real_open(file, *a, **kw)
+
+        monkeypatch.setattr("builtins.open", guarded)
+    report = make_library().index([folder])
+    assert report.indexed == 2
+    failed = [(os.path.basename(p), r) for p, r in report.failed]
+    assert failed == [("pic_00000.jpg", "cannot be read: permission denied")]
+
+
+def test_unreadable_or_missing_folder_does_not_sweep_its_files(make_library, tmp_path):
+    folder = tmp_path / "drive"
+    write_pictures(folder, 3)
+    lib = make_library()
+    lib.index([folder])
+    shutil.move(folder, tmp_path / "unplugged")
+    report = lib.index()
+    assert report.removed == 0 and report.problems
+    assert "cannot be read" in report.problems[0][1]
+    assert lib.status()["images"] == 3
+
+
+def test_usearch_file_deleted_or_corrupted_is_rebuilt_with_identical_results(make_library, photos):
+    lib = make_library()
+    lib.index([photos])
+    before = [(h.path, round(h.score, 5)) for h in lib.search("a red flower", n=10)]
+    index_file = lib.vector_index.path
+    lib.close()
+
+    index_file.unlink()
+    lib2 = make_library()
+    assert [(h.path, round(h.score, 5)) for h in lib2.search("a red flower", n=10)] == before
+    assert lib2.vector_index.rebuilt_reason == "no index file"
+    lib2.close()
+
+    index_file.write_bytes(os.urandom(4096))
+    lib3 = make_library()
+    assert [(h.path, round(h.score, 5)) for h in lib3.search("a red flower", n=10)] == before
+    assert "unreadable" in lib3.vector_index.rebuilt_reason
+
+
+def test_stale_index_catches_up_from_the_catalog(make_library, tmp_path):
+    folder = tmp_path / "pics"
+    write_pictures(folder, 4)
+    lib = make_library()
+    lib.index([folder])
+    saved = lib.vector_index.path.read_bytes(), lib.vector_index.meta_path.read_bytes()
+    write_pictures(folder, 3, start=10)
+    lib.index()
+    lib.close()
+    # an index file from before the second run (as after a crash before its save)
+    lib.vector_index.path.write_bytes(saved[0])
+    lib.vector_index.meta_path.write_bytes(saved[1])
+    lib2 = make_library()
+    assert len(lib2.vector_index) == 7 and lib2.vector_index.rebuilt_reason is None
+
+
+def test_filters_kind_folder_date_and_paging(make_library, tmp_path):
+    import datetime as dt
+
+    from core.search import Filters
+    from tests.media_factory import jpeg_with_exif
+
+    root = tmp_path / "root"
+    (root / "2019").mkdir(parents=True)
+    (root / "2023").mkdir()
+    for i in range(5):
+        jpeg_with_exif(root / "2019" / f"a{i}.jpg", i, taken=dt.datetime(2019, 5, 1 + i))
+        jpeg_with_exif(root / "2023" / f"b{i}.jpg", 50 + i, taken=dt.datetime(2023, 8, 1 + i))
+    lib = make_library()
+    lib.index([root])
+    everything = lib.search("shapes", n=10)
+    assert len(everything) == 10
+    in_2019 = lib.search("shapes", n=10, filters=Filters(folder=str(root / "2019")))
+    assert len(in_2019) == 5 and all("/2019/" in h.path for h in in_2019)
+    dated = lib.search("shapes", n=10, filters=Filters(date_from=dt.datetime(2023, 1, 1)))
+    assert {os.path.basename(h.path)[0] for h in dated} == {"b"} and len(dated) == 5
+    assert lib.search("shapes", n=10, filters=Filters(kinds=frozenset({"video"}))) == []
+    page1 = lib.search("shapes", n=4)
+    page2 = lib.search("shapes", n=4, offset=4)
+    assert [h.path for h in page1 + page2] == [h.path for h in everything[:8]]
+
+
+def test_library_errors_are_clear(make_library, tmp_path):
+    lib = make_library()
+    with pytest.raises(LibraryError, match="folder not found"):
+        lib.index([tmp_path / "nope"])
+    with pytest.raises(LibraryError, match="no library folders"):
+        lib.index()
+    with pytest.raises(LibraryError, match="nothing is indexed"):
+        lib.search("cat")
