@@ -273,6 +273,10 @@ def cmd_roots(args) -> int:
     return EXIT_OK
 
 
+# ----- video moments (issue 3) ------------------------------------------------------------------
+
+# ----- composed edits and regions (issue 4) ------------------------------------------------------
+
 def cmd_gui(args) -> int:
     from desktop_app.app import run
 

@@ -298,6 +298,10 @@ class Library:
         except Exception:
             return None
 
+    # ----- video moments (issue 3: core/moments.py) -------------------------------------------
+
+    # ----- composed edits, feedback sessions, regions (issue 4: core/compose.py, core/feedback.py)
+
     # ----- status -----------------------------------------------------------------------------
 
     def status(self) -> dict:
