@@ -73,3 +73,17 @@ def test_settings_round_trip(tmp_path):
     cat.set_setting("x", None)
     assert cat.get_setting("x") is None
     cat.close()
+
+
+def test_a_full_disk_is_one_clear_error(tmp_path, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    cat = Catalog(tmp_path / "c.db")
+
+    def full(*a, **k):
+        raise OperationalError("INSERT", {}, Exception("database or disk is full"))
+
+    with pytest.raises(LibraryError, match="disk is full"), cat.write() as s:
+        monkeypatch.setattr(s, "merge", full)
+        s.merge(None)
+    cat.close()
