@@ -322,18 +322,19 @@ class Library:
         from core.moments import finder
 
         engine = self._engine_for_query()
+        rec = None if video is None else self._video_record(video)  # before the model loads: errors come fast
         vec = self._moment_query(query)
-        if video is None:
+        if rec is None:
             return finder(engine).across_library(vec, n, filters)
-        return finder(engine).video_moments(self._video_record(video), vec, n)
+        return finder(engine).video_moments(rec, vec, n)
 
     def timeline(self, file_id: int, query: str | np.ndarray | None = None) -> Timeline:
         """What a player's timeline draws for a video: sample times, the query's curve, its moments."""
         from core.moments import finder
 
         engine = self._engine_for_query()
-        vec = None if query is None else self._moment_query(query)
-        return finder(engine).timeline(self._video_record(file_id), vec)
+        rec = self._video_record(file_id)
+        return finder(engine).timeline(rec, None if query is None else self._moment_query(query))
 
     def frame_thumbnail(self, file_id: int, t_s: float) -> Path | None:
         """The cached thumbnail of the video's sampled frame nearest `t_s` (made now if missing)."""

@@ -1,34 +1,41 @@
 """Video moments: where in a video a query matches, as (video, start_s, end_s, score).
 
 A video is indexed as sampled frames, each an item with a time and a vector
-(`core.video`). Each sample stands for the stretch until the next one: sample i
-covers [t_i, t_(i+1)), the first from 0 and the last until the end. With a
+(`core.video`). Each sample stands for the stretch until the next one: sample k
+covers [t_k, t_(k+1)), the first from 0 and the last until the end. With a
 sample at every detected cut, span edges then fall exactly on the cuts.
 
-Two localisers turn a query vector and a video's frames into moments:
+Two localisers turn a query and a video's frames into moments. Both work from
+the frames' similarities s_k = q·v_k and one per-video level
+`tau = median(s) + alpha * (max(s) - median(s))`, relative so that it suits any
+model's similarity scale:
 
-* `threshold` (the baseline, as MaterialSearch does it): frames whose
-  similarity to the query clears a threshold, consecutive ones merged into one
-  moment, scored by its best frame. The threshold is relative to the video
-  (`median + alpha * (max - median)` of its frame similarities), so it works
-  for any model's similarity scale.
+* `threshold` (the baseline, as MaterialSearch does it): consecutive frames with
+  s_k >= tau merged into one moment, scored by its best frame.
 * `temporal` (temporal context; a zero-shot 2D temporal map in the spirit of
-  2D-TAN): every candidate span (i, j) — all lengths up to 16 samples, then
-  sparser as they grow, like 2D-TAN's sparse map — is scored by the query's
-  cosine with the span's pooled (mean) frame vector, less `lam` times the same
-  for its flanks (the spans of equal length just before and after it, cut at
-  the video's ends). Pooling smooths per-frame noise; the flank term rewards
-  spans whose edges are where the match stops, so a span neither stops inside a
-  matching shot nor spills over into the next. Prefix sums make each length
-  one vectorised pass.
+  2D-TAN): every candidate span (i, j) — every length up to `DENSE_LENGTHS`
+  samples, then 8 lengths per doubling, like 2D-TAN's sparse map — is scored by
+  the query's similarity to the span's pooled (duration-weighted mean) frame
+  vector, q·v̄, as evidence against the video's level: `duration * (q·v̄ - tau)`,
+  the log-likelihood ratio of "the span matches, the rest does not" for frames
+  scattered around two levels. A span grows while its frames beat the level
+  (a brief dip — an occlusion, a flash — does not split a moment), and a lone
+  frame that spikes over it counts for one frame's worth only. Prefix sums
+  make each length one vectorised pass.
 
-Both end in temporal NMS: the best span is kept, spans overlapping it
-(IoU > `NMS_IOU`) or mostly inside it are dropped, and so on, so a video
-yields several moments only where they are distinct. A moment's `score` is the
-query's cosine with the moment (its pooled vector; the baseline: its best frame),
-comparable with a photo's score, so photos and moments share one ranking.
-`tests/bench/moments.py` measures both (R1@IoU0.5/0.7, mean IoU); its numbers
-chose `DEFAULT_METHOD`.
+  Pooling the *normalised* mean vector instead (cosine with it) was tried and
+  dropped: CLIP frames are far from the query and close to each other, so the
+  norm of a mean measures how alike the span's frames are more than how well
+  they match, and mixed spans win (`tests/bench/moments.py` keeps it as a measured
+  alternative).
+
+Both end in temporal NMS: the best span is kept, spans sharing more than
+`NMS_OVERLAP` of the shorter one with it are dropped, and so on, so a video
+yields several moments only where they are distinct. A moment's `score` is the query's
+similarity to it — the pooled q·v̄ (the baseline: its best frame) — on the same
+scale as a photo's cosine, so photos and moments share one ranking; `rank` is
+what the localiser ordered by. `tests/bench/moments.py` measures both
+(R1@IoU0.5/0.7, mean IoU); its numbers chose `DEFAULT_METHOD` and the alphas.
 
 The search engine calls `MomentFinder` (installed by `install`) for each video
 among a query's nearest items.
@@ -49,20 +56,15 @@ from core.vectors import from_blobs
 
 METHODS = ("temporal", "threshold")
 DEFAULT_METHOD = "temporal"
-#: Weight of the flanks' similarity in a span's score (temporal method).
-FLANK_WEIGHT = 0.5
-#: Threshold position between a video's median and best frame similarity (baseline).
+#: Where each method puts a video's level between its median and best frame similarity.
+TEMPORAL_ALPHA = 0.5
 THRESHOLD_ALPHA = 0.5
-#: Spans overlapping a better one by more than this IoU are the same moment.
-NMS_IOU = 0.3
-#: A span with more than this share of its length inside a better one is part of it.
-NMS_CONTAINED = 0.6
+#: Two spans sharing more than this share of the shorter one are the same moment.
+NMS_OVERLAP = 0.25
 #: Every span length up to this many samples is a candidate; longer ones are sampled sparsely.
-DENSE_LENGTHS = 16
+DENSE_LENGTHS = 128
 #: Longest candidate span, in samples.
-MAX_SPAN_SAMPLES = 512
-#: Besides the best, a video's moments must score this far from its median frame towards its best.
-SECONDARY_FLOOR = 0.5
+MAX_SPAN_SAMPLES = 8192
 #: Moments per video in library-wide results, and at most in a timeline.
 PER_VIDEO = 3
 TIMELINE_MOMENTS = 10
@@ -72,9 +74,9 @@ TIMELINE_MOMENTS = 10
 class Moment:
     """A stretch of one video that matches a query.
 
-    `score`: the query's cosine with the moment; `rank`: what the localiser
-    ordered moments by (for the temporal method the flank-corrected score);
-    `index`/`t_s`: the best-matching sample inside it.
+    `score`: the query's similarity to the moment; `rank`: what the localiser
+    ordered moments by (for the temporal method its evidence, in seconds times
+    similarity); `index`/`t_s`: the best-matching sample inside it.
     """
 
     start_s: float
@@ -111,33 +113,39 @@ def iou(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 def _nms_select(rank: np.ndarray, starts: np.ndarray, ends: np.ndarray, k: int) -> list[int]:
-    """Indices of up to k candidates, best rank first, none overlapping a better one (temporal NMS)."""
-    alive = np.isfinite(rank)
+    """Indices of up to k candidates with positive rank, best first, none overlapping a better one.
+
+    Temporal NMS with the overlap measured against the shorter span, not the union: a
+    span that holds a kept moment, or lies partly inside one, is not a distinct moment.
+    """
+    alive = rank > 0
     order: list[int] = []
     lengths = ends - starts
     while len(order) < k and alive.any():
         best = int(np.flatnonzero(alive)[np.argmax(rank[alive])])
         order.append(best)
         inter = np.clip(np.minimum(ends, ends[best]) - np.maximum(starts, starts[best]), 0.0, None)
-        union = np.maximum(ends, ends[best]) - np.minimum(starts, starts[best])
-        overlap = inter / np.maximum(union, 1e-9)
-        inside = inter / np.maximum(lengths, 1e-9)
-        alive &= (overlap <= NMS_IOU) & (inside <= NMS_CONTAINED)
+        alive &= inter <= NMS_OVERLAP * np.maximum(np.minimum(lengths, lengths[best]), 1e-9)
         alive[best] = False
     return order
 
 
 # ----- localisers ---------------------------------------------------------------------------------
 
+def level(sims: np.ndarray, alpha: float) -> float:
+    """A video's match level: `alpha` of the way from its median to its best frame similarity."""
+    med, top = float(np.median(sims)), float(np.max(sims))
+    return med + alpha * (top - med)
+
+
 def threshold_moments(sims: np.ndarray, times: np.ndarray, duration: float | None, k: int = 10,
                       alpha: float = THRESHOLD_ALPHA) -> list[Moment]:
-    """The baseline: runs of consecutive samples above a per-video threshold, best frame first."""
+    """The baseline: runs of consecutive samples at or above the video's level, best frame first."""
     sims = np.asarray(sims, dtype=np.float64)
     if len(sims) == 0:
         return []
     starts, ends = sample_cells(times, duration)
-    med, top = float(np.median(sims)), float(sims.max())
-    above = sims >= med + alpha * (top - med)
+    above = sims >= level(sims, alpha)
     out = []
     i, n = 0, len(sims)
     while i < n:
@@ -158,7 +166,7 @@ def threshold_moments(sims: np.ndarray, times: np.ndarray, duration: float | Non
 def span_lengths(n: int, dense: int = DENSE_LENGTHS, longest: int = MAX_SPAN_SAMPLES) -> list[int]:
     """Candidate span lengths in samples: all up to `dense`, then 8 per doubling (2D-TAN's sparse map)."""
     lengths = list(range(1, min(n, dense) + 1))
-    step, length = 2, dense
+    step, length = max(1, dense // 8), dense
     while True:
         for _ in range(8):
             length += step
@@ -168,82 +176,47 @@ def span_lengths(n: int, dense: int = DENSE_LENGTHS, longest: int = MAX_SPAN_SAM
         step *= 2
 
 
-def temporal_moments(vectors: np.ndarray, query: np.ndarray, times: np.ndarray, duration: float | None,
-                     k: int = 10, lam: float = FLANK_WEIGHT) -> list[Moment]:
-    """Spans scored by pooled similarity less `lam` times their flanks' (see the module notes)."""
-    v = np.asarray(vectors, dtype=np.float32)
-    q = np.asarray(query, dtype=np.float32)
-    n = len(v)
+def temporal_moments(sims: np.ndarray, times: np.ndarray, duration: float | None, k: int = 10,
+                     alpha: float = TEMPORAL_ALPHA) -> list[Moment]:
+    """Spans of the 2D map scored by duration * (pooled similarity - level), distinct ones best first."""
+    sims = np.asarray(sims, dtype=np.float64)
+    n = len(sims)
     if n == 0:
         return []
-    sims = v @ q
-    csum = np.zeros((n + 1, v.shape[1]), np.float32)
-    np.cumsum(v, axis=0, out=csum[1:])
-    cq = np.zeros(n + 1, np.float64)
-    np.cumsum(sims, out=cq[1:])
-
-    def pooled(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Cosine of the query with the mean vector of samples [a, b) (rows of index arrays)."""
-        norm = np.linalg.norm(csum[b] - csum[a], axis=1)
-        return (cq[b] - cq[a]) / np.maximum(norm, 1e-9)
-
-    idx = np.arange(n + 1)
-    prefix = np.full(n + 1, np.nan)  # prefix[i]: samples [0, i)
-    prefix[1:] = pooled(np.zeros(n, np.int64), idx[1:])
-    suffix = np.full(n + 1, np.nan)  # suffix[i]: samples [i, n)
-    suffix[:-1] = pooled(idx[:-1], np.full(n, n))
     cell_start, cell_end = sample_cells(times, duration)
-
-    all_i, all_len, all_p, all_rank = [], [], [], []
+    weight = cell_end - cell_start
+    # Just under the level, so that frames all alike make the whole video the moment, not one frame.
+    tau = level(sims, alpha) - 1e-9
+    c_gain = np.concatenate([[0.0], np.cumsum(weight * (sims - tau))])
+    c_sim = np.concatenate([[0.0], np.cumsum(weight * sims)])
+    c_w = np.concatenate([[0.0], np.cumsum(weight)])
+    firsts, lasts = [], []
     for length in span_lengths(n):
         i = np.arange(n - length + 1)
-        p = pooled(i, i + length)
-        left = np.where(i >= length, np.r_[np.full(length, np.nan), p][: len(i)], prefix[i])
-        right_start = i + length
-        right = np.full(len(i), np.nan)
-        inside = right_start + length <= n
-        right[inside] = p[right_start[inside]]
-        right[~inside] = suffix[right_start[~inside]]
-        flank = np.fmax(left, right)  # NaN only where the span is the whole video
-        flank = np.where(np.isnan(flank), p, flank)
-        all_i.append(i)
-        all_len.append(np.full(len(i), length))
-        all_p.append(p)
-        all_rank.append(p - lam * flank)
-    first = np.concatenate(all_i)
-    lengths = np.concatenate(all_len)
-    score = np.concatenate(all_p)
-    rank = np.concatenate(all_rank)
-    last = first + lengths - 1
+        firsts.append(i)
+        lasts.append(i + length - 1)
+    first = np.concatenate(firsts)
+    last = np.concatenate(lasts)
+    rank = c_gain[last + 1] - c_gain[first]
+    pooled = (c_sim[last + 1] - c_sim[first]) / np.maximum(c_w[last + 1] - c_w[first], 1e-9)
     starts, ends = cell_start[first], cell_end[last]
     out = []
     for c in _nms_select(rank, starts, ends, k):
         a, b = int(first[c]), int(last[c])
         best = a + int(np.argmax(sims[a:b + 1]))
-        out.append(Moment(float(starts[c]), float(ends[c]), float(score[c]), float(rank[c]), best,
+        out.append(Moment(float(starts[c]), float(ends[c]), float(pooled[c]), float(rank[c]), best,
                           float(times[best])))
     return out
 
 
-def localise(vectors: np.ndarray, query: np.ndarray, times: np.ndarray, duration: float | None,
-             k: int = 10, method: str = DEFAULT_METHOD) -> list[Moment]:
-    """Up to k distinct moments of one video for a unit query vector, best first."""
+def localise(sims: np.ndarray, times: np.ndarray, duration: float | None, k: int = 10,
+             method: str = DEFAULT_METHOD) -> list[Moment]:
+    """Up to k distinct moments of one video from its frames' similarities to a query, best first."""
     if method == "temporal":
-        return temporal_moments(vectors, query, times, duration, k)
+        return temporal_moments(sims, times, duration, k)
     if method == "threshold":
-        sims = np.asarray(vectors, dtype=np.float32) @ np.asarray(query, dtype=np.float32)
         return threshold_moments(sims, times, duration, k)
     raise QueryError(f"unknown moment method {method!r}; choose one of {', '.join(METHODS)}")
-
-
-def relevant(moments: list[Moment], sims: np.ndarray, floor: float = SECONDARY_FLOOR) -> list[Moment]:
-    """The best moment, and the others that stand out from the video's typical frame as well."""
-    if not moments:
-        return []
-    med = float(np.median(sims))
-    best = max(m.score for m in moments)
-    cut = med + floor * (best - med)
-    return [m for i, m in enumerate(moments) if i == 0 or m.score >= cut]
 
 
 # ----- a video's frames, from the catalog ---------------------------------------------------------
@@ -297,7 +270,7 @@ class MomentFinder:
     # The engine calls this for each video among a query's nearest items.
     def __call__(self, engine: SearchEngine, query: np.ndarray, file: FileRecord,
                  frames: list[tuple[int, float | None, float]]) -> list[Hit]:
-        return self.video_moments(file, query, PER_VIDEO, secondary_floor=True)
+        return self.video_moments(file, query, PER_VIDEO)
 
     def frames(self, file: FileRecord) -> VideoFrames:
         """The video's sampled frames that have a vector for this engine's model."""
@@ -322,15 +295,12 @@ class MomentFinder:
                 self._cache.popitem(last=False)
         return vf
 
-    def video_moments(self, file: FileRecord, query: np.ndarray, n: int,
-                      secondary_floor: bool = False) -> list[Hit]:
-        """Up to n distinct moments of one video as hits, best first."""
+    def video_moments(self, file: FileRecord, query: np.ndarray, n: int) -> list[Hit]:
+        """Up to n distinct moments of one video as hits, best first (each above the video's level)."""
         vf = self.frames(file)
         if len(vf.times) == 0:
             return []
-        found = localise(vf.vectors, query, vf.times, vf.duration_s, n, self.method)
-        if secondary_floor:
-            found = relevant(found, vf.vectors @ query)
+        found = localise(vf.vectors @ query, vf.times, vf.duration_s, n, self.method)
         return [Hit(file, int(vf.item_ids[m.index]), m.score, start_s=m.start_s, end_s=m.end_s, t_s=m.t_s)
                 for m in found]
 
@@ -346,7 +316,7 @@ class MomentFinder:
         if query is None or len(vf.times) == 0:
             return Timeline(file.id, vf.duration_s, vf.times)
         return Timeline(file.id, vf.duration_s, vf.times, (vf.vectors @ query).astype(np.float32),
-                        self.video_moments(file, query, TIMELINE_MOMENTS, secondary_floor=True))
+                        self.video_moments(file, query, TIMELINE_MOMENTS))
 
 
 def finder(engine: SearchEngine) -> MomentFinder:
