@@ -69,6 +69,10 @@ CUT_THRESHOLD = 0.12
 MIN_GAP_S = 0.2
 #: A GOP no longer than this many intervals is represented by its keyframe alone.
 SHORT_GOP_INTERVALS = 1.5
+#: FFmpeg decoder threading: frame and slice threads (the decode of one long video uses the cores).
+THREAD_TYPE = "AUTO"
+#: Decoder options: deblocking is invisible once frames are shrunk for the model, and costs.
+DECODER_OPTIONS = {"skip_loop_filter": "all"}
 #: A keyframe this many intervals before a sample is due is taken as that sample.
 KEYFRAME_SLACK = 0.4
 #: Packets buffered while looking for the end of a GOP; beyond this it is decoded as it streams.
@@ -379,8 +383,8 @@ def read_frames(path: str | os.PathLike[str], sampling: Sampling | None = None, 
     result = result if result is not None else ReadResult()
     with _open(path) as container:
         stream = _video_stream(container)
-        stream.thread_type = "AUTO"
-        stream.codec_context.options = {"skip_loop_filter": "all"}
+        stream.thread_type = THREAD_TYPE
+        stream.codec_context.options = dict(DECODER_OPTIONS)
         tb = stream.time_base
         rate = stream.average_rate or stream.guessed_rate
         frame_step = 1.0 / float(rate) if rate else 1.0 / 25

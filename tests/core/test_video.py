@@ -88,6 +88,65 @@ def test_reading_again_at_given_times_returns_those_frames(colour_videos):
     assert np.abs(mean_colour(frame_at(videos["short"], 3.2)) - GREEN).max() < 40
 
 
+@pytest.mark.parametrize(("codec", "ext"), [("libx264", ".mov"), ("libx265", ".mkv"), ("libvpx", ".webm"),
+                                           ("libvpx-vp9", ".webm"), ("libsvtav1", ".mkv"), ("mpeg4", ".avi")])
+def test_every_codec_and_container_the_issue_names(tmp_path, codec, ext):
+    import av
+
+    if codec not in av.codecs_available:
+        pytest.skip(f"this FFmpeg build has no {codec} encoder to make the test video")
+    segments = [Segment(1.5, RED), Segment(1.5, BLUE)]
+    path = tmp_path / f"clip{ext}"
+    write_video(path, segments, codec=codec)
+    result = ReadResult()
+    frames = list(read_frames(path, result=result))
+    assert [f.t_s for f in frames][:1] == [0.0] and result.extent_s == pytest.approx(3.0)
+    assert max(np.diff([*(f.t_s for f in frames), 3.0])) <= 1.5 + 1e-9
+    for f in frames:
+        assert np.abs(mean_colour(f.image) - (RED if f.t_s < 1.5 else BLUE)).max() < 40, (codec, f.t_s)
+
+
+def test_variable_frame_rate_follows_the_timestamps(tmp_path):
+    from fractions import Fraction
+
+    import av
+
+    path = tmp_path / "vfr.mp4"
+    stamps = np.cumsum([0] + [50 if k % 2 else 150 for k in range(39)])  # ms: 10 fps on average, uneven
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=10, options={"preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 1000)
+        for ms in stamps:
+            frame = av.VideoFrame.from_image(Image.new("RGB", (96, 64), RED if ms < 2000 else BLUE))
+            frame.pts, frame.time_base = int(ms), Fraction(1, 1000)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    frames = list(read_frames(path, Sampling(strategy="full")))
+    assert {round(f.t_s * 1000) for f in frames} <= set(stamps.tolist()), "times are the frames' own"
+    for f in frames:
+        assert np.abs(mean_colour(f.image) - (RED if f.t_s < 2.0 else BLUE)).max() < 40, f.t_s
+    assert max(np.diff([f.t_s for f in frames])) <= 1.15
+
+
+def test_a_stream_without_timestamps_gets_times_from_its_frame_rate(tmp_path):
+    import av
+
+    path = tmp_path / "raw.h264"  # an elementary stream: no container, no timestamps
+    with av.open(str(path), "w", format="h264") as out:
+        stream = out.add_stream("libx264", rate=10, options={"preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        for i in range(30):
+            frame = av.VideoFrame.from_image(Image.new("RGB", (96, 64), RED if i < 15 else BLUE))
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    result = ReadResult()
+    times = [f.t_s for f in read_frames(path, Sampling(strategy="full"), result=result)]
+    assert result.decoded == 30 and times[0] == 0.0 and np.all(np.diff(times) > 0)
+    assert result.extent_s == pytest.approx(30 / result.info.fps)
+
+
 def test_rotation_metadata_is_honoured(tmp_path):
     path = tmp_path / "portrait.mp4"
     write_video(path, [Segment(1.0, seed=3)], size=(96, 64), rotation=90)
