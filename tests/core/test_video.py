@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import sqlite3
+import subprocess
+import time
 
 import numpy as np
 import pytest
@@ -15,7 +19,8 @@ from core.catalog import Embedded, Item, MediaFile
 from core.errors import LibraryError, MediaError
 from core.indexer import Control
 from core.video import ReadResult, Sampling, frame_at, probe, read_frames
-from tests.conftest import TINY_MODEL
+from tests.conftest import TINY_MODEL, medialens_cmd
+from tests.core.test_cli import run
 from tests.video_factory import Segment, audio_only, mean_colour, segment_frame, truncate, write_video
 
 RED, GREEN, BLUE, YELLOW = (220, 30, 30), (30, 220, 30), (30, 30, 220), (230, 230, 40)
@@ -360,3 +365,45 @@ def test_a_second_model_embeds_the_frames_of_the_existing_items(make_library, tm
     for item_id, t in items_a:
         expected = lib_b.encoder.encode_images([frame_at(path, t, min_side=240)])[0]
         assert float(engine.item_vector(item_id) @ expected) > 0.99, f"the vector of {t} s is another frame's"
+
+
+def test_sigkill_mid_video_then_resume_replaces_the_partial_frames(tmp_path, cli_env, tiny_weights):
+    folder = tmp_path / "v"
+    folder.mkdir()
+    path = folder / "long.mp4"
+    write_video(path, [Segment(20.0, seed=s) for s in (1, 2, 3)])
+    expected = [round(f.t_s, 6) for f in read_frames(path, Sampling(10.0))]
+    home = tmp_path / "home"
+    env = dict(cli_env, MEDIALENS_HOME=str(home))
+    args = ["index", str(folder), "--model", TINY_MODEL, "--weights", str(tiny_weights), "--fps", "10",
+            "--batch-size", "8", "--quiet"]
+    proc = subprocess.Popen(medialens_cmd(*args), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def counts() -> tuple[int, int, int, int]:
+        with sqlite3.connect(home / "catalog.db") as db:
+            return (db.execute("select count(*) from items").fetchone()[0],
+                    db.execute("select count(*) from embedded").fetchone()[0],
+                    db.execute("select count(*) from vectors").fetchone()[0],
+                    db.execute("select count(distinct t_s) from items").fetchone()[0])
+
+    deadline = time.time() + 240
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            if counts()[0] >= 40:
+                break
+        except sqlite3.OperationalError:  # not created yet
+            pass
+        time.sleep(0.05)
+    assert proc.poll() is None, "indexing finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    items, embedded, _, _ = counts()
+    assert embedded == 0 and 40 <= items < len(expected), (items, len(expected))
+
+    resumed = run(["index", "--quiet", "--fps", "10"], env)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "indexed 1," in resumed.stdout, resumed.stdout
+    assert counts() == (len(expected), 1, len(expected), len(expected)), "every frame once, with one vector"
+    with sqlite3.connect(home / "catalog.db") as db:
+        times = [round(t, 6) for (t,) in db.execute("select t_s from items order by t_s")]
+    assert times == expected
