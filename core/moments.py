@@ -26,7 +26,7 @@ model's similarity scale:
   Pooling the *normalised* mean vector instead (cosine with it) was tried and
   dropped: CLIP frames are far from the query and close to each other, so the
   norm of a mean measures how alike the span's frames are more than how well
-  they match, and mixed spans win (`tests/bench/moments.py` keeps it as a measured
+  they match, and mixed spans win (`tests/bench/video_moments.py` keeps it as a measured
   alternative).
 
 Both end in temporal NMS: the best span is kept, spans sharing more than
@@ -34,7 +34,7 @@ Both end in temporal NMS: the best span is kept, spans sharing more than
 yields several moments only where they are distinct. A moment's `score` is the query's
 similarity to it — the pooled q·v̄ (the baseline: its best frame) — on the same
 scale as a photo's cosine, so photos and moments share one ranking; `rank` is
-what the localiser ordered by. `tests/bench/moments.py` measures both
+what the localiser ordered by. `tests/bench/video_moments.py` measures both
 (R1@IoU0.5/0.7, mean IoU); its numbers chose `DEFAULT_METHOD` and the alphas.
 
 The search engine calls `MomentFinder` (installed by `install`) for each video

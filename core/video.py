@@ -7,8 +7,10 @@ Sampling
 --------
 About one frame per `interval` (1 s by default, `fps` option), plus a frame at
 each shot change so that short shots are not missed. Times come from the
-frames' own timestamps (variable frame rate is fine), shifted so the first frame
-is at 0; missing or backward timestamps are repaired from the frame rate.
+frames' own timestamps (variable frame rate is fine), counted from the stream's
+start. A frame without a timestamp gets the previous one's plus a frame
+duration; a frame whose timestamp goes backwards is skipped, and after
+`_MAX_BACKWARDS` of those the file's clock is rebuilt from its frame rate.
 
 Decoding costs only what it must. H.264/HEVC/VP9 frames depend on the frames
 before them back to the last keyframe, so a frame cannot be had without
