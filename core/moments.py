@@ -312,6 +312,7 @@ class MomentFinder:
         return self.engine.by_vector(query, n, filters=only_videos)
 
     def timeline(self, file: FileRecord, query: np.ndarray | None) -> Timeline:
+        """A video's sample times, with the query's frame curve and moments when there is a query."""
         vf = self.frames(file)
         if query is None or len(vf.times) == 0:
             return Timeline(file.id, vf.duration_s, vf.times)

@@ -27,6 +27,7 @@ model alone on preprocessed batches as the rate everything hides behind.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -220,9 +221,9 @@ def main() -> None:
     for k, (dur, keys, gap) in facts.items():
         print(f"#   {k}: {dur:.1f} s, {keys} keyframes, longest keyframe gap {gap:.1f} s ({clips[k]})")
     names = list(clips)
-    header = "| strategy | " + " | ".join(f"{k}: × real time | samples | max gap s" for k in names) + " |"
-    print(header)
-    print("|---|" + "---|---|---|" * len(names))
+    header = "| strategy | " + " | ".join(f"{k}: × real time | samples | max gap s" for k in names)
+    print(header + " | load after |")
+    print("|---|" + "---|---|---|" * len(names) + "---|")
     base = {}
     for label, fn in STRATEGIES:
         cells = []
@@ -233,7 +234,7 @@ def main() -> None:
             base.setdefault(k, speed)
             gap = max(np.diff([*times, dur])) if times else float("nan")
             cells.append(f"{speed:.1f}x ({speed / base[k]:.2f}x baseline) | {len(times)} | {gap:.2f}")
-        print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
+        print(f"| {label} | " + " | ".join(cells) + f" | {os.getloadavg()[0]:.1f} |", flush=True)
 
     if args.skip_index:
         return
@@ -255,15 +256,16 @@ def main() -> None:
           f"({'given weights' if args.weights else 'random weights'}), CPU ({machine()})")
     print(f"# model alone: {model_rate:.1f} frames/s on preprocessed batches of 32 "
           f"= {model_rate:.1f}x real time at 1 frame per second (the ceiling)")
-    print("| clip | decode | × real time | frames | seconds |")
-    print("|---|---|---|---|---|")
+    print("| clip | decode | × real time | frames | seconds | load after |")
+    print("|---|---|---|---|---|---|")
     for k in names:
         for decode in ("adaptive", "full"):
             runs = [index_speed(clips[k], args.model, weights, decode, home / f"{k}-{i}".replace(" ", "_"))
                     for i in range(args.repeat)]
             seconds = min(r[0] for r in runs)
             print(f"| {k} | {decode} | {facts[k][0] / seconds:.1f}x | {runs[0][1]} | "
-                  f"{seconds:.1f} (median {statistics.median(r[0] for r in runs):.1f}) |", flush=True)
+                  f"{seconds:.1f} (median {statistics.median(r[0] for r in runs):.1f}) | {os.getloadavg()[0]:.1f} |",
+                  flush=True)
 
 
 if __name__ == "__main__":
