@@ -1,0 +1,8 @@
+"""Entry point of the packaged application: the same `medialens` command as the console script."""
+
+import sys
+
+from core.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
