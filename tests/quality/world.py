@@ -45,6 +45,7 @@ What it makes
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import math
 import random
@@ -54,7 +55,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageChops, ImageDraw
 
 SPLITS = ("train", "test")
 
@@ -430,45 +431,76 @@ def _shape_points(shape: str, cx: float, cy: float, r: float, rotation: float) -
     return [(cx + x * cos - y * sin, cy + x * sin + y * cos) for x, y in points]
 
 
-def _background(texture: str, background: str, width: int, height: int, seed: str) -> np.ndarray:
-    """The textured background at ``width`` x ``height`` as uint8 RGB."""
+def _background(texture: str, background: str, width: int, height: int, seed: str) -> Image.Image:
+    """The textured background at ``width`` x ``height``, drawn with Pillow primitives (fast)."""
     rng = _rng(seed, "background", texture, background)
-    base = np.array(BACKGROUNDS[background], dtype=np.float32)
-    ink = base - 55 if base.mean() > 90 else base + 70
+    base = BACKGROUNDS[background]
+    shift = -55 if sum(base) > 270 else 70
+    ink = (base[0] + shift, base[1] + shift, base[2] + shift)
+    canvas = Image.new("RGB", (width, height), base)
+    draw = ImageDraw.Draw(canvas)
     period = min(width, height) / rng.uniform(5.5, 8.5)
-    u = (np.arange(width, dtype=np.float32)[None, :] + rng.uniform(0, period)) / period
-    v = (np.arange(height, dtype=np.float32)[:, None] + rng.uniform(0, period)) / period
+    phase_x, phase_y = rng.uniform(-period, 0), rng.uniform(-period, 0)
+    columns = [phase_x + i * period for i in range(int(width / period) + 2)]
+    rows = [phase_y + j * period for j in range(int(height / period) + 2)]
     if texture == "stripes":
         direction = rng.choice(("vertical", "horizontal", "diagonal"))
-        w = {"vertical": u + 0 * v, "horizontal": v + 0 * u, "diagonal": (u + v) / 1.4142}[direction]
-        mask = (w % 1.0) < 0.45
+        band = 0.45 * period
+        if direction == "vertical":
+            for x in columns:
+                draw.rectangle((x, 0, x + band, height), fill=ink)
+        elif direction == "horizontal":
+            for y in rows:
+                draw.rectangle((0, y, width, y + band), fill=ink)
+        else:
+            step = period * 1.4142
+            for k in range(int((width + height) / step) + 2):
+                c = phase_x + k * step
+                draw.polygon(
+                    [(c, 0), (c + band * 1.4142, 0), (c + band * 1.4142 - height, height), (c - height, height)],
+                    fill=ink,
+                )
     elif texture == "dots":
-        mask = ((u % 1.0 - 0.5) ** 2 + (v % 1.0 - 0.5) ** 2) < 0.22**2
+        r = 0.22 * period
+        for x in columns:
+            for y in rows:
+                cx, cy = x + period / 2, y + period / 2
+                draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=ink)
     elif texture == "grid":
-        mask = ((u % 1.0) < 0.12) | ((v % 1.0) < 0.12)
+        line = 0.12 * period
+        for x in columns:
+            draw.rectangle((x, 0, x + line, height), fill=ink)
+        for y in rows:
+            draw.rectangle((0, y, width, y + line), fill=ink)
     elif texture == "checker":
-        mask = (np.floor(u) + np.floor(v)) % 2 == 0
-    elif texture == "plain":
-        mask = np.zeros((height, width), dtype=bool)
-    else:
+        for i, x in enumerate(columns):
+            for j, y in enumerate(rows):
+                if (i + j) % 2 == 0:
+                    draw.rectangle((x, y, x + period, y + period), fill=ink)
+    elif texture != "plain":
         raise ValueError(f"unknown texture {texture!r}")
-    palette = np.array([base, ink], dtype=np.uint8)
-    return palette[mask.astype(np.uint8)]
+    return canvas
+
+
+@functools.cache
+def _finish_tile(size: int = 640) -> Image.Image:
+    """Grain plus slow light variations around 128; pictures add a crop of it at a random offset."""
+    rng = np.random.default_rng(20240611)
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32)
+    light = 9 * np.sin(x / 97 + 1.0) * np.cos(y / 131) + 6 * np.sin((x + y) / 211)
+    field = 128 + light[..., None] + 2.5 * rng.standard_normal((size, size, 3))
+    return Image.fromarray(np.clip(np.round(field), 0, 255).astype(np.uint8))
 
 
 def _finish(image: Image.Image, seed: str) -> Image.Image:
-    """Soft uneven light and sensor-like grain, so that flat areas are not perfectly flat."""
+    """Uneven light and sensor-like grain, so that flat areas are not perfectly flat."""
     rng = _rng(seed, "light")
-    pixels = np.asarray(image, dtype=np.float32)
-    height, width = pixels.shape[:2]
-    tilt_x, tilt_y = rng.uniform(-0.08, 0.08), rng.uniform(-0.08, 0.08)
-    light = (
-        1.0
-        + tilt_x * (np.arange(width, dtype=np.float32)[None, :] / width - 0.5)
-        + tilt_y * (np.arange(height, dtype=np.float32)[:, None] / height - 0.5)
-    )
-    grain = np.random.default_rng(rng.getrandbits(64)).standard_normal(pixels.shape, dtype=np.float32)
-    return Image.fromarray(np.clip(pixels * light[..., None] + 2.5 * grain, 0, 255).astype(np.uint8))
+    tile = _finish_tile()
+    width, height = image.size
+    if width > tile.width or height > tile.height:
+        tile = tile.resize((max(width, tile.width), max(height, tile.height)))
+    left, top = rng.randrange(tile.width - width + 1), rng.randrange(tile.height - height + 1)
+    return ImageChops.add(image, tile.crop((left, top, left + width, top + height)), offset=-128)
 
 
 def _draw_objects(
@@ -491,7 +523,7 @@ def _draw_objects(
 def render(scene: Scene, seed: str, size: int | tuple[int, int] = 128) -> Image.Image:
     """Draw ``scene`` as an RGB picture, at 2x and box-downsampled for smooth edges."""
     width, height = (size, size) if isinstance(size, int) else size
-    canvas = Image.fromarray(_background(scene.texture, scene.background, 2 * width, 2 * height, seed))
+    canvas = _background(scene.texture, scene.background, 2 * width, 2 * height, seed)
     _draw_objects(canvas, layout(scene, seed))
     return _finish(canvas.reduce(2), seed)
 
@@ -905,11 +937,9 @@ def plan_video(
 
 def _shot_frames(shot: Shot, fps: int, size: tuple[int, int]) -> Iterable[np.ndarray]:
     width, height = size
-    background = Image.fromarray(
-        _background(shot.scene.texture, shot.scene.background, 2 * width, 2 * height, shot.seed)
-    )
+    background = _background(shot.scene.texture, shot.scene.background, 2 * width, 2 * height, shot.seed)
     objects = layout(shot.scene, shot.seed)
-    n_frames = round(shot.duration_s * fps)
+    n_frames = max(1, round(shot.duration_s * fps))
     travel = 0.6
     for k in range(n_frames):
         t = k / max(1, n_frames - 1) - 0.5
@@ -922,37 +952,42 @@ def _shot_frames(shot: Shot, fps: int, size: tuple[int, int]) -> Iterable[np.nda
         }[shot.motion]
         canvas = background.copy()
         _draw_objects(canvas, objects, offset)
-        yield np.asarray(canvas.reduce(2))
+        yield np.asarray(_finish(canvas.reduce(2), shot.seed))
 
 
 _CODECS = {
     "h264": ("libx264", ".mp4", {"crf": "23", "preset": "veryfast"}),
-    "vp9": ("libvpx-vp9", ".webm", {"crf": "34", "b": "0", "deadline": "realtime", "cpu-used": "8"}),
+    "vp9": ("libvpx-vp9", ".webm", {"crf": "34", "b": "0", "deadline": "good", "cpu-used": "8", "row-mt": "0"}),
 }
 
 
 def write_video(
     path: Path, shots: Sequence[Shot], fps: int = 10, size: tuple[int, int] = (160, 160), codec: str = "h264"
 ) -> VideoTruth:
-    """Encode ``shots`` with PyAV (yuv420p, single-threaded so the bytes are reproducible)."""
+    """Encode ``shots`` with PyAV (yuv420p, single-threaded so the bytes are reproducible).
+
+    A shot lasts a whole number of frames (its duration rounded to the frame rate);
+    spans are computed from the frames actually written.
+    """
     import av
 
     codec_name, _suffix, options = _CODECS[codec]
     width, height = size
     spans = []
-    start = 0.0
-    with av.open(str(path), "w") as container:
+    frames_written = 0
+    with av.open(str(path), "w", container_options={"fflags": "+bitexact"}) as container:
         stream = container.add_stream(codec_name, rate=fps, options=dict(options))
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.codec_context.thread_count = 1
         for shot in shots:
+            start = frames_written
             for frame_rgb in _shot_frames(shot, fps, size):
                 frame = av.VideoFrame.from_ndarray(frame_rgb, format="rgb24").reformat(format="yuv420p")
                 container.mux(stream.encode(frame))
-            spans.append(Span(start, start + shot.duration_s, shot.sentence))
-            start += shot.duration_s
+                frames_written += 1
+            spans.append(Span(start / fps, frames_written / fps, shot.sentence))
         container.mux(stream.encode(None))
-    return VideoTruth(Path(path), fps, size, start, tuple(spans), tuple(shots))
+    return VideoTruth(Path(path), fps, size, frames_written / fps, tuple(spans), tuple(shots))
 
 
 def make_video(
