@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import re
 
 import av
@@ -112,3 +113,11 @@ def test_video_plans_repeat_shots_and_vary_lengths():
     durations = [shot.duration_s for plan in plans for shot in plan]
     assert min(durations) >= 2.0 and max(durations) <= 20.0 and max(durations) - min(durations) > 10
     assert any(shot.motion for plan in plans for shot in plan)
+
+
+def test_every_valid_group_can_be_placed_at_its_position():
+    for position, size, count in itertools.product(world.POSITIONS, world.SIZES, world.COUNTS):
+        scene = world.Scene((world.Group("star", "red", count, size, position),), "plain", "gray")
+        if world._valid(scene):
+            for seed in range(5):
+                assert len(world.layout(scene, str(seed))) == count

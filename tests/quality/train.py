@@ -42,9 +42,8 @@ from typing import Any
 
 import numpy as np
 
-from tests.quality import world
-from tests.quality.metrics import recall_at_k, relevance
-from tests.quality.model import MODEL_NAME, WEIGHTS, embed_images, embed_texts, register_configs
+from tests.quality import measures, world
+from tests.quality.model import MODEL_NAME, WEIGHTS, TorchEncoder, register_configs
 
 CAPTIONS_PER_PICTURE = 6
 # Edit kinds of the training twins, in attempt order. Shape, position and count twins
@@ -143,42 +142,52 @@ def build_pool(n_pairs: int, seed: int, preprocess: Callable, workers: int) -> T
 
 @dataclass
 class HeldOut:
-    """Test-split pictures and composed triplets, rendered once and scored during training."""
+    """Test-split pictures, composed triplets and attribute probes, rendered once, scored during training."""
 
     pictures: list[world.Picture]
     images: list[Any]
     triplets: list[world.Triplet]
     reference_images: list[Any]
     target_images: list[Any]
+    probes: dict[str, tuple[list[list[world.Picture]], list[list[Any]]]]
 
 
-def make_held_out(n_pictures: int = 500, n_triplets: int = 150) -> HeldOut:
+EVAL_ATTRIBUTES = ("colour", "shape", "count", "position", "texture")
+
+
+def make_held_out(n_pictures: int = 500, n_triplets: int = 150, probe_sets: int = 10) -> HeldOut:
     pictures = world.make_pictures(n_pictures, EVAL_SEED, "test")
     triplets = world.make_triplets(n_triplets, EVAL_SEED, "test", kinds=("colour",))
+    probes = {}
+    for attribute in EVAL_ATTRIBUTES:
+        sets = world.make_attribute_probes(attribute, probe_sets, EVAL_SEED)
+        probes[attribute] = (sets, [[p.image() for p in variants] for variants in sets])
     return HeldOut(
         pictures,
         [p.image() for p in pictures],
         triplets,
         [t.reference.image() for t in triplets],
         [t.target.image() for t in triplets],
+        probes,
     )
 
 
 def evaluate(model: Any, preprocess: Callable, tokenizer: Callable, held_out: HeldOut) -> dict[str, float]:
-    """Held-out text->image R@1/R@5 (test phrasings, unseen colour x shape pairs) and composed wins."""
+    """Held-out text->image R@1/R@5 (test phrasings, unseen colour x shape pairs), composed wins, probes."""
     model.eval()
-    images = embed_images(model, preprocess, held_out.images)
-    queries = embed_texts(model, tokenizer, [p.query for p in held_out.pictures])
-    keys = [p.scene for p in held_out.pictures]
-    recall = recall_at_k(queries @ images.T, relevance(keys, keys), ks=(1, 5))
-    references = embed_images(model, preprocess, held_out.reference_images)
-    targets = embed_images(model, preprocess, held_out.target_images)
-    changes = embed_texts(model, tokenizer, [t.change for t in held_out.triplets])
-    composed = references + changes
-    composed /= np.linalg.norm(composed, axis=1, keepdims=True)
-    wins = np.sum(composed * targets, axis=1) > np.sum(composed * references, axis=1)
+    encoder = TorchEncoder(model, preprocess, tokenizer)
+    vectors = encoder.encode_images(held_out.images)
+    recall = measures.text_image_recall(encoder, held_out.pictures, vectors, ks=(1, 5))
+    composed = measures.composed_vectors(encoder, held_out.triplets, held_out.reference_images, held_out.target_images)
+    metrics = {
+        "text_image_r1": recall[1],
+        "text_image_r5": recall[5],
+        "composed_colour_target_wins": measures.composed_target_wins(composed),
+    }
+    for attribute, (sets, images) in held_out.probes.items():
+        metrics[f"{attribute}_accuracy"] = measures.attribute_accuracy(encoder, sets, images)[0]
     model.train()
-    return {"text_image_r1": recall[1], "text_image_r5": recall[5], "composed_colour_target_wins": float(wins.mean())}
+    return metrics
 
 
 # --------------------------------------------------------------------------- training
@@ -342,7 +351,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         "total_seconds": round(time.monotonic() - started, 1),
         "held_out": {k: round(v, 4) for k, v in final.items()},
         "held_out_set": f"{len(held_out.pictures)} test-split pictures (seed {EVAL_SEED}), their test-phrasing "
-        f"query each; {len(held_out.triplets)} test colour-edit triplets",
+        f"query each; {len(held_out.triplets)} test colour-edit triplets; one-attribute probe sets",
         "versions": {"torch": torch.__version__, "open_clip": open_clip.__version__},
         "log": log,
     }
@@ -357,7 +366,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     budget = parser.add_mutually_exclusive_group()
     budget.add_argument("--steps", type=int, help="exact number of optimiser steps (reproducible)")
     budget.add_argument("--minutes", type=float, help="wall-clock budget, data generation included")
-    parser.add_argument("--pairs", type=int, default=12_000, help="training pairs (each two pictures)")
+    parser.add_argument("--pairs", type=int, default=16_000, help="training pairs (each two pictures)")
     parser.add_argument("--batch-pairs", type=int, default=96)
     parser.add_argument("--lr", type=float, default=1.5e-3)
     parser.add_argument("--logit-scale-lr", type=float, default=20.0, help="learning-rate multiplier")
@@ -366,12 +375,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="processes generating the data")
     parser.add_argument("--log-every", type=int, default=10)
-    parser.add_argument("--eval-every", type=int, default=50)
+    parser.add_argument("--eval-every", type=int, default=100)
     parser.add_argument("--calibration-steps", type=int, default=5)
     parser.add_argument("--reserve-seconds", type=float, default=20, help="kept for the final evaluation and save")
     args = parser.parse_args(argv)
     if args.steps is None and args.minutes is None:
-        args.steps = 520
+        args.steps = 720
     return args
 
 

@@ -87,16 +87,24 @@ COUNTS = (1, 2, 3)
 _OPPOSITE = {"left": "right", "right": "left", "top": "bottom", "bottom": "top"}
 
 # Object radius as a fraction of the picture's shorter side.
-_RADIUS = {"small": 0.085, "big": 0.155}
-# Where object centres may lie, (x0, x1, y0, y1) in unit coordinates; each region is
-# kept inside its half so that groups in opposite halves never touch.
-_REGIONS = {
-    "left": (0.0, 0.34, 0.3, 0.7),
-    "right": (0.66, 1.0, 0.3, 0.7),
-    "top": (0.3, 0.7, 0.0, 0.34),
-    "bottom": (0.3, 0.7, 0.66, 1.0),
-    "centre": (0.36, 0.64, 0.36, 0.64),
-}
+_RADIUS = {"small": 0.085, "big": 0.15}
+
+
+def _in_region(position: str, x: float, y: float) -> bool:
+    """Whether an object centred at (x, y) (unit coordinates) is unmistakably at ``position``.
+
+    "left" means well left of the middle (by 0.2) and more left than up or down (by a
+    0.06 margin), so no object could also be called "top"; "centre" is a small central
+    box, 0.08 away from any other region. Left and right groups then never touch, nor
+    top and bottom ones.
+    """
+    dx, dy = x - 0.5, y - 0.5
+    if position == "centre":
+        return abs(dx) <= 0.12 and abs(dy) <= 0.12
+    along, across = {"left": (-dx, dy), "right": (dx, dy), "top": (-dy, dx), "bottom": (dy, dx)}[position]
+    return along >= 0.2 and along - abs(across) >= 0.06
+
+
 _MOTIONS = ("left_to_right", "right_to_left", "top_to_bottom", "bottom_to_top")
 
 
@@ -146,7 +154,8 @@ def _valid(scene: Scene) -> bool:
     if len(scene.groups) == 2 and _OPPOSITE.get(positions[0]) != positions[1]:
         return False
     for g in scene.groups:
-        if g.count < 1 or g.count > 3 or (g.size == "big" and g.count > 2):
+        most = {"small": 3, "big": 2} if g.position != "centre" else {"small": 2, "big": 1}
+        if not 1 <= g.count <= most[g.size]:
             return False
         if g.colour == scene.background or math.dist(COLOURS[g.colour], BACKGROUNDS[scene.background]) < 110:
             return False
@@ -357,6 +366,14 @@ def _rng(*parts: object) -> random.Random:
     return random.Random("/".join(str(p) for p in parts))
 
 
+def _point_in_region(position: str, radius: float, rng: random.Random) -> tuple[float, float]:
+    """A uniform random centre at ``position`` for an object of ``radius`` kept inside the picture."""
+    while True:
+        x, y = rng.uniform(radius + 0.02, 0.98 - radius), rng.uniform(radius + 0.02, 0.98 - radius)
+        if _in_region(position, x, y):
+            return x, y
+
+
 def layout(scene: Scene, seed: str) -> list[PlacedObject]:
     """Place every object of ``scene``.
 
@@ -368,14 +385,9 @@ def layout(scene: Scene, seed: str) -> list[PlacedObject]:
     for g in scene.groups:
         rng = _rng(seed, g.position, g.count, g.size)
         base = _RADIUS[g.size]
-        x0, x1, y0, y1 = _REGIONS[g.position]
         for _attempt in range(10_000):
             radii = [base * rng.uniform(0.9, 1.1) for _ in range(g.count)]
-            centres = []
-            for r in radii:
-                lo_x, hi_x = max(x0, r + 0.03), min(x1, 1 - r - 0.03)
-                lo_y, hi_y = max(y0, r + 0.03), min(y1, 1 - r - 0.03)
-                centres.append((rng.uniform(lo_x, hi_x), rng.uniform(lo_y, hi_y)))
+            centres = [_point_in_region(g.position, r, rng) for r in radii]
             if all(
                 math.dist(centres[i], centres[j]) > 1.08 * (radii[i] + radii[j])
                 for i in range(g.count)
