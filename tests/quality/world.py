@@ -857,9 +857,10 @@ _MOTION_WORDS = {
     "right_to_left": ("from right to left", "to the left"),
     "top_to_bottom": ("from top to bottom", "downwards"),
     "bottom_to_top": ("from bottom to top", "upwards"),
+    "across": ("across", "about"),  # a still picture shows no direction
 }
 _MOTION_FRAMES = {
-    "train": ("{G} moves {M} {B_on}", "{G} moving {M} {B_over}", "{G} slides {M} {B_against}"),
+    "train": ("{G} {moves} {M} {B_on}", "{G} moving {M} {B_over}", "{G} {slides} {M} {B_against}"),
     "test": ("{B_with}, and {G} moving {M}", "there {be} {G} sliding {M} {B_on}"),
 }
 
@@ -880,6 +881,8 @@ def _sentence(scene: Scene, motion: str | None, rng: random.Random, split: str) 
         G=group_text,
         M=_pick(rng, _MOTION_WORDS[motion]),
         be="is" if g.count == 1 else "are",
+        moves="moves" if g.count == 1 else "move",
+        slides="slides" if g.count == 1 else "slide",
         B_on=bg["on"],
         B_over=bg["over"],
         B_against=bg["against"],
@@ -887,12 +890,14 @@ def _sentence(scene: Scene, motion: str | None, rng: random.Random, split: str) 
     )
 
 
-def motion_caption(
-    group: Group, texture: str, background: str, motion: str, rng: random.Random, split: str = "train"
-) -> str:
-    """A moving-object sentence ("a red circle moves to the right on a ..."), as videos use."""
+def motion_caption(group: Group, texture: str, background: str, rng: random.Random, split: str = "train") -> str:
+    """A moving-object sentence for a still picture ("a red circle moves across ...").
+
+    It names no direction: one frame cannot show it, and direction words are also
+    position words ("to the left"), which a random direction would teach to ignore.
+    """
     scene = Scene((dataclasses.replace(group, position="centre"),), texture, background)
-    return _sentence(scene, motion, rng, split)
+    return _sentence(scene, "across", rng, split)
 
 
 def _near_duplicate(shot: Shot, rng: random.Random, split: str, seed: str) -> Shot | None:
