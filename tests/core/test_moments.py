@@ -66,12 +66,23 @@ def test_temporal_context_bridges_a_dip_the_baseline_splits():
     assert len(baseline) == 2 and iou((baseline[0].start_s, baseline[0].end_s), (10, 22)) < 0.6
 
 
-def test_temporal_context_outweighs_a_lone_spike():
-    # one stray frame is the most similar, but a whole shot matches a little less
-    sims, times = curve([(10, 0.20), (1, 0.34), (10, 0.20), (7, 0.30), (4, 0.20)])
-    best = temporal_moments(sims, times, 32.0, 1)[0]
-    assert (best.start_s, best.end_s) == (21.0, 28.0)
-    assert threshold_moments(sims, times, 32.0, 1)[0].start_s == 10.0  # the baseline takes the spike
+def test_a_steady_match_outranks_one_sample_that_tops_it_by_less_than_the_jitter():
+    # frames jitter by +-0.02 around their shot's level; one lone sample tops shot A's best by 0.01
+    jitter = np.tile([-0.02, 0.02], 40)
+    sims = np.concatenate([np.full(10, 0.20), np.full(20, 0.30), np.full(9, 0.20), [0.33], np.full(10, 0.20)])
+    sims = sims + jitter[: len(sims)] * (np.arange(len(sims)) != 39)
+    times = np.arange(len(sims), dtype=np.float64)
+    best = temporal_moments(sims, times, 50.0, 1)[0]
+    assert iou((best.start_s, best.end_s), (10, 30)) >= 0.9, best
+    assert threshold_moments(sims, times, 50.0, 1)[0].start_s == 39.0  # the baseline follows the best frame
+
+
+def test_a_short_shot_that_matches_best_beats_a_long_one_that_matches_less():
+    # a long near-duplicate shot holds more evidence; the short shot is the better answer
+    sims, times = curve([(5, 0.0), (18, 0.38), (40, -0.2), (5, 0.47), (10, -0.2)])
+    found = temporal_moments(sims, times, 78.0, 2)
+    assert [(m.start_s, m.end_s) for m in found] == [(63.0, 68.0), (5.0, 23.0)]
+    assert found[0].score == pytest.approx(0.47) and found[0].rank <= found[0].score
 
 
 def test_uneven_samples_weigh_by_the_time_they_stand_for():
