@@ -14,7 +14,6 @@ from core.errors import QueryError
 from core.moments import iou, localise, sample_cells, span_lengths, temporal_moments, threshold_moments
 from core.search import Filters
 from tests.conftest import TINY_MODEL
-from tests.core.test_cli import assert_clean_error, run
 from tests.media_factory import write_pictures
 from tests.video_factory import Segment, segment_frame, write_video
 
@@ -220,31 +219,42 @@ def test_moment_queries_on_things_that_are_not_videos_are_clear_errors(video_lib
         lib.moments("x", video=str(tmp_path / "gone.mp4"))
 
 
-def test_cli_moments_search_and_index_fps(tmp_path, cli_env, tiny_weights):
-    env = dict(cli_env, MEDIALENS_HOME=str(tmp_path / "home"))
+def test_cli_moments_search_and_index_fps(tmp_path, tiny_weights, capsys):
+    from core.cli import main
+
+    home = ["--library", str(tmp_path / "home")]
     model = ["--model", TINY_MODEL, "--weights", str(tiny_weights)]
     folder = tmp_path / "videos"
     folder.mkdir()
     write_video(folder / "shots.mp4", SHOTS, size=SIZE)
-    proc = run(["index", str(folder), "--fps", "2", "--json", *model], env)
-    assert proc.returncode == 0, proc.stderr
-    summary = json.loads(proc.stdout)
+
+    def cli(*args: str) -> tuple[int, str, str]:
+        code = main([*args, *home])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, err = cli("index", str(folder), "--fps", "2", "--json", *model)
+    assert code == 0, err
+    summary = json.loads(out)
     assert summary["indexed"] == 1 and 32 <= summary["frames"] <= 40, summary  # 17 s at 2 per second
     assert summary["video_seconds"] == pytest.approx(17.0)
 
-    proc = run(["moments", "a green square", "--video", str(folder / "shots.mp4"), "-n", "2"], env)
-    assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.splitlines()
-    assert len(lines) == 2, proc.stdout
+    code, out, err = cli("moments", "a green square", "--video", str(folder / "shots.mp4"), "-n", "2")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 2, out
     for line in lines:
         assert re.fullmatch(re.escape(str(folder / "shots.mp4")) + r"  \d\d:\d\d:\d\d–\d\d:\d\d:\d\d  -?\d\.\d{3}",
                             line), line
 
-    proc = run(["search", "a green square", "--json", "-n", "3"], env)
-    hits = json.loads(proc.stdout)
-    assert proc.returncode == 0 and hits and all({"path", "score", "start_s", "end_s"} <= set(h) for h in hits)
+    code, out, err = cli("search", "a green square", "--json", "-n", "3")
+    hits = json.loads(out)
+    assert code == 0 and hits and all({"path", "score", "start_s", "end_s"} <= set(h) for h in hits)
     assert all(0 <= h["start_s"] < h["end_s"] <= 17.0 for h in hits)
 
-    assert_clean_error(run(["moments", "x", "--video", str(tmp_path / "nope.mp4")], env), "nope.mp4", "no such file")
-    proc = run(["index", str(folder), "--fps", "0", *model], env)
-    assert proc.returncode == 2 and "must be above 0" in proc.stderr
+    code, out, err = cli("moments", "x", "--video", str(tmp_path / "nope.mp4"))
+    assert code == 1 and err.startswith("medialens: error: ") and "nope.mp4: no such file" in err
+    assert len(err.strip().splitlines()) == 1
+    with pytest.raises(SystemExit) as exit_info:
+        cli("index", str(folder), "--fps", "0", *model)
+    assert exit_info.value.code == 2 and "must be above 0" in capsys.readouterr().err
