@@ -311,6 +311,7 @@ class Catalog:
             return [(r.id, r.path) for r in s.scalars(select(Root).order_by(Root.path))]
 
     def add_root(self, path: str) -> int:
+        """Add a library folder; folders already inside it are merged into it (their files kept)."""
         with self.write() as s:
             existing = s.scalar(select(Root).where(Root.path == path))
             if existing:
@@ -318,6 +319,11 @@ class Catalog:
             root = Root(path=path, added_at=time.time())
             s.add(root)
             s.flush()
+            prefix = os.path.join(path, "")
+            for child in list(s.scalars(select(Root).where(Root.id != root.id))):
+                if child.path.startswith(prefix):
+                    s.execute(update(MediaFile).where(MediaFile.root_id == child.id).values(root_id=root.id))
+                    s.delete(child)
             return root.id
 
     def remove_root(self, path: str) -> list[int]:
