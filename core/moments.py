@@ -14,27 +14,35 @@ model's similarity scale:
   s_k >= tau merged into one moment, scored by its best frame.
 * `temporal` (temporal context; a zero-shot 2D temporal map in the spirit of
   2D-TAN): every candidate span (i, j) — every length up to `DENSE_LENGTHS`
-  samples, then 8 lengths per doubling, like 2D-TAN's sparse map — is scored by
-  the query's similarity to the span's pooled (duration-weighted mean) frame
-  vector, q·v̄, as evidence against the video's level: `duration * (q·v̄ - tau)`,
-  the log-likelihood ratio of "the span matches, the rest does not" for frames
-  scattered around two levels. A span grows while its frames beat the level
-  (a brief dip — an occlusion, a flash — does not split a moment), and a lone
-  frame that spikes over it counts for one frame's worth only. Prefix sums
-  make each length one vectorised pass.
+  samples, then 8 lengths per doubling, like 2D-TAN's sparse map — gets the
+  query's similarity to its pooled (duration-weighted mean) frame vector, q·v̄
+  (the mean of the frames' similarities: the dot product is linear). Two uses:
 
-  Pooling the *normalised* mean vector instead (cosine with it) was tried and
-  dropped: CLIP frames are far from the query and close to each other, so the
-  norm of a mean measures how alike the span's frames are more than how well
-  they match, and mixed spans win (`tests/bench/video_moments.py` keeps it as a measured
-  alternative).
+  1. *Where* the moments are: a span's evidence `duration * (q·v̄ - tau)` (the
+     log-likelihood ratio of "the span matches, the rest does not" for frames
+     scattered around two levels) picks distinct spans by NMS. A span grows
+     while its frames beat the level, so a brief dip (an occlusion, a flash)
+     does not split a moment, and it stops where the match does.
+  2. *Which* comes first: those spans are ranked by a lower confidence bound of
+     their pooled similarity, `q·v̄ - sigma / sqrt(samples)`, with sigma the
+     video's frame-to-frame noise (a robust estimate from consecutive
+     differences). A short shot that matches best beats a long one that matches
+     a little less (ranking by evidence did not: a long near-duplicate shot
+     outweighed it), and a few frames that peak by noise do not beat a shot that
+     matches steadily — the baseline ranks by its single best frame.
+
+  Prefix sums make each span length one vectorised pass. Pooling the
+  *normalised* mean vector instead (cosine with it) was tried and dropped: CLIP
+  frames are far from the query and close to each other, so the norm of a mean
+  says more about how alike a span's frames are than how well they match, and
+  mixed spans win (`tests/bench/video_moments.py` keeps it as a measured alternative).
 
 Both end in temporal NMS: the best span is kept, spans sharing more than
 `NMS_OVERLAP` of the shorter one with it are dropped, and so on, so a video
 yields several moments only where they are distinct. A moment's `score` is the query's
 similarity to it — the pooled q·v̄ (the baseline: its best frame) — on the same
 scale as a photo's cosine, so photos and moments share one ranking; `rank` is
-what the localiser ordered by. `tests/bench/video_moments.py` measures both
+what the localiser ordered a video's moments by. `tests/bench/video_moments.py` measures both
 (R1@IoU0.5/0.7, mean IoU); its numbers chose `DEFAULT_METHOD` and the alphas.
 
 The search engine calls `MomentFinder` (installed by `install`) for each video
@@ -57,8 +65,10 @@ from core.vectors import from_blobs
 METHODS = ("temporal", "threshold")
 DEFAULT_METHOD = "temporal"
 #: Where each method puts a video's level between its median and best frame similarity.
-TEMPORAL_ALPHA = 0.5
-THRESHOLD_ALPHA = 0.5
+TEMPORAL_ALPHA = 0.65
+THRESHOLD_ALPHA = 0.65
+#: Distinct spans the temporal map proposes per video before ranking them.
+PROPOSALS = 10
 #: Two spans sharing more than this share of the shorter one are the same moment.
 NMS_OVERLAP = 0.25
 #: Every span length up to this many samples is a candidate; longer ones are sampled sparsely.
@@ -75,8 +85,9 @@ class Moment:
     """A stretch of one video that matches a query.
 
     `score`: the query's similarity to the moment; `rank`: what the localiser
-    ordered moments by (for the temporal method its evidence, in seconds times
-    similarity); `index`/`t_s`: the best-matching sample inside it.
+    ordered moments by (temporal: the lower confidence bound of the score;
+    baseline: the best frame's similarity); `index`/`t_s`: the best-matching
+    sample inside it.
     """
 
     start_s: float
@@ -176,9 +187,15 @@ def span_lengths(n: int, dense: int = DENSE_LENGTHS, longest: int = MAX_SPAN_SAM
         step *= 2
 
 
+def noise_level(sims: np.ndarray) -> float:
+    """How much a video's frame similarities jitter from one sample to the next (robust sigma)."""
+    steps = np.abs(np.diff(np.asarray(sims, dtype=np.float64)))
+    return float(1.4826 * np.median(steps) / np.sqrt(2)) if len(steps) else 0.0
+
+
 def temporal_moments(sims: np.ndarray, times: np.ndarray, duration: float | None, k: int = 10,
                      alpha: float = TEMPORAL_ALPHA) -> list[Moment]:
-    """Spans of the 2D map scored by duration * (pooled similarity - level), distinct ones best first."""
+    """Distinct spans of the 2D map by evidence, ranked by their pooled similarity's lower bound."""
     sims = np.asarray(sims, dtype=np.float64)
     n = len(sims)
     if n == 0:
@@ -197,16 +214,18 @@ def temporal_moments(sims: np.ndarray, times: np.ndarray, duration: float | None
         lasts.append(i + length - 1)
     first = np.concatenate(firsts)
     last = np.concatenate(lasts)
-    rank = c_gain[last + 1] - c_gain[first]
-    pooled = (c_sim[last + 1] - c_sim[first]) / np.maximum(c_w[last + 1] - c_w[first], 1e-9)
+    evidence = c_gain[last + 1] - c_gain[first]
     starts, ends = cell_start[first], cell_end[last]
+    sigma = noise_level(sims)
     out = []
-    for c in _nms_select(rank, starts, ends, k):
+    for c in _nms_select(evidence, starts, ends, max(k, PROPOSALS)):
         a, b = int(first[c]), int(last[c])
+        pooled = float((c_sim[b + 1] - c_sim[a]) / max(c_w[b + 1] - c_w[a], 1e-9))
         best = a + int(np.argmax(sims[a:b + 1]))
-        out.append(Moment(float(starts[c]), float(ends[c]), float(pooled[c]), float(rank[c]), best,
+        out.append(Moment(float(starts[c]), float(ends[c]), pooled, pooled - sigma / np.sqrt(b - a + 1), best,
                           float(times[best])))
-    return out
+    out.sort(key=lambda m: -m.rank)
+    return out[:k]
 
 
 def localise(sims: np.ndarray, times: np.ndarray, duration: float | None, k: int = 10,

@@ -14,7 +14,6 @@ from core.errors import QueryError
 from core.moments import iou, localise, sample_cells, span_lengths, temporal_moments, threshold_moments
 from core.search import Filters
 from tests.conftest import TINY_MODEL
-from tests.core.test_cli import assert_clean_error, run
 from tests.media_factory import write_pictures
 from tests.video_factory import Segment, segment_frame, write_video
 
@@ -66,12 +65,23 @@ def test_temporal_context_bridges_a_dip_the_baseline_splits():
     assert len(baseline) == 2 and iou((baseline[0].start_s, baseline[0].end_s), (10, 22)) < 0.6
 
 
-def test_temporal_context_outweighs_a_lone_spike():
-    # one stray frame is the most similar, but a whole shot matches a little less
-    sims, times = curve([(10, 0.20), (1, 0.34), (10, 0.20), (7, 0.30), (4, 0.20)])
-    best = temporal_moments(sims, times, 32.0, 1)[0]
-    assert (best.start_s, best.end_s) == (21.0, 28.0)
-    assert threshold_moments(sims, times, 32.0, 1)[0].start_s == 10.0  # the baseline takes the spike
+def test_a_steady_match_outranks_one_sample_that_tops_it_by_less_than_the_jitter():
+    # frames jitter by +-0.02 around their shot's level; one lone sample tops shot A's best by 0.01
+    jitter = np.tile([-0.02, 0.02], 40)
+    sims = np.concatenate([np.full(10, 0.20), np.full(20, 0.30), np.full(9, 0.20), [0.33], np.full(10, 0.20)])
+    sims = sims + jitter[: len(sims)] * (np.arange(len(sims)) != 39)
+    times = np.arange(len(sims), dtype=np.float64)
+    best = temporal_moments(sims, times, 50.0, 1)[0]
+    assert iou((best.start_s, best.end_s), (10, 30)) >= 0.9, best
+    assert threshold_moments(sims, times, 50.0, 1)[0].start_s == 39.0  # the baseline follows the best frame
+
+
+def test_a_short_shot_that_matches_best_beats_a_long_one_that_matches_less():
+    # a long near-duplicate shot holds more evidence; the short shot is the better answer
+    sims, times = curve([(5, 0.0), (18, 0.38), (40, -0.2), (5, 0.47), (10, -0.2)])
+    found = temporal_moments(sims, times, 78.0, 2)
+    assert [(m.start_s, m.end_s) for m in found] == [(63.0, 68.0), (5.0, 23.0)]
+    assert found[0].score == pytest.approx(0.47) and found[0].rank <= found[0].score
 
 
 def test_uneven_samples_weigh_by_the_time_they_stand_for():
@@ -209,31 +219,42 @@ def test_moment_queries_on_things_that_are_not_videos_are_clear_errors(video_lib
         lib.moments("x", video=str(tmp_path / "gone.mp4"))
 
 
-def test_cli_moments_search_and_index_fps(tmp_path, cli_env, tiny_weights):
-    env = dict(cli_env, MEDIALENS_HOME=str(tmp_path / "home"))
+def test_cli_moments_search_and_index_fps(tmp_path, tiny_weights, capsys):
+    from core.cli import main
+
+    home = ["--library", str(tmp_path / "home")]
     model = ["--model", TINY_MODEL, "--weights", str(tiny_weights)]
     folder = tmp_path / "videos"
     folder.mkdir()
     write_video(folder / "shots.mp4", SHOTS, size=SIZE)
-    proc = run(["index", str(folder), "--fps", "2", "--json", *model], env)
-    assert proc.returncode == 0, proc.stderr
-    summary = json.loads(proc.stdout)
+
+    def cli(*args: str) -> tuple[int, str, str]:
+        code = main([*args, *home])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, err = cli("index", str(folder), "--fps", "2", "--json", *model)
+    assert code == 0, err
+    summary = json.loads(out)
     assert summary["indexed"] == 1 and 32 <= summary["frames"] <= 40, summary  # 17 s at 2 per second
     assert summary["video_seconds"] == pytest.approx(17.0)
 
-    proc = run(["moments", "a green square", "--video", str(folder / "shots.mp4"), "-n", "2"], env)
-    assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.splitlines()
-    assert len(lines) == 2, proc.stdout
+    code, out, err = cli("moments", "a green square", "--video", str(folder / "shots.mp4"), "-n", "2")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 2, out
     for line in lines:
         assert re.fullmatch(re.escape(str(folder / "shots.mp4")) + r"  \d\d:\d\d:\d\d–\d\d:\d\d:\d\d  -?\d\.\d{3}",
                             line), line
 
-    proc = run(["search", "a green square", "--json", "-n", "3"], env)
-    hits = json.loads(proc.stdout)
-    assert proc.returncode == 0 and hits and all({"path", "score", "start_s", "end_s"} <= set(h) for h in hits)
+    code, out, err = cli("search", "a green square", "--json", "-n", "3")
+    hits = json.loads(out)
+    assert code == 0 and hits and all({"path", "score", "start_s", "end_s"} <= set(h) for h in hits)
     assert all(0 <= h["start_s"] < h["end_s"] <= 17.0 for h in hits)
 
-    assert_clean_error(run(["moments", "x", "--video", str(tmp_path / "nope.mp4")], env), "nope.mp4", "no such file")
-    proc = run(["index", str(folder), "--fps", "0", *model], env)
-    assert proc.returncode == 2 and "must be above 0" in proc.stderr
+    code, out, err = cli("moments", "x", "--video", str(tmp_path / "nope.mp4"))
+    assert code == 1 and err.startswith("medialens: error: ") and "nope.mp4: no such file" in err
+    assert len(err.strip().splitlines()) == 1
+    with pytest.raises(SystemExit) as exit_info:
+        cli("index", str(folder), "--fps", "0", *model)
+    assert exit_info.value.code == 2 and "must be above 0" in capsys.readouterr().err
