@@ -1,0 +1,138 @@
+"""Composed edits: a reference picture plus a change in words ("the same street at night").
+
+Every method turns (reference vector r, change text) into one query vector,
+so composed queries end in `SearchEngine.by_vector` like any other query and
+return photos and video moments alike. The `balance` b in [0, 1] is the same
+dial for every method: 0 searches by the reference alone, 1 by the change alone.
+
+* ``sum``: (1-b)·r + b·t, with t the change's text vector. The zero-shot baseline.
+* ``direction``: (1-b)·r + b·d, with d the unit direction t - e(NEUTRAL): what the
+  change text says beyond an empty caption, added to the picture as a move
+  rather than as a second place to be near.
+* ``inversion``: textual inversion (see `core.inversion`): r becomes a pseudo-word
+  <v>, and "a photo of <v>, {change}" is encoded as text; mixed with r by b.
+* ``inversion-direction``: as ``direction``, with the direction taken between the
+  pseudo-captions: e("a photo of <v>, {change}") - e("a photo of <v>"), so the
+  change is read in the context of what the picture shows.
+
+The default method and each method's default balance are chosen by numbers in
+tests/bench/compose.py. The reference and its near-duplicates
+(`DUPLICATE_SIMILARITY`) are left out of the results unless asked for.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from core.errors import QueryError
+from core.inversion import CHANGE_TEMPLATE, TEMPLATE, InversionCache, encode_with_word, supports_inversion
+from core.query import Query, avoid_terms, parse_query
+
+if TYPE_CHECKING:  # pragma: no cover
+    from core.embed import Encoder
+    from core.library import Library
+    from core.search import SearchEngine
+
+#: The caption a change's direction is measured from (``direction``).
+NEUTRAL = ""
+#: Library items at least this similar to the reference count as its near-duplicates.
+DUPLICATE_SIMILARITY = 0.95
+_DUPLICATE_PROBE = 32
+
+
+@dataclass(frozen=True)
+class Method:
+    """A composition method and the balance it works best at."""
+
+    name: str
+    balance: float
+    needs_inversion: bool
+    summary: str
+
+
+METHODS: dict[str, Method] = {m.name: m for m in (
+    Method("sum", 0.5, False, "weighted sum of the picture's and the change's vectors"),
+    Method("direction", 0.5, False, "the change as a direction from an empty caption, added to the picture"),
+    Method("inversion", 1.0, True, "the picture as a pseudo-word: \"a photo of <v>, {change}\""),
+    Method("inversion-direction", 0.5, True, "the change as a direction between the picture's pseudo-captions"),
+)}
+DEFAULT_METHOD = "inversion"
+#: Used when the default needs textual inversion and the model's text tower does not allow it.
+FALLBACK_METHOD = "direction"
+
+_inversions = InversionCache()
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, np.float32)
+    return v / np.linalg.norm(v)
+
+
+def _mix(reference: np.ndarray, other: np.ndarray, balance: float) -> np.ndarray:
+    return _unit((1.0 - balance) * _unit(reference) + balance * _unit(other))
+
+
+def choose_method(encoder: Encoder, method: str | None) -> Method:
+    """The named method, or the default (falling back when the model cannot invert)."""
+    if method is None:
+        name = DEFAULT_METHOD
+        if METHODS[name].needs_inversion and not supports_inversion(encoder):
+            name = FALLBACK_METHOD
+        return METHODS[name]
+    found = METHODS.get(method)
+    if found is None:
+        raise QueryError(f"unknown composition method {method!r}; choose one of {', '.join(METHODS)}")
+    if found.needs_inversion and not supports_inversion(encoder):
+        raise QueryError(f"the {encoder.name} model's text encoder does not support textual inversion; "
+                         f"choose --method {FALLBACK_METHOD}")
+    return found
+
+
+def compose_vector(encoder: Encoder, reference: np.ndarray, change: str, method: Method,
+                   balance: float | None = None, steps: int | None = None) -> np.ndarray:
+    """The query vector of `reference` changed as `change` says (no `-avoided` terms here).
+
+    An empty `change` (a composed query that only avoids things) is the reference itself.
+    """
+    b = method.balance if balance is None else float(balance)
+    if not 0.0 <= b <= 1.0:
+        raise QueryError(f"the balance must lie between 0 (the picture only) and 1 (the words only), not {b}")
+    r = _unit(reference)
+    if not change:
+        return r
+    if method.name == "sum":
+        return _mix(r, encoder.encode_texts([change])[0], b)
+    if method.name == "direction":
+        changed, neutral = encoder.encode_texts([change, NEUTRAL])
+        return _mix(r, changed - neutral, b)
+    word = _inversions.get(encoder, r, steps)
+    if method.name == "inversion":
+        return _mix(r, encode_with_word(encoder, word, [CHANGE_TEMPLATE.format(change=change)])[0], b)
+    changed, plain = encode_with_word(encoder, word, [CHANGE_TEMPLATE.format(change=change), TEMPLATE])
+    return _mix(r, changed - plain, b)
+
+
+def near_duplicates(engine: SearchEngine, reference: np.ndarray,
+                    threshold: float = DUPLICATE_SIMILARITY) -> set[int]:
+    """Library files whose vector is a near-copy of the reference (resized, re-encoded, cropped a little)."""
+    keys, sims = engine.nearest_items(_unit(reference), _DUPLICATE_PROBE)
+    close = [int(k) for k, s in zip(keys, sims, strict=True) if s >= threshold]
+    return {fid for fid, _ in engine.catalog.items_info(close).values()}
+
+
+def composed_query(lib: Library, reference: int | str | os.PathLike[str], text: str,
+                   method: str | None = None, balance: float | None = None, t_s: float | None = None,
+                   include_reference: bool = False, steps: int | None = None) -> Query:
+    """The query for a reference (library item, video frame at `t_s`, or outside file) changed by `text`."""
+    parsed = parse_query(text, "change text")
+    chosen = choose_method(lib.encoder, method)
+    ref, files = lib.query_vector_for(reference, t_s)
+    vec = compose_vector(lib.encoder, ref, parsed.text, chosen, balance, steps)
+    vec = avoid_terms(vec, parsed.avoid, lib.encoder.encode_texts)
+    if include_reference:
+        return Query(vec)
+    return Query(vec, frozenset(files | near_duplicates(lib.query_engine(), ref)))
