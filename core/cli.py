@@ -116,8 +116,12 @@ def _filters(args):
                    date_from=args.date_from, date_to=args.date_to)
 
 
-def _print_hits(hits, as_json: bool, out=sys.stdout, explain: Callable | None = None) -> None:
-    """Results as lines (or JSON); `explain(hit)` adds each photo's best-matching region."""
+def _print_hits(hits, as_json: bool, out=None, explain: Callable | None = None) -> None:
+    """Results as lines (or JSON); `explain(hit)` adds each photo's best-matching region.
+
+    `out` defaults to the sys.stdout of the moment (not of import), so redirection works.
+    """
+    out = out or sys.stdout
     if as_json:
         rows = []
         for h in hits:

@@ -192,6 +192,6 @@ class SearchSession:
                     out.append(engine.item_vector(items[fid]))
                 else:
                     out.append(engine.file_vector(fid)[0])
-            return np.asarray(out, np.float32).reshape(len(out), -1)
+            return np.asarray(out, np.float32) if out else np.zeros((0, len(start)), np.float32)
 
         return rocchio(start, vectors(True), vectors(False))
