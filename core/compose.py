@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from core import inversion
 from core.errors import QueryError
-from core.inversion import CHANGE_TEMPLATE, TEMPLATE, InversionCache, encode_with_word, supports_inversion
 from core.query import Query, avoid_terms, parse_query
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -64,7 +64,7 @@ DEFAULT_METHOD = "inversion"
 #: Used when the default needs textual inversion and the model's text tower does not allow it.
 FALLBACK_METHOD = "direction"
 
-_inversions = InversionCache()
+_inversions = inversion.InversionCache()
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -80,13 +80,13 @@ def choose_method(encoder: Encoder, method: str | None) -> Method:
     """The named method, or the default (falling back when the model cannot invert)."""
     if method is None:
         name = DEFAULT_METHOD
-        if METHODS[name].needs_inversion and not supports_inversion(encoder):
+        if METHODS[name].needs_inversion and not inversion.supports_inversion(encoder):
             name = FALLBACK_METHOD
         return METHODS[name]
     found = METHODS.get(method)
     if found is None:
         raise QueryError(f"unknown composition method {method!r}; choose one of {', '.join(METHODS)}")
-    if found.needs_inversion and not supports_inversion(encoder):
+    if found.needs_inversion and not inversion.supports_inversion(encoder):
         raise QueryError(f"the {encoder.name} model's text encoder does not support textual inversion; "
                          f"choose --method {FALLBACK_METHOD}")
     return found
@@ -110,9 +110,10 @@ def compose_vector(encoder: Encoder, reference: np.ndarray, change: str, method:
         changed, neutral = encoder.encode_texts([change, NEUTRAL])
         return _mix(r, changed - neutral, b)
     word = _inversions.get(encoder, r, steps)
+    changed_caption = inversion.CHANGE_TEMPLATE.format(change=change)
     if method.name == "inversion":
-        return _mix(r, encode_with_word(encoder, word, [CHANGE_TEMPLATE.format(change=change)])[0], b)
-    changed, plain = encode_with_word(encoder, word, [CHANGE_TEMPLATE.format(change=change), TEMPLATE])
+        return _mix(r, inversion.encode_with_word(encoder, word, [changed_caption])[0], b)
+    changed, plain = inversion.encode_with_word(encoder, word, [changed_caption, inversion.TEMPLATE])
     return _mix(r, changed - plain, b)
 
 

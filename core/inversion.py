@@ -186,12 +186,12 @@ class InversionCache:
     def __init__(self, size: int = 64):
         self._size = size
         self._lock = threading.Lock()
-        self._words: OrderedDict[tuple[str, bytes, int], PseudoWord] = OrderedDict()
+        self._words: OrderedDict[tuple[str, str, bytes, int], PseudoWord] = OrderedDict()
 
     def get(self, encoder: Encoder, reference: np.ndarray, steps: int | None = None) -> PseudoWord:
         steps = default_steps(encoder.device) if steps is None else steps
         digest = hashlib.blake2b(np.asarray(reference, np.float32).tobytes(), digest_size=16).digest()
-        key = (encoder.key, digest, steps)
+        key = (encoder.key, TEMPLATE, digest, steps)
         with self._lock:
             word = self._words.get(key)
             if word is not None:
