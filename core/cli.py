@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
     s = sub.add_parser("search", parents=[common, results], help="search by text")
-    s.add_argument("query", help="what to look for, e.g. \"dog on a beach\"")
+    s.add_argument("query", help="what to look for, e.g. \"dog on a beach\"; -word or -\"a phrase\" avoids things")
 
     s = sub.add_parser("similar", parents=[common, results], help="find look-alikes of an image")
     s.add_argument("target", help="an image file (inside or outside the library) or a library id")

@@ -38,7 +38,7 @@ DEFAULT_N = 20
 
 
 def rocchio(query: np.ndarray, relevant: np.ndarray, irrelevant: np.ndarray,
-            alpha: float = ALPHA, beta: float = BETA, gamma: float = GAMMA) -> np.ndarray:
+            alpha: float, beta: float, gamma: float) -> np.ndarray:
     """The refined query vector (unit length); `relevant`/`irrelevant` are (k, dim) arrays, k may be 0."""
     q = alpha * query / np.linalg.norm(query)
     if len(relevant):
@@ -194,4 +194,4 @@ class SearchSession:
                     out.append(engine.file_vector(fid)[0])
             return np.asarray(out, np.float32) if out else np.zeros((0, len(start)), np.float32)
 
-        return rocchio(start, vectors(True), vectors(False))
+        return rocchio(start, vectors(True), vectors(False), ALPHA, BETA, GAMMA)
