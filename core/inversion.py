@@ -37,12 +37,12 @@ _PLACEHOLDER, _OTHER = "*", "#"
 
 #: Optimisation steps per device kind (interactive on CPU, more where a GPU makes them cheap).
 STEPS = {"cpu": 40, "mps": 100, "cuda": 200}
-LEARNING_RATE = 0.05
+#: Adam's step size, in units of the vocabulary's per-dimension spread (so budgets transfer across models).
+LEARNING_RATE = 0.5
 #: Pseudo-words optimised side by side from different starts; the best fit is kept.
 RESTARTS = 4
 
 _override = threading.local()
-_hooked: set[int] = set()
 _hook_lock = threading.Lock()
 
 
@@ -82,7 +82,7 @@ def _install_hook(model) -> None:
         raise QueryError("this model's text encoder does not support textual inversion; "
                          "choose another composition method (--method sum)")
     with _hook_lock:
-        if id(emb) in _hooked:
+        if getattr(emb, "_medialens_splice", False):
             return
 
         def splice(_module, _inputs, output):
@@ -93,7 +93,7 @@ def _install_hook(model) -> None:
             return torch.where(mask.unsqueeze(-1), vectors.unsqueeze(1).to(output.dtype), output)
 
         emb.register_forward_hook(splice)
-        _hooked.add(id(emb))
+        emb._medialens_splice = True
 
 
 def _tokens(encoder: Encoder, texts: Sequence[str]):
@@ -150,7 +150,7 @@ def invert(encoder: Encoder, target: np.ndarray, steps: int | None = None) -> Ps
         v0 = mean + std * start
         v0[0] = mean  # one start at the centre of the vocabulary
     v = v0.clone().requires_grad_(True)
-    opt = torch.optim.AdamW([v], lr=LEARNING_RATE, weight_decay=0.01)
+    opt = torch.optim.AdamW([v], lr=LEARNING_RATE * float(std.mean()), weight_decay=0.01)
     with torch.enable_grad():
         for _ in range(max(0, steps)):
             out = _encode_with(encoder, ids, mask, v).float()

@@ -339,3 +339,35 @@ def test_cli_errors_are_one_line(lib, tiny_weights, capsys, args, message):
     assert main(_cli(lib, tiny_weights, *args)) == 1
     err = capsys.readouterr().err
     assert err.startswith("medialens: error: ") and message in err and err.count("\n") == 1
+
+
+# ----- video frames as references -----------------------------------------------------------------
+
+def test_a_video_frame_can_be_the_reference(make_library, tmp_path):
+    """A video whose frames at 0, 1 and 2 s look like three library photos (rows written as the
+    indexer would): composing from the frame at `t_s` starts from that frame, not the whole video."""
+    import time as _time
+
+    from core.catalog import MediaFile
+
+    folder = tmp_path / "pics"
+    paths = write_pictures(folder, 6)
+    lib = make_library()
+    lib.index([folder])
+    engine = lib.query_engine()
+    photo_ids = [lib.resolve_file(str(p)) for p in paths]
+    photo_items = [lib.catalog.items_of_file(f)[0][0] for f in photo_ids]
+    blobs = lib.catalog.vectors_for_items(engine.model_id, photo_items)
+    with lib.catalog.write() as s:
+        video = MediaFile(root_id=1, path=str(folder / "clip.mp4"), size=1, mtime_ns=0, kind="video",
+                          status="ok", added_at=_time.time())
+        s.add(video)
+        s.flush()
+        items = lib.catalog.new_items(s, video.id, [0.0, 1.0, 2.0])
+        lib.catalog.add_vectors(s, engine.model_id, [(i, blobs[it]) for i, it in zip(
+            items, photo_items[1:4], strict=True)])
+        video_id = video.id
+    for t_s, photo in ((1.0, photo_ids[2]), (2.0, photo_ids[3])):
+        hits = lib.compose(video_id, "in red", n=3, method="sum", balance=0.0, t_s=t_s, include_reference=True)
+        assert next(h.file.id for h in hits if h.kind == "image") == photo
+        assert photo not in {h.file.id for h in lib.compose(video_id, "in red", n=6, method="sum", t_s=t_s)}
