@@ -47,6 +47,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from core.errors import LibraryError
@@ -271,9 +272,23 @@ class Catalog:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A write transaction. Writes are serialised within the process."""
-        with self._write_lock, self._sessions.begin() as s:
-            yield s
+        """A write transaction. Writes are serialised within the process.
+
+        Storage failures (a full disk, a read-only or vanished folder) become one
+        `LibraryError` naming the catalog: nothing of the transaction is kept.
+        """
+        try:
+            with self._write_lock, self._sessions.begin() as s:
+                yield s
+        except OperationalError as exc:
+            text = str(exc.orig).lower() if exc.orig else str(exc).lower()
+            if "full" in text:
+                raise LibraryError(f"{self.path}: the disk is full; free some space and index again") from None
+            if "readonly" in text or "read-only" in text:
+                raise LibraryError(f"{self.path}: the catalog is read-only") from None
+            if "locked" in text:
+                raise LibraryError(f"{self.path}: the catalog is locked by another program") from None
+            raise LibraryError(f"{self.path}: cannot write the catalog ({text})") from None
 
     # ----- settings --------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ import numpy as np
 from core.catalog import Catalog
 from core.compose import composed_query
 from core.embed import DEFAULT_MODEL, REGISTRY, Encoder, ModelSpec, cached_weights, find_spec, model_key
-from core.errors import LibraryError, QueryError
+from core.errors import LibraryError, MediaError, QueryError
 from core.explain import Explanation, explain_file
 from core.feedback import SearchSession
 from core.indexer import Control, Indexer, IndexReport, ProgressCallback
@@ -241,7 +241,10 @@ class Library:
     def encode_image_file(self, path: str | os.PathLike[str],
                           box: tuple[int, int, int, int] | None = None) -> np.ndarray:
         p = resolve_image_path(path)
-        img, _ = load_image(str(p), min_side=max(self.encoder.image_size, 240) if box is None else None)
+        try:
+            img, _ = load_image(str(p), min_side=max(self.encoder.image_size, 240) if box is None else None)
+        except MediaError as exc:
+            raise QueryError(f"{p}: {exc}") from None
         if box is not None:
             img = crop_box(img, box, str(p))
         return self.encoder.encode_images([img])[0]

@@ -1,0 +1,1 @@
+"""Search quality measured with a small CLIP trained on a generated world (issue 6)."""

@@ -1,0 +1,92 @@
+"""Session fixtures for the quality tests: the trained and a random model, and a held-out world.
+
+Everything is generated once per session from fixed seeds that training never uses
+(training draws "train"-split items; these are "test"-split items with other seeds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.quality import measures, world
+from tests.quality.model import WEIGHTS, TorchEncoder, load_world_model
+from tests.quality.thresholds import ATTRIBUTE_ACCURACY
+
+GALLERY_SEED = 7_100_001
+GALLERY_SIZE = 300
+PROBE_SEED = 7_200_001
+PROBE_SETS = 12
+TRIPLET_SEED = 7_300_001
+TRIPLETS = 60
+VIDEO_SEED = 7_400_001
+
+
+@dataclass
+class Gallery:
+    pictures: list[world.Picture]
+    images: list[Image.Image]
+
+
+@dataclass
+class ColourEdits:
+    triplets: list[world.Triplet]
+    references: list[Image.Image]
+    targets: list[Image.Image]
+
+
+@dataclass
+class Videos:
+    truths: list[world.VideoTruth]
+    times: list[np.ndarray]
+    frames: list[list[Image.Image]]
+
+
+@pytest.fixture(scope="session")
+def trained_encoder() -> TorchEncoder:
+    if not WEIGHTS.exists():
+        pytest.fail(f"{WEIGHTS} is missing: it is a committed test asset (python -m tests.quality.train)")
+    return TorchEncoder(*load_world_model())
+
+
+@pytest.fixture(scope="session")
+def random_encoder() -> TorchEncoder:
+    """The same architecture with seeded random weights: what a test without teeth would pass with."""
+    import torch
+
+    torch.manual_seed(12345)
+    return TorchEncoder(*load_world_model(weights=None))
+
+
+@pytest.fixture(scope="session")
+def gallery() -> Gallery:
+    pictures = world.make_pictures(GALLERY_SIZE, GALLERY_SEED, "test")
+    return Gallery(pictures, [p.image() for p in pictures])
+
+
+@pytest.fixture(scope="session")
+def probes() -> dict[str, tuple[list[list[world.Picture]], list[list[Image.Image]]]]:
+    """Per attribute: probe sets (pictures differing only in it) and their renderings."""
+    out = {}
+    for attribute in ATTRIBUTE_ACCURACY:
+        sets = world.make_attribute_probes(attribute, PROBE_SETS, PROBE_SEED)
+        out[attribute] = (sets, [[p.image() for p in variants] for variants in sets])
+    return out
+
+
+@pytest.fixture(scope="session")
+def colour_edits() -> ColourEdits:
+    triplets = world.make_triplets(TRIPLETS, TRIPLET_SEED, "test", kinds=("colour",))
+    return ColourEdits(triplets, [t.reference.image() for t in triplets], [t.target.image() for t in triplets])
+
+
+@pytest.fixture(scope="session")
+def videos(tmp_path_factory: pytest.TempPathFactory) -> Videos:
+    """Two H.264 videos of six 2-8 s shots, sampled every half second."""
+    folder = tmp_path_factory.mktemp("world-video")
+    truths = world.make_videos(folder, 2, VIDEO_SEED, "test", n_shots=6, max_shot_s=8.0)
+    decoded = [measures.decode_frames(truth.path, every_s=0.5) for truth in truths]
+    return Videos(truths, [times for times, _ in decoded], [frames for _, frames in decoded])
