@@ -250,6 +250,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import torch
 
+    from tests.bench import compose as composed_bench  # composed methods, CIRR and feedback (issue 4)
+
     torch.manual_seed(0)
     print(f"# MediaLens search quality ({MODEL_NAME}: {args.world_weights.name})")
     encoder = load_encoder(MODEL_NAME, args.world_weights)
@@ -259,6 +261,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             lambda: world_text_to_image(encoder, args.gallery, folder),
             lambda: world_attributes(encoder, 40),
             lambda: world_composed(encoder, 400),
+            lambda: composed_bench.composed_methods(encoder, 400, TRIPLET_SEED),
+            lambda: composed_bench.cirr_pipeline(encoder),
+            lambda: composed_bench.feedback_rounds(encoder),
             lambda: world_video_peaks(encoder, 4, folder),
         ]
         if args.weights is None:
