@@ -2,11 +2,13 @@
 
     python tests/bench/quality.py [--gallery 2000] [--weights PATH --model NAME]
 
-Sections are functions that return a ``Table``; add one (composed retrieval with a
-new method, moments, relevance feedback, ...) by writing a function and listing it in
-``main``. The world's data makers live in ``tests/quality/world.py``
+Sections are functions that return a ``Table``: text -> image, attributes, composed
+retrieval (R@1/5/10 per method), video moments (R1@IoU0.5/0.7, mIoU) and relevance
+feedback (recall@10 after 0/1/2 rounds). The composed, moments and feedback sections
+measure simple baselines; add the engine's methods as rows (or new sections listed in
+``main``). The world's data makers live in ``tests/quality/world.py``
 (``make_pictures``, ``make_triplets``, ``make_attribute_probes``, ``make_videos``) and
-its measures in ``tests/quality/measures.py``.
+the measures in ``tests/quality/measures.py``.
 
 Text -> image is measured four ways on one held-out gallery written as JPEG files:
 exact cosine in numpy float32, a usearch HNSW index storing f16, the same storing i8,
@@ -98,8 +100,9 @@ def engine_fast_decode(image_size: int) -> Callable[[Path], Image.Image] | None:
     return lambda path: load_image(str(path), min_side=image_size)[0]
 
 
-def encode_files(encoder: Any, paths: Sequence[Path], decode: Callable[[Path], Image.Image],
-                 batch: int = 128) -> tuple[np.ndarray, float]:
+def encode_files(
+    encoder: Any, paths: Sequence[Path], decode: Callable[[Path], Image.Image], batch: int = 128
+) -> tuple[np.ndarray, float]:
     """(vectors, seconds per file spent decoding + preprocessing) for image files."""
     import torch
 
@@ -131,8 +134,9 @@ def ann_search(vectors: np.ndarray, queries: np.ndarray, dtype: str, k: int) -> 
     return keys, built, query_ms
 
 
-def text_to_image(title: str, encoder: Any, paths: Sequence[Path], queries: Sequence[str],
-                  relevant: np.ndarray, image_size: int) -> Table:
+def text_to_image(
+    title: str, encoder: Any, paths: Sequence[Path], queries: Sequence[str], relevant: np.ndarray, image_size: int
+) -> Table:
     """R@1/5/10 exact, via HNSW f16 and i8, and with the engine's fast decode."""
     table = Table(title, ["method", "R@1", "R@5", "R@10", "top-10 overlap vs exact", "cost"])
     vectors, full_s = encode_files(encoder, paths, full_decode)
@@ -140,13 +144,25 @@ def text_to_image(title: str, encoder: Any, paths: Sequence[Path], queries: Sequ
     k = max(KS)
     scores = query_vectors @ vectors.T
     exact = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-    table.rows.append(["exact f32 (numpy)", *recall_at_k(scores, relevant, KS).values(), 1.0,
-                       f"decode+preprocess {1000 * full_s:.2f} ms/file"])
+    table.rows.append(
+        [
+            "exact f32 (numpy)",
+            *recall_at_k(scores, relevant, KS).values(),
+            1.0,
+            f"decode+preprocess {1000 * full_s:.2f} ms/file",
+        ]
+    )
     for dtype in ("f16", "i8"):
         top, built, query_ms = ann_search(vectors, query_vectors, dtype, k)
         overlap = np.mean([len(set(a) & set(b)) / k for a, b in zip(top, exact, strict=True)])
-        table.rows.append([f"usearch HNSW {dtype}", *recall_from_ranked(top, relevant, KS).values(), float(overlap),
-                           f"build {built:.2f} s, query {query_ms:.3f} ms"])
+        table.rows.append(
+            [
+                f"usearch HNSW {dtype}",
+                *recall_from_ranked(top, relevant, KS).values(),
+                float(overlap),
+                f"build {built:.2f} s, query {query_ms:.3f} ms",
+            ]
+        )
     fast = engine_fast_decode(image_size)
     if fast is None:
         table.notes.append("engine fast decode: not available in core.media, skipped")
@@ -156,8 +172,14 @@ def text_to_image(title: str, encoder: Any, paths: Sequence[Path], queries: Sequ
         top = np.argsort(-fast_scores, axis=1, kind="stable")[:, :k]
         overlap = np.mean([len(set(a) & set(b)) / k for a, b in zip(top, exact, strict=True)])
         cosine = float(np.mean(np.sum(vectors * fast_vectors, axis=1)))
-        table.rows.append(["engine fast decode, exact", *recall_at_k(fast_scores, relevant, KS).values(),
-                           float(overlap), f"decode+preprocess {1000 * fast_s:.2f} ms/file, cosine to full {cosine:.5f}"])
+        table.rows.append(
+            [
+                "engine fast decode, exact",
+                *recall_at_k(fast_scores, relevant, KS).values(),
+                float(overlap),
+                f"decode+preprocess {1000 * fast_s:.2f} ms/file, cosine to full {cosine:.5f}",
+            ]
+        )
     table.notes.append(f"{len(paths)} images, {len(queries)} queries; R@k: a relevant image in the top k")
     return table
 
@@ -170,8 +192,14 @@ def world_text_to_image(encoder: Any, n: int, folder: Path) -> Table:
         picture.image().save(path, "JPEG", quality=90)
         paths.append(path)
     keys = [p.scene for p in pictures]
-    table = text_to_image(f"text -> image, generated world ({n} held-out pictures as JPEG)", encoder, paths,
-                          [p.query for p in pictures], relevance(keys, keys), encoder.image_size)
+    table = text_to_image(
+        f"text -> image, generated world ({n} held-out pictures as JPEG)",
+        encoder,
+        paths,
+        [p.query for p in pictures],
+        relevance(keys, keys),
+        encoder.image_size,
+    )
     table.notes.append("queries: each picture's full caption in test-only phrasing; same scene = relevant")
     return table
 
@@ -187,16 +215,24 @@ def coco_text_to_image(encoder: Any) -> Table | str:
         queries += entry["captions"]
         owners += [i] * len(entry["captions"])
     relevant = relevance(owners, list(range(len(paths))))
-    return text_to_image(f"text -> image, COCO ({len(paths)} photos, 5 human captions each)", encoder, paths,
-                         queries, relevant, encoder.image_size)
+    return text_to_image(
+        f"text -> image, COCO ({len(paths)} photos, 5 human captions each)",
+        encoder,
+        paths,
+        queries,
+        relevant,
+        encoder.image_size,
+    )
 
 
 # --------------------------------------------------------------------------- world-only sections
 
 
 def world_attributes(encoder: Any, sets: int) -> Table:
-    table = Table("attributes: pick the right picture among variants differing in one attribute",
-                  ["attribute", "accuracy", "chance", "sets"])
+    table = Table(
+        "attributes: pick the right picture among variants differing in one attribute",
+        ["attribute", "accuracy", "chance", "sets"],
+    )
     for attribute in ("colour", "shape", "count", "size", "position", "texture", "background"):
         probes = world.make_attribute_probes(attribute, sets, PROBE_SEED)
         images = [[p.image() for p in variants] for variants in probes]
@@ -206,11 +242,14 @@ def world_attributes(encoder: Any, sets: int) -> Table:
 
 
 def world_composed(encoder: Any, n: int) -> Table:
-    table = Table("composed retrieval: target among all references and targets (own reference excluded)",
-                  ["method", "R@1", "R@5", "R@10"])
+    table = Table(
+        "composed retrieval: target among all references and targets (own reference excluded)",
+        ["method", "R@1", "R@5", "R@10"],
+    )
     triplets = world.make_triplets(n, TRIPLET_SEED, "test")
-    vectors = measures.composed_vectors(encoder, triplets, [t.reference.image() for t in triplets],
-                                        [t.target.image() for t in triplets])
+    vectors = measures.composed_vectors(
+        encoder, triplets, [t.reference.image() for t in triplets], [t.target.image() for t in triplets]
+    )
     for name, recall in measures.composed_recall(encoder, triplets, vectors, KS).items():
         table.rows.append([name, *recall.values()])
     wins = []
@@ -219,19 +258,51 @@ def world_composed(encoder: Any, n: int) -> Table:
         subset = {key: value[chosen] for key, value in vectors.items()}
         wins.append(f"{kind} {measures.composed_target_wins(subset):.2f}")
     table.notes.append(f"{n} held-out triplets of {len(world.EDIT_KINDS)} edit kinds; gallery {2 * n} pictures")
-    table.notes.append("image + text = normalise(image vector + text vector); target above reference: " + ", ".join(wins))
+    table.notes.append(
+        "image + text = normalise(image vector + text vector); target above reference: " + ", ".join(wins)
+    )
     return table
 
 
-def world_video_peaks(encoder: Any, n: int, folder: Path) -> Table:
-    table = Table("video: does a shot's sentence peak inside its span? (frames every 0.5 s)",
-                  ["video", "codec", "duration s", "shots", "sentences peaking in span"])
+def world_video_moments(encoder: Any, n: int, folder: Path) -> Table:
+    step_s = 0.5
+    table = Table(
+        f"video moments: frames every {step_s} s; localiser = single-frame threshold baseline",
+        ["video", "codec", "duration s", "shots", "peak in span", "R1@IoU0.5", "R1@IoU0.7", "mIoU"],
+    )
+    all_peaks, all_ious = [], []
     for i in range(n):
         codec = "h264" if i % 2 == 0 else "vp9"
         truth = world.make_video(folder, VIDEO_SEED + i, "test", codec=codec)
-        times, frames = measures.decode_frames(truth.path, every_s=0.5)
-        hits = measures.video_peak_hits(encoder, truth, times, encoder.encode_images(frames))
-        table.rows.append([truth.path.name, codec, truth.duration_s, len(truth.spans), hits])
+        times, frames = measures.decode_frames(truth.path, every_s=step_s)
+        vectors = encoder.encode_images(frames)
+        peaks = measures.video_peak_hits(encoder, truth, times, vectors)
+        ious = np.array(measures.moment_ious(encoder, truth, times, vectors, step_s))
+        all_peaks.append(peaks)
+        all_ious += list(ious)
+        table.rows.append([truth.path.name, codec, truth.duration_s, len(truth.spans), peaks, *_moment_row(ious)])
+    table.rows.append(["all", "", "", "", float(np.mean(all_peaks)), *_moment_row(np.array(all_ious))])
+    table.notes.append("shots 2-20 s, moving objects, exact repeats and near-duplicates (one attribute changed)")
+    table.notes.append("a repeated shot's sentence counts as found in any of its spans")
+    return table
+
+
+def _moment_row(ious: np.ndarray) -> list[float]:
+    return [float(np.mean(ious >= 0.5)), float(np.mean(ious >= 0.7)), float(np.mean(ious))]
+
+
+def world_feedback(encoder: Any, n: int, rounds: int = 2) -> Table:
+    table = Table("relevance feedback: recall@10 after each round (Rocchio baseline)", ["round", "recall@10"])
+    pictures = world.make_pictures(n, GALLERY_SEED + 1, "test")
+    vectors = encoder.encode_images([p.image() for p in pictures])
+    pairs = measures.colour_shape_queries(pictures, held_out_only=False)
+    queries = encoder.encode_texts([world.object_query(colour, shape) for colour, shape in pairs])
+    relevant = np.array(
+        [[any((g.colour, g.shape) == pair for g in p.scene.groups) for p in pictures] for pair in pairs]
+    )
+    for round_, recall in enumerate(measures.rocchio_recall(queries, vectors, relevant, rounds)):
+        table.rows.append([round_, recall])
+    table.notes.append(f'{len(pairs)} queries "a <colour> <shape>" over {n} held-out pictures; relevant = shows one')
     return table
 
 
@@ -241,6 +312,10 @@ def world_video_peaks(encoder: Any, n: int, folder: Path) -> Table:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--gallery", type=int, default=2000, help="held-out world pictures for text -> image")
+    parser.add_argument("--probe-sets", type=int, default=40, help="probe sets per attribute")
+    parser.add_argument("--triplets", type=int, default=400, help="held-out composed-edit triplets")
+    parser.add_argument("--videos", type=int, default=4, help="generated videos (H.264 and VP9 alternately)")
+    parser.add_argument("--feedback-gallery", type=int, default=1000, help="held-out pictures for feedback")
     parser.add_argument("--world-weights", type=Path, default=WEIGHTS)
     parser.add_argument("--weights", type=Path, help="real open_clip weights file, for the real-media sections")
     parser.add_argument("--model", help="the open_clip model those weights belong to")
@@ -259,12 +334,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         folder = Path(tmp)
         sections: list[Callable[[], Table | str]] = [
             lambda: world_text_to_image(encoder, args.gallery, folder),
-            lambda: world_attributes(encoder, 40),
-            lambda: world_composed(encoder, 400),
-            lambda: composed_bench.composed_methods(encoder, 400, TRIPLET_SEED),
+            lambda: world_attributes(encoder, args.probe_sets),
+            lambda: world_composed(encoder, args.triplets),
+            lambda: composed_bench.composed_methods(encoder, args.triplets, TRIPLET_SEED),
             lambda: composed_bench.cirr_pipeline(encoder),
-            lambda: composed_bench.feedback_rounds(encoder),
-            lambda: world_video_peaks(encoder, 4, folder),
+            lambda: world_video_moments(encoder, args.videos, folder),
+            lambda: world_feedback(encoder, args.feedback_gallery),
+            lambda: composed_bench.feedback_rounds(encoder, args.feedback_gallery, seed=GALLERY_SEED + 1),
         ]
         if args.weights is None:
             sections.append(lambda: "real media skipped: no real weights given (--weights PATH --model NAME)")

@@ -85,8 +85,8 @@ def colour_edits() -> ColourEdits:
 
 @pytest.fixture(scope="session")
 def videos(tmp_path_factory: pytest.TempPathFactory) -> Videos:
-    """Two H.264 videos of six 2-8 s shots, sampled every half second."""
+    """Two H.264 videos (5 fps) of six 2-8 s shots, sampled every half second."""
     folder = tmp_path_factory.mktemp("world-video")
-    truths = world.make_videos(folder, 2, VIDEO_SEED, "test", n_shots=6, max_shot_s=8.0)
+    truths = world.make_videos(folder, 2, VIDEO_SEED, "test", n_shots=6, max_shot_s=8.0, fps=5)
     decoded = [measures.decode_frames(truth.path, every_s=0.5) for truth in truths]
     return Videos(truths, [times for times, _ in decoded], [frames for _, frames in decoded])

@@ -177,3 +177,69 @@ def mean_peak_hits(
         for truth, video_times, video_frames in zip(truths, times, frames, strict=True)
     ]
     return float(np.mean(hits))
+
+
+def span_iou(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Temporal intersection over union of two (start, end) spans in seconds."""
+    inter = max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
+    union = max(a[1], b[1]) - min(a[0], b[0])
+    return inter / union if union > 0 else 0.0
+
+
+def threshold_moment(times: np.ndarray, similarities: np.ndarray, step_s: float) -> tuple[float, float]:
+    """The baseline localiser: the best frame, grown while neighbours stay above a level.
+
+    The level is halfway between the peak and the median similarity. Engines should
+    beat this with temporal context (e.g. scoring candidate spans on pooled frames).
+    """
+    peak = int(np.argmax(similarities))
+    level = similarities[peak] - 0.5 * (similarities[peak] - np.median(similarities))
+    first = last = peak
+    while first > 0 and similarities[first - 1] >= level:
+        first -= 1
+    while last < len(similarities) - 1 and similarities[last + 1] >= level:
+        last += 1
+    return float(times[first]), float(times[last] + step_s)
+
+
+def moment_ious(
+    encoder: Encoder, truth: world.VideoTruth, times: np.ndarray, frame_vectors: np.ndarray, step_s: float
+) -> list[float]:
+    """IoU of the baseline's moment for each distinct sentence with its best-matching true span."""
+    sentences = sorted({span.sentence for span in truth.spans})
+    similarities = encoder.encode_texts(sentences) @ frame_vectors.T
+    ious = []
+    for sentence, row in zip(sentences, similarities, strict=True):
+        found = threshold_moment(times, row, step_s)
+        ious.append(max(span_iou(found, (s.start_s, s.end_s)) for s in truth.spans if s.sentence == sentence))
+    return ious
+
+
+def rocchio_recall(
+    queries: np.ndarray, image_vectors: np.ndarray, relevant: np.ndarray, rounds: int, k: int = 10
+) -> list[float]:
+    """Recall@k after 0..rounds of relevance feedback with the Rocchio baseline.
+
+    Each round the user marks the k results shown as relevant or not (from the ground
+    truth); the query moves towards the mean of the relevant ones and away from the
+    rest: q + 0.75 mean(relevant) - 0.25 mean(not relevant), normalised. Recall@k is
+    the share of the relevant pictures in the top k, out of at most k.
+    """
+    query = queries.copy()
+    recalls = []
+    for round_ in range(rounds + 1):
+        top = np.argsort(-(query @ image_vectors.T), axis=1, kind="stable")[:, :k]
+        hits = np.take_along_axis(relevant, top, axis=1)
+        recalls.append(float(np.mean(hits.sum(axis=1) / np.minimum(k, relevant.sum(axis=1)))))
+        if round_ == rounds:
+            break
+        for i in range(len(query)):
+            shown = image_vectors[top[i]]
+            good, bad = shown[hits[i]], shown[~hits[i]]
+            update = query[i].copy()
+            if len(good):
+                update += 0.75 * good.mean(axis=0)
+            if len(bad):
+                update -= 0.25 * bad.mean(axis=0)
+            query[i] = update / np.linalg.norm(update)
+    return recalls
