@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ _PLACEHOLDER, _OTHER = "*", "#"
 
 #: Optimisation steps per device kind (interactive on CPU, more where a GPU makes them cheap).
 STEPS = {"cpu": 40, "mps": 100, "cuda": 200}
+#: A slow machine or a large text tower stops optimising here and keeps what it has (the budget's safety net).
+TIME_LIMIT_S = 3.0
 #: Adam's step size, in units of the vocabulary's per-dimension spread (so budgets transfer across models).
 LEARNING_RATE = 0.5
 #: Pseudo-words optimised side by side from different starts; the best fit is kept.
@@ -212,8 +215,11 @@ def invert(encoder: Encoder, target: np.ndarray, steps: int | None = None) -> Ps
         v0[0] = mean  # one start at the centre of the vocabulary
     v = v0.clone().requires_grad_(True)
     opt = torch.optim.AdamW([v], lr=LEARNING_RATE * float(std.mean()), weight_decay=0.01)
+    deadline = time.monotonic() + TIME_LIMIT_S
     with torch.enable_grad():
         for _ in range(max(0, steps)):
+            if time.monotonic() > deadline:
+                break
             out = _encode_with(encoder, ids, mask, v).float()
             cos = torch.nn.functional.cosine_similarity(out, goal.unsqueeze(0), dim=-1)
             loss = (1 - cos).sum()
