@@ -16,17 +16,21 @@ dial for every method: 0 searches by the reference alone, 1 by the change alone.
   change is read in the context of what the picture shows.
 
 The default method and each method's default balance are chosen by numbers in
-tests/bench/compose.py. The reference and its near-duplicates
-(`DUPLICATE_SIMILARITY`) are left out of the results unless asked for.
+tests/bench/compose.py. The reference and its near-duplicates (`duplicate_threshold`)
+are left out of the results unless asked for.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import threading
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from PIL import Image
 
 from core import inversion
 from core.errors import QueryError
@@ -39,9 +43,17 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The caption a change's direction is measured from (``direction``).
 NEUTRAL = ""
-#: Library items at least this similar to the reference count as its near-duplicates.
+#: Near-duplicates are calibrated per library and model: a library photo and its half-size JPEG
+#: (quality 50) copy are compared, for up to this many photos; anything at least as close to a
+#: reference as nearly all of those copies are counts as a copy of it. A fixed cosine cannot
+#: do this: models differ in how tightly they pack pictures (the world model puts a one-object
+#: edit above 0.95, where ViT-B-32 puts burst shots); see tests/bench/compose.py, "duplicates".
+CALIBRATION_PHOTOS = 8
+#: What a library without photos to calibrate on uses.
 DUPLICATE_SIMILARITY = 0.95
 _DUPLICATE_PROBE = 32
+_thresholds: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_thresholds_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -117,9 +129,52 @@ def compose_vector(encoder: Encoder, reference: np.ndarray, change: str, method:
     return _mix(r, changed - plain, b)
 
 
-def near_duplicates(engine: SearchEngine, reference: np.ndarray,
-                    threshold: float = DUPLICATE_SIMILARITY) -> set[int]:
-    """Library files whose vector is a near-copy of the reference (resized, re-encoded, cropped a little)."""
+def copy_similarity(encoder: Encoder, images: list[Image.Image]) -> np.ndarray:
+    """Cosine between each picture and its half-size JPEG (quality 50) copy."""
+    copies = []
+    for img in images:
+        buf = io.BytesIO()
+        img.resize((max(1, img.width // 2), max(1, img.height // 2))).save(buf, "JPEG", quality=50)
+        copies.append(Image.open(buf).convert("RGB"))
+    return np.sum(encoder.encode_images(images) * encoder.encode_images(copies), axis=1)
+
+
+def calibrated_threshold(copy_sims: np.ndarray) -> float:
+    """Near enough to be a copy: the 10th percentile of the calibration copies (one odd photo cannot lower it)."""
+    return float(np.percentile(copy_sims, 10))
+
+
+def duplicate_threshold(lib: Library) -> float:
+    """The library's near-duplicate similarity for its model (calibrated once per open library)."""
+    with _thresholds_lock:
+        known = _thresholds.get(lib)
+        if known is not None and known[0] == lib.choice.key():
+            return known[1]
+    from sqlalchemy import select
+
+    from core.catalog import MediaFile
+    from core.errors import MediaError
+    from core.media import load_image
+
+    with lib.catalog.session() as s:
+        paths = list(s.scalars(select(MediaFile.path).where(MediaFile.kind == "image", MediaFile.status == "ok")
+                               .order_by(MediaFile.id).limit(4 * CALIBRATION_PHOTOS)))
+    images = []
+    for path in paths:
+        try:
+            images.append(load_image(path, min_side=2 * lib.encoder.image_size)[0])
+        except (MediaError, OSError):
+            continue  # moved or broken since indexing: another photo will do
+        if len(images) == CALIBRATION_PHOTOS:
+            break
+    threshold = calibrated_threshold(copy_similarity(lib.encoder, images)) if images else DUPLICATE_SIMILARITY
+    with _thresholds_lock:
+        _thresholds[lib] = (lib.choice.key(), threshold)
+    return threshold
+
+
+def near_duplicates(engine: SearchEngine, reference: np.ndarray, threshold: float) -> set[int]:
+    """Library files whose vector is at least `threshold` similar to the reference (its copies)."""
     keys, sims = engine.nearest_items(_unit(reference), _DUPLICATE_PROBE)
     close = [int(k) for k, s in zip(keys, sims, strict=True) if s >= threshold]
     return {fid for fid, _ in engine.catalog.items_info(close).values()}
@@ -136,4 +191,4 @@ def composed_query(lib: Library, reference: int | str | os.PathLike[str], text: 
     vec = avoid_terms(vec, parsed.avoid, lib.encoder.encode_texts)
     if include_reference:
         return Query(vec)
-    return Query(vec, frozenset(files | near_duplicates(lib.query_engine(), ref)))
+    return Query(vec, frozenset(files | near_duplicates(lib.query_engine(), ref, duplicate_threshold(lib))))
