@@ -69,10 +69,10 @@ class Method:
 METHODS: dict[str, Method] = {m.name: m for m in (
     Method("sum", 0.5, False, "weighted sum of the picture's and the change's vectors"),
     Method("direction", 0.5, False, "the change as a direction from an empty caption, added to the picture"),
-    Method("inversion", 1.0, True, "the picture as a pseudo-word: \"a photo of <v>, {change}\""),
-    Method("inversion-direction", 0.5, True, "the change as a direction between the picture's pseudo-captions"),
+    Method("inversion", 0.6, True, "the picture as a pseudo-word: \"a photo of <v>, {change}\""),
+    Method("inversion-direction", 0.4, True, "the change as a direction between the picture's pseudo-captions"),
 )}
-DEFAULT_METHOD = "inversion"
+DEFAULT_METHOD = "sum"
 #: Used when the default needs textual inversion and the model's text tower does not allow it.
 FALLBACK_METHOD = "direction"
 

@@ -347,6 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             real = load_encoder(args.model, args.weights)
             sections.append(lambda: coco_text_to_image(real))
+            sections.append(lambda: composed_bench.cirr_pipeline(real))
         for section in sections:
             begun = time.perf_counter()
             result = section()
