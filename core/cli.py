@@ -83,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--fps", type=_fps, metavar="F", help="video frames sampled per second (default 1)")
 
     s = sub.add_parser("search", parents=[common, results], help="search by text")
-    s.add_argument("query", help="what to look for, e.g. \"dog on a beach\"")
+    s.add_argument("query", help="what to look for, e.g. \"dog on a beach\"; -word or -\"a phrase\" avoids things")
 
     s = sub.add_parser("similar", parents=[common, results], help="find look-alikes of an image")
     s.add_argument("target", help="an image file (inside or outside the library) or a library id")
@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("folder", nargs="?")
 
     _add_moments_parser(sub, common)
-
+    _add_compose_arguments(sub, common, results)
     sub.add_parser("gui", parents=[common], help="open the window (the default)")
     return p
 
@@ -118,9 +118,21 @@ def _filters(args):
                    date_from=args.date_from, date_to=args.date_to)
 
 
-def _print_hits(hits, as_json: bool, out=sys.stdout) -> None:
+def _print_hits(hits, as_json: bool, out=None, explain: Callable | None = None) -> None:
+    """Results as lines (or JSON); `explain(hit)` adds each photo's best-matching region.
+
+    `out` defaults to the sys.stdout of the moment (not of import), so redirection works.
+    """
+    out = out or sys.stdout
     if as_json:
-        json.dump([h.to_json() for h in hits], out, indent=1, ensure_ascii=False)
+        rows = []
+        for h in hits:
+            d = h.to_json()
+            e = explain(h) if explain else None
+            if e is not None:
+                d["explain"] = {"box": list(e.box), "score": round(e.score, 5)}
+            rows.append(d)
+        json.dump(rows, out, indent=1, ensure_ascii=False)
         out.write("\n")
         return
     if not hits:
@@ -131,6 +143,9 @@ def _print_hits(hits, as_json: bool, out=sys.stdout) -> None:
             print(f"{h.path}  {_fmt_time(h.start_s)}–{_fmt_time(h.end_s)}  {h.score:.3f}", file=out)
         else:
             print(f"{h.score:6.3f}  {h.path}  [id {h.file.id}]", file=out)
+        e = explain(h) if explain else None
+        if e is not None:
+            print(f"        best region {','.join(map(str, e.box))}  ({e.score:.3f})", file=out)
 
 
 class _ProgressBar:
@@ -212,18 +227,23 @@ def cmd_index(args) -> int:
 
 
 def cmd_search(args) -> int:
+    from core.query import text_query
+
     with _open_library(args) as lib:
         hits = lib.search(args.query, n=args.n, offset=args.offset, filters=_filters(args),
                           exact=True if args.exact else None)
-        _print_hits(hits, args.json)
+        _print_hits(hits, args.json, explain=_explainer(lib, args, lambda: text_query(lib, args.query)))
     return EXIT_OK
 
 
 def cmd_similar(args) -> int:
+    from core.query import similar_query
+
     with _open_library(args) as lib:
         hits = lib.similar(args.target, n=args.n, offset=args.offset, filters=_filters(args), t_s=args.t_s,
-                           exact=True if args.exact else None)
-        _print_hits(hits, args.json)
+                           exact=True if args.exact else None, box=args.box)
+        _print_hits(hits, args.json,
+                    explain=_explainer(lib, args, lambda: similar_query(lib, args.target, args.t_s, args.box)))
     return EXIT_OK
 
 
@@ -277,7 +297,7 @@ def cmd_roots(args) -> int:
     return EXIT_OK
 
 
-# ----- video moments (issue 3) ------------------------------------------------------------------
+# ----- video moments ------------------------------------------------------------------------------
 
 def _fps(value: str) -> float:
     try:
@@ -312,7 +332,62 @@ def cmd_moments(args) -> int:
     return EXIT_OK
 
 
-# ----- composed edits and regions (issue 4) ------------------------------------------------------
+# ----- composed edits and regions ------------------------------------------------------------------
+
+def _box(value: str):
+    from core.errors import QueryError
+    from core.query import parse_box
+
+    try:
+        return parse_box(value)
+    except QueryError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_compose_arguments(sub, common, results) -> None:
+    """The `compose` command, `similar --box`, and `--explain` on search, similar and compose."""
+    from core.compose import DEFAULT_METHOD, METHODS
+
+    s = sub.add_parser("compose", parents=[common, results], help="find a picture changed as you say",
+                       description="Results like REF, changed as TEXT says: "
+                                   "medialens compose street.jpg \"the same street at night -cars\"")
+    s.add_argument("reference", metavar="REF", help="an image file (inside or outside the library) or a library id")
+    s.add_argument("text", metavar="TEXT", help="the change in words; -word or -\"a phrase\" avoids things")
+    s.add_argument("--balance", type=float, metavar="B",
+                   help="0 leans on the picture, 1 on the words (default: the method's own)")
+    s.add_argument("--method", metavar="M",
+                   help=f"how picture and words combine: {', '.join(METHODS)} (default {DEFAULT_METHOD})")
+    s.add_argument("--include-reference", dest="include_reference", action="store_true", default=False,
+                   help="keep the reference and its near-duplicates in the results")
+    s.add_argument("--exclude-reference", dest="include_reference", action="store_false",
+                   help="leave the reference and its near-duplicates out (the default)")
+    s.add_argument("--at", dest="t_s", type=float, metavar="SECONDS", help="for a video reference: its frame here")
+    sub.choices["similar"].add_argument("--box", type=_box, metavar="X0,Y0,X1,Y1",
+                                        help="search by this region of the image (pixels of the upright original)")
+    for name in ("search", "similar", "compose"):
+        sub.choices[name].add_argument("--explain", action="store_true",
+                                       help="print each photo's best-matching region (slower)")
+
+
+def _explainer(lib, args, make_query: Callable) -> Callable | None:
+    """For --explain: a photo hit's best region against the query (built once, on first use)."""
+    if not args.explain:
+        return None
+    vector = make_query().vector
+    return lambda hit: lib.explain(hit.file.id, vector) if hit.kind == "image" else None
+
+
+def cmd_compose(args) -> int:
+    from core.compose import composed_query
+
+    with _open_library(args) as lib:
+        hits = lib.compose(args.reference, args.text, n=args.n, offset=args.offset, filters=_filters(args),
+                           method=args.method, balance=args.balance, include_reference=args.include_reference,
+                           t_s=args.t_s, exact=True if args.exact else None)
+        _print_hits(hits, args.json, explain=_explainer(lib, args, lambda: composed_query(
+            lib, args.reference, args.text, args.method, args.balance, args.t_s, args.include_reference)))
+    return EXIT_OK
+
 
 def cmd_gui(args) -> int:
     from desktop_app.app import run
@@ -324,6 +399,7 @@ def cmd_gui(args) -> int:
 COMMANDS: dict[str, Callable] = {
     "index": cmd_index, "search": cmd_search, "similar": cmd_similar, "status": cmd_status,
     "models": cmd_models, "roots": cmd_roots, "gui": cmd_gui, "moments": cmd_moments,
+    "compose": cmd_compose,
 }
 
 

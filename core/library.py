@@ -22,11 +22,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.catalog import Catalog
+from core.compose import composed_query
 from core.embed import DEFAULT_MODEL, REGISTRY, Encoder, ModelSpec, cached_weights, find_spec, model_key
 from core.errors import LibraryError, MediaError, QueryError
+from core.explain import Explanation, explain_file
+from core.feedback import SearchSession
 from core.indexer import Control, Indexer, IndexReport, ProgressCallback
 from core.media import ThumbnailCache, load_image
 from core.paths import models_cache_dir, resolve_home
+from core.query import similar_query, text_query
 from core.search import Filters, Hit, SearchEngine, normalise, resolve_image_path
 from core.vectors import VectorIndex
 from core.video import check_index_options as check_video_options
@@ -253,18 +257,20 @@ class Library:
 
     def search(self, text: str, n: int = 20, offset: int = 0, filters: Filters | None = None,
                exact: bool | None = None) -> list[Hit]:
-        """Photos and moments matching a text, best first."""
+        """Photos and moments matching a text, best first; `-word` or `-"a phrase"` avoids things."""
         engine = self._engine_for_query()
-        return engine.by_vector(self.encode_text(text), n, offset, filters, exact=exact)
+        return engine.by_vector(text_query(self, text).vector, n, offset, filters, exact=exact)
 
     def similar(self, target: int | str | os.PathLike[str], n: int = 20, offset: int = 0,
                 filters: Filters | None = None, t_s: float | None = None, exact: bool | None = None,
-                include_self: bool = False) -> list[Hit]:
-        """Look-alikes of a library file (by id or path) or of any image file outside the library."""
+                include_self: bool = False, box: tuple[int, int, int, int] | None = None) -> list[Hit]:
+        """Look-alikes of a library file (by id or path) or of any image file outside the library.
+
+        `box` (left, top, right, bottom in the upright original's pixels) searches by that region only.
+        """
         engine = self._engine_for_query()
-        vec, exclude = self.query_vector_for(target, t_s)
-        return engine.by_vector(vec, n, offset, filters, exclude_files=set() if include_self else exclude,
-                                exact=exact)
+        query = similar_query(self, target, t_s, box, include_self)
+        return engine.by_vector(query.vector, n, offset, filters, exclude_files=query.exclude, exact=exact)
 
     def query_vector_for(self, target: int | str | os.PathLike[str], t_s: float | None = None
                          ) -> tuple[np.ndarray, set[int]]:
@@ -309,7 +315,7 @@ class Library:
         except Exception:
             return None
 
-    # ----- video moments (issue 3: core/moments.py) -------------------------------------------
+    # ----- video moments (core/moments.py) -------------------------------------------------------
 
     def moments(self, query: str | np.ndarray, video: int | str | None = None, n: int = 10,
                 filters: Filters | None = None) -> list[Hit]:
@@ -379,7 +385,36 @@ class Library:
             raise QueryError(f"{rec.path}: has not been indexed" + (f" ({rec.error})" if rec.error else ""))
         return rec
 
-    # ----- composed edits, feedback sessions, regions (issue 4: core/compose.py, core/feedback.py)
+    # ----- composed edits, feedback sessions, regions (core/compose.py, core/feedback.py)
+
+    def compose(self, reference: int | str | os.PathLike[str], text: str, n: int = 20, offset: int = 0,
+                filters: Filters | None = None, method: str | None = None, balance: float | None = None,
+                include_reference: bool = False, t_s: float | None = None, exact: bool | None = None) -> list[Hit]:
+        """Results like `reference` changed as `text` says ("the same street at night", "in red -people").
+
+        `reference`: a library file id or path (a video's frame at `t_s`), or any image file.
+        `method`: one of `core.compose.METHODS` (None: the measured default); `balance`: 0 leans
+        on the picture, 1 on the words (None: the method's own default). The reference and its
+        near-duplicates are left out unless `include_reference`.
+        """
+        engine = self._engine_for_query()
+        query = composed_query(self, reference, text, method=method, balance=balance, t_s=t_s,
+                               include_reference=include_reference)
+        return engine.by_vector(query.vector, n, offset, filters, exclude_files=query.exclude, exact=exact)
+
+    def query_engine(self) -> SearchEngine:
+        """The search engine, caught up with the catalog: where query-building modules send their vectors."""
+        return self._engine_for_query()
+
+    def session(self, filters: Filters | None = None) -> SearchSession:
+        """A search session: query, mark results relevant or not, refine, undo (see `core.feedback`)."""
+        return SearchSession(self, filters)
+
+    def explain(self, file_id: int, query: str | np.ndarray) -> Explanation:
+        """Which part of a library photo agrees most with `query` (a text or a query vector)."""
+        vec = text_query(self, query).vector if isinstance(query, str) else query
+        return explain_file(self, file_id, vec)
+
 
     # ----- status -----------------------------------------------------------------------------
 

@@ -62,8 +62,8 @@ def main() -> None:
     pix = torch.stack(full_t) - torch.stack(draft_t)
     print(f"# decode + preprocess of {len(files)} JPEGs at 4000x3000 ({machine()}), model {args.model} "
           f"{'weights ' + str(weights) if args.weights else 'random weights'}")
-    print(f"| path | ms/image | speed-up |")
-    print(f"|---|---|---|")
+    print("| path | ms/image | speed-up |")
+    print("|---|---|---|")
     print(f"| full decode | {full_s * 1000:.1f} | 1.00x |")
     print(f"| draft (min side {min_side}) | {draft_s * 1000:.1f} | {full_s / draft_s:.2f}x |")
     print(f"embedding cosine full vs draft: mean {cos.mean():.6f}, min {cos.min():.6f}")

@@ -325,6 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import torch
 
+    from tests.bench import compose as composed_bench  # composed methods, CIRR and feedback (issue 4)
+
     torch.manual_seed(0)
     print(f"# MediaLens search quality ({MODEL_NAME}: {args.world_weights.name})")
     encoder = load_encoder(MODEL_NAME, args.world_weights)
@@ -334,14 +336,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             lambda: world_text_to_image(encoder, args.gallery, folder),
             lambda: world_attributes(encoder, args.probe_sets),
             lambda: world_composed(encoder, args.triplets),
+            lambda: composed_bench.composed_methods(encoder, args.triplets, TRIPLET_SEED),
+            lambda: composed_bench.cirr_pipeline(encoder),
             lambda: world_video_moments(encoder, args.videos, folder),
             lambda: world_feedback(encoder, args.feedback_gallery),
+            lambda: composed_bench.feedback_rounds(encoder, args.feedback_gallery, seed=GALLERY_SEED + 1),
         ]
         if args.weights is None:
             sections.append(lambda: "real media skipped: no real weights given (--weights PATH --model NAME)")
         else:
             real = load_encoder(args.model, args.weights)
             sections.append(lambda: coco_text_to_image(real))
+            sections.append(lambda: composed_bench.cirr_pipeline(real))
         for section in sections:
             begun = time.perf_counter()
             result = section()

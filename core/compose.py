@@ -1,0 +1,194 @@
+"""Composed edits: a reference picture plus a change in words ("the same street at night").
+
+Every method turns (reference vector r, change text) into one query vector,
+so composed queries end in `SearchEngine.by_vector` like any other query and
+return photos and video moments alike. The `balance` b in [0, 1] is the same
+dial for every method: 0 searches by the reference alone, 1 by the change alone.
+
+* ``sum``: (1-b)·r + b·t, with t the change's text vector. The zero-shot baseline.
+* ``direction``: (1-b)·r + b·d, with d the unit direction t - e(NEUTRAL): what the
+  change text says beyond an empty caption, added to the picture as a move
+  rather than as a second place to be near.
+* ``inversion``: textual inversion (see `core.inversion`): r becomes a pseudo-word
+  <v>, and "a photo of <v>, {change}" is encoded as text; mixed with r by b.
+* ``inversion-direction``: as ``direction``, with the direction taken between the
+  pseudo-captions: e("a photo of <v>, {change}") - e("a photo of <v>"), so the
+  change is read in the context of what the picture shows.
+
+The default method and each method's default balance are chosen by numbers in
+tests/bench/compose.py. The reference and its near-duplicates (`duplicate_threshold`)
+are left out of the results unless asked for.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PIL import Image
+
+from core import inversion
+from core.errors import QueryError
+from core.query import Query, avoid_terms, parse_query
+
+if TYPE_CHECKING:  # pragma: no cover
+    from core.embed import Encoder
+    from core.library import Library
+    from core.search import SearchEngine
+
+#: The caption a change's direction is measured from (``direction``).
+NEUTRAL = ""
+#: Near-duplicates are calibrated per library and model: a library photo and its half-size JPEG
+#: (quality 50) copy are compared, for up to this many photos; anything at least as close to a
+#: reference as nearly all of those copies are counts as a copy of it. A fixed cosine cannot
+#: do this: models differ in how tightly they pack pictures (the world model puts a one-object
+#: edit above 0.95, where ViT-B-32 puts burst shots); see tests/bench/compose.py, "duplicates".
+CALIBRATION_PHOTOS = 8
+#: What a library without photos to calibrate on uses.
+DUPLICATE_SIMILARITY = 0.95
+_DUPLICATE_PROBE = 32
+_thresholds: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_thresholds_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Method:
+    """A composition method and the balance it works best at."""
+
+    name: str
+    balance: float
+    needs_inversion: bool
+    summary: str
+
+
+METHODS: dict[str, Method] = {m.name: m for m in (
+    Method("sum", 0.5, False, "weighted sum of the picture's and the change's vectors"),
+    Method("direction", 0.5, False, "the change as a direction from an empty caption, added to the picture"),
+    Method("inversion", 0.6, True, "the picture as a pseudo-word: \"a photo of <v>, {change}\""),
+    Method("inversion-direction", 0.4, True, "the change as a direction between the picture's pseudo-captions"),
+)}
+DEFAULT_METHOD = "sum"
+#: Used when the default needs textual inversion and the model's text tower does not allow it.
+FALLBACK_METHOD = "direction"
+
+_inversions = inversion.InversionCache()
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, np.float32)
+    return v / np.linalg.norm(v)
+
+
+def _mix(reference: np.ndarray, other: np.ndarray, balance: float) -> np.ndarray:
+    return _unit((1.0 - balance) * _unit(reference) + balance * _unit(other))
+
+
+def choose_method(encoder: Encoder, method: str | None) -> Method:
+    """The named method, or the default (falling back when the model cannot invert)."""
+    if method is None:
+        name = DEFAULT_METHOD
+        if METHODS[name].needs_inversion and not inversion.supports_inversion(encoder):
+            name = FALLBACK_METHOD
+        return METHODS[name]
+    found = METHODS.get(method)
+    if found is None:
+        raise QueryError(f"unknown composition method {method!r}; choose one of {', '.join(METHODS)}")
+    if found.needs_inversion and not inversion.supports_inversion(encoder):
+        raise QueryError(f"the {encoder.name} model's text encoder does not support textual inversion; "
+                         f"choose --method {FALLBACK_METHOD}")
+    return found
+
+
+def compose_vector(encoder: Encoder, reference: np.ndarray, change: str, method: Method,
+                   balance: float | None = None, steps: int | None = None) -> np.ndarray:
+    """The query vector of `reference` changed as `change` says (no `-avoided` terms here).
+
+    An empty `change` (a composed query that only avoids things) is the reference itself.
+    """
+    b = method.balance if balance is None else float(balance)
+    if not 0.0 <= b <= 1.0:
+        raise QueryError(f"the balance must lie between 0 (the picture only) and 1 (the words only), not {b}")
+    r = _unit(reference)
+    if not change:
+        return r
+    if method.name == "sum":
+        return _mix(r, encoder.encode_texts([change])[0], b)
+    if method.name == "direction":
+        changed, neutral = encoder.encode_texts([change, NEUTRAL])
+        return _mix(r, changed - neutral, b)
+    word = _inversions.get(encoder, r, steps)
+    changed_caption = inversion.CHANGE_TEMPLATE.format(change=change)
+    if method.name == "inversion":
+        return _mix(r, inversion.encode_with_word(encoder, word, [changed_caption])[0], b)
+    changed, plain = inversion.encode_with_word(encoder, word, [changed_caption, inversion.TEMPLATE])
+    return _mix(r, changed - plain, b)
+
+
+def copy_similarity(encoder: Encoder, images: list[Image.Image]) -> np.ndarray:
+    """Cosine between each picture and its half-size JPEG (quality 50) copy."""
+    copies = []
+    for img in images:
+        buf = io.BytesIO()
+        img.resize((max(1, img.width // 2), max(1, img.height // 2))).save(buf, "JPEG", quality=50)
+        copies.append(Image.open(buf).convert("RGB"))
+    return np.sum(encoder.encode_images(images) * encoder.encode_images(copies), axis=1)
+
+
+def calibrated_threshold(copy_sims: np.ndarray) -> float:
+    """Near enough to be a copy: the 10th percentile of the calibration copies (one odd photo cannot lower it)."""
+    return float(np.percentile(copy_sims, 10))
+
+
+def duplicate_threshold(lib: Library) -> float:
+    """The library's near-duplicate similarity for its model (calibrated once per open library)."""
+    with _thresholds_lock:
+        known = _thresholds.get(lib)
+        if known is not None and known[0] == lib.choice.key():
+            return known[1]
+    from sqlalchemy import select
+
+    from core.catalog import MediaFile
+    from core.errors import MediaError
+    from core.media import load_image
+
+    with lib.catalog.session() as s:
+        paths = list(s.scalars(select(MediaFile.path).where(MediaFile.kind == "image", MediaFile.status == "ok")
+                               .order_by(MediaFile.id).limit(4 * CALIBRATION_PHOTOS)))
+    images = []
+    for path in paths:
+        try:
+            images.append(load_image(path, min_side=2 * lib.encoder.image_size)[0])
+        except (MediaError, OSError):
+            continue  # moved or broken since indexing: another photo will do
+        if len(images) == CALIBRATION_PHOTOS:
+            break
+    threshold = calibrated_threshold(copy_similarity(lib.encoder, images)) if images else DUPLICATE_SIMILARITY
+    with _thresholds_lock:
+        _thresholds[lib] = (lib.choice.key(), threshold)
+    return threshold
+
+
+def near_duplicates(engine: SearchEngine, reference: np.ndarray, threshold: float) -> set[int]:
+    """Library files whose vector is at least `threshold` similar to the reference (its copies)."""
+    keys, sims = engine.nearest_items(_unit(reference), _DUPLICATE_PROBE)
+    close = [int(k) for k, s in zip(keys, sims, strict=True) if s >= threshold]
+    return {fid for fid, _ in engine.catalog.items_info(close).values()}
+
+
+def composed_query(lib: Library, reference: int | str | os.PathLike[str], text: str,
+                   method: str | None = None, balance: float | None = None, t_s: float | None = None,
+                   include_reference: bool = False, steps: int | None = None) -> Query:
+    """The query for a reference (library item, video frame at `t_s`, or outside file) changed by `text`."""
+    parsed = parse_query(text, "change text")
+    chosen = choose_method(lib.encoder, method)
+    ref, files = lib.query_vector_for(reference, t_s)
+    vec = compose_vector(lib.encoder, ref, parsed.text, chosen, balance, steps)
+    vec = avoid_terms(vec, parsed.avoid, lib.encoder.encode_texts)
+    if include_reference:
+        return Query(vec)
+    return Query(vec, frozenset(files | near_duplicates(lib.query_engine(), ref, duplicate_threshold(lib))))

@@ -1,0 +1,197 @@
+"""Search sessions: query, mark results relevant or not, refine, undo.
+
+A session is a stack of rounds. A round is started by a text, look-alike or
+composed query, or made by `refine` from the round before it and the marks
+(file id -> relevant or not) gathered so far. Refining moves the starting
+query towards what was marked relevant and away from what was not (Rocchio on
+the vectors):
+
+    q' = ALPHA·q + BETA·mean(relevant) − GAMMA·mean(not relevant)
+
+Marks accumulate over the rounds of one query; files marked not relevant stay
+out of later rounds. `undo` goes back one round, with the marks as they were.
+The weights are chosen in tests/bench/compose.py ("feedback").
+
+Threading: a GUI worker thread may run queries while the GUI thread marks
+results; a lock guards the state and rounds run one at a time.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from core.compose import composed_query
+from core.errors import QueryError
+from core.query import Box, Query, similar_query, text_query
+
+if TYPE_CHECKING:  # pragma: no cover
+    from core.library import Library
+    from core.search import Filters, Hit
+
+ALPHA, BETA, GAMMA = 1.0, 0.75, 0.25
+DEFAULT_N = 20
+
+
+def rocchio(query: np.ndarray, relevant: np.ndarray, irrelevant: np.ndarray,
+            alpha: float, beta: float, gamma: float) -> np.ndarray:
+    """The refined query vector (unit length); `relevant`/`irrelevant` are (k, dim) arrays, k may be 0."""
+    q = alpha * query / np.linalg.norm(query)
+    if len(relevant):
+        q = q + beta * relevant.mean(axis=0)
+    if len(irrelevant):
+        q = q - gamma * irrelevant.mean(axis=0)
+    norm = float(np.linalg.norm(q))
+    if norm < 1e-6:
+        raise QueryError("the marks cancel the query out: mark fewer results as not relevant")
+    return (q / norm).astype(np.float32)
+
+
+@dataclass
+class Round:
+    """One result list and how it was made."""
+
+    start: Query  # the query that started this line of rounds
+    vector: np.ndarray  # the vector searched in this round
+    results: list[Hit]
+    marks_before: dict[int, bool]  # the session's marks when this round was made
+    n: int
+    items: dict[int, int] = field(default_factory=dict)  # file id -> the matched item (a video's frame)
+
+
+class SearchSession:
+    """Multi-round search with relevance feedback; see the module docstring."""
+
+    def __init__(self, library: Library, filters: Filters | None = None):
+        self._lib = library
+        self._filters = filters
+        self._lock = threading.RLock()  # guards the state below; held briefly
+        self._running = threading.Lock()  # one round at a time
+        self._rounds: list[Round] = []
+        self._marks: dict[int, bool] = {}
+
+    # ----- state --------------------------------------------------------------------------------
+
+    @property
+    def filters(self) -> Filters | None:
+        """Restrictions for the rounds that follow (setting them does not re-run the current one)."""
+        with self._lock:
+            return self._filters
+
+    @filters.setter
+    def filters(self, value: Filters | None) -> None:
+        with self._lock:
+            self._filters = value
+
+    @property
+    def results(self) -> list[Hit]:
+        """The current round's hits (empty before the first query)."""
+        with self._lock:
+            return list(self._rounds[-1].results) if self._rounds else []
+
+    @property
+    def marks(self) -> dict[int, bool]:
+        """File id -> True (relevant) / False (not relevant), for the current query."""
+        with self._lock:
+            return dict(self._marks)
+
+    @property
+    def can_undo(self) -> bool:
+        with self._lock:
+            return len(self._rounds) > 1
+
+    # ----- starting a round ---------------------------------------------------------------------
+
+    def text(self, query: str, n: int = DEFAULT_N) -> list[Hit]:
+        """Start over with a text query (`-word` avoids things)."""
+        return self._start(lambda: text_query(self._lib, query), n)
+
+    def similar(self, target: int | str | os.PathLike[str], box: Box | None = None, n: int = DEFAULT_N,
+                t_s: float | None = None) -> list[Hit]:
+        """Start over with the look-alikes of a picture, or of a region of it."""
+        return self._start(lambda: similar_query(self._lib, target, t_s, box), n)
+
+    def compose(self, reference: int | str | os.PathLike[str], text: str, n: int = DEFAULT_N,
+                method: str | None = None, balance: float | None = None, include_reference: bool = False,
+                t_s: float | None = None) -> list[Hit]:
+        """Start over with a composed edit (see `Library.compose`)."""
+        return self._start(lambda: composed_query(self._lib, reference, text, method, balance, t_s,
+                                                  include_reference), n)
+
+    def _start(self, make, n: int) -> list[Hit]:
+        with self._running:
+            query = make()
+            results = self._search(query.vector, query.exclude, n)
+            with self._lock:
+                self._push(Round(query, query.vector, results, dict(self._marks), n))
+                self._marks = {}
+                return list(results)
+
+    # ----- feedback -----------------------------------------------------------------------------
+
+    def mark(self, file_id: int, relevant: bool | None) -> None:
+        """Judge a result: True relevant, False not relevant, None forgets the judgement."""
+        with self._lock:
+            if not self._rounds:
+                raise QueryError("nothing to mark yet: run a query first")
+            if relevant is None:
+                self._marks.pop(int(file_id), None)
+            else:
+                self._marks[int(file_id)] = bool(relevant)
+
+    def refine(self, n: int | None = None) -> list[Hit]:
+        """The next round: the starting query moved by all marks so far, under the current filters."""
+        with self._running:
+            with self._lock:
+                if not self._rounds:
+                    raise QueryError("nothing to refine yet: run a query first")
+                last = self._rounds[-1]
+                marks = dict(self._marks)
+                items = {fid: iid for r in self._rounds for fid, iid in r.items.items()}
+                n = last.n if n is None else n
+            vector = self._refined(last.start.vector, marks, items)
+            hidden = {fid for fid, ok in marks.items() if not ok}
+            results = self._search(vector, last.start.exclude | hidden, n)
+            with self._lock:
+                self._push(Round(last.start, vector, results, marks, n))
+                return list(results)
+
+    def undo(self) -> list[Hit]:
+        """Back one round: its results, and the marks as they were when the undone round was made."""
+        with self._running, self._lock:
+            if len(self._rounds) < 2:
+                raise QueryError("nothing to undo")
+            undone = self._rounds.pop()
+            self._marks = dict(undone.marks_before)
+            return list(self._rounds[-1].results)
+
+    # ----- internals ----------------------------------------------------------------------------
+
+    def _push(self, rnd: Round) -> None:
+        rnd.items = {h.file.id: h.item_id for h in rnd.results}
+        self._rounds.append(rnd)
+
+    def _search(self, vector: np.ndarray, exclude: frozenset[int] | set[int], n: int) -> list[Hit]:
+        engine = self._lib.query_engine()
+        return engine.by_vector(vector, n, 0, self.filters, exclude_files=exclude)
+
+    def _refined(self, start: np.ndarray, marks: dict[int, bool], items: dict[int, int]) -> np.ndarray:
+        """Rocchio from the starting vector; a marked result counts by the item it matched with."""
+        engine = self._lib.query_engine()
+
+        def vectors(relevant: bool) -> np.ndarray:
+            out = []
+            for fid, ok in marks.items():
+                if ok != relevant:
+                    continue
+                if fid in items:
+                    out.append(engine.item_vector(items[fid]))
+                else:
+                    out.append(engine.file_vector(fid)[0])
+            return np.asarray(out, np.float32) if out else np.zeros((0, len(start)), np.float32)
+
+        return rocchio(start, vectors(True), vectors(False), ALPHA, BETA, GAMMA)
