@@ -7,7 +7,7 @@ on a machine without internet, say so and offer to load a weights file.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -21,11 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.host import ModelState
+from desktop_app.host import ModelState, ModelStatus
 from desktop_app.icons import icon
 from desktop_app.library_dialogs import FolderListModel
 
-WEIGHTS_FILTER = "Model weights (*.safetensors *.bin *.pt *.pth);;All files (*)"
+
+def weights_filter() -> str:
+    """The file-dialog filter for model weights (shared with the settings dialog)."""
+    return QCoreApplication.translate("FirstRunPage", "Model weights (*.safetensors *.bin *.pt *.pth);;All files (*)")
 
 
 class FirstRunPage(QWidget):
@@ -70,16 +73,19 @@ class FirstRunPage(QWidget):
         model_title.setObjectName("sectionTitle")
         self.model_label = QLabel(card)
         self.model_label.setWordWrap(True)
+        self.model_detail = QLabel(card)
+        self.model_detail.setWordWrap(True)
+        self.model_detail.setObjectName("hint")
         self.model_progress = QProgressBar(card)
         self.model_progress.setFixedHeight(8)
         self.model_progress.setTextVisible(False)
         self.model_progress.setRange(0, 0)
         self.weights_button = QPushButton(self.tr("Use a weights file…"), card)
         self.weights_button.setToolTip(self.tr("For computers without internet: pick a model file copied here"))
-        self.weights_button.clicked.connect(self._choose_weights)
+        self.weights_button.clicked.connect(self.choose_weights)
         model_row = QHBoxLayout()
-        model_row.addWidget(self.model_progress, 1)
         model_row.addWidget(self.weights_button)
+        model_row.addStretch(1)
 
         self.start_button = QPushButton(self.tr("Start indexing"), card)
         self.start_button.setObjectName("primary")
@@ -106,6 +112,8 @@ class FirstRunPage(QWidget):
         lay.addSpacing(12)
         lay.addWidget(model_title)
         lay.addWidget(self.model_label)
+        lay.addWidget(self.model_progress)
+        lay.addWidget(self.model_detail)
         lay.addLayout(model_row)
         lay.addSpacing(16)
         lay.addLayout(start_row)
@@ -122,25 +130,42 @@ class FirstRunPage(QWidget):
         self.folders.rowsRemoved.connect(self._update)
         self.folders.modelReset.connect(self._update)
         self.folder_view.selectionModel().selectionChanged.connect(self._update)
-        self.set_model_state(ModelState.LOADING, "")
+        self.model_ok = True
+        self.set_model_state(ModelStatus(ModelState.LOADING, ""))
         self._update()
 
     def add_folder(self, folder: str) -> None:
         self.folders.add(folder)
 
-    def set_model_state(self, state: str, detail: str) -> None:
+    def set_model_state(self, status: ModelStatus) -> None:
+        state = status.state
         self.model_progress.setVisible(state in (ModelState.LOADING, ModelState.DOWNLOADING))
         self.weights_button.setVisible(state == ModelState.FAILED)
+        self.model_detail.setToolTip("")
+        self.model_ok = state != ModelState.FAILED
+        detail = status.notes
         if state == ModelState.LOADING:
             self.model_progress.setRange(0, 0)
-            self.model_label.setText(self.tr("Preparing %1…").replace("%1", detail))
+            self.model_label.setText(self.tr("Preparing %1…").replace("%1", status.name) if status.name else
+                                     self.tr("Preparing the model…"))
         elif state == ModelState.DOWNLOADING:
             self.model_progress.setRange(0, 0)
-            self.model_label.setText(self.tr("Downloading %1 (once; it is kept for later)…").replace("%1", detail))
+            self.model_label.setText(self.tr("Downloading %1 (%2 MB, once)…").replace("%1", status.name)
+                                     .replace("%2", str(status.download_mb)))
         elif state == ModelState.READY:
-            self.model_label.setText(self.tr("✓ %1 is ready.").replace("%1", detail))
+            self.model_label.setText(self.tr("✓ %1 is ready.").replace("%1", status.name))
+        elif "could not be downloaded" in status.error:
+            self.model_label.setText(self.tr("%1 could not be downloaded.").replace("%1", status.name))
+            detail = self.tr("This computer seems to be offline. Copy the model's weights file here (from a "
+                             "computer with internet, %1 MB) and choose it below.").replace(
+                                 "%1", str(status.download_mb or "a few hundred"))
+            self.model_detail.setToolTip(status.error)
         else:
-            self.model_label.setText(self.tr("The model is not available: %1").replace("%1", detail))
+            self.model_label.setText(self.tr("The model cannot be used."))
+            detail = status.error
+        self.model_detail.setText(detail)
+        self.model_detail.setVisible(bool(detail))
+        self._update()
 
     def set_download(self, done_mb: float, total_mb: float) -> None:
         if total_mb > 0:
@@ -151,7 +176,9 @@ class FirstRunPage(QWidget):
 
     def _update(self, *_args) -> None:
         self.remove_button.setEnabled(self.folder_view.selectionModel().hasSelection())
-        self.start_button.setEnabled(bool(self.folders.folders))
+        self.start_button.setEnabled(bool(self.folders.folders) and self.model_ok)
+        self.start_button.setToolTip("" if self.model_ok else self.tr("Indexing needs the model: choose its weights "
+                                                                       "file first"))
 
     def _add(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, self.tr("Choose a folder to index"))
@@ -163,8 +190,8 @@ class FirstRunPage(QWidget):
         if rows:
             self.folders.remove(rows[0].row())
 
-    def _choose_weights(self) -> None:
+    def choose_weights(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Choose a model weights file"), "",
-                                              self.tr(WEIGHTS_FILTER))
+                                              weights_filter())
         if path:
             self.weights_chosen.emit(path)

@@ -7,10 +7,6 @@ import datetime as dt
 from PySide6.QtCore import QCoreApplication, QDateTime, QLocale
 
 
-def tr(text: str, disambiguation: str | None = None, n: int = -1) -> str:
-    return QCoreApplication.translate("Format", text, disambiguation, n)
-
-
 def clock(seconds: float | None) -> str:
     """0:07, 1:02:03: the form video players use."""
     if seconds is None:
@@ -36,12 +32,12 @@ def duration(seconds: float | None) -> str:
         return ""
     seconds = max(0.0, seconds)
     if seconds < 60:
-        return tr("%1 s").replace("%1", str(round(seconds)))
+        return QCoreApplication.translate("Format", "%1 s").replace("%1", str(round(seconds)))
     minutes = round(seconds / 60)
     if minutes < 60:
-        return tr("%1 min").replace("%1", str(minutes))
+        return QCoreApplication.translate("Format", "%1 min").replace("%1", str(minutes))
     h, m = divmod(minutes, 60)
-    return tr("%1 h %2 min").replace("%1", str(h)).replace("%2", str(m))
+    return QCoreApplication.translate("Format", "%1 h %2 min").replace("%1", str(h)).replace("%2", str(m))
 
 
 def count(n: int) -> str:
@@ -65,6 +61,7 @@ def place(lat: float | None, lon: float | None) -> str:
     """52.5200° N, 13.4050° E."""
     if lat is None or lon is None:
         return ""
-    ns = tr("N") if lat >= 0 else tr("S")
-    ew = tr("E") if lon >= 0 else tr("W")
+    translate = QCoreApplication.translate
+    ns = translate("Format", "N", "north") if lat >= 0 else translate("Format", "S", "south")
+    ew = translate("Format", "E", "east") if lon >= 0 else translate("Format", "W", "west")
     return f"{abs(lat):.4f}° {ns}, {abs(lon):.4f}° {ew}"

@@ -48,6 +48,18 @@ class ModelState:
     LOADING, DOWNLOADING, READY, FAILED = "loading", "downloading", "ready", "failed"
 
 
+@dataclass(frozen=True)
+class ModelStatus:
+    """What the window says about the model while it warms up."""
+
+    state: str  # a ModelState
+    name: str
+    device: str = ""
+    download_mb: int = 0  # size of the download, when one is needed
+    notes: str = ""  # the registry's one-line description
+    error: str = ""  # why it cannot be used (FAILED)
+
+
 class LibraryHost(QObject):
     """Opens the library, warms the model, runs queries and indexing off the GUI thread."""
 
@@ -55,7 +67,7 @@ class LibraryHost(QObject):
     open_failed = Signal(str)
     closed = Signal()
     status_changed = Signal(object)  # status dict
-    model_state = Signal(str, str)  # ModelState, detail text
+    model_state = Signal(object)  # ModelStatus
     download_progress = Signal(float, float)  # MB on disk so far, MB expected
     indexing_started = Signal()
     indexing_progress = Signal(object)  # a copy of core's Progress
@@ -72,6 +84,7 @@ class LibraryHost(QObject):
         self.model_ready = False
         self._opening = False
         self._status_pending = False
+        self._status_again = False
         self._pools: dict[str, QThreadPool] = {}
         for name, threads in (("open", 1), ("model", 1), ("query", 2), ("session", 1), ("index", 1)):
             pool = QThreadPool(self)
@@ -154,32 +167,40 @@ class LibraryHost(QObject):
         lib = self.library
         if lib is None:
             return
-        self.model_state.emit(ModelState.LOADING, lib.choice.describe())
+        name = lib.choice.name
+        self.model_state.emit(ModelStatus(ModelState.LOADING, name))
         stop = threading.Event()
+        spec: list = []
 
-        def job() -> str:
+        def job() -> ModelStatus:
             active = next((m for m in lib.models() if m.active), None)
-            if active is not None and not active.installed and lib.choice.weights is None:
-                self.model_state.emit(ModelState.DOWNLOADING, lib.choice.describe())
-                folder = lib.encoder.cache_dir
-                if folder is not None:
-                    threading.Thread(target=self._watch_download, name="medialens-download-watch",
-                                     args=(Path(folder), float(active.spec.download_mb), stop),
-                                     daemon=True).start()
+            if active is not None:
+                spec.append(active.spec)
+                if not active.installed and lib.choice.weights is None:
+                    self.model_state.emit(ModelStatus(ModelState.DOWNLOADING, name,
+                                                      download_mb=active.spec.download_mb, notes=active.spec.notes))
+                    folder = lib.encoder.cache_dir
+                    if folder is not None:
+                        threading.Thread(target=self._watch_download, name="medialens-download-watch",
+                                         args=(Path(folder), float(active.spec.download_mb), stop),
+                                         daemon=True).start()
             try:
                 lib.encoder.load()
             finally:
                 stop.set()
-            return f"{lib.choice.name} · {lib.encoder.device}"
+            notes = active.spec.notes if active is not None else ""
+            return ModelStatus(ModelState.READY, name, device=lib.encoder.device, notes=notes)
 
-        def ready(description: str) -> None:
+        def ready(status: ModelStatus) -> None:
             if self.library is lib:
                 self.model_ready = True
-                self.model_state.emit(ModelState.READY, description)
+                self.model_state.emit(status)
 
         def failed(exc: BaseException) -> None:
             if self.library is lib:
-                self.model_state.emit(ModelState.FAILED, describe_error(exc))
+                size = spec[0].download_mb if spec and lib.choice.weights is None else 0
+                self.model_state.emit(ModelStatus(ModelState.FAILED, name, download_mb=size,
+                                                  error=describe_error(exc)))
 
         run_task(self._pools["model"], job, ready, failed)
 
@@ -210,16 +231,21 @@ class LibraryHost(QObject):
         self.error.emit(describe_error(exc))
 
     def refresh_status(self) -> None:
-        """Re-read counts and failures; coalesced, so a burst of calls costs one read."""
+        """Re-read counts and failures. Coalesced: calls during a read make one more read after it."""
         lib = self.library
-        if lib is None or self._status_pending:
+        if lib is None:
             return
-        self._status_pending = True
+        if self._status_pending:
+            self._status_again = True
+            return
+        self._status_pending, self._status_again = True, False
 
         def done(status: dict) -> None:
             self._status_pending = False
             if self.library is lib:
                 self.status_changed.emit(status)
+            if self._status_again:
+                self.refresh_status()
 
         def failed(exc: BaseException) -> None:
             self._status_pending = False

@@ -47,7 +47,7 @@ from desktop_app import formatting as fmt
 from desktop_app.drops import DropHandler, acceptable
 from desktop_app.filter_bar import FilterBar
 from desktop_app.first_run import FirstRunPage
-from desktop_app.host import LibraryConfig, LibraryHost, ModelState
+from desktop_app.host import LibraryConfig, LibraryHost, ModelState, ModelStatus
 from desktop_app.icons import icon
 from desktop_app.indexing import IndexStatus
 from desktop_app.library_dialogs import FailuresDialog, FoldersDialog
@@ -220,8 +220,9 @@ class MainWindow(QMainWindow):
         top_lay.addLayout(search_row)
         top_lay.addWidget(self.filter_bar)
 
-        header = QWidget(self.main_page)
+        self.results_header = header = QWidget(self.main_page)
         header.setObjectName("resultsHeader")
+        header.setVisible(False)  # until there is a query to describe
         self.results_label = QLabel(header)
         self.results_label.setObjectName("resultsLabel")
         self.busy = QProgressBar(header)
@@ -299,7 +300,7 @@ class MainWindow(QMainWindow):
         self.model_label = QLabel(self)
         self.model_label.setObjectName("hint")
         sb.addWidget(self.summary)
-        sb.addWidget(self.index_status)
+        sb.addPermanentWidget(self.index_status)
         sb.addPermanentWidget(self.failures_button)
         sb.addPermanentWidget(self.model_label)
 
@@ -399,7 +400,7 @@ class MainWindow(QMainWindow):
 
     def _open_failed(self, message: str) -> None:
         self.pages.setCurrentWidget(self.first_run)
-        self.first_run.set_model_state(ModelState.FAILED, message)
+        self.first_run.set_model_state(ModelStatus(ModelState.FAILED, "", error=message))
         self.show_error(message)
 
     def _welcome_hint(self) -> str:
@@ -422,19 +423,21 @@ class MainWindow(QMainWindow):
         if self._failures_dialog is not None:
             self._failures_dialog.set_failures(status.get("failures", []))
 
-    def _model_state(self, state: str, detail: str) -> None:
-        self.first_run.set_model_state(state, detail)
-        if state == ModelState.READY:
-            self.model_label.setText(detail)
-            self.model_label.setToolTip(self.tr("The model that reads your pictures and searches"))
-        elif state == ModelState.FAILED:
-            self.model_label.setText(self.tr("Model not available"))
-            self.model_label.setToolTip(detail)
-            self.show_error(detail, (self.tr("Choose weights file…"), self.first_run._choose_weights))
-        elif state == ModelState.DOWNLOADING:
-            self.model_label.setText(self.tr("Downloading the model…"))
+    def _model_state(self, status: ModelStatus) -> None:
+        self.first_run.set_model_state(status)
+        label = self.model_label
+        if status.state == ModelState.READY:
+            label.setText(f"{status.name} · {status.device}")
+            label.setToolTip(status.notes or self.tr("The model that reads your pictures and searches"))
+        elif status.state == ModelState.FAILED:
+            label.setText(self.tr("Model not available"))
+            label.setToolTip(status.error)
+            if self.pages.currentWidget() is not self.first_run:  # the first-run page explains it already
+                self.show_error(status.error, (self.tr("Choose weights file…"), self.first_run.choose_weights))
+        elif status.state == ModelState.DOWNLOADING:
+            label.setText(self.tr("Downloading the model…"))
         else:
-            self.model_label.setText(self.tr("Loading the model…"))
+            label.setText(self.tr("Loading the model…"))
 
     # ----- first run and folders --------------------------------------------------------------
 
@@ -568,6 +571,7 @@ class MainWindow(QMainWindow):
         self.controller.similar(file_id, box=box, label=label)
 
     def _query_started(self, query: Query) -> None:
+        self.results_header.setVisible(True)
         self.results_label.setText(self._describe(query))
         self.preview.query_text = query.text if query.kind in (TEXT, COMPOSE, REFINED) else ""
 

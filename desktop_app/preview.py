@@ -71,14 +71,15 @@ class PreviewPane(QWidget):
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
-        bar = QHBoxLayout()
+        self.toolbar = QWidget(self)
+        bar = QHBoxLayout(self.toolbar)
         bar.setContentsMargins(0, 0, 0, 0)
         bar.setSpacing(2)
         for action in actions:
             if action is None:
-                bar.addSpacing(10)
+                bar.addSpacing(6)
                 continue
-            b = QToolButton(self)
+            b = QToolButton(self.toolbar)
             b.setDefaultAction(action)
             b.setAutoRaise(True)
             b.setIconSize(QSize(20, 20))
@@ -96,7 +97,7 @@ class PreviewPane(QWidget):
         self.explain_action.toggled.connect(self._explain_toggled)
         self.image_tools: list[QToolButton] = []
         for action in (self.region_action, self.explain_action):
-            b = QToolButton(self)
+            b = QToolButton(self.toolbar)
             b.setDefaultAction(action)
             b.setAutoRaise(True)
             b.setIconSize(QSize(20, 20))
@@ -130,7 +131,7 @@ class PreviewPane(QWidget):
         lay.setContentsMargins(12, 10, 12, 12)
         lay.setSpacing(8)
         lay.addWidget(self.title)
-        lay.addLayout(bar)
+        lay.addWidget(self.toolbar)
         lay.addLayout(self.meta)
         lay.addWidget(self.stack, 1)
         self.set_capabilities()
@@ -147,6 +148,7 @@ class PreviewPane(QWidget):
     def clear(self) -> None:
         self.hit = None
         self.title.setText("")
+        self.toolbar.setVisible(False)
         self.stack.setCurrentWidget(self.placeholder)
         if self.player is not None:
             self.player.stop()
@@ -163,6 +165,7 @@ class PreviewPane(QWidget):
         rec = hit.file
         self.title.setText(os.path.basename(rec.path))
         self.title.setToolTip(rec.path)
+        self.toolbar.setVisible(True)
         self._fill_meta(hit)
         self.region_action.setChecked(False)
         self.explain_action.setChecked(False)

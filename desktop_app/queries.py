@@ -107,7 +107,7 @@ def start_session(library: Library, query: Query, filters: FilterState) -> Any:
     if query.kind == TEXT:
         session.text(query.text)
     elif query.kind == SIMILAR:
-        session.similar(query.target, box=query.box)
+        session.similar(query.target, box=query.box, t_s=query.t_s)
     elif query.kind == COMPOSE:
-        session.compose(query.target, query.text, balance=query.balance)
+        session.compose(query.target, query.text, balance=query.balance, t_s=query.t_s)
     return session

@@ -121,6 +121,15 @@ class ResultsModel(QAbstractListModel):
             ix = self.index(r)
             self.dataChanged.emit(ix, ix, [Role.RELEVANCE])
 
+    def set_marks(self, marks: dict[int, bool]) -> None:
+        """Replace every mark (the engine's session says what they are after an undo)."""
+        changed = set(self._marks) | set(marks)
+        self._marks = dict(marks)
+        for fid in changed:
+            for r in self._rows_by_file.get(fid, []):
+                ix = self.index(r)
+                self.dataChanged.emit(ix, ix, [Role.RELEVANCE])
+
     def mark(self, file_id: int) -> bool | None:
         return self._marks.get(file_id)
 

@@ -155,31 +155,36 @@ class SearchController(QObject):
         self._round(lambda session: session.refine(n=REFINE_N), +1)
 
     def undo(self) -> None:
-        """Back to the previous round (the original query's results after the first refine)."""
-        if self.rounds == 0:
-            return
-        if self.rounds == 1:
-            base = self.base_query
-            if base is not None:
-                box = self._box
-                self.run(base, keep_marks=True)
-                self._box = box
+        """Back one round, with the marks as they were; back at the first round, paging works again."""
+        if self.rounds == 0 or self._box is None:
             return
         self._round(lambda session: session.undo(), -1)
 
     def _round(self, step, delta: int) -> None:
+        """Run a refine or undo step on the session; show its hits and the session's marks."""
         self._generation += 1
         gen = self._generation
         base, box = self.base_query, self._box
         self._set_busy(True)
 
-        def done(hits: list[Hit]) -> None:
+        def job(lib: Library) -> tuple[list[Hit], dict[int, bool]]:
+            session = box.get(lib)
+            hits = step(session)
+            return hits, session.marks
+
+        def done(result: tuple[list[Hit], dict[int, bool]]) -> None:
             if gen != self._generation:
                 return
+            hits, marks = result
             self._set_busy(False)
             self.rounds += delta
+            if self.rounds == 0 and base is not None:  # the original results again, pageable
+                self.run(base, keep_marks=True)  # keeps the session too
+                self.model.set_marks(marks)
+                return
             self.query = Query(REFINED, text=base.text if base else "")
-            self.model.reset(hits, more=False, keep_marks=True)
+            self.model.reset(hits, more=False)
+            self.model.set_marks(marks)
             self.feedback_changed.emit()
             self.finished.emit(self.query)
 
@@ -188,7 +193,7 @@ class SearchController(QObject):
                 self._set_busy(False)
                 self.failed.emit(self.query, describe_error(exc))
 
-        self.host.call(lambda lib: step(box.get(lib)), done, failed, pool="session")
+        self.host.call(job, done, failed, pool="session")
 
     # ----- state ------------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.first_run import WEIGHTS_FILTER
+from desktop_app.first_run import weights_filter
 from desktop_app.settings import DEVICES, Settings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -131,7 +131,7 @@ class SettingsDialog(QDialog):
 
     def _browse_weights(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Choose a model weights file"), "",
-                                              self.tr(WEIGHTS_FILTER))
+                                              weights_filter())
         if path:
             self.weights.setText(path)
 

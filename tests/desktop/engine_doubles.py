@@ -1,0 +1,84 @@
+"""Stand-ins for engine features still being built (issue 4), with the API the contract names.
+
+Installed only where `core.library.Library` lacks the method, so once the real
+`compose`/`session` land the GUI tests run against them unchanged. They are
+deliberately simple: the GUI tests check what the window asks for and shows,
+not search quality.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.library import Library
+from core.search import normalise
+
+
+def _compose(self, reference, text, n=20, offset=0, filters=None, method=None, balance=None,
+             include_reference=False, t_s=None, exact=None):
+    ref, exclude = self.query_vector_for(reference, t_s)
+    b = 0.5 if balance is None else balance
+    vec = normalise((1 - b) * ref + b * normalise(self.encode_text(text)))
+    return self._engine_for_query().by_vector(vec, n, offset, filters,
+                                              exclude_files=set() if include_reference else exclude)
+
+
+class _Session:
+    """Rounds and marks, refined by moving the query toward relevant and away from not relevant results."""
+
+    def __init__(self, library, filters=None):
+        self.lib, self.filters = library, filters
+        self.rounds: list[tuple[np.ndarray, list, dict]] = []
+        self._marks: dict[int, bool] = {}
+
+    @property
+    def marks(self):
+        return dict(self._marks)
+
+    def _start(self, vec, n=20, exclude=frozenset()):
+        hits = self.lib._engine_for_query().by_vector(vec, n, 0, self.filters, exclude_files=exclude)
+        self.rounds.append((vec, hits, {}))
+        self._marks = {}
+        return hits
+
+    def text(self, query, n=20):
+        return self._start(normalise(self.lib.encode_text(query)), n)
+
+    def similar(self, target, box=None, n=20, t_s=None):
+        vec, exclude = self.lib.query_vector_for(target, t_s)
+        return self._start(vec, n, exclude)
+
+    def compose(self, reference, text, n=20, method=None, balance=None, include_reference=False, t_s=None):
+        ref, exclude = self.lib.query_vector_for(reference, t_s)
+        b = 0.5 if balance is None else balance
+        return self._start(normalise((1 - b) * ref + b * normalise(self.lib.encode_text(text))), n, exclude)
+
+    def mark(self, file_id, relevant):
+        if relevant is None:
+            self._marks.pop(file_id, None)
+        else:
+            self._marks[file_id] = relevant
+
+    def refine(self, n=None):
+        engine = self.lib._engine_for_query()
+        start = self.rounds[0][0]
+        good = [engine.file_vector(f)[0] for f, ok in self._marks.items() if ok]
+        bad = [engine.file_vector(f)[0] for f, ok in self._marks.items() if not ok]
+        vec = start + (0.75 * np.mean(good, axis=0) if good else 0) - (0.25 * np.mean(bad, axis=0) if bad else 0)
+        hidden = {f for f, ok in self._marks.items() if not ok}
+        hits = engine.by_vector(normalise(vec), n or 20, 0, self.filters, exclude_files=hidden)
+        self.rounds.append((vec, hits, dict(self._marks)))
+        return hits
+
+    def undo(self):
+        _, _, marks_before = self.rounds.pop()
+        self._marks = marks_before
+        return self.rounds[-1][1]
+
+
+def install(monkeypatch) -> None:
+    """Give `Library` a composed query and feedback sessions where the engine has none yet."""
+    if not hasattr(Library, "compose"):
+        monkeypatch.setattr(Library, "compose", _compose, raising=False)
+    if not hasattr(Library, "session"):
+        monkeypatch.setattr(Library, "session", lambda self, filters=None: _Session(self, filters), raising=False)
