@@ -47,6 +47,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from core.errors import LibraryError
@@ -271,9 +272,23 @@ class Catalog:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A write transaction. Writes are serialised within the process."""
-        with self._write_lock, self._sessions.begin() as s:
-            yield s
+        """A write transaction. Writes are serialised within the process.
+
+        Storage failures (a full disk, a read-only or vanished folder) become one
+        `LibraryError` naming the catalog: nothing of the transaction is kept.
+        """
+        try:
+            with self._write_lock, self._sessions.begin() as s:
+                yield s
+        except OperationalError as exc:
+            text = str(exc.orig).lower() if exc.orig else str(exc).lower()
+            if "full" in text:
+                raise LibraryError(f"{self.path}: the disk is full; free some space and index again") from None
+            if "readonly" in text or "read-only" in text:
+                raise LibraryError(f"{self.path}: the catalog is read-only") from None
+            if "locked" in text:
+                raise LibraryError(f"{self.path}: the catalog is locked by another program") from None
+            raise LibraryError(f"{self.path}: cannot write the catalog ({text})") from None
 
     # ----- settings --------------------------------------------------------------------------
 
@@ -296,6 +311,7 @@ class Catalog:
             return [(r.id, r.path) for r in s.scalars(select(Root).order_by(Root.path))]
 
     def add_root(self, path: str) -> int:
+        """Add a library folder; folders already inside it are merged into it (their files kept)."""
         with self.write() as s:
             existing = s.scalar(select(Root).where(Root.path == path))
             if existing:
@@ -303,6 +319,11 @@ class Catalog:
             root = Root(path=path, added_at=time.time())
             s.add(root)
             s.flush()
+            prefix = os.path.join(path, "")
+            for child in list(s.scalars(select(Root).where(Root.id != root.id))):
+                if child.path.startswith(prefix):
+                    s.execute(update(MediaFile).where(MediaFile.root_id == child.id).values(root_id=root.id))
+                    s.delete(child)
             return root.id
 
     def remove_root(self, path: str) -> list[int]:

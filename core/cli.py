@@ -293,8 +293,9 @@ COMMANDS: dict[str, Callable] = {
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    # Without -v only errors are logged: open_clip and huggingface warn about things a user cannot act on.
-    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.ERROR,
+    # Without -v nothing is logged: open_clip and huggingface log errors that MediaLens turns into its
+    # own one-line messages, and per-file problems are reported in the summary.
+    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.CRITICAL,
                         format="%(levelname)s %(name)s: %(message)s")
     command = COMMANDS[args.command or "gui"]
     try:

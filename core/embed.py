@@ -46,20 +46,27 @@ class ModelSpec:
     notes: str
     multilingual: bool = False
     needs: tuple[str, ...] = ()
+    #: where open_clip downloads it from (repo/ or repo/filename), so "installed?" needs no torch import
+    hf_hub: str | None = None
 
 
 REGISTRY: tuple[ModelSpec, ...] = (
     ModelSpec("ViT-B-32", "laion2b_s34b_b79k", 151, 605, 512, "ImageNet zero-shot 66.6 %",
-              "default: a good balance for everyday laptops; fast on CPU"),
+              "default: a good balance for everyday laptops; fast on CPU",
+              hf_hub="laion/CLIP-ViT-B-32-laion2B-s34B-b79K/"),
     ModelSpec("MobileCLIP-S2", "datacompdr", 99, 400, 512, "ImageNet zero-shot 74.4 %",
-              "lighter and stronger than ViT-B-32 on CPU-only machines"),
+              "lighter and stronger than ViT-B-32 on CPU-only machines",
+              hf_hub="apple/MobileCLIP-S2-OpenCLIP/"),
     ModelSpec("ViT-B-16", "datacomp_xl_s13b_b90k", 150, 600, 512, "ImageNet zero-shot 73.5 %",
-              "stronger; about 4x the image compute of ViT-B-32"),
+              "stronger; about 4x the image compute of ViT-B-32",
+              hf_hub="laion/CLIP-ViT-B-16-DataComp.XL-s13B-b90K/"),
     ModelSpec("ViT-L-14", "datacomp_xl_s13b_b90k", 428, 1710, 768, "ImageNet zero-shot 79.2 %",
-              "strongest practical choice; wants a GPU for large libraries"),
+              "strongest practical choice; wants a GPU for large libraries",
+              hf_hub="laion/CLIP-ViT-L-14-DataComp.XL-s13B-b90K/"),
     ModelSpec("xlm-roberta-base-ViT-B-32", "laion5b_s13b_b90k", 366, 1470, 512, "ImageNet zero-shot 62.3 %",
               "multilingual queries (100 languages); needs `pip install medialens[multilingual]`",
-              multilingual=True, needs=("transformers",)),
+              multilingual=True, needs=("transformers",),
+              hf_hub="laion/CLIP-ViT-B-32-xlm-roberta-base-laion5B-s13B-b90k/"),
     ModelSpec("MediaLens-World", None, 6, 7, 256, "trained on MediaLens's generated world",
               "the project's own test model (shapes and colours); load it with --weights"),
 )
@@ -137,18 +144,14 @@ def model_key(name: str, pretrained: str | None, weights: Path | None) -> str:
 
 def cached_weights(spec: ModelSpec, cache_dir: Path | None = None) -> Path | None:
     """The downloaded weights file of a registry entry, if it is on disk already."""
-    if spec.pretrained is None:
+    if not spec.hf_hub:
         return None
     try:
-        import open_clip
         from huggingface_hub import try_to_load_from_cache
     except ImportError:  # pragma: no cover
         return None
-    cfg = open_clip.get_pretrained_cfg(spec.name, spec.pretrained)
-    hub = cfg.get("hf_hub", "")
-    if not hub:
-        return None
-    repo, filename = os.path.split(hub.rstrip("/")) if not hub.endswith("/") else (hub.rstrip("/"), "")
+    hub = spec.hf_hub
+    repo, filename = (hub.rstrip("/"), "") if hub.endswith("/") else os.path.split(hub)
     candidates = [filename] if filename else ["open_clip_model.safetensors", "open_clip_pytorch_model.bin"]
     for fname in candidates:
         found = try_to_load_from_cache(repo, fname, cache_dir=str(cache_dir) if cache_dir else None)
@@ -231,9 +234,9 @@ class Encoder:
                     self.name, pretrained=source, device=device, precision=precision,
                     cache_dir=str(self.cache_dir) if self.cache_dir else None,
                 )
-            except RuntimeError as exc:
-                raise self._load_error(exc) from None
-            except (OSError, ValueError, KeyError) as exc:
+            except MemoryError:
+                raise ModelError(f"not enough memory to load {self.name}") from None
+            except Exception as exc:  # open_clip signals bad weights with many types, asserts included
                 raise self._load_error(exc) from None
             model.eval()
             self._tokenizer = open_clip.get_tokenizer(self.name)
@@ -249,15 +252,19 @@ class Encoder:
     def _load_error(self, exc: BaseException) -> ModelError:
         text = str(exc).split("\n")[0]
         if self.weights is not None:
-            if "size mismatch" in str(exc) or "Missing key" in str(exc) or "Unexpected key" in str(exc):
+            mismatch = ("size mismatch", "Missing key", "Unexpected key", "changed", "shape")
+            if isinstance(exc, AssertionError) or any(m in str(exc) for m in mismatch):
                 return ModelError(
                     f"{self.weights}: these weights do not fit model {self.name}; "
                     f"name the model they belong to with --model"
                 )
             return ModelError(f"{self.weights}: cannot load weights for {self.name}: {text}")
+        lowered = text.lower()
+        reason = ("no connection to the model hub" if any(w in lowered for w in ("connection", "offline", "internet"))
+                  else text[:160])
         return ModelError(
-            f"model {self.name} ({self.pretrained}) is not installed and could not be downloaded ({text[:200]}). "
-            f"On a machine without internet, copy its weights file here and pass --weights PATH "
+            f"model {self.name} ({self.pretrained}) is not installed and could not be downloaded ({reason}); "
+            f"on a machine without internet, copy its weights file here and pass --weights PATH "
             f"(see `medialens models`)"
         )
 

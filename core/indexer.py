@@ -173,7 +173,10 @@ def decode_image(job: DecodeJob, ctx: DecodeContext) -> Iterator[Frame | FileDon
     digest = content_hash(job.path, data=data)
     img, info = load_image(data, min_side=ctx.min_side)
     if not ctx.thumbs.has(digest):
-        ctx.thumbs.put(digest, img)
+        try:
+            ctx.thumbs.put(digest, img)
+        except OSError:
+            log.warning("cannot write the thumbnail of %s; it will be made when shown", job.path)
     item_id = job.items[0][0] if job.items else None
     yield Frame(job.file_id, None, item_id, ctx.preprocess(img))
     values = {

@@ -22,7 +22,7 @@ import numpy as np
 
 from core.catalog import Catalog
 from core.embed import DEFAULT_MODEL, REGISTRY, Encoder, ModelSpec, cached_weights, find_spec, model_key
-from core.errors import LibraryError, QueryError
+from core.errors import LibraryError, MediaError, QueryError
 from core.indexer import Control, Indexer, IndexReport, ProgressCallback
 from core.media import ThumbnailCache, load_image
 from core.paths import models_cache_dir, resolve_home
@@ -237,7 +237,10 @@ class Library:
     def encode_image_file(self, path: str | os.PathLike[str],
                           box: tuple[int, int, int, int] | None = None) -> np.ndarray:
         p = resolve_image_path(path)
-        img, _ = load_image(str(p), min_side=max(self.encoder.image_size, 240) if box is None else None)
+        try:
+            img, _ = load_image(str(p), min_side=max(self.encoder.image_size, 240) if box is None else None)
+        except MediaError as exc:
+            raise QueryError(f"{p}: {exc}") from None
         if box is not None:
             img = crop_box(img, box, str(p))
         return self.encoder.encode_images([img])[0]

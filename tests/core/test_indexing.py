@@ -253,3 +253,15 @@ def test_library_errors_are_clear(make_library, tmp_path):
         lib.index()
     with pytest.raises(LibraryError, match="nothing is indexed"):
         lib.search("cat")
+
+
+def test_adding_a_parent_folder_merges_the_folders_inside_it(make_library, tmp_path, count_decodes):
+    write_pictures(tmp_path / "top" / "inner", 3)
+    write_pictures(tmp_path / "top", 2, start=10)
+    lib = make_library()
+    lib.index([tmp_path / "top" / "inner"])
+    count_decodes.clear()
+    report = lib.index([tmp_path / "top"])
+    assert lib.roots() == [str(tmp_path / "top")]
+    assert report.new == 2 and report.unchanged == 3 and report.indexed == 2
+    assert len(count_decodes) == 2, "files of the merged folder are not decoded again"
