@@ -323,14 +323,18 @@ class LibraryHost(QObject):
 
     # ----- shutdown ---------------------------------------------------------------------------
 
-    def shutdown(self, wait_ms: int = 15_000) -> None:
-        """Stop indexing (committed work is kept), let workers finish, save and close the library."""
+    def shutdown(self, wait_ms: int = 15_000, model_wait_ms: int = 5_000) -> None:
+        """Stop indexing (committed work is kept), let workers finish, save and close the library.
+
+        A model still loading gets a few seconds to finish (a download is not worth waiting for).
+        """
         if self.control is not None:
             self.control.cancel()
         for pool in self._pools.values():
             pool.clear()
         for name in ("index", "query", "session", "open"):
             self._pools[name].waitForDone(wait_ms)
+        self._pools["model"].waitForDone(model_wait_ms)
         lib, self.library = self.library, None
         if lib is not None:
             try:

@@ -21,7 +21,9 @@ def install_translators(app: QApplication, folder: Path, locale: QLocale | None 
     QLocale.setDefault(locale)
     installed = []
     ours = QTranslator(app)
-    if ours.load(locale, "medialens", "_", str(folder)):
+    # English is the source language, but its plural forms ("1 photo", "2 photos") live in medialens_en.qm,
+    # which is also the fallback for languages without a translation yet.
+    if ours.load(locale, "medialens", "_", str(folder)) or ours.load("medialens_en", str(folder)):
         app.installTranslator(ours)
         installed.append(ours)
     qt = QTranslator(app)

@@ -46,8 +46,9 @@ class SettingsDialog(QDialog):
 
         self.model = QComboBox(self)
         self.model.setAccessibleName(self.tr("Model"))
-        current = settings.model or (host.library.choice.name if host.library is not None else "")
-        self.model.addItem(current or self.tr("(as the library was indexed)"), current or None)
+        self._current_model = settings.model or (host.library.choice.name if host.library is not None else None)
+        self._current_home = str(host.library.home) if host.library is not None else None
+        self.model.addItem(self._current_model or self.tr("(as the library was indexed)"), self._current_model)
         self.model_note = QLabel(self)
         self.model_note.setWordWrap(True)
         self.model_note.setObjectName("hint")
@@ -87,8 +88,7 @@ class SettingsDialog(QDialog):
         self.cache.setToolTip(self.tr("Memory for thumbnails in the results grid"))
         form.addRow(self.tr("Thumbnail memory"), self.cache)
 
-        self.library = QLineEdit(settings.library or (str(host.library.home) if host.library is not None else ""),
-                                 self)
+        self.library = QLineEdit(settings.library or self._current_home or "", self)
         browse_library = QPushButton(self.tr("Choose…"), self)
         browse_library.clicked.connect(self._browse_library)
         form.addRow(self.tr("Library location"), _row(self.library, browse_library))
@@ -117,8 +117,9 @@ class SettingsDialog(QDialog):
                 self.model.addItem(label, spec.name)
                 self.model.setItemData(self.model.count() - 1, f"{spec.quality}. {spec.notes}",
                                        Qt.ItemDataRole.ToolTipRole)
-            i = self.model.findData(chosen)
-            self.model.setCurrentIndex(max(0, i))
+            if chosen and self.model.findData(chosen) < 0:  # a custom model, outside the registry
+                self.model.insertItem(0, chosen, chosen)
+            self.model.setCurrentIndex(max(0, self.model.findData(chosen)))
             self.model.blockSignals(False)
             self._infos = {i.spec.name: i for i in infos}
             self._model_changed()
@@ -142,10 +143,18 @@ class SettingsDialog(QDialog):
             self.library.setText(folder)
 
     def result_settings(self) -> Settings:
-        """The settings as edited (the caller decides what needs a reopen)."""
-        return replace(self.settings, model=self.model.currentData(), weights=self.weights.text().strip() or None,
-                       device=self.device.currentData(), video_fps=round(self.fps.value(), 1),
-                       thumbnail_cache_mb=self.cache.value(), library=self.library.text().strip() or None)
+        """The settings as edited (the caller decides what needs a reopen).
+
+        Fields shown with what is in use now (the library's model and folder) stay unset
+        unless the user changed them, so "as before" keeps following the library.
+        """
+        model = self.model.currentData()
+        library = self.library.text().strip() or None
+        return replace(self.settings,
+                       model=self.settings.model if model == self._current_model else model,
+                       weights=self.weights.text().strip() or None, device=self.device.currentData(),
+                       video_fps=round(self.fps.value(), 1), thumbnail_cache_mb=self.cache.value(),
+                       library=self.settings.library if library == self._current_home else library)
 
 
 def _row(*widgets: QWidget) -> QWidget:

@@ -1,112 +1,75 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE TS>
+<?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="en">
 <context>
     <name>IndexStatus</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/indexing.py" line="103"/>
+        <location filename="../../desktop_app/indexing.py" line="103" />
         <source>%n failed</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-        </translation>
+        <translation><numerusform>%n failed</numerusform><numerusform>%n failed</numerusform></translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="411"/>
+        <location filename="../../desktop_app/main_window.py" line="412" />
         <source>%n photo(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-        </translation>
+        <translation><numerusform>%n photo</numerusform><numerusform>%n photos</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="413"/>
+        <location filename="../../desktop_app/main_window.py" line="414" />
         <source>%n video(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-        </translation>
+        <translation><numerusform>%n video</numerusform><numerusform>%n videos</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="415"/>
+        <location filename="../../desktop_app/main_window.py" line="416" />
         <source>%n waiting</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-        </translation>
+        <translation><numerusform>%n waiting</numerusform><numerusform>%n waiting</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="419"/>
+        <location filename="../../desktop_app/main_window.py" line="420" />
         <source>%n failed</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-        </translation>
+        <translation><numerusform>%n failed</numerusform><numerusform>%n failed</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="525"/>
+        <location filename="../../desktop_app/main_window.py" line="528" />
         <source>Indexing stopped. %n file(s) indexed so far are kept; Rescan carries on.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-        </translation>
+        <translation><numerusform>Indexing stopped. The %n file indexed so far is kept; Rescan carries on.</numerusform><numerusform>Indexing stopped. The %n files indexed so far are kept; Rescan carries on.</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="528"/>
+        <location filename="../../desktop_app/main_window.py" line="531" />
         <source>Indexing finished: %n new or changed file(s).</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-        </translation>
+        <translation><numerusform>Indexing finished: %n new or changed file.</numerusform><numerusform>Indexing finished: %n new or changed files.</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="530"/>
+        <location filename="../../desktop_app/main_window.py" line="533" />
         <source>%n could not be read.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-        </translation>
+        <translation><numerusform>%n could not be read.</numerusform><numerusform>%n could not be read.</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="578"/>
+        <location filename="../../desktop_app/main_window.py" line="582" />
         <source>%n result(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-        </translation>
+        <translation><numerusform>%n result</numerusform><numerusform>%n results</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="755"/>
+        <location filename="../../desktop_app/main_window.py" line="759" />
         <source>Copied %n path(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-        </translation>
+        <translation><numerusform>Copied %n path</numerusform><numerusform>Copied %n paths</numerusform></translation>
     </message>
 </context>
 <context>
     <name>MomentTimeline</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/timeline.py" line="137"/>
+        <location filename="../../desktop_app/timeline.py" line="137" />
         <source>%n matching moment(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-        </translation>
+        <translation><numerusform>%n matching moment</numerusform><numerusform>%n matching moments</numerusform></translation>
     </message>
 </context>
 <context>
     <name>VideoPlayer</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/player.py" line="177"/>
+        <location filename="../../desktop_app/player.py" line="177" />
         <source>%n moment(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-        </translation>
+        <translation><numerusform>%n moment</numerusform><numerusform>%n moments</numerusform></translation>
     </message>
 </context>
 </TS>

@@ -15,7 +15,7 @@ def test_window_paints_before_torch_is_imported(indexed_home, cli_env, tmp_path)
     out = subprocess.run([sys.executable, "-m", "tests.desktop.startup_probe", str(indexed_home)], cwd=REPO,
                          env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
-    report = json.loads(out.stdout.strip().splitlines()[-1])
+    report = json.loads(next(line for line in out.stdout.splitlines() if line.startswith("{")))
     assert report["torch"] is False and report["open_clip"] is False
     assert report["opened"] >= report["first_paint"]  # the library opened after the window was up
     assert os.path.exists(tmp_path / "settings.json")  # closing saved the window layout
