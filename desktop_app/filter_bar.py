@@ -47,7 +47,7 @@ class FilterBar(QWidget):
         self.folder = QComboBox(self)
         self.folder.setAccessibleName(self.tr("Folder"))
         self.folder.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.folder.addItem(icon("folder"), self.tr("All folders"), None)
+        self.folder.addItem(icon("folder"), self.tr("All folders"), "")
         self.folder.currentIndexChanged.connect(self._emit)
         lay.addWidget(self.folder)
 
@@ -93,7 +93,7 @@ class FilterBar(QWidget):
     def state(self) -> FilterState:
         kind = next((k for k, b in self.kind_buttons.items() if b.isChecked()), None)
         start, end = self._date_range()
-        return FilterState(kind=kind, folder=self.folder.currentData(), date_from=start, date_to=end)
+        return FilterState(kind=kind, folder=self.folder.currentData() or None, date_from=start, date_to=end)
 
     def _date_range(self) -> tuple[dt.date | None, dt.date | None]:
         today = dt.date.today()

@@ -48,7 +48,7 @@ class SettingsDialog(QDialog):
         self.model.setAccessibleName(self.tr("Model"))
         self._current_model = settings.model or (host.library.choice.name if host.library is not None else None)
         self._current_home = str(host.library.home) if host.library is not None else None
-        self.model.addItem(self._current_model or self.tr("(as the library was indexed)"), self._current_model)
+        self.model.addItem(self._current_model or self.tr("(as the library was indexed)"), self._current_model or "")
         self.model_note = QLabel(self)
         self.model_note.setWordWrap(True)
         self.model_note.setObjectName("hint")
@@ -148,7 +148,7 @@ class SettingsDialog(QDialog):
         Fields shown with what is in use now (the library's model and folder) stay unset
         unless the user changed them, so "as before" keeps following the library.
         """
-        model = self.model.currentData()
+        model = self.model.currentData() or None
         library = self.library.text().strip() or None
         return replace(self.settings,
                        model=self.settings.model if model == self._current_model else model,

@@ -48,10 +48,13 @@ def indexed_home(photo_folder, tiny_weights, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _icons() -> None:
+def _gui_once() -> None:
+    """What `run()` does once per process: the PySide6 reference guard, and where the icons are."""
+    from desktop_app.compat import protect_singletons
     from desktop_app.icons import set_icon_folder
     from desktop_app.paths import resources_dir
 
+    protect_singletons()
     set_icon_folder(resources_dir() / "icons")
 
 
