@@ -171,6 +171,7 @@ class MainWindow(QMainWindow):
         self.act_open = A("open", self.tr("Open"), self._open_current, QKeySequence.StandardKey.Open, "open")
         self.act_reveal = A("reveal", self.tr("Show in Folder"), self._reveal_current, "Ctrl+Shift+R", "folder-open")
         self.act_copy = A("copyPath", self.tr("Copy Path"), self._copy_paths, "Ctrl+Shift+C", "copy")
+        self.act_copy.setShortcuts([QKeySequence(QKeySequence.StandardKey.Copy), QKeySequence("Ctrl+Shift+C")])
 
         self.act_preview = A("preview", self.tr("Preview Pane"), self._toggle_preview, "Ctrl+I")
         self.act_preview.setCheckable(True)
@@ -340,6 +341,7 @@ class MainWindow(QMainWindow):
         self.search_bar.text_submitted.connect(self.controller.search)
         self.search_bar.compose_submitted.connect(self._compose_submitted)
         self.search_bar.reference_cleared.connect(self._reference_cleared)
+        self.search_bar.field.down_pressed.connect(self._focus_results)
         self.filter_bar.changed.connect(self.controller.set_filters)
         c = self.controller
         c.started.connect(self._query_started)
@@ -550,6 +552,13 @@ class MainWindow(QMainWindow):
             return
         self.search_bar.field.setFocus()
         self.search_bar.field.selectAll()
+
+    def _focus_results(self) -> None:
+        if self.model.rowCount():
+            self.grid_stack.setCurrentWidget(self.grid)
+            self.grid.setFocus()
+            if not self.grid.currentIndex().isValid():
+                self.grid.setCurrentIndex(self.model.index(0))
 
     def _compose_submitted(self, text: str, balance: float | None) -> None:
         ref = self.search_bar.reference

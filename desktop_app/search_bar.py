@@ -25,9 +25,13 @@ from desktop_app.icons import icon
 
 
 class SearchField(QLineEdit):
-    """A line edit that leaves dropped files to the window (they mean "find similar")."""
+    """A line edit that leaves dropped files to the window (they mean "find similar").
+
+    Down moves on to the results, as in a browser's address bar.
+    """
 
     escape_pressed = Signal()
+    down_pressed = Signal()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls() or event.mimeData().hasImage():
@@ -38,6 +42,9 @@ class SearchField(QLineEdit):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
             self.escape_pressed.emit()
+            return
+        if event.key() == Qt.Key.Key_Down:
+            self.down_pressed.emit()
             return
         super().keyPressEvent(event)
 

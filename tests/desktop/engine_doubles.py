@@ -1,5 +1,7 @@
 """Stand-ins for engine features still being built (issue 4), with the API the contract names.
 
+`compose`, `session`, `explain`, and `similar(box=...)` (region search).
+
 Installed only where `core.library.Library` lacks the method, so once the real
 `compose`/`session` land the GUI tests run against them unchanged. They are
 deliberately simple: the GUI tests check what the window asks for and shows,
@@ -76,9 +78,41 @@ class _Session:
         return self.rounds[-1][1]
 
 
+class _Explanation:
+    def __init__(self, box, heatmap, score):
+        self.box, self.heatmap, self.score = box, heatmap, score
+
+
+def _explain(self, file_id, query):
+    """The left half of the picture "matches": a box and a heatmap to draw."""
+    rec = self.file(file_id)
+    heat = np.zeros((3, 4), np.float32)
+    heat[:, :2] = 1.0
+    return _Explanation((0, 0, rec.width // 2, rec.height), heat, 0.3)
+
+
+def _similar_with_box(original):
+    def similar(self, target, n=20, offset=0, filters=None, t_s=None, exact=None, include_self=False, box=None):
+        if box is None:
+            return original(self, target, n=n, offset=offset, filters=filters, t_s=t_s, exact=exact,
+                            include_self=include_self)
+        fid = self.resolve_file(target)
+        path = self.file(fid).path if fid is not None else str(target)
+        vec = normalise(self.encode_image_file(path, box=box))
+        return self._engine_for_query().by_vector(vec, n, offset, filters, exclude_files={fid} if fid else set())
+
+    return similar
+
+
 def install(monkeypatch) -> None:
-    """Give `Library` a composed query and feedback sessions where the engine has none yet."""
+    """Give `Library` what issue 4 adds, where the engine has none of it yet."""
+    import inspect
+
     if not hasattr(Library, "compose"):
         monkeypatch.setattr(Library, "compose", _compose, raising=False)
     if not hasattr(Library, "session"):
         monkeypatch.setattr(Library, "session", lambda self, filters=None: _Session(self, filters), raising=False)
+    if not hasattr(Library, "explain"):
+        monkeypatch.setattr(Library, "explain", _explain, raising=False)
+    if "box" not in inspect.signature(Library.similar).parameters:
+        monkeypatch.setattr(Library, "similar", _similar_with_box(Library.similar))
