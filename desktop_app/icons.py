@@ -11,8 +11,9 @@ from functools import cache
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QIconEngine, QPainter, QPaintEvent, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QWidget
 
 _folder: Path | None = None
 
@@ -90,3 +91,20 @@ def icon(name: str, color: str | None = None) -> QIcon:
     if name == "medialens":
         return QIcon(str(path))
     return QIcon(TintedSvgEngine(path.read_bytes(), QColor(color) if color else None))
+
+
+class IconView(QWidget):
+    """An icon drawn at paint time, so it follows palette changes (a QLabel's pixmap would not)."""
+
+    def __init__(self, name: str, side: int = 18, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.name = name
+        self.setFixedSize(side, side)
+
+    def set_name(self, name: str) -> None:
+        self.name = name
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        icon(self.name).paint(p, self.rect())

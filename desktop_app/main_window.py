@@ -12,7 +12,7 @@ import base64
 import os
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -29,7 +29,6 @@ from PySide6.QtGui import (
     QPen,
 )
 from PySide6.QtWidgets import (
-    QApplication,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -827,14 +826,7 @@ class MainWindow(QMainWindow):
         else:
             event.ignore()
 
-    # ----- palette, layout, closing -----------------------------------------------------------
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.ApplicationPaletteChange:
-            app = QApplication.instance()
-            if isinstance(app, QApplication):
-                app.setStyleSheet(app.styleSheet())  # re-resolve palette() colours in the style sheet
-        super().changeEvent(event)
+    # ----- layout, closing -----------------------------------------------------------
 
     def _restore_layout(self) -> None:
         w = self.settings.window

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
-from desktop_app.icons import icon
+from desktop_app.icons import IconView, icon
 
 
 class MessageBar(QFrame):
@@ -28,8 +28,7 @@ class MessageBar(QFrame):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(12, 6, 6, 6)
         lay.setSpacing(8)
-        self._icon = QLabel(self)
-        self._icon.setFixedSize(18, 18)
+        self._icon = IconView("info", 18, self)
         self.text = QLabel(self)
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -58,7 +57,7 @@ class MessageBar(QFrame):
         self.setProperty("kind", kind)
         self.style().unpolish(self)
         self.style().polish(self)
-        self._icon.setPixmap(icon("warning" if kind == self.ERROR else "info").pixmap(18, 18))
+        self._icon.set_name("warning" if kind == self.ERROR else "info")
         self.text.setText(text)
         self._callback = action[1] if action else None
         self.action.setVisible(action is not None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
-from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView, QStyle, QWidget
 
 from desktop_app.delegate import ResultDelegate
 
@@ -59,8 +59,14 @@ class ResultsView(QListView):
             self.zoom_changed.emit(cell)
 
     def _fit_cells(self) -> None:
-        """Stretch cells so whole columns fill the width (no ragged gap on the right)."""
-        width = max(1, self.viewport().width())
+        """Stretch cells so whole columns fill the width (no ragged gap on the right).
+
+        The width is the view's less a scroll bar, shown or not: measuring the viewport
+        instead would change the cell size as the scroll bar comes and goes, and wrap the
+        last column whenever a result list is too short to scroll.
+        """
+        scrollbar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
+        width = max(1, self.width() - 2 * self.frameWidth() - scrollbar)
         columns = max(1, round(width / self._wanted_cell))
         cell = max(64, width // columns)
         if cell != self.delegate.cell:

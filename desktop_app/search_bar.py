@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.icons import icon
+from desktop_app.icons import IconView, icon
 
 
 class SearchField(QLineEdit):
@@ -103,8 +103,7 @@ class SearchBar(QWidget):
         row = QHBoxLayout(self.box)
         row.setContentsMargins(8, 2, 4, 2)
         row.setSpacing(6)
-        glyph = QLabel(self.box)
-        glyph.setPixmap(icon("search").pixmap(18, 18))
+        glyph = IconView("search", 18, self.box)
         self.chip = ReferenceChip(self.box)
         self.chip.setVisible(False)
         self.chip.removed.connect(self.clear_reference)
@@ -121,6 +120,7 @@ class SearchBar(QWidget):
         outer.addWidget(self.box)
 
         self.balance_row = QWidget(self)
+        self.balance_row.setMaximumWidth(620)
         b = QHBoxLayout(self.balance_row)
         b.setContentsMargins(8, 0, 8, 0)
         self.picture_label = QLabel(self.tr("More like the picture"), self.balance_row)
@@ -137,7 +137,7 @@ class SearchBar(QWidget):
         b.addWidget(self.balance, 1)
         b.addWidget(self.words_label)
         self.balance_row.setVisible(False)
-        outer.addWidget(self.balance_row)
+        outer.addWidget(self.balance_row, 0, Qt.AlignmentFlag.AlignLeft)
         self._placeholder()
 
     # ----- reference --------------------------------------------------------------------------

@@ -51,6 +51,8 @@ def apply_scheme(app: QApplication, scheme: Qt.ColorScheme | None = None) -> Non
         app.setPalette(dark_palette())
     elif scheme == Qt.ColorScheme.Light and _is_dark(app.palette()) and not _is_dark(platform):
         app.setPalette(platform)
+    # Widgets a style sheet rule matches keep the palette of their last polish: polish them again.
+    app.setStyleSheet(app.styleSheet())
 
 
 def install(app: QApplication, resources: Path) -> None:
