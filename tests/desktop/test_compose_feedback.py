@@ -92,7 +92,7 @@ def test_feedback_mark_refine_undo_round_trip(qtbot, window, calls):
     assert window.model.index(0).data(Role.RELEVANCE) is False
     assert window.marks_label.isVisible() and window.marks_label.text() == "1 relevant · 1 not relevant"
     assert window.act_refine.isEnabled() and not window.act_undo.isEnabled()
-    qtbot.waitUntil(lambda: calls["session"] and calls["session"][0].marks == {good: True, bad: False},
+    qtbot.waitUntil(lambda: bool(calls["session"]) and calls["session"][0].marks == {good: True, bad: False},
                     timeout=10_000)
 
     with qtbot.waitSignal(window.controller.finished, timeout=20_000):

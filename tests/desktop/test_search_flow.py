@@ -44,18 +44,20 @@ def test_thumbnails_load_on_worker_threads_and_repaint_their_cells(qtbot, window
     assert len(threads) <= window.model.rowCount()
 
 
-def test_scrolling_to_the_end_fetches_the_next_page(qtbot, window, monkeypatch):
+def test_more_results_are_fetched_while_the_grid_is_not_full(qtbot, window, monkeypatch):
     from desktop_app import search_controller
 
     monkeypatch.setattr(search_controller, "FIRST_PAGE", 8)
+    fetched = []
+    window.model.rowsInserted.connect(lambda _p, first, last: fetched.append((first, last)))
     search(qtbot, window, "something colourful")
-    assert window.model.rowCount() == 8
-    assert window.model.canFetchMore(QModelIndex())
-    window.grid.verticalScrollBar().setValue(window.grid.verticalScrollBar().maximum())
-    window.model.fetchMore(QModelIndex())
-    qtbot.waitUntil(lambda: window.model.rowCount() > 8, timeout=10_000)
+    # 8 results do not fill the view: the next page (twice as big) is asked for at once, then the rest
+    qtbot.waitUntil(lambda: window.model.rowCount() == window.status["images"], timeout=10_000)
+    assert fetched[:2] == [(8, 23), (24, window.status["images"] - 1)]
     paths = [window.model.hit(r).file.path for r in range(window.model.rowCount())]
     assert len(paths) == len(set(paths))  # pages do not repeat results
+    qtbot.wait(100)
+    assert not window.model.canFetchMore(QModelIndex())  # the last page was short: nothing more to ask
 
 
 def test_filters_narrow_the_results(qtbot, window, photo_folder):
