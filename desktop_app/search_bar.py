@@ -129,6 +129,7 @@ class SearchBar(QWidget):
         self.balance.setRange(0, 100)
         self.balance.setValue(50)
         self.balance.setPageStep(10)
+        self.balance.setMinimumWidth(280)
         self.balance.setAccessibleName(self.tr("Balance between the picture and the words"))
         self.balance.setToolTip(self.tr("How much the results follow the picture or the words"))
         self.balance.valueChanged.connect(self._balance_moved)

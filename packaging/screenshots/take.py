@@ -7,14 +7,17 @@ Run under a virtual X server, as a new user would meet the app:
 A fresh library and settings file are made in a temporary folder; the shared
 test media (`../shared/data`) is indexed through the first-run page; then the
 script searches, opens a composed edit and a video moment, and saves one PNG
-per flow with `QWidget.grab()`. Without `--weights` the first-run page shows
-the model download (or, offline, the weights-file choice).
+per flow with `QWidget.grab()` (the video one from the X screen with ImageMagick's
+`import`, since a video frame is drawn outside the widget's own painting). Without
+`--weights` the first-run page shows the model download (or, offline, the
+weights-file choice).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -50,7 +53,7 @@ def main() -> int:
     suffix = ("-dark" if args.dark else "") + (f"-{args.locale}" if args.locale else "")
     if args.dark:
         apply_scheme(app, Qt.ColorScheme.Dark)
-    w.resize(1360, 860)
+    w.setGeometry(0, 0, 1360, 860)
     w.show()
 
     def wait(condition, timeout: float = 60.0, settle_ms: int = 400) -> None:
@@ -67,9 +70,14 @@ def main() -> int:
         QTimer.singleShot(ms, loop.quit)
         loop.exec()
 
-    def shot(name: str) -> None:
+    def shot(name: str, from_screen: bool = False) -> None:
         path = args.out / f"{name}{suffix}.png"
-        w.grab().save(str(path))
+        if from_screen:
+            g = w.geometry()
+            subprocess.run(["import", "-window", "root", "-crop", f"{g.width()}x{g.height()}+{g.x()}+{g.y()}",
+                            "+repage", str(path)], check=True)
+        else:
+            w.grab().save(str(path))
         print("saved", path)
 
     # 1. first run
@@ -110,9 +118,19 @@ def main() -> int:
     wait(lambda: not w.controller.busy, 60, 1000)
     videos = [r for r in range(w.model.rowCount()) if w.model.hit(r).file.kind == "video"]
     if videos:
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        hit = w.model.hit(videos[0])
         w.grid.setCurrentIndex(w.model.index(videos[0]))
-        wait(lambda: w.preview.player is not None and w.preview.player.player.position() > 0, 30, 2500)
-        shot("5-video-moment")
+        loaded = (QMediaPlayer.MediaStatus.LoadedMedia, QMediaPlayer.MediaStatus.BufferedMedia)
+
+        def on_moment() -> bool:
+            player = w.preview.player
+            return player is not None and player.player.mediaStatus() in loaded \
+                and abs(player.player.position() - (hit.start_s or 0) * 1000) < 250
+
+        wait(on_moment, 30, 2500)
+        shot("5-video-moment", from_screen=True)
     w.close()
     return 0
 
