@@ -8,8 +8,8 @@ is a picture is the engine's call: it answers with a readable error if not.
 
 from __future__ import annotations
 
+import itertools
 import os
-import uuid
 
 from PySide6.QtCore import QMimeData, QObject, QTemporaryDir, QUrl, Signal
 from PySide6.QtGui import QImage
@@ -31,6 +31,7 @@ class DropHandler(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._tmp: QTemporaryDir | None = None
+        self._serial = itertools.count(1)
         self._network = None
         self._replies: list = []
 
@@ -56,7 +57,7 @@ class DropHandler(QObject):
     def _temp_path(self, suffix: str) -> str:
         if self._tmp is None:
             self._tmp = QTemporaryDir()
-        return os.path.join(self._tmp.path(), f"drop-{uuid.uuid4().hex[:8]}{suffix}")
+        return os.path.join(self._tmp.path(), f"drop-{next(self._serial)}{suffix}")
 
     def _download(self, url: QUrl) -> None:
         from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.folder_list import FolderListModel
 from desktop_app.host import ModelState, ModelStatus
 from desktop_app.icons import icon
-from desktop_app.library_dialogs import FolderListModel
 
 
 def weights_filter() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,49 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.folder_list import FolderListModel
 from desktop_app.icons import icon
 
 if TYPE_CHECKING:  # pragma: no cover
     from desktop_app.host import LibraryHost
 
 Index = QModelIndex | QPersistentModelIndex
-
-
-class FolderListModel(QAbstractListModel):
-    """Folder paths with a folder icon (library roots, or the first-run page's choices)."""
-
-    def __init__(self, parent: Any = None):
-        super().__init__(parent)
-        self.folders: list[str] = []
-
-    def set_folders(self, folders: list[str]) -> None:
-        self.beginResetModel()
-        self.folders = list(folders)
-        self.endResetModel()
-
-    def add(self, folder: str) -> None:
-        if folder in self.folders:
-            return
-        self.beginInsertRows(QModelIndex(), len(self.folders), len(self.folders))
-        self.folders.append(folder)
-        self.endInsertRows()
-
-    def remove(self, row: int) -> None:
-        self.beginRemoveRows(QModelIndex(), row, row)
-        del self.folders[row]
-        self.endRemoveRows()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.folders)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self.folders[index.row()]
-        if role == Qt.ItemDataRole.DecorationRole:
-            return icon("folder")
-        return None
 
 
 class FoldersDialog(QDialog):

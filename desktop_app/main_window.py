@@ -49,7 +49,6 @@ from desktop_app.first_run import FirstRunPage
 from desktop_app.host import LibraryConfig, LibraryHost, ModelState, ModelStatus
 from desktop_app.icons import icon
 from desktop_app.indexing import IndexStatus
-from desktop_app.library_dialogs import FailuresDialog, FoldersDialog
 from desktop_app.message_bar import MessageBar
 from desktop_app.preview import PreviewPane
 from desktop_app.queries import COMPOSE, REFINED, SIMILAR, TEXT, Query
@@ -58,7 +57,6 @@ from desktop_app.results_view import ResultsView
 from desktop_app.search_bar import SearchBar
 from desktop_app.search_controller import SearchController
 from desktop_app.settings import Settings
-from desktop_app.settings_dialog import SettingsDialog
 from desktop_app.thumbnails import ThumbnailLoader
 from desktop_app.timeline import Moment
 
@@ -66,6 +64,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
 
     from core.library import Hit
+    from desktop_app.library_dialogs import FailuresDialog
 
 
 class DropOverlay(QWidget):
@@ -465,12 +464,16 @@ class MainWindow(QMainWindow):
             self.host.add_root(folder, lambda _path: self.host.index([folder]))
 
     def _show_folders(self) -> None:
+        from desktop_app.library_dialogs import FoldersDialog  # dialogs load when first opened, not at start-up
+
         dialog = FoldersDialog(self.host, self.status.get("roots", []), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
     def _show_failures(self) -> None:
         if self._failures_dialog is None:
+            from desktop_app.library_dialogs import FailuresDialog
+
             self._failures_dialog = FailuresDialog(self)
         self._failures_dialog.set_failures(self.status.get("failures", []))
         self._failures_dialog.show()
@@ -478,6 +481,8 @@ class MainWindow(QMainWindow):
         self.host.refresh_status()
 
     def _show_settings(self) -> None:
+        from desktop_app.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.settings, self.host, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.apply_settings(dialog.result_settings()))
