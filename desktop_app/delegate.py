@@ -10,14 +10,14 @@ in memory yet shows a quiet placeholder and is repainted when it arrives.
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen, QPixmap, QPolygonF
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop_app.icons import icon
 from desktop_app.results import Cell
+from desktop_app.thumbnails import CORNER_RADIUS as RADIUS
 
 MARGIN = 4
-RADIUS = 6.0
 RELEVANT = QColor("#2e9d5b")
 NOT_RELEVANT = QColor("#d0453b")
 
@@ -49,9 +49,8 @@ class ResultDelegate(QStyledItemDelegate):
         cell: Cell = index.model().cell(index.row())
         pm, kind = cell.pixmap, cell.kind
         if pm is not None and not pm.isNull():
-            painter.setClipPath(clip)
-            painter.drawPixmap(r, pm, QRectF(_crop(pm)))
-            painter.setClipping(False)
+            # already square, rounded and of the cell's size (see ThumbnailLoader): a plain copy
+            painter.drawPixmap(r, pm, QRectF(pm.rect()))
         else:
             painter.fillPath(clip, pal.color(QPalette.ColorRole.AlternateBase).darker(104))
             side = int(min(r.width(), r.height()) * 0.28)
@@ -123,10 +122,3 @@ class ResultDelegate(QStyledItemDelegate):
         else:
             painter.drawLine(QPointF(c.x() - s, c.y() - s), QPointF(c.x() + s, c.y() + s))
             painter.drawLine(QPointF(c.x() - s, c.y() + s), QPointF(c.x() + s, c.y() - s))
-
-
-def _crop(pm: QPixmap) -> QRect:
-    """The centred square of a pixmap (in its own pixels)."""
-    w, h = pm.width(), pm.height()
-    side = min(w, h)
-    return QRect((w - side) // 2, (h - side) // 2, side, side)

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThread, QThreadPool, Signal
 
 from desktop_app.queries import Capabilities
 from desktop_app.tasks import Failure, Success, describe_error, run_task
@@ -42,6 +44,25 @@ class LibraryConfig:
     device: str | None = None
     #: engine options for indexing (`fps`, and `batch_size`/`workers` for tests and tuning)
     options: dict = field(default_factory=dict)
+
+
+def background_priority() -> None:
+    """Lower the calling worker thread's CPU priority, and that of the threads it starts.
+
+    Indexing and model loading keep every core busy; at normal priority the GUI
+    thread then waits for the CPU (and for Python's GIL held by a thread the OS
+    has descheduled) and the window stutters. On Linux a thread's nice value is
+    its own and is inherited by the threads it creates (the decoders, torch's
+    pool); other systems take Qt's thread priority.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            tid = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), 10))
+        except OSError:
+            pass
+    else:
+        QThread.currentThread().setPriority(QThread.Priority.LowPriority)
 
 
 class ModelState:
@@ -173,6 +194,7 @@ class LibraryHost(QObject):
         spec: list = []
 
         def job() -> ModelStatus:
+            background_priority()
             active = next((m for m in lib.models() if m.active), None)
             if active is not None:
                 spec.append(active.spec)
@@ -270,6 +292,7 @@ class LibraryHost(QObject):
             self.indexing_progress.emit(dataclasses.replace(p))
 
         def job() -> IndexReport:
+            background_priority()
             return lib.index(folders or None, progress=progress, control=control, **options)
 
         def done(report: IndexReport) -> None:

@@ -353,6 +353,8 @@ class MainWindow(QMainWindow):
         self.grid.activated.connect(self._activated)
         self.grid.customContextMenuRequested.connect(self._context_menu)
         self.grid.zoom_changed.connect(self._zoom_changed)
+        self.grid.cell_changed.connect(self._cell_changed)
+        self._cell_changed(self.grid.picture_side)
         self.model.modelReset.connect(self._results_reset)
         self.thumbnails.loaded.connect(self._thumbnail_loaded)
         self.preview.region_selected.connect(self._region_search)
@@ -507,6 +509,8 @@ class MainWindow(QMainWindow):
     # ----- indexing ---------------------------------------------------------------------------
 
     def _indexing_started(self) -> None:
+        if self.pages.currentWidget() is self.first_run:  # a folder was added some other way (menu, drop)
+            self.pages.setCurrentWidget(self.main_page)
         self.index_status.start()
         self.act_rescan.setEnabled(False)
         self.act_pause.setEnabled(True)
@@ -792,6 +796,11 @@ class MainWindow(QMainWindow):
 
     def _zoom(self, delta: int) -> None:
         self.grid.set_wanted_cell(self.grid.wanted_cell + delta)
+
+    def _cell_changed(self, side: int) -> None:
+        """Thumbnails are made at the cell's size in device pixels (a plain copy when painted)."""
+        self.thumbnails.set_cell(side, self.devicePixelRatioF())
+        self.grid.viewport().update()
 
     def _zoom_changed(self, cell: int) -> None:
         self.settings.cell_size = cell

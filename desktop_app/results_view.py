@@ -12,13 +12,14 @@ from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView, QStyle, QWidget
 
-from desktop_app.delegate import ResultDelegate
+from desktop_app.delegate import MARGIN, ResultDelegate
 
 
 class ResultsView(QListView):
     """Grid of result cells; Enter or double-click activates, the context menu is the window's."""
 
     zoom_changed = Signal(int)
+    cell_changed = Signal(int)  # the side of a cell's picture, in logical pixels
 
     def __init__(self, parent: QWidget | None = None, cell: int = 176):
         super().__init__(parent)
@@ -72,6 +73,12 @@ class ResultsView(QListView):
         if cell != self.delegate.cell:
             self.delegate.cell = cell
             self.setGridSize(QSize(cell, cell))
+            self.cell_changed.emit(cell - 2 * MARGIN)
+
+    @property
+    def picture_side(self) -> int:
+        """The side of a cell's picture (inside its margin), logical pixels."""
+        return self.delegate.cell - 2 * MARGIN
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._fit_cells()

@@ -2,7 +2,9 @@
 
 `Library.thumbnail()` returns a cached WebP path, but may decode the original
 to make it, so it only ever runs on this loader's pool. Workers produce
-`QImage`s (safe off the GUI thread); the GUI thread turns them into `QPixmap`s
+`QImage`s (safe off the GUI thread) already cut to the grid's cell: cropped to
+a square, scaled to the cell's device pixels and with rounded corners, so
+painting a cell is a plain copy. The GUI thread turns them into `QPixmap`s
 kept in an LRU bounded by memory. Requests come only from painting, so only
 visible cells ask; the queue is served newest-first and capped, so after a fast
 scroll the cells now on screen load first and the ones scrolled past are dropped.
@@ -15,8 +17,8 @@ import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtCore import QObject, QRect, QRectF, Qt, QThreadPool, Signal
+from PySide6.QtGui import QImage, QPainter, QPainterPath, QPixmap
 
 if TYPE_CHECKING:  # pragma: no cover
     from desktop_app.host import LibraryHost
@@ -27,6 +29,8 @@ log = logging.getLogger(__name__)
 ThumbKey = tuple[int, float | None]
 
 MAX_QUEUED = 256
+#: corner radius of a cell's picture, in device-independent pixels (the delegate draws borders to match)
+CORNER_RADIUS = 6.0
 
 
 class ThumbnailLoader(QObject):
@@ -46,6 +50,8 @@ class ThumbnailLoader(QObject):
         self._wanted: OrderedDict[ThumbKey, None] = OrderedDict()
         self._inflight: set[ThumbKey] = set()
         self._running = 0
+        self._side = 168  # cell picture side, device pixels
+        self._dpr = 1.0
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(workers)
         self._pool.setObjectName("medialens-thumbnails")
@@ -94,6 +100,15 @@ class ThumbnailLoader(QObject):
         self._failed.clear()
         self._used = 0
 
+    def set_cell(self, side: int, device_pixel_ratio: float) -> None:
+        """The picture size of a grid cell (logical pixels); cached pictures of another size are dropped."""
+        px = max(16, round(side * device_pixel_ratio))
+        if (px, device_pixel_ratio) != (self._side, self._dpr):
+            self._side, self._dpr = px, device_pixel_ratio
+            self.forget_pending()
+            self._cache.clear()
+            self._used = 0
+
     def set_budget_mb(self, mb: int) -> None:
         self._budget = mb * 1024 * 1024
         self._evict()
@@ -109,6 +124,7 @@ class ThumbnailLoader(QObject):
             self._failed.add(key)
         else:
             pm = QPixmap.fromImage(image)
+            pm.setDevicePixelRatio(self._dpr)
             self._cache[key] = pm
             self._used += _cost(pm)
             self._evict()
@@ -150,7 +166,25 @@ class ThumbnailLoader(QObject):
         image = QImage(str(path))
         if image.isNull():
             return None
-        return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+        return cell_picture(image, self._side, CORNER_RADIUS * self._dpr)
+
+
+def cell_picture(image: QImage, side: int, radius: float) -> QImage:
+    """The centred square of `image`, `side` pixels wide, with rounded corners (worker threads)."""
+    w, h = image.width(), image.height()
+    edge = min(w, h)
+    square = image.copy(QRect((w - edge) // 2, (h - edge) // 2, edge, edge))
+    square = square.scaled(side, side, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    out = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
+    out.fill(Qt.GlobalColor.transparent)
+    p = QPainter(out)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    clip = QPainterPath()
+    clip.addRoundedRect(QRectF(0, 0, side, side), radius, radius)
+    p.setClipPath(clip)
+    p.drawImage(0, 0, square)
+    p.end()
+    return out
 
 
 def _cost(pm: QPixmap) -> int:

@@ -49,6 +49,29 @@ def cold_start(library: Path, runs: int, env: dict) -> None:
     print(f"| cold start → library open | median {statistics.median(opened) * 1000:.0f} ms |")
 
 
+class GcPauses:
+    """Garbage-collector pauses (they stop every thread, the GUI's included)."""
+
+    def __init__(self) -> None:
+        import gc
+
+        self.pauses: list[tuple[int, float]] = []
+        self._t0 = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._t0 = time.perf_counter()
+        else:
+            self.pauses.append((info["generation"], time.perf_counter() - self._t0))
+
+    def longest(self) -> str:
+        if not self.pauses:
+            return "none"
+        gen, s = max(self.pauses, key=lambda p: p[1])
+        return f"{s * 1000:.0f} ms (generation {gen}; {len(self.pauses)} collections)"
+
+
 class Heartbeat:
     """A 5 ms precise timer; the gaps between its ticks are how long the event loop was busy."""
 
@@ -93,6 +116,7 @@ def indexing_stalls(window, photos: Path) -> None:
     from PySide6.QtCore import QTimer
 
     beat = Heartbeat()
+    gc_pauses = GcPauses()
     queries = iter(["people on a beach", "a cat", "a kitchen", "food on a plate", "a street at night",
                     "a dog", "a train", "snow", "a bedroom", "sports"] * 100)
 
@@ -120,6 +144,7 @@ def indexing_stalls(window, photos: Path) -> None:
           f"{report.indexed / t.s:.1f} files/s |")
     print(f"| longest event-loop stall while indexing | {gaps[-1] * 1000:.0f} ms (p99 {p99 * 1000:.0f} ms, "
           f"{sum(g > 0.1 for g in gaps)} gaps over 100 ms in {len(gaps)} ticks) |")
+    print(f"| longest garbage-collector pause meanwhile | {gc_pauses.longest()} |")
 
 
 def big_grid(window, n: int) -> None:
@@ -132,13 +157,13 @@ def big_grid(window, n: int) -> None:
     hits = [Hit(dataclasses.replace(seed[i % len(seed)].file), i, 1.0 - i / n) for i in range(n)]
     grid = window.grid
     painted = [0]
-    paint = grid.delegate.paint
+    cell = window.model.cell
 
-    def counting(*a) -> None:
+    def counting(row: int):
         painted[0] += 1
-        paint(*a)
+        return cell(row)
 
-    grid.delegate.paint = counting
+    window.model.cell = counting
     with Timer() as t:
         window.model.reset(hits, more=False)
         window.grid_stack.setCurrentWidget(grid)
@@ -154,7 +179,9 @@ def big_grid(window, n: int) -> None:
         steps.append(time.perf_counter() - t0)
         wait(lambda: True, 0)  # thumbnails arrive meanwhile
     if painted[0] < 300:
-        raise SystemExit(f"the grid did not paint ({painted[0]} cells)")
+        raise SystemExit(f"the grid did not paint ({painted[0]} cells; visible {grid.isVisible()}, "
+                         f"stack {window.grid_stack.currentWidget() is grid}, rows {window.model.rowCount()}, "
+                         f"viewport {grid.viewport().size()}, window {window.isVisible()})")
     bar.setValue(bar.maximum())
     t0 = time.perf_counter()
     window.grid.viewport().repaint()

@@ -69,11 +69,14 @@ def test_pages_append_without_repeating_and_marks_follow_files(qtbot, host):
 
 
 def test_thumbnails_load_off_thread_and_stay_within_their_memory(qtbot, host):
-    loader = ThumbnailLoader(host, cache_mb=1)  # 1 MiB holds 26 pixmaps of 100×100
+    loader = ThumbnailLoader(host, cache_mb=1)
+    loader.set_cell(100, 1.0)  # 100×100 cell pictures: 1 MiB holds 26
     assert loader.pixmap((1, None)) is None  # not yet: queued
     with qtbot.waitSignal(loader.loaded, timeout=5_000):
         pass
-    assert loader.pixmap((1, None)) is not None
+    pm = loader.pixmap((1, None))
+    assert (pm.width(), pm.height()) == (100, 100)  # cut to the cell on the worker, painted as it is
+    assert pm.toImage().pixelColor(0, 0).alpha() == 0  # with rounded corners
     for i in range(2, 40):
         loader.request((i, None))
     qtbot.waitUntil(lambda: len(host.asked) == 39, timeout=10_000)
