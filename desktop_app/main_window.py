@@ -27,6 +27,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPalette,
     QPen,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -356,6 +357,7 @@ class MainWindow(QMainWindow):
         self.grid.cell_changed.connect(self._cell_changed)
         self._cell_changed(self.grid.picture_side)
         self.model.modelReset.connect(self._results_reset)
+        self.model.rowsInserted.connect(self._show_count)
         self.thumbnails.loaded.connect(self._thumbnail_loaded)
         self.preview.region_selected.connect(self._region_search)
         self.preview.player_created.connect(lambda _p: self._update_result_actions())
@@ -369,6 +371,12 @@ class MainWindow(QMainWindow):
         self.drops.failed.connect(self.show_error)
 
     # ----- start-up ---------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        handle = self.windowHandle()
+        if handle is not None and not self._painted:  # moved to a screen of another density: resharpen
+            handle.screenChanged.connect(lambda _screen: self._cell_changed(self.grid.picture_side))
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -589,15 +597,15 @@ class MainWindow(QMainWindow):
 
     def _query_started(self, query: Query) -> None:
         self.results_header.setVisible(True)
-        self.results_label.setText(self._describe(query))
+        text = self._describe(query)
+        if not self.host.model_ready:
+            text += " — " + self.tr("waiting for the model to load…")
+        self.results_label.setText(text)
         self.preview.query_text = query.text if query.kind in (TEXT, COMPOSE, REFINED) else ""
 
     def _query_finished(self, query: Query) -> None:
+        self._show_count()
         n = self.model.rowCount()
-        more = self.model.canFetchMore(QModelIndex())
-        count = self.tr("no results") if n == 0 else (
-            self.tr("%1+ results").replace("%1", fmt.count(n)) if more else self.tr("%n result(s)", "", n))
-        self.results_label.setText(f"{self._describe(query)} — {count}")
         if n == 0:
             hint = self.tr("Nothing matches yet.")
             if self.controller.filters.active:
@@ -610,6 +618,17 @@ class MainWindow(QMainWindow):
             if not self.grid.currentIndex().isValid():
                 self.grid.selectionModel().setCurrentIndex(self.model.index(0),
                                                            QItemSelectionModel.SelectionFlag.ClearAndSelect)
+
+    def _show_count(self, *_args) -> None:
+        """The header's count ("“dog” — 240+ results"), kept up to date as pages arrive."""
+        query = self.controller.query
+        if query is None or self.controller.busy:
+            return
+        n = self.model.rowCount()
+        more = self.model.has_more
+        count = self.tr("no results") if n == 0 else (
+            self.tr("%1+ results").replace("%1", fmt.count(n)) if more else self.tr("%n result(s)", "", n))
+        self.results_label.setText(f"{self._describe(query)} — {count}")
 
     def _query_failed(self, query: Query, message: str) -> None:
         self.results_label.setText(self._describe(query))

@@ -166,6 +166,11 @@ class ResultsModel(QAbstractListModel):
             self._fetching = True
             self.more_wanted.emit()
 
+    @property
+    def has_more(self) -> bool:
+        """More results may exist beyond the loaded ones (a page is being fetched, or can be)."""
+        return self._more
+
     def fetch_failed(self) -> None:
         self._fetching = False
         self._more = False

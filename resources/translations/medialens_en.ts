@@ -11,47 +11,47 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="412" />
+        <location filename="../../desktop_app/main_window.py" line="422" />
         <source>%n photo(s)</source>
         <translation><numerusform>%n photo</numerusform><numerusform>%n photos</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="414" />
+        <location filename="../../desktop_app/main_window.py" line="424" />
         <source>%n video(s)</source>
         <translation><numerusform>%n video</numerusform><numerusform>%n videos</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="416" />
+        <location filename="../../desktop_app/main_window.py" line="426" />
         <source>%n waiting</source>
         <translation><numerusform>%n waiting</numerusform><numerusform>%n waiting</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="420" />
+        <location filename="../../desktop_app/main_window.py" line="430" />
         <source>%n failed</source>
         <translation><numerusform>%n failed</numerusform><numerusform>%n failed</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="528" />
+        <location filename="../../desktop_app/main_window.py" line="546" />
         <source>Indexing stopped. %n file(s) indexed so far are kept; Rescan carries on.</source>
         <translation><numerusform>Indexing stopped. The %n file indexed so far is kept; Rescan carries on.</numerusform><numerusform>Indexing stopped. The %n files indexed so far are kept; Rescan carries on.</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="531" />
+        <location filename="../../desktop_app/main_window.py" line="549" />
         <source>Indexing finished: %n new or changed file(s).</source>
         <translation><numerusform>Indexing finished: %n new or changed file.</numerusform><numerusform>Indexing finished: %n new or changed files.</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="533" />
+        <location filename="../../desktop_app/main_window.py" line="551" />
         <source>%n could not be read.</source>
         <translation><numerusform>%n could not be read.</numerusform><numerusform>%n could not be read.</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="582" />
+        <location filename="../../desktop_app/main_window.py" line="630" />
         <source>%n result(s)</source>
         <translation><numerusform>%n result</numerusform><numerusform>%n results</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="759" />
+        <location filename="../../desktop_app/main_window.py" line="795" />
         <source>Copied %n path(s)</source>
         <translation><numerusform>Copied %n path</numerusform><numerusform>Copied %n paths</numerusform></translation>
     </message>

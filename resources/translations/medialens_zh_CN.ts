@@ -3,12 +3,12 @@
 <context>
     <name>DropHandler</name>
     <message>
-        <location filename="../../desktop_app/drops.py" line="48" />
+        <location filename="../../desktop_app/drops.py" line="49" />
         <source>dropped picture</source>
         <translation>拖入的图片</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/drops.py" line="77" />
+        <location filename="../../desktop_app/drops.py" line="78" />
         <source>Could not download %1: %2</source>
         <translation>无法下载 %1：%2</translation>
     </message>
@@ -16,7 +16,7 @@
 <context>
     <name>DropOverlay</name>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="94" />
+        <location filename="../../desktop_app/main_window.py" line="93" />
         <source>Drop a picture to find similar ones</source>
         <translation>放下图片以查找相似的图片</translation>
     </message>
@@ -24,17 +24,17 @@
 <context>
     <name>FailuresDialog</name>
     <message>
-        <location filename="../../desktop_app/library_dialogs.py" line="166" />
+        <location filename="../../desktop_app/library_dialogs.py" line="130" />
         <source>Files that could not be indexed</source>
         <translation>无法索引的文件</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/library_dialogs.py" line="177" />
+        <location filename="../../desktop_app/library_dialogs.py" line="141" />
         <source>These files were skipped. Fix or remove them, then rescan.</source>
         <translation>这些文件已被跳过。修复或移除它们后重新扫描。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/library_dialogs.py" line="179" />
+        <location filename="../../desktop_app/library_dialogs.py" line="143" />
         <source>Copy list</source>
         <translation>复制列表</translation>
     </message>
@@ -42,12 +42,12 @@
 <context>
     <name>FailuresModel</name>
     <message>
-        <location filename="../../desktop_app/library_dialogs.py" line="157" />
+        <location filename="../../desktop_app/library_dialogs.py" line="121" />
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/library_dialogs.py" line="157" />
+        <location filename="../../desktop_app/library_dialogs.py" line="121" />
         <source>Why it failed</source>
         <translation>失败原因</translation>
     </message>
@@ -241,33 +241,33 @@
 <context>
     <name>FoldersDialog</name>
     <message>
-        <location filename="../../desktop_app/library_dialogs.py" line="75" />
-        <location filename="../../desktop_app/library_dialogs.py" line="82" />
+        <location filename="../../desktop_app/library_dialogs.py" line="39" />
+        <location filename="../../desktop_app/library_dialogs.py" line="46" />
         <source>Library folders</source>
         <translation>图库文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/library_dialogs.py" line="83" />
+        <location filename="../../desktop_app/library_dialogs.py" line="47" />
         <source>MediaLens indexes every photo and video in these folders and their subfolders.</source>
         <translation>MediaLens 会索引这些文件夹及其子文件夹中的所有照片和视频。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/library_dialogs.py" line="86" />
+        <location filename="../../desktop_app/library_dialogs.py" line="50" />
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/library_dialogs.py" line="87" />
+        <location filename="../../desktop_app/library_dialogs.py" line="51" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/library_dialogs.py" line="88" />
+        <location filename="../../desktop_app/library_dialogs.py" line="52" />
         <source>Rescan all</source>
         <translation>全部重新扫描</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/library_dialogs.py" line="118" />
+        <location filename="../../desktop_app/library_dialogs.py" line="82" />
         <source>Add a folder to the library</source>
         <translation>向图库添加文件夹</translation>
     </message>
@@ -395,13 +395,13 @@
 <context>
     <name>LibraryHost</name>
     <message>
-        <location filename="../../desktop_app/host.py" line="140" />
+        <location filename="../../desktop_app/host.py" line="161" />
         <source>Stop indexing before changing the library, model or device.</source>
         <extracomment>engine options for indexing (`fps`, and `batch_size`/`workers` for tests and tuning)</extracomment>
         <translation>请先停止索引，再更改图库、模型或设备。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/host.py" line="312" />
+        <location filename="../../desktop_app/host.py" line="335" />
         <source>Stop indexing before removing a folder.</source>
         <translation>请先停止索引，再移除文件夹。</translation>
     </message>
@@ -409,114 +409,114 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="125" />
-        <location filename="../../desktop_app/main_window.py" line="499" />
+        <location filename="../../desktop_app/main_window.py" line="124" />
+        <location filename="../../desktop_app/main_window.py" line="515" />
         <source>Opening your library…</source>
         <translation>正在打开图库…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="144" />
+        <location filename="../../desktop_app/main_window.py" line="143" />
         <source>Add Folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="145" />
+        <location filename="../../desktop_app/main_window.py" line="144" />
         <source>Library Folders…</source>
         <translation>图库文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="146" />
+        <location filename="../../desktop_app/main_window.py" line="145" />
         <source>Rescan Library</source>
         <translation>重新扫描图库</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="147" />
-        <location filename="../../desktop_app/main_window.py" line="516" />
+        <location filename="../../desktop_app/main_window.py" line="146" />
+        <location filename="../../desktop_app/main_window.py" line="534" />
         <source>Pause Indexing</source>
         <translation>暂停索引</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="148" />
+        <location filename="../../desktop_app/main_window.py" line="147" />
         <source>Stop Indexing</source>
         <translation>停止索引</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="149" />
+        <location filename="../../desktop_app/main_window.py" line="148" />
         <source>Files That Failed…</source>
         <translation>失败的文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="150" />
+        <location filename="../../desktop_app/main_window.py" line="149" />
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="154" />
+        <location filename="../../desktop_app/main_window.py" line="153" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="155" />
+        <location filename="../../desktop_app/main_window.py" line="154" />
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="159" />
+        <location filename="../../desktop_app/main_window.py" line="158" />
         <source>Find Similar</source>
         <translation>查找相似</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="160" />
+        <location filename="../../desktop_app/main_window.py" line="159" />
         <source>Edit with Text…</source>
         <translation>用文字修改…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="161" />
+        <location filename="../../desktop_app/main_window.py" line="160" />
         <source>Use this picture as the reference and describe a change (E)</source>
         <translation>以这张图片为参考，并描述要做的改变 (E)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="162" />
+        <location filename="../../desktop_app/main_window.py" line="161" />
         <source>Mark Relevant</source>
         <translation>标记为相关</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="164" />
+        <location filename="../../desktop_app/main_window.py" line="163" />
         <source>Mark Not Relevant</source>
         <translation>标记为不相关</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="166" />
+        <location filename="../../desktop_app/main_window.py" line="165" />
         <source>Clear Mark</source>
         <translation>清除标记</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="167" />
+        <location filename="../../desktop_app/main_window.py" line="166" />
         <source>Refine Results</source>
         <translation>优化结果</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="168" />
+        <location filename="../../desktop_app/main_window.py" line="167" />
         <source>Re-rank the results from your marks (R)</source>
         <translation>根据你的标记重新排序结果 (R)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="169" />
+        <location filename="../../desktop_app/main_window.py" line="168" />
         <source>Undo Refine</source>
         <translation>撤销优化</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="171" />
+        <location filename="../../desktop_app/main_window.py" line="170" />
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="172" />
+        <location filename="../../desktop_app/main_window.py" line="171" />
         <source>Show in Folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="173" />
+        <location filename="../../desktop_app/main_window.py" line="172" />
         <source>Copy Path</source>
         <translation>复制路径</translation>
     </message>
@@ -552,7 +552,7 @@
     </message>
     <message>
         <location filename="../../desktop_app/main_window.py" line="187" />
-        <location filename="../../desktop_app/main_window.py" line="789" />
+        <location filename="../../desktop_app/main_window.py" line="830" />
         <source>About MediaLens</source>
         <translation>关于 MediaLens</translation>
     </message>
@@ -587,163 +587,168 @@
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="407" />
+        <location filename="../../desktop_app/main_window.py" line="417" />
         <source>Describe what you are looking for, or drop a picture here to find similar ones.</source>
         <translation>描述你要找的内容，或把图片拖到这里查找相似的图片。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="412" />
+        <location filename="../../desktop_app/main_window.py" line="422" />
         <source>%n photo(s)</source>
         <translation><numerusform>%n 张照片</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="414" />
+        <location filename="../../desktop_app/main_window.py" line="424" />
         <source>%n video(s)</source>
         <translation><numerusform>%n 个视频</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="416" />
+        <location filename="../../desktop_app/main_window.py" line="426" />
         <source>%n waiting</source>
         <translation><numerusform>%n 个待处理</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="420" />
+        <location filename="../../desktop_app/main_window.py" line="430" />
         <source>%n failed</source>
         <translation><numerusform>%n 个失败</numerusform></translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="431" />
+        <location filename="../../desktop_app/main_window.py" line="441" />
         <source>The model that reads your pictures and searches</source>
         <translation>用于理解图片和搜索的模型</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="433" />
+        <location filename="../../desktop_app/main_window.py" line="443" />
         <source>Model not available</source>
         <translation>模型不可用</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="436" />
+        <location filename="../../desktop_app/main_window.py" line="446" />
         <source>Choose weights file…</source>
         <translation>选择权重文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="438" />
+        <location filename="../../desktop_app/main_window.py" line="448" />
         <source>Downloading the model…</source>
         <translation>正在下载模型…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="440" />
+        <location filename="../../desktop_app/main_window.py" line="450" />
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="448" />
+        <location filename="../../desktop_app/main_window.py" line="458" />
         <source>Indexing has started. You can search right away: results come from what is already indexed.</source>
         <translation>索引已开始。现在就可以搜索：结果来自已经索引的内容。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="462" />
+        <location filename="../../desktop_app/main_window.py" line="472" />
         <source>Add a folder to the library</source>
         <translation>向图库添加文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="516" />
+        <location filename="../../desktop_app/main_window.py" line="534" />
         <source>Resume Indexing</source>
         <translation>继续索引</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="528" />
+        <location filename="../../desktop_app/main_window.py" line="546" />
         <source>Indexing stopped. %n file(s) indexed so far are kept; Rescan carries on.</source>
         <translation><numerusform>索引已停止。已索引的 %n 个文件会保留；重新扫描将从这里继续。</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="531" />
+        <location filename="../../desktop_app/main_window.py" line="549" />
         <source>Indexing finished: %n new or changed file(s).</source>
         <translation><numerusform>索引完成：%n 个新增或更改的文件。</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="533" />
+        <location filename="../../desktop_app/main_window.py" line="551" />
         <source>%n could not be read.</source>
         <translation><numerusform>%n 个无法读取。</numerusform></translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="534" />
+        <location filename="../../desktop_app/main_window.py" line="552" />
         <source>Show</source>
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="581" />
+        <location filename="../../desktop_app/main_window.py" line="602" />
+        <source>waiting for the model to load…</source>
+        <translation>正在等待模型加载…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="629" />
         <source>no results</source>
         <translation>没有结果</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="582" />
+        <location filename="../../desktop_app/main_window.py" line="630" />
         <source>%1+ results</source>
         <translation>%1+ 个结果</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="582" />
+        <location filename="../../desktop_app/main_window.py" line="630" />
         <source>%n result(s)</source>
         <translation><numerusform>%n 个结果</numerusform></translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="585" />
+        <location filename="../../desktop_app/main_window.py" line="610" />
         <source>Nothing matches yet.</source>
         <translation>暂时没有匹配的结果。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="587" />
+        <location filename="../../desktop_app/main_window.py" line="612" />
         <source>Try removing some filters.</source>
         <translation>试试去掉一些筛选条件。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="589" />
+        <location filename="../../desktop_app/main_window.py" line="614" />
         <source>Indexing is still running: more will be found.</source>
         <translation>索引仍在进行：稍后会找到更多结果。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="607" />
+        <location filename="../../desktop_app/main_window.py" line="643" />
         <source>Like a part of %1</source>
         <translation>与 %1 的局部相似</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="608" />
-        <location filename="../../desktop_app/main_window.py" line="612" />
+        <location filename="../../desktop_app/main_window.py" line="644" />
+        <location filename="../../desktop_app/main_window.py" line="648" />
         <source>Similar to %1</source>
         <translation>与 %1 相似</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="611" />
+        <location filename="../../desktop_app/main_window.py" line="647" />
         <source>%1, changed: “%2”</source>
         <translation>%1，改为：“%2”</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="613" />
+        <location filename="../../desktop_app/main_window.py" line="649" />
         <source>Refined: %1</source>
         <translation>已优化：%1</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="613" />
+        <location filename="../../desktop_app/main_window.py" line="649" />
         <source>your marks</source>
         <translation>你的标记</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="697" />
+        <location filename="../../desktop_app/main_window.py" line="733" />
         <source>%1 relevant · %2 not relevant</source>
         <translation>%1 个相关 · %2 个不相关</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="759" />
+        <location filename="../../desktop_app/main_window.py" line="795" />
         <source>Copied %n path(s)</source>
         <translation><numerusform>已复制 %n 个路径</numerusform></translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="790" />
+        <location filename="../../desktop_app/main_window.py" line="831" />
         <source>&lt;h3&gt;MediaLens %1&lt;/h3&gt;&lt;p&gt;Find things inside your photos and videos by describing them, by showing a picture like them, or by changing one in words.&lt;/p&gt;&lt;p&gt;Everything runs on this computer.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;MediaLens %1&lt;/h3&gt;&lt;p&gt;用文字描述、给出相似的图片，或用文字修改一张图片，找到照片和视频里的内容。&lt;/p&gt;&lt;p&gt;一切都在这台电脑上运行。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="857" />
+        <location filename="../../desktop_app/main_window.py" line="891" />
         <source>Stopping indexing…</source>
         <translation>正在停止索引…</translation>
     </message>
@@ -751,12 +756,12 @@
 <context>
     <name>MessageBar</name>
     <message>
-        <location filename="../../desktop_app/message_bar.py" line="42" />
+        <location filename="../../desktop_app/message_bar.py" line="41" />
         <source>Dismiss</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/message_bar.py" line="43" />
+        <location filename="../../desktop_app/message_bar.py" line="42" />
         <source>Dismiss message</source>
         <translation>关闭消息</translation>
     </message>
@@ -854,12 +859,12 @@ Drop a picture anywhere on the window to find similar ones.</source>
 <context>
     <name>ReferenceChip</name>
     <message>
-        <location filename="../../desktop_app/search_bar.py" line="65" />
+        <location filename="../../desktop_app/search_bar.py" line="72" />
         <source>Stop editing from this picture (Esc)</source>
         <translation>不再以这张图片为参考 (Esc)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/search_bar.py" line="66" />
+        <location filename="../../desktop_app/search_bar.py" line="73" />
         <source>Remove reference picture</source>
         <translation>移除参考图片</translation>
     </message>
@@ -867,17 +872,17 @@ Drop a picture anywhere on the window to find similar ones.</source>
 <context>
     <name>ResultsModel</name>
     <message>
-        <location filename="../../desktop_app/results.py" line="194" />
+        <location filename="../../desktop_app/results.py" line="218" />
         <source>Video %1, moment %2</source>
         <translation>视频 %1，片段 %2</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results.py" line="196" />
+        <location filename="../../desktop_app/results.py" line="220" />
         <source>Photo %1</source>
         <translation>照片 %1</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results.py" line="198" />
+        <location filename="../../desktop_app/results.py" line="222" />
         <source>Similarity %1</source>
         <translation>相似度 %1</translation>
     </message>
@@ -885,37 +890,37 @@ Drop a picture anywhere on the window to find similar ones.</source>
 <context>
     <name>SearchBar</name>
     <message>
-        <location filename="../../desktop_app/search_bar.py" line="108" />
+        <location filename="../../desktop_app/search_bar.py" line="114" />
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/search_bar.py" line="119" />
+        <location filename="../../desktop_app/search_bar.py" line="126" />
         <source>More like the picture</source>
         <translation>更像图片</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/search_bar.py" line="120" />
+        <location filename="../../desktop_app/search_bar.py" line="127" />
         <source>More like the words</source>
         <translation>更像文字</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/search_bar.py" line="125" />
+        <location filename="../../desktop_app/search_bar.py" line="133" />
         <source>Balance between the picture and the words</source>
         <translation>图片与文字之间的权衡</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/search_bar.py" line="126" />
+        <location filename="../../desktop_app/search_bar.py" line="134" />
         <source>How much the results follow the picture or the words</source>
         <translation>结果更接近图片还是更接近文字</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/search_bar.py" line="176" />
+        <location filename="../../desktop_app/search_bar.py" line="184" />
         <source>Search your photos and videos — try “dog on a beach at sunset”</source>
         <translation>搜索你的照片和视频——试试“日落时海滩上的狗”</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/search_bar.py" line="178" />
+        <location filename="../../desktop_app/search_bar.py" line="186" />
         <source>Describe the change — e.g. “at night”, “in red”, “without people”</source>
         <translation>描述要做的改变——例如“夜晚”、“红色的”、“没有人”</translation>
     </message>
@@ -929,78 +934,78 @@ Drop a picture anywhere on the window to find similar ones.</source>
     </message>
     <message>
         <location filename="../../desktop_app/settings_dialog.py" line="48" />
-        <location filename="../../desktop_app/settings_dialog.py" line="55" />
+        <location filename="../../desktop_app/settings_dialog.py" line="56" />
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="50" />
+        <location filename="../../desktop_app/settings_dialog.py" line="51" />
         <source>(as the library was indexed)</source>
         <translation>（与图库索引时相同）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="59" />
+        <location filename="../../desktop_app/settings_dialog.py" line="60" />
         <source>Downloaded automatically</source>
         <translation>自动下载</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="61" />
+        <location filename="../../desktop_app/settings_dialog.py" line="62" />
         <location filename="../../desktop_app/settings_dialog.py" line="92" />
         <source>Choose…</source>
         <translation>选择…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="63" />
+        <location filename="../../desktop_app/settings_dialog.py" line="64" />
         <source>Weights file</source>
         <translation>权重文件</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="66" />
+        <location filename="../../desktop_app/settings_dialog.py" line="67" />
         <source>Automatic (GPU when there is one)</source>
         <translation>自动（有 GPU 时使用 GPU）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="66" />
+        <location filename="../../desktop_app/settings_dialog.py" line="67" />
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="67" />
+        <location filename="../../desktop_app/settings_dialog.py" line="68" />
         <source>NVIDIA GPU (CUDA)</source>
         <translation>NVIDIA GPU（CUDA）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="67" />
+        <location filename="../../desktop_app/settings_dialog.py" line="68" />
         <source>Apple GPU (Metal)</source>
         <translation>Apple GPU（Metal）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="71" />
+        <location filename="../../desktop_app/settings_dialog.py" line="72" />
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="78" />
+        <location filename="../../desktop_app/settings_dialog.py" line="79" />
         <source> frames/s</source>
         <translation> 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="79" />
+        <location filename="../../desktop_app/settings_dialog.py" line="80" />
         <source>How many frames of each second of video are looked at when indexing</source>
         <translation>索引时每秒视频分析多少帧</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="80" />
+        <location filename="../../desktop_app/settings_dialog.py" line="81" />
         <source>Video sampling</source>
         <translation>视频采样</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="87" />
+        <location filename="../../desktop_app/settings_dialog.py" line="88" />
         <source>Memory for thumbnails in the results grid</source>
         <translation>结果网格中缩略图占用的内存</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="88" />
+        <location filename="../../desktop_app/settings_dialog.py" line="89" />
         <source>Thumbnail memory</source>
         <translation>缩略图内存</translation>
     </message>
@@ -1015,12 +1020,12 @@ Drop a picture anywhere on the window to find similar ones.</source>
         <translation>（已安装）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="133" />
+        <location filename="../../desktop_app/settings_dialog.py" line="134" />
         <source>Choose a model weights file</source>
         <translation>选择模型权重文件</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="139" />
+        <location filename="../../desktop_app/settings_dialog.py" line="140" />
         <source>Choose where the library is kept</source>
         <translation>选择图库的存放位置</translation>
     </message>
