@@ -90,3 +90,14 @@ def test_settings_dialog_applies_thumbnail_memory_and_reopens_for_a_new_device(q
     window.apply_settings(new)
     assert len(reopened) == 1 and reopened[0].device == "cpu"
     assert json.loads(window.settings_path.read_text())["video_fps"] == 2.5
+
+
+def test_the_chinese_translation_is_complete_and_compiled():
+    import xml.etree.ElementTree as ET
+
+    folder = resources_dir() / "translations"
+    ts = folder / "medialens_zh_CN.ts"
+    unfinished = [m.findtext("source") for m in ET.parse(ts).getroot().iter("message")
+                  if m.find("translation").get("type") in ("unfinished", "obsolete", "vanished")]
+    assert unfinished == []
+    assert (folder / "medialens_zh_CN.qm").stat().st_mtime >= ts.stat().st_mtime - 1
