@@ -16,19 +16,28 @@ import pytest
 from tests.conftest import TINY_MODEL
 from tests.media_factory import jpeg_with_exif, write_pictures
 
-N_REAL, N_MADE = 16, 12
+N_MADE = 12
+
+
+#: photos of the shared data's misc set the GUI tests use (made up, by name, where ../shared is absent)
+REAL_PHOTOS = ("astronaut.png", "brick.png", "camera.png", "cell.png", "chelsea.png", "clock_motion.png",
+               "coffee.png", "coins.png", "grace_hopper.jpg", "grass.png", "gravel.png", "horse.png",
+               "hubble_deep_field.jpg", "ihc.png", "moon.png", "motorcycle_left.png")
 
 
 @pytest.fixture(scope="session")
 def photo_folder(tmp_path_factory) -> Path:
     """Real photos (misc set of the shared data) plus made pictures, some with EXIF dates and cameras."""
     from tests.conftest import SHARED_DATA
+    from tests.media_factory import picture
 
     folder = tmp_path_factory.mktemp("photos")
     misc = SHARED_DATA / "images" / "misc"
-    if misc.is_dir():
-        for f in sorted(misc.iterdir())[:N_REAL]:
-            shutil.copy2(f, folder / f.name)
+    for i, name in enumerate(REAL_PHOTOS):
+        if (misc / name).is_file():
+            shutil.copy2(misc / name, folder / name)
+        else:
+            picture(1000 + i).save(folder / name)
     write_pictures(folder / "made", N_MADE)
     jpeg_with_exif(folder / "made" / "holiday.jpg", 99, taken=dt.datetime(2019, 7, 14, 10, 30), make="Canon",
                    model="Canon EOS 80D", gps=(48.8584, 2.2945))
