@@ -79,7 +79,9 @@ def test_explain_overlays_where_the_picture_matches(qtbot, window):
     assert window.preview.explain_action.isEnabled()
     window.preview.explain_action.trigger()
     qtbot.waitUntil(lambda: canvas.heat is not None, timeout=20_000)
-    rec = window.model.hit(0).file
-    assert canvas.explain_box == (0, 0, rec.width // 2, rec.height)
+    expected = window.host.library.explain(window.model.hit(0).file.id, "a horse")
+    assert canvas.explain_box == tuple(expected.box)
+    rows, cols = expected.heatmap.shape
+    assert (canvas.heat.height(), canvas.heat.width()) == (rows, cols)
     window.preview.explain_action.trigger()
     assert canvas.heat is None
