@@ -56,3 +56,37 @@ def test_previous_and_next_moment_buttons_and_keys(qtbot, window, video_hits):
     x = tl._x(20.0)
     qtbot.mouseClick(tl, Qt.MouseButton.LeftButton, pos=QPoint(round(x), tl.height() // 3))
     qtbot.waitUntil(lambda: abs(player.player.position() - 20_000) < 400, timeout=5_000)
+
+
+def test_an_indexed_video_moment_plays_from_its_start_with_the_timeline(qtbot, make_window, tmp_path, shared_data):
+    import shutil
+
+    from core.library import Library
+
+    if not hasattr(Library, "timeline"):
+        pytest.skip("the engine has no video moments yet (issue 3)")
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    for name in ("mmaction2_demo.mp4", "imageio_cockatoo.mp4"):
+        shutil.copy2(shared_data / "videos" / name, folder / name)
+    w = make_window(tmp_path / "lib", options={"fps": 1.0}, wait_model=True)
+    with qtbot.waitSignal(w.host.indexing_finished, timeout=120_000) as finished:
+        w.first_run.add_folder(str(folder))
+        w.first_run.start_button.click()
+    assert finished.args[0].indexed == 2 and finished.args[0].video_seconds > 20
+    with qtbot.waitSignal(w.controller.finished, timeout=20_000):
+        w.filter_bar.kind_buttons["video"].click()  # no query yet: nothing runs
+        w.controller.search("a white bird")
+    hits = w.model.hits
+    assert hits and all(h.file.kind == "video" and h.start_s is not None for h in hits)
+    first = w.model.index(0)
+    assert first.data(Role.SPAN_TEXT)  # the moment's time span is on the cell
+    w.grid.setCurrentIndex(first)
+    player = w.preview.player
+    qtbot.waitUntil(lambda: abs(player.player.position() - hits[0].start_s * 1000) < 150, timeout=15_000)
+    # the engine's timeline replaces the grid's moments: every moment of this video, and the similarity curve
+    qtbot.waitUntil(lambda: player.timeline.curve is not None, timeout=20_000)
+    expected = w.host.library.timeline(hits[0].file.id, query="a white bird")
+    assert [(m.start_s, m.end_s) for m in player.timeline.moments] == sorted(
+        (m.start_s, m.end_s) for m in expected.moments)
+    assert len(player.timeline.curve[0]) == len(expected.times)
