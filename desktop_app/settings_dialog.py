@@ -48,6 +48,7 @@ class SettingsDialog(QDialog):
         self.model.setAccessibleName(self.tr("Model"))
         self._current_model = settings.model or (host.library.choice.name if host.library is not None else None)
         self._current_home = str(host.library.home) if host.library is not None else None
+        self._current_weights = settings.weights or (host.library.choice.weights if host.library is not None else None)
         self.model.addItem(self._current_model or self.tr("(as the library was indexed)"), self._current_model or "")
         self.model_note = QLabel(self)
         self.model_note.setWordWrap(True)
@@ -55,8 +56,9 @@ class SettingsDialog(QDialog):
         self.model.currentIndexChanged.connect(self._model_changed)
         form.addRow(self.tr("Model"), self.model)
         form.addRow("", self.model_note)
+        self.form = form
 
-        self.weights = QLineEdit(settings.weights or "", self)
+        self.weights = QLineEdit(self._current_weights or "", self)
         self.weights.setPlaceholderText(self.tr("Downloaded automatically"))
         self.weights.setClearButtonEnabled(True)
         browse_weights = QPushButton(self.tr("Choose…"), self)
@@ -101,6 +103,7 @@ class SettingsDialog(QDialog):
         lay.addLayout(form)
         lay.addWidget(buttons)
         self.resize(560, self.sizeHint().height())
+        self._model_changed()
         self._load_models()
 
     def _load_models(self) -> None:
@@ -128,7 +131,9 @@ class SettingsDialog(QDialog):
 
     def _model_changed(self, *_args) -> None:
         info = self._infos.get(self.model.currentData())
-        self.model_note.setText(f"{info.spec.quality}. {info.spec.notes}" if info else "")
+        note = f"{info.spec.quality}. {info.spec.notes}" if info else ""
+        self.model_note.setText(note)
+        self.form.setRowVisible(self.model_note, bool(note))
 
     def _browse_weights(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Choose a model weights file"), "",
@@ -150,9 +155,11 @@ class SettingsDialog(QDialog):
         """
         model = self.model.currentData() or None
         library = self.library.text().strip() or None
+        weights = self.weights.text().strip() or None
         return replace(self.settings,
                        model=self.settings.model if model == self._current_model else model,
-                       weights=self.weights.text().strip() or None, device=self.device.currentData(),
+                       weights=self.settings.weights if weights == self._current_weights else weights,
+                       device=self.device.currentData(),
                        video_fps=round(self.fps.value(), 1), thumbnail_cache_mb=self.cache.value(),
                        library=self.settings.library if library == self._current_home else library)
 
