@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--batch-size", type=_positive, help="images per model batch")
     s.add_argument("--json", action="store_true", help="print the summary as JSON")
     s.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    s.add_argument("--fps", type=_fps, metavar="F", help="video frames sampled per second (default 1)")
 
     s = sub.add_parser("search", parents=[common, results], help="search by text")
     s.add_argument("query", help="what to look for, e.g. \"dog on a beach\"")
@@ -97,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("roots", parents=[common], help="list, add or remove library folders")
     s.add_argument("action", nargs="?", choices=["list", "add", "remove"], default="list")
     s.add_argument("folder", nargs="?")
+
+    _add_moments_parser(sub, common)
 
     sub.add_parser("gui", parents=[common], help="open the window (the default)")
     return p
@@ -124,10 +127,10 @@ def _print_hits(hits, as_json: bool, out=sys.stdout) -> None:
         print("no results", file=out)
         return
     for h in hits:
-        where = ""
-        if h.start_s is not None:
-            where = f"  {_fmt_time(h.start_s)}–{_fmt_time(h.end_s)}"
-        print(f"{h.score:6.3f}  {h.path}{where}  [id {h.file.id}]", file=out)
+        if h.start_s is not None:  # a video moment: where it is, for a player to jump to
+            print(f"{h.path}  {_fmt_time(h.start_s)}–{_fmt_time(h.end_s)}  {h.score:.3f}", file=out)
+        else:
+            print(f"{h.score:6.3f}  {h.path}  [id {h.file.id}]", file=out)
 
 
 class _ProgressBar:
@@ -163,7 +166,8 @@ class _ProgressBar:
             self.bar.n = p.files_done
             extra = {"failed": p.failed}
             if p.video_s_done:
-                extra["video"] = _fmt_time(p.video_s_done)
+                extra["video"] = _fmt_time(p.video_s_done) + (f"/{_fmt_time(p.video_s_total)}"
+                                                              if p.video_s_total else "")
             self.bar.set_postfix(extra, refresh=False)
         self.bar.refresh()
 
@@ -180,7 +184,7 @@ def cmd_index(args) -> int:
     control = Control()
     try:
         report = lib.index(args.folders or None, progress=bar, control=control,
-                           workers=args.workers, batch_size=args.batch_size)
+                           workers=args.workers, batch_size=args.batch_size, fps=args.fps)
     except KeyboardInterrupt:
         control.cancel()
         raise
@@ -275,6 +279,39 @@ def cmd_roots(args) -> int:
 
 # ----- video moments (issue 3) ------------------------------------------------------------------
 
+def _fps(value: str) -> float:
+    try:
+        fps = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 0 < fps <= 60:
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 60: {value}")
+    return fps
+
+
+def _add_moments_parser(sub, common: argparse.ArgumentParser) -> None:
+    s = sub.add_parser("moments", parents=[common], help="the best moments of videos for a text",
+                       description="Where in your videos something happens: the best moments across the "
+                                   "library, or inside one video with --video.")
+    s.add_argument("query", help="what happens, e.g. \"people arm wrestling\"")
+    s.add_argument("--video", metavar="PATH", help="only inside this video (a library path or id)")
+    s.add_argument("-n", type=_positive, default=10, metavar="K", help="how many moments (default 10)")
+    s.add_argument("--json", action="store_true", help="print a JSON list for scripts")
+    s.add_argument("--folder", metavar="DIR", help="only videos under this folder")
+    s.add_argument("--from", dest="date_from", type=_date, metavar="DATE", help="taken on or after DATE")
+    s.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="taken before DATE")
+
+
+def cmd_moments(args) -> int:
+    from core.search import Filters
+
+    filters = Filters(folder=args.folder, date_from=args.date_from, date_to=args.date_to)
+    with _open_library(args) as lib:
+        hits = lib.moments(args.query, video=args.video, n=args.n, filters=filters)
+        _print_hits(hits, args.json)
+    return EXIT_OK
+
+
 # ----- composed edits and regions (issue 4) ------------------------------------------------------
 
 def cmd_gui(args) -> int:
@@ -286,7 +323,7 @@ def cmd_gui(args) -> int:
 
 COMMANDS: dict[str, Callable] = {
     "index": cmd_index, "search": cmd_search, "similar": cmd_similar, "status": cmd_status,
-    "models": cmd_models, "roots": cmd_roots, "gui": cmd_gui,
+    "models": cmd_models, "roots": cmd_roots, "gui": cmd_gui, "moments": cmd_moments,
 }
 
 

@@ -172,6 +172,9 @@ def decode_image(job: DecodeJob, ctx: DecodeContext) -> Iterator[Frame | FileDon
         raise MediaError(f"not an image or video: the contents do not match its {ext} name")
     digest = content_hash(job.path, data=data)
     img, info = load_image(data, min_side=ctx.min_side)
+    if info.frames > 1 and info.format == "GIF" and "video" in DECODERS:
+        yield from DECODERS["video"](job, ctx)  # an animation is a video: its moments are searchable
+        return
     if not ctx.thumbs.has(digest):
         try:
             ctx.thumbs.put(digest, img)
@@ -192,6 +195,8 @@ DECODERS: dict[str, Decoder] = {"image": decode_image}
 
 
 def supported_kinds() -> set[str]:
+    import core.video  # noqa: F401  (registers DECODERS["video"]; PyAV itself loads on the first decode)
+
     return set(DECODERS)
 
 
@@ -352,7 +357,11 @@ class Indexer:
             return report
         pending = self.catalog.pending_files(self.model_id, [r[0] for r in roots])
         pending = [f for f in pending if f.kind in supported_kinds()]
-        emit("plan", force=True, found=report.found, files_total=len(pending))
+        from core.video import planned_seconds
+
+        emit("plan", force=True, found=report.found, files_total=len(pending),
+             video_s_total=planned_seconds(f.path for f in pending
+                                           if f.kind == "video" or f.path.lower().endswith(".gif")))
         jobs = self._prepare(pending)
         t_embed = time.monotonic()
         self._embed(jobs, report, control, emit, t_embed)
@@ -435,7 +444,7 @@ class Indexer:
                 done = writer.files_done
                 rate = done / elapsed if elapsed > 0 else 0.0
                 emit("embed", files_total=total, files_done=done, failed=len(report.failed),
-                     frames_done=report.frames, video_s_done=report.video_seconds, rate_files_s=rate,
+                     frames_done=report.frames, video_s_done=writer.video_seconds, rate_files_s=rate,
                      eta_s=(total - done) / rate if rate > 0 else None, current=writer.last_path)
                 if time.monotonic() - last_save > self.save_every_s:
                     self.vindex.save()
@@ -446,7 +455,7 @@ class Indexer:
             t.join()
         writer.flush()
         emit("embed", force=True, files_total=total, files_done=writer.files_done, failed=len(report.failed),
-             frames_done=report.frames, video_s_done=report.video_seconds)
+             frames_done=report.frames, video_s_done=writer.video_seconds)
 
 
 class _Writer:
@@ -462,11 +471,19 @@ class _Writer:
         self.failed: dict[int, FileFailed] = {}
         self.files_done = 0
         self.last_path: str | None = None
+        self.video_under_way: dict[int, float] = {}  # file id -> time of its latest frame
+
+    @property
+    def video_seconds(self) -> float:
+        """Seconds of video embedded: finished videos, and the decoded part of those under way."""
+        return self.report.video_seconds + sum(self.video_under_way.values())
 
     def accept(self, ev) -> None:
         if isinstance(ev, Frame):
             self.frames.append(ev)
             self.outstanding[ev.file_id] += 1
+            if ev.t_s is not None:
+                self.video_under_way[ev.file_id] = ev.t_s
         elif isinstance(ev, FileDone):
             self.done[ev.file_id] = ev
         elif isinstance(ev, FileFailed):
@@ -512,11 +529,13 @@ class _Writer:
                 self.report.failed.append((self.paths.get(fid, str(fid)), ev.reason))
                 self.outstanding.pop(fid, None)
                 self.done.pop(fid, None)
+                self.video_under_way.pop(fid, None)
                 self.files_done += 1
             self.failed.clear()
             for fid in [f for f, ev in self.done.items() if self.outstanding[f] <= 0]:
                 ev = self.done.pop(fid)
                 self.outstanding.pop(fid, None)
+                self.video_under_way.pop(fid, None)
                 s.execute(MediaFile.__table__.update().where(MediaFile.id == fid).values(
                     status="ok", error=ev.warning, indexed_at=now, **ev.values))
                 Catalog.mark_embedded(s, fid, model_id)

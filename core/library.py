@@ -17,6 +17,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,6 +29,10 @@ from core.media import ThumbnailCache, load_image
 from core.paths import models_cache_dir, resolve_home
 from core.search import Filters, Hit, SearchEngine, normalise, resolve_image_path
 from core.vectors import VectorIndex
+from core.video import check_index_options as check_video_options
+
+if TYPE_CHECKING:  # pragma: no cover
+    from core.moments import Timeline
 
 
 @dataclass(frozen=True)
@@ -206,6 +211,7 @@ class Library:
             roots = [r for r in roots if r[1] in wanted or any(w.startswith(r[1] + os.sep) for w in wanted)]
         if not roots:
             raise LibraryError("no library folders yet: give one, e.g. `medialens index ~/Pictures`")
+        check_video_options({**self.options, **options})
         lock = FileLock(str(self.home / "index.lock"))
         try:
             lock.acquire(timeout=0)
@@ -294,6 +300,8 @@ class Library:
         key = rec.content_hash
         if key and self.thumbs.has(key):
             return self.thumbs.path_for(key)
+        if rec.kind == "video" and key:
+            return self._video_thumbnail(rec, None)
         if rec.kind != "image" or not key:
             return None
         try:
@@ -302,6 +310,74 @@ class Library:
             return None
 
     # ----- video moments (issue 3: core/moments.py) -------------------------------------------
+
+    def moments(self, query: str | np.ndarray, video: int | str | None = None, n: int = 10,
+                filters: Filters | None = None) -> list[Hit]:
+        """The best n moments for a text or a query vector, best first.
+
+        Across the library's videos (narrowed by `filters`), or inside one `video`
+        (a library id or path). Each hit is a moment: `start_s`/`end_s`, the best
+        frame's time `t_s` and item, and the query's cosine with the moment as `score`.
+        """
+        from core.moments import finder
+
+        engine = self._engine_for_query()
+        rec = None if video is None else self._video_record(video)  # before the model loads: errors come fast
+        vec = self._moment_query(query)
+        if rec is None:
+            return finder(engine).across_library(vec, n, filters)
+        return finder(engine).video_moments(rec, vec, n)
+
+    def timeline(self, file_id: int, query: str | np.ndarray | None = None) -> Timeline:
+        """What a player's timeline draws for a video: sample times, the query's curve, its moments."""
+        from core.moments import finder
+
+        engine = self._engine_for_query()
+        rec = self._video_record(file_id)
+        return finder(engine).timeline(rec, None if query is None else self._moment_query(query))
+
+    def frame_thumbnail(self, file_id: int, t_s: float) -> Path | None:
+        """The cached thumbnail of the video's sampled frame nearest `t_s` (made now if missing)."""
+        rec = self.catalog.file(file_id)
+        if rec is None or rec.kind != "video" or not rec.content_hash:
+            return None
+        times = [t for _, t in self.catalog.items_of_file(file_id) if t is not None]
+        if not times:
+            return None
+        return self._video_thumbnail(rec, min(times, key=lambda t: abs(t - t_s)))
+
+    def _video_thumbnail(self, rec, t_s: float | None) -> Path | None:
+        """A frame's (or, for None, the poster's) thumbnail; decoded from the video if the cache lost it.
+
+        A lost poster is remade from the frame a tenth of the way in (past most intros and fades).
+        """
+        from core.video import frame_at, frame_thumb_suffix
+
+        suffix = "" if t_s is None else frame_thumb_suffix(t_s)
+        if self.thumbs.has(rec.content_hash, suffix):
+            return self.thumbs.path_for(rec.content_hash, suffix)
+        at = t_s if t_s is not None else 0.1 * (rec.duration_s or 0.0)
+        try:
+            return self.thumbs.put(rec.content_hash, frame_at(rec.path, at), suffix)
+        except (MediaError, OSError):
+            return None
+
+    def _moment_query(self, query: str | np.ndarray) -> np.ndarray:
+        if isinstance(query, str):
+            return normalise(self.encode_text(query))
+        return normalise(query)
+
+    def _video_record(self, video: int | str | os.PathLike[str]):
+        """The catalog record of an indexed library video, by id or path; a clear error otherwise."""
+        file_id = self.resolve_file(video)
+        if file_id is None:
+            raise QueryError(f"{video}: not in the library (index its folder first)")
+        rec = self.catalog.file(file_id)
+        if rec.kind != "video":
+            raise QueryError(f"{rec.path}: is a photo, not a video")
+        if rec.status != "ok":
+            raise QueryError(f"{rec.path}: has not been indexed" + (f" ({rec.error})" if rec.error else ""))
+        return rec
 
     # ----- composed edits, feedback sessions, regions (issue 4: core/compose.py, core/feedback.py)
 

@@ -57,7 +57,8 @@ def test_index_real_photos_then_search_and_similar(make_library, photos, tmp_pat
     report = lib.index([photos])
     assert report.indexed == 42 and not report.failed, report.failed
     st = lib.status()
-    assert st["images"] == 42 and st["vectors"] == 42 and st["index"] == "ok"
+    # bee_animated.gif is an animation, indexed as a (0.2 s, one-sample) video
+    assert st["images"] == 41 and st["videos"] == 1 and st["vectors"] == 42 and st["index"] == "ok"
     hits = lib.search("a cat sitting on a chair", n=5)
     assert len(hits) == 5
     assert all(-1.0 <= h.score <= 1.0 for h in hits)

@@ -1,0 +1,332 @@
+"""Video moments: where in a video a query matches, as (video, start_s, end_s, score).
+
+A video is indexed as sampled frames, each an item with a time and a vector
+(`core.video`). Each sample stands for the stretch until the next one: sample k
+covers [t_k, t_(k+1)), the first from 0 and the last until the end. With a
+sample at every detected cut, span edges then fall exactly on the cuts.
+
+Two localisers turn a query and a video's frames into moments. Both work from
+the frames' similarities s_k = q·v_k and one per-video level
+`tau = median(s) + alpha * (max(s) - median(s))`, relative so that it suits any
+model's similarity scale:
+
+* `threshold` (the baseline, as MaterialSearch does it): consecutive frames with
+  s_k >= tau merged into one moment, scored by its best frame.
+* `temporal` (temporal context; a zero-shot 2D temporal map in the spirit of
+  2D-TAN): every candidate span (i, j) — every length up to `DENSE_LENGTHS`
+  samples, then 8 lengths per doubling, like 2D-TAN's sparse map — is scored by
+  the query's similarity to the span's pooled (duration-weighted mean) frame
+  vector, q·v̄, as evidence against the video's level: `duration * (q·v̄ - tau)`,
+  the log-likelihood ratio of "the span matches, the rest does not" for frames
+  scattered around two levels. A span grows while its frames beat the level
+  (a brief dip — an occlusion, a flash — does not split a moment), and a lone
+  frame that spikes over it counts for one frame's worth only. Prefix sums
+  make each length one vectorised pass.
+
+  Pooling the *normalised* mean vector instead (cosine with it) was tried and
+  dropped: CLIP frames are far from the query and close to each other, so the
+  norm of a mean measures how alike the span's frames are more than how well
+  they match, and mixed spans win (`tests/bench/video_moments.py` keeps it as a measured
+  alternative).
+
+Both end in temporal NMS: the best span is kept, spans sharing more than
+`NMS_OVERLAP` of the shorter one with it are dropped, and so on, so a video
+yields several moments only where they are distinct. A moment's `score` is the query's
+similarity to it — the pooled q·v̄ (the baseline: its best frame) — on the same
+scale as a photo's cosine, so photos and moments share one ranking; `rank` is
+what the localiser ordered by. `tests/bench/video_moments.py` measures both
+(R1@IoU0.5/0.7, mean IoU); its numbers chose `DEFAULT_METHOD` and the alphas.
+
+The search engine calls `MomentFinder` (installed by `install`) for each video
+among a query's nearest items.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.catalog import FileRecord
+from core.errors import QueryError
+from core.search import Filters, Hit, SearchEngine
+from core.vectors import from_blobs
+
+METHODS = ("temporal", "threshold")
+DEFAULT_METHOD = "temporal"
+#: Where each method puts a video's level between its median and best frame similarity.
+TEMPORAL_ALPHA = 0.5
+THRESHOLD_ALPHA = 0.5
+#: Two spans sharing more than this share of the shorter one are the same moment.
+NMS_OVERLAP = 0.25
+#: Every span length up to this many samples is a candidate; longer ones are sampled sparsely.
+DENSE_LENGTHS = 128
+#: Longest candidate span, in samples.
+MAX_SPAN_SAMPLES = 8192
+#: Moments per video in library-wide results, and at most in a timeline.
+PER_VIDEO = 3
+TIMELINE_MOMENTS = 10
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A stretch of one video that matches a query.
+
+    `score`: the query's similarity to the moment; `rank`: what the localiser
+    ordered moments by (for the temporal method its evidence, in seconds times
+    similarity); `index`/`t_s`: the best-matching sample inside it.
+    """
+
+    start_s: float
+    end_s: float
+    score: float
+    rank: float
+    index: int
+    t_s: float
+
+
+# ----- geometry -----------------------------------------------------------------------------------
+
+def sample_cells(times: np.ndarray, duration: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """The stretch each sample stands for: [t_i, t_(i+1)), the first from 0, the last to the end."""
+    times = np.asarray(times, dtype=np.float64)
+    n = len(times)
+    if n == 0:
+        return np.zeros(0), np.zeros(0)
+    starts = times.copy()
+    starts[0] = min(0.0, starts[0])
+    step = float(np.median(np.diff(times))) if n > 1 else 1.0
+    last_end = duration if duration and duration > times[-1] else times[-1] + step
+    ends = np.empty(n)
+    ends[:-1] = times[1:]
+    ends[-1] = last_end
+    return starts, ends
+
+
+def iou(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Temporal intersection over union of two (start, end) spans."""
+    inter = max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
+    union = max(a[1], b[1]) - min(a[0], b[0])
+    return inter / union if union > 0 else 0.0
+
+
+def _nms_select(rank: np.ndarray, starts: np.ndarray, ends: np.ndarray, k: int) -> list[int]:
+    """Indices of up to k candidates with positive rank, best first, none overlapping a better one.
+
+    Temporal NMS with the overlap measured against the shorter span, not the union: a
+    span that holds a kept moment, or lies partly inside one, is not a distinct moment.
+    """
+    alive = rank > 0
+    order: list[int] = []
+    lengths = ends - starts
+    while len(order) < k and alive.any():
+        best = int(np.flatnonzero(alive)[np.argmax(rank[alive])])
+        order.append(best)
+        inter = np.clip(np.minimum(ends, ends[best]) - np.maximum(starts, starts[best]), 0.0, None)
+        alive &= inter <= NMS_OVERLAP * np.maximum(np.minimum(lengths, lengths[best]), 1e-9)
+        alive[best] = False
+    return order
+
+
+# ----- localisers ---------------------------------------------------------------------------------
+
+def level(sims: np.ndarray, alpha: float) -> float:
+    """A video's match level: `alpha` of the way from its median to its best frame similarity."""
+    med, top = float(np.median(sims)), float(np.max(sims))
+    return med + alpha * (top - med)
+
+
+def threshold_moments(sims: np.ndarray, times: np.ndarray, duration: float | None, k: int = 10,
+                      alpha: float = THRESHOLD_ALPHA) -> list[Moment]:
+    """The baseline: runs of consecutive samples at or above the video's level, best frame first."""
+    sims = np.asarray(sims, dtype=np.float64)
+    if len(sims) == 0:
+        return []
+    starts, ends = sample_cells(times, duration)
+    above = sims >= level(sims, alpha)
+    out = []
+    i, n = 0, len(sims)
+    while i < n:
+        if not above[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and above[j + 1]:
+            j += 1
+        best = i + int(np.argmax(sims[i:j + 1]))
+        out.append(Moment(float(starts[i]), float(ends[j]), float(sims[best]), float(sims[best]), best,
+                          float(times[best])))
+        i = j + 1
+    out.sort(key=lambda m: -m.rank)
+    return out[:k]
+
+
+def span_lengths(n: int, dense: int = DENSE_LENGTHS, longest: int = MAX_SPAN_SAMPLES) -> list[int]:
+    """Candidate span lengths in samples: all up to `dense`, then 8 per doubling (2D-TAN's sparse map)."""
+    lengths = list(range(1, min(n, dense) + 1))
+    step, length = max(1, dense // 8), dense
+    while True:
+        for _ in range(8):
+            length += step
+            if length > min(n, longest):
+                return lengths
+            lengths.append(length)
+        step *= 2
+
+
+def temporal_moments(sims: np.ndarray, times: np.ndarray, duration: float | None, k: int = 10,
+                     alpha: float = TEMPORAL_ALPHA) -> list[Moment]:
+    """Spans of the 2D map scored by duration * (pooled similarity - level), distinct ones best first."""
+    sims = np.asarray(sims, dtype=np.float64)
+    n = len(sims)
+    if n == 0:
+        return []
+    cell_start, cell_end = sample_cells(times, duration)
+    weight = cell_end - cell_start
+    # Just under the level, so that frames all alike make the whole video the moment, not one frame.
+    tau = level(sims, alpha) - 1e-9
+    c_gain = np.concatenate([[0.0], np.cumsum(weight * (sims - tau))])
+    c_sim = np.concatenate([[0.0], np.cumsum(weight * sims)])
+    c_w = np.concatenate([[0.0], np.cumsum(weight)])
+    firsts, lasts = [], []
+    for length in span_lengths(n):
+        i = np.arange(n - length + 1)
+        firsts.append(i)
+        lasts.append(i + length - 1)
+    first = np.concatenate(firsts)
+    last = np.concatenate(lasts)
+    rank = c_gain[last + 1] - c_gain[first]
+    pooled = (c_sim[last + 1] - c_sim[first]) / np.maximum(c_w[last + 1] - c_w[first], 1e-9)
+    starts, ends = cell_start[first], cell_end[last]
+    out = []
+    for c in _nms_select(rank, starts, ends, k):
+        a, b = int(first[c]), int(last[c])
+        best = a + int(np.argmax(sims[a:b + 1]))
+        out.append(Moment(float(starts[c]), float(ends[c]), float(pooled[c]), float(rank[c]), best,
+                          float(times[best])))
+    return out
+
+
+def localise(sims: np.ndarray, times: np.ndarray, duration: float | None, k: int = 10,
+             method: str = DEFAULT_METHOD) -> list[Moment]:
+    """Up to k distinct moments of one video from its frames' similarities to a query, best first."""
+    if method == "temporal":
+        return temporal_moments(sims, times, duration, k)
+    if method == "threshold":
+        return threshold_moments(sims, times, duration, k)
+    raise QueryError(f"unknown moment method {method!r}; choose one of {', '.join(METHODS)}")
+
+
+# ----- a video's frames, from the catalog ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class VideoFrames:
+    """A video's sampled frames for one model: item ids, times (ascending), unit vectors."""
+
+    file: FileRecord
+    item_ids: np.ndarray
+    times: np.ndarray
+    vectors: np.ndarray
+
+    @property
+    def duration_s(self) -> float:
+        if self.file.duration_s:
+            return float(self.file.duration_s)
+        return float(self.times[-1]) if len(self.times) else 0.0
+
+
+@dataclass
+class Timeline:
+    """What the player's timeline draws for one video.
+
+    `times`: the sampled frames' times; `scores`: their similarity to the query
+    (the curve; None without a query); `moments`: the video's distinct matching
+    moments, best first (empty without a query).
+    """
+
+    file_id: int
+    duration_s: float
+    times: np.ndarray
+    scores: np.ndarray | None = None
+    moments: list[Hit] = field(default_factory=list)
+
+
+class MomentFinder:
+    """The search engine's video grouper, and moments and timelines for the facade.
+
+    Keeps the frames of recently queried videos (vectors read from SQLite once,
+    not on every query); an entry is dropped when the video's items change.
+    """
+
+    def __init__(self, engine: SearchEngine, method: str = DEFAULT_METHOD, cache_videos: int = 64):
+        self.engine = engine
+        self.method = method
+        self._cache: OrderedDict[int, tuple[tuple, VideoFrames]] = OrderedDict()
+        self._cache_size = cache_videos
+        self._lock = threading.Lock()
+
+    # The engine calls this for each video among a query's nearest items.
+    def __call__(self, engine: SearchEngine, query: np.ndarray, file: FileRecord,
+                 frames: list[tuple[int, float | None, float]]) -> list[Hit]:
+        return self.video_moments(file, query, PER_VIDEO)
+
+    def frames(self, file: FileRecord) -> VideoFrames:
+        """The video's sampled frames that have a vector for this engine's model."""
+        items = self.engine.catalog.items_of_file(file.id)
+        key = (len(items), items[0][0] if items else 0, items[-1][0] if items else 0)
+        with self._lock:
+            hit = self._cache.get(file.id)
+            if hit is not None and hit[0] == key and hit[1].file == file:
+                self._cache.move_to_end(file.id)
+                return hit[1]
+        blobs = self.engine.catalog.vectors_for_items(self.engine.model_id, [i for i, _ in items])
+        kept = [(i, t or 0.0) for i, t in items if i in blobs]
+        if kept:
+            vectors = from_blobs([blobs[i] for i, _ in kept], self.engine.dim).astype(np.float32)
+        else:
+            vectors = np.zeros((0, self.engine.dim), np.float32)
+        vf = VideoFrames(file, np.array([i for i, _ in kept], np.int64),
+                         np.array([t for _, t in kept], np.float64), vectors)
+        with self._lock:
+            self._cache[file.id] = (key, vf)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return vf
+
+    def video_moments(self, file: FileRecord, query: np.ndarray, n: int) -> list[Hit]:
+        """Up to n distinct moments of one video as hits, best first (each above the video's level)."""
+        vf = self.frames(file)
+        if len(vf.times) == 0:
+            return []
+        found = localise(vf.vectors @ query, vf.times, vf.duration_s, n, self.method)
+        return [Hit(file, int(vf.item_ids[m.index]), m.score, start_s=m.start_s, end_s=m.end_s, t_s=m.t_s)
+                for m in found]
+
+    def across_library(self, query: np.ndarray, n: int, filters: Filters | None = None) -> list[Hit]:
+        """The best n moments of all videos (that pass the filters), best first."""
+        base = filters or Filters()
+        only_videos = Filters(kinds=frozenset({"video"}), folder=base.folder, date_from=base.date_from,
+                              date_to=base.date_to)
+        return self.engine.by_vector(query, n, filters=only_videos)
+
+    def timeline(self, file: FileRecord, query: np.ndarray | None) -> Timeline:
+        """A video's sample times, with the query's frame curve and moments when there is a query."""
+        vf = self.frames(file)
+        if query is None or len(vf.times) == 0:
+            return Timeline(file.id, vf.duration_s, vf.times)
+        return Timeline(file.id, vf.duration_s, vf.times, (vf.vectors @ query).astype(np.float32),
+                        self.video_moments(file, query, TIMELINE_MOMENTS))
+
+
+def finder(engine: SearchEngine) -> MomentFinder:
+    """The engine's moment finder (installed on first use)."""
+    if not isinstance(engine.group_video, MomentFinder):
+        install(engine)
+    return engine.group_video  # type: ignore[return-value]
+
+
+def install(engine: SearchEngine) -> None:
+    """Make the engine turn each video's frame hits into moments (called by `Library`)."""
+    engine.group_video = MomentFinder(engine)

@@ -1,0 +1,96 @@
+"""Videos the tests make with PyAV: segments with known boundaries, rotated, truncated, audio-only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from tests.media_factory import picture
+
+
+@dataclass(frozen=True)
+class Segment:
+    """`duration_s` of one content: a solid RGB colour, or `picture(seed)` drifting a little."""
+
+    duration_s: float
+    colour: tuple[int, int, int] | None = None
+    seed: int | None = None
+
+
+def segment_frame(seg: Segment, k: int, size: tuple[int, int]) -> Image.Image:
+    if seg.colour is not None:
+        return Image.new("RGB", size, seg.colour)
+    base = picture(seg.seed if seg.seed is not None else 0, (size[0] + 16, size[1] + 16))
+    dx = k % 16  # a slow pan, so frames inside a shot are alike but not identical
+    return base.crop((dx, 8, dx + size[0], 8 + size[1]))
+
+
+def write_video(path: Path, segments: Sequence[Segment], fps: int = 10, size: tuple[int, int] = (96, 64),
+                codec: str = "libx264", gop: int | None = None, rotation: int | None = None,
+                faststart: bool = False) -> list[tuple[float, float]]:
+    """Encode the segments back to back; returns each one's (start_s, end_s).
+
+    `gop`: frames between keyframes (None: the encoder's default, with keyframes at cuts);
+    `rotation`: display-matrix rotation, counter-clockwise degrees; `faststart`: the MP4
+    index at the front, so a truncated file can still be read up to the cut.
+    """
+    import av
+
+    options = {"preset": "ultrafast"} if codec == "libx264" else {}
+    if gop is not None:
+        options["g"] = str(gop)
+        if codec == "libx264":
+            options["x264-params"] = f"keyint={gop}:min-keyint={gop}:scenecut=0"
+    container_options = {"movflags": "faststart"} if faststart else {}
+    spans = []
+    t = 0.0
+    n = 0
+    with av.open(str(path), "w", options=container_options) as out:
+        stream = out.add_stream(codec, rate=fps, options=options)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        if rotation is not None:
+            stream.set_display_rotation(rotation)
+        for seg in segments:
+            count = round(seg.duration_s * fps)
+            for k in range(count):
+                frame = av.VideoFrame.from_image(segment_frame(seg, k, size))
+                frame.pts, frame.time_base = n, Fraction(1, fps)
+                n += 1
+                out.mux(stream.encode(frame))
+            spans.append((t, t + count / fps))
+            t += count / fps
+        out.mux(stream.encode(None))
+    return spans
+
+
+def audio_only(path: Path, seconds: float = 1.0) -> Path:
+    """An MP4 with a sine tone and no picture."""
+    import av
+
+    rate = 22050
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("aac", rate=rate)
+        samples = (0.2 * np.sin(np.arange(int(seconds * rate)) * 2 * np.pi * 440 / rate)).astype(np.float32)
+        for i in range(0, len(samples), 1024):
+            chunk = samples[i:i + 1024]
+            frame = av.AudioFrame.from_ndarray(chunk[None, :], format="fltp", layout="mono")
+            frame.sample_rate, frame.pts = rate, i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path
+
+
+def truncate(path: Path, keep: float) -> Path:
+    """Cut a file to `keep` of its length, as an interrupted copy leaves it."""
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    return path
+
+
+def mean_colour(img: Image.Image) -> np.ndarray:
+    return np.asarray(img.convert("RGB"), dtype=np.float32).reshape(-1, 3).mean(axis=0)
