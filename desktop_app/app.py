@@ -1,15 +1,64 @@
-"""Start-up of the MediaLens window."""
+"""Start-up of the MediaLens window.
+
+The window must be on screen in well under a second, long before torch loads:
+this module imports only Qt and the GUI's own light modules. Paths (settings,
+resources) are resolved here, when `run()` is called, never at import. The
+engine is imported and the library opened on a worker once the window has
+painted (`MainWindow.paintEvent`), and the model is warmed after that.
+"""
 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.main_window import MainWindow
+
+DESKTOP_ID = "io.github.medialens.MediaLens"
+
+
+def build(library: str | None = None, model: str | None = None, weights: str | None = None,
+          device: str | None = None, argv: list[str] | None = None) -> tuple[QApplication, MainWindow]:
+    """The application and its (not yet shown) window, configured from arguments over saved settings."""
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app import compat, i18n, theme
+    from desktop_app.host import LibraryConfig
+    from desktop_app.icons import icon, set_icon_folder
+    from desktop_app.paths import resources_dir, settings_path
+    from desktop_app.settings import Settings
+
+    compat.protect_singletons()
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    app.setApplicationName("MediaLens")
+    app.setApplicationDisplayName("MediaLens")
+    app.setDesktopFileName(DESKTOP_ID)
+    resources = resources_dir()
+    set_icon_folder(resources / "icons")
+    app.setWindowIcon(icon("medialens"))
+    i18n.install_translators(app, resources / "translations")
+    theme.install(app, resources)
+
+    path = settings_path()
+    settings = Settings.load(path)
+    if model is None and weights is None:  # the model and its weights file go together
+        model, weights = settings.model, settings.weights
+    if device is None and settings.device != "auto":
+        device = settings.device
+    config = LibraryConfig(home=library or settings.library, model=model, weights=weights, device=device,
+                           options={"fps": settings.video_fps})
+
+    from desktop_app.main_window import MainWindow
+
+    return app, MainWindow(config, settings, path)
 
 
 def run(library: str | None = None, model: str | None = None, weights: str | None = None,
         device: str | None = None) -> int:
-    from PySide6.QtWidgets import QApplication, QLabel
-
-    app = QApplication.instance() or QApplication(sys.argv)
-    label = QLabel("MediaLens")
-    label.show()
+    """Open the window and run until it is closed; returns the exit status."""
+    app, window = build(library, model, weights, device)
+    window.show()
     return app.exec()

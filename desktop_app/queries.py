@@ -1,0 +1,113 @@
+"""What the user asked for, as plain data, and how to ask the engine for one page of it.
+
+The GUI builds a `Query` and a `FilterState` on its thread; `fetch_page` runs on
+a worker thread and is the only place that turns them into engine calls. The
+engine's optional features (composed edits, feedback sessions, regions,
+explanations, video timelines) are detected on the `Library` object
+(`Capabilities`), so the GUI hides a control rather than failing while a
+feature is missing from the engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - type names only; the engine is imported by workers
+    from core.library import Filters, Hit, Library
+
+TEXT, SIMILAR, COMPOSE, REFINED = "text", "similar", "compose", "refined"
+
+
+@dataclass(frozen=True)
+class FilterState:
+    """The filter bar's state; `None` everywhere means "everything"."""
+
+    kind: str | None = None  # "image" | "video"
+    folder: str | None = None
+    date_from: dt.date | None = None  # inclusive
+    date_to: dt.date | None = None  # inclusive (the engine's bound is exclusive)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.kind or self.folder or self.date_from or self.date_to)
+
+    def to_filters(self) -> Filters | None:
+        """The engine's `Filters` (imported here, on the worker, to keep start-up light)."""
+        if not self.active:
+            return None
+        from core.library import Filters
+
+        start = dt.datetime.combine(self.date_from, dt.time()) if self.date_from else None
+        end = dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time()) if self.date_to else None
+        return Filters(kinds=frozenset([self.kind]) if self.kind else None, folder=self.folder,
+                       date_from=start, date_to=end)
+
+
+@dataclass(frozen=True)
+class Query:
+    """One query as the user made it; `target`/`reference` are a library file id or a file path."""
+
+    kind: str
+    text: str = ""
+    target: int | str | None = None
+    t_s: float | None = None
+    box: tuple[int, int, int, int] | None = None
+    balance: float | None = None
+
+    @property
+    def pageable(self) -> bool:
+        """Refined results are one re-ranked round; the others can be paged through."""
+        return self.kind != REFINED
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """Which optional engine features this `Library` has (issues 3 and 4 add them)."""
+
+    compose: bool = False
+    session: bool = False
+    region: bool = False
+    explain: bool = False
+    timeline: bool = False
+    frame_thumbnail: bool = False
+
+    @classmethod
+    def of(cls, library: Any) -> Capabilities:
+        similar = getattr(library, "similar", None)
+        region = similar is not None and "box" in inspect.signature(similar).parameters
+        return cls(compose=hasattr(library, "compose"), session=hasattr(library, "session"), region=region,
+                   explain=hasattr(library, "explain"), timeline=hasattr(library, "timeline"),
+                   frame_thumbnail=hasattr(library, "frame_thumbnail"))
+
+
+def fetch_page(library: Library, query: Query, filters: FilterState, n: int, offset: int) -> list[Hit]:
+    """One page of results (worker thread)."""
+    f = filters.to_filters()
+    if query.kind == TEXT:
+        return library.search(query.text, n=n, offset=offset, filters=f)
+    if query.kind == SIMILAR:
+        kw: dict[str, Any] = {"t_s": query.t_s}
+        if query.box is not None:
+            kw["box"] = query.box
+        return library.similar(query.target, n=n, offset=offset, filters=f, **kw)
+    if query.kind == COMPOSE:
+        if not query.text.strip():  # a reference with no change asked for: its look-alikes
+            return library.similar(query.target, n=n, offset=offset, filters=f, t_s=query.t_s)
+        return library.compose(query.target, query.text, n=n, offset=offset, filters=f,
+                               balance=query.balance, t_s=query.t_s)
+    raise ValueError(f"cannot page a {query.kind} query")
+
+
+def start_session(library: Library, query: Query, filters: FilterState) -> Any:
+    """A feedback session whose first round is `query` (worker thread)."""
+    session = library.session(filters=filters.to_filters())
+    if query.kind == TEXT:
+        session.text(query.text)
+    elif query.kind == SIMILAR:
+        session.similar(query.target, box=query.box, t_s=query.t_s)
+    elif query.kind == COMPOSE:
+        session.compose(query.target, query.text, balance=query.balance, t_s=query.t_s)
+    return session

@@ -1,0 +1,232 @@
+"""Runs the user's queries against the engine and keeps the results model in step.
+
+Each new query or filter change bumps a generation number; pages and refine
+rounds that come back for an older generation are dropped, so typing fast
+never shows stale results. Pages grow as the user scrolls (120, 240, … up to
+2,000 at a time), which keeps the first screen quick and deep scrolling cheap.
+
+Feedback (mark relevant / not relevant, refine, undo) goes through one engine
+`SearchSession`, started lazily on the first mark by replaying the current
+query into it; its calls run on a single-thread pool, so marks arrive in order.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop_app.queries import COMPOSE, REFINED, SIMILAR, TEXT, FilterState, Query, fetch_page, start_session
+from desktop_app.results import ResultsModel
+from desktop_app.tasks import describe_error
+
+if TYPE_CHECKING:  # pragma: no cover
+    from core.library import Hit, Library
+    from desktop_app.host import LibraryHost
+
+FIRST_PAGE = 120
+MAX_PAGE = 2000
+REFINE_N = 240
+
+
+class SearchController(QObject):
+    started = Signal(object)  # Query
+    finished = Signal(object)  # Query (its first page is in the model)
+    failed = Signal(object, str)  # Query, message
+    busy_changed = Signal(bool)
+    feedback_changed = Signal()  # marks or refine rounds changed
+
+    def __init__(self, host: LibraryHost, model: ResultsModel, parent: QObject | None = None):
+        super().__init__(parent)
+        self.host = host
+        self.model = model
+        self.query: Query | None = None
+        self.base_query: Query | None = None  # what a refined round started from
+        self.filters = FilterState()
+        self.rounds = 0  # refine rounds on top of the base query
+        self._generation = 0
+        self._page = FIRST_PAGE
+        self._box: _SessionBox | None = None
+        self._busy = False
+        model.more_wanted.connect(self._fetch_more)
+        host.closed.connect(self._forget)
+
+    # ----- queries ----------------------------------------------------------------------------
+
+    def search(self, text: str) -> None:
+        self.run(Query(TEXT, text=text.strip()))
+
+    def similar(self, target: int | str, t_s: float | None = None, box: tuple[int, int, int, int] | None = None,
+                label: str = "") -> None:
+        self.run(Query(SIMILAR, text=label, target=target, t_s=t_s, box=box))
+
+    def compose(self, reference: int | str, text: str, balance: float | None = None,
+                t_s: float | None = None) -> None:
+        self.run(Query(COMPOSE, text=text.strip(), target=reference, t_s=t_s, balance=balance))
+
+    def set_filters(self, filters: FilterState) -> None:
+        self.filters = filters
+        if self.base_query is not None:
+            self.run(self.base_query)
+
+    def rerun(self) -> None:
+        """Ask again (the index grew, or the library was reopened)."""
+        if self.base_query is not None and self.rounds == 0:
+            self.run(self.base_query, keep_marks=True)
+
+    def run(self, query: Query, keep_marks: bool = False) -> None:
+        self._generation += 1
+        gen = self._generation
+        self.query = self.base_query = query
+        self.rounds = 0
+        if not keep_marks:
+            self._box = None
+        self._page = FIRST_PAGE
+        self.model.thumbnails.forget_pending()
+        self._set_busy(True)
+        self.started.emit(query)
+        filters, n = self.filters, FIRST_PAGE
+
+        def done(hits: list[Hit]) -> None:
+            if gen != self._generation:
+                return
+            self._set_busy(False)
+            self.model.reset(hits, more=len(hits) >= n, keep_marks=keep_marks)
+            self.feedback_changed.emit()
+            self.finished.emit(query)
+
+        def failed(exc: BaseException) -> None:
+            if gen != self._generation:
+                return
+            self._set_busy(False)
+            self.failed.emit(query, describe_error(exc))
+
+        if not self.host.call(lambda lib: fetch_page(lib, query, filters, n, 0), done, failed):
+            self._set_busy(False)
+
+    def _fetch_more(self) -> None:
+        query = self.query
+        if query is None or not query.pageable:
+            self.model.fetch_failed()
+            return
+        gen = self._generation
+        filters, offset = self.filters, self.model.rowCount()
+        self._page = n = min(MAX_PAGE, self._page * 2)
+
+        def done(hits: list[Hit]) -> None:
+            if gen == self._generation:
+                self.model.append(hits, more=len(hits) >= n)
+
+        def failed(exc: BaseException) -> None:
+            if gen == self._generation:
+                self.model.fetch_failed()
+                self.host.error.emit(describe_error(exc))
+
+        self.host.call(lambda lib: fetch_page(lib, query, filters, n, offset), done, failed)
+
+    # ----- feedback ---------------------------------------------------------------------------
+
+    @property
+    def feedback_available(self) -> bool:
+        return self.host.caps.session and self.base_query is not None
+
+    def mark(self, file_ids: list[int], relevant: bool | None) -> None:
+        """Mark results (None clears a mark); the engine hears about it in order, on one thread."""
+        if not self.feedback_available or not file_ids:
+            return
+        for fid in file_ids:
+            self.model.set_mark(fid, relevant)
+        self.feedback_changed.emit()
+        if self._box is None:
+            self._box = _SessionBox(self.base_query, self.filters)
+        box = self._box
+
+        def job(lib: Library) -> None:
+            session = box.get(lib)
+            for fid in file_ids:
+                session.mark(fid, relevant)
+
+        self.host.call(job, pool="session")
+
+    def refine(self) -> None:
+        """Re-rank from the marks: one new round, shown in place of the current results."""
+        if not self.feedback_available or self._box is None or not self.model.marks:
+            return
+        self._round(lambda session: session.refine(n=REFINE_N), +1)
+
+    def undo(self) -> None:
+        """Back one round, with the marks as they were; back at the first round, paging works again."""
+        if self.rounds == 0 or self._box is None:
+            return
+        self._round(lambda session: session.undo(), -1)
+
+    def _round(self, step, delta: int) -> None:
+        """Run a refine or undo step on the session; show its hits and the session's marks."""
+        self._generation += 1
+        gen = self._generation
+        base, box = self.base_query, self._box
+        self._set_busy(True)
+
+        def job(lib: Library) -> tuple[list[Hit], dict[int, bool]]:
+            session = box.get(lib)
+            hits = step(session)
+            return hits, session.marks
+
+        def done(result: tuple[list[Hit], dict[int, bool]]) -> None:
+            if gen != self._generation:
+                return
+            hits, marks = result
+            self._set_busy(False)
+            self.rounds += delta
+            if self.rounds == 0 and base is not None:  # the original results again, pageable
+                self.run(base, keep_marks=True)  # keeps the session too
+                self.model.set_marks(marks)
+                return
+            self.query = Query(REFINED, text=base.text if base else "")
+            self.model.reset(hits, more=False)
+            self.model.set_marks(marks)
+            self.feedback_changed.emit()
+            self.finished.emit(self.query)
+
+        def failed(exc: BaseException) -> None:
+            if gen == self._generation:
+                self._set_busy(False)
+                self.failed.emit(self.query, describe_error(exc))
+
+        self.host.call(job, done, failed, pool="session")
+
+    # ----- state ------------------------------------------------------------------------------
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self._busy:
+            self._busy = busy
+            self.busy_changed.emit(busy)
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def _forget(self) -> None:
+        self._generation += 1
+        self._box = None
+        self.rounds = 0
+        self._set_busy(False)
+
+
+class _SessionBox:
+    """The engine's feedback session for one base query, made on first use.
+
+    Only touched by jobs on the host's one-thread session pool, so it needs no lock.
+    """
+
+    def __init__(self, base: Query | None, filters: FilterState):
+        self.base = base
+        self.filters = filters
+        self.session: Any = None
+
+    def get(self, library: Library) -> Any:
+        if self.session is None:
+            if self.base is None:
+                raise RuntimeError("feedback needs a query to start from")
+            self.session = start_session(library, self.base, self.filters)
+        return self.session

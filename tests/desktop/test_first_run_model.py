@@ -1,0 +1,48 @@
+"""The first-run page when the model has to be downloaded: progress, or an offline machine's way out."""
+
+from __future__ import annotations
+
+import threading
+
+from desktop_app.host import LibraryConfig, LibraryHost, ModelState
+from desktop_app.main_window import MainWindow
+from desktop_app.settings import Settings
+
+
+def test_an_offline_machine_is_offered_a_weights_file(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("MEDIALENS_MODELS", str(tmp_path / "models"))  # nothing downloaded; HF_HUB_OFFLINE is set
+    w = MainWindow(LibraryConfig(home=str(tmp_path / "lib")), Settings(), tmp_path / "settings.json")
+    qtbot.addWidget(w)
+    states = []
+    w.host.model_state.connect(states.append)
+    with qtbot.waitSignal(w.host.opened, timeout=20_000):
+        w.start()
+    page = w.first_run
+    assert w.pages.currentWidget() is page
+    qtbot.waitUntil(lambda: states and states[-1].state == ModelState.FAILED, timeout=60_000)
+    assert [s.state for s in states[:2]] == [ModelState.LOADING, ModelState.DOWNLOADING]
+    assert states[1].download_mb == 605  # ViT-B-32, the default
+    assert page.model_label.text() == "ViT-B-32 could not be downloaded."
+    assert "offline" in page.model_detail.text() and "605 MB" in page.model_detail.text()
+    assert not page.weights_button.isHidden() and page.model_progress.isHidden()
+    page.add_folder(str(tmp_path))
+    assert not page.start_button.isEnabled()  # indexing needs the model
+    assert w.message_bar.isHidden()  # the page says it; no second copy in the message bar
+
+    reopened = []
+    monkeypatch.setattr(w.host, "reopen", reopened.append)
+    page.weights_chosen.emit(str(tmp_path / "ViT-B-32.safetensors"))
+    assert reopened[0].weights == str(tmp_path / "ViT-B-32.safetensors")
+    assert w.settings.weights == str(tmp_path / "ViT-B-32.safetensors")
+
+
+def test_download_progress_is_read_from_the_partial_file(qtbot, tmp_path):
+    host = LibraryHost(LibraryConfig())
+    partial = tmp_path / "models--laion--x" / "blobs" / "abc.incomplete"
+    partial.parent.mkdir(parents=True)
+    partial.write_bytes(b"\0" * 3_000_000)
+    stop = threading.Event()
+    with qtbot.waitSignal(host.download_progress, timeout=5_000) as got:
+        threading.Thread(target=host._watch_download, args=(tmp_path, 605.0, stop), daemon=True).start()
+    stop.set()
+    assert got.args == [3.0, 605.0]

@@ -1,0 +1,49 @@
+"""Library folders (add, remove, rescan) and the list of files that failed, from the window."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFileDialog
+
+from desktop_app.library_dialogs import FoldersDialog
+from tests.media_factory import truncated_jpeg, write_pictures
+
+
+def test_add_rescan_and_remove_folders_and_see_what_failed(qtbot, make_window, tmp_path, monkeypatch):
+    first, second = tmp_path / "first", tmp_path / "second"
+    write_pictures(first, 4)
+    write_pictures(second, 3, start=10)
+    truncated_jpeg(second / "broken.jpg")
+    w = make_window(tmp_path / "lib")
+    with qtbot.waitSignal(w.host.indexing_finished, timeout=60_000):
+        w.first_run.add_folder(str(first))
+        w.first_run.start_button.click()
+    qtbot.waitUntil(lambda: w.status.get("images") == 4, timeout=10_000)
+
+    # Library ▸ Add Folder… indexes the new folder at once
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(second))
+    with qtbot.waitSignal(w.host.indexing_finished, timeout=60_000) as finished:
+        w.act_add_folder.trigger()
+    assert finished.args[0].indexed == 3 and len(finished.args[0].failed) == 1
+    qtbot.waitUntil(lambda: w.status.get("images") == 7 and w.failures_button.isVisible(), timeout=10_000)
+    assert w.act_failures.text() == "1 failed"
+    assert "could not be read" in w.message_bar.text.text()
+
+    w.failures_button.click()
+    dialog = w._failures_dialog
+    assert dialog.isVisible()
+    assert dialog.model.rows == [(str(second / "broken.jpg"), "the image data is truncated (incomplete file)")]
+
+    folders = FoldersDialog(w.host, w.status["roots"], w)
+    qtbot.addWidget(folders)
+    assert folders.model.folders == sorted([str(first), str(second)])
+    folders.view.setCurrentIndex(folders.model.index(folders.model.folders.index(str(second))))
+    assert folders.remove_button.isEnabled()
+    with qtbot.waitSignal(w.host.status_changed, timeout=10_000,
+                          check_params_cb=lambda st: st["roots"] == [str(first)]):
+        folders.remove_button.click()
+    assert folders.model.folders == [str(first)]
+    assert w.status["images"] == 4 and not w.failures_button.isVisible()
+    assert [w.filter_bar.folder.itemData(i) for i in range(w.filter_bar.folder.count())] == ["", str(first)]
+    with qtbot.waitSignal(w.host.indexing_finished, timeout=60_000) as finished:
+        folders.rescan_button.click()
+    assert finished.args[0].unchanged == 4 and finished.args[0].indexed == 0

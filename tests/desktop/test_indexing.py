@@ -1,0 +1,95 @@
+"""Indexing from the window: first run, live progress, pause/resume, cancel without losing work."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from core import indexer as indexer_mod
+from tests.media_factory import write_pictures
+
+N = 60
+
+
+@pytest.fixture
+def slow_decoding(monkeypatch):
+    """Each picture takes 25 ms to decode, so a run lasts long enough to pause and cancel it."""
+    original = indexer_mod.DECODERS["image"]
+
+    def slow(job, ctx):
+        time.sleep(0.025)
+        yield from original(job, ctx)
+
+    monkeypatch.setitem(indexer_mod.DECODERS, "image", slow)
+
+
+def test_first_run_then_cancel_keeps_what_was_indexed(qtbot, make_window, tmp_path, slow_decoding):
+    folder = tmp_path / "pictures"
+    write_pictures(folder, N)
+    w = make_window(tmp_path / "new-library", options={"batch_size": 4, "workers": 2})
+    assert w.pages.currentWidget() is w.first_run  # no folders yet: the first-run page asks for them
+    assert not w.first_run.start_button.isEnabled()
+    w.first_run.add_folder(str(folder))
+    assert w.first_run.start_button.isEnabled()
+
+    seen = []
+
+    def on_progress(p) -> None:
+        seen.append(p)
+        if p.phase == "embed" and p.files_done >= 8 and w.index_status.cancel_button.isEnabled():
+            w.index_status.cancel_button.click()
+
+    w.host.indexing_progress.connect(on_progress)
+    with qtbot.waitSignal(w.host.indexing_finished, timeout=60_000) as finished:
+        w.first_run.start_button.click()
+        assert w.pages.currentWidget() is w.main_page
+        assert w.index_status.isVisible()
+    w.host.indexing_progress.disconnect(on_progress)
+    report = finished.args[0]
+    assert report.cancelled and 8 <= report.indexed < N
+    assert any(f"of {N} files" in t for t in [_label_for(w, p) for p in seen if p.phase == "embed"])
+    assert not w.index_status.isVisible()
+    assert "kept" in w.message_bar.text.text()
+
+    # what was committed is searchable now
+    with qtbot.waitSignal(w.controller.finished, timeout=20_000):
+        w.controller.search("a red circle")
+    assert w.model.rowCount() == report.indexed
+    qtbot.waitUntil(lambda: w.status.get("images") == report.indexed
+                    and f"{N - report.indexed} waiting" in w.summary.text(), timeout=10_000)
+
+    # a rescan carries on from there: nothing indexed twice, nothing lost
+    with qtbot.waitSignal(w.host.indexing_finished, timeout=60_000) as finished:
+        w.act_rescan.trigger()
+    second = finished.args[0]
+    assert not second.cancelled and second.indexed == N - report.indexed and second.unchanged == N
+    qtbot.waitUntil(lambda: w.status.get("images") == N, timeout=10_000)
+
+
+def _label_for(w, p) -> str:
+    w.index_status.update_progress(p)
+    return w.index_status.label.text()
+
+
+def test_pause_and_resume_from_the_status_bar(qtbot, make_window, tmp_path, slow_decoding):
+    folder = tmp_path / "pictures"
+    write_pictures(folder, 40)
+    w = make_window(tmp_path / "lib", options={"batch_size": 4, "workers": 2})
+    with qtbot.waitSignal(w.host.indexing_progress, timeout=30_000,
+                          check_params_cb=lambda p: p.phase == "embed" and p.files_done > 0):
+        w.first_run.add_folder(str(folder))
+        w.first_run.start_button.click()
+    w.index_status.pause_button.click()
+    assert w.host.control.paused
+    assert w.index_status.label.text().startswith("Paused")
+    assert w.act_pause.text() == "Resume Indexing"
+    time.sleep(0.3)  # let the batch in flight land
+    qtbot.wait(100)
+    done_when_paused = w.index_status.last.files_done
+    qtbot.wait(600)
+    assert w.index_status.last.files_done <= done_when_paused + 8  # at most what was already decoded
+    with qtbot.waitSignal(w.host.indexing_finished, timeout=60_000) as finished:
+        w.index_status.pause_button.click()
+        assert not w.host.control.paused
+    assert finished.args[0].indexed == 40

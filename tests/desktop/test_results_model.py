@@ -1,0 +1,109 @@
+"""The results model and the thumbnail cache, without a window."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QImage
+
+from core.catalog import FileRecord
+from core.search import Hit
+from desktop_app.results import ResultsModel, Role
+from desktop_app.thumbnails import ThumbnailLoader
+
+
+def record(i: int, kind: str = "image") -> FileRecord:
+    return FileRecord(id=i, path=f"/photos/p{i}.jpg", kind=kind, size=1000, format="JPEG", width=320, height=240,
+                      taken_at=dt.datetime(2020, 1, 1), camera_make=None, camera_model=None, gps_lat=None,
+                      gps_lon=None, duration_s=60.0 if kind == "video" else None, fps=None, codec=None,
+                      content_hash=None, status="ok", error=None)
+
+
+class FakeHost(QObject):
+    """Just what the loader reads: a library with thumbnails, capabilities, and the `closed` signal."""
+
+    closed = Signal()
+
+    def __init__(self, folder):
+        super().__init__()
+        self.folder = folder
+        self.library = self
+        self.caps = type("Caps", (), {"frame_thumbnail": False})()
+        self.asked: list[int] = []
+
+    def thumbnail(self, file_id: int):
+        self.asked.append(file_id)
+        if file_id < 0:
+            return None  # the engine could not make one
+        path = self.folder / f"{file_id}.png"
+        if not path.exists():
+            QImage(100, 100, QImage.Format.Format_RGB32).save(str(path))
+        return path
+
+
+@pytest.fixture
+def host(qapp, tmp_path):
+    return FakeHost(tmp_path)
+
+
+def test_pages_append_without_repeating_and_marks_follow_files(qtbot, host):
+    model = ResultsModel(ThumbnailLoader(host))
+    model.reset([Hit(record(1), 1, 0.9), Hit(record(2), 2, 0.8)], more=True)
+    assert model.canFetchMore(QModelIndex())
+    with qtbot.waitSignal(model.more_wanted):
+        model.fetchMore(QModelIndex())
+    assert not model.canFetchMore(QModelIndex())  # one page at a time
+    video = record(3, "video")
+    model.append([Hit(record(2), 2, 0.8), Hit(video, 5, 0.7, 10.0, 14.0, 12.0), Hit(video, 6, 0.6, 40.0, 41.0, 40.5)],
+                 more=False)
+    assert [model.hit(r).file.id for r in range(model.rowCount())] == [1, 2, 3, 3]
+    assert model.index(2).data(Role.SPAN_TEXT) == "0:10–0:14"
+    assert "moment 0:40–0:41" in model.index(3).data(Qt.ItemDataRole.AccessibleTextRole)
+    with qtbot.waitSignals([model.dataChanged, model.dataChanged]):
+        model.set_mark(3, True)  # both moments of the video
+    assert model.index(2).data(Role.RELEVANCE) is True and model.index(3).data(Role.RELEVANCE) is True
+    model.reset([Hit(record(1), 1, 0.9)], more=False, keep_marks=True)
+    assert model.mark(3) is True
+
+
+def test_thumbnails_load_off_thread_and_stay_within_their_memory(qtbot, host):
+    loader = ThumbnailLoader(host, cache_mb=1)
+    loader.set_cell(100, 1.0)  # 100×100 cell pictures: 1 MiB holds 26
+    assert loader.pixmap((1, None)) is None  # not yet: queued
+    with qtbot.waitSignal(loader.loaded, timeout=5_000):
+        pass
+    pm = loader.pixmap((1, None))
+    assert (pm.width(), pm.height()) == (100, 100)  # cut to the cell on the worker, painted as it is
+    assert pm.toImage().pixelColor(0, 0).alpha() == 0  # with rounded corners
+    for i in range(2, 40):
+        loader.request((i, None))
+    qtbot.waitUntil(lambda: len(host.asked) == 39, timeout=10_000)
+    qtbot.wait(100)
+    assert loader.used_bytes <= 1024 * 1024
+    assert len(loader._cache) == 1024 * 1024 // (100 * 100 * 4)  # least recently used went first
+    # a thumbnail the engine cannot make is asked for once, then shown as a placeholder
+    with qtbot.waitSignal(loader.loaded, timeout=5_000):
+        loader.pixmap((-1, None))
+    assert loader.failed((-1, None)) and loader.pixmap((-1, None)) is None
+    qtbot.wait(50)
+    assert host.asked.count(-1) == 1
+
+
+
+def test_pyside_reference_losses_cannot_run_none_and_true_down(qapp):
+    """PySide6 6.12.0 on Python < 3.12 drops a reference to None per void call (see desktop_app/compat.py)."""
+    import sys
+
+    from PySide6.QtCore import QObject
+
+    from desktop_app.compat import loses_references, protect_singletons
+
+    protect_singletons()  # the session fixture did it already: a second call is harmless
+    if sys.version_info < (3, 12) and loses_references():
+        assert sys.getrefcount(None) > 1 << 39 and sys.getrefcount(True) > 1 << 39
+    o = QObject()
+    for _ in range(200_000):  # about what an hour of scrolling costs; aborted the interpreter before the guard
+        o.setObjectName("x")
+        o.objectNameChanged.emit("x")
