@@ -386,20 +386,26 @@ class Indexer:
         out: queue.Queue = queue.Queue(maxsize=self.lookahead)
         n_workers = min(self.workers, len(jobs))
 
+        # Set when the writer fails (disk full, a model error): decoders must not wait for it forever.
+        writer_failed = threading.Event()
+
+        def stopped() -> bool:
+            return control.cancelled or writer_failed.is_set()
+
         def put(ev) -> bool:
             while True:
                 try:
                     out.put(ev, timeout=0.2)
                     return True
                 except queue.Full:
-                    if control.cancelled:
+                    if stopped():
                         return False
 
         def worker() -> None:
             try:
-                while not control.cancelled:
+                while not stopped():
                     control.wait_if_paused()
-                    if control.cancelled:
+                    if stopped():
                         break
                     try:
                         job = todo.get_nowait()
@@ -426,9 +432,24 @@ class Indexer:
             t.start()
 
         writer = _Writer(self, report, paths)
+        try:
+            self._write_loop(out, writer, n_workers, len(jobs), report, emit, t_start)
+        except BaseException:
+            writer_failed.set()
+            for t in threads:
+                t.join(timeout=10)
+            raise
+        for t in threads:
+            t.join()
+        writer.flush()
+        emit("embed", force=True, files_total=len(jobs), files_done=writer.files_done, failed=len(report.failed),
+             frames_done=report.frames, video_s_done=writer.video_seconds)
+
+    def _write_loop(self, out: queue.Queue, writer: _Writer, n_workers: int, total: int, report: IndexReport,
+                    emit: Callable[..., None], t_start: float) -> None:
+        """Takes decoded frames until every decoder has exited, committing them in batches."""
         exited = 0
         last_save = time.monotonic()
-        total = len(jobs)
         while exited < n_workers:
             try:
                 ev = out.get(timeout=0.05)
@@ -451,11 +472,6 @@ class Indexer:
                     last_save = time.monotonic()
             elif ev is None:
                 emit("embed", files_total=total)
-        for t in threads:
-            t.join()
-        writer.flush()
-        emit("embed", force=True, files_total=total, files_done=writer.files_done, failed=len(report.failed),
-             frames_done=report.frames, video_s_done=writer.video_seconds)
 
 
 class _Writer:

@@ -266,3 +266,37 @@ def test_adding_a_parent_folder_merges_the_folders_inside_it(make_library, tmp_p
     assert lib.roots() == [str(tmp_path / "top")]
     assert report.new == 2 and report.unchanged == 3 and report.indexed == 2
     assert len(count_decodes) == 2, "files of the merged folder are not decoded again"
+
+
+def test_a_failing_writer_stops_the_decoders_and_the_next_run_resumes(make_library, tmp_path, monkeypatch):
+    """Disk full (or any writer failure) mid-run: one clear error, no decoder thread left behind,
+    what was committed stays, and the next run indexes exactly the rest."""
+    import threading
+
+    from core.errors import LibraryError
+
+    write_pictures(tmp_path / "pics", 24)
+    flushes = []
+    original_flush = indexer_mod._Writer.flush
+
+    def failing_flush(self):
+        if self.frames and len(flushes) >= 2:
+            raise LibraryError(f"cannot write the catalog in {tmp_path}: No space left on device")
+        flushes.append(1)
+        original_flush(self)
+
+    monkeypatch.setattr(indexer_mod._Writer, "flush", failing_flush)
+    lib = make_library()
+    with pytest.raises(LibraryError, match="No space left"):
+        lib.index([tmp_path / "pics"], batch_size=4)
+    deadline = time.monotonic() + 10
+    while any(t.name.startswith("medialens-decode") for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("medialens-decode")]
+    committed = lib.status()["images"]
+    assert 0 < committed < 24
+
+    monkeypatch.setattr(indexer_mod._Writer, "flush", original_flush)
+    report = lib.index([tmp_path / "pics"])
+    assert report.indexed == 24 - committed and report.failed == []
+    assert lib.status()["images"] == 24
