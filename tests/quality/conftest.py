@@ -68,6 +68,12 @@ def gallery() -> Gallery:
 
 
 @pytest.fixture(scope="session")
+def trained_gallery_vectors(trained_encoder: TorchEncoder, gallery: Gallery) -> np.ndarray:
+    """The held-out gallery embedded once by the trained model (shared by the text tests)."""
+    return trained_encoder.encode_images(gallery.images)
+
+
+@pytest.fixture(scope="session")
 def probes() -> dict[str, tuple[list[list[world.Picture]], list[list[Image.Image]]]]:
     """Per attribute: probe sets (pictures differing only in it) and their renderings."""
     out = {}

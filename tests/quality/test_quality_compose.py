@@ -26,16 +26,19 @@ GALLERY_SIZE = 300
 EDIT_SEED = 7_600_001
 COLOUR_EDITS = 24
 
-#: Pass marks (the committed model measures, and random weights reach: see the report of issue 4).
+#: Pass marks. The committed model measures: composed finds the target 1.00 (image only 0.29, text only
+#: 0.17); avoided background 0.18 -> 0.00 of the top 10, asked-for object 0.24 -> 0.21; feedback
+#: recall@10 0.21 -> 0.33; region R@5 1.00 (whole picture 0.03); explain 0.72. Random weights: 0.25
+#: (0.83, 0.00); 0.11 -> 0.17; 0.05 -> 0.09; 0.47; 0.49.
 MARKS = {
-    "composed shows the edit": 0.5,  # share of the composed top 5 showing the edited object
-    "composed over image only": 0.2,
-    "composed over text only": 0.2,
+    "composed finds the target": 0.8,  # share of edits whose target is in the composed top 5
+    "composed over image only": 0.3,  # ... more often than in the reference's look-alikes by this much
+    "composed over text only": 0.3,  # ... and than in the change text's own results
     "avoided left (share of before)": 0.5,  # at most this share of the avoided background is left
-    "asked-for kept": 0.5,  # share of the top 10 that still shows what was asked for
-    "feedback gain": 0.1,  # recall@10 gained by one round
+    "asked-for kept (share of before)": 0.7,  # the asked-for object stays in the top 10 this well
+    "feedback gain": 0.08,  # recall@10 gained by one round
     "region R@5": 0.6,
-    "explain on object": 0.7,  # best boxes centred on the named object's half (chance 0.5)
+    "explain on object": 0.62,  # best boxes centred on the named object's half (chance 0.5)
 }
 
 
@@ -45,7 +48,7 @@ class WorldLibrary:
     folder: Path
     scenes: dict[int, world.Scene]  # file id -> what it shows
     gallery: list[int]  # file ids of the gallery pictures
-    edits: list[tuple[world.Triplet, int]]  # colour edits and the file id of their reference
+    edits: list[tuple[world.Triplet, int, int]]  # colour edits, the file ids of their reference and target
 
 
 def _write(folder: Path) -> tuple[list[world.Picture], list[world.Triplet]]:
@@ -71,9 +74,10 @@ def _open(home: Path, folder: Path, weights: Path, pictures, edits) -> WorldLibr
     refs = []
     for i, t in enumerate(edits):
         ref = lib.resolve_file(str(folder / f"edit-{i:04d}-reference.png"))
+        target = lib.resolve_file(str(folder / f"edit-{i:04d}-target.png"))
         scenes[ref] = t.reference.scene
-        scenes[lib.resolve_file(str(folder / f"edit-{i:04d}-target.png"))] = t.target.scene
-        refs.append((t, ref))
+        scenes[target] = t.target.scene
+        refs.append((t, ref, target))
     return WorldLibrary(lib, folder, scenes, gallery, refs)
 
 
@@ -100,20 +104,20 @@ def _shows(scene: world.Scene, colour: str, shape: str) -> bool:
 
 
 def composed_direction(wl: WorldLibrary) -> dict[str, float]:
-    """For "now in green" on a red star: how much of each top 5 shows a green star.
+    """For "now in green" on a red star: how often the green star made from it is in each top 5.
 
-    Image-only results show red stars (the reference's look-alikes), text-only
-    results green things of any shape; the composed query must beat both.
+    Image-only results show red stars (the reference's look-alikes), text-only results
+    green things of any shape; the composed query must find the edited picture far more
+    often than either.
     """
-    share: dict[str, list[float]] = {"composed": [], "image only": [], "text only": []}
-    for t, ref in wl.edits:
-        g = t.target.scene.groups[0]
+    found: dict[str, list[bool]] = {"composed": [], "image only": [], "text only": []}
+    for t, ref, target in wl.edits:
         runs = {"composed": wl.lib.compose(ref, t.change, n=5),
                 "image only": wl.lib.similar(ref, n=5),
                 "text only": [h for h in wl.lib.search(t.change, n=6) if h.file.id != ref][:5]}
         for name, hits in runs.items():
-            share[name].append(np.mean([_shows(wl.scenes[h.file.id], g.colour, g.shape) for h in hits]))
-    return {name: float(np.mean(v)) for name, v in share.items()}
+            found[name].append(target in {h.file.id for h in hits})
+    return {name: float(np.mean(v)) for name, v in found.items()}
 
 
 def _object_queries(wl: WorldLibrary) -> list[tuple[str, str, str, set[int]]]:
@@ -124,13 +128,14 @@ def _object_queries(wl: WorldLibrary) -> list[tuple[str, str, str, set[int]]]:
     return [(c, s, world.object_query(c, s), ids) for (c, s), ids in sorted(found.items()) if len(ids) >= 3]
 
 
-def avoided_background(wl: WorldLibrary) -> tuple[float, float, float]:
+def avoided_background(wl: WorldLibrary) -> tuple[float, float, float, float]:
     """"a green star -\"blue background\"" (the commonest background of green stars): the share of
-    the top 10 on that background without and with the minus, and the share still showing green stars."""
+    the top 10 on that background without and with the minus, and the share showing green stars
+    without and with it."""
     from core.search import Filters
 
     only_gallery = Filters(folder=str(wl.folder))
-    before, after, kept = [], [], []
+    before, after, shown, kept = [], [], [], []
     for colour, shape, text, ids in _object_queries(wl):
         backgrounds = [wl.scenes[f].background for f in ids]
         common = max(sorted(set(backgrounds)), key=backgrounds.count)
@@ -138,8 +143,9 @@ def avoided_background(wl: WorldLibrary) -> tuple[float, float, float]:
         avoiding = wl.lib.search(f'{text} -"{common} background"', n=10, filters=only_gallery)
         before.append(np.mean([wl.scenes[h.file.id].background == common for h in plain]))
         after.append(np.mean([wl.scenes[h.file.id].background == common for h in avoiding]))
+        shown.append(np.mean([_shows(wl.scenes[h.file.id], colour, shape) for h in plain]))
         kept.append(np.mean([_shows(wl.scenes[h.file.id], colour, shape) for h in avoiding]))
-    return float(np.mean(before)), float(np.mean(after)), float(np.mean(kept))
+    return tuple(float(np.mean(v)) for v in (before, after, shown, kept))
 
 
 def feedback_gain(wl: WorldLibrary) -> tuple[float, float]:
@@ -191,16 +197,16 @@ def explain_on_object(wl: WorldLibrary) -> float:
 # ----- the tests ----------------------------------------------------------------------------------
 
 def test_quality_composed_results_move_from_both_image_and_text_towards_the_edit(trained):
-    share = composed_direction(trained)
-    assert share["composed"] >= MARKS["composed shows the edit"], share
-    assert share["composed"] >= share["image only"] + MARKS["composed over image only"], share
-    assert share["composed"] >= share["text only"] + MARKS["composed over text only"], share
+    found = composed_direction(trained)
+    assert found["composed"] >= MARKS["composed finds the target"], found
+    assert found["composed"] >= found["image only"] + MARKS["composed over image only"], found
+    assert found["composed"] >= found["text only"] + MARKS["composed over text only"], found
 
 
 def test_quality_avoided_words_remove_what_they_name(trained):
-    before, after, kept = avoided_background(trained)
-    assert after <= before * MARKS["avoided left (share of before)"], (before, after)
-    assert kept >= MARKS["asked-for kept"], kept
+    before, after, shown, kept = avoided_background(trained)
+    assert before > 0 and after <= before * MARKS["avoided left (share of before)"], (before, after)
+    assert shown > 0 and kept >= shown * MARKS["asked-for kept (share of before)"], (shown, kept)
 
 
 def test_quality_a_feedback_round_finds_more(trained):
@@ -226,14 +232,16 @@ def test_quality_random_weights_fail_the_compose_marks(world_files, tmp_path_fac
     weights = random_weights(MODEL_NAME, tmp_path_factory.mktemp("random-weights"), seed=12345)
     wl = _open(tmp_path_factory.mktemp("random-lib"), folder, weights, pictures, edits)
     try:
-        share = composed_direction(wl)
-        before, after, kept = avoided_background(wl)
+        found = composed_direction(wl)
+        before, after, shown, kept = avoided_background(wl)
         fb_before, fb_after = feedback_gain(wl)
         boxed, _ = region_hits(wl, tmp_path)
         passed = {
-            "composed shows the edit": share["composed"] >= MARKS["composed shows the edit"],
-            "avoided words": after <= before * MARKS["avoided left (share of before)"]
-            and kept >= MARKS["asked-for kept"],
+            "composed finds the target": found["composed"] >= MARKS["composed finds the target"]
+            and found["composed"] >= found["image only"] + MARKS["composed over image only"]
+            and found["composed"] >= found["text only"] + MARKS["composed over text only"],
+            "avoided words": before > 0 and after <= before * MARKS["avoided left (share of before)"]
+            and shown > 0 and kept >= shown * MARKS["asked-for kept (share of before)"],
             "feedback gain": fb_after >= fb_before + MARKS["feedback gain"],
             "region R@5": boxed >= MARKS["region R@5"],
             "explain on object": explain_on_object(wl) >= MARKS["explain on object"],
