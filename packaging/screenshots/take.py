@@ -35,6 +35,12 @@ def main() -> int:
     ap.add_argument("--model")
     ap.add_argument("--dark", action="store_true", help="dark appearance")
     ap.add_argument("--locale", help="e.g. zh_CN")
+    ap.add_argument("--folder", action="append", dest="folders", type=Path,
+                    help="index this folder instead of the shared test media (repeatable)")
+    ap.add_argument("--search", default="people on a beach", help="the query of the results shot")
+    ap.add_argument("--change", default="at night", help="the change of the composed-edit shot")
+    ap.add_argument("--video-search", default="cars driving across a bridge", help="the query of the video shot")
+    ap.add_argument("--prefix", default="", help="put before each file name")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="medialens-shots-"))
@@ -51,6 +57,7 @@ def main() -> int:
 
     app, w = build(model=args.model, weights=args.weights, argv=[sys.argv[0]])
     suffix = ("-dark" if args.dark else "") + (f"-{args.locale}" if args.locale else "")
+    folders = args.folders or [DATA / sub for sub in ("images/coco", "images/misc", "images/formats", "videos")]
     if args.dark:
         apply_scheme(app, Qt.ColorScheme.Dark)
     w.setGeometry(0, 0, 1360, 860)
@@ -71,7 +78,7 @@ def main() -> int:
         loop.exec()
 
     def shot(name: str, from_screen: bool = False) -> None:
-        path = args.out / f"{name}{suffix}.png"
+        path = args.out / f"{args.prefix}{name}{suffix}.png"
         if from_screen:
             g = w.geometry()
             subprocess.run(["import", "-window", "root", "-crop", f"{g.width()}x{g.height()}+{g.x()}+{g.y()}",
@@ -82,8 +89,8 @@ def main() -> int:
 
     # 1. first run
     wait(lambda: w.host.is_open, 30)
-    for sub in ("images/coco", "images/misc", "images/formats", "videos"):
-        w.first_run.add_folder(str(DATA / sub))
+    for folder in folders:
+        w.first_run.add_folder(str(folder))
     wait(lambda: w.host.model_ready or "not available" in w.first_run.model_label.text(), 120, 600)
     shot("1-first-run")
     if not w.host.model_ready:
@@ -93,7 +100,7 @@ def main() -> int:
     # index everything; search while it runs (answers come from what is indexed so far)
     w.first_run.start_button.click()
     wait(lambda: w.index_status.last is not None and w.index_status.last.files_done >= 60, 600, 0)
-    w.search_bar.field.setText("people on a beach")
+    w.search_bar.field.setText(args.search)
     w.search_bar._submit()
     wait(lambda: not w.controller.busy and w.model.rowCount() > 0, 60, 1200)
     shot("2-searching-while-indexing")
@@ -107,7 +114,7 @@ def main() -> int:
     if w.host.caps.compose:
         w.grid.setCurrentIndex(w.model.index(1))
         w.act_compose.trigger()
-        w.search_bar.field.setText("at night")
+        w.search_bar.field.setText(args.change)
         w.search_bar._submit()
         wait(lambda: not w.controller.busy, 60, 2500)
         shot("4-composed-edit")
@@ -115,7 +122,7 @@ def main() -> int:
 
     # a video moment in the player
     w.filter_bar.kind_buttons["video"].click()
-    w.search_bar.field.setText("cars driving across a bridge")
+    w.search_bar.field.setText(args.video_search)
     w.search_bar._submit()
     wait(lambda: not w.controller.busy, 60, 1000)
     videos = [r for r in range(w.model.rowCount()) if w.model.hit(r).file.kind == "video"]

@@ -306,6 +306,15 @@ def world_feedback(encoder: Any, n: int, rounds: int = 2) -> Table:
     return table
 
 
+def engine_video_moments(n_videos: int, weights: Path, folder: Path) -> str:
+    """The engine's localisers (per-frame threshold baseline vs temporal map) through `Library.index`."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import video_moments  # imports _common from this folder
+
+    video_moments.world_section(n_videos, 1.0, weights, MODEL_NAME, folder / "engine-moments")
+    return "  (moments above: tests/bench/video_moments.py, world section; real clips there with --weights)"
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -315,6 +324,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--probe-sets", type=int, default=40, help="probe sets per attribute")
     parser.add_argument("--triplets", type=int, default=400, help="held-out composed-edit triplets")
     parser.add_argument("--videos", type=int, default=4, help="generated videos (H.264 and VP9 alternately)")
+    parser.add_argument("--moment-videos", type=int, default=12,
+                        help="generated videos per split for the engine's moment localisers")
     parser.add_argument("--feedback-gallery", type=int, default=1000, help="held-out pictures for feedback")
     parser.add_argument("--world-weights", type=Path, default=WEIGHTS)
     parser.add_argument("--weights", type=Path, help="real open_clip weights file, for the real-media sections")
@@ -339,6 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             lambda: composed_bench.composed_methods(encoder, args.triplets, TRIPLET_SEED),
             lambda: composed_bench.cirr_pipeline(encoder),
             lambda: world_video_moments(encoder, args.videos, folder),
+            lambda: engine_video_moments(args.moment_videos, args.world_weights, folder),
             lambda: world_feedback(encoder, args.feedback_gallery),
             lambda: composed_bench.feedback_rounds(encoder, args.feedback_gallery, seed=GALLERY_SEED + 1),
         ]
