@@ -25,13 +25,14 @@ def build(library: str | None = None, model: str | None = None, weights: str | N
     """The application and its (not yet shown) window, configured from arguments over saved settings."""
     from PySide6.QtWidgets import QApplication
 
-    from desktop_app import compat, i18n, theme
+    from desktop_app import compat, host, i18n, theme
     from desktop_app.host import LibraryConfig
     from desktop_app.icons import icon, set_icon_folder
     from desktop_app.paths import resources_dir, settings_path
     from desktop_app.settings import Settings
 
     compat.protect_singletons()
+    host.FREEZE_HEAP_WHEN_READY = True
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("MediaLens")
     app.setApplicationDisplayName("MediaLens")

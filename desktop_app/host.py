@@ -69,6 +69,23 @@ class ModelState:
     LOADING, DOWNLOADING, READY, FAILED = "loading", "downloading", "ready", "failed"
 
 
+#: The app sets this (`desktop_app.app.build`); tests leave their own process alone.
+FREEZE_HEAP_WHEN_READY = False
+_heap_frozen = False
+
+
+def freeze_heap() -> None:
+    """Once torch and the model are loaded, move every object alive to the collector's permanent
+    generation: its hundreds of thousands of long-lived objects were rescanned by each full
+    collection, a 0.3 s pause of every thread, the GUI's included (tests/bench/gui.py)."""
+    global _heap_frozen
+    if not _heap_frozen:
+        import gc
+
+        gc.freeze()
+        _heap_frozen = True
+
+
 @dataclass(frozen=True)
 class ModelStatus:
     """What the window says about the model while it warms up."""
@@ -214,6 +231,8 @@ class LibraryHost(QObject):
             return ModelStatus(ModelState.READY, name, device=lib.encoder.device, notes=notes)
 
         def ready(status: ModelStatus) -> None:
+            if FREEZE_HEAP_WHEN_READY:
+                freeze_heap()
             if self.library is lib:
                 self.model_ready = True
                 self.model_state.emit(status)

@@ -212,6 +212,7 @@ def main() -> None:
 
     from PySide6.QtWidgets import QApplication
 
+    from desktop_app import host
     from desktop_app.compat import protect_singletons
     from desktop_app.host import LibraryConfig
     from desktop_app.icons import set_icon_folder
@@ -225,6 +226,7 @@ def main() -> None:
     photos = work / "photos"
     make_photos(photos, args.n)
     config = LibraryConfig(home=str(work / "library"), model=args.model, weights=str(weights), device="cpu")
+    host.FREEZE_HEAP_WHEN_READY = True  # as desktop_app.app.build does
     window = MainWindow(config, Settings(), work / "settings.json")
     window.resize(1280, 820)
     window.show()
