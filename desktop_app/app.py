@@ -9,6 +9,7 @@ painted (`MainWindow.paintEvent`), and the model is warmed after that.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -57,9 +58,29 @@ def build(library: str | None = None, model: str | None = None, weights: str | N
     return app, MainWindow(config, settings, path)
 
 
+def no_display(environ=None, platform: str | None = None) -> str | None:
+    """Why the window cannot open here (a Linux session with no display), or None.
+
+    Qt would abort the process with a core dump; a user on a server deserves one line instead.
+    """
+    environ = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if not platform.startswith("linux") or environ.get("QT_QPA_PLATFORM"):
+        return None
+    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set); "
+            "without one, use the commands: medialens index | search | similar | moments | compose | status "
+            "(medialens --help)")
+
+
 def run(library: str | None = None, model: str | None = None, weights: str | None = None,
         device: str | None = None) -> int:
     """Open the window and run until it is closed; returns the exit status."""
+    reason = no_display()
+    if reason is not None:
+        print(f"medialens: error: {reason}", file=sys.stderr)
+        return 2
     app, window = build(library, model, weights, device)
     window.show()
     return app.exec()
