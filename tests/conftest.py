@@ -46,16 +46,17 @@ def tiny_config_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_weights(tiny_config_dir, tmp_path_factory) -> Path:
     """Random weights of the tiny model, saved as safetensors (seeded: same file every run)."""
-    import open_clip
-    import torch
-    from safetensors.torch import save_file
+    return save_random_weights(tiny_config_dir, tmp_path_factory.mktemp("weights"), seed=0)
 
-    open_clip.add_model_config(tiny_config_dir)
-    torch.manual_seed(0)
-    model = open_clip.create_model(TINY_MODEL)
-    path = tmp_path_factory.mktemp("weights") / "tiny.safetensors"
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(path))
-    return path
+
+def save_random_weights(config_dir: Path, folder: Path, seed: int) -> Path:
+    """Seeded random weights of the tiny model in `folder`, through the benchmarks' own helper."""
+    import open_clip
+
+    from tests.bench._common import random_weights
+
+    open_clip.add_model_config(config_dir)
+    return random_weights(TINY_MODEL, folder, seed=seed)
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from core.catalog import Embedded, Item, MediaFile
 from core.errors import LibraryError, MediaError
 from core.indexer import Control
 from core.video import ReadResult, Sampling, frame_at, probe, read_frames
-from tests.conftest import TINY_MODEL, medialens_cmd
+from tests.conftest import TINY_MODEL, medialens_cmd, save_random_weights
 from tests.core.test_cli import run
 from tests.video_factory import Segment, audio_only, mean_colour, segment_frame, truncate, write_video
 
@@ -330,16 +330,7 @@ def test_cancel_mid_video_resumes_and_completes_it(make_library, tmp_path):
 @pytest.fixture(scope="session")
 def other_tiny_weights(tiny_config_dir, tmp_path_factory):
     """The tiny model with other random weights: a second model, a second vector space."""
-    import open_clip
-    import torch
-    from safetensors.torch import save_file
-
-    open_clip.add_model_config(tiny_config_dir)
-    torch.manual_seed(1)
-    model = open_clip.create_model(TINY_MODEL)
-    path = tmp_path_factory.mktemp("weights_b") / "tiny_b.safetensors"
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(path))
-    return path
+    return save_random_weights(tiny_config_dir, tmp_path_factory.mktemp("weights_b"), seed=1)
 
 
 def test_a_second_model_embeds_the_frames_of_the_existing_items(make_library, tmp_path, other_tiny_weights,
