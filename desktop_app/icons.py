@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QIconEngine, QPainter, QPaintEvent, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QToolButton, QWidget
 
 _folder: Path | None = None
 
@@ -91,6 +91,19 @@ def icon(name: str, color: str | None = None) -> QIcon:
     if name == "medialens":
         return QIcon(str(path))
     return QIcon(TintedSvgEngine(path.read_bytes(), QColor(color) if color else None))
+
+
+def tool_button(parent: QWidget, glyph: str, side: int, tip: str, name: str | None = None, slot=None) -> QToolButton:
+    """A flat icon button with its tooltip and accessible name (`tip` when `name` is not given)."""
+    b = QToolButton(parent)
+    b.setIcon(icon(glyph))
+    b.setIconSize(QSize(side, side))
+    b.setAutoRaise(True)
+    b.setToolTip(tip)
+    b.setAccessibleName(name or tip)
+    if slot is not None:
+        b.clicked.connect(slot)
+    return b
 
 
 class IconView(QWidget):

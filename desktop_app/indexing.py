@@ -13,7 +13,7 @@ from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 from desktop_app import formatting as fmt
-from desktop_app.icons import icon
+from desktop_app.icons import icon, tool_button
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.library import Progress
@@ -41,13 +41,8 @@ class IndexStatus(QWidget):
         self.pause_button.setAutoRaise(True)
         self.pause_button.setIconSize(QSize(16, 16))
         self.pause_button.clicked.connect(self._pause_or_resume)
-        self.cancel_button = QToolButton(self)
-        self.cancel_button.setAutoRaise(True)
-        self.cancel_button.setIcon(icon("stop"))
-        self.cancel_button.setIconSize(QSize(16, 16))
-        self.cancel_button.setToolTip(self.tr("Stop indexing (everything indexed so far is kept)"))
-        self.cancel_button.setAccessibleName(self.tr("Stop indexing"))
-        self.cancel_button.clicked.connect(self._cancel)
+        self.cancel_button = tool_button(self, "stop", 16, self.tr("Stop indexing (everything indexed so far is kept)"),
+                                         self.tr("Stop indexing"), self._cancel)
         lay.addWidget(self.label)
         lay.addWidget(self.bar)
         lay.addWidget(self.pause_button)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from desktop_app.icons import IconView, icon
+from desktop_app.icons import IconView, tool_button
 
 
 class MessageBar(QFrame):
@@ -34,13 +34,7 @@ class MessageBar(QFrame):
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.action = QPushButton(self)
         self.action.setVisible(False)
-        self._close = QToolButton(self)
-        self._close.setIcon(icon("close"))
-        self._close.setIconSize(QSize(14, 14))
-        self._close.setAutoRaise(True)
-        self._close.setToolTip(self.tr("Dismiss"))
-        self._close.setAccessibleName(self.tr("Dismiss message"))
-        self._close.clicked.connect(self.dismiss)
+        self._close = tool_button(self, "close", 14, self.tr("Dismiss"), self.tr("Dismiss message"), self.dismiss)
         lay.addWidget(self._icon)
         lay.addWidget(self.text, 1)
         lay.addWidget(self.action)

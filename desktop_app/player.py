@@ -8,13 +8,13 @@ moments on the timeline; Space plays and pauses.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from desktop_app import formatting as fmt
-from desktop_app.icons import icon
+from desktop_app.icons import icon, tool_button
 from desktop_app.timeline import Moment, MomentTimeline
 
 #: a "previous" press this close after a moment's start goes to the moment before it, like media players do
@@ -69,14 +69,7 @@ class VideoPlayer(QWidget):
         self.player.playbackStateChanged.connect(self._state_changed)
 
     def _button(self, name: str, tip: str, slot) -> QToolButton:
-        b = QToolButton(self)
-        b.setIcon(icon(name))
-        b.setIconSize(QSize(20, 20))
-        b.setAutoRaise(True)
-        b.setToolTip(tip)
-        b.setAccessibleName(tip)
-        b.clicked.connect(slot)
-        return b
+        return tool_button(self, name, 20, tip, slot=slot)
 
     # ----- opening and seeking ----------------------------------------------------------------
 

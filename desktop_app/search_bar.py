@@ -8,7 +8,7 @@ toward the words, and Esc or the chip's × goes back to plain search.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
@@ -16,12 +16,11 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSlider,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop_app.icons import IconView, icon
+from desktop_app.icons import IconView, icon, tool_button
 
 
 class SearchField(QLineEdit):
@@ -65,13 +64,8 @@ class ReferenceChip(QFrame):
         self.thumb.setScaledContents(True)
         self.name = QLabel(self)
         self.name.setMaximumWidth(180)
-        self.close = QToolButton(self)
-        self.close.setIcon(icon("close"))
-        self.close.setIconSize(QSize(12, 12))
-        self.close.setAutoRaise(True)
-        self.close.setToolTip(self.tr("Stop editing from this picture (Esc)"))
-        self.close.setAccessibleName(self.tr("Remove reference picture"))
-        self.close.clicked.connect(self.removed)
+        self.close = tool_button(self, "close", 12, self.tr("Stop editing from this picture (Esc)"),
+                                 self.tr("Remove reference picture"), self.removed)
         lay.addWidget(self.thumb)
         lay.addWidget(self.name)
         lay.addWidget(self.close)
