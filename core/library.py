@@ -369,9 +369,8 @@ class Library:
             return None
 
     def _moment_query(self, query: str | np.ndarray) -> np.ndarray:
-        if isinstance(query, str):
-            return normalise(self.encode_text(query))
-        return normalise(query)
+        """A text (with its `-avoided` terms, as in `search`) or a query vector, normalised."""
+        return normalise(text_query(self, query).vector if isinstance(query, str) else query)
 
     def _video_record(self, video: int | str | os.PathLike[str]):
         """The catalog record of an indexed library video, by id or path; a clear error otherwise."""

@@ -217,6 +217,17 @@ def test_moment_queries_on_things_that_are_not_videos_are_clear_errors(video_lib
         lib.timeline(999)
     with pytest.raises(QueryError, match="no such file"):
         lib.moments("x", video=str(tmp_path / "gone.mp4"))
+    with pytest.raises(QueryError, match="only says what to avoid"):
+        lib.moments("-people")
+
+
+def test_moment_texts_avoid_words_as_search_does(video_library):
+    from core.query import text_query
+
+    lib, _, _ = video_library
+    plain, avoiding = lib._moment_query("a red shot"), lib._moment_query('a red shot -"blue sky"')
+    np.testing.assert_allclose(avoiding, text_query(lib, 'a red shot -"blue sky"').vector, atol=1e-6)
+    assert float(plain @ avoiding) < 0.9999  # the avoided phrase moved the query, not embedded as words
 
 
 def test_cli_moments_search_and_index_fps(tmp_path, tiny_weights, capsys):
