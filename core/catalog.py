@@ -44,6 +44,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine
@@ -52,7 +53,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 
 from core.errors import LibraryError
 
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 
 
 class FsPath(TypeDecorator):
@@ -153,6 +154,63 @@ class Setting(Base):
     __tablename__ = "settings"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class OcrItem(Base):
+    """An item whose text has been read (with `lines` lines found, maybe none): OCR's unit of resumable work."""
+
+    __tablename__ = "ocr_items"
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    lines: Mapped[int] = mapped_column(Integer)
+    at: Mapped[float] = mapped_column(Float)
+
+
+class OcrLine(Base):
+    """One line of text found in an item, its box in the upright original's pixels, and its confidence.
+
+    `ocr_fts` (a trigram FTS5 table kept by triggers, see migration 0002) indexes `text`.
+    """
+
+    __tablename__ = "ocr_lines"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    conf: Mapped[float] = mapped_column(Float)
+    x0: Mapped[int] = mapped_column(Integer)
+    y0: Mapped[int] = mapped_column(Integer)
+    x1: Mapped[int] = mapped_column(Integer)
+    y1: Mapped[int] = mapped_column(Integer)
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """A line of text found in a picture or a video frame."""
+
+    text: str
+    conf: float
+    box: tuple[int, int, int, int]  # left, top, right, bottom in the upright original's pixels
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    """A line whose text matched a text search, with where it was found."""
+
+    item_id: int
+    file_id: int
+    t_s: float | None
+    line: TextLine
+    rank: float  # FTS5 bm25: lower is better
+
+
+@dataclass(frozen=True)
+class OcrTask:
+    """An item still to be read: its file's path and, for a video frame, its time."""
+
+    item_id: int
+    file_id: int
+    path: str
+    kind: str
+    t_s: float | None
 
 
 @dataclass(frozen=True)
@@ -484,6 +542,105 @@ class Catalog:
                 return s2.scalar(select(func.max(RemovedItem.seq))) or 0
         return s.scalar(select(func.max(RemovedItem.seq))) or 0
 
+    # ----- text found in pictures (OCR) -------------------------------------------------------
+
+    def ocr_pending(self, limit: int, root_ids: Sequence[int] | None = None,
+                    after_item: int = 0) -> list[OcrTask]:
+        """Up to `limit` items of indexed photos whose text has not been read yet, in item order."""
+        with self.session() as s:
+            q = (select(Item.id, Item.file_id, MediaFile.path, MediaFile.kind, Item.t_s)
+                 .join(MediaFile, MediaFile.id == Item.file_id)
+                 .where(MediaFile.status == "ok", MediaFile.kind == "image", Item.id > after_item,
+                        Item.id.not_in(select(OcrItem.item_id))))
+            if root_ids is not None:
+                q = q.where(MediaFile.root_id.in_(list(root_ids)))
+            return [OcrTask(*r) for r in s.execute(q.order_by(Item.id).limit(limit))]
+
+    def ocr_pending_count(self, root_ids: Sequence[int] | None = None) -> int:
+        with self.session() as s:
+            q = (select(func.count()).select_from(Item).join(MediaFile, MediaFile.id == Item.file_id)
+                 .where(MediaFile.status == "ok", MediaFile.kind == "image",
+                        Item.id.not_in(select(OcrItem.item_id))))
+            if root_ids is not None:
+                q = q.where(MediaFile.root_id.in_(list(root_ids)))
+            return s.scalar(q) or 0
+
+    def save_ocr(self, results: Sequence[tuple[int, Sequence[TextLine]]]) -> int:
+        """Record what was read per item in one transaction; items deleted meanwhile are skipped.
+
+        Returns how many items were recorded.
+        """
+        if not results:
+            return 0
+        now = time.time()
+        with self.write() as s:
+            alive = set(s.scalars(select(Item.id).where(Item.id.in_([i for i, _ in results]))))
+            kept = [(i, lines) for i, lines in results if i in alive]
+            if not kept:
+                return 0
+            s.execute(insert(OcrItem).prefix_with("OR REPLACE"),
+                      [{"item_id": i, "lines": len(lines), "at": now} for i, lines in kept])
+            rows = [{"item_id": i, "text": ln.text, "conf": ln.conf, "x0": ln.box[0], "y0": ln.box[1],
+                     "x1": ln.box[2], "y1": ln.box[3]} for i, lines in kept for ln in lines]
+            if rows:
+                s.execute(insert(OcrLine), rows)
+            return len(kept)
+
+    def ocr_counts(self) -> tuple[int, int]:
+        """(items read, lines found)."""
+        with self.session() as s:
+            items = s.scalar(select(func.count()).select_from(OcrItem)) or 0
+            lines = s.scalar(select(func.count()).select_from(OcrLine)) or 0
+            return items, lines
+
+    def text_matches(self, terms: Sequence[str], limit: int = 500) -> list[TextMatch]:
+        """Lines containing any of `terms` (substrings of 3+ characters, any case), best bm25 first."""
+        expr = fts_query(terms)
+        if not expr:
+            return []
+        sql = text(
+            "SELECT l.item_id, i.file_id, i.t_s, l.text, l.conf, l.x0, l.y0, l.x1, l.y1, bm25(ocr_fts) AS r "
+            "FROM ocr_fts JOIN ocr_lines l ON l.id = ocr_fts.rowid JOIN items i ON i.id = l.item_id "
+            "WHERE ocr_fts MATCH :q ORDER BY r LIMIT :n")
+        with self.session() as s:
+            rows = s.execute(sql, {"q": expr, "n": limit}).all()
+        return [TextMatch(r[0], r[1], r[2], TextLine(r[3], r[4], (r[5], r[6], r[7], r[8])), r[9]) for r in rows]
+
+    def text_lines(self, item_ids: Iterable[int]) -> dict[int, list[TextLine]]:
+        """The lines read in some items, top to bottom."""
+        out: dict[int, list[TextLine]] = {}
+        with self.session() as s:
+            for chunk in _chunks(list(set(item_ids)), 900):
+                q = select(OcrLine).where(OcrLine.item_id.in_(chunk)).order_by(OcrLine.y0, OcrLine.x0)
+                for ln in s.scalars(q):
+                    out.setdefault(ln.item_id, []).append(
+                        TextLine(ln.text, ln.conf, (ln.x0, ln.y0, ln.x1, ln.y1)))
+        return out
+
+    # ----- duplicates -------------------------------------------------------------------------
+
+    def same_content_groups(self) -> list[list[int]]:
+        """File ids of indexed files sharing one content hash (byte-identical copies), per hash."""
+        with self.session() as s:
+            dup = (select(MediaFile.content_hash).where(MediaFile.status == "ok", MediaFile.content_hash.is_not(None))
+                   .group_by(MediaFile.content_hash).having(func.count() > 1))
+            rows = s.execute(select(MediaFile.content_hash, MediaFile.id)
+                             .where(MediaFile.status == "ok", MediaFile.content_hash.in_(dup))
+                             .order_by(MediaFile.content_hash, MediaFile.id)).all()
+        groups: dict[str, list[int]] = {}
+        for digest, fid in rows:
+            groups.setdefault(digest, []).append(fid)
+        return list(groups.values())
+
+    def photo_items(self, model_id: int) -> list[tuple[int, int]]:
+        """(item id, file id) of every indexed photo with a vector for the model."""
+        with self.session() as s:
+            q = (select(Item.id, Item.file_id).join(MediaFile, MediaFile.id == Item.file_id)
+                 .join(Vector, Vector.item_id == Item.id)
+                 .where(MediaFile.status == "ok", MediaFile.kind == "image", Vector.model_id == model_id)
+                 .order_by(Item.id))
+            return [(r[0], r[1]) for r in s.execute(q)]
+
     # ----- writer-side helpers (called inside `write()` transactions) ------------------------
 
     @staticmethod
@@ -509,6 +666,12 @@ class Catalog:
     @staticmethod
     def update_file(s: Session, file_id: int, **values) -> None:
         s.execute(update(MediaFile).where(MediaFile.id == file_id).values(**values))
+
+
+def fts_query(terms: Sequence[str]) -> str:
+    """An FTS5 MATCH expression for any of `terms`, each a quoted trigram substring (3+ characters)."""
+    quoted = ['"' + t.replace('"', '""') + '"' for t in terms if len(t) >= 3]
+    return " OR ".join(quoted)
 
 
 def _chunks(seq: Sequence, n: int) -> Iterator[Sequence]:

@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the summary as JSON")
     s.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     s.add_argument("--fps", type=_fps, metavar="F", help="video frames sampled per second (default 1)")
+    s.add_argument("--ocr", action=argparse.BooleanOptionalAction, default=None,
+                   help="read the text in photos so searches find their words (slower; remembered "
+                        "for the library; default off)")
 
     s = sub.add_parser("search", parents=[common, results], help="search by text")
     s.add_argument("query", help="what to look for, e.g. \"dog on a beach\"; -word or -\"a phrase\" avoids things")
@@ -100,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("folder", nargs="?")
 
     _add_moments_parser(sub, common)
+    _add_duplicates_parser(sub, common)
     _add_compose_arguments(sub, common, results)
     sub.add_parser("gui", parents=[common], help="open the window (the default)")
     return p
@@ -146,6 +150,8 @@ def _print_hits(hits, as_json: bool, out=None, explain: Callable | None = None) 
         e = explain(h) if explain else None
         if e is not None:
             print(f"        best region {','.join(map(str, e.box))}  ({e.score:.3f})", file=out)
+        for line in h.extra.get("text", {}).get("lines", []) if explain else ():
+            print(f"        text \"{line['text']}\" at {','.join(map(str, line['box']))}", file=out)
 
 
 class _ProgressBar:
@@ -167,9 +173,9 @@ class _ProgressBar:
             self.phase = p.phase
             if p.phase == "scan":
                 self.bar = tqdm(desc="scanning", unit=" files", file=sys.stderr, leave=False)
-            elif p.phase == "embed":
-                self.bar = tqdm(desc="indexing", total=p.files_total, unit=" files", file=sys.stderr,
-                                dynamic_ncols=True)
+            elif p.phase in ("embed", "ocr"):
+                self.bar = tqdm(desc="indexing" if p.phase == "embed" else "reading text", total=p.files_total,
+                                unit=" files", file=sys.stderr, dynamic_ncols=True)
             else:
                 self.bar = None
         if self.bar is None:
@@ -199,7 +205,7 @@ def cmd_index(args) -> int:
     control = Control()
     try:
         report = lib.index(args.folders or None, progress=bar, control=control,
-                           workers=args.workers, batch_size=args.batch_size, fps=args.fps)
+                           workers=args.workers, batch_size=args.batch_size, fps=args.fps, ocr=args.ocr)
     except KeyboardInterrupt:
         control.cancel()
         raise
@@ -208,7 +214,8 @@ def cmd_index(args) -> int:
         lib.close()
     if args.json:
         d = {k: getattr(report, k) for k in ("found", "new", "changed", "moved", "removed", "unchanged",
-                                              "indexed", "frames", "video_seconds", "cancelled", "elapsed_s")}
+                                              "indexed", "frames", "video_seconds", "text_read", "text_lines",
+                                              "cancelled", "elapsed_s")}
         d["failed"] = [{"path": p, "reason": r} for p, r in report.failed]
         d["problems"] = [{"path": p, "reason": r} for p, r in report.problems]
         print(json.dumps(d, indent=1, ensure_ascii=False))
@@ -219,6 +226,8 @@ def cmd_index(args) -> int:
           f"in {report.elapsed_s:.1f} s" + (f", {rate:.1f} files/s" if rate else ""))
     if report.video_seconds:
         print(f"video: {_fmt_time(report.video_seconds)} indexed, {report.frames} frames")
+    if report.text_read:
+        print(f"text: read {report.text_read} photos in {report.text_s:.1f} s, {report.text_lines} lines found")
     for path, reason in report.failed:
         print(f"  failed: {path}: {reason}")
     for path, reason in report.problems:
@@ -332,6 +341,45 @@ def cmd_moments(args) -> int:
     return EXIT_OK
 
 
+# ----- duplicates ---------------------------------------------------------------------------------
+
+def _add_duplicates_parser(sub, common: argparse.ArgumentParser) -> None:
+    s = sub.add_parser("duplicates", parents=[common], help="copies of the same photo or file, to decide what to keep",
+                       description="Groups of byte-identical files and of near-identical photos (re-encodes, "
+                                   "resizes, small crops and edits), biggest groups first; the first copy of each "
+                                   "group is the suggested one to keep. Nothing is deleted.")
+    s.add_argument("--json", action="store_true", help="print a JSON list for scripts")
+    s.add_argument("--exact-only", action="store_true", help="only byte-identical files")
+    s.add_argument("--threshold", type=float, metavar="COS",
+                   help="cosine at or above which photos are copies (default: calibrated for the library's model)")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.0f} kB"
+
+
+def cmd_duplicates(args) -> int:
+    if args.threshold is not None and not 0 < args.threshold <= 1:
+        raise MediaLensError(f"--threshold must be above 0 and at most 1: {args.threshold}")
+    with _open_library(args) as lib:
+        groups = lib.duplicates(args.threshold, near=not args.exact_only)
+    if args.json:
+        print(json.dumps([g.to_json() for g in groups], indent=1, ensure_ascii=False))
+        return EXIT_OK
+    if not groups:
+        print("no duplicates")
+        return EXIT_OK
+    for i, g in enumerate(groups, 1):
+        print(f"group {i}: {len(g.copies)} {g.kind} copies, {_size(g.reclaimable)} to free by keeping the first")
+        for c in g.copies:
+            f = c.file
+            dims = f"{f.width}×{f.height}" if f.width else ""
+            print(f"  {'keep' if c.keep else '    '}  {f.path}  {dims}  {_size(f.size)}  {c.similarity:.3f}")
+        print()
+    print(f"{len(groups)} groups, {_size(sum(g.reclaimable for g in groups))} to free")
+    return EXIT_OK
+
+
 # ----- composed edits and regions ------------------------------------------------------------------
 
 def _box(value: str):
@@ -399,7 +447,7 @@ def cmd_gui(args) -> int:
 COMMANDS: dict[str, Callable] = {
     "index": cmd_index, "search": cmd_search, "similar": cmd_similar, "status": cmd_status,
     "models": cmd_models, "roots": cmd_roots, "gui": cmd_gui, "moments": cmd_moments,
-    "compose": cmd_compose,
+    "compose": cmd_compose, "duplicates": cmd_duplicates,
 }
 
 

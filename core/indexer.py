@@ -75,7 +75,7 @@ class Control:
 
 @dataclass
 class Progress:
-    phase: str  # "scan" | "plan" | "embed" | "done"
+    phase: str  # "scan" | "plan" | "embed" | "ocr" | "done"
     found: int = 0
     files_total: int = 0
     files_done: int = 0
@@ -110,6 +110,9 @@ class IndexReport:
     elapsed_s: float = 0.0
     scan_s: float = 0.0
     embed_s: float = 0.0
+    text_read: int = 0  # photos whose text was read (core/ocr.py), and the lines found
+    text_lines: int = 0
+    text_s: float = 0.0
 
 
 # ----- decoding -------------------------------------------------------------------------------

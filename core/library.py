@@ -225,12 +225,26 @@ class Library:
             engine = self._search_engine(create=True)
             self._remember_model()
             opts = {**self.options, **options}
+            read_text = self._reads_text(opts.pop("ocr", None))
             indexer = Indexer(self.catalog, self.encoder, engine.vindex, engine.model_id, self.thumbs,
                               batch_size=opts.pop("batch_size", None), workers=opts.pop("workers", None),
                               options=opts)
-            return indexer.run(roots, progress=progress, control=control)
+            report = indexer.run(roots, progress=progress, control=control)
+            if read_text and not report.cancelled:
+                from core.ocr import run_stage
+
+                run_stage(self.catalog, [r[0] for r in roots], report, progress, control)
+            return report
         finally:
             lock.release()
+
+    def _reads_text(self, wanted: bool | None) -> bool:
+        """Whether indexing reads the text in photos: `wanted` (then remembered) or the library's setting."""
+        from core import ocr
+
+        if wanted is not None:
+            self.catalog.set_setting(ocr.SETTING, "on" if wanted else "off")
+        return ocr.ocr_enabled(self.catalog)
 
     # ----- queries ----------------------------------------------------------------------------
 
@@ -258,8 +272,10 @@ class Library:
     def search(self, text: str, n: int = 20, offset: int = 0, filters: Filters | None = None,
                exact: bool | None = None) -> list[Hit]:
         """Photos and moments matching a text, best first; `-word` or `-"a phrase"` avoids things."""
+        from core.fusion import fused_search
+
         engine = self._engine_for_query()
-        return engine.by_vector(text_query(self, text).vector, n, offset, filters, exact=exact)
+        return fused_search(engine, text_query(self, text).vector, text, n, offset, filters, exact=exact)
 
     def similar(self, target: int | str | os.PathLike[str], n: int = 20, offset: int = 0,
                 filters: Filters | None = None, t_s: float | None = None, exact: bool | None = None,
@@ -414,6 +430,20 @@ class Library:
         vec = text_query(self, query).vector if isinstance(query, str) else query
         return explain_file(self, file_id, vec)
 
+
+    def duplicates(self, threshold: float | None = None, near: bool = True) -> list:
+        """Groups of copies (`core.duplicates.DuplicateGroup`), biggest first.
+
+        `near` adds photos at least `threshold` similar (default: the library's calibrated copy
+        similarity); without it only byte-identical files are grouped.
+        """
+        from core.compose import duplicate_threshold
+        from core.duplicates import find_duplicates
+
+        if not near:
+            return find_duplicates(self.catalog, None, 1.0)
+        engine = self._engine_for_query()
+        return find_duplicates(self.catalog, engine, duplicate_threshold(self) if threshold is None else threshold)
 
     # ----- status -----------------------------------------------------------------------------
 

@@ -1,0 +1,143 @@
+"""Duplicates: byte-identical files and photos that are copies of one another, grouped to decide what to keep.
+
+* **Exact** copies share a content hash (photos and videos alike).
+* **Near** copies are photos whose vectors are at least `threshold` similar: re-encodes,
+  resizes, small crops and light edits of one picture. The default threshold is the
+  library's calibrated copy similarity (`core.compose.duplicate_threshold`: how close
+  a photo and its half-size JPEG copy are under this model), the same one composed
+  edits use to leave the reference's copies out.
+
+Pairs come from each photo's nearest neighbours in the vector index, joined into groups
+(union-find), so a chain of copies (a crop of a resize of the original) is one group.
+Each group suggests the copy to keep: the most pixels, then a capture date, then the
+biggest file, then the shortest path. Nothing here deletes anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from core.catalog import Catalog, FileRecord
+from core.vectors import from_blobs
+
+if TYPE_CHECKING:  # pragma: no cover
+    from core.search import SearchEngine
+
+#: Neighbours looked at per photo (more copies than this of one picture still join through chains).
+NEIGHBOURS = 16
+
+
+@dataclass
+class Copy:
+    file: FileRecord
+    similarity: float  # cosine with the suggested keeper (1.0 for a byte-identical copy)
+    keep: bool = False
+
+    def to_json(self) -> dict:
+        f = self.file
+        return {"path": f.path, "id": f.id, "kind": f.kind, "size": f.size, "width": f.width, "height": f.height,
+                "taken_at": f.taken_at.isoformat() if f.taken_at else None,
+                "similarity": round(self.similarity, 4), "keep": self.keep}
+
+
+@dataclass
+class DuplicateGroup:
+    kind: str  # "exact": all copies share one content hash; "near": similar pictures
+    copies: list[Copy]  # the suggested keeper first
+
+    @property
+    def keeper(self) -> Copy:
+        return self.copies[0]
+
+    @property
+    def reclaimable(self) -> int:
+        """Bytes freed by keeping only the suggested copy."""
+        return sum(c.file.size for c in self.copies[1:])
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "count": len(self.copies), "reclaimable_bytes": self.reclaimable,
+                "copies": [c.to_json() for c in self.copies]}
+
+
+def keep_order(f: FileRecord) -> tuple:
+    """Sort key putting the copy to keep first: most pixels, dated, biggest file, shortest path."""
+    return (-(f.width or 0) * (f.height or 0), f.taken_at is None, -f.size, len(f.path), f.path)
+
+
+class _Groups:
+    """Union-find over file ids."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def join(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+    def groups(self) -> list[list[int]]:
+        out: dict[int, list[int]] = {}
+        for x in self.parent:
+            out.setdefault(self.find(x), []).append(x)
+        return [g for g in out.values() if len(g) > 1]
+
+
+def near_pairs(engine: SearchEngine, threshold: float) -> Iterable[tuple[int, int]]:
+    """(file id, file id) of photos whose vectors are at least `threshold` similar."""
+    items = engine.catalog.photo_items(engine.model_id)
+    file_of = dict(items)
+    for start in range(0, len(items), 512):
+        chunk = [i for i, _ in items[start:start + 512]]
+        blobs = engine.catalog.vectors_for_items(engine.model_id, chunk)
+        vecs = from_blobs([blobs[i] for i in chunk], engine.dim).astype(np.float32)
+        for item, vec in zip(chunk, vecs, strict=True):
+            keys, sims = engine.vindex.search(vec, NEIGHBOURS)
+            for k, s in zip(keys, sims, strict=True):
+                other = file_of.get(int(k))
+                if s < threshold:
+                    break
+                if other is not None and other != file_of[item]:
+                    yield file_of[item], other
+
+
+def find_duplicates(catalog: Catalog, engine: SearchEngine | None, threshold: float) -> list[DuplicateGroup]:
+    """Groups of copies, biggest first; `engine` None finds byte-identical copies only."""
+    groups = _Groups()
+    for ids in catalog.same_content_groups():
+        for other in ids[1:]:
+            groups.join(ids[0], other)
+    if engine is not None:
+        for a, b in near_pairs(engine, threshold):
+            groups.join(a, b)
+    members = groups.groups()
+    files = catalog.files(f for g in members for f in g)
+    out = []
+    for g in members:
+        recs = sorted((files[f] for f in g if f in files), key=keep_order)
+        if len(recs) < 2:
+            continue
+        exact = len({r.content_hash for r in recs}) == 1
+        sims = _similarities(engine, recs) if engine is not None and not exact else [1.0] * len(recs)
+        copies = [Copy(r, s) for r, s in zip(recs, sims, strict=True)]
+        copies[0].keep = True
+        out.append(DuplicateGroup("exact" if exact else "near", copies))
+    out.sort(key=lambda g: (-len(g.copies), -g.reclaimable, g.keeper.file.path))
+    return out
+
+
+def _similarities(engine: SearchEngine, recs: list[FileRecord]) -> list[float]:
+    """Each copy's cosine with the first (the keeper); byte-identical copies are 1."""
+    vecs = [engine.file_vector(r.id)[0] for r in recs]
+    return [1.0 if r.content_hash == recs[0].content_hash else float(v @ vecs[0])
+            for r, v in zip(recs, vecs, strict=True)]
