@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -168,13 +169,14 @@ class OcrItem(Base):
 class OcrLine(Base):
     """One line of text found in an item, its box in the upright original's pixels, and its confidence.
 
-    `ocr_fts` (a trigram FTS5 table kept by triggers, see migration 0002) indexes `text`.
+    `ocr_fts` (a trigram FTS5 table kept by triggers, see migration 0002) indexes `folded`.
     """
 
     __tablename__ = "ocr_lines"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text)
+    folded: Mapped[str] = mapped_column(Text)  # the search form of `text` (`fold_text`)
     conf: Mapped[float] = mapped_column(Float)
     x0: Mapped[int] = mapped_column(Integer)
     y0: Mapped[int] = mapped_column(Integer)
@@ -580,7 +582,7 @@ class Catalog:
                 return 0
             s.execute(insert(OcrItem).prefix_with("OR REPLACE"),
                       [{"item_id": i, "lines": len(lines), "at": now} for i, lines in kept])
-            rows = [{"item_id": i, "text": ln.text, "conf": ln.conf, "x0": ln.box[0], "y0": ln.box[1],
+            rows = [{"item_id": i, "text": ln.text, "folded": fold_text(ln.text), "conf": ln.conf, "x0": ln.box[0], "y0": ln.box[1],
                      "x1": ln.box[2], "y1": ln.box[3]} for i, lines in kept for ln in lines]
             if rows:
                 s.execute(insert(OcrLine), rows)
@@ -668,9 +670,21 @@ class Catalog:
         s.execute(update(MediaFile).where(MediaFile.id == file_id).values(**values))
 
 
+_LOOKALIKES = {"0": "o", "1": "i", "5": "s"}
+_LOOKALIKE_DIGIT = re.compile(r"(?<=[^\W\d_])[015](?!\d)|(?<!\d)[015](?=[^\W\d_])")
+
+
+def fold_text(text: str) -> str:
+    """The search form of a text: lower case, "l" read as "i", and 0, 1, 5 as o, i, s where they touch
+    a letter and no digit (recognisers read "INVOICE" as "INV0ICE"; "2024" stays a number).
+    Queries and stored lines are folded alike, so the mapping only has to be the same on both sides."""
+    folded = _LOOKALIKE_DIGIT.sub(lambda m: _LOOKALIKES[m.group(0)], text.lower())
+    return folded.replace("l", "i").replace("|", "i")
+
+
 def fts_query(terms: Sequence[str]) -> str:
-    """An FTS5 MATCH expression for any of `terms`, each a quoted trigram substring (3+ characters)."""
-    quoted = ['"' + t.replace('"', '""') + '"' for t in terms if len(t) >= 3]
+    """An FTS5 MATCH expression for any of `terms`, each a quoted, folded trigram substring (3+ characters)."""
+    quoted = ['"' + fold_text(t).replace('"', '""') + '"' for t in terms if len(t) >= 3]
     return " OR ".join(quoted)
 
 

@@ -9,9 +9,10 @@ scores, are fused: a cosine and a bm25 live on scales no fixed weight reconciles
 models (tests/bench/ocr.py compares CLIP alone, OCR alone and fused, R@1 and R@5).
 
 Matching is forgiving where OCR is weak and strict where chance is high: recognisers often
-drop the spaces between words ("MUSEUMOFART"), so a word of `LOOSE_MATCH` or more letters
-counts anywhere inside a line, while a shorter one must start a word there ("art" must not
-match "PARTY"). Words like "a", "the", "on" never count. A picture is evidence only when
+drop the spaces between words ("MUSEUMOFART") and read letters as digits ("INV0ICE"), so
+both sides are folded alike (`core.catalog.fold_text`), a word of `LOOSE_MATCH` or more
+letters counts anywhere inside a line, and a shorter one must start a word or a run of
+letters or digits there ("art" must not match "PARTY"; "2024" is in "INVOICE2024"). Words like "a", "the", "on" never count. A picture is evidence only when
 its lines hold at least `MIN_COVERAGE` of the query's words, weighted by their length, so a
 long caption is not captured by one short word that happens to be written somewhere.
 """
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.catalog import Catalog, TextLine
+from core.catalog import Catalog, TextLine, fold_text
 from core.query import parse_query
 from core.vectors import from_blobs
 
@@ -50,6 +51,7 @@ _STOPWORDS_TEXT = ("a an the and or of on in at to for with without by from into
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 _WORD = re.compile(r"[^\W_]+")
+_RUN = re.compile(r"[^\W\d_]+|\d+")  # letters and digits apart: "invoice2024" holds "2024"
 
 
 def query_words(text: str) -> list[str]:
@@ -62,9 +64,11 @@ def query_words(text: str) -> list[str]:
 
 
 def _matches(word: str, line: str) -> bool:
+    """Whether a folded query word is in a folded line (see the module's docstring)."""
     if len(word) >= LOOSE_MATCH:
         return word in "".join(_WORD.findall(line))
-    return any(token.startswith(word) for token in _WORD.findall(line))
+    tokens = _WORD.findall(line) + _RUN.findall(line)
+    return any(token.startswith(word) for token in tokens)
 
 
 @dataclass
@@ -92,8 +96,10 @@ def text_evidence(catalog: Catalog, text: str, limit: int = TEXT_CANDIDATES) -> 
     weight = {w: len(w) for w in words}
     total = sum(weight.values())
     per_item: dict[int, TextEvidence] = {}
+    folded = {w: fold_text(w) for w in words}
     for m in catalog.text_matches(words, limit):
-        hit = [w for w in words if _matches(w, m.line.text.lower())]
+        line = fold_text(m.line.text)
+        hit = [w for w in words if _matches(folded[w], line)]
         if not hit:
             continue
         ev = per_item.get(m.item_id)

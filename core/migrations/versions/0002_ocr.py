@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
         sa.Column("text", sa.Text, nullable=False),
+        sa.Column("folded", sa.Text, nullable=False),
         sa.Column("conf", sa.Float, nullable=False),
         sa.Column("x0", sa.Integer, nullable=False),
         sa.Column("y0", sa.Integer, nullable=False),
@@ -34,14 +35,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_ocr_lines_item_id", "ocr_lines", ["item_id"])
     # Trigram tokens: OCR often drops the spaces between words ("MUSEUMOFART"), so words are
-    # matched as substrings, which a word tokenizer cannot do.
-    op.execute("CREATE VIRTUAL TABLE ocr_fts USING fts5(text, content='ocr_lines', content_rowid='id', "
+    # matched as substrings, which a word tokenizer cannot do. What is indexed is the line's
+    # search form (`core.catalog.fold_text`: lower case, look-alike digits inside words read as letters).
+    op.execute("CREATE VIRTUAL TABLE ocr_fts USING fts5(folded, content='ocr_lines', content_rowid='id', "
                "tokenize='trigram')")
     # Lines go with their item (also by cascade from a changed, moved-away or removed file).
     op.execute("CREATE TRIGGER ocr_lines_ai AFTER INSERT ON ocr_lines BEGIN "
-               "INSERT INTO ocr_fts(rowid, text) VALUES (new.id, new.text); END")
+               "INSERT INTO ocr_fts(rowid, folded) VALUES (new.id, new.folded); END")
     op.execute("CREATE TRIGGER ocr_lines_ad AFTER DELETE ON ocr_lines BEGIN "
-               "INSERT INTO ocr_fts(ocr_fts, rowid, text) VALUES ('delete', old.id, old.text); END")
+               "INSERT INTO ocr_fts(ocr_fts, rowid, folded) VALUES ('delete', old.id, old.folded); END")
 
 
 def downgrade() -> None:
