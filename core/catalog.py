@@ -582,8 +582,9 @@ class Catalog:
                 return 0
             s.execute(insert(OcrItem).prefix_with("OR REPLACE"),
                       [{"item_id": i, "lines": len(lines), "at": now} for i, lines in kept])
-            rows = [{"item_id": i, "text": ln.text, "folded": fold_text(ln.text), "conf": ln.conf, "x0": ln.box[0], "y0": ln.box[1],
-                     "x1": ln.box[2], "y1": ln.box[3]} for i, lines in kept for ln in lines]
+            rows = [{"item_id": i, "text": ln.text, "folded": fold_text(ln.text), "conf": ln.conf,
+                     "x0": ln.box[0], "y0": ln.box[1], "x1": ln.box[2], "y1": ln.box[3]}
+                    for i, lines in kept for ln in lines]
             if rows:
                 s.execute(insert(OcrLine), rows)
             return len(kept)

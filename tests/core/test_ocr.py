@@ -55,8 +55,8 @@ def test_words_in_photos_are_found_and_fused_first(make_library, text_folder):
         clip = engine.by_vector(text_query(lib, query).vector, 3)
         clip_alone_first += clip[0].path == str(path)
         # The photo keeps its own cosine as its score; only the order is fused.
-        assert hits[0].score == pytest.approx([h for h in engine.by_vector(
-            text_query(lib, query).vector, 20) if h.path == str(path)][0].score, abs=1e-5)
+        own = next(h for h in engine.by_vector(text_query(lib, query).vector, 20) if h.path == str(path))
+        assert hits[0].score == pytest.approx(own.score, abs=1e-5)
     assert clip_alone_first < len(placed)  # random weights: the model alone cannot read
 
 
@@ -72,7 +72,7 @@ def test_a_query_whose_words_are_written_nowhere_keeps_the_clip_ranking(make_lib
 
 
 def test_reading_is_off_by_default_remembered_and_resumable(make_library, text_folder, monkeypatch):
-    folder, placed = text_folder
+    folder, _ = text_folder
     lib = make_library()
     assert lib.index([folder]).text_read == 0
     assert lib.catalog.ocr_counts() == (0, 0)
@@ -101,7 +101,7 @@ def test_a_changed_photo_is_read_again(make_library, text_folder, shared_data):
     lib = make_library()
     lib.index([folder], ocr=True)
     path, what = next(iter(placed.items()))
-    img, new = text_photo(_coco(shared_data, 1, start=30)[0], "GARAGE SALE", seed=5)
+    img, _ = text_photo(_coco(shared_data, 1, start=30)[0], "GARAGE SALE", seed=5)
     img.save(path, "JPEG", quality=80)
     report = lib.index([folder])
     assert report.changed == 1 and report.text_read == 1
