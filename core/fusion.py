@@ -13,8 +13,9 @@ drop the spaces between words ("MUSEUMOFART") and read letters as digits ("INV0I
 both sides are folded alike (`core.catalog.fold_text`), a word of `LOOSE_MATCH` or more
 letters counts anywhere inside a line, and a shorter one must start a word or a run of
 letters or digits there ("art" must not match "PARTY"; "2024" is in "INVOICE2024"). Words
-like "a", "the", "on" never count. A picture is evidence only when its lines hold at least `MIN_COVERAGE` of the query's words, weighted by their length, so a
-long caption is not captured by one short word that happens to be written somewhere.
+like "a", "the", "on" never count. A picture is evidence only when its lines hold at least
+`MIN_COVERAGE` of the query's words, weighted by their length, so a long caption is not
+captured by one short word that happens to be written somewhere.
 """
 
 from __future__ import annotations
