@@ -1,0 +1,106 @@
+"""Duplicates on a library with planted copies: exact files, re-encodes, resizes and a chain of copies.
+
+The pictures come from the generated world and are embedded by the project's trained
+model, so distinct pictures are told apart by a model that has learned them (the tiny
+random model maps everything close together).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+
+import pytest
+from PIL import Image
+
+from tests.conftest import medialens_cmd
+from tests.quality import world
+from tests.quality.model import MODEL_NAME, WEIGHTS
+
+pytestmark = pytest.mark.slow
+
+
+def _jpeg(img: Image.Image, path, quality: int) -> None:
+    img.save(path, "JPEG", quality=quality)
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    """12 distinct pictures; #0 copied byte for byte, #1 re-encoded, #2 halved, #3 halved and re-encoded twice."""
+    folder = tmp_path_factory.mktemp("dups") / "photos"
+    folder.mkdir()
+    pictures = [p.image() for p in world.make_pictures(12, 8_800_001, "test")]
+    for i, img in enumerate(pictures):
+        _jpeg(img, folder / f"p{i:02d}.jpg", 95)
+    shutil.copy2(folder / "p00.jpg", folder / "p00 copy.jpg")
+    _jpeg(pictures[1], folder / "p01-reencoded.jpg", 70)
+    w, h = pictures[2].size
+    _jpeg(pictures[2].resize((w // 2, h // 2), Image.LANCZOS), folder / "p02-small.jpg", 90)
+    small3 = pictures[3].resize((w // 2, h // 2), Image.LANCZOS)
+    _jpeg(small3, folder / "p03-small.jpg", 85)
+    buf = io.BytesIO()
+    small3.save(buf, "JPEG", quality=85)
+    _jpeg(Image.open(buf).convert("RGB"), folder / "p03-small-again.jpg", 75)
+    expected = {
+        frozenset({"p00.jpg", "p00 copy.jpg"}),
+        frozenset({"p01.jpg", "p01-reencoded.jpg"}),
+        frozenset({"p02.jpg", "p02-small.jpg"}),
+        frozenset({"p03.jpg", "p03-small.jpg", "p03-small-again.jpg"}),
+    }
+    return folder, expected
+
+
+@pytest.fixture(scope="module")
+def world_library(planted, tmp_path_factory):
+    from core.library import Library
+
+    folder, _ = planted
+    home = tmp_path_factory.mktemp("dups-lib")
+    with Library(home, model=MODEL_NAME, weights=WEIGHTS, device="cpu") as lib:
+        lib.index([folder])
+    return home
+
+
+def _names(group) -> frozenset[str]:
+    return frozenset(c.file.path.rsplit("/", 1)[-1] for c in group.copies)
+
+
+def test_planted_copies_are_grouped_and_distinct_pictures_are_not(planted, world_library):
+    from core.library import Library
+
+    _, expected = planted
+    with Library(world_library, model=MODEL_NAME, weights=WEIGHTS, device="cpu") as lib:
+        groups = lib.duplicates()
+        exact = lib.duplicates(near=False)
+    assert {_names(g) for g in groups} == expected
+    assert len(groups[0].copies) == 3  # biggest group first
+    by_names = {_names(g): g for g in groups}
+    assert by_names[frozenset({"p00.jpg", "p00 copy.jpg"})].kind == "exact"
+    halved = by_names[frozenset({"p02.jpg", "p02-small.jpg"})]
+    assert halved.kind == "near"
+    assert halved.keeper.file.path.endswith("p02.jpg") and halved.keeper.keep  # the bigger picture is kept
+    assert halved.reclaimable == halved.copies[1].file.size
+    assert all(c.similarity >= 0.95 for g in groups for c in g.copies)
+    assert [_names(g) for g in exact] == [frozenset({"p00.jpg", "p00 copy.jpg"})]
+
+
+def test_duplicates_command_prints_one_group_per_block_and_json(planted, world_library, cli_env):
+    _, expected = planted
+    base = ["duplicates", "--library", str(world_library), "--model", MODEL_NAME, "--weights", str(WEIGHTS)]
+    proc = subprocess.run(medialens_cmd(*base), env=cli_env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    blocks = [b for b in proc.stdout.strip().split("\n\n") if b.startswith("group ")]
+    assert len(blocks) == len(expected)
+    assert blocks[0].startswith("group 1: 3 near copies")
+    assert all(sum(line.lstrip().startswith("keep ") for line in b.splitlines()) == 1 for b in blocks)
+    proc = subprocess.run(medialens_cmd(*base, "--json"), env=cli_env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert {frozenset(c["path"].rsplit("/", 1)[-1] for c in g["copies"]) for g in rows} == expected
+    assert all(sum(c["keep"] for c in g["copies"]) == 1 for g in rows)
+    bad = subprocess.run(medialens_cmd(*base, "--threshold", "1.5"), env=cli_env, capture_output=True, text=True,
+                         timeout=300)
+    assert bad.returncode == 1 and bad.stderr.strip() == \
+        "medialens: error: --threshold must be above 0 and at most 1: 1.5"
