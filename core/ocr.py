@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 #: cost of the package's default, which enlarges the short side to 736.
 DECODE_SIDE = 720
 DETECT_SIDE = 960
+#: Smaller pictures are enlarged until their longer side is this long: 12 px letters on a 384 px
+#: picture are lost at its own size and read at twice it.
+ENLARGE_TO = 768
 #: Lines recognised with less confidence than this are noise (textures read as letters).
 MIN_CONFIDENCE = 0.6
 #: Items committed per transaction.
@@ -78,10 +81,17 @@ class TextReader:
 
     def read(self, img: Image.Image, scale: tuple[float, float] = (1.0, 1.0)) -> list[TextLine]:
         """Lines of text in `img`, top to bottom; boxes scaled by `scale` into the original's pixels."""
+        from PIL import Image
+
+        img = img.convert("RGB")
+        grow = ENLARGE_TO / max(img.size)
+        if grow > 1:
+            img = img.resize((round(img.width * grow), round(img.height * grow)), Image.Resampling.BICUBIC)
+            scale = (scale[0] / grow, scale[1] / grow)
         with self._lock:
             if self._engine is None:
                 self._engine = self._load()
-            result, _ = self._engine(np.asarray(img.convert("RGB")))
+            result, _ = self._engine(np.asarray(img))
         lines = []
         sx, sy = scale
         for quad, words, conf in result or ():

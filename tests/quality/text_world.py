@@ -1,0 +1,75 @@
+"""A gallery of world pictures, some carrying words, and how well each expert ranks them.
+
+Pictures of the generated world are rendered at 384 px and a distinct phrase from
+`tests.text_pictures.PHRASES` is drawn on some of them (fonts, sizes, angles, colours,
+some small). Two kinds of queries are asked of a library that indexed them with OCR on:
+* word queries, naming the words on a picture ("invoice 2024"), whose answer is that picture;
+* caption queries, the world's own query caption of each picture, whose answer is that picture.
+Each is ranked by CLIP alone, OCR alone and fused (`Library.search`); R@1 and R@5 come back,
+with OCR recall (drawn phrases whose every word the reader found).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.quality import world
+from tests.text_pictures import PHRASES, Placed, draw_phrase
+
+SIZE = 384
+
+
+@dataclass
+class TextWorld:
+    pictures: list[world.Picture]
+    paths: list[Path]
+    placed: dict[int, Placed]  # picture index -> the phrase drawn on it
+
+
+def make_text_world(folder: Path, n: int, n_with_words: int, seed: int) -> TextWorld:
+    folder.mkdir(parents=True, exist_ok=True)
+    pictures = world.make_pictures(n, seed, "test", n_captions=1)
+    placed, paths = {}, []
+    for i, pic in enumerate(pictures):
+        img = pic.image(SIZE)
+        if i < n_with_words:
+            placed[i] = draw_phrase(img, PHRASES[i % len(PHRASES)], seed + i, small=i % 4 == 3)
+        path = folder / f"w{i:04d}.jpg"
+        img.save(path, "JPEG", quality=92)
+        paths.append(path)
+    return TextWorld(pictures, paths, placed)
+
+
+def _recall(ranked: list[str], target: str, k: int) -> float:
+    return float(target in ranked[:k])
+
+
+def measure(lib, tw: TextWorld) -> dict[str, float]:
+    """R@1/R@5 per expert and query kind, and OCR recall, for a library that indexed `tw` with OCR on."""
+    from core.fusion import text_evidence
+    from core.query import text_query
+
+    engine = lib.query_engine()
+    file_of = dict(lib.catalog.photo_items(engine.model_id))
+    path_of_file = {f.id: f.path for f in lib.catalog.files(file_of.values()).values()}
+    lines = lib.catalog.text_lines(file_of)
+    found = {path_of_file[file_of[i]]: " ".join(ln.text for ln in ls) for i, ls in lines.items()}
+    out: dict[str, float] = {}
+    words = [(tw.placed[i].phrase.lower(), str(tw.paths[i])) for i in sorted(tw.placed)]
+    captions = [(pic.query, str(path)) for pic, path in zip(tw.pictures, tw.paths, strict=True)]
+    squash = re.compile(r"[^a-z0-9]")
+    out["ocr_recall"] = sum(all(w in squash.sub("", found.get(p, "").lower()) for w in q.split())
+                            for q, p in words) / len(words)
+    for kind, queries in (("words", words), ("captions", captions)):
+        sums = dict.fromkeys(("clip_r1", "clip_r5", "ocr_r1", "ocr_r5", "fused_r1", "fused_r5"), 0.0)
+        for q, target in queries:
+            clip = [h.path for h in engine.by_vector(text_query(lib, q).vector, 5)]
+            ocr = [path_of_file[e.file_id] for e in text_evidence(lib.catalog, q)][:5]
+            fused = [h.path for h in lib.search(q, n=5)]
+            for name, ranked in (("clip", clip), ("ocr", ocr), ("fused", fused)):
+                sums[f"{name}_r1"] += _recall(ranked, target, 1)
+                sums[f"{name}_r5"] += _recall(ranked, target, 5)
+        out.update({f"{kind}_{k}": v / len(queries) for k, v in sums.items()})
+    return out
