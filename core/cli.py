@@ -268,6 +268,10 @@ def cmd_status(args) -> int:
     print(f"files:    {st['images']} photos, {st['videos']} videos, {st['pending']} pending, {st['failed']} failed")
     print(f"vectors:  {st['vectors']} ({st['items']} items)")
     print(f"index:    {st['index']}")
+    text = st["text"]
+    if text["enabled"] or text["read"]:
+        print(f"text:     {text['read']} photos read, {text['lines']} lines, {text['pending']} to read"
+              + ("" if text["enabled"] else " (reading is off: medialens index --ocr)"))
     if st["failures"]:
         print("failed files:")
         for f in st["failures"]:
@@ -352,6 +356,9 @@ def _add_duplicates_parser(sub, common: argparse.ArgumentParser) -> None:
     s.add_argument("--exact-only", action="store_true", help="only byte-identical files")
     s.add_argument("--threshold", type=float, metavar="COS",
                    help="cosine at or above which photos are copies (default: calibrated for the library's model)")
+    s.add_argument("--trash", action="store_true",
+                   help="move every copy but the first of each group to the trash (asks first)")
+    s.add_argument("--yes", action="store_true", help="with --trash: do not ask")
 
 
 def _size(n: int) -> str:
@@ -377,7 +384,27 @@ def cmd_duplicates(args) -> int:
             print(f"  {'keep' if c.keep else '    '}  {f.path}  {dims}  {_size(f.size)}  {c.similarity:.3f}")
         print()
     print(f"{len(groups)} groups, {_size(sum(g.reclaimable for g in groups))} to free")
+    if args.trash:
+        return _trash_copies(groups, args.yes)
     return EXIT_OK
+
+
+def _trash_copies(groups, confirmed: bool) -> int:
+    from core.duplicates import move_to_trash
+
+    paths = [c.file.path for g in groups for c in g.copies if not c.keep]
+    if not confirmed:
+        if not sys.stdin.isatty():
+            raise MediaLensError("--trash needs a confirmation: answer at a terminal, or add --yes")
+        answer = input(f"move {len(paths)} files to the trash, keeping the first of each group? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing moved")
+            return EXIT_OK
+    failed = move_to_trash(paths)
+    for path, reason in failed:
+        print(f"  not moved: {path}: {reason}", file=sys.stderr)
+    print(f"moved {len(paths) - len(failed)} files to the trash; `medialens index` updates the library")
+    return EXIT_ERROR if failed else EXIT_OK
 
 
 # ----- composed edits and regions ------------------------------------------------------------------

@@ -10,7 +10,8 @@
 Pairs come from each photo's nearest neighbours in the vector index, joined into groups
 (union-find), so a chain of copies (a crop of a resize of the original) is one group.
 Each group suggests the copy to keep: the most pixels, then a capture date, then the
-biggest file, then the shortest path. Nothing here deletes anything.
+biggest file, then the shortest path. Nothing is ever deleted: `move_to_trash` sends the
+files a user confirmed to the platform's trash (send2trash), where they can be restored.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.catalog import Catalog, FileRecord
+from core.errors import LibraryError
 from core.vectors import from_blobs
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -141,3 +143,22 @@ def _similarities(engine: SearchEngine, recs: list[FileRecord]) -> list[float]:
     vecs = [engine.file_vector(r.id)[0] for r in recs]
     return [1.0 if r.content_hash == recs[0].content_hash else float(v @ vecs[0])
             for r, v in zip(recs, vecs, strict=True)]
+
+
+def move_to_trash(paths: Iterable[str]) -> list[tuple[str, str]]:
+    """Send files to the platform's trash (restorable); (path, reason) for each that could not be moved.
+
+    Callers confirm with the user first. The library forgets the files on its next index run.
+    """
+    try:
+        from send2trash import send2trash
+        from send2trash.exceptions import TrashPermissionError
+    except ImportError:
+        raise LibraryError("moving files to the trash needs the send2trash package (pip install send2trash)") from None
+    failed = []
+    for path in paths:
+        try:
+            send2trash(path)
+        except (OSError, TrashPermissionError) as exc:
+            failed.append((path, getattr(exc, "strerror", None) or str(exc)))
+    return failed

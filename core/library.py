@@ -473,6 +473,11 @@ class Library:
             if engine.vindex.rebuilt_reason:
                 health += f"; rebuilt on open ({engine.vindex.rebuilt_reason})"
             st["index"] = health
+        from core.ocr import ocr_enabled
+
+        read, lines = self.catalog.ocr_counts()
+        st["text"] = {"enabled": ocr_enabled(self.catalog), "read": read, "lines": lines,
+                      "pending": self.catalog.ocr_pending_count()}
         st["failures"] = [{"path": f.path, "reason": f.error} for f in self.catalog.failed_files()]
         return st
 

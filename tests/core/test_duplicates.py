@@ -104,3 +104,28 @@ def test_duplicates_command_prints_one_group_per_block_and_json(planted, world_l
                          timeout=300)
     assert bad.returncode == 1 and bad.stderr.strip() == \
         "medialens: error: --threshold must be above 0 and at most 1: 1.5"
+
+
+def test_trash_moves_the_extra_copies_to_the_platform_trash_only_when_confirmed(tmp_path, cli_env, tiny_weights):
+    from tests.conftest import TINY_MODEL
+    from tests.media_factory import write_pictures
+
+    folder = tmp_path / "photos"
+    write_pictures(folder, 3)
+    shutil.copy2(folder / "pic_00000.jpg", folder / "pic_00000 (1).jpg")
+    env = {**cli_env, "XDG_DATA_HOME": str(tmp_path / "xdg")}  # the trash of this test only
+    common = ["--library", str(tmp_path / "lib"), "--model", TINY_MODEL, "--weights", str(tiny_weights)]
+    assert subprocess.run(medialens_cmd("index", str(folder), *common, "-q"), env=env, capture_output=True,
+                          timeout=300).returncode == 0
+    ask = subprocess.run(medialens_cmd("duplicates", *common, "--exact-only", "--trash"), env=env,
+                         capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert ask.returncode == 1 and "confirmation" in ask.stderr
+    assert len(list(folder.iterdir())) == 4  # nothing moved without a yes
+    done = subprocess.run(medialens_cmd("duplicates", *common, "--exact-only", "--trash", "--yes"), env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "moved 1 files to the trash" in done.stdout
+    left = sorted(p.name for p in folder.iterdir())
+    assert left == ["pic_00000.jpg", "pic_00001.jpg", "pic_00002.jpg"]  # the shorter name is kept
+    trashed = list((tmp_path / "xdg" / "Trash" / "files").iterdir())
+    assert [p.name for p in trashed] == ["pic_00000 (1).jpg"]
