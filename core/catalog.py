@@ -559,13 +559,25 @@ class Catalog:
             return [OcrTask(*r) for r in s.execute(q.order_by(Item.id).limit(limit))]
 
     def ocr_pending_count(self, root_ids: Sequence[int] | None = None) -> int:
+        """Photos and videos with something left to read."""
         with self.session() as s:
-            q = (select(func.count()).select_from(Item).join(MediaFile, MediaFile.id == Item.file_id)
-                 .where(MediaFile.status == "ok", MediaFile.kind == "image",
+            q = (select(func.count(func.distinct(Item.file_id))).select_from(Item)
+                 .join(MediaFile, MediaFile.id == Item.file_id)
+                 .where(MediaFile.status == "ok", MediaFile.kind.in_(["image", "video"]),
                         Item.id.not_in(select(OcrItem.item_id))))
             if root_ids is not None:
                 q = q.where(MediaFile.root_id.in_(list(root_ids)))
             return s.scalar(q) or 0
+
+    def ocr_pending_videos(self, root_ids: Sequence[int] | None = None) -> list[tuple[int, str]]:
+        """(file id, path) of indexed videos with frames whose text has not been read yet."""
+        with self.session() as s:
+            q = (select(MediaFile.id, MediaFile.path).join(Item, Item.file_id == MediaFile.id)
+                 .where(MediaFile.status == "ok", MediaFile.kind == "video",
+                        Item.id.not_in(select(OcrItem.item_id))).distinct())
+            if root_ids is not None:
+                q = q.where(MediaFile.root_id.in_(list(root_ids)))
+            return [(r[0], r[1]) for r in s.execute(q.order_by(MediaFile.id))]
 
     def save_ocr(self, results: Sequence[tuple[int, Sequence[TextLine]]]) -> int:
         """Record what was read per item in one transaction; items deleted meanwhile are skipped.

@@ -227,7 +227,7 @@ def cmd_index(args) -> int:
     if report.video_seconds:
         print(f"video: {_fmt_time(report.video_seconds)} indexed, {report.frames} frames")
     if report.text_read:
-        print(f"text: read {report.text_read} photos in {report.text_s:.1f} s, {report.text_lines} lines found")
+        print(f"text: read {report.text_read} files in {report.text_s:.1f} s, {report.text_lines} lines found")
     for path, reason in report.failed:
         print(f"  failed: {path}: {reason}")
     for path, reason in report.problems:

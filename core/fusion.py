@@ -12,7 +12,8 @@ Matching is forgiving where OCR is weak and strict where chance is high: recogni
 drop the spaces between words ("MUSEUMOFART") and read letters as digits ("INV0ICE"), so
 both sides are folded alike (`core.catalog.fold_text`), a word of `LOOSE_MATCH` or more
 letters counts anywhere inside a line, and a shorter one must start a word or a run of
-letters or digits there ("art" must not match "PARTY"; "2024" is in "INVOICE2024"). Words
+letters or digits there ("art" must not match "PARTY"; "2024" is in "INVOICE2024"), or be
+one of the pieces a run-together token splits into ("PARKINGONLY": parking, only). Words
 like "a", "the", "on" never count. A picture is evidence only when its lines hold at least
 `MIN_COVERAGE` of the query's words, weighted by their length, so a long caption is not
 captured by one short word that happens to be written somewhere.
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.catalog import Catalog, TextLine, fold_text
+from core.ocr import VIDEO_STEP_S
 from core.query import parse_query
 from core.vectors import from_blobs
 
@@ -50,6 +52,7 @@ _STOPWORDS_TEXT = ("a an the and or of on in at to for with without by from into
                    "were be this that these those it its there their some any photo photos picture pictures "
                    "image images")
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+_FOLDED_STOPWORDS = frozenset(fold_text(w) for w in STOPWORDS)
 
 _WORD = re.compile(r"[^\W_]+")
 _RUN = re.compile(r"[^\W\d_]+|\d+")  # letters and digits apart: "invoice2024" holds "2024"
@@ -64,12 +67,31 @@ def query_words(text: str) -> list[str]:
     return words
 
 
-def _matches(word: str, line: str) -> bool:
-    """Whether a folded query word is in a folded line (see the module's docstring)."""
-    if len(word) >= LOOSE_MATCH:
-        return word in "".join(_WORD.findall(line))
+def _segments(token: str, vocab: frozenset[str]) -> list[str] | None:
+    """`token` cut into words of `vocab` ("parkingonly" -> parking, only), or None where it cannot be."""
+    cuts: list[list[str] | None] = [[]] + [None] * len(token)
+    for end in range(1, len(token) + 1):
+        for start in range(end):
+            if cuts[start] is not None and token[start:end] in vocab:
+                cuts[end] = [*cuts[start], token[start:end]]
+                break
+    return cuts[-1]
+
+
+def _found(words: dict[str, str], line: str) -> list[str]:
+    """The query words (original -> folded) in a folded line (see the module's docstring)."""
     tokens = _WORD.findall(line) + _RUN.findall(line)
-    return any(token.startswith(word) for token in tokens)
+    joined = "".join(_WORD.findall(line))
+    found = {w for w, f in words.items()
+             if (len(f) >= LOOSE_MATCH and f in joined) or any(t.startswith(f) for t in tokens)}
+    # Words whose spaces were lost: a token made only of query words (and small words) holds each of them.
+    vocab = frozenset(words.values()) | _FOLDED_STOPWORDS
+    by_folded = {f: w for w, f in words.items()}
+    for token in tokens:
+        for part in _segments(token, vocab) or ():
+            if part in by_folded:
+                found.add(by_folded[part])
+    return [w for w in words if w in found]
 
 
 @dataclass
@@ -99,8 +121,7 @@ def text_evidence(catalog: Catalog, text: str, limit: int = TEXT_CANDIDATES) -> 
     per_item: dict[int, TextEvidence] = {}
     folded = {w: fold_text(w) for w in words}
     for m in catalog.text_matches(words, limit):
-        line = fold_text(m.line.text)
-        hit = [w for w in words if _matches(folded[w], line)]
+        hit = _found(folded, fold_text(m.line.text))
         if not hit:
             continue
         ev = per_item.get(m.item_id)
@@ -136,44 +157,86 @@ def _passes(filters: Filters | None, rec) -> bool:
     return not (filters.date_to and (rec.taken_at is None or rec.taken_at >= filters.date_to))
 
 
+@dataclass
+class _Proposal:
+    """One result the text expert proposes: a photo, or the span of a video where the words are shown."""
+
+    evidence: TextEvidence  # the best of its items
+    start_s: float | None = None
+    end_s: float | None = None
+
+    def covers(self, hit: Hit) -> bool:
+        if hit.file.id != self.evidence.file_id:
+            return False
+        if self.start_s is None:
+            return hit.start_s is None
+        if hit.start_s is None:
+            return False
+        slack = VIDEO_STEP_S
+        return hit.start_s <= self.end_s + slack and (hit.end_s or hit.start_s) >= self.start_s - slack
+
+
+def _proposals(evidence: list[TextEvidence]) -> list[_Proposal]:
+    """Photos once each; a video's frames joined into spans where the words stay on screen; best first."""
+    out: list[_Proposal] = []
+    spans: dict[int, list[_Proposal]] = {}
+    for ev in evidence:
+        if ev.t_s is None:
+            if all(p.evidence.file_id != ev.file_id for p in out if p.start_s is None):
+                out.append(_Proposal(ev))
+            continue
+        for p in spans.setdefault(ev.file_id, []):
+            if p.start_s - 1.5 * VIDEO_STEP_S <= ev.t_s <= p.end_s + 1.5 * VIDEO_STEP_S:
+                p.start_s, p.end_s = min(p.start_s, ev.t_s), max(p.end_s, ev.t_s)
+                break
+        else:
+            p = _Proposal(ev, ev.t_s, ev.t_s)
+            spans[ev.file_id].append(p)
+            out.append(p)
+    return out
+
+
 def fused_search(engine: SearchEngine, vector: np.ndarray, raw_text: str, n: int = 20, offset: int = 0,
                  filters: Filters | None = None, exact: bool | None = None) -> list[Hit]:
     """CLIP's results for `vector` fused with the OCR evidence for `raw_text`'s words; paged by `offset`.
 
-    Photos only carry text evidence (video frames are not read yet). Each fused hit keeps its
-    cosine as `score`; `extra["text"]` says which words were found and where.
+    A video found by its on-screen text is a moment spanning the frames that show the words
+    (joined with CLIP's moment of that video where they overlap). Each hit keeps its cosine as
+    `score`; `extra["text"]` says which words were found and where.
     """
     from core.search import Hit
 
-    evidence = [e for e in text_evidence(engine.catalog, parse_query(raw_text).text) if e.t_s is None]
-    if not evidence:
+    proposals = _proposals(text_evidence(engine.catalog, parse_query(raw_text).text))
+    if not proposals:
         return engine.by_vector(vector, n, offset, filters, exact=exact)
     clip = engine.by_vector(vector, max(FUSION_DEPTH, n + offset), 0, filters, exact=exact)
-    by_file = {h.file.id: h for h in clip if h.kind == "image"}
-    files = engine.catalog.files(e.file_id for e in evidence if e.file_id not in by_file)
-    missing = [e for e in evidence if e.file_id not in by_file and e.file_id in files
-               and _passes(filters, files[e.file_id])]
-    if missing:
-        q = np.asarray(vector, np.float32).reshape(-1)
-        q = q / np.linalg.norm(q)
-        blobs = engine.catalog.vectors_for_items(engine.model_id, [e.item_id for e in missing])
-        for e in missing:
-            if e.item_id in blobs:
-                cos = float(from_blobs([blobs[e.item_id]], engine.dim)[0].astype(np.float32) @ q)
-                by_file[e.file_id] = Hit(files[e.file_id], e.item_id, cos)
-    text_rank = {}
-    for e in evidence:
-        if e.file_id in by_file and e.file_id not in text_rank:
-            text_rank[e.file_id] = (len(text_rank) + 1, e)
+    q = np.asarray(vector, np.float32).reshape(-1)
+    q = q / np.linalg.norm(q)
+    files = engine.catalog.files(p.evidence.file_id for p in proposals)
+    blobs = engine.catalog.vectors_for_items(engine.model_id, [p.evidence.item_id for p in proposals])
+    text_rank: dict[int, tuple[int, _Proposal]] = {}  # id(hit) -> (rank in the text list, proposal)
+    extra_hits = []
+    for p in proposals:
+        hit = next((h for h in clip if id(h) not in text_rank and p.covers(h)), None)
+        if hit is None:
+            rec, blob = files.get(p.evidence.file_id), blobs.get(p.evidence.item_id)
+            if rec is None or blob is None or not _passes(filters, rec):
+                continue
+            cos = float(from_blobs([blob], engine.dim)[0].astype(np.float32) @ q)
+            hit = Hit(rec, p.evidence.item_id, cos, start_s=p.start_s, end_s=p.end_s, t_s=p.start_s)
+            extra_hits.append(hit)
+        text_rank[id(hit)] = (len(text_rank) + 1, p)
     # CLIP's rank of every candidate, those found only by their text included (by their cosine).
-    candidates = list(clip) + [by_file[f] for f in text_rank if by_file[f] not in clip]
+    candidates = clip + extra_hits
     order = sorted(range(len(candidates)), key=lambda i: -candidates[i].score)
     clip_rank = {id(candidates[i]): r for r, i in enumerate(order, 1)}
     fused = []
     for h in candidates:
-        tr = text_rank.get(h.file.id) if h.kind == "image" else None
-        if tr is not None:
-            h.extra["text"] = tr[1].to_json()
-        fused.append((rrf([clip_rank[id(h)], tr[0] if tr else None]), h))
+        rank, p = text_rank.get(id(h), (None, None))
+        if p is not None:
+            h.extra["text"] = p.evidence.to_json()
+            if p.start_s is not None:
+                h.extra["text"]["at_s"] = [round(p.start_s, 3), round(p.end_s, 3)]
+        fused.append((rrf([clip_rank[id(h)], rank]), h))
     fused.sort(key=lambda x: -x[0])
     return [h for _, h in fused][offset:offset + n]

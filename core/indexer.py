@@ -110,7 +110,7 @@ class IndexReport:
     elapsed_s: float = 0.0
     scan_s: float = 0.0
     embed_s: float = 0.0
-    text_read: int = 0  # photos whose text was read (core/ocr.py), and the lines found
+    text_read: int = 0  # photos and videos whose text was read (core/ocr.py), and the lines found
     text_lines: int = 0
     text_s: float = 0.0
 

@@ -5,6 +5,9 @@ models (about 16 MB) ship inside its wheel, so nothing downloads at run time, an
 no torch. It reads Latin and Chinese text; the angle classifier is off (it only turns text
 upside down, costs a third of the time, and signs in photos are rarely upside down).
 
+Videos are read on the frames the indexer sampled, at most one every `VIDEO_STEP_S` seconds
+(decoded again in one pass at those times), so a moment is found by its on-screen text.
+
 The stage runs after the photos are embedded, so a library is searchable by meaning before
 its text is read, and it is resumable on its own: an item counts as read when its
 `ocr_items` row is committed (with its lines, in batches), so a cancel or a kill loses at
@@ -49,6 +52,9 @@ ENLARGE_TO = 768
 MIN_CONFIDENCE = 0.6
 #: Items committed per transaction.
 BATCH = 16
+#: Video frames are read at most one every this many seconds of the frames the indexer sampled:
+#: on-screen text shown this long or longer is found, at a fraction of reading every sample.
+VIDEO_STEP_S = 2.0
 #: The catalog setting that turns the stage on for a library ("on" / "off").
 SETTING = "ocr"
 
@@ -148,8 +154,52 @@ def read_library_text(catalog: Catalog, reader: TextReader, control: Control | N
             report.read += catalog.save_ocr(done)
             if progress:
                 progress(report.read + report.failed, total)
+    photos = report.read + report.failed
+    for n, (file_id, path) in enumerate(catalog.ocr_pending_videos(root_ids), 1):
+        if control and control.cancelled:
+            break
+        try:
+            done = _read_video(catalog, reader, file_id, path, control)
+        except MediaError as exc:
+            log.info("cannot read the text of %s now: %s", path, exc)
+            report.failed += 1
+            continue
+        if control and control.cancelled:
+            break
+        catalog.save_ocr(done)
+        report.read += 1
+        report.lines += sum(len(lines) for _, lines in done)
+        if progress:
+            progress(photos + n, total)
     report.seconds = time.monotonic() - t0
     return report
+
+
+def frames_to_read(items: Sequence[tuple[int, float | None]], step: float = VIDEO_STEP_S) -> list[tuple[int, float]]:
+    """The sampled frames (item id, time) to read: the first, then each at least `step` after the last read."""
+    chosen: list[tuple[int, float]] = []
+    for item_id, t in sorted(((i, t) for i, t in items if t is not None), key=lambda x: x[1]):
+        if not chosen or t - chosen[-1][1] >= step - 1e-6:
+            chosen.append((item_id, t))
+    return chosen
+
+
+def _read_video(catalog: Catalog, reader: TextReader, file_id: int, path: str,
+                control: Control | None) -> list[tuple[int, list[TextLine]]]:
+    """Every sampled frame of a video with the lines read on it (none on the frames not read)."""
+    from core.video import ReadResult, Sampling, read_frames
+
+    items = catalog.items_of_file(file_id)
+    chosen = frames_to_read(items)
+    rec = catalog.file(file_id)
+    lines: dict[int, list[TextLine]] = {}
+    frames = read_frames(path, Sampling(strategy="full"), DECODE_SIDE, targets=[t for _, t in chosen],
+                         result=ReadResult(), should_stop=lambda: bool(control and control.cancelled))
+    for (item_id, _), frame in zip(chosen, frames, strict=False):
+        img = frame.image
+        scale = ((rec.width or img.width) / img.width, (rec.height or img.height) / img.height)
+        lines[item_id] = reader.read(img, scale)
+    return [(item_id, lines.get(item_id, [])) for item_id, _ in items]
 
 
 def ocr_enabled(catalog: Catalog) -> bool:

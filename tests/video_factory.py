@@ -15,19 +15,27 @@ from tests.media_factory import picture
 
 @dataclass(frozen=True)
 class Segment:
-    """`duration_s` of one content: a solid RGB colour, or `picture(seed)` drifting a little."""
+    """`duration_s` of one content: a solid RGB colour, or `picture(seed)` drifting a little;
+    `caption`: words shown still on top of it (`tests.text_pictures.draw_phrase`)."""
 
     duration_s: float
     colour: tuple[int, int, int] | None = None
     seed: int | None = None
+    caption: str | None = None
 
 
 def segment_frame(seg: Segment, k: int, size: tuple[int, int]) -> Image.Image:
     if seg.colour is not None:
-        return Image.new("RGB", size, seg.colour)
-    base = picture(seg.seed if seg.seed is not None else 0, (size[0] + 16, size[1] + 16))
-    dx = k % 16  # a slow pan, so frames inside a shot are alike but not identical
-    return base.crop((dx, 8, dx + size[0], 8 + size[1]))
+        img = Image.new("RGB", size, seg.colour)
+    else:
+        base = picture(seg.seed if seg.seed is not None else 0, (size[0] + 16, size[1] + 16))
+        dx = k % 16  # a slow pan, so frames inside a shot are alike but not identical
+        img = base.crop((dx, 8, dx + size[0], 8 + size[1]))
+    if seg.caption:
+        from tests.text_pictures import draw_phrase
+
+        draw_phrase(img, seg.caption, seed=seg.seed or 0)
+    return img
 
 
 def write_video(path: Path, segments: Sequence[Segment], fps: int = 10, size: tuple[int, int] = (96, 64),

@@ -128,7 +128,7 @@ def test_matching_is_forgiving_of_lost_spaces_and_strict_with_short_words(tmp_pa
     root = cat.add_root(str(tmp_path))
     lines = {
         "MUSEUMOFART": "m.jpg", "BIRTHDAY PARTY": "b.jpg", "ONE HUNDRED STEPS": "h.jpg",
-        "Platform 9 3/4": "p.jpg",
+        "Platform 9 3/4": "p.jpg", "PARKINGONLY": "o.jpg",
     }
     with cat.write() as s:
         files = [MediaFile(root_id=root, path=str(tmp_path / name), size=1, mtime_ns=0, kind="image",
@@ -150,4 +150,28 @@ def test_matching_is_forgiving_of_lost_spaces_and_strict_with_short_words(tmp_pa
     assert found("the party") == {"b.jpg"}  # "the" is not a word to look for
     assert found("a red circle on the left") == set()  # "red" inside "HUNDRED" must not capture a caption
     assert found("platform 9") == {"p.jpg"}
+    assert found("parking only") == {"o.jpg"}  # a short word inside a run-together line, beside another
+    assert found("only") == set()  # ... but not alone
     cat.close()
+
+
+def test_a_video_moment_is_found_by_its_on_screen_text(make_library, tmp_path):
+    from tests.video_factory import Segment, write_video
+
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    spans = write_video(folder / "trip.mp4", [Segment(4.0, seed=1), Segment(3.0, seed=2, caption="EXIT 12"),
+                                              Segment(4.0, seed=3)], fps=5, size=(320, 240))
+    write_video(folder / "other.mp4", [Segment(6.0, seed=4)], fps=5, size=(320, 240))
+    lib = make_library()
+    report = lib.index([folder], ocr=True)
+    assert report.text_read == 2
+    hit = lib.search("exit 12", n=3)[0]
+    shown_from, shown_to = spans[1]
+    assert hit.path.endswith("trip.mp4") and hit.kind == "video"
+    assert shown_from - 0.5 <= hit.start_s <= shown_to and hit.t_s is not None
+    at_from, at_to = hit.extra["text"]["at_s"]
+    assert shown_from - 0.5 <= at_from <= at_to <= shown_to + 0.5
+    # Frames read: one every VIDEO_STEP_S of the sampled ones, not all of them.
+    items = lib.catalog.items_of_file(hit.file.id)
+    assert len(ocr.frames_to_read(items)) < len(items)
