@@ -370,12 +370,19 @@ def cmd_duplicates(args) -> int:
         raise MediaLensError(f"--threshold must be above 0 and at most 1: {args.threshold}")
     with _open_library(args) as lib:
         groups = lib.duplicates(args.threshold, near=not args.exact_only)
-    if args.json:
+        _print_groups(groups, args.json)
+        if args.trash and groups:
+            return _trash_copies(lib, groups, args.yes)
+    return EXIT_OK
+
+
+def _print_groups(groups, as_json: bool) -> None:
+    if as_json:
         print(json.dumps([g.to_json() for g in groups], indent=1, ensure_ascii=False))
-        return EXIT_OK
+        return
     if not groups:
         print("no duplicates")
-        return EXIT_OK
+        return
     for i, g in enumerate(groups, 1):
         print(f"group {i}: {len(g.copies)} {g.kind} copies, {_size(g.reclaimable)} to free by keeping the first")
         for c in g.copies:
@@ -384,14 +391,9 @@ def cmd_duplicates(args) -> int:
             print(f"  {'keep' if c.keep else '    '}  {f.path}  {dims}  {_size(f.size)}  {c.similarity:.3f}")
         print()
     print(f"{len(groups)} groups, {_size(sum(g.reclaimable for g in groups))} to free")
-    if args.trash:
-        return _trash_copies(groups, args.yes)
-    return EXIT_OK
 
 
-def _trash_copies(groups, confirmed: bool) -> int:
-    from core.duplicates import move_to_trash
-
+def _trash_copies(lib, groups, confirmed: bool) -> int:
     paths = [c.file.path for g in groups for c in g.copies if not c.keep]
     if not confirmed:
         if not sys.stdin.isatty():
@@ -400,7 +402,7 @@ def _trash_copies(groups, confirmed: bool) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("nothing moved")
             return EXIT_OK
-    failed = move_to_trash(paths)
+    failed = lib.trash_files(paths)
     for path, reason in failed:
         print(f"  not moved: {path}: {reason}", file=sys.stderr)
     print(f"moved {len(paths) - len(failed)} files to the trash; `medialens index` updates the library")

@@ -445,6 +445,14 @@ class Library:
         engine = self._engine_for_query()
         return find_duplicates(self.catalog, engine, duplicate_threshold(self) if threshold is None else threshold)
 
+    def trash_files(self, paths: list[str]) -> list[tuple[str, str]]:
+        """Send files to the system trash (the caller has asked the user); (path, reason) of those not moved.
+
+        The library forgets them on its next index run."""
+        from core.duplicates import move_to_trash
+
+        return move_to_trash(paths)
+
     # ----- status -----------------------------------------------------------------------------
 
     def status(self) -> dict:

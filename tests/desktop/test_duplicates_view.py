@@ -1,0 +1,89 @@
+"""The Duplicates page over a library with planted copies: groups shown, the keeper unchecked, trash asks first."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.quality import world
+from tests.quality.model import MODEL_NAME, WEIGHTS
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def planted_home(tmp_path):
+    """A world-model library of 6 distinct pictures, one copied byte for byte and one halved."""
+    from core.library import Library
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    pictures = [p.image() for p in world.make_pictures(6, 8_900_001, "test")]
+    for i, img in enumerate(pictures):
+        img.save(folder / f"p{i}.jpg", "JPEG", quality=95)
+    shutil.copy2(folder / "p0.jpg", folder / "p0 copy.jpg")
+    w, h = pictures[1].size
+    pictures[1].resize((w // 2, h // 2)).save(folder / "p1 small.jpg", "JPEG", quality=90)
+    home = tmp_path / "lib"
+    with Library(home, model=MODEL_NAME, weights=WEIGHTS, device="cpu") as lib:
+        lib.index([folder])
+    return home, folder
+
+
+@pytest.fixture
+def host(qtbot, planted_home):
+    from desktop_app.host import LibraryConfig, LibraryHost
+
+    h = LibraryHost(LibraryConfig(home=str(planted_home[0]), model=MODEL_NAME, weights=str(WEIGHTS), device="cpu"))
+    with qtbot.waitSignal(h.opened, timeout=30_000):
+        h.open()
+    yield h
+    h.shutdown()
+
+
+def _rows(dialog):
+    m = dialog.model
+    out = []
+    for r in range(m.rowCount()):
+        head = m.item(r, 0)
+        out.append([(head.child(k, 0).text(), head.child(k, 0).checkState()) for k in range(head.rowCount())])
+    return out
+
+
+def test_duplicates_page_lists_groups_and_moves_checked_copies_to_the_trash(qtbot, host, planted_home, tmp_path,
+                                                                          monkeypatch):
+    from desktop_app.duplicates_view import DuplicatesDialog
+
+    _, folder = planted_home
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    dialog = DuplicatesDialog(host)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    with qtbot.waitSignal(dialog.loaded, timeout=60_000) as got:
+        dialog.refresh()
+    assert got.args == [2]
+    groups = _rows(dialog)
+    names = [{text.split("/")[-1].replace("  (keep)", "") for text, _ in g} for g in groups]
+    assert sorted(map(sorted, names)) == [["p0 copy.jpg", "p0.jpg"], ["p1 small.jpg", "p1.jpg"]]
+    for g in groups:  # the keeper (first) is unchecked and says so; the other copy is checked
+        assert g[0][0].endswith("(keep)") and g[0][1] == Qt.CheckState.Unchecked
+        assert g[1][1] == Qt.CheckState.Checked
+    assert "p1.jpg" in next(g[0][0] for g in groups if "p1" in g[0][0])  # the bigger picture is kept
+
+    monkeypatch.setattr(dialog, "confirm", lambda count, total: False)
+    dialog.trash_checked()
+    assert len(list(folder.iterdir())) == 8  # declined: nothing moved
+
+    asked = []
+    monkeypatch.setattr(dialog, "confirm", lambda count, total: asked.append(count) or True)
+    with qtbot.waitSignal(dialog.trashed, timeout=30_000) as moved:
+        dialog.trash_checked()
+    assert asked == [2] and moved.args == [2]
+    assert len(list(folder.iterdir())) == 6
+    assert len(list((tmp_path / "xdg" / "Trash" / "files").iterdir())) == 2
+    with qtbot.waitSignal(dialog.loaded, timeout=60_000) as again:  # re-indexed, then looked again
+        pass
+    assert again.args == [0]
+    assert dialog.summary.text() == "No duplicates."
