@@ -349,7 +349,7 @@ class Library:
         """Results like `reference` changed as `text` says ("the same street at night", "in red -people").
 
         `reference`: a library file id or path (a video's frame at `t_s`), or any image file.
-        `method`: one of `core.compose.METHODS` (None: the measured default); `balance`: 0 leans
+        `method`: one of `core.search.compose.METHODS` (None: the measured default); `balance`: 0 leans
         on the picture, 1 on the words (None: the method's own default). The reference and its
         near-duplicates are left out unless `include_reference`.
         """
@@ -359,7 +359,7 @@ class Library:
         return engine.by_vector(query.vector, n, offset, filters, exclude_files=query.exclude, exact=exact)
 
     def session(self, filters: Filters | None = None) -> SearchSession:
-        """A search session: query, mark results relevant or not, refine, undo (see `core.feedback`)."""
+        """A search session: query, mark results relevant or not, refine, undo (see `core.search.feedback`)."""
         return SearchSession(self.engine(), filters)
 
     def explain(self, file_id: int, query: str | np.ndarray) -> Explanation:

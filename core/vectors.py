@@ -39,12 +39,16 @@ def from_blobs(blobs: list[bytes], dim: int) -> np.ndarray:
     return np.frombuffer(b"".join(blobs), dtype="<f2").reshape(-1, dim)
 
 
-def unit(v: np.ndarray) -> np.ndarray:
-    """A unit-length float32 copy of a vector (flattened); a clear error for a zero or non-finite one."""
+def unit(v: np.ndarray, nothing_left: str = "the query has no direction (an empty or degenerate vector)",
+         min_norm: float = 0.0) -> np.ndarray:
+    """A unit-length float32 copy of a vector (flattened).
+
+    A vector no longer than `min_norm`, or not finite, has no direction to keep: `QueryError(nothing_left)`.
+    """
     v = np.asarray(v, dtype=np.float32).reshape(-1)
     norm = float(np.linalg.norm(v))
-    if norm == 0 or not np.isfinite(norm):
-        raise QueryError("the query has no direction (an empty or degenerate vector)")
+    if norm <= min_norm or not np.isfinite(norm):
+        raise QueryError(nothing_left)
     return v / norm
 
 

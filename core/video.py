@@ -1,7 +1,7 @@
 """Videos: probing and frame sampling with PyAV (the indexer's decoder is `core.indexing.decoders`).
 
 A video becomes a sequence of sampled frames, each an embedded item with its
-time, so a query can say *where* in a video it matches (`core.moments`).
+time, so a query can say *where* in a video it matches (`core.search.moments`).
 
 Sampling
 --------

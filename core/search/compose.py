@@ -9,7 +9,7 @@ dial for every method: 0 searches by the reference alone, 1 by the change alone.
 * ``direction``: (1-b)·r + b·d, with d the unit direction t - e(NEUTRAL): what the
   change text says beyond an empty caption, added to the picture as a move
   rather than as a second place to be near.
-* ``inversion``: textual inversion (see `core.inversion`): r becomes a pseudo-word
+* ``inversion``: textual inversion (see `core.search.inversion`): r becomes a pseudo-word
   <v>, and "a photo of <v>, {change}" is encoded as text; mixed with r by b.
 * ``inversion-direction``: as ``direction``, with the direction taken between the
   pseudo-captions: e("a photo of <v>, {change}") - e("a photo of <v>"), so the

@@ -46,10 +46,7 @@ def rocchio(query: np.ndarray, relevant: np.ndarray, irrelevant: np.ndarray,
         q = q + beta * relevant.mean(axis=0)
     if len(irrelevant):
         q = q - gamma * irrelevant.mean(axis=0)
-    norm = float(np.linalg.norm(q))
-    if norm < 1e-6:
-        raise QueryError("the marks cancel the query out: mark fewer results as not relevant")
-    return (q / norm).astype(np.float32)
+    return unit(q, "the marks cancel the query out: mark fewer results as not relevant", min_norm=1e-6)
 
 
 @dataclass

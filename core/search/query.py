@@ -74,11 +74,8 @@ def avoid_terms(query: np.ndarray, avoid: tuple[str, ...],
     q = unit(query)
     if not avoid:
         return q
-    q = q - weight * encode(list(avoid)).sum(axis=0)
-    norm = float(np.linalg.norm(q))
-    if norm < 1e-6:
-        raise QueryError("the query avoids everything it asks for (the terms to avoid cancel it out)")
-    return (q / norm).astype(np.float32)
+    return unit(q - weight * encode(list(avoid)).sum(axis=0),
+                "the query avoids everything it asks for (the terms to avoid cancel it out)", min_norm=1e-6)
 
 
 @dataclass(frozen=True)

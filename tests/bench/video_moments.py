@@ -6,7 +6,7 @@ Each query is a sentence that describes one stretch of one video; the localiser'
 moment in that video counts at IoU 0.5 / 0.7 when it overlaps a true stretch that much
 (a sentence whose shot repeats has several true stretches: the best one counts).
 Videos go through the real pipeline: `Library.index` (sampling, embedding), then the
-moments of `core.moments` on the stored frames.
+moments of `core.search.moments` on the stored frames.
 
 * **World**: the generated videos of `tests/quality/world.py` (shots of moving shapes with
   known spans and sentences, repeats and near-duplicates) with the project's trained
