@@ -27,7 +27,7 @@ import numpy as np
 
 from core.catalog import Catalog
 from core.embed import DEFAULT_MODEL, REGISTRY, Encoder, ModelSpec, cached_weights, find_spec, model_key
-from core.errors import LibraryError, MediaError, QueryError
+from core.errors import LibraryError, MediaError
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
 from core.indexing.pipeline import Indexer
 from core.media import ThumbnailCache
@@ -37,9 +37,9 @@ from core.search.context import SearchContext
 from core.search.engine import Filters, Hit, SearchEngine
 from core.search.explain import Explanation, explain_file
 from core.search.feedback import SearchSession
-from core.search.moments import MomentFinder, Timeline, across_library
+from core.search.moments import MomentFinder, Timeline, across_library, moment_vector, video_record
 from core.search.query import similar_query, text_query
-from core.vectors import VectorIndex, unit
+from core.vectors import VectorIndex
 from core.video import check_index_options as check_video_options
 
 #: What the GUI imports from here (it talks to `core.library` only).
@@ -287,17 +287,17 @@ class Library:
         frame's time `t_s` and item, and the query's cosine with the moment as `score`.
         """
         engine = self.engine()
-        rec = None if video is None else self._video_record(video)  # before the model loads: errors come fast
-        vec = self._moment_query(query)
+        rec = None if video is None else video_record(engine.context, video)  # before the model loads: errors come fast
+        vec = moment_vector(engine.context, query)
         if rec is None:
             return across_library(engine, vec, n, filters)
         return self._moments.video_moments(rec, vec, n)
 
     def timeline(self, file_id: int, query: str | np.ndarray | None = None) -> Timeline:
         """What a player's timeline draws for a video: sample times, the query's curve, its moments."""
-        self.engine()
-        rec = self._video_record(file_id)
-        return self._moments.timeline(rec, None if query is None else self._moment_query(query))
+        context = self.engine().context
+        rec = video_record(context, file_id)
+        return self._moments.timeline(rec, None if query is None else moment_vector(context, query))
 
     def frame_thumbnail(self, file_id: int, t_s: float) -> Path | None:
         """The cached thumbnail of the video's sampled frame nearest `t_s` (made now if missing)."""
@@ -324,22 +324,6 @@ class Library:
             return self.thumbs.put(rec.content_hash, frame_at(rec.path, at), suffix)
         except (MediaError, OSError):
             return None
-
-    def _moment_query(self, query: str | np.ndarray) -> np.ndarray:
-        """A text (with its `-avoided` terms, as in `search`) or a query vector, normalised."""
-        return unit(text_query(self._engine.context, query).vector if isinstance(query, str) else query)
-
-    def _video_record(self, video: int | str | os.PathLike[str]):
-        """The catalog record of an indexed library video, by id or path; a clear error otherwise."""
-        file_id = self._engine.context.resolve_file(video)
-        if file_id is None:
-            raise QueryError(f"{video}: not in the library (index its folder first)")
-        rec = self.catalog.file(file_id)
-        if rec.kind != "video":
-            raise QueryError(f"{rec.path}: is a photo, not a video")
-        if rec.status != "ok":
-            raise QueryError(f"{rec.path}: has not been indexed" + (f" ({rec.error})" if rec.error else ""))
-        return rec
 
     # ----- composed edits, feedback sessions, regions (core/search/compose.py, feedback.py, explain.py)
 

@@ -60,9 +60,12 @@ import numpy as np
 
 from core.errors import QueryError
 from core.search.engine import Filters, Hit
-from core.vectors import from_blobs
+from core.search.query import text_query
+from core.vectors import from_blobs, unit
 
 if TYPE_CHECKING:  # pragma: no cover
+    import os
+
     from core.catalog import FileRecord
     from core.search.context import SearchContext
     from core.search.engine import SearchEngine
@@ -348,3 +351,21 @@ def across_library(engine: SearchEngine, query: np.ndarray, n: int, filters: Fil
     only_videos = Filters(kinds=frozenset({"video"}), folder=base.folder, date_from=base.date_from,
                           date_to=base.date_to)
     return engine.by_vector(query, n, filters=only_videos)
+
+
+def moment_vector(ctx: SearchContext, query: str | np.ndarray) -> np.ndarray:
+    """A text (with its `-avoided` terms, as in search) or a query vector, normalised."""
+    return unit(text_query(ctx, query).vector if isinstance(query, str) else query)
+
+
+def video_record(ctx: SearchContext, video: int | str | os.PathLike[str]) -> FileRecord:
+    """The catalog record of an indexed library video, by id or path; a clear error otherwise."""
+    file_id = ctx.resolve_file(video)
+    if file_id is None:
+        raise QueryError(f"{video}: not in the library (index its folder first)")
+    rec = ctx.file(file_id)
+    if rec.kind != "video":
+        raise QueryError(f"{rec.path}: is a photo, not a video")
+    if rec.status != "ok":
+        raise QueryError(f"{rec.path}: has not been indexed" + (f" ({rec.error})" if rec.error else ""))
+    return rec

@@ -20,7 +20,7 @@ from core.indexing import decoders
 from core.indexing.control import Control
 from core.video import ReadResult, Sampling, frame_at, probe, read_frames
 from tests.conftest import TINY_MODEL, medialens_cmd, save_random_weights
-from tests.core.test_cli import run
+from tests.e2e.test_cli import run
 from tests.video_factory import Segment, audio_only, mean_colour, segment_frame, truncate, write_video
 
 RED, GREEN, BLUE, YELLOW = (220, 30, 30), (30, 220, 30), (30, 30, 220), (230, 230, 40)
