@@ -352,15 +352,17 @@ class Library:
         vec = text_query(context, query).vector if isinstance(query, str) else query
         return explain_file(context, file_id, vec)
 
-
     # ----- status -----------------------------------------------------------------------------
 
     def status(self) -> dict:
+        # Roots first: a status read while a folder is removed then never shows the new roots with
+        # the old counts (the GUI waits for the roots to change, then trusts the counts).
+        roots = self.roots()
         counts = self.catalog.counts()
         row = self._model_row(create=False)
         st: dict = {
             "library": str(self.home),
-            "roots": self.roots(),
+            "roots": roots,
             "model": self.choice.describe(),
             "model_key": self.choice.key(),
             "images": counts.get("image_ok", 0),
