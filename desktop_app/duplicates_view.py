@@ -29,7 +29,7 @@ from desktop_app import formatting
 from desktop_app.reveal import reveal_in_file_manager
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.duplicates import DuplicateGroup
+    from core.search.duplicates import DuplicateGroup
     from desktop_app.host import LibraryHost
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1

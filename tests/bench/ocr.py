@@ -108,8 +108,8 @@ def _copies(img: Image.Image, seed: int) -> dict[str, Image.Image]:
 
 
 def bench_duplicates(args, tmp: Path) -> None:
-    from core.compose import duplicate_threshold
     from core.library import Library
+    from core.search.compose import duplicate_threshold
 
     folder = tmp / "dups"
     folder.mkdir()
@@ -129,7 +129,7 @@ def bench_duplicates(args, tmp: Path) -> None:
             truth[f"similar{j:03d}-{v}.jpg"] = (-1 - 10 * j - v, "distinct")
     with Library(tmp / "dups-lib", model=MODEL_NAME, weights=WEIGHTS, device="cpu") as lib:
         lib.index([folder])
-        threshold = duplicate_threshold(lib)
+        threshold = duplicate_threshold(lib.engine().context)
         groups = lib.duplicates(threshold)
     predicted = set()
     for g in groups:

@@ -10,11 +10,11 @@ import shutil
 
 import pytest
 
-from core import ocr
 from core.catalog import Catalog, TextLine
-from core.fusion import text_evidence
-from core.indexer import Control
-from core.query import text_query
+from core.indexing import ocr
+from core.indexing.control import Control
+from core.search.fusion import text_evidence
+from core.search.query import text_query
 from tests.text_pictures import text_photo, write_text_photos
 
 pytestmark = pytest.mark.slow
@@ -43,7 +43,7 @@ def test_words_in_photos_are_found_and_fused_first(make_library, text_folder):
     lib = make_library()
     report = lib.index([folder], ocr=True)
     assert report.text_read == 9 and report.text_lines >= 5
-    engine = lib.query_engine()
+    engine = lib.engine()
     clip_alone_first = 0
     for path, what in placed.items():
         query = what.phrase.lower()
@@ -52,10 +52,10 @@ def test_words_in_photos_are_found_and_fused_first(make_library, text_folder):
         text = hits[0].extra["text"]
         assert text["coverage"] == 1.0
         assert any(_overlaps(line["box"], what.box) for line in text["lines"]), (text, what.box)
-        clip = engine.by_vector(text_query(lib, query).vector, 3)
+        clip = engine.by_vector(text_query(engine.context, query).vector, 3)
         clip_alone_first += clip[0].path == str(path)
         # The photo keeps its own cosine as its score; only the order is fused.
-        own = next(h for h in engine.by_vector(text_query(lib, query).vector, 20) if h.path == str(path))
+        own = next(h for h in engine.by_vector(text_query(engine.context, query).vector, 20) if h.path == str(path))
         assert hits[0].score == pytest.approx(own.score, abs=1e-5)
     assert clip_alone_first < len(placed)  # random weights: the model alone cannot read
 
@@ -66,7 +66,8 @@ def test_a_query_whose_words_are_written_nowhere_keeps_the_clip_ranking(make_lib
     lib.index([folder], ocr=True)
     for query in ("a dog running on a beach", "the bakers"):
         fused = lib.search(query, n=6)
-        clip = lib.query_engine().by_vector(text_query(lib, query).vector, 6)
+        engine = lib.engine()
+        clip = engine.by_vector(text_query(engine.context, query).vector, 6)
         assert [(h.path, h.score) for h in fused] == [(h.path, h.score) for h in clip]
         assert not any("text" in h.extra for h in fused)
 

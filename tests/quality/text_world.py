@@ -48,10 +48,10 @@ def _recall(ranked: list[str], target: str, k: int) -> float:
 
 def measure(lib, tw: TextWorld) -> dict[str, float]:
     """R@1/R@5 per expert and query kind, and OCR recall, for a library that indexed `tw` with OCR on."""
-    from core.fusion import text_evidence
-    from core.query import text_query
+    from core.search.fusion import text_evidence
+    from core.search.query import text_query
 
-    engine = lib.query_engine()
+    engine = lib.engine()
     file_of = dict(lib.catalog.photo_items(engine.model_id))
     path_of_file = {f.id: f.path for f in lib.catalog.files(file_of.values()).values()}
     lines = lib.catalog.text_lines(file_of)
@@ -65,7 +65,7 @@ def measure(lib, tw: TextWorld) -> dict[str, float]:
     for kind, queries in (("words", words), ("captions", captions)):
         sums = dict.fromkeys(("clip_r1", "clip_r5", "ocr_r1", "ocr_r5", "fused_r1", "fused_r5"), 0.0)
         for q, target in queries:
-            clip = [h.path for h in engine.by_vector(text_query(lib, q).vector, 5)]
+            clip = [h.path for h in engine.by_vector(text_query(engine.context, q).vector, 5)]
             ocr = [path_of_file[e.file_id] for e in text_evidence(lib.catalog, q)][:5]
             fused = [h.path for h in lib.search(q, n=5)]
             for name, ranked in (("clip", clip), ("ocr", ocr), ("fused", fused)):

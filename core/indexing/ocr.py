@@ -35,7 +35,7 @@ from core.media import load_image
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image
 
-    from core.indexer import Control, IndexReport, ProgressCallback
+    from core.indexing.control import Control, IndexReport
 
 log = logging.getLogger(__name__)
 
@@ -206,23 +206,11 @@ def ocr_enabled(catalog: Catalog) -> bool:
     return catalog.get_setting(SETTING, "off") == "on"
 
 
-def run_stage(catalog: Catalog, root_ids: Sequence[int], report: IndexReport,
-              progress: ProgressCallback | None = None, control: Control | None = None) -> None:
-    """The indexing stage: read the roots' pending photos, adding to `report` and reporting progress."""
-    from core.indexer import Progress
-
-    state = Progress(phase="ocr", found=report.found)
-
-    def emit(done: int, total: int) -> None:
-        state.files_done, state.files_total = done, total
-        if progress:
-            progress(state)
-
-    emit(0, catalog.ocr_pending_count(root_ids))
-    got = read_library_text(catalog, TextReader(), control, emit, root_ids)
+def run_stage(catalog: Catalog, root_ids: Sequence[int], report: IndexReport, control: Control,
+              progress: Callable[[int, int], None]) -> None:
+    """The indexing stage: read the roots' pending photos and videos, adding to `report`."""
+    progress(0, catalog.ocr_pending_count(root_ids))
+    got = read_library_text(catalog, TextReader(), control, progress, root_ids)
     report.text_read += got.read
     report.text_lines += got.lines
     report.text_s += got.seconds
-    report.elapsed_s += got.seconds
-    if control and control.cancelled:
-        report.cancelled = True

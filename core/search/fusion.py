@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.catalog import Catalog, TextLine, fold_text
-from core.ocr import VIDEO_STEP_S
-from core.query import parse_query
+from core.indexing.ocr import VIDEO_STEP_S
+from core.search.query import parse_query
 from core.vectors import from_blobs
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.search import Filters, Hit, SearchEngine
+    from core.search.engine import Filters, Hit, SearchEngine
 
 #: Reciprocal-rank fusion's constant (the value of Cormack et al. 2009, which ranks well without tuning).
 RRF_K = 60
@@ -204,7 +204,7 @@ def fused_search(engine: SearchEngine, vector: np.ndarray, raw_text: str, n: int
     (joined with CLIP's moment of that video where they overlap). Each hit keeps its cosine as
     `score`; `extra["text"]` says which words were found and where.
     """
-    from core.search import Hit
+    from core.search.engine import Hit
 
     proposals = _proposals(text_evidence(engine.catalog, parse_query(raw_text).text))
     if not proposals:

@@ -3,7 +3,7 @@
 * **Exact** copies share a content hash (photos and videos alike).
 * **Near** copies are photos whose vectors are at least `threshold` similar: re-encodes,
   resizes, small crops and light edits of one picture. The default threshold is the
-  library's calibrated copy similarity (`core.compose.duplicate_threshold`: how close
+  library's calibrated copy similarity (`core.search.compose.duplicate_threshold`: how close
   a photo and its half-size JPEG copy are under this model), the same one composed
   edits use to leave the reference's copies out.
 
@@ -27,7 +27,7 @@ from core.errors import LibraryError
 from core.vectors import from_blobs
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.search import SearchEngine
+    from core.search.context import SearchContext
 
 #: Neighbours looked at per photo (more copies than this of one picture still join through chains).
 NEIGHBOURS = 16
@@ -95,16 +95,16 @@ class _Groups:
         return [g for g in out.values() if len(g) > 1]
 
 
-def near_pairs(engine: SearchEngine, threshold: float) -> Iterable[tuple[int, int]]:
+def near_pairs(ctx: SearchContext, threshold: float) -> Iterable[tuple[int, int]]:
     """(file id, file id) of photos whose vectors are at least `threshold` similar."""
-    items = engine.catalog.photo_items(engine.model_id)
+    items = ctx.catalog.photo_items(ctx.model_id)
     file_of = dict(items)
     for start in range(0, len(items), 512):
         chunk = [i for i, _ in items[start:start + 512]]
-        blobs = engine.catalog.vectors_for_items(engine.model_id, chunk)
-        vecs = from_blobs([blobs[i] for i in chunk], engine.dim).astype(np.float32)
+        blobs = ctx.catalog.vectors_for_items(ctx.model_id, chunk)
+        vecs = from_blobs([blobs[i] for i in chunk], ctx.dim).astype(np.float32)
         for item, vec in zip(chunk, vecs, strict=True):
-            keys, sims = engine.vindex.search(vec, NEIGHBOURS)
+            keys, sims = ctx.vindex.search(vec, NEIGHBOURS)
             for k, s in zip(keys, sims, strict=True):
                 other = file_of.get(int(k))
                 if s < threshold:
@@ -113,14 +113,14 @@ def near_pairs(engine: SearchEngine, threshold: float) -> Iterable[tuple[int, in
                     yield file_of[item], other
 
 
-def find_duplicates(catalog: Catalog, engine: SearchEngine | None, threshold: float) -> list[DuplicateGroup]:
-    """Groups of copies, biggest first; `engine` None finds byte-identical copies only."""
+def find_duplicates(catalog: Catalog, ctx: SearchContext | None, threshold: float) -> list[DuplicateGroup]:
+    """Groups of copies, biggest first; `ctx` None finds byte-identical copies only."""
     groups = _Groups()
     for ids in catalog.same_content_groups():
         for other in ids[1:]:
             groups.join(ids[0], other)
-    if engine is not None:
-        for a, b in near_pairs(engine, threshold):
+    if ctx is not None:
+        for a, b in near_pairs(ctx, threshold):
             groups.join(a, b)
     members = groups.groups()
     files = catalog.files(f for g in members for f in g)
@@ -130,7 +130,7 @@ def find_duplicates(catalog: Catalog, engine: SearchEngine | None, threshold: fl
         if len(recs) < 2:
             continue
         exact = len({r.content_hash for r in recs}) == 1
-        sims = _similarities(engine, recs) if engine is not None and not exact else [1.0] * len(recs)
+        sims = _similarities(ctx, recs) if ctx is not None and not exact else [1.0] * len(recs)
         copies = [Copy(r, s) for r, s in zip(recs, sims, strict=True)]
         copies[0].keep = True
         out.append(DuplicateGroup("exact" if exact else "near", copies))
@@ -138,9 +138,9 @@ def find_duplicates(catalog: Catalog, engine: SearchEngine | None, threshold: fl
     return out
 
 
-def _similarities(engine: SearchEngine, recs: list[FileRecord]) -> list[float]:
+def _similarities(ctx: SearchContext, recs: list[FileRecord]) -> list[float]:
     """Each copy's cosine with the first (the keeper); byte-identical copies are 1."""
-    vecs = [engine.file_vector(r.id)[0] for r in recs]
+    vecs = [ctx.file_vector(r.id)[0] for r in recs]
     return [1.0 if r.content_hash == recs[0].content_hash else float(v @ vecs[0])
             for r, v in zip(recs, vecs, strict=True)]
 
