@@ -6,8 +6,9 @@ import sqlite3
 
 import pytest
 
-from core.catalog import Catalog, MediaFile
+from core.catalog import SCHEMA_HEAD, Catalog, MediaFile
 from core.errors import LibraryError
+from tests.conftest import REPO
 
 
 def test_new_catalog_is_at_head_in_wal_mode(tmp_path):
@@ -15,9 +16,33 @@ def test_new_catalog_is_at_head_in_wal_mode(tmp_path):
     cat.close()
     con = sqlite3.connect(tmp_path / "c.db")
     assert con.execute("pragma journal_mode").fetchone()[0] == "wal"
-    assert con.execute("select version_num from alembic_version").fetchone()[0] == "0001"
+    assert con.execute("select version_num from alembic_version").fetchone()[0] == SCHEMA_HEAD
     con.close()
     Catalog(tmp_path / "c.db").close()  # reopening is a no-op migration
+
+
+def test_a_catalog_of_the_previous_schema_is_upgraded_with_its_files(tmp_path):
+    from alembic import command
+    from alembic.config import Config
+
+    cat = Catalog(tmp_path / "c.db")
+    root = cat.add_root(str(tmp_path))
+    with cat.write() as s:
+        s.add(MediaFile(root_id=root, path=str(tmp_path / "a.jpg"), size=1, mtime_ns=0, kind="image",
+                        status="ok", seen_scan=1, added_at=0.0))
+    cfg = Config()
+    cfg.set_main_option("script_location", str(REPO / "core" / "migrations"))
+    with cat.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
+    cat.close()
+    con = sqlite3.connect(tmp_path / "c.db")
+    assert "ocr_lines" not in {r[0] for r in con.execute("select name from sqlite_master")}
+    con.close()
+    cat = Catalog(tmp_path / "c.db")  # opening upgrades it
+    assert cat.file_by_path(str(tmp_path / "a.jpg")) is not None
+    assert cat.ocr_counts() == (0, 0) and cat.text_matches(["anything"]) == []
+    cat.close()
 
 
 def test_catalog_from_a_newer_version_is_refused_clearly(tmp_path):
