@@ -1,17 +1,12 @@
 """What the user asked for, as plain data, and how to ask the engine for one page of it.
 
 The GUI builds a `Query` and a `FilterState` on its thread; `fetch_page` runs on
-a worker thread and is the only place that turns them into engine calls. The
-engine's optional features (composed edits, feedback sessions, regions,
-explanations, video timelines) are detected on the `Library` object
-(`Capabilities`), so the GUI hides a control rather than failing while a
-feature is missing from the engine.
+a worker thread and is the only place that turns them into engine calls.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -63,36 +58,13 @@ class Query:
         return self.kind != REFINED
 
 
-@dataclass(frozen=True)
-class Capabilities:
-    """Which optional engine features this `Library` has (issues 3 and 4 add them)."""
-
-    compose: bool = False
-    session: bool = False
-    region: bool = False
-    explain: bool = False
-    timeline: bool = False
-    frame_thumbnail: bool = False
-
-    @classmethod
-    def of(cls, library: Any) -> Capabilities:
-        similar = getattr(library, "similar", None)
-        region = similar is not None and "box" in inspect.signature(similar).parameters
-        return cls(compose=hasattr(library, "compose"), session=hasattr(library, "session"), region=region,
-                   explain=hasattr(library, "explain"), timeline=hasattr(library, "timeline"),
-                   frame_thumbnail=hasattr(library, "frame_thumbnail"))
-
-
 def fetch_page(library: Library, query: Query, filters: FilterState, n: int, offset: int) -> list[Hit]:
     """One page of results (worker thread)."""
     f = filters.to_filters()
     if query.kind == TEXT:
         return library.search(query.text, n=n, offset=offset, filters=f)
     if query.kind == SIMILAR:
-        kw: dict[str, Any] = {"t_s": query.t_s}
-        if query.box is not None:
-            kw["box"] = query.box
-        return library.similar(query.target, n=n, offset=offset, filters=f, **kw)
+        return library.similar(query.target, n=n, offset=offset, filters=f, t_s=query.t_s, box=query.box)
     if query.kind == COMPOSE:
         if not query.text.strip():  # a reference with no change asked for: its look-alikes
             return library.similar(query.target, n=n, offset=offset, filters=f, t_s=query.t_s)

@@ -126,13 +126,9 @@ class SearchController(QObject):
 
     # ----- feedback ---------------------------------------------------------------------------
 
-    @property
-    def feedback_available(self) -> bool:
-        return self.host.caps.session and self.base_query is not None
-
     def mark(self, file_ids: list[int], relevant: bool | None) -> None:
         """Mark results (None clears a mark); the engine hears about it in order, on one thread."""
-        if not self.feedback_available or not file_ids:
+        if self.base_query is None or not file_ids:
             return
         for fid in file_ids:
             self.model.set_mark(fid, relevant)
@@ -150,7 +146,7 @@ class SearchController(QObject):
 
     def refine(self) -> None:
         """Re-rank from the marks: one new round, shown in place of the current results."""
-        if not self.feedback_available or self._box is None or not self.model.marks:
+        if self.base_query is None or self._box is None or not self.model.marks:
             return
         self._round(lambda session: session.refine(n=REFINE_N), +1)
 

@@ -35,7 +35,7 @@ def test_dropping_an_image_file_finds_similar(qtbot, window, photo_folder, tmp_p
     assert window.controller.query.kind == SIMILAR
     assert window.controller.query.target == str(outside)
     assert not window.overlay.isVisible()
-    assert "from the desktop.png" in window.results_label.text()
+    assert "from the desktop.png" in window.results_header.label.text()
     best = window.model.hit(0)
     assert best.file.path == str(photo_folder / "coffee.png") and best.score > 0.999
 

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import os
 
-import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 
 from desktop_app.queries import SIMILAR
-from tests.desktop import engine_doubles
 from tests.desktop.conftest import search
-
-
-@pytest.fixture
-def window(monkeypatch, make_window, indexed_home):
-    engine_doubles.install(monkeypatch)
-    return make_window(indexed_home, wait_model=True)
 
 
 def test_find_similar_from_the_keyboard(qtbot, window):
@@ -29,14 +21,14 @@ def test_find_similar_from_the_keyboard(qtbot, window):
     q = window.controller.query
     assert q.kind == SIMILAR and q.target == target.file.id
     assert target.file.id not in [h.file.id for h in window.model.hits]
-    assert window.results_label.text().startswith(f"Similar to {os.path.basename(target.file.path)}")
+    assert window.results_header.label.text().startswith(f"Similar to {os.path.basename(target.file.path)}")
 
 
 def test_copy_paths_of_the_selection(qtbot, window):
     search(qtbot, window, "a horse")
     window.grid.setFocus()
     window.grid.selectAll()
-    window.act_copy.trigger()
+    window.results_actions.act_copy.trigger()
     assert QGuiApplication.clipboard().text().splitlines() == [h.file.path for h in window.model.hits]
 
 
@@ -68,7 +60,7 @@ def test_region_search_from_a_box_drawn_on_the_preview(qtbot, window, monkeypatc
     x0, y0, x1, y1 = boxes[-1]
     assert abs(x0 - 160) <= 2 and abs(y0 - 60) <= 2 and x1 >= 317 and y1 >= 237
     assert window.controller.query.box == boxes[-1]
-    assert window.results_label.text().startswith("Like a part of holiday.jpg")
+    assert window.results_header.label.text().startswith("Like a part of holiday.jpg")
 
 
 def test_explain_overlays_where_the_picture_matches(qtbot, window):

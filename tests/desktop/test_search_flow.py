@@ -18,7 +18,7 @@ def test_text_search_fills_the_grid_and_previews_the_first_result(qtbot, window)
     assert window.grid_stack.currentWidget() is window.grid
     scores = [model.index(r).data(Role.SCORE) for r in range(total)]
     assert scores == sorted(scores, reverse=True)
-    assert "“a cat sitting on a chair”" in window.results_label.text()
+    assert "“a cat sitting on a chair”" in window.results_header.label.text()
     # the first result is current and shown large
     assert window.grid.currentIndex().row() == 0
     assert window.preview.hit is model.hit(0)
