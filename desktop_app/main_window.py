@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStackedWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -42,7 +41,6 @@ from desktop_app.drops import DropHandler, DropOverlay, acceptable
 from desktop_app.first_run import FirstRunPage
 from desktop_app.host import LibraryConfig, LibraryHost, ModelState, ModelStatus
 from desktop_app.icons import icon
-from desktop_app.indexing import IndexStatus
 from desktop_app.message_bar import MessageBar
 from desktop_app.preview import PreviewPane
 from desktop_app.queries import Query
@@ -52,6 +50,7 @@ from desktop_app.results_header import ResultsHeader
 from desktop_app.results_view import ResultsView
 from desktop_app.search_controller import SearchController
 from desktop_app.settings import Settings
+from desktop_app.status_bar import LibraryStatusBar
 from desktop_app.thumbnails import ThumbnailLoader
 from desktop_app.top_bar import TopBar
 
@@ -174,21 +173,9 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.pages, 1)
         self.overlay = DropOverlay(central)
 
-        sb = self.statusBar()
-        sb.setSizeGripEnabled(False)
-        self.summary = QLabel(self)
-        self.index_status = IndexStatus(self)
-        self.failures_button = QToolButton(self)
-        self.failures_button.setDefaultAction(self.act_failures)
-        self.failures_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.failures_button.setAutoRaise(True)
-        self.failures_button.setVisible(False)
-        self.model_label = QLabel(self)
-        self.model_label.setObjectName("hint")
-        sb.addWidget(self.summary)
-        sb.addPermanentWidget(self.index_status)
-        sb.addPermanentWidget(self.failures_button)
-        sb.addPermanentWidget(self.model_label)
+        self.status_bar = LibraryStatusBar(self.act_failures, self)
+        self.setStatusBar(self.status_bar)
+        self.index_status = self.status_bar.index_status
 
     def _make_menus(self) -> None:
         mb = self.menuBar()
@@ -217,7 +204,7 @@ class MainWindow(QMainWindow):
         self.search_bar.field.down_pressed.connect(self._focus_results)
         self.controller.finished.connect(self._query_finished)
         self.controller.failed.connect(lambda _query, message: self.show_error(message))
-        self.results_actions.message.connect(self.statusBar().showMessage)
+        self.results_actions.message.connect(self.status_bar.showMessage)
 
         self.grid.activated.connect(self._activated)
         self.grid.zoom_changed.connect(self._zoom_changed)
@@ -277,36 +264,17 @@ class MainWindow(QMainWindow):
 
     def _status(self, status: dict) -> None:
         self.status = status
-        photos, videos = status.get("images", 0), status.get("videos", 0)
-        parts = [self.tr("%n photo(s)", "", photos)]
-        if videos:
-            parts.append(self.tr("%n video(s)", "", videos))
-        if status.get("pending") and not self.host.indexing:
-            parts.append(self.tr("%n waiting", "", status["pending"]))
-        self.summary.setText(" · ".join(parts))
-        failed = len(status.get("failures", []))
-        self.failures_button.setVisible(failed > 0)
-        self.act_failures.setText(self.tr("%n failed", "", failed))
-        self.act_failures.setEnabled(failed > 0)
+        self.status_bar.show_status(status, self.host.indexing)
         self.filter_bar.set_roots(status.get("roots", []))
         if self._failures_dialog is not None:
             self._failures_dialog.set_failures(status.get("failures", []))
 
     def _model_state(self, status: ModelStatus) -> None:
         self.first_run.set_model_state(status)
-        label = self.model_label
-        if status.state == ModelState.READY:
-            label.setText(f"{status.name} · {status.device}")
-            label.setToolTip(status.notes or self.tr("The model that reads your pictures and searches"))
-        elif status.state == ModelState.FAILED:
-            label.setText(self.tr("Model not available"))
-            label.setToolTip(status.error)
-            if self.pages.currentWidget() is not self.first_run:  # the first-run page explains it already
-                self.show_error(status.error, (self.tr("Choose weights file…"), self.first_run.choose_weights))
-        elif status.state == ModelState.DOWNLOADING:
-            label.setText(self.tr("Downloading the model…"))
-        else:
-            label.setText(self.tr("Loading the model…"))
+        self.status_bar.show_model(status)
+        if status.state == ModelState.FAILED and self.pages.currentWidget() is not self.first_run:
+            # the first-run page explains it already
+            self.show_error(status.error, (self.tr("Choose weights file…"), self.first_run.choose_weights))
 
     # ----- first run and folders --------------------------------------------------------------
 
@@ -545,6 +513,6 @@ class MainWindow(QMainWindow):
         if self.preview.player is not None:
             self.preview.player.stop()
         if self.host.indexing:
-            self.statusBar().showMessage(self.tr("Stopping indexing…"))
+            self.status_bar.showMessage(self.tr("Stopping indexing…"))
         self.host.shutdown()
         super().closeEvent(event)

@@ -13,9 +13,9 @@
     </message>
 </context>
 <context>
-    <name>MainWindow</name>
+    <name>LibraryStatusBar</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="281"/>
+        <location filename="../../desktop_app/status_bar.py" line="42"/>
         <source>%n photo(s)</source>
         <translation>
             <numerusform>%n photo</numerusform>
@@ -23,7 +23,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="283"/>
+        <location filename="../../desktop_app/status_bar.py" line="44"/>
         <source>%n video(s)</source>
         <translation>
             <numerusform>%n video</numerusform>
@@ -31,7 +31,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="285"/>
+        <location filename="../../desktop_app/status_bar.py" line="46"/>
         <source>%n waiting</source>
         <translation>
             <numerusform>%n waiting</numerusform>
@@ -39,15 +39,18 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="289"/>
+        <location filename="../../desktop_app/status_bar.py" line="50"/>
         <source>%n failed</source>
         <translation>
             <numerusform>%n failed</numerusform>
             <numerusform>%n failed</numerusform>
         </translation>
     </message>
+</context>
+<context>
+    <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="405"/>
+        <location filename="../../desktop_app/main_window.py" line="373"/>
         <source>Indexing stopped. %n file(s) indexed so far are kept; Rescan carries on.</source>
         <translation>
             <numerusform>Indexing stopped. The %n file indexed so far is kept; Rescan carries on.</numerusform>
@@ -55,7 +58,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="408"/>
+        <location filename="../../desktop_app/main_window.py" line="376"/>
         <source>Indexing finished: %n new or changed file(s).</source>
         <translation>
             <numerusform>Indexing finished: %n new or changed file.</numerusform>
@@ -63,7 +66,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="410"/>
+        <location filename="../../desktop_app/main_window.py" line="378"/>
         <source>%n could not be read.</source>
         <translation>
             <numerusform>%n could not be read.</numerusform>

@@ -410,231 +410,234 @@
     </message>
 </context>
 <context>
-    <name>MainWindow</name>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="90"/>
-        <location filename="../../desktop_app/main_window.py" line="374"/>
-        <source>Opening your library…</source>
-        <translation>正在打开图库…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="99"/>
-        <source>Add Folder…</source>
-        <translation>添加文件夹…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="100"/>
-        <source>Library Folders…</source>
-        <translation>图库文件夹…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="101"/>
-        <source>Rescan Library</source>
-        <translation>重新扫描图库</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="102"/>
-        <location filename="../../desktop_app/main_window.py" line="393"/>
-        <source>Pause Indexing</source>
-        <translation>暂停索引</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="103"/>
-        <source>Stop Indexing</source>
-        <translation>停止索引</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="104"/>
-        <source>Files That Failed…</source>
-        <translation>失败的文件…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="105"/>
-        <source>Settings…</source>
-        <translation>设置…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="109"/>
-        <source>Quit</source>
-        <translation>退出</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="110"/>
-        <source>Search</source>
-        <translation>搜索</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="113"/>
-        <source>Preview Pane</source>
-        <translation>预览窗格</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="116"/>
-        <source>Larger Thumbnails</source>
-        <translation>放大缩略图</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="118"/>
-        <source>Smaller Thumbnails</source>
-        <translation>缩小缩略图</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="120"/>
-        <location filename="../../desktop_app/main_window.py" line="487"/>
-        <source>About MediaLens</source>
-        <translation>关于 MediaLens</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="140"/>
-        <source>Results</source>
-        <translation>结果</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="196"/>
-        <source>&amp;Library</source>
-        <translation>图库(&amp;L)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="199"/>
-        <source>&amp;Search</source>
-        <translation>搜索(&amp;S)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="200"/>
-        <source>&amp;Item</source>
-        <translation>项目(&amp;I)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="201"/>
-        <source>&amp;View</source>
-        <translation>视图(&amp;V)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="202"/>
-        <source>&amp;Help</source>
-        <translation>帮助(&amp;H)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="276"/>
-        <source>Describe what you are looking for, or drop a picture here to find similar ones.</source>
-        <translation>描述你要找的内容，或把图片拖到这里查找相似的图片。</translation>
-    </message>
+    <name>LibraryStatusBar</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="281"/>
+        <location filename="../../desktop_app/status_bar.py" line="42"/>
         <source>%n photo(s)</source>
         <translation>
             <numerusform>%n 张照片</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="283"/>
+        <location filename="../../desktop_app/status_bar.py" line="44"/>
         <source>%n video(s)</source>
         <translation>
             <numerusform>%n 个视频</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="285"/>
+        <location filename="../../desktop_app/status_bar.py" line="46"/>
         <source>%n waiting</source>
         <translation>
             <numerusform>%n 个待处理</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="289"/>
+        <location filename="../../desktop_app/status_bar.py" line="50"/>
         <source>%n failed</source>
         <translation>
             <numerusform>%n 个失败</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="300"/>
+        <location filename="../../desktop_app/status_bar.py" line="57"/>
         <source>The model that reads your pictures and searches</source>
         <translation>用于理解图片和搜索的模型</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="302"/>
+        <location filename="../../desktop_app/status_bar.py" line="59"/>
         <source>Model not available</source>
         <translation>模型不可用</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="305"/>
-        <source>Choose weights file…</source>
-        <translation>选择权重文件…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="307"/>
+        <location filename="../../desktop_app/status_bar.py" line="62"/>
         <source>Downloading the model…</source>
         <translation>正在下载模型…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="309"/>
+        <location filename="../../desktop_app/status_bar.py" line="64"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
+</context>
+<context>
+    <name>MainWindow</name>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="317"/>
+        <location filename="../../desktop_app/main_window.py" line="89"/>
+        <location filename="../../desktop_app/main_window.py" line="342"/>
+        <source>Opening your library…</source>
+        <translation>正在打开图库…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="98"/>
+        <source>Add Folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="99"/>
+        <source>Library Folders…</source>
+        <translation>图库文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="100"/>
+        <source>Rescan Library</source>
+        <translation>重新扫描图库</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="101"/>
+        <location filename="../../desktop_app/main_window.py" line="361"/>
+        <source>Pause Indexing</source>
+        <translation>暂停索引</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="102"/>
+        <source>Stop Indexing</source>
+        <translation>停止索引</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="103"/>
+        <source>Files That Failed…</source>
+        <translation>失败的文件…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="104"/>
+        <source>Settings…</source>
+        <translation>设置…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="108"/>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="109"/>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="112"/>
+        <source>Preview Pane</source>
+        <translation>预览窗格</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="115"/>
+        <source>Larger Thumbnails</source>
+        <translation>放大缩略图</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="117"/>
+        <source>Smaller Thumbnails</source>
+        <translation>缩小缩略图</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="119"/>
+        <location filename="../../desktop_app/main_window.py" line="455"/>
+        <source>About MediaLens</source>
+        <translation>关于 MediaLens</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="139"/>
+        <source>Results</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="183"/>
+        <source>&amp;Library</source>
+        <translation>图库(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="186"/>
+        <source>&amp;Search</source>
+        <translation>搜索(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="187"/>
+        <source>&amp;Item</source>
+        <translation>项目(&amp;I)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="188"/>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="189"/>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="263"/>
+        <source>Describe what you are looking for, or drop a picture here to find similar ones.</source>
+        <translation>描述你要找的内容，或把图片拖到这里查找相似的图片。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="277"/>
+        <source>Choose weights file…</source>
+        <translation>选择权重文件…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="285"/>
         <source>Indexing has started. You can search right away: results come from what is already indexed.</source>
         <translation>索引已开始。现在就可以搜索：结果来自已经索引的内容。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="331"/>
+        <location filename="../../desktop_app/main_window.py" line="299"/>
         <source>Add a folder to the library</source>
         <translation>向图库添加文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="393"/>
+        <location filename="../../desktop_app/main_window.py" line="361"/>
         <source>Resume Indexing</source>
         <translation>继续索引</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="405"/>
+        <location filename="../../desktop_app/main_window.py" line="373"/>
         <source>Indexing stopped. %n file(s) indexed so far are kept; Rescan carries on.</source>
         <translation>
             <numerusform>索引已停止。已索引的 %n 个文件会保留；重新扫描将从这里继续。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="408"/>
+        <location filename="../../desktop_app/main_window.py" line="376"/>
         <source>Indexing finished: %n new or changed file(s).</source>
         <translation>
             <numerusform>索引完成：%n 个新增或更改的文件。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="410"/>
+        <location filename="../../desktop_app/main_window.py" line="378"/>
         <source>%n could not be read.</source>
         <translation>
             <numerusform>%n 个无法读取。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="411"/>
+        <location filename="../../desktop_app/main_window.py" line="379"/>
         <source>Show</source>
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="444"/>
+        <location filename="../../desktop_app/main_window.py" line="412"/>
         <source>Nothing matches yet.</source>
         <translation>暂时没有匹配的结果。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="446"/>
+        <location filename="../../desktop_app/main_window.py" line="414"/>
         <source>Try removing some filters.</source>
         <translation>试试去掉一些筛选条件。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="448"/>
+        <location filename="../../desktop_app/main_window.py" line="416"/>
         <source>Indexing is still running: more will be found.</source>
         <translation>索引仍在进行：稍后会找到更多结果。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="488"/>
+        <location filename="../../desktop_app/main_window.py" line="456"/>
         <source>&lt;h3&gt;MediaLens %1&lt;/h3&gt;&lt;p&gt;Find things inside your photos and videos by describing them, by showing a picture like them, or by changing one in words.&lt;/p&gt;&lt;p&gt;Everything runs on this computer.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;MediaLens %1&lt;/h3&gt;&lt;p&gt;用文字描述、给出相似的图片，或用文字修改一张图片，找到照片和视频里的内容。&lt;/p&gt;&lt;p&gt;一切都在这台电脑上运行。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="548"/>
+        <location filename="../../desktop_app/main_window.py" line="516"/>
         <source>Stopping indexing…</source>
         <translation>正在停止索引…</translation>
     </message>

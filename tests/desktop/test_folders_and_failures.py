@@ -24,11 +24,11 @@ def test_add_rescan_and_remove_folders_and_see_what_failed(qtbot, make_window, t
     with qtbot.waitSignal(w.host.indexing_finished, timeout=60_000) as finished:
         w.act_add_folder.trigger()
     assert finished.args[0].indexed == 3 and len(finished.args[0].failed) == 1
-    qtbot.waitUntil(lambda: w.status.get("images") == 7 and w.failures_button.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: w.status.get("images") == 7 and w.status_bar.failures_button.isVisible(), timeout=10_000)
     assert w.act_failures.text() == "1 failed"
     assert "could not be read" in w.message_bar.text.text()
 
-    w.failures_button.click()
+    w.status_bar.failures_button.click()
     dialog = w._failures_dialog
     assert dialog.isVisible()
     assert dialog.model.rows == [(str(second / "broken.jpg"), "the image data is truncated (incomplete file)")]
@@ -42,7 +42,7 @@ def test_add_rescan_and_remove_folders_and_see_what_failed(qtbot, make_window, t
                           check_params_cb=lambda st: st["roots"] == [str(first)]):
         folders.remove_button.click()
     assert folders.model.folders == [str(first)]
-    assert w.status["images"] == 4 and not w.failures_button.isVisible()
+    assert w.status["images"] == 4 and not w.status_bar.failures_button.isVisible()
     assert [w.filter_bar.folder.itemData(i) for i in range(w.filter_bar.folder.count())] == ["", str(first)]
     with qtbot.waitSignal(w.host.indexing_finished, timeout=60_000) as finished:
         folders.rescan_button.click()

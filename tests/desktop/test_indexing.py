@@ -57,7 +57,7 @@ def test_first_run_then_cancel_keeps_what_was_indexed(qtbot, make_window, tmp_pa
         w.controller.search("a red circle")
     assert w.model.rowCount() == report.indexed
     qtbot.waitUntil(lambda: w.status.get("images") == report.indexed
-                    and f"{N - report.indexed} waiting" in w.summary.text(), timeout=10_000)
+                    and f"{N - report.indexed} waiting" in w.status_bar.summary.text(), timeout=10_000)
 
     # a rescan carries on from there: nothing indexed twice, nothing lost
     with qtbot.waitSignal(w.host.indexing_finished, timeout=60_000) as finished:
