@@ -116,6 +116,7 @@ class LibraryHost(QObject):
         super().__init__(parent)
         self.config = config
         self.library: Library | None = None
+        self.status: dict = {}  # the open library's latest `status()`: roots, counts, failures
         self.control: Control | None = None
         self.model_ready = False
         self._opening = False
@@ -162,6 +163,7 @@ class LibraryHost(QObject):
         self._opening = False
         self.library, status = result
         self.model_ready = False
+        self.status = status
         self.opened.emit(status)
         self._warm_model()
 
@@ -281,6 +283,7 @@ class LibraryHost(QObject):
         def done(status: dict) -> None:
             self._status_pending = False
             if self.library is lib:
+                self.status = status
                 self.status_changed.emit(status)
             if self._status_again:
                 self.refresh_status()

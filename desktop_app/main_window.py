@@ -41,6 +41,7 @@ from desktop_app.drops import DropHandler, DropOverlay, acceptable
 from desktop_app.first_run import FirstRunPage
 from desktop_app.host import LibraryConfig, LibraryHost, ModelState, ModelStatus
 from desktop_app.icons import icon
+from desktop_app.library_actions import LibraryActions
 from desktop_app.message_bar import MessageBar
 from desktop_app.preview import PreviewPane
 from desktop_app.queries import Query
@@ -57,7 +58,6 @@ from desktop_app.top_bar import TopBar
 if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
 
-    from desktop_app.library_dialogs import FailuresDialog
 
 
 class MainWindow(QMainWindow):
@@ -67,9 +67,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings
         self.settings_path = settings_path
-        self.status: dict = {}
         self._painted = False
-        self._failures_dialog: FailuresDialog | None = None
         self.setWindowTitle("MediaLens")
         self.setWindowIcon(icon("medialens"))
         self.setAcceptDrops(True)
@@ -91,16 +89,11 @@ class MainWindow(QMainWindow):
     # ----- construction -----------------------------------------------------------------------
 
     def _make_actions(self) -> None:
-        """The library's and the view's actions (the results' own are `ResultsActions`)."""
+        """The window's own actions; the library's are `LibraryActions`, the results' `ResultsActions`."""
+        self.library_actions = LibraryActions(self.host, self)
         def A(*args, **kwargs):
             return make_action(self, *args, **kwargs)
 
-        self.act_add_folder = A("addFolder", self.tr("Add Folder…"), self._add_folder, "Ctrl+Shift+O", "folder-add")
-        self.act_folders = A("folders", self.tr("Library Folders…"), self._show_folders, None, "folder")
-        self.act_rescan = A("rescan", self.tr("Rescan Library"), lambda: self.host.index(), "F5", "rescan")
-        self.act_pause = A("pause", self.tr("Pause Indexing"), self._pause_or_resume, None, "pause")
-        self.act_cancel = A("cancel", self.tr("Stop Indexing"), self.host.cancel, None, "stop")
-        self.act_failures = A("failures", self.tr("Files That Failed…"), self._show_failures, None, "warning")
         self.act_settings = A("settings", self.tr("Settings…"), self._show_settings,
                               QKeySequence.StandardKey.Preferences, "settings")
         if self.act_settings.shortcut().isEmpty():
@@ -130,7 +123,7 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.main_page)
         self.pages.addWidget(self.first_run)
 
-        self.top_bar = TopBar(self.controller, [self.act_folders, self.act_settings], self.main_page)
+        self.top_bar = TopBar(self.controller, [self.library_actions.act_folders, self.act_settings], self.main_page)
         self.search_bar = self.top_bar.search_bar
         self.filter_bar = self.top_bar.filter_bar
 
@@ -173,7 +166,7 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.pages, 1)
         self.overlay = DropOverlay(central)
 
-        self.status_bar = LibraryStatusBar(self.act_failures, self)
+        self.status_bar = LibraryStatusBar(self.library_actions.act_failures, self)
         self.setStatusBar(self.status_bar)
         self.index_status = self.status_bar.index_status
 
@@ -181,8 +174,7 @@ class MainWindow(QMainWindow):
         mb = self.menuBar()
         results = self.results_actions
         fill_menu(mb.addMenu(self.tr("&Library")),
-                  (self.act_add_folder, self.act_folders, None, self.act_rescan, self.act_pause, self.act_cancel,
-                   self.act_failures, None, self.act_settings, None, self.act_quit))
+                  (*self.library_actions.menu, None, self.act_settings, None, self.act_quit))
         fill_menu(mb.addMenu(self.tr("&Search")), (self.act_find, None, *results.search_menu))
         self.result_menu = fill_menu(mb.addMenu(self.tr("&Item")), results.item_menu)
         fill_menu(mb.addMenu(self.tr("&View")), (self.act_preview, None, self.act_zoom_in, self.act_zoom_out))
@@ -197,7 +189,7 @@ class MainWindow(QMainWindow):
         h.download_progress.connect(self.first_run.set_download)
         h.indexing_started.connect(self._indexing_started)
         h.indexing_progress.connect(self._indexing_progress)
-        h.indexing_paused.connect(self._indexing_paused)
+        h.indexing_paused.connect(self.index_status.set_paused)
         h.indexing_finished.connect(self._indexing_finished)
         h.error.connect(self.show_error)
 
@@ -263,11 +255,8 @@ class MainWindow(QMainWindow):
         return self.tr("Describe what you are looking for, or drop a picture here to find similar ones.")
 
     def _status(self, status: dict) -> None:
-        self.status = status
         self.status_bar.show_status(status, self.host.indexing)
         self.filter_bar.set_roots(status.get("roots", []))
-        if self._failures_dialog is not None:
-            self._failures_dialog.set_failures(status.get("failures", []))
 
     def _model_state(self, status: ModelStatus) -> None:
         self.first_run.set_model_state(status)
@@ -292,30 +281,6 @@ class MainWindow(QMainWindow):
         self._save_settings()
         config = self.host.config
         self.host.reopen(LibraryConfig(config.home, config.model, path, config.device, config.options))
-
-    def _add_folder(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Add a folder to the library"))
-        if folder:
-            self.host.add_root(folder, lambda _path: self.host.index([folder]))
-
-    def _show_folders(self) -> None:
-        from desktop_app.library_dialogs import FoldersDialog  # dialogs load when first opened, not at start-up
-
-        dialog = FoldersDialog(self.host, self.status.get("roots", []), self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-
-    def _show_failures(self) -> None:
-        if self._failures_dialog is None:
-            from desktop_app.library_dialogs import FailuresDialog
-
-            self._failures_dialog = FailuresDialog(self)
-        self._failures_dialog.set_failures(self.status.get("failures", []))
-        self._failures_dialog.show()
-        self._failures_dialog.raise_()
-        self.host.refresh_status()
 
     def _show_settings(self) -> None:
         from desktop_app.settings_dialog import SettingsDialog
@@ -347,26 +312,15 @@ class MainWindow(QMainWindow):
         if self.pages.currentWidget() is self.first_run:  # a folder was added some other way (menu, drop)
             self.pages.setCurrentWidget(self.main_page)
         self.index_status.start()
-        self.act_rescan.setEnabled(False)
-        self.act_pause.setEnabled(True)
-        self.act_cancel.setEnabled(True)
 
     def _indexing_progress(self, progress) -> None:
         self.index_status.update_progress(progress)
         if progress.phase == "embed" and progress.files_done:
             self.host.refresh_status()
 
-    def _indexing_paused(self, paused: bool) -> None:
-        self.index_status.set_paused(paused)
-        self.act_pause.setText(self.tr("Resume Indexing") if paused else self.tr("Pause Indexing"))
-        self.act_pause.setIcon(icon("play" if paused else "pause"))
-
     def _indexing_finished(self, report) -> None:
         self.index_status.finish()
-        self._indexing_paused(False)
-        self.act_rescan.setEnabled(True)
-        self.act_pause.setEnabled(False)
-        self.act_cancel.setEnabled(False)
+        self.index_status.set_paused(False)
         if report is None:
             return
         if report.cancelled:
@@ -376,17 +330,11 @@ class MainWindow(QMainWindow):
             text = self.tr("Indexing finished: %n new or changed file(s).", "", report.indexed)
         if report.failed:
             text += " " + self.tr("%n could not be read.", "", len(report.failed))
-            self.message_bar.show_message(text, MessageBar.INFO, (self.tr("Show"), self._show_failures))
+            self.message_bar.show_message(text, MessageBar.INFO, (self.tr("Show"), self.library_actions.show_failures))
         else:
             self.message_bar.show_message(text, MessageBar.INFO)
         if self.controller.base_query is None:
             self._show_results_hint(self._welcome_hint())
-
-    def _pause_or_resume(self) -> None:
-        if self.host.control is not None and self.host.control.paused:
-            self.host.resume()
-        else:
-            self.host.pause()
 
     # ----- queries ----------------------------------------------------------------------------
 

@@ -396,15 +396,59 @@
     </message>
 </context>
 <context>
+    <name>LibraryActions</name>
+    <message>
+        <location filename="../../desktop_app/library_actions.py" line="37"/>
+        <source>Add Folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/library_actions.py" line="38"/>
+        <source>Library Folders…</source>
+        <translation>图库文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/library_actions.py" line="39"/>
+        <source>Rescan Library</source>
+        <translation>重新扫描图库</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/library_actions.py" line="40"/>
+        <location filename="../../desktop_app/library_actions.py" line="94"/>
+        <source>Pause Indexing</source>
+        <translation>暂停索引</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/library_actions.py" line="41"/>
+        <source>Stop Indexing</source>
+        <translation>停止索引</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/library_actions.py" line="42"/>
+        <source>Files That Failed…</source>
+        <translation>失败的文件…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/library_actions.py" line="55"/>
+        <source>Add a folder to the library</source>
+        <translation>向图库添加文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/library_actions.py" line="94"/>
+        <source>Resume Indexing</source>
+        <translation>继续索引</translation>
+    </message>
+</context>
+<context>
     <name>LibraryHost</name>
     <message>
-        <location filename="../../desktop_app/host.py" line="175"/>
+        <location filename="../../desktop_app/host.py" line="177"/>
         <source>Stop indexing before changing the library, model or device.</source>
         <extracomment>engine options for indexing (`fps`, and `batch_size`/`workers` for tests and tuning) The app sets this (`desktop_app.app.build`); tests leave their own process alone.</extracomment>
         <translation>请先停止索引，再更改图库、模型或设备。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/host.py" line="351"/>
+        <location filename="../../desktop_app/host.py" line="354"/>
         <source>Stop indexing before removing a folder.</source>
         <translation>请先停止索引，再移除文件夹。</translation>
     </message>
@@ -463,181 +507,140 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="89"/>
-        <location filename="../../desktop_app/main_window.py" line="342"/>
+        <location filename="../../desktop_app/main_window.py" line="87"/>
+        <location filename="../../desktop_app/main_window.py" line="307"/>
         <source>Opening your library…</source>
         <translation>正在打开图库…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="98"/>
-        <source>Add Folder…</source>
-        <translation>添加文件夹…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="99"/>
-        <source>Library Folders…</source>
-        <translation>图库文件夹…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="100"/>
-        <source>Rescan Library</source>
-        <translation>重新扫描图库</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="101"/>
-        <location filename="../../desktop_app/main_window.py" line="361"/>
-        <source>Pause Indexing</source>
-        <translation>暂停索引</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="102"/>
-        <source>Stop Indexing</source>
-        <translation>停止索引</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="103"/>
-        <source>Files That Failed…</source>
-        <translation>失败的文件…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="104"/>
+        <location filename="../../desktop_app/main_window.py" line="97"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="108"/>
+        <location filename="../../desktop_app/main_window.py" line="101"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="109"/>
+        <location filename="../../desktop_app/main_window.py" line="102"/>
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="112"/>
+        <location filename="../../desktop_app/main_window.py" line="105"/>
         <source>Preview Pane</source>
         <translation>预览窗格</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="115"/>
+        <location filename="../../desktop_app/main_window.py" line="108"/>
         <source>Larger Thumbnails</source>
         <translation>放大缩略图</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="117"/>
+        <location filename="../../desktop_app/main_window.py" line="110"/>
         <source>Smaller Thumbnails</source>
         <translation>缩小缩略图</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="119"/>
-        <location filename="../../desktop_app/main_window.py" line="455"/>
+        <location filename="../../desktop_app/main_window.py" line="112"/>
+        <location filename="../../desktop_app/main_window.py" line="403"/>
         <source>About MediaLens</source>
         <translation>关于 MediaLens</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="139"/>
+        <location filename="../../desktop_app/main_window.py" line="132"/>
         <source>Results</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="183"/>
+        <location filename="../../desktop_app/main_window.py" line="176"/>
         <source>&amp;Library</source>
         <translation>图库(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="186"/>
+        <location filename="../../desktop_app/main_window.py" line="178"/>
         <source>&amp;Search</source>
         <translation>搜索(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="187"/>
+        <location filename="../../desktop_app/main_window.py" line="179"/>
         <source>&amp;Item</source>
         <translation>项目(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="188"/>
+        <location filename="../../desktop_app/main_window.py" line="180"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="189"/>
+        <location filename="../../desktop_app/main_window.py" line="181"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="263"/>
+        <location filename="../../desktop_app/main_window.py" line="255"/>
         <source>Describe what you are looking for, or drop a picture here to find similar ones.</source>
         <translation>描述你要找的内容，或把图片拖到这里查找相似的图片。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="277"/>
+        <location filename="../../desktop_app/main_window.py" line="266"/>
         <source>Choose weights file…</source>
         <translation>选择权重文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="285"/>
+        <location filename="../../desktop_app/main_window.py" line="274"/>
         <source>Indexing has started. You can search right away: results come from what is already indexed.</source>
         <translation>索引已开始。现在就可以搜索：结果来自已经索引的内容。</translation>
     </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="299"/>
-        <source>Add a folder to the library</source>
-        <translation>向图库添加文件夹</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="361"/>
-        <source>Resume Indexing</source>
-        <translation>继续索引</translation>
-    </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="373"/>
+        <location filename="../../desktop_app/main_window.py" line="327"/>
         <source>Indexing stopped. %n file(s) indexed so far are kept; Rescan carries on.</source>
         <translation>
             <numerusform>索引已停止。已索引的 %n 个文件会保留；重新扫描将从这里继续。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="376"/>
+        <location filename="../../desktop_app/main_window.py" line="330"/>
         <source>Indexing finished: %n new or changed file(s).</source>
         <translation>
             <numerusform>索引完成：%n 个新增或更改的文件。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="378"/>
+        <location filename="../../desktop_app/main_window.py" line="332"/>
         <source>%n could not be read.</source>
         <translation>
             <numerusform>%n 个无法读取。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="379"/>
+        <location filename="../../desktop_app/main_window.py" line="333"/>
         <source>Show</source>
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="412"/>
+        <location filename="../../desktop_app/main_window.py" line="360"/>
         <source>Nothing matches yet.</source>
         <translation>暂时没有匹配的结果。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="414"/>
+        <location filename="../../desktop_app/main_window.py" line="362"/>
         <source>Try removing some filters.</source>
         <translation>试试去掉一些筛选条件。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="416"/>
+        <location filename="../../desktop_app/main_window.py" line="364"/>
         <source>Indexing is still running: more will be found.</source>
         <translation>索引仍在进行：稍后会找到更多结果。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="456"/>
+        <location filename="../../desktop_app/main_window.py" line="404"/>
         <source>&lt;h3&gt;MediaLens %1&lt;/h3&gt;&lt;p&gt;Find things inside your photos and videos by describing them, by showing a picture like them, or by changing one in words.&lt;/p&gt;&lt;p&gt;Everything runs on this computer.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;MediaLens %1&lt;/h3&gt;&lt;p&gt;用文字描述、给出相似的图片，或用文字修改一张图片，找到照片和视频里的内容。&lt;/p&gt;&lt;p&gt;一切都在这台电脑上运行。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="516"/>
+        <location filename="../../desktop_app/main_window.py" line="464"/>
         <source>Stopping indexing…</source>
         <translation>正在停止索引…</translation>
     </message>
