@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 from desktop_app import formatting as fmt
 from desktop_app.icons import icon
 from desktop_app.image_view import ImageCanvas, heatmap_image
-from desktop_app.timeline import Moment
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.library import Hit, Library
@@ -156,7 +155,7 @@ class PreviewPane(QWidget):
         for b in self.image_tools:
             b.setVisible(False)
 
-    def show_hit(self, hit: Hit, moments: list[Moment] | None = None) -> None:
+    def show_hit(self, hit: Hit, moments: list[Hit] | None = None) -> None:
         same_file = self.hit is not None and self.hit.file.id == hit.file.id
         self.hit = hit
         self._request += 1
@@ -209,7 +208,7 @@ class PreviewPane(QWidget):
             self.player_created.emit(self.player)
         return self.player
 
-    def _show_video(self, hit: Hit, moments: list[Moment], same_file: bool) -> None:
+    def _show_video(self, hit: Hit, moments: list[Hit], same_file: bool) -> None:
         player = self.ensure_player()
         self.stack.setCurrentWidget(player)
         start = hit.start_s or 0.0
@@ -223,11 +222,10 @@ class PreviewPane(QWidget):
 
         def job(lib: Library):
             tl = lib.timeline(hit.file.id, query=query)
-            moments = [Moment(m.start_s or 0.0, m.end_s or m.start_s or 0.0, float(m.score)) for m in tl.moments]
             curve = None
             if tl.scores is not None and len(tl.times) > 1:
                 curve = ([float(t) for t in tl.times], [float(s) for s in tl.scores])
-            return float(tl.duration_s), moments, curve
+            return float(tl.duration_s), tl.moments, curve
 
         def done(result) -> None:
             if req == self._request and self.player is not None:

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import QMenu
 from desktop_app.actions import fill_menu, make_action
 from desktop_app.queries import COMPOSE, REFINED, TEXT, Query
 from desktop_app.results import thumb_key
-from desktop_app.timeline import Moment
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.library import Hit
@@ -167,12 +166,11 @@ class ResultsActions(QObject):
             self.preview.show_hit(hit, self._moments_of(hit))
         self.update()
 
-    def _moments_of(self, hit: Hit) -> list[Moment]:
+    def _moments_of(self, hit: Hit) -> list[Hit]:
         """The video's moments among the results, to mark on the player's timeline."""
         if hit.file.kind != "video":
             return []
-        return [Moment(h.start_s or 0.0, h.end_s if h.end_s is not None else (h.start_s or 0.0), float(h.score))
-                for h in self.model.hits_of_file(hit.file.id) if h.start_s is not None]
+        return [h for h in self.model.hits_of_file(hit.file.id) if h.start_s is not None]
 
     def _query_started(self, query: Query) -> None:
         """The preview explains matches and draws video curves for what was asked in words."""
