@@ -44,7 +44,7 @@ from desktop_app.icons import icon
 from desktop_app.library_actions import LibraryActions
 from desktop_app.message_bar import MessageBar
 from desktop_app.preview import PreviewPane
-from desktop_app.queries import Query
+from desktop_app.queries import Request
 from desktop_app.results import ResultsModel
 from desktop_app.results_actions import ResultsActions
 from desktop_app.results_header import ResultsHeader
@@ -194,8 +194,8 @@ class MainWindow(QMainWindow):
         h.error.connect(self.show_error)
 
         self.search_bar.field.down_pressed.connect(self._focus_results)
-        self.controller.finished.connect(self._query_finished)
-        self.controller.failed.connect(lambda _query, message: self.show_error(message))
+        self.controller.finished.connect(self._request_finished)
+        self.controller.failed.connect(lambda _request, message: self.show_error(message))
         self.results_actions.message.connect(self.status_bar.showMessage)
 
         self.grid.activated.connect(self._activated)
@@ -241,7 +241,7 @@ class MainWindow(QMainWindow):
             self.search_bar.field.setFocus()
             if status.get("pending"):
                 self.host.index()  # an interrupted run (cancelled, or the app closed) carries on
-        if self.controller.base_query is not None:
+        if self.controller.base_request is not None:
             self.controller.rerun()
         else:
             self._show_results_hint(self._welcome_hint())
@@ -333,7 +333,7 @@ class MainWindow(QMainWindow):
             self.message_bar.show_message(text, MessageBar.INFO, (self.tr("Show"), self.library_actions.show_failures))
         else:
             self.message_bar.show_message(text, MessageBar.INFO)
-        if self.controller.base_query is None:
+        if self.controller.base_request is None:
             self._show_results_hint(self._welcome_hint())
 
     # ----- queries ----------------------------------------------------------------------------
@@ -355,7 +355,7 @@ class MainWindow(QMainWindow):
         self.search_bar.clear_reference()
         self.controller.similar(path, label=label)
 
-    def _query_finished(self, _query: Query) -> None:
+    def _request_finished(self, _request: Request) -> None:
         if self.model.rowCount() == 0:
             hint = self.tr("Nothing matches yet.")
             if self.controller.filters.active:

@@ -1,6 +1,6 @@
 """What the user asked for, as plain data, and how to ask the engine for one page of it.
 
-The GUI builds a `Query` and a `FilterState` on its thread; `fetch_page` runs on
+The GUI builds a `Request` and a `FilterState` on its thread; `fetch_page` runs on
 a worker thread and is the only place that turns them into engine calls.
 """
 
@@ -42,8 +42,9 @@ class FilterState:
 
 
 @dataclass(frozen=True)
-class Query:
-    """One query as the user made it; `target`/`reference` are a library file id or a file path."""
+class Request:
+    """One query as the user asked it; `target` (the picture, or a composed edit's reference) is a library
+    file id or a file path. The engine's own `Query` (a vector) is made from it on a worker."""
 
     kind: str
     text: str = ""
@@ -58,28 +59,28 @@ class Query:
         return self.kind != REFINED
 
 
-def fetch_page(library: Library, query: Query, filters: FilterState, n: int, offset: int) -> list[Hit]:
+def fetch_page(library: Library, request: Request, filters: FilterState, n: int, offset: int) -> list[Hit]:
     """One page of results (worker thread)."""
     f = filters.to_filters()
-    if query.kind == TEXT:
-        return library.search(query.text, n=n, offset=offset, filters=f)
-    if query.kind == SIMILAR:
-        return library.similar(query.target, n=n, offset=offset, filters=f, t_s=query.t_s, box=query.box)
-    if query.kind == COMPOSE:
-        if not query.text.strip():  # a reference with no change asked for: its look-alikes
-            return library.similar(query.target, n=n, offset=offset, filters=f, t_s=query.t_s)
-        return library.compose(query.target, query.text, n=n, offset=offset, filters=f,
-                               balance=query.balance, t_s=query.t_s)
-    raise ValueError(f"cannot page a {query.kind} query")
+    if request.kind == TEXT:
+        return library.search(request.text, n=n, offset=offset, filters=f)
+    if request.kind == SIMILAR:
+        return library.similar(request.target, n=n, offset=offset, filters=f, t_s=request.t_s, box=request.box)
+    if request.kind == COMPOSE:
+        if not request.text.strip():  # a reference with no change asked for: its look-alikes
+            return library.similar(request.target, n=n, offset=offset, filters=f, t_s=request.t_s)
+        return library.compose(request.target, request.text, n=n, offset=offset, filters=f,
+                               balance=request.balance, t_s=request.t_s)
+    raise ValueError(f"cannot page a {request.kind} query")
 
 
-def start_session(library: Library, query: Query, filters: FilterState) -> Any:
+def start_session(library: Library, request: Request, filters: FilterState) -> Any:
     """A feedback session whose first round is `query` (worker thread)."""
     session = library.session(filters=filters.to_filters())
-    if query.kind == TEXT:
-        session.text(query.text)
-    elif query.kind == SIMILAR:
-        session.similar(query.target, box=query.box, t_s=query.t_s)
-    elif query.kind == COMPOSE:
-        session.compose(query.target, query.text, balance=query.balance, t_s=query.t_s)
+    if request.kind == TEXT:
+        session.text(request.text)
+    elif request.kind == SIMILAR:
+        session.similar(request.target, box=request.box, t_s=request.t_s)
+    elif request.kind == COMPOSE:
+        session.compose(request.target, request.text, balance=request.balance, t_s=request.t_s)
     return session

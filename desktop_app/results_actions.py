@@ -19,7 +19,7 @@ from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequen
 from PySide6.QtWidgets import QMenu
 
 from desktop_app.actions import fill_menu, make_action
-from desktop_app.queries import COMPOSE, REFINED, TEXT, Query
+from desktop_app.queries import COMPOSE, REFINED, TEXT, Request
 from desktop_app.results import thumb_key
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -106,7 +106,7 @@ class ResultsActions(QObject):
         self.thumbnails.loaded.connect(self._thumbnail_loaded)
         self.preview.region_selected.connect(self.search_region)
         self.preview.player_created.connect(lambda _p: self.update())
-        self.controller.started.connect(self._query_started)
+        self.controller.started.connect(self._request_started)
         self.controller.feedback_changed.connect(self._feedback_changed)
 
     # ----- the current result -----------------------------------------------------------------
@@ -172,9 +172,9 @@ class ResultsActions(QObject):
             return []
         return [h for h in self.model.hits_of_file(hit.file.id) if h.start_s is not None]
 
-    def _query_started(self, query: Query) -> None:
+    def _request_started(self, request: Request) -> None:
         """The preview explains matches and draws video curves for what was asked in words."""
-        self.preview.query_text = query.text if query.kind in (TEXT, COMPOSE, REFINED) else ""
+        self.preview.query_text = request.text if request.kind in (TEXT, COMPOSE, REFINED) else ""
 
     def _context_menu(self, pos: QPoint) -> None:
         if self.grid.indexAt(pos).isValid():

@@ -15,14 +15,14 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 from desktop_app import formatting as fmt
-from desktop_app.queries import COMPOSE, SIMILAR, TEXT, Query
+from desktop_app.queries import COMPOSE, SIMILAR, TEXT, Request
 
 if TYPE_CHECKING:  # pragma: no cover
     from desktop_app.search_controller import SearchController
 
 
 class ResultsHeader(QWidget):
-    """Query description and count, busy bar, marks and the feedback buttons (`feedback` actions)."""
+    """What was asked and the count, busy bar, marks and the feedback buttons (`feedback` actions)."""
 
     def __init__(self, controller: SearchController, feedback: Sequence[QAction],
                  reference_name: Callable[[int | str | None], str], parent: QWidget | None = None):
@@ -59,41 +59,41 @@ class ResultsHeader(QWidget):
 
         controller.started.connect(self._started)
         controller.finished.connect(self.show_count)
-        controller.failed.connect(lambda query, _message: self.label.setText(self.describe(query)))
+        controller.failed.connect(lambda request, _message: self.label.setText(self.describe(request)))
         controller.busy_changed.connect(self.busy.setVisible)
         controller.feedback_changed.connect(self._show_marks)
         self.model.rowsInserted.connect(self.show_count)
         self.model.modelReset.connect(self._show_marks)
 
-    def describe(self, query: Query) -> str:
-        """The query in a few words: “dog”, Similar to x.jpg, x.jpg changed: “at night”, Refined: …"""
-        if query.kind == TEXT:
-            return f"“{query.text}”"
-        if query.kind == SIMILAR:
-            label = query.text or str(query.target)
-            if query.box is not None:
+    def describe(self, request: Request) -> str:
+        """What was asked, in a few words: “dog”, Similar to x.jpg, x.jpg changed: “at night”, Refined: …"""
+        if request.kind == TEXT:
+            return f"“{request.text}”"
+        if request.kind == SIMILAR:
+            label = request.text or str(request.target)
+            if request.box is not None:
                 return self.tr("Like a part of %1").replace("%1", label)
             return self.tr("Similar to %1").replace("%1", label)
-        if query.kind == COMPOSE:
-            ref = self.reference_name(query.target)
-            return self.tr("%1, changed: “%2”").replace("%1", ref).replace("%2", query.text) if query.text \
+        if request.kind == COMPOSE:
+            ref = self.reference_name(request.target)
+            return self.tr("%1, changed: “%2”").replace("%1", ref).replace("%2", request.text) if request.text \
                 else self.tr("Similar to %1").replace("%1", ref)
-        return self.tr("Refined: %1").replace("%1", f"“{query.text}”" if query.text else self.tr("your marks"))
+        return self.tr("Refined: %1").replace("%1", f"“{request.text}”" if request.text else self.tr("your marks"))
 
     def show_count(self, *_args) -> None:
         """The count (“dog” — 240+ results), kept up to date as pages arrive."""
-        query = self.controller.query
-        if query is None or self.controller.busy:
+        request = self.controller.request
+        if request is None or self.controller.busy:
             return
         n = self.model.rowCount()
         count = self.tr("no results") if n == 0 else (
             self.tr("%1+ results").replace("%1", fmt.count(n)) if self.model.has_more
             else self.tr("%n result(s)", "", n))
-        self.label.setText(f"{self.describe(query)} — {count}")
+        self.label.setText(f"{self.describe(request)} — {count}")
 
-    def _started(self, query: Query) -> None:
+    def _started(self, request: Request) -> None:
         self.setVisible(True)
-        text = self.describe(query)
+        text = self.describe(request)
         if not self.controller.host.model_ready:
             text += " — " + self.tr("waiting for the model to load…")
         self.label.setText(text)

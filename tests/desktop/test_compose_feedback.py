@@ -49,7 +49,7 @@ def test_composed_edit_round_trip(qtbot, window, calls):
     qtbot.keyClicks(bar.field, "at night")
     with qtbot.waitSignal(window.controller.finished, timeout=20_000):
         qtbot.keyClick(bar.field, Qt.Key.Key_Return)
-    query = window.controller.query
+    query = window.controller.request
     assert query.kind == COMPOSE and query.target == reference.file.id and query.text == "at night"
     args, kwargs = calls["compose"][-1]
     assert args[:2] == (reference.file.id, "at night") and kwargs["balance"] is None  # the engine's default
@@ -68,7 +68,7 @@ def test_composed_edit_round_trip(qtbot, window, calls):
     bar.field.setText("a cat")
     with qtbot.waitSignal(window.controller.finished, timeout=20_000):
         qtbot.keyClick(bar.field, Qt.Key.Key_Return)
-    assert window.controller.query.kind == TEXT
+    assert window.controller.request.kind == TEXT
 
 
 def test_feedback_mark_refine_undo_round_trip(qtbot, window, calls):
@@ -92,7 +92,7 @@ def test_feedback_mark_refine_undo_round_trip(qtbot, window, calls):
 
     with qtbot.waitSignal(window.controller.finished, timeout=20_000):
         window.results_header.feedback_buttons[0].click()  # Refine
-    assert window.controller.query.kind == REFINED
+    assert window.controller.request.kind == REFINED
     refined = [h.file.id for h in window.model.hits]
     assert bad not in refined and good in refined  # not relevant is gone, relevant stays
     assert refined != before
@@ -102,7 +102,7 @@ def test_feedback_mark_refine_undo_round_trip(qtbot, window, calls):
 
     with qtbot.waitSignal(window.controller.finished, timeout=20_000):
         window.results_actions.act_undo.trigger()
-    assert window.controller.query.kind == TEXT and window.controller.rounds == 0
+    assert window.controller.request.kind == TEXT and window.controller.rounds == 0
     assert [h.file.id for h in window.model.hits] == before
     assert window.model.marks == {good: True, bad: False}
     assert not window.results_actions.act_undo.isEnabled()

@@ -18,7 +18,7 @@ def test_find_similar_from_the_keyboard(qtbot, window):
     target = window.model.hit(1)
     with qtbot.waitSignal(window.controller.finished, timeout=20_000):
         qtbot.keyClick(window.grid, Qt.Key.Key_S)
-    q = window.controller.query
+    q = window.controller.request
     assert q.kind == SIMILAR and q.target == target.file.id
     assert target.file.id not in [h.file.id for h in window.model.hits]
     assert window.results_header.label.text().startswith(f"Similar to {os.path.basename(target.file.path)}")
@@ -59,7 +59,7 @@ def test_region_search_from_a_box_drawn_on_the_preview(qtbot, window, monkeypatc
         qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=end)
     x0, y0, x1, y1 = boxes[-1]
     assert abs(x0 - 160) <= 2 and abs(y0 - 60) <= 2 and x1 >= 317 and y1 >= 237
-    assert window.controller.query.box == boxes[-1]
+    assert window.controller.request.box == boxes[-1]
     assert window.results_header.label.text().startswith("Like a part of holiday.jpg")
 
 
