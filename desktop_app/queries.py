@@ -1,7 +1,9 @@
 """What the user asked for, as plain data, and how to ask the engine for one page of it.
 
-The GUI builds a `Request` and a `FilterState` on its thread; `fetch_page` runs on
-a worker thread and is the only place that turns them into engine calls.
+The GUI builds a `Request` and a `FilterState` on its thread. On a worker,
+`engine_query` turns the request into the engine's `Query` (core.search.query:
+the query vector and the files to leave out) once, and `fetch_page` asks for
+each page of it; these are the only places that turn requests into engine calls.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - type names only; the engine is imported by workers
     from core.library import Filters, Hit, Library
+    from core.search.query import Query
 
 TEXT, SIMILAR, COMPOSE, REFINED = "text", "similar", "compose", "refined"
 
@@ -44,7 +47,7 @@ class FilterState:
 @dataclass(frozen=True)
 class Request:
     """One query as the user asked it; `target` (the picture, or a composed edit's reference) is a library
-    file id or a file path. The engine's own `Query` (a vector) is made from it on a worker."""
+    file id or a file path. The engine's `Query` is made from it by `engine_query`."""
 
     kind: str
     text: str = ""
@@ -59,23 +62,35 @@ class Request:
         return self.kind != REFINED
 
 
-def fetch_page(library: Library, request: Request, filters: FilterState, n: int, offset: int) -> list[Hit]:
-    """One page of results (worker thread)."""
-    f = filters.to_filters()
+def engine_query(library: Library, request: Request) -> Query:
+    """The engine's query for `request` (worker thread), as `Library.search/similar/compose` make it.
+
+    Made once per request: its pages reuse it, so paging through a composed edit or
+    a region search does not encode the picture and the words (and look for the
+    reference's near-duplicates) again for every page.
+    """
+    from core.search.compose import composed_query
+    from core.search.query import similar_query, text_query
+
+    ctx = library.engine().context
     if request.kind == TEXT:
-        return library.search(request.text, n=n, offset=offset, filters=f)
+        return text_query(ctx, request.text)
     if request.kind == SIMILAR:
-        return library.similar(request.target, n=n, offset=offset, filters=f, t_s=request.t_s, box=request.box)
+        return similar_query(ctx, request.target, t_s=request.t_s, box=request.box)
     if request.kind == COMPOSE:
         if not request.text.strip():  # a reference with no change asked for: its look-alikes
-            return library.similar(request.target, n=n, offset=offset, filters=f, t_s=request.t_s)
-        return library.compose(request.target, request.text, n=n, offset=offset, filters=f,
-                               balance=request.balance, t_s=request.t_s)
+            return similar_query(ctx, request.target, t_s=request.t_s)
+        return composed_query(ctx, request.target, request.text, balance=request.balance, t_s=request.t_s)
     raise ValueError(f"cannot page a {request.kind} query")
 
 
+def fetch_page(library: Library, query: Query, filters: FilterState, n: int, offset: int) -> list[Hit]:
+    """One page of results for the engine's `query` (worker thread)."""
+    return library.engine().by_vector(query.vector, n, offset, filters.to_filters(), exclude_files=query.exclude)
+
+
 def start_session(library: Library, request: Request, filters: FilterState) -> Any:
-    """A feedback session whose first round is `query` (worker thread)."""
+    """A feedback session whose first round is `request` (worker thread)."""
     session = library.session(filters=filters.to_filters())
     if request.kind == TEXT:
         session.text(request.text)

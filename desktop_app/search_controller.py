@@ -3,7 +3,9 @@
 Each new query or filter change bumps a generation number; pages and refine
 rounds that come back for an older generation are dropped, so typing fast
 never shows stale results. Pages grow as the user scrolls (120, 240, … up to
-2,000 at a time), which keeps the first screen quick and deep scrolling cheap.
+2,000 at a time), which keeps the first screen quick and deep scrolling cheap;
+the engine's query (the vector) is made once, with the first page, and every
+later page reuses it.
 
 Feedback (mark relevant / not relevant, refine, undo) goes through one engine
 `SearchSession`, started lazily on the first mark by replaying the current
@@ -16,12 +18,23 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop_app.queries import COMPOSE, REFINED, SIMILAR, TEXT, FilterState, Request, fetch_page, start_session
+from desktop_app.queries import (
+    COMPOSE,
+    REFINED,
+    SIMILAR,
+    TEXT,
+    FilterState,
+    Request,
+    engine_query,
+    fetch_page,
+    start_session,
+)
 from desktop_app.results import ResultsModel
 from desktop_app.tasks import describe_error
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.library import Hit, Library
+    from core.search.query import Query
     from desktop_app.host import LibraryHost
 
 FIRST_PAGE = 120
@@ -42,6 +55,7 @@ class SearchController(QObject):
         self.model = model
         self.request: Request | None = None
         self.base_request: Request | None = None  # what a refined round started from
+        self._query: Query | None = None  # the engine's query for base_request, once its first page is in
         self.filters = FilterState()
         self.rounds = 0  # refine rounds on top of the base request
         self._generation = 0
@@ -79,6 +93,7 @@ class SearchController(QObject):
         gen = self._generation
         self.request = self.base_request = request
         self.rounds = 0
+        self._query = None
         if not keep_marks:
             self._box = None
         self._page = FIRST_PAGE
@@ -87,9 +102,14 @@ class SearchController(QObject):
         self.started.emit(request)
         filters, n = self.filters, FIRST_PAGE
 
-        def done(hits: list[Hit]) -> None:
+        def first_page(lib: Library) -> tuple[Query, list[Hit]]:
+            query = engine_query(lib, request)
+            return query, fetch_page(lib, query, filters, n, 0)
+
+        def done(result: tuple[Query, list[Hit]]) -> None:
             if gen != self._generation:
                 return
+            self._query, hits = result
             self._set_busy(False)
             self.model.reset(hits, more=len(hits) >= n, keep_marks=keep_marks)
             self.feedback_changed.emit()
@@ -101,12 +121,12 @@ class SearchController(QObject):
             self._set_busy(False)
             self.failed.emit(request, describe_error(exc))
 
-        if not self.host.call(lambda lib: fetch_page(lib, request, filters, n, 0), done, failed):
+        if not self.host.call(first_page, done, failed):
             self._set_busy(False)
 
     def _fetch_more(self) -> None:
-        request = self.request
-        if request is None or not request.pageable:
+        request, query = self.request, self._query
+        if request is None or not request.pageable or query is None:
             self.model.fetch_failed()
             return
         gen = self._generation
@@ -122,7 +142,7 @@ class SearchController(QObject):
                 self.model.fetch_failed()
                 self.host.error.emit(describe_error(exc))
 
-        self.host.call(lambda lib: fetch_page(lib, request, filters, n, offset), done, failed)
+        self.host.call(lambda lib: fetch_page(lib, query, filters, n, offset), done, failed)
 
     # ----- feedback ---------------------------------------------------------------------------
 
@@ -204,6 +224,7 @@ class SearchController(QObject):
 
     def _forget(self) -> None:
         self._generation += 1
+        self._query = None  # made with the closed library's model
         self._box = None
         self.rounds = 0
         self._set_busy(False)

@@ -14,21 +14,26 @@ from tests.desktop.conftest import search
 
 @pytest.fixture
 def calls(window, monkeypatch):
-    """What the window asked the engine for (the real methods still answer)."""
+    """What the window asked the engine for (the real functions still answer).
+
+    "compose": the composed queries built, as (reference, text, ...) and keywords (the search context left out).
+    """
+    from core.search import compose as engine_compose
+
     seen: dict[str, list] = {"compose": [], "session": []}
     lib = window.host.library
-    compose, session = lib.compose, lib.session
+    composed_query, session = engine_compose.composed_query, lib.session
 
-    def spy_compose(*args, **kwargs):
+    def spy_compose(ctx, *args, **kwargs):
         seen["compose"].append((args, kwargs))
-        return compose(*args, **kwargs)
+        return composed_query(ctx, *args, **kwargs)
 
     def spy_session(*args, **kwargs):
         s = session(*args, **kwargs)
         seen["session"].append(s)
         return s
 
-    monkeypatch.setattr(lib, "compose", spy_compose)
+    monkeypatch.setattr(engine_compose, "composed_query", spy_compose)
     monkeypatch.setattr(lib, "session", spy_session)
     return seen
 

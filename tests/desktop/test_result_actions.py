@@ -45,10 +45,12 @@ def test_region_search_from_a_box_drawn_on_the_preview(qtbot, window, monkeypatc
     canvas = window.preview.canvas
     qtbot.waitUntil(lambda: canvas.image is not None, timeout=10_000)
     assert window.preview.region_action.isVisible()
+    from core.search import query as engine_query
+
     boxes = []
-    lib = window.host.library
-    similar = lib.similar
-    monkeypatch.setattr(lib, "similar", lambda *a, **kw: boxes.append(kw.get("box")) or similar(*a, **kw))
+    similar = engine_query.similar_query
+    monkeypatch.setattr(engine_query, "similar_query",
+                        lambda *a, **kw: boxes.append(kw.get("box")) or similar(*a, **kw))
     window.preview.region_action.trigger()
     r = canvas.image_rect()  # 320×240 original shown fitted: drag over its right half
     start = QPoint(round(r.left() + r.width() / 2), round(r.top() + r.height() / 4))

@@ -45,9 +45,13 @@ def test_thumbnails_load_on_worker_threads_and_repaint_their_cells(qtbot, window
 
 
 def test_more_results_are_fetched_while_the_grid_is_not_full(qtbot, window, monkeypatch):
+    from core.search import query as engine_query
     from desktop_app import search_controller
 
     monkeypatch.setattr(search_controller, "FIRST_PAGE", 8)
+    encoded = []
+    text_query = engine_query.text_query
+    monkeypatch.setattr(engine_query, "text_query", lambda ctx, raw: encoded.append(raw) or text_query(ctx, raw))
     fetched = []
     window.model.rowsInserted.connect(lambda _p, first, last: fetched.append((first, last)))
     search(qtbot, window, "something colourful")
@@ -56,6 +60,7 @@ def test_more_results_are_fetched_while_the_grid_is_not_full(qtbot, window, monk
     assert fetched[:2] == [(8, 23), (24, window.host.status["images"] - 1)]
     paths = [window.model.hit(r).file.path for r in range(window.model.rowCount())]
     assert len(paths) == len(set(paths))  # pages do not repeat results
+    assert encoded == ["something colourful"]  # the query was encoded once, for all three pages
     qtbot.wait(100)
     assert not window.model.canFetchMore(QModelIndex())  # the last page was short: nothing more to ask
 
