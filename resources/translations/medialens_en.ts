@@ -77,7 +77,7 @@
 <context>
     <name>MomentTimeline</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/timeline.py" line="137"/>
+        <location filename="../../desktop_app/timeline.py" line="133"/>
         <source>%n matching moment(s)</source>
         <translation>
             <numerusform>%n matching moment</numerusform>
@@ -88,7 +88,7 @@
 <context>
     <name>ResultsActions</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/results_actions.py" line="243"/>
+        <location filename="../../desktop_app/results_actions.py" line="241"/>
         <source>Copied %n path(s)</source>
         <translation>
             <numerusform>Copied %n path</numerusform>
@@ -110,7 +110,7 @@
 <context>
     <name>VideoPlayer</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/player.py" line="170"/>
+        <location filename="../../desktop_app/player.py" line="175"/>
         <source>%n moment(s)</source>
         <translation>
             <numerusform>%n moment</numerusform>

@@ -661,12 +661,12 @@
 <context>
     <name>MomentTimeline</name>
     <message>
-        <location filename="../../desktop_app/timeline.py" line="34"/>
+        <location filename="../../desktop_app/timeline.py" line="30"/>
         <source>Timeline</source>
         <translation>时间轴</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/timeline.py" line="137"/>
+        <location filename="../../desktop_app/timeline.py" line="133"/>
         <source>%n matching moment(s)</source>
         <translation>
             <numerusform>%n 个匹配片段</numerusform>
@@ -676,27 +676,27 @@
 <context>
     <name>PreviewPane</name>
     <message>
-        <location filename="../../desktop_app/preview.py" line="81"/>
+        <location filename="../../desktop_app/preview.py" line="80"/>
         <source>Search a region</source>
         <translation>搜索局部区域</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="83"/>
+        <location filename="../../desktop_app/preview.py" line="82"/>
         <source>Drag a box on the picture to search for that part only</source>
         <translation>在图片上拖出一个框，只搜索这一部分</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="85"/>
+        <location filename="../../desktop_app/preview.py" line="84"/>
         <source>Explain</source>
         <translation>解释</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="87"/>
+        <location filename="../../desktop_app/preview.py" line="86"/>
         <source>Show which part of the picture matches the search</source>
         <translation>显示图片中与搜索匹配的部分</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="99"/>
+        <location filename="../../desktop_app/preview.py" line="98"/>
         <source>Select a result to see it here.
 
 Drop a picture anywhere on the window to find similar ones.</source>
@@ -705,47 +705,47 @@ Drop a picture anywhere on the window to find similar ones.</source>
 把图片拖到窗口任意位置可查找相似的图片。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="113"/>
+        <location filename="../../desktop_app/preview.py" line="112"/>
         <source>Taken</source>
         <translation>拍摄时间</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="113"/>
+        <location filename="../../desktop_app/preview.py" line="112"/>
         <source>Camera</source>
         <translation>相机</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="113"/>
+        <location filename="../../desktop_app/preview.py" line="112"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="114"/>
+        <location filename="../../desktop_app/preview.py" line="113"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="114"/>
+        <location filename="../../desktop_app/preview.py" line="113"/>
         <source>Place</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="114"/>
+        <location filename="../../desktop_app/preview.py" line="113"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="188"/>
+        <location filename="../../desktop_app/preview.py" line="187"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="194"/>
+        <location filename="../../desktop_app/preview.py" line="193"/>
         <source>This picture cannot be shown.</source>
         <translation>无法显示这张图片。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="283"/>
+        <location filename="../../desktop_app/preview.py" line="281"/>
         <source>moment %1</source>
         <translation>片段 %1</translation>
     </message>
@@ -766,82 +766,82 @@ Drop a picture anywhere on the window to find similar ones.</source>
 <context>
     <name>ResultsActions</name>
     <message>
-        <location filename="../../desktop_app/results_actions.py" line="61"/>
+        <location filename="../../desktop_app/results_actions.py" line="60"/>
         <source>Find Similar</source>
         <translation>查找相似</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_actions.py" line="62"/>
+        <location filename="../../desktop_app/results_actions.py" line="61"/>
         <source>Edit with Text…</source>
         <translation>用文字修改…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_actions.py" line="63"/>
+        <location filename="../../desktop_app/results_actions.py" line="62"/>
         <source>Use this picture as the reference and describe a change (E)</source>
         <translation>以这张图片为参考，并描述要做的改变 (E)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_actions.py" line="64"/>
+        <location filename="../../desktop_app/results_actions.py" line="63"/>
         <source>Mark Relevant</source>
         <translation>标记为相关</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_actions.py" line="66"/>
+        <location filename="../../desktop_app/results_actions.py" line="65"/>
         <source>Mark Not Relevant</source>
         <translation>标记为不相关</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_actions.py" line="68"/>
+        <location filename="../../desktop_app/results_actions.py" line="67"/>
         <source>Clear Mark</source>
         <translation>清除标记</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_actions.py" line="69"/>
+        <location filename="../../desktop_app/results_actions.py" line="68"/>
         <source>Refine Results</source>
         <translation>优化结果</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_actions.py" line="70"/>
+        <location filename="../../desktop_app/results_actions.py" line="69"/>
         <source>Re-rank the results from your marks (R)</source>
         <translation>根据你的标记重新排序结果 (R)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_actions.py" line="71"/>
+        <location filename="../../desktop_app/results_actions.py" line="70"/>
         <source>Undo Refine</source>
         <translation>撤销优化</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_actions.py" line="73"/>
+        <location filename="../../desktop_app/results_actions.py" line="72"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_actions.py" line="74"/>
+        <location filename="../../desktop_app/results_actions.py" line="73"/>
         <source>Show in Folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_actions.py" line="75"/>
+        <location filename="../../desktop_app/results_actions.py" line="74"/>
         <source>Copy Path</source>
         <translation>复制路径</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_actions.py" line="77"/>
+        <location filename="../../desktop_app/results_actions.py" line="76"/>
         <source>Play / Pause</source>
         <translation>播放 / 暂停</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_actions.py" line="78"/>
+        <location filename="../../desktop_app/results_actions.py" line="77"/>
         <source>Previous Moment</source>
         <translation>上一个片段</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_actions.py" line="80"/>
+        <location filename="../../desktop_app/results_actions.py" line="79"/>
         <source>Next Moment</source>
         <translation>下一个片段</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/results_actions.py" line="243"/>
+        <location filename="../../desktop_app/results_actions.py" line="241"/>
         <source>Copied %n path(s)</source>
         <translation>
             <numerusform>已复制 %n 个路径</numerusform>
@@ -1068,44 +1068,44 @@ Drop a picture anywhere on the window to find similar ones.</source>
 <context>
     <name>VideoPlayer</name>
     <message>
-        <location filename="../../desktop_app/player.py" line="38"/>
+        <location filename="../../desktop_app/player.py" line="43"/>
         <source>Video</source>
         <extracomment>a &quot;previous&quot; press this close after a moment&apos;s start goes to the moment before it, like media players do</extracomment>
         <translation>视频</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/player.py" line="43"/>
+        <location filename="../../desktop_app/player.py" line="48"/>
         <source>Previous moment ([)</source>
         <translation>上一个片段 ([)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/player.py" line="44"/>
-        <location filename="../../desktop_app/player.py" line="161"/>
+        <location filename="../../desktop_app/player.py" line="49"/>
+        <location filename="../../desktop_app/player.py" line="166"/>
         <source>Play (Space)</source>
         <translation>播放（空格）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/player.py" line="45"/>
+        <location filename="../../desktop_app/player.py" line="50"/>
         <source>Next moment (])</source>
         <translation>下一个片段 (])</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/player.py" line="46"/>
+        <location filename="../../desktop_app/player.py" line="51"/>
         <source>Mute</source>
         <translation>静音</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/player.py" line="161"/>
+        <location filename="../../desktop_app/player.py" line="166"/>
         <source>Pause (Space)</source>
         <translation>暂停（空格）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/player.py" line="168"/>
+        <location filename="../../desktop_app/player.py" line="173"/>
         <source>Moment %1 of %2</source>
         <translation>第 %1 个片段，共 %2 个</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/player.py" line="170"/>
+        <location filename="../../desktop_app/player.py" line="175"/>
         <source>%n moment(s)</source>
         <translation>
             <numerusform>%n 个片段</numerusform>
