@@ -1,12 +1,12 @@
-"""One way to make the window's actions, shared by the window and the results controller."""
+"""One way to make the window's actions, the buttons that show them, and menus of them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 
 from desktop_app.icons import icon
 
@@ -28,6 +28,19 @@ def make_action(parent: QObject, name: str, text: str, slot: Callable, shortcut:
         a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
     a.triggered.connect(slot)
     return a
+
+
+def action_button(parent: QWidget, action: QAction, icon_side: int | None = None,
+                  text_beside: bool = False) -> QToolButton:
+    """A flat button for `action` (it follows the action's text, icon, tooltip and state)."""
+    b = QToolButton(parent)
+    b.setDefaultAction(action)
+    b.setAutoRaise(True)
+    if icon_side is not None:
+        b.setIconSize(QSize(icon_side, icon_side))
+    if text_beside:
+        b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    return b
 
 
 def fill_menu(menu: QMenu, actions: Iterable[QAction | None]) -> QMenu:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import formatting as fmt
+from desktop_app.actions import action_button
 from desktop_app.icons import icon
 from desktop_app.image_view import ImageCanvas, heatmap_image
 
@@ -87,10 +88,7 @@ class PreviewPane(QWidget):
         self.explain_action.toggled.connect(self._explain_toggled)
         self.image_tools: list[QToolButton] = []
         for action in (self.region_action, self.explain_action):
-            b = QToolButton(self.toolbar)
-            b.setDefaultAction(action)
-            b.setAutoRaise(True)
-            b.setIconSize(QSize(20, 20))
+            b = action_button(self.toolbar, action, 20)
             bar.addWidget(b)
             self.image_tools.append(b)
 
@@ -133,11 +131,7 @@ class PreviewPane(QWidget):
             if action is None:
                 bar.insertSpacing(self._tools_end, 6)
             else:
-                b = QToolButton(self.toolbar)
-                b.setDefaultAction(action)
-                b.setAutoRaise(True)
-                b.setIconSize(QSize(20, 20))
-                bar.insertWidget(self._tools_end, b)
+                bar.insertWidget(self._tools_end, action_button(self.toolbar, action, 20))
             self._tools_end += 1
 
     # ----- what to show -----------------------------------------------------------------------

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 from desktop_app import formatting as fmt
+from desktop_app.actions import action_button
 from desktop_app.queries import COMPOSE, SIMILAR, TEXT, Request
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,10 +49,7 @@ class ResultsHeader(QWidget):
         lay.addWidget(self.marks_label)
         self.feedback_buttons: list[QToolButton] = []
         for action in feedback:
-            b = QToolButton(self)
-            b.setDefaultAction(action)
-            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            b.setAutoRaise(True)
+            b = action_button(self, action, text_beside=True)
             lay.addWidget(b)
             self.feedback_buttons.append(b)
         self._show_marks()

@@ -7,10 +7,10 @@ read (shown only when there are some) and the model in use.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton, QWidget
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
+from desktop_app.actions import action_button
 from desktop_app.host import ModelState, ModelStatus
 from desktop_app.indexing import IndexStatus
 
@@ -24,10 +24,7 @@ class LibraryStatusBar(QStatusBar):
         self.failures = failures
         self.summary = QLabel(self)
         self.index_status = IndexStatus(self)
-        self.failures_button = QToolButton(self)
-        self.failures_button.setDefaultAction(failures)
-        self.failures_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.failures_button.setAutoRaise(True)
+        self.failures_button = action_button(self, failures, text_beside=True)
         self.failures_button.setVisible(False)
         self.model_label = QLabel(self)
         self.model_label.setObjectName("hint")

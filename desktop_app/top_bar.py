@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
+from desktop_app.actions import action_button
 from desktop_app.filter_bar import FilterBar
 from desktop_app.search_bar import SearchBar
 
@@ -34,10 +35,7 @@ class TopBar(QWidget):
         row.addWidget(self.search_bar, 1)
         self.buttons: list[QToolButton] = []
         for action in buttons:
-            b = QToolButton(self)
-            b.setDefaultAction(action)
-            b.setAutoRaise(True)
-            b.setIconSize(QSize(20, 20))
+            b = action_button(self, action, 20)
             row.addWidget(b, 0, Qt.AlignmentFlag.AlignTop)
             self.buttons.append(b)
         lay = QVBoxLayout(self)
