@@ -1,4 +1,4 @@
-"""The library's actions: add and manage folders, rescan, pause or stop indexing, see what failed.
+"""The library's actions: add and manage folders, rescan, pause or stop indexing, see what failed, find duplicates.
 
 `LibraryActions` owns these actions, the dialogs they open and their state while
 indexing runs; like `ResultsActions` it has no widgets of its own (dialogs open
@@ -40,9 +40,10 @@ class LibraryActions(QObject):
         self.act_pause = A("pause", self.tr("Pause Indexing"), self.pause_or_resume, None, "pause")
         self.act_cancel = A("cancel", self.tr("Stop Indexing"), host.cancel, None, "stop")
         self.act_failures = A("failures", self.tr("Files That Failed…"), self.show_failures, None, "warning")
+        self.act_duplicates = A("duplicates", self.tr("Duplicates…"), self.show_duplicates, None, "copy")
         # the Library menu's part before Settings and Quit
         self.menu = (self.act_add_folder, self.act_folders, None, self.act_rescan, self.act_pause, self.act_cancel,
-                     self.act_failures)
+                     self.act_failures, None, self.act_duplicates)
 
         host.status_changed.connect(self._status)
         host.indexing_started.connect(lambda: self._indexing(True))
@@ -72,6 +73,14 @@ class LibraryActions(QObject):
         self.failures_dialog.show()
         self.failures_dialog.raise_()
         self.host.refresh_status()
+
+    def show_duplicates(self) -> None:
+        from desktop_app.duplicates_view import DuplicatesDialog
+
+        dialog = DuplicatesDialog(self.host, self.dialog_parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        dialog.refresh()
 
     def pause_or_resume(self) -> None:
         if self.host.control is not None and self.host.control.paused:

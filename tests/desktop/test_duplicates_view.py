@@ -87,3 +87,16 @@ def test_duplicates_page_lists_groups_and_moves_checked_copies_to_the_trash(qtbo
         pass
     assert again.args == [0]
     assert dialog.summary.text() == "No duplicates."
+
+
+def test_the_library_menu_opens_the_duplicates_page(qtbot, window):
+    from desktop_app.duplicates_view import DuplicatesDialog
+
+    window.library_actions.act_duplicates.trigger()
+    dialog = window.findChild(DuplicatesDialog)
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitUntil(lambda: dialog.summary.text() not in ("", "Looking for duplicates…"), timeout=60_000)
+    assert dialog.summary.text() == "No duplicates." or "groups" in dialog.summary.text()
+    assert "&Library" in [a.text() for a in window.menuBar().actions()]
+    assert window.library_actions.act_duplicates in next(
+        a.menu() for a in window.menuBar().actions() if a.text() == "&Library").actions()
