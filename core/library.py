@@ -251,10 +251,10 @@ class Library:
     def search(self, text: str, n: int = 20, offset: int = 0, filters: Filters | None = None,
                exact: bool | None = None) -> list[Hit]:
         """Photos and moments matching a text, best first; `-word` or `-"a phrase"` avoids things."""
-        from core.search.fusion import fused_search
+        from core.search.fusion import ranked
 
         engine = self.engine()
-        return fused_search(engine, text_query(engine.context, text).vector, text, n, offset, filters, exact=exact)
+        return ranked(engine, text_query(engine.context, text), n, offset, filters, exact=exact)
 
     def similar(self, target: int | str | os.PathLike[str], n: int = 20, offset: int = 0,
                 filters: Filters | None = None, t_s: float | None = None, exact: bool | None = None,

@@ -65,3 +65,9 @@ def place(lat: float | None, lon: float | None) -> str:
     ns = translate("Format", "N", "north") if lat >= 0 else translate("Format", "S", "south")
     ew = translate("Format", "E", "east") if lon >= 0 else translate("Format", "W", "west")
     return f"{abs(lat):.4f}° {ns}, {abs(lon):.4f}° {ew}"
+
+
+def words_found(hit) -> str:
+    """The lines of text read in a result's picture that matched the search, quoted ("" when none did)."""
+    lines = hit.extra.get("text", {}).get("lines", [])
+    return ", ".join(f"“{line['text']}”" for line in lines)

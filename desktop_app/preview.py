@@ -108,7 +108,8 @@ class PreviewPane(QWidget):
         self.meta.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self._meta_fields: dict[str, QLabel] = {}
         for key, label in (("date", self.tr("Taken")), ("camera", self.tr("Camera")), ("size", self.tr("Size")),
-                           ("length", self.tr("Length")), ("place", self.tr("Place")), ("folder", self.tr("Folder"))):
+                           ("length", self.tr("Length")), ("place", self.tr("Place")), ("folder", self.tr("Folder")),
+                           ("words", self.tr("Words"))):
             value = QLabel(self)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setWordWrap(True)
@@ -245,6 +246,10 @@ class PreviewPane(QWidget):
             self.canvas.clear_explanation()
             return
         self.region_action.setChecked(False)
+        lines = self.hit.extra.get("text", {}).get("lines")
+        if lines:  # found by the words written on it: their box is the explanation
+            self.canvas.set_explanation(None, tuple(int(v) for v in lines[0]["box"]))
+            return
         req, file_id, query = self._request, self.hit.file.id, self.query_text
 
         def job(lib: Library):
@@ -275,7 +280,8 @@ class PreviewPane(QWidget):
                 moment = self.tr("moment %1").replace("%1", fmt.span(hit.start_s, hit.end_s))
                 length = f"{length} · {moment}" if length else moment
         values = {"date": fmt.when(rec.taken_at), "camera": camera, "size": size, "length": length,
-                  "place": fmt.place(rec.gps_lat, rec.gps_lon), "folder": os.path.dirname(rec.path)}
+                  "place": fmt.place(rec.gps_lat, rec.gps_lon), "folder": os.path.dirname(rec.path),
+                  "words": fmt.words_found(hit)}
         for key, value in values.items():
             field = self._meta_fields[key]
             field.setText(value)

@@ -85,8 +85,11 @@ def engine_query(library: Library, request: Request) -> Query:
 
 
 def fetch_page(library: Library, query: Query, filters: FilterState, n: int, offset: int) -> list[Hit]:
-    """One page of results for the engine's `query` (worker thread)."""
-    return library.engine().by_vector(query.vector, n, offset, filters.to_filters(), exclude_files=query.exclude)
+    """One page of results for the engine's `query` (worker thread); a text's words are also looked for
+    in the text read in pictures."""
+    from core.search.fusion import ranked
+
+    return ranked(library.engine(), query, n, offset, filters.to_filters())
 
 
 def start_session(library: Library, request: Request, filters: FilterState) -> Any:

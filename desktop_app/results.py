@@ -221,6 +221,9 @@ class ResultsModel(QAbstractListModel):
         if with_path:
             text += "\n" + os.path.dirname(h.file.path) + "\n" + self.tr("Similarity %1").replace(
                 "%1", f"{h.score:.3f}")
+        words = fmt.words_found(h)
+        if words:
+            text += "\n" + self.tr("Words found: %1").replace("%1", words)
         return text
 
     def flags(self, index: Index) -> Qt.ItemFlag:

@@ -31,11 +31,11 @@ import numpy as np
 
 from core.catalog import Catalog, TextLine, fold_text
 from core.indexing.ocr import VIDEO_STEP_S
-from core.search.query import parse_query
 from core.vectors import from_blobs
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.search.engine import Filters, Hit, SearchEngine
+    from core.search.query import Query
 
 #: Reciprocal-rank fusion's constant (the value of Cormack et al. 2009, which ranks well without tuning).
 RRF_K = 60
@@ -196,9 +196,17 @@ def _proposals(evidence: list[TextEvidence]) -> list[_Proposal]:
     return out
 
 
-def fused_search(engine: SearchEngine, vector: np.ndarray, raw_text: str, n: int = 20, offset: int = 0,
+def ranked(engine: SearchEngine, query: Query, n: int = 20, offset: int = 0, filters: Filters | None = None,
+           exact: bool | None = None) -> list[Hit]:
+    """A page of results for an engine query: fused with the text read in pictures when it has words."""
+    if not query.words:
+        return engine.by_vector(query.vector, n, offset, filters, exclude_files=query.exclude, exact=exact)
+    return fused_search(engine, query.vector, query.words, n, offset, filters, exact)
+
+
+def fused_search(engine: SearchEngine, vector: np.ndarray, words: str, n: int = 20, offset: int = 0,
                  filters: Filters | None = None, exact: bool | None = None) -> list[Hit]:
-    """CLIP's results for `vector` fused with the OCR evidence for `raw_text`'s words; paged by `offset`.
+    """CLIP's results for `vector` fused with the OCR evidence for `words`; paged by `offset`.
 
     A video found by its on-screen text is a moment spanning the frames that show the words
     (joined with CLIP's moment of that video where they overlap). Each hit keeps its cosine as
@@ -206,7 +214,7 @@ def fused_search(engine: SearchEngine, vector: np.ndarray, raw_text: str, n: int
     """
     from core.search.engine import Hit
 
-    proposals = _proposals(text_evidence(engine.catalog, parse_query(raw_text).text))
+    proposals = _proposals(text_evidence(engine.catalog, words))
     if not proposals:
         return engine.by_vector(vector, n, offset, filters, exact=exact)
     clip = engine.by_vector(vector, max(FUSION_DEPTH, n + offset), 0, filters, exact=exact)

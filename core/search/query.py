@@ -83,11 +83,13 @@ class Query:
     """A query ready for `SearchEngine.by_vector`: its vector and the files it stands for.
 
     `exclude` holds the files a result list should leave out (the reference of a
-    look-alike or composed query, and its near-duplicates).
+    look-alike or composed query, and its near-duplicates). `words`: a text query's
+    words, also looked for in the text read in pictures (`core.search.fusion.ranked`).
     """
 
     vector: np.ndarray
     exclude: frozenset[int] = frozenset()
+    words: str = ""
 
 
 def text_query(ctx: SearchContext, raw: str) -> Query:
@@ -97,7 +99,7 @@ def text_query(ctx: SearchContext, raw: str) -> Query:
         raise QueryError(f"the search text {raw!r} only says what to avoid: say what to look for too, "
                          f"e.g. \"beach -people\"")
     vec = ctx.encode_text(parsed.text)
-    return Query(avoid_terms(vec, parsed.avoid, ctx.encoder.encode_texts))
+    return Query(avoid_terms(vec, parsed.avoid, ctx.encoder.encode_texts), words=parsed.text)
 
 
 def similar_query(ctx: SearchContext, target: int | str | os.PathLike[str], t_s: float | None = None,
