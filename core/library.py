@@ -230,7 +230,7 @@ class Library:
             engine = self.engine(create=True, sync=False)
             self._remember_model()
             opts = {**self.options, **options}
-            read_text = self._reads_text(opts.pop("ocr", None))
+            read_text = self.reads_text(opts.pop("ocr", None))
             indexer = Indexer(self.catalog, self.encoder, engine.vindex, engine.model_id, self.thumbs,
                               batch_size=opts.pop("batch_size", None), workers=opts.pop("workers", None),
                               options=opts, read_text=read_text)
@@ -238,8 +238,8 @@ class Library:
         finally:
             lock.release()
 
-    def _reads_text(self, wanted: bool | None) -> bool:
-        """Whether indexing reads the text in photos: `wanted` (then remembered) or the library's setting."""
+    def reads_text(self, wanted: bool | None = None) -> bool:
+        """Whether indexing reads the text in photos and videos; `wanted` sets it (remembered by the library)."""
         from core.indexing import ocr
 
         if wanted is not None:

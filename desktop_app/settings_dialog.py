@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -82,6 +83,12 @@ class SettingsDialog(QDialog):
         self.fps.setToolTip(self.tr("How many frames of each second of video are looked at when indexing"))
         form.addRow(self.tr("Video sampling"), self.fps)
 
+        self._reads_text = bool(host.status.get("text", {}).get("enabled"))
+        self.read_text = QCheckBox(self.tr("Read the words in photos and videos, so searches find them"), self)
+        self.read_text.setChecked(self._reads_text)
+        self.read_text.setToolTip(self.tr("Indexing takes several times longer; this library remembers the choice"))
+        form.addRow(self.tr("Text in pictures"), self.read_text)
+
         self.cache = QSpinBox(self)
         self.cache.setRange(16, 8192)
         self.cache.setSingleStep(64)
@@ -105,6 +112,20 @@ class SettingsDialog(QDialog):
         self.resize(560, self.sizeHint().height())
         self._model_changed()
         self._load_models()
+
+    def accept(self) -> None:
+        """The library's own setting (reading text) is applied here; the rest by the caller."""
+        on = self.read_text.isChecked()
+        if on != self._reads_text:
+            host = self.host
+
+            def done(_enabled: bool) -> None:
+                if on and not host.indexing:
+                    host.index()  # read the text of what is already indexed
+                host.refresh_status()
+
+            host.call(lambda lib: lib.reads_text(on), done)
+        super().accept()
 
     def _load_models(self) -> None:
         """Fill the model list from the engine's registry (a worker: it imports open_clip)."""

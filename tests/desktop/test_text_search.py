@@ -48,3 +48,31 @@ def test_words_in_a_photo_find_it_first_and_show_where(qtbot, make_window, text_
     bx0, by0, bx1, by1 = what.box
     assert bx0 - 4 <= x0 < x1 <= bx1 + 4 and by0 - 4 <= y0 < y1 <= by1 + 4
     assert canvas.heat is None
+
+
+def test_settings_turn_reading_on_and_the_library_reads_what_it_has(qtbot, make_window, tmp_path, tiny_weights,
+                                                                    shared_data):
+    from core.library import Library
+    from desktop_app.settings_dialog import SettingsDialog
+    from tests.conftest import TINY_MODEL
+
+    folder = tmp_path / "photos"
+    coco = sorted((shared_data / "images" / "coco").glob("*.jpg"))
+    placed = write_text_photos(folder, coco[2:3], 1, seed=21)
+    shutil.copy2(coco[15], folder / coco[15].name)
+    home = tmp_path / "lib"
+    with Library(home, model=TINY_MODEL, weights=tiny_weights, device="cpu") as lib:
+        assert lib.index([folder]).text_read == 0
+    window = make_window(home, wait_model=True)
+    qtbot.waitUntil(lambda: "text" in window.host.status, timeout=10_000)
+    dialog = SettingsDialog(window.settings, window.host, window)
+    qtbot.addWidget(dialog)
+    assert not dialog.read_text.isChecked()
+    dialog.read_text.setChecked(True)
+    with qtbot.waitSignal(window.host.indexing_finished, timeout=120_000) as finished:
+        dialog.accept()
+    assert finished.args[0].text_read == 2
+    qtbot.waitUntil(lambda: window.host.status.get("text", {}).get("enabled") is True, timeout=10_000)
+    path, what = next(iter(placed.items()))
+    search(qtbot, window, what.phrase.lower())
+    assert window.model.hit(0).path == str(path)
