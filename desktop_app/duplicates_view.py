@@ -9,6 +9,7 @@ file manager. The search runs off the GUI thread through the library host.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -39,7 +40,7 @@ SIZE_ROLE = Qt.ItemDataRole.UserRole + 2
 class DuplicatesModel(QStandardItemModel):
     """Groups as top-level rows, their copies as checkable children (checked: to move to the trash)."""
 
-    COLUMNS = ("File", "Size", "Pixels", "Similarity")
+    COLUMNS = ("File", "Folder", "Size", "Pixels", "Similarity")
 
     def __init__(self, parent=None):
         super().__init__(0, len(self.COLUMNS), parent)
@@ -55,14 +56,15 @@ class DuplicatesModel(QStandardItemModel):
             row = [head] + [_cell("") for _ in self.COLUMNS[1:]]
             for c in g.copies:
                 f = c.file
-                name = _cell(f.path + ("  " + self.tr("(keep)") if c.keep else ""))
+                name = _cell(os.path.basename(f.path) + ("  " + self.tr("(keep)") if c.keep else ""))
                 name.setData(f.path, PATH_ROLE)
                 name.setData(f.size, SIZE_ROLE)
                 name.setToolTip(f.path)
                 name.setCheckable(True)
                 name.setCheckState(Qt.CheckState.Unchecked if c.keep else Qt.CheckState.Checked)
                 pixels = f"{f.width}×{f.height}" if f.width else ""
-                head.appendRow([name, _cell(formatting.size(f.size)), _cell(pixels), _cell(f"{c.similarity:.3f}")])
+                head.appendRow([name, _cell(os.path.dirname(f.path)), _cell(formatting.size(f.size)), _cell(pixels),
+                                _cell(f"{c.similarity:.3f}")])
             self.appendRow(row)
 
     def checked(self) -> list[tuple[str, int]]:
@@ -100,7 +102,8 @@ class DuplicatesDialog(QDialog):
         self.view.setModel(self.model)
         self.view.setAlternatingRowColors(True)
         self.view.setSelectionBehavior(QTreeView.SelectionBehavior.SelectRows)
-        self.view.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.view.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.view.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.view.doubleClicked.connect(self._reveal_index)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
