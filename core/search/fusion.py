@@ -39,6 +39,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Reciprocal-rank fusion's constant (the value of Cormack et al. 2009, which ranks well without tuning).
 RRF_K = 60
+#: A picture holding every word of the query counts this many times in the text expert's list, so it
+#: outranks one holding only some of them that CLIP happens to like ("sale 50%": the SALE 50% sign
+#: above a GARAGE SALE sign; measured in tests/bench/ocr.py).
+FULL_MATCH_WEIGHT = 2.0
 #: Share of the query's words (weighted by length) a picture's text must hold to count as evidence.
 MIN_COVERAGE = 0.5
 #: Words at least this long match anywhere inside a line; shorter ones must start a word.
@@ -140,9 +144,10 @@ def text_evidence(catalog: Catalog, text: str, limit: int = TEXT_CANDIDATES) -> 
     return out
 
 
-def rrf(ranks: Sequence[int | None], k: int = RRF_K) -> float:
-    """Reciprocal-rank fusion of 1-based ranks (None: absent from that list)."""
-    return sum(1.0 / (k + r) for r in ranks if r is not None)
+def rrf(ranks: Sequence[int | None], weights: Sequence[float] | None = None, k: int = RRF_K) -> float:
+    """Weighted reciprocal-rank fusion of 1-based ranks (None: absent from that list)."""
+    weights = weights or [1.0] * len(ranks)
+    return sum(w / (k + r) for r, w in zip(ranks, weights, strict=True) if r is not None)
 
 
 def _passes(filters: Filters | None, rec) -> bool:
@@ -245,6 +250,7 @@ def fused_search(engine: SearchEngine, vector: np.ndarray, words: str, n: int = 
             h.extra["text"] = p.evidence.to_json()
             if p.start_s is not None:
                 h.extra["text"]["at_s"] = [round(p.start_s, 3), round(p.end_s, 3)]
-        fused.append((rrf([clip_rank[id(h)], rank]), h))
+        full = p is not None and p.evidence.coverage >= 1.0
+        fused.append((rrf([clip_rank[id(h)], rank], [1.0, FULL_MATCH_WEIGHT if full else 1.0]), h))
     fused.sort(key=lambda x: -x[0])
     return [h for _, h in fused][offset:offset + n]

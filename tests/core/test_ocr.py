@@ -176,3 +176,17 @@ def test_a_video_moment_is_found_by_its_on_screen_text(make_library, tmp_path):
     # Frames read: one every VIDEO_STEP_S of the sampled ones, not all of them.
     items = lib.catalog.items_of_file(hit.file.id)
     assert len(ocr.frames_to_read(items)) < len(items)
+
+
+def test_a_photo_with_every_word_outranks_one_with_some(make_library, tmp_path, shared_data):
+    folder = tmp_path / "signs"
+    folder.mkdir()
+    coco = _coco(shared_data, 6, start=40)
+    for i, (base, phrase) in enumerate(zip(coco, ["SALE 50%", "GARAGE SALE", "SALE", "GARAGE"], strict=False)):
+        img, _ = text_photo(base, phrase, seed=60 + i)
+        img.save(folder / f"sign{i}.jpg", quality=90)
+    lib = make_library()
+    lib.index([folder], ocr=True)
+    for query, first in (("sale 50%", "sign0.jpg"), ("garage sale", "sign1.jpg")):
+        hits = lib.search(query, n=4)
+        assert hits[0].path.endswith(first), (query, [(h.path, h.extra.get("text")) for h in hits])
