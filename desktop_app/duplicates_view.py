@@ -40,11 +40,10 @@ SIZE_ROLE = Qt.ItemDataRole.UserRole + 2
 class DuplicatesModel(QStandardItemModel):
     """Groups as top-level rows, their copies as checkable children (checked: to move to the trash)."""
 
-    COLUMNS = ("File", "Folder", "Size", "Pixels", "Similarity")
-
     def __init__(self, parent=None):
-        super().__init__(0, len(self.COLUMNS), parent)
-        self.setHorizontalHeaderLabels([self.tr(c) for c in self.COLUMNS])
+        super().__init__(0, 5, parent)
+        self.setHorizontalHeaderLabels([self.tr("File"), self.tr("Folder"), self.tr("Size"), self.tr("Pixels"),
+                                        self.tr("Similarity")])
 
     def set_groups(self, groups: list[DuplicateGroup]) -> None:
         self.removeRows(0, self.rowCount())
@@ -53,7 +52,7 @@ class DuplicatesModel(QStandardItemModel):
             head = QStandardItem(self.tr("Group {0}: {1} {2}, {3} to free").format(
                 i, len(g.copies), kind, formatting.size(g.reclaimable)))
             head.setEditable(False)
-            row = [head] + [_cell("") for _ in self.COLUMNS[1:]]
+            row = [head] + [_cell("") for _ in range(self.columnCount() - 1)]
             for c in g.copies:
                 f = c.file
                 name = _cell(os.path.basename(f.path) + ("  " + self.tr("(keep)") if c.keep else ""))

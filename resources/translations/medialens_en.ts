@@ -15,7 +15,7 @@
 <context>
     <name>LibraryStatusBar</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/status_bar.py" line="42"/>
+        <location filename="../../desktop_app/status_bar.py" line="39"/>
         <source>%n photo(s)</source>
         <translation>
             <numerusform>%n photo</numerusform>
@@ -23,7 +23,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/status_bar.py" line="44"/>
+        <location filename="../../desktop_app/status_bar.py" line="41"/>
         <source>%n video(s)</source>
         <translation>
             <numerusform>%n video</numerusform>
@@ -31,7 +31,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/status_bar.py" line="46"/>
+        <location filename="../../desktop_app/status_bar.py" line="43"/>
         <source>%n waiting</source>
         <translation>
             <numerusform>%n waiting</numerusform>
@@ -39,7 +39,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/status_bar.py" line="50"/>
+        <location filename="../../desktop_app/status_bar.py" line="47"/>
         <source>%n failed</source>
         <translation>
             <numerusform>%n failed</numerusform>
@@ -99,7 +99,7 @@
 <context>
     <name>ResultsHeader</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/results_header.py" line="91"/>
+        <location filename="../../desktop_app/results_header.py" line="88"/>
         <source>%n result(s)</source>
         <translation>
             <numerusform>%n result</numerusform>

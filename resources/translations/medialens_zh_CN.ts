@@ -23,6 +23,117 @@
     </message>
 </context>
 <context>
+    <name>DuplicatesDialog</name>
+    <message>
+        <location filename="../../desktop_app/duplicates_view.py" line="96"/>
+        <source>Duplicates</source>
+        <translation>重复项</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/duplicates_view.py" line="109"/>
+        <source>Reveal</source>
+        <translation>在文件夹中显示</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/duplicates_view.py" line="110"/>
+        <source>Move Checked to Trash…</source>
+        <translation>将勾选的移到废纸篓…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/duplicates_view.py" line="111"/>
+        <source>Look Again</source>
+        <translation>重新查找</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/duplicates_view.py" line="123"/>
+        <source>Looking for duplicates…</source>
+        <translation>正在查找重复项…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/duplicates_view.py" line="126"/>
+        <source>The library is not open yet.</source>
+        <translation>媒体库尚未打开。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/duplicates_view.py" line="132"/>
+        <source>No duplicates.</source>
+        <translation>没有重复项。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/duplicates_view.py" line="133"/>
+        <source>{0} groups; keeping the first of each frees {1}.</source>
+        <translation>{0} 组；每组只保留第一个可释放 {1}。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/duplicates_view.py" line="149"/>
+        <source>Move to Trash</source>
+        <translation>移到废纸篓</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/duplicates_view.py" line="150"/>
+        <source>Move {0} files ({1}) to the trash? They can be restored from there.</source>
+        <translation>将 {0} 个文件（{1}）移到废纸篓？可以从那里恢复。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/duplicates_view.py" line="162"/>
+        <source>Moved {0} files to the trash.</source>
+        <translation>已将 {0} 个文件移到废纸篓。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/duplicates_view.py" line="163"/>
+        <source>Not moved: {0}: {1}</source>
+        <translation>未移动：{0}：{1}</translation>
+    </message>
+</context>
+<context>
+    <name>DuplicatesModel</name>
+    <message>
+        <location filename="../../desktop_app/duplicates_view.py" line="45"/>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/duplicates_view.py" line="45"/>
+        <source>Folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/duplicates_view.py" line="45"/>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/duplicates_view.py" line="45"/>
+        <source>Pixels</source>
+        <translation>像素</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/duplicates_view.py" line="46"/>
+        <source>Similarity</source>
+        <translation>相似度</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/duplicates_view.py" line="51"/>
+        <source>identical files</source>
+        <translation>个相同文件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/duplicates_view.py" line="51"/>
+        <source>similar photos</source>
+        <translation>张相似照片</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/duplicates_view.py" line="52"/>
+        <source>Group {0}: {1} {2}, {3} to free</source>
+        <translation>第 {0} 组：{1} {2}，可释放 {3}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/duplicates_view.py" line="58"/>
+        <source>(keep)</source>
+        <translation>（保留）</translation>
+    </message>
+</context>
+<context>
     <name>FailuresDialog</name>
     <message>
         <location filename="../../desktop_app/library_dialogs.py" line="130"/>
@@ -414,7 +525,7 @@
     </message>
     <message>
         <location filename="../../desktop_app/library_actions.py" line="40"/>
-        <location filename="../../desktop_app/library_actions.py" line="94"/>
+        <location filename="../../desktop_app/library_actions.py" line="103"/>
         <source>Pause Indexing</source>
         <translation>暂停索引</translation>
     </message>
@@ -429,12 +540,17 @@
         <translation>失败的文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/library_actions.py" line="55"/>
+        <location filename="../../desktop_app/library_actions.py" line="43"/>
+        <source>Duplicates…</source>
+        <translation>重复项…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/library_actions.py" line="56"/>
         <source>Add a folder to the library</source>
         <translation>向图库添加文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/library_actions.py" line="94"/>
+        <location filename="../../desktop_app/library_actions.py" line="103"/>
         <source>Resume Indexing</source>
         <translation>继续索引</translation>
     </message>
@@ -456,50 +572,50 @@
 <context>
     <name>LibraryStatusBar</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/status_bar.py" line="42"/>
+        <location filename="../../desktop_app/status_bar.py" line="39"/>
         <source>%n photo(s)</source>
         <translation>
             <numerusform>%n 张照片</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/status_bar.py" line="44"/>
+        <location filename="../../desktop_app/status_bar.py" line="41"/>
         <source>%n video(s)</source>
         <translation>
             <numerusform>%n 个视频</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/status_bar.py" line="46"/>
+        <location filename="../../desktop_app/status_bar.py" line="43"/>
         <source>%n waiting</source>
         <translation>
             <numerusform>%n 个待处理</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/status_bar.py" line="50"/>
+        <location filename="../../desktop_app/status_bar.py" line="47"/>
         <source>%n failed</source>
         <translation>
             <numerusform>%n 个失败</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop_app/status_bar.py" line="57"/>
+        <location filename="../../desktop_app/status_bar.py" line="54"/>
         <source>The model that reads your pictures and searches</source>
         <translation>用于理解图片和搜索的模型</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/status_bar.py" line="59"/>
+        <location filename="../../desktop_app/status_bar.py" line="56"/>
         <source>Model not available</source>
         <translation>模型不可用</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/status_bar.py" line="62"/>
+        <location filename="../../desktop_app/status_bar.py" line="59"/>
         <source>Downloading the model…</source>
         <translation>正在下载模型…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/status_bar.py" line="64"/>
+        <location filename="../../desktop_app/status_bar.py" line="61"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
@@ -676,27 +792,27 @@
 <context>
     <name>PreviewPane</name>
     <message>
-        <location filename="../../desktop_app/preview.py" line="80"/>
+        <location filename="../../desktop_app/preview.py" line="81"/>
         <source>Search a region</source>
         <translation>搜索局部区域</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="82"/>
+        <location filename="../../desktop_app/preview.py" line="83"/>
         <source>Drag a box on the picture to search for that part only</source>
         <translation>在图片上拖出一个框，只搜索这一部分</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="84"/>
+        <location filename="../../desktop_app/preview.py" line="85"/>
         <source>Explain</source>
         <translation>解释</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="86"/>
+        <location filename="../../desktop_app/preview.py" line="87"/>
         <source>Show which part of the picture matches the search</source>
         <translation>显示图片中与搜索匹配的部分</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="98"/>
+        <location filename="../../desktop_app/preview.py" line="96"/>
         <source>Select a result to see it here.
 
 Drop a picture anywhere on the window to find similar ones.</source>
@@ -705,47 +821,52 @@ Drop a picture anywhere on the window to find similar ones.</source>
 把图片拖到窗口任意位置可查找相似的图片。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="112"/>
+        <location filename="../../desktop_app/preview.py" line="110"/>
         <source>Taken</source>
         <translation>拍摄时间</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="112"/>
+        <location filename="../../desktop_app/preview.py" line="110"/>
         <source>Camera</source>
         <translation>相机</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="112"/>
+        <location filename="../../desktop_app/preview.py" line="110"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="113"/>
+        <location filename="../../desktop_app/preview.py" line="111"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="113"/>
+        <location filename="../../desktop_app/preview.py" line="111"/>
         <source>Place</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="113"/>
+        <location filename="../../desktop_app/preview.py" line="111"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="187"/>
+        <location filename="../../desktop_app/preview.py" line="112"/>
+        <source>Words</source>
+        <translation>文字</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/preview.py" line="182"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="193"/>
+        <location filename="../../desktop_app/preview.py" line="188"/>
         <source>This picture cannot be shown.</source>
         <translation>无法显示这张图片。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="281"/>
+        <location filename="../../desktop_app/preview.py" line="280"/>
         <source>moment %1</source>
         <translation>片段 %1</translation>
     </message>
@@ -851,55 +972,55 @@ Drop a picture anywhere on the window to find similar ones.</source>
 <context>
     <name>ResultsHeader</name>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="75"/>
+        <location filename="../../desktop_app/results_header.py" line="72"/>
         <source>Like a part of %1</source>
         <translation>与 %1 的局部相似</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="76"/>
-        <location filename="../../desktop_app/results_header.py" line="80"/>
+        <location filename="../../desktop_app/results_header.py" line="73"/>
+        <location filename="../../desktop_app/results_header.py" line="77"/>
         <source>Similar to %1</source>
         <translation>与 %1 相似</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="79"/>
+        <location filename="../../desktop_app/results_header.py" line="76"/>
         <source>%1, changed: “%2”</source>
         <translation>%1，改为：“%2”</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="81"/>
+        <location filename="../../desktop_app/results_header.py" line="78"/>
         <source>Refined: %1</source>
         <translation>已优化：%1</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="81"/>
+        <location filename="../../desktop_app/results_header.py" line="78"/>
         <source>your marks</source>
         <translation>你的标记</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="89"/>
+        <location filename="../../desktop_app/results_header.py" line="86"/>
         <source>no results</source>
         <translation>没有结果</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="90"/>
+        <location filename="../../desktop_app/results_header.py" line="87"/>
         <source>%1+ results</source>
         <translation>%1+ 个结果</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/results_header.py" line="91"/>
+        <location filename="../../desktop_app/results_header.py" line="88"/>
         <source>%n result(s)</source>
         <translation>
             <numerusform>%n 个结果</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="98"/>
+        <location filename="../../desktop_app/results_header.py" line="95"/>
         <source>waiting for the model to load…</source>
         <translation>正在等待模型加载…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="109"/>
+        <location filename="../../desktop_app/results_header.py" line="106"/>
         <source>%1 relevant · %2 not relevant</source>
         <translation>%1 个相关 · %2 个不相关</translation>
     </message>
@@ -920,6 +1041,11 @@ Drop a picture anywhere on the window to find similar ones.</source>
         <location filename="../../desktop_app/results.py" line="222"/>
         <source>Similarity %1</source>
         <translation>相似度 %1</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results.py" line="226"/>
+        <source>Words found: %1</source>
+        <translation>找到的文字：%1</translation>
     </message>
 </context>
 <context>
@@ -963,104 +1089,119 @@ Drop a picture anywhere on the window to find similar ones.</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="40"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="41"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="48"/>
-        <location filename="../../desktop_app/settings_dialog.py" line="57"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="49"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="58"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="52"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="53"/>
         <source>(as the library was indexed)</source>
         <translation>（与图库索引时相同）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="62"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="63"/>
         <source>Downloaded automatically</source>
         <translation>自动下载</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="64"/>
-        <location filename="../../desktop_app/settings_dialog.py" line="94"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="65"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="101"/>
         <source>Choose…</source>
         <translation>选择…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="66"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="67"/>
         <source>Weights file</source>
         <translation>权重文件</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="69"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="70"/>
         <source>Automatic (GPU when there is one)</source>
         <translation>自动（有 GPU 时使用 GPU）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="69"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="70"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="70"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="71"/>
         <source>NVIDIA GPU (CUDA)</source>
         <translation>NVIDIA GPU（CUDA）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="70"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="71"/>
         <source>Apple GPU (Metal)</source>
         <translation>Apple GPU（Metal）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="74"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="75"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="81"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="82"/>
         <source> frames/s</source>
         <translation> 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="82"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="83"/>
         <source>How many frames of each second of video are looked at when indexing</source>
         <translation>索引时每秒视频分析多少帧</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="83"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="84"/>
         <source>Video sampling</source>
         <translation>视频采样</translation>
     </message>
     <message>
+        <location filename="../../desktop_app/settings_dialog.py" line="87"/>
+        <source>Read the words in photos and videos, so searches find them</source>
+        <translation>识别照片和视频中的文字，以便搜索找到它们</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/settings_dialog.py" line="89"/>
+        <source>Indexing takes several times longer; this library remembers the choice</source>
+        <translation>索引会慢好几倍；此媒体库会记住这个选择</translation>
+    </message>
+    <message>
         <location filename="../../desktop_app/settings_dialog.py" line="90"/>
+        <source>Text in pictures</source>
+        <translation>图片中的文字</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/settings_dialog.py" line="97"/>
         <source>Memory for thumbnails in the results grid</source>
         <translation>结果网格中缩略图占用的内存</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="91"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="98"/>
         <source>Thumbnail memory</source>
         <translation>缩略图内存</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="96"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="103"/>
         <source>Library location</source>
         <translation>图库位置</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="119"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="140"/>
         <source> (installed)</source>
         <translation>（已安装）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="139"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="160"/>
         <source>Choose a model weights file</source>
         <translation>选择模型权重文件</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="145"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="166"/>
         <source>Choose where the library is kept</source>
         <translation>选择图库的存放位置</translation>
     </message>
