@@ -2,8 +2,11 @@
 
 A text query is matched against both. The OCR expert ranks the pictures whose text
 holds the query's words (`text_evidence`); reciprocal-rank fusion then merges that list
-with CLIP's: each result scores Σ 1/(K + rank) over the lists it is in, so a picture that
-shows the words climbs above pictures that only look like the query, while a query whose
+with CLIP's: each result scores Σ w/(K + rank) over the lists it is in (w: 1 for CLIP; for the
+text, the share of the query's words the picture holds, and 2 when it holds them all), so a
+picture that shows the words climbs above pictures that only look like the query, one that
+shows them and looks like the rest of the query above one that only shows them ("invoice 2024
+blue circle"), while a query whose
 words are written nowhere ("a dog on a beach") returns CLIP's list unchanged. Ranks, not
 scores, are fused: a cosine and a bm25 live on scales no fixed weight reconciles across
 models (tests/bench/ocr.py compares CLIP alone, OCR alone and fused, R@1 and R@5).
@@ -41,10 +44,11 @@ if TYPE_CHECKING:  # pragma: no cover
 RRF_K = 60
 #: A picture holding every word of the query counts this many times in the text expert's list, so it
 #: outranks one holding only some of them that CLIP happens to like ("sale 50%": the SALE 50% sign
-#: above a GARAGE SALE sign; measured in tests/bench/ocr.py).
+#: above a GARAGE SALE sign); one holding some counts by the share it holds (tests/bench/ocr.py).
 FULL_MATCH_WEIGHT = 2.0
-#: Share of the query's words (weighted by length) a picture's text must hold to count as evidence.
-MIN_COVERAGE = 0.5
+#: Share of the query's words (weighted by length) a picture's text must hold to count as evidence:
+#: low enough for a query that names the words and what the picture shows ("invoice 2024 blue circle").
+MIN_COVERAGE = 0.25
 #: Words at least this long match anywhere inside a line; shorter ones must start a word.
 LOOSE_MATCH = 5
 #: CLIP results fused with the text evidence (a page beyond it is CLIP's alone).
@@ -142,6 +146,11 @@ def text_evidence(catalog: Catalog, text: str, limit: int = TEXT_CANDIDATES) -> 
             out.append(ev)
     out.sort(key=lambda e: (-e.coverage, e.best_rank, -max(ln.conf for ln in e.lines)))
     return out
+
+
+def text_weight(evidence: TextEvidence) -> float:
+    """How much a picture's place in the text expert's list counts: by the share of the query it holds."""
+    return FULL_MATCH_WEIGHT if evidence.coverage >= 1.0 else evidence.coverage
 
 
 def rrf(ranks: Sequence[int | None], weights: Sequence[float] | None = None, k: int = RRF_K) -> float:
@@ -250,7 +259,6 @@ def fused_search(engine: SearchEngine, vector: np.ndarray, words: str, n: int = 
             h.extra["text"] = p.evidence.to_json()
             if p.start_s is not None:
                 h.extra["text"]["at_s"] = [round(p.start_s, 3), round(p.end_s, 3)]
-        full = p is not None and p.evidence.coverage >= 1.0
-        fused.append((rrf([clip_rank[id(h)], rank], [1.0, FULL_MATCH_WEIGHT if full else 1.0]), h))
+        fused.append((rrf([clip_rank[id(h)], rank], [1.0, text_weight(p.evidence) if p else 0.0]), h))
     fused.sort(key=lambda x: -x[0])
     return [h for _, h in fused][offset:offset + n]

@@ -7,9 +7,9 @@
   times; photos/s of each (median) in the same run, and the OCR stage's own rate.
   The default model is the small world model (the hardest case for OCR's relative cost);
   `--model ViT-B-32` uses random weights of the real architecture.
-* **fusion** (`--world N`): N world pictures, half carrying words (tests/quality/text_world.py),
-  trained model; OCR recall, and R@1/R@5 of word and caption queries for CLIP alone, OCR
-  alone and fused.
+* **fusion** (`--world N`): N world pictures, half carrying words and a quarter repeating them
+  (tests/quality/text_world.py), trained model; OCR recall, and R@1/R@5 of word, caption and
+  mixed ("invoice 2024 blue circle") queries for CLIP alone, OCR alone and fused.
 * **duplicates** (`--dups K`): K distinct world pictures, each copied as a re-encode, a half
   size, a 90 % and 80 % crop, a brighter and a captioned edit, plus pictures differing from
   one of them in one attribute (distinct but similar); pair precision and recall per kind of
@@ -78,15 +78,16 @@ def bench_indexing(args, tmp: Path) -> None:
 def bench_fusion(args, tmp: Path) -> None:
     from core.library import Library
 
-    tw = make_text_world(tmp / "world", args.world, args.world // 2, 9_500_001)
+    tw = make_text_world(tmp / "world", args.world, args.world // 2, 9_500_001, n_twins=args.world // 4)
     with Library(tmp / "world-lib", model=MODEL_NAME, weights=WEIGHTS, device="cpu") as lib:
         lib.index([tmp / "world"], ocr=True)
         m = measure(lib, tw)
-    print(f"\n## fusion: {args.world} world pictures, {args.world // 2} with words, {MODEL_NAME}\n")
+    print(f"\n## fusion: {args.world} world pictures, {args.world // 2} with distinct words and {args.world // 4} "
+          f"repeating them on other scenes, {MODEL_NAME}\n")
     print(f"OCR recall (every word of the phrase read): {m['ocr_recall']:.3f}\n")
     print("| queries | CLIP R@1 | CLIP R@5 | OCR R@1 | OCR R@5 | fused R@1 | fused R@5 |")
     print("|---|---|---|---|---|---|---|")
-    for kind in ("words", "captions"):
+    for kind in ("words", "captions", "mixed"):
         print(f"| {kind} | " + " | ".join(f"{m[f'{kind}_{e}_r{k}']:.3f}" for e in ("clip", "ocr", "fused")
                                         for k in (1, 5)) + " |")
 
