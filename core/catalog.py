@@ -617,9 +617,10 @@ class Catalog:
             return len(kept)
 
     def ocr_counts(self) -> tuple[int, int]:
-        """(items read, lines found)."""
+        """(files read, lines found)."""
         with self.session() as s:
-            items = s.scalar(select(func.count()).select_from(OcrItem)) or 0
+            items = s.scalar(select(func.count(func.distinct(Item.file_id))).select_from(OcrItem)
+                             .join(Item, Item.id == OcrItem.item_id)) or 0
             lines = s.scalar(select(func.count()).select_from(OcrLine)) or 0
             return items, lines
 

@@ -274,7 +274,7 @@ def cmd_status(args) -> int:
     print(f"index:    {st['index']}")
     text = st["text"]
     if text["enabled"] or text["read"]:
-        print(f"text:     {text['read']} photos read, {text['lines']} lines, {text['pending']} to read"
+        print(f"text:     {text['read']} files read, {text['lines']} lines, {text['pending']} to read"
               + ("" if text["enabled"] else " (reading is off: medialens index --ocr)"))
     if st["failures"]:
         print("failed files:")
