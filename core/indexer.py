@@ -31,7 +31,7 @@ import numpy as np
 from sqlalchemy import delete, insert, select
 
 from core.catalog import Catalog, Embedded, FileRecord, Item, MediaFile, Vector
-from core.embed import Encoder
+from core.embed import BaseEncoder
 from core.errors import MediaError
 from core.media import ThumbnailCache, content_hash, load_image, sniff_kind
 from core.scan import walk
@@ -128,7 +128,7 @@ class Frame(NamedTuple):
     file_id: int
     t_s: float | None
     item_id: int | None
-    tensor: Any  # torch.Tensor (C, H, W), the model's preprocessing applied
+    tensor: Any  # (C, H, W), the model's preprocessing applied (a torch tensor or a numpy array)
 
 
 class FileDone(NamedTuple):
@@ -208,7 +208,7 @@ _WORKER_EXIT = object()
 class Indexer:
     """Runs one indexing pass over some roots for one model."""
 
-    def __init__(self, catalog: Catalog, encoder: Encoder, vindex: VectorIndex, model_id: int,
+    def __init__(self, catalog: Catalog, encoder: BaseEncoder, vindex: VectorIndex, model_id: int,
                  thumbs: ThumbnailCache, *, batch_size: int | None = None, workers: int | None = None,
                  lookahead: int | None = None, options: dict | None = None):
         self.catalog = catalog
@@ -512,12 +512,10 @@ class _Writer:
         return has_work and (idle or finishing)
 
     def flush(self) -> None:
-        import torch
-
         frames, self.frames = self.frames, []
         vecs = None
         if frames:
-            vecs = self.ix.encoder.encode_tensors(torch.stack([f.tensor for f in frames]))
+            vecs = self.ix.encoder.encode_preprocessed([f.tensor for f in frames])
         model_id = self.ix.model_id
         now = time.time()
         with self.ix.catalog.write() as s:

@@ -23,7 +23,16 @@ import numpy as np
 
 from core.catalog import Catalog
 from core.compose import composed_query
-from core.embed import DEFAULT_MODEL, REGISTRY, Encoder, ModelSpec, cached_weights, find_spec, model_key
+from core.embed import (
+    DEFAULT_MODEL,
+    REGISTRY,
+    BaseEncoder,
+    ModelSpec,
+    cached_weights,
+    find_spec,
+    model_key,
+    open_encoder,
+)
 from core.errors import LibraryError, MediaError, QueryError
 from core.explain import Explanation, explain_file
 from core.feedback import SearchSession
@@ -59,6 +68,7 @@ class ModelInfo:
     spec: ModelSpec
     installed: bool
     active: bool
+    exported: bool = False  # an ONNX export is in the models folder (runs without torch)
 
 
 class Library:
@@ -66,15 +76,16 @@ class Library:
 
     def __init__(self, home: str | os.PathLike[str] | None = None, *, model: str | None = None,
                  weights: str | os.PathLike[str] | None = None, pretrained: str | None = None,
-                 device: str | None = None, options: dict | None = None):
+                 device: str | None = None, options: dict | None = None, runtime: str | None = None):
         self.home = resolve_home(home)
+        self.runtime = runtime
         self.catalog = Catalog(self.home / "catalog.db")
         self.thumbs = ThumbnailCache(self.home / "thumbnails")
         self.device = device
         self.options = options or {}
         self.choice = self._choose_model(model, weights, pretrained)
         self._lock = threading.RLock()
-        self._encoder: Encoder | None = None
+        self._encoder: BaseEncoder | None = None
         self._engine: SearchEngine | None = None
         self._index: VectorIndex | None = None
 
@@ -83,7 +94,14 @@ class Library:
     def _choose_model(self, model: str | None, weights, pretrained: str | None) -> ModelChoice:
         if weights is not None:
             w = Path(weights).expanduser().resolve()
-            if not w.is_file():
+            if w.is_dir():  # an exported ONNX model folder: its manifest names the model
+                from core.runtime.manifest import read_manifest
+
+                exported = read_manifest(w).name
+                if model is not None and model.lower() != exported.lower():
+                    raise LibraryError(f"{w}: holds an export of {exported}, not {model}")
+                model = exported
+            elif not w.is_file():
                 raise LibraryError(f"{w}: weights file not found")
             weights = str(w)
         remembered = self.remembered_model()
@@ -116,20 +134,24 @@ class Library:
             {"name": c.name, "pretrained": c.pretrained, "weights": c.weights}))
 
     @property
-    def encoder(self) -> Encoder:
+    def encoder(self) -> BaseEncoder:
+        """The model's ONNX export on ONNX Runtime when there is one (no torch), else open_clip on torch."""
         with self._lock:
             if self._encoder is None:
-                self._encoder = Encoder(self.choice.name, pretrained=self.choice.pretrained,
-                                        weights=self.choice.weights, device=self.device,
-                                        cache_dir=models_cache_dir())
+                self._encoder = open_encoder(self.choice.name, pretrained=self.choice.pretrained,
+                                             weights=self.choice.weights, device=self.device,
+                                             cache_dir=models_cache_dir(), runtime=self.runtime)
             return self._encoder
 
     def models(self) -> list[ModelInfo]:
+        from core.runtime.manifest import list_exports
+
         cache = models_cache_dir()
+        exported = {m.name for m in list_exports(cache)}
         out = []
         for spec in REGISTRY:
             installed = cached_weights(spec, cache) is not None or cached_weights(spec) is not None
-            out.append(ModelInfo(spec, installed, spec.name == self.choice.name))
+            out.append(ModelInfo(spec, installed, spec.name == self.choice.name, spec.name in exported))
         return out
 
     # ----- index plumbing ---------------------------------------------------------------------

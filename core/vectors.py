@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from core.catalog import Catalog
+from core.runtime.native import load_onnxruntime_first
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class VectorIndex:
     # ----- lifecycle --------------------------------------------------------------------------
 
     def _new_index(self):
+        load_onnxruntime_first()
         from usearch.index import Index
 
         return Index(ndim=self.dim, metric="cos", dtype="f16", connectivity=16,
@@ -78,6 +80,7 @@ class VectorIndex:
 
     def _load(self) -> str | None:
         """Read index + sidecar; returns why they cannot be used, or None."""
+        load_onnxruntime_first()
         from usearch.index import Index
 
         if not self.path.exists():
