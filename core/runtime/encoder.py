@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import numpy as np
 
 from core.embed import BaseEncoder, find_spec
 from core.errors import ModelError
-from core.runtime.manifest import Manifest, check_files, read_manifest
+from core.runtime.manifest import TextConfig, check_files, read_manifest
 from core.runtime.preprocess import ImageTransform
 
 log = logging.getLogger(__name__)
@@ -71,10 +72,9 @@ def clean_text(text: str) -> str:
 class Tokenizer:
     """`tokenizer.json` (the `tokenizers` library) framed as open_clip frames tokens: int64 (N, context)."""
 
-    def __init__(self, path: Path, manifest: Manifest):
+    def __init__(self, path: Path, cfg: TextConfig):
         from tokenizers import Tokenizer as HFTokenizer
 
-        cfg = manifest.text
         try:
             tok = HFTokenizer.from_file(str(path))
         except Exception as exc:  # tokenizers raises a bare Exception for a bad file
@@ -160,7 +160,9 @@ class OnnxEncoder(BaseEncoder):
         options.inter_op_num_threads = 1
         options.log_severity_level = 4  # MediaLens reports provider fall-backs itself, in one line
         try:
-            session = ort.InferenceSession(str(path), options, providers=wanted)
+            with warnings.catch_warnings():  # a provider missing from this build: reported below, in one line
+                warnings.simplefilter("ignore")
+                session = ort.InferenceSession(str(path), options, providers=wanted)
         except Exception as exc:  # onnxruntime raises its own types (InvalidProtobuf, Fail, ...)
             reason = str(exc).split("\n")[0][:200]
             if wanted[0] != "CPUExecutionProvider":
@@ -208,7 +210,7 @@ class OnnxEncoder(BaseEncoder):
         with self._lock:
             if self._tokenizer is None:
                 check_files(self.folder, self.manifest, ("tokenizer",))
-                self._tokenizer = Tokenizer(self.folder / self.manifest.files["tokenizer"].path, self.manifest)
+                self._tokenizer = Tokenizer(self.folder / self.manifest.files["tokenizer"].path, self.manifest.text)
             return self._tokenizer
 
     # ----- encoding ---------------------------------------------------------------------------
