@@ -159,6 +159,9 @@ class OnnxEncoder(BaseEncoder):
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 4  # MediaLens reports provider fall-backs itself, in one line
+        # Idle threads sleep instead of spinning: a desktop app shares its cores with the window (and
+        # with the decoder threads while indexing); spinning buys microseconds per call, not more.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             with warnings.catch_warnings():  # a provider missing from this build: reported below, in one line
                 warnings.simplefilter("ignore")
