@@ -1,6 +1,6 @@
 """open_clip on torch against its ONNX export on ONNX Runtime, in the same run.
 
-    python tests/bench/onnx.py [--models MediaLens-World,ViT-B-32] [--repeat 5] [--photos 20] [--index 40]
+    python tests/bench/runtimes.py [--models MediaLens-World,ViT-B-32] [--repeat 5] [--photos 20] [--index 40]
 
 For each model (MediaLens-World with its committed weights; ViT-B-32 with seeded random
 weights: timing needs no training): the export (time, agreement with open_clip), then in
