@@ -10,7 +10,8 @@ fresh processes per runtime, alternating torch / onnx and taking the median of t
 * cold `medialens search` (a new process: imports, catalog, index, model, one query) on a
   library of `--photos` COCO pictures indexed once: wall time and peak RSS of that process;
 * indexing throughput through `Library.index` on `--index` photos (files/s), each runtime
-  on a fresh library.
+  on a fresh library;
+* and first, the install size of the default install and of the `torch` extra (`--sizes`: only that).
 
 The default (MediaLens-World only, 5 repeats) takes about 2-3 minutes on this 2-core machine;
 add ViT-B-32 for the big one (about 10 more minutes, most of it the export and the torch import).
@@ -163,6 +164,42 @@ def _print(r: dict) -> None:
     print(f"  cold search runs (s): torch {c['torch']['runs']}, onnx {c['onnx']['runs']}")
 
 
+def install_sizes() -> None:
+    """Bytes on disk of the default install and of the `torch` extra, from this venv's installed files."""
+    import importlib.metadata as md
+
+    import tomllib
+    from packaging.requirements import Requirement
+
+    def closure(reqs: list[str]) -> set[str]:
+        seen: dict[str, set[str]] = {}
+        todo = [Requirement(r) for r in reqs]
+        while todo:
+            req = todo.pop()
+            name = req.name.lower().replace("_", "-")
+            if name in seen and set(req.extras) <= seen[name]:
+                continue
+            try:
+                dist = md.distribution(name)
+            except md.PackageNotFoundError:
+                continue
+            seen[name] = seen.get(name, set()) | set(req.extras)
+            for r in map(Requirement, dist.requires or []):
+                if r.marker is None or any(r.marker.evaluate({"extra": e}) for e in (seen[name] or {""})):
+                    todo.append(r)
+        return set(seen)
+
+    def size(name: str) -> int:
+        dist = md.distribution(name)
+        return sum(os.path.getsize(dist.locate_file(f)) for f in dist.files or [] if dist.locate_file(f).is_file())
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    base = closure(project["dependencies"])
+    full = closure(project["dependencies"] + project["optional-dependencies"]["torch"])
+    print(f"install size: default {sum(map(size, base)) / 1e9:.2f} GB ({len(base)} distributions), "
+          f"with [torch] {sum(map(size, full)) / 1e9:.2f} GB ({len(full)})")
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         print(json.dumps(_worker(*sys.argv[2:6])))
@@ -172,7 +209,11 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--photos", type=int, default=20)
     ap.add_argument("--index", type=int, default=40)
+    ap.add_argument("--sizes", action="store_true", help="only the install sizes")
     args = ap.parse_args()
+    install_sizes()
+    if args.sizes:
+        return
     tmp = Path(tempfile.mkdtemp(prefix="medialens-onnx-bench-"))
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
            "HF_HUB_OFFLINE": "1"}
