@@ -299,3 +299,14 @@ def test_models_export_and_verify_on_the_command_line(tmp_path, cli_env, tiny_we
                          timeout=120)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert bad.stderr.strip().count("\n") == 0 and "medialens: error:" in bad.stderr
+
+
+def test_textual_inversion_on_an_export_uses_the_torch_model_it_came_from(tiny_export, tiny_weights):
+    """Inversion needs autograd: an ONNX encoder hands it the torch model of the same vector space."""
+    from core.inversion import supports_inversion
+    from core.runtime.encoder import OnnxEncoder
+
+    enc = OnnxEncoder(tiny_export.folder, device="cpu")
+    torch_enc = enc.torch_encoder()
+    assert torch_enc.runtime == "torch" and torch_enc.key == enc.key and torch_enc.weights == tiny_weights.resolve()
+    assert supports_inversion(enc)
