@@ -310,3 +310,32 @@ def test_textual_inversion_on_an_export_uses_the_torch_model_it_came_from(tiny_e
     torch_enc = enc.torch_encoder()
     assert torch_enc.runtime == "torch" and torch_enc.key == enc.key and torch_enc.weights == tiny_weights.resolve()
     assert supports_inversion(enc)
+
+
+def test_a_torch_free_install_indexes_and_searches_with_an_export_and_says_what_needs_torch(
+        tmp_path, cli_env, tiny_weights, tiny_export, shared_data):
+    """As `pip install medialens` without extras: torch, torchvision, open_clip and onnx are absent."""
+    photos = _photos(tmp_path, 4)
+    lib = str(tmp_path / "lib")
+    env = {**cli_env, "MEDIALENS_MODELS": str(tmp_path / "empty-models"),
+           "PYTHONPATH": str(REPO / "tests" / "core" / "no_torch") + ":" + cli_env["PYTHONPATH"]}
+
+    def medialens(*args):
+        return subprocess.run([sys.executable, "-m", "core.cli", *args], env=env, cwd=REPO, capture_output=True,
+                              text=True, timeout=300)
+
+    done = medialens("index", str(photos), "--library", lib, "--weights", str(tiny_export.folder), "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["indexed"] == 4
+    found = medialens("search", "a dog", "--library", lib, "--json")
+    assert found.returncode == 0 and len(json.loads(found.stdout)) == 4, found.stderr
+    outside = str(sorted((SHARED_DATA / "images" / "misc").glob("*.png"))[0])
+    for args, says in [
+        (("index", str(photos), "--library", str(tmp_path / "other"), "--model", TINY_MODEL,
+          "--weights", str(tiny_weights)), "medialens[torch]"),
+        (("compose", outside, "in red", "--method", "inversion", "--library", lib), "needs the torch extra"),
+        (("models", "export", TINY_MODEL, "--weights", str(tiny_weights)), "medialens[torch]"),
+    ]:
+        proc = medialens(*args)
+        assert proc.returncode == 1 and says in proc.stderr, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr and proc.stderr.strip().count("\n") == 0, proc.stderr
