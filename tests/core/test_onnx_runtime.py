@@ -303,8 +303,8 @@ def test_models_export_and_verify_on_the_command_line(tmp_path, cli_env, tiny_we
 
 def test_textual_inversion_on_an_export_uses_the_torch_model_it_came_from(tiny_export, tiny_weights):
     """Inversion needs autograd: an ONNX encoder hands it the torch model of the same vector space."""
-    from core.inversion import supports_inversion
     from core.runtime.encoder import OnnxEncoder
+    from core.search.inversion import supports_inversion
 
     enc = OnnxEncoder(tiny_export.folder, device="cpu")
     torch_enc = enc.torch_encoder()
