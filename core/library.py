@@ -34,13 +34,13 @@ from core.embed import (
     cached_weights,
     find_spec,
     model_key,
-    open_encoder,
 )
 from core.errors import LibraryError, MediaError
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
 from core.indexing.pipeline import Indexer
 from core.media import ThumbnailCache
 from core.paths import models_cache_dir, resolve_home
+from core.runtime.choose import open_encoder
 from core.search.compose import composed_query
 from core.search.context import SearchContext
 from core.search.engine import Filters, Hit, SearchEngine

@@ -43,7 +43,7 @@ def _worker(runtime: str, model: str, weights: str, models_dir: str) -> dict:
     import numpy as np
 
     os.environ["MEDIALENS_MODELS"] = models_dir
-    from core.embed import open_encoder
+    from core.runtime.choose import open_encoder
 
     t0 = time.perf_counter()
     enc = open_encoder(model, weights=weights, device="cpu", cache_dir=Path(models_dir), runtime=runtime)

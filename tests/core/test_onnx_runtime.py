@@ -275,7 +275,7 @@ def test_a_provider_that_cannot_start_falls_back_to_the_cpu(tiny_export, monkeyp
 
 
 def test_runtime_choice_errors_are_clear(tiny_weights, tmp_path):
-    from core.embed import open_encoder
+    from core.runtime.choose import open_encoder
 
     with pytest.raises(ModelError, match=r"no ONNX export .*medialens models export"):
         open_encoder(TINY_MODEL, weights=tiny_weights, cache_dir=tmp_path, runtime="onnx")
