@@ -38,8 +38,6 @@ QUERIES = ["a red circle", "two dogs on a beach", "a street at night", "a green 
 
 def _worker(runtime: str, model: str, weights: str, models_dir: str) -> dict:
     """One process, one runtime: load, then time images at batch 1 and 32 and one query at a time."""
-    import resource
-
     import numpy as np
 
     os.environ["MEDIALENS_MODELS"] = models_dir
@@ -71,23 +69,34 @@ def _worker(runtime: str, model: str, weights: str, models_dir: str) -> dict:
     for q in QUERIES:
         enc.encode_texts([q])
     text_ms = 1000 * (time.perf_counter() - t) / len(QUERIES)
-    return {"load_s": load_s, "batch1": b1, "batch32": b32, "text_ms": text_ms,
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    hwm = next(x for x in Path("/proc/self/status").read_text().splitlines() if x.startswith("VmHWM:"))
+    return {"load_s": load_s, "batch1": b1, "batch32": b32, "text_ms": text_ms, "rss_mb": int(hwm.split()[1]) / 1024}
 
 
 def _peak_of(cmd: list[str], env: dict) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB) and stdout of one child process (its own rusage, from wait4)."""
-    with tempfile.TemporaryFile("w+") as err:
+    """Wall seconds, peak RSS (MB) and stdout of one child process.
+
+    The peak is the child's own high-water mark (VmHWM, polled): its rusage would not do, since
+    Linux carries the maximum RSS across fork and exec, so every child would report at least this
+    benchmark's own size.
+    """
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         t = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=err, text=True)
-        out = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)
+        proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=out, stderr=err, text=True)
+        status, peak_kb = Path(f"/proc/{proc.pid}/status"), 0
+        while proc.poll() is None:
+            try:
+                line = next(x for x in status.read_text().splitlines() if x.startswith("VmHWM:"))
+                peak_kb = max(peak_kb, int(line.split()[1]))
+            except (OSError, StopIteration, ValueError):
+                pass
+            time.sleep(0.01)
         wall = time.perf_counter() - t
-        proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != 0:
             err.seek(0)
             raise SystemExit(f"{' '.join(cmd)} failed:\n{err.read()[-2000:]}")
-    return wall, usage.ru_maxrss / 1024, out
+        out.seek(0)
+        return wall, peak_kb / 1024, out.read()
 
 
 def _median(rows: list[dict], key: str) -> float:
