@@ -255,8 +255,9 @@ def test_cli_moments_search_and_index_fps(tmp_path, tiny_weights, capsys):
     lines = out.splitlines()
     assert len(lines) == 2, out
     for line in lines:
-        assert re.fullmatch(re.escape(str(folder / "shots.mp4")) + r"  \d\d:\d\d:\d\d–\d\d:\d\d:\d\d  -?\d\.\d{3}",
-                            line), line
+        # the one result shape of every command: score, path, [id N], and a moment's span
+        assert re.fullmatch(r" ?-?\d\.\d{3}  " + re.escape(str(folder / "shots.mp4"))
+                            + r"  \[id \d+\]  \d\d:\d\d:\d\d–\d\d:\d\d:\d\d", line), line
 
     code, out, err = cli("search", "a green square", "--json", "-n", "3")
     hits = json.loads(out)
