@@ -44,8 +44,10 @@ from sqlalchemy import (
     func,
     insert,
     select,
-    text as text_clause,
     update,
+)
+from sqlalchemy import (
+    text as text_clause,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError

@@ -61,7 +61,7 @@ def check_catalog_file(path: Path) -> None:
 
 def check_catalog_tables(tables: set[str], has_version: bool, path: Path) -> None:
     """Refuse an SQLite database that is empty or belongs to another program."""
-    if has_version or CATALOG_TABLES <= tables:
+    if has_version or tables >= CATALOG_TABLES:
         return
     if not tables:
         raise LibraryError(

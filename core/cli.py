@@ -99,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("roots", parents=[common], help="list, add or remove library folders")
     s.add_argument("action", nargs="?", choices=["list", "add", "remove"], default="list")
     s.add_argument("folder", nargs="?")
+    s.add_argument("--outside-links", choices=["follow", "skip"],
+                   help="follow folder links that lead outside a library folder (the default), or skip them")
 
     _add_moments_parser(sub, common)
     s = sub.add_parser("repair", parents=[common], help="recover a damaged catalog, then index what was lost",
@@ -308,6 +310,12 @@ def cmd_status(args) -> int:
     print(f"files:    {st['images']} photos, {st['videos']} videos, {st['pending']} pending, {st['failed']} failed")
     print(f"vectors:  {st['vectors']} ({st['items']} items)")
     print(f"index:    {st['index']}")
+    for root, links in st["outside_links"].items():
+        print(f"outside:  {shown_path(root)} reaches outside itself through "
+              + ", ".join(f"{shown_path(x['link'])} -> {shown_path(x['target'])}" for x in links)
+              + ("" if st["follow_outside_links"] else " (no longer followed)"))
+    if not st["follow_outside_links"]:
+        print("links:    folder links that lead outside a library folder are not followed")
     if st["failures"]:
         print("failed files:")
         for f in st["failures"]:
@@ -336,11 +344,13 @@ def cmd_roots(args) -> int:
     with _open_library(args) as lib:
         if args.action in ("add", "remove") and not args.folder:
             raise MediaLensError(f"`medialens roots {args.action}` needs a FOLDER")
+        if args.outside_links:
+            lib.follows_outside_links = args.outside_links == "follow"
         if args.action == "add":
             print(shown_path(lib.add_root(args.folder)))
         elif args.action == "remove":
             lib.remove_root(args.folder)
-        else:
+        elif not args.outside_links:
             for r in lib.roots():
                 print(shown_path(r))
     return EXIT_OK

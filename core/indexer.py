@@ -228,14 +228,18 @@ class Indexer:
     def scan(self, roots: list[tuple[int, str]], report: IndexReport, control: Control,
              emit: Callable[..., None]) -> None:
         """Bring the catalog's file rows in line with the disk (no decoding yet)."""
+        from core.links import follows_outside_links, record_outside_links
+
         scan_id = int(self.catalog.get_setting("scan_counter", "0")) + 1
         kinds = supported_kinds()
+        follow = follows_outside_links(self.catalog)
         for root_id, root in roots:
             if control.cancelled:
                 return
             result = walk(root, should_stop=lambda: control.cancelled,
-                          on_found=lambda n: emit("scan", found=report.found + n))
+                          on_found=lambda n: emit("scan", found=report.found + n), follow_outside=follow)
             report.problems.extend(result.problems)
+            record_outside_links(self.catalog, root, result.outside_links)
             found = [f for f in result.files if f.kind in kinds]
             report.found += len(found)
             if control.cancelled:

@@ -28,6 +28,7 @@ from core.errors import LibraryError, MediaError, QueryError
 from core.explain import Explanation, explain_file
 from core.feedback import SearchSession
 from core.indexer import Control, Indexer, IndexReport, ProgressCallback
+from core.links import follows_outside_links, outside_links, set_follow_outside_links
 from core.media import ThumbnailCache, load_image
 from core.paths import models_cache_dir, resolve_home
 from core.query import similar_query, text_query
@@ -444,7 +445,19 @@ class Library:
                 health += f"; rebuilt on open ({engine.vindex.rebuilt_reason})"
             st["index"] = health
         st["failures"] = [{"path": f.path, "reason": f.error} for f in self.catalog.failed_files()]
+        st["follow_outside_links"] = self.follows_outside_links
+        st["outside_links"] = {root: [{"link": link, "target": target} for link, target in pairs]
+                               for root, pairs in outside_links(self.catalog).items()}
         return st
+
+    @property
+    def follows_outside_links(self) -> bool:
+        """Whether folder links leading outside a library folder are followed (see `core.links`)."""
+        return follows_outside_links(self.catalog)
+
+    @follows_outside_links.setter
+    def follows_outside_links(self, follow: bool) -> None:
+        set_follow_outside_links(self.catalog, follow)
 
     def failures(self):
         return self.catalog.failed_files()
