@@ -53,7 +53,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from core.catalog_file import catalog_error, check_catalog_file, check_catalog_tables
+from core.catalog_file import catalog_error, check_catalog_file
 from core.errors import LibraryError
 
 SCHEMA_HEAD = "0001"
@@ -212,7 +212,7 @@ def _on_connect(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def _migrate(engine: Engine, db_path: Path, fresh: bool = False) -> None:
+def _migrate(engine: Engine, db_path: Path) -> None:
     """Bring the schema to head with Alembic; refuse a catalog from a newer MediaLens."""
     from alembic import command
     from alembic.config import Config
@@ -224,11 +224,6 @@ def _migrate(engine: Engine, db_path: Path, fresh: bool = False) -> None:
     script = ScriptDirectory.from_config(cfg)
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
-        if current is None:
-            tables = {r[0] for r in conn.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
-    if current is None and not fresh:
-        check_catalog_tables(tables, False, db_path)
     if current == script.get_current_head():
         return
     if current is not None:
@@ -260,7 +255,7 @@ def _create_catalog(path: Path) -> None:
     tmp = path.with_name(f"{path.name}.new-{os.getpid()}-{threading.get_ident()}")
     engine = _open_engine(tmp)
     try:
-        _migrate(engine, tmp, fresh=True)
+        _migrate(engine, tmp)
     except Exception as exc:
         engine.dispose()
         for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):

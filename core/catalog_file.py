@@ -57,6 +57,23 @@ def check_catalog_file(path: Path) -> None:
             f"{path}: this file is not a MediaLens catalog (not an SQLite database); "
             f"move it away, or choose another library folder"
         )
+    check_catalog_tables(*_tables_read_only(path), path)
+
+
+def _tables_read_only(path: Path) -> tuple[set[str], bool]:
+    """The database's table names, read without changing the file (a foreign file must stay as it is)."""
+    import sqlite3
+    from urllib.request import pathname2url
+
+    try:
+        con = sqlite3.connect(f"file:{pathname2url(os.fspath(path))}?mode=ro", uri=True)
+        try:
+            names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise catalog_error(path, exc, "open") from None
+    return {n for n in names if not n.startswith("sqlite_") and n != "alembic_version"}, "alembic_version" in names
 
 
 def check_catalog_tables(tables: set[str], has_version: bool, path: Path) -> None:
