@@ -191,8 +191,9 @@ class _ProgressBar:
             self.bar.n = p.files_done
             extra = {"failed": p.failed}
             if p.video_s_done:
-                extra["video"] = _fmt_time(p.video_s_done) + (f"/{_fmt_time(p.video_s_total)}"
-                                                              if p.video_s_total else "")
+                # The total is planned from the containers' durations; decoding can find more.
+                extra["video"] = _fmt_time(p.video_s_done) + (
+                    f"/{_fmt_time(max(p.video_s_total, p.video_s_done))}" if p.video_s_total else "")
             self.bar.set_postfix(extra, refresh=False)
         self.bar.refresh()
 
