@@ -122,8 +122,8 @@ class FolderWatcher:
                 except OSError as exc:  # e.g. out of inotify watches: say so, keep the others
                     log.warning("cannot watch %s: %s", folder, exc)
                     continue
-                if folder in self._missing and not initial:
-                    self.note([folder])  # back again: catch up with what changed while it was away
+                if not initial:  # back again, or newly added: catch up with what changed while unwatched
+                    self.note([folder])
                 self._missing.discard(folder)
             elif folder in wanted and not exists and folder not in self._missing:
                 self._missing.add(folder)
@@ -163,6 +163,39 @@ class FolderWatcher:
                 log.exception("watch batch failed")
 
 
+def ignored_path(path: str, home: str) -> bool:
+    """Changes that never need an index: the library's own files (a library inside a root), hidden
+    names, and extensions that are certainly not media (sidecars, notes, partial downloads)."""
+    if under_any(path, [home]):
+        return True
+    name = os.path.basename(path)
+    return name.startswith(".") or os.path.splitext(name)[1].lower() in NON_MEDIA_EXTENSIONS
+
+
+def roots_to_index(roots: Iterable[str], paths: set[str], report: Callable[[str], None]) -> list[str]:
+    """The roots a batch of changed paths touched that can be indexed without sweeping what is away.
+
+    A root that is gone was reported by the watcher; one that is suddenly empty is
+    most likely an unplugged drive's mount point: both keep their files.
+    """
+    ready = []
+    for root in roots:
+        if not any(under_any(p, [root]) or under_any(root, [p]) for p in paths):
+            continue
+        if not os.path.isdir(root):
+            continue
+        if not any(os.scandir(root)):
+            report(f"{root}: the folder is empty now (an unplugged drive?); its files are kept: "
+                   f"run `medialens index {root}` to forget them")
+            continue
+        ready.append(root)
+    return ready
+
+
+def vanished_line(folder: str) -> str:
+    return f"{folder}: the folder is gone (an unplugged drive?); its files are kept and it is watched for its return"
+
+
 class LibraryWatcher:
     """Keeps a library in step with its folders: each batch of changes is one incremental index."""
 
@@ -178,16 +211,8 @@ class LibraryWatcher:
         self.retry_s = 5.0
         self.watcher = FolderWatcher(
             self.lib.roots, self._batch, quiet_s=QUIET_S if quiet_s is None else quiet_s, max_wait_s=max_wait_s,
-            poll_s=poll_s, ignore=self._ignored,
-            on_vanished=lambda folder: self.report(f"{folder}: the folder is gone (an unplugged drive?); "
-                                                   f"its files are kept and it is watched for its return"))
-
-    def _ignored(self, path: str) -> bool:
-        home = str(self.lib.home)
-        if under_any(path, [home]):
-            return True  # the library's own writes (a library kept inside a root)
-        name = os.path.basename(path)
-        return name.startswith(".") or os.path.splitext(name)[1].lower() in NON_MEDIA_EXTENSIONS
+            poll_s=poll_s, ignore=lambda path: ignored_path(path, str(self.lib.home)),
+            on_vanished=lambda folder: self.report(vanished_line(folder)))
 
     def _index(self, roots: list[str]):
         from core.indexer import Control
@@ -199,16 +224,7 @@ class LibraryWatcher:
         return self.lib.index(roots, control=self._control)
 
     def _batch(self, paths: set[str]) -> None:
-        roots = [r for r in self.lib.roots() if any(under_any(p, [r]) or under_any(r, [p]) for p in paths)]
-        ready = []
-        for root in roots:
-            if not os.path.isdir(root):
-                continue  # reported by the watcher; never swept
-            if not any(os.scandir(root)):
-                self.report(f"{root}: the folder is empty now (an unplugged drive?); its files are kept: "
-                            f"run `medialens index {root}` to forget them")
-                continue
-            ready.append(root)
+        ready = roots_to_index(self.lib.roots(), paths, self.report)
         if not ready:
             return
         t0 = time.monotonic()

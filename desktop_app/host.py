@@ -44,6 +44,8 @@ class LibraryConfig:
     device: str | None = None
     #: engine options for indexing (`fps`, and `batch_size`/`workers` for tests and tuning)
     options: dict = field(default_factory=dict)
+    #: index changes in the library folders as they happen (desktop_app/watching.py)
+    watch: bool = True
 
 
 def background_priority() -> None:
@@ -129,6 +131,10 @@ class LibraryHost(QObject):
             pool.setMaxThreadCount(threads)
             pool.setObjectName(f"medialens-{name}")
             self._pools[name] = pool
+        from desktop_app.watching import LiveWatch
+
+        self.live = LiveWatch(self)
+        self.live.notice.connect(self.error.emit)
 
     # ----- opening ----------------------------------------------------------------------------
 
@@ -370,6 +376,7 @@ class LibraryHost(QObject):
 
         A model still loading gets a few seconds to finish (a download is not worth waiting for).
         """
+        self.live.stop()
         if self.control is not None:
             self.control.cancel()
         for pool in self._pools.values():
