@@ -215,7 +215,7 @@ class LibraryWatcher:
             on_vanished=lambda folder: self.report(vanished_line(folder)))
 
     def _index(self, roots: list[str]):
-        from core.indexer import Control
+        from core.indexing.control import Control
 
         with self._control_lock:
             if self._stopping:

@@ -19,7 +19,7 @@ import pytest
 
 from core.repair import repair_catalog, salvage_rows
 from tests.conftest import medialens_cmd
-from tests.core.test_cli import assert_clean_error, run
+from tests.e2e.test_cli import assert_clean_error, run
 from tests.media_factory import picture, write_pictures
 
 
