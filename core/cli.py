@@ -223,7 +223,8 @@ def cmd_index(args) -> int:
         lib.close()
     if args.json:
         d = {k: getattr(report, k) for k in ("found", "new", "changed", "moved", "removed", "unchanged",
-                                              "indexed", "frames", "video_seconds", "cancelled", "elapsed_s")}
+                                              "indexed", "frames", "videos", "video_frames", "video_seconds",
+                                              "cancelled", "elapsed_s")}
         d["failed"] = [{"path": p, "reason": r} for p, r in report.failed]
         d["problems"] = [{"path": p, "reason": r} for p, r in report.problems]
         write_json(d, sys.stdout)
@@ -232,8 +233,8 @@ def cmd_index(args) -> int:
     print(f"indexed {report.indexed}, unchanged {report.unchanged}, failed {len(report.failed)} "
           f"({report.new} new, {report.changed} changed, {report.moved} moved, {report.removed} removed) "
           f"in {report.elapsed_s:.1f} s" + (f", {rate:.1f} files/s" if rate else ""))
-    if report.video_seconds:
-        print(f"video: {_fmt_time(report.video_seconds)} indexed, {report.frames} frames")
+    if report.videos:  # photos alone make no video line (their frames are photos)
+        print(f"video: {report.videos} indexed, {_fmt_time(report.video_seconds)}, {report.video_frames} frames")
     for path, reason in report.failed:
         print(f"  failed: {shown_path(path)}: {reason}")
     for path, reason in report.problems:

@@ -253,6 +253,7 @@ def test_cli_moments_search_and_index_fps(tmp_path, tiny_weights, capsys):
     assert code == 0, err
     summary = json.loads(out)
     assert summary["indexed"] == 1 and 32 <= summary["frames"] <= 40, summary  # 17 s at 2 per second
+    assert summary["videos"] == 1 and summary["video_frames"] == summary["frames"]
     assert summary["video_seconds"] == pytest.approx(17.0)
 
     code, out, err = cli("moments", "a green square", "--video", str(folder / "shots.mp4"), "-n", "2")
