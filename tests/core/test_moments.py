@@ -191,6 +191,19 @@ def test_timeline_gives_the_curve_and_the_moments(video_library):
     assert lib.timeline(rec.id, "a red circle").scores is not None  # text queries too
 
 
+
+def test_a_hit_carries_the_query_that_found_it_so_its_timeline_shows_that_querys_moments(video_library, tmp_path):
+    lib = video_library[0]
+    still = tmp_path / "shot13.png"
+    segment_frame(Segment(1.0, seed=13), 7, SIZE).save(still)
+    for hits in (lib.similar(still, n=10), lib.compose(still, "a shape", n=10, balance=0.1)):
+        moment = next(h for h in hits if h.kind == "video")
+        assert moment.query is not None
+        line = lib.timeline(moment.file.id, moment.query)
+        # the result's own moment is on its timeline (with the words alone it need not be)
+        assert any(iou((m.start_s, m.end_s), (moment.start_s, moment.end_s)) >= 0.9 for m in line.moments), \
+            (moment.start_s, moment.end_s, [(m.start_s, m.end_s) for m in line.moments])
+
 def test_thumbnails_of_frames_and_the_poster_are_remade_when_lost(video_library):
     lib, media, _ = video_library
     rec = lib.catalog.file_by_path(str(media / "videos" / "shots.mp4"))
