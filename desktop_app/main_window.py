@@ -411,7 +411,29 @@ class MainWindow(QMainWindow):
             .replace("%1", __version__))
 
     def show_error(self, message: str, action=None) -> None:
+        if action is None and "medialens repair" in message:  # a damaged catalog: offer the repair here
+            action = (self.tr("Repair"), self.repair_library)
         self.message_bar.show_message(message, MessageBar.ERROR, action)
+
+    def repair_library(self) -> None:
+        """Recover the damaged catalog (the damaged file is kept), reopen, and index what was lost."""
+
+        def repaired(report) -> None:
+            if not report.repaired:
+                self.message_bar.show_message(self.tr("SQLite finds no damage in the library; nothing to repair."),
+                                              MessageBar.INFO)
+                return
+            self.message_bar.show_message(
+                self.tr("The library was repaired; the damaged catalog is kept as %1. Indexing what was lost…")
+                .replace("%1", str(report.kept_as)), MessageBar.INFO)
+
+            def index_once(_status) -> None:
+                self.host.opened.disconnect(index_once)
+                self.host.index()
+
+            self.host.opened.connect(index_once)
+
+        self.host.repair(repaired)
 
     # ----- drag and drop ----------------------------------------------------------------------
 

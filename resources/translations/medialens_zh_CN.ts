@@ -463,7 +463,12 @@
         <translation>请先停止索引，再更改图库、模型或设备。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/host.py" line="360"/>
+        <location filename="../../desktop_app/host.py" line="282"/>
+        <source>Stop indexing before repairing the library.</source>
+        <translation>请先停止索引，再修复媒体库。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/host.py" line="395"/>
         <source>Stop indexing before removing a folder.</source>
         <translation>请先停止索引，再移除文件夹。</translation>
     </message>
@@ -655,7 +660,22 @@
         <translation>&lt;h3&gt;MediaLens %1&lt;/h3&gt;&lt;p&gt;用文字描述、给出相似的图片，或用文字修改一张图片，找到照片和视频里的内容。&lt;/p&gt;&lt;p&gt;一切都在这台电脑上运行。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="489"/>
+        <location filename="../../desktop_app/main_window.py" line="415"/>
+        <source>Repair</source>
+        <translation>修复</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="423"/>
+        <source>SQLite finds no damage in the library; nothing to repair.</source>
+        <translation>SQLite 未发现媒体库有损坏，无需修复。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="427"/>
+        <source>The library was repaired; the damaged catalog is kept as %1. Indexing what was lost…</source>
+        <translation>媒体库已修复，损坏的目录文件保存为 %1。正在重新索引丢失的部分…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="511"/>
         <source>Stopping indexing…</source>
         <translation>正在停止索引…</translation>
     </message>

@@ -106,13 +106,13 @@ def test_the_window_watches_its_folders_and_indexes_what_changes(qtbot, make_win
     with qtbot.waitSignal(w.host.indexing_finished, timeout=60_000):
         w.first_run.add_folder(str(folder))
         w.first_run.start_button.click()
-    qtbot.waitUntil(lambda: w.status.get("images") == 3, timeout=10_000)
+    qtbot.waitUntil(lambda: w.host.status.get("images") == 3, timeout=10_000)
     assert w.host.live.active
 
     qtbot.waitUntil(lambda: w.host.live.watcher.watched == [str(folder)], timeout=10_000)
     write_pictures(folder, 2, start=10)  # a new import while the window is open
     (folder / "pic_00000.jpg").unlink()
-    qtbot.waitUntil(lambda: w.status.get("images") == 4 and not w.host.indexing, timeout=60_000)
+    qtbot.waitUntil(lambda: w.host.status.get("images") == 4 and not w.host.indexing, timeout=60_000)
     assert w.host.live.runs >= 1
 
     w.host.live.set_enabled(False)  # the Settings switch
