@@ -277,6 +277,8 @@ def cmd_watch(args) -> int:
     lib = _open_library(args)
     try:
         LibraryWatcher(lib, report=said, quiet_s=args.quiet_s).run_forever()
+    except KeyboardInterrupt:  # Ctrl-C is how watching ends: what was indexed is kept
+        print("stopped watching", file=sys.stderr)
     finally:
         lib.close()
     return EXIT_OK

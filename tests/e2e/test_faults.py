@@ -7,6 +7,7 @@ output, 7 a malicious pickle as weights, 8 special files and links in a library 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -18,7 +19,7 @@ import subprocess
 import pytest
 
 from core.repair import repair_catalog, salvage_rows
-from tests.conftest import medialens_cmd
+from tests.conftest import TINY_MODEL, medialens_cmd
 from tests.e2e.test_cli import assert_clean_error, run
 from tests.media_factory import picture, write_pictures
 
@@ -240,3 +241,40 @@ def test_special_files_and_outside_links_are_listed_and_can_be_left_alone(cli, t
     status = json.loads(cli("status", "--json", model=False).stdout)
     assert status["images"] == 2 and status["follow_outside_links"] is False and status["outside_links"] == {}
 
+
+
+# ----- live watching: a kill during a watched import ---------------------------------------------
+
+def test_sigkill_during_a_watched_import_loses_nothing(tmp_path, cli_env, tiny_weights):
+    import signal
+    import time
+
+    from tests.e2e.test_cli import _catalog_counts
+
+    folder = tmp_path / "camera"
+    write_pictures(folder, 2)
+    home = tmp_path / "home"
+    env = dict(cli_env, MEDIALENS_HOME=str(home))
+    assert run(["index", str(folder), "--model", TINY_MODEL, "--weights", str(tiny_weights), "-q"],
+               env).returncode == 0
+    watch = subprocess.Popen(medialens_cmd("watch", "--quiet-s", "0.5"), env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        assert "watching" in watch.stdout.readline() + watch.stdout.readline()
+        write_pictures(folder, 300, start=100)  # the camera import
+        db, deadline, done = home / "catalog.db", time.time() + 240, 0
+        while time.time() < deadline and watch.poll() is None:
+            with contextlib.suppress(sqlite3.OperationalError):
+                done = _catalog_counts(db)[1]
+            if done >= 40:
+                break
+            time.sleep(0.05)
+        assert watch.poll() is None and 40 <= done < 302, done
+    finally:
+        watch.send_signal(signal.SIGKILL)
+        watch.wait(timeout=30)
+    resumed = run(["index", "-q"], env)
+    assert resumed.returncode == 0, resumed.stderr
+    files, done, per_file, (vectors, distinct), orphans = _catalog_counts(db)
+    assert (files, done, vectors, distinct, orphans) == (302, 302, 302, 302, 0)
+    assert all(n == 1 for _, n in per_file)
