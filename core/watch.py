@@ -223,7 +223,7 @@ class LibraryWatcher:
             self._control = Control()
         return self.lib.index(roots, control=self._control)
 
-    def _batch(self, paths: set[str]) -> None:
+    def _batch(self, paths: set[str], label: str | None = None) -> None:
         ready = roots_to_index(self.lib.roots(), paths, self.report)
         if not ready:
             return
@@ -239,7 +239,8 @@ class LibraryWatcher:
             self.report(f"cannot index the changes: {exc}")
             return
         if rep is not None:
-            self.report(f"{len(paths)} changes: indexed {rep.indexed}, {rep.new} new, {rep.changed} changed, "
+            what = label or f"{len(paths)} changes"
+            self.report(f"{what}: indexed {rep.indexed}, {rep.new} new, {rep.changed} changed, "
                         f"{rep.moved} moved, {rep.removed} removed, failed {len(rep.failed)} "
                         f"in {time.monotonic() - t0:.1f} s")
 
@@ -262,7 +263,7 @@ class LibraryWatcher:
             from core.errors import LibraryError
 
             raise LibraryError("no library folders to watch: add one with `medialens index FOLDER`")
-        self._batch(set(roots))
+        self._batch(set(roots), label="caught up")
         self.start()
         self.report("watching " + ", ".join(self.watcher.watched) + " (Ctrl-C to stop)")
         try:
