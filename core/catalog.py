@@ -46,9 +46,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy import (
-    text as text_clause,
-)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -649,7 +646,7 @@ class Catalog:
         """Item ids handed out (AUTOINCREMENT) that are neither present nor tombstoned: lost rows."""
         with self.session() as s:
             top = s.scalar(select(func.max(Item.id))) or 0
-            seq = s.execute(text_clause("SELECT seq FROM sqlite_sequence WHERE name = 'items'")).scalar() or 0
+            seq = s.connection().exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = 'items'").scalar() or 0
             present = set(s.scalars(select(Item.id)))
             present.update(s.scalars(select(RemovedItem.item_id)))
         return [i for i in range(1, max(top, seq) + 1) if i not in present]
