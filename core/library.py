@@ -38,6 +38,7 @@ from core.embed import (
 from core.errors import LibraryError, MediaError, MediaLensError
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
 from core.indexing.pipeline import Indexer
+from core.links import follows_outside_links, outside_links, set_follow_outside_links
 from core.media import ThumbnailCache
 from core.paths import models_cache_dir, resolve_home
 from core.runtime.choose import open_encoder
@@ -407,6 +408,9 @@ class Library:
                 health += f"; rebuilt on open ({engine.vindex.rebuilt_reason})"
             st["index"] = health
         st["failures"] = [{"path": f.path, "reason": f.error} for f in self.catalog.failed_files()]
+        st["follow_outside_links"] = self.follows_outside_links
+        st["outside_links"] = {root: [{"link": link, "target": target} for link, target in pairs]
+                               for root, pairs in outside_links(self.catalog).items()}
         return st
 
     def _runtime_note(self) -> str:
@@ -416,6 +420,15 @@ class Library:
         except MediaLensError as exc:
             return f"none: {exc}"
         return f"onnx ({enc.folder})" if enc.runtime == "onnx" else enc.runtime
+
+    @property
+    def follows_outside_links(self) -> bool:
+        """Whether folder links leading outside a library folder are followed (see `core.links`)."""
+        return follows_outside_links(self.catalog)
+
+    @follows_outside_links.setter
+    def follows_outside_links(self, follow: bool) -> None:
+        set_follow_outside_links(self.catalog, follow)
 
     def close(self) -> None:
         with self._lock:

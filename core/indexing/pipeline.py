@@ -32,7 +32,7 @@ from core import video
 from core.catalog import Catalog, FileRecord
 from core.embed import BaseEncoder
 from core.errors import MediaError
-from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
+from core.indexing.control import Control, IndexReport, Progress, ProgressCallback, TimeLeft
 from core.indexing.decoders import DECODERS, DecodeContext, DecodeJob, FileDone, FileFailed, Frame, decode_image
 from core.media import ThumbnailCache, content_hash
 from core.scan import under_any, walk
@@ -60,20 +60,25 @@ class Indexer:
         self.lookahead = lookahead or 2 * self.batch_size
         self.options = options or {}
         self.save_every_s = 120.0
+        self._video_total = 0.0  # seconds of video this run plans to index (for the time left)
 
     # ----- phase 1: scan and plan -------------------------------------------------------------
 
     def scan(self, roots: list[tuple[int, str]], report: IndexReport, control: Control,
              emit: Callable[..., None]) -> None:
         """Bring the catalog's file rows in line with the disk (no decoding yet)."""
+        from core.links import follows_outside_links, record_outside_links
+
         scan_id = int(self.catalog.get_setting("scan_counter", "0")) + 1
         kinds = set(DECODERS)
+        follow = follows_outside_links(self.catalog)
         for root_id, root in roots:
             if control.cancelled:
                 return
             result = walk(root, should_stop=lambda: control.cancelled,
-                          on_found=lambda n: emit("scan", found=report.found + n))
+                          on_found=lambda n: emit("scan", found=report.found + n), follow_outside=follow)
             report.problems.extend(result.problems)
+            record_outside_links(self.catalog, root, result.outside_links)
             found = [f for f in result.files if f.kind in kinds]
             report.found += len(found)
             if control.cancelled:
@@ -170,9 +175,9 @@ class Indexer:
             return report
         pending = self.catalog.pending_files(self.model_id, [r[0] for r in roots])
         pending = [f for f in pending if f.kind in DECODERS]
-        emit("plan", force=True, found=report.found, files_total=len(pending),
-             video_s_total=video.planned_seconds(f.path for f in pending
-                                           if f.kind == "video" or f.path.lower().endswith(".gif")))
+        self._video_total = video.planned_seconds(f.path for f in pending
+                                                  if f.kind == "video" or f.path.lower().endswith(".gif"))
+        emit("plan", force=True, found=report.found, files_total=len(pending), video_s_total=self._video_total)
         jobs = self._prepare(pending)
         t_embed = time.monotonic()
         self._embed(jobs, report, control, emit, t_embed)
@@ -268,6 +273,7 @@ class Indexer:
         """Takes decoded frames until every decoder has exited, committing them in batches."""
         exited = 0
         last_save = time.monotonic()
+        time_left = TimeLeft()
         while exited < n_workers:
             try:
                 ev = out.get(timeout=0.05)
@@ -282,9 +288,11 @@ class Indexer:
                 elapsed = time.monotonic() - t_start
                 done = writer.files_done
                 rate = done / elapsed if elapsed > 0 else 0.0
+                video_total = self._video_total
                 emit("embed", files_total=total, files_done=done, failed=len(report.failed),
                      frames_done=report.frames, video_s_done=writer.video_seconds, rate_files_s=rate,
-                     eta_s=(total - done) / rate if rate > 0 else None, current=writer.last_path)
+                     eta_s=time_left.update(time.monotonic(), done, total, writer.video_seconds, video_total,
+                                            t_start), current=writer.last_path)
                 if time.monotonic() - last_save > self.save_every_s:
                     self.vindex.save()
                     last_save = time.monotonic()
@@ -350,6 +358,7 @@ class _Writer:
                                   {fid: ev.reason for fid, ev in failed.items()},
                                   {fid: (ev.values, ev.warning) for fid, ev in complete.items()})
         self.report.frames += len(frames)
+        self.report.video_frames += sum(1 for f in frames if f.t_s is not None)
         for fid, ev in failed.items():
             self.report.failed.append((self.paths.get(fid, str(fid)), ev.reason))
             self.files_done += 1
@@ -359,6 +368,7 @@ class _Writer:
             self.video_under_way.pop(fid, None)
             self.report.indexed += 1
             self.report.video_seconds += ev.values.get("duration_s") or 0.0
+            self.report.videos += ev.values.get("duration_s") is not None
             self.files_done += 1
             self.last_path = self.paths.get(fid)
         self.vindex.sync()
