@@ -137,6 +137,13 @@ class FileDone(NamedTuple):
     warning: str | None = None
 
 
+class VideoFound(NamedTuple):
+    """A decoder opened a video: its header duration joins the progress total (no probe pass first)."""
+
+    file_id: int
+    duration_s: float
+
+
 class FileFailed(NamedTuple):
     file_id: int
     reason: str
@@ -357,11 +364,9 @@ class Indexer:
             return report
         pending = self.catalog.pending_files(self.model_id, [r[0] for r in roots])
         pending = [f for f in pending if f.kind in supported_kinds()]
-        from core.video import planned_seconds
-
-        emit("plan", force=True, found=report.found, files_total=len(pending),
-             video_s_total=planned_seconds(f.path for f in pending
-                                           if f.kind == "video" or f.path.lower().endswith(".gif")))
+        # The video total grows as decoders open each video (VideoFound): opening every
+        # pending video for its duration first cost a serial pass before the first frame.
+        emit("plan", force=True, found=report.found, files_total=len(pending), video_s_total=0.0)
         jobs = self._prepare(pending)
         t_embed = time.monotonic()
         self._embed(jobs, report, control, emit, t_embed)
@@ -443,7 +448,7 @@ class Indexer:
             t.join()
         writer.flush()
         emit("embed", force=True, files_total=len(jobs), files_done=writer.files_done, failed=len(report.failed),
-             frames_done=report.frames, video_s_done=writer.video_seconds)
+             frames_done=report.frames, video_s_done=writer.video_seconds, video_s_total=writer.video_s_total)
 
     def _write_loop(self, out: queue.Queue, writer: _Writer, n_workers: int, total: int, report: IndexReport,
                     emit: Callable[..., None], t_start: float) -> None:
@@ -465,7 +470,8 @@ class Indexer:
                 done = writer.files_done
                 rate = done / elapsed if elapsed > 0 else 0.0
                 emit("embed", files_total=total, files_done=done, failed=len(report.failed),
-                     frames_done=report.frames, video_s_done=writer.video_seconds, rate_files_s=rate,
+                     frames_done=report.frames, video_s_done=writer.video_seconds,
+                     video_s_total=writer.video_s_total, rate_files_s=rate,
                      eta_s=(total - done) / rate if rate > 0 else None, current=writer.last_path)
                 if time.monotonic() - last_save > self.save_every_s:
                     self.vindex.save()
@@ -488,6 +494,7 @@ class _Writer:
         self.files_done = 0
         self.last_path: str | None = None
         self.video_under_way: dict[int, float] = {}  # file id -> time of its latest frame
+        self.video_s_total = 0.0  # header durations of the videos the decoders have opened
 
     @property
     def video_seconds(self) -> float:
@@ -500,6 +507,8 @@ class _Writer:
             self.outstanding[ev.file_id] += 1
             if ev.t_s is not None:
                 self.video_under_way[ev.file_id] = ev.t_s
+        elif isinstance(ev, VideoFound):
+            self.video_s_total += ev.duration_s
         elif isinstance(ev, FileDone):
             self.done[ev.file_id] = ev
         elif isinstance(ev, FileFailed):

@@ -244,7 +244,7 @@ def test_cli_moments_search_and_index_fps(tmp_path, tiny_weights, capsys):
         out, err = capsys.readouterr()
         return code, out, err
 
-    code, out, err = cli("index", str(folder), "--fps", "2", "--json", *model)
+    code, out, err = cli("index", str(folder), "--fps", "2", "--every-frame", "--json", *model)
     assert code == 0, err
     summary = json.loads(out)
     assert summary["indexed"] == 1 and 32 <= summary["frames"] <= 40, summary  # 17 s at 2 per second
