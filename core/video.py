@@ -390,10 +390,13 @@ class _Sampler:
     instead: exactly one per target, in order.
     """
 
-    def __init__(self, sampling: Sampling, targets: list[float] | None):
+    def __init__(self, sampling: Sampling, targets: list[float] | None, anchored: bool = False):
         self.sampling = sampling
         self.interval = sampling.interval
         self.targets = targets
+        #: The next sample is due an interval after the last one was *due*, not taken (when frames are
+        #: skipped, waiting for the next decoded frame would otherwise make every sample later).
+        self.anchored = anchored
         self.next_target = 0
         self.last_kept: float | None = None
         self.prev_sig: np.ndarray | None = None
@@ -448,7 +451,8 @@ class _Sampler:
         # (under half an interval, so keyframes every half interval do not double the rate).
         slack = KEYFRAME_SLACK * self.interval if frame.key_frame else max(_EPS, frame_step / 2)
         if self.last_kept is None or t >= self.due() - slack:
-            self.last_kept = t
+            due = self.due()
+            self.last_kept = due if self.anchored and math.isfinite(due) and t - due < self.interval / 2 else t
             return [(t, frame, False)]
         if cut and t - self.last_kept >= MIN_GAP_S:
             self.last_kept = t
@@ -513,7 +517,7 @@ def read_frames(path: str | os.PathLike[str], sampling: Sampling | None = None, 
         # (never "the first decoded frame": a re-read that skips ahead must give the same times).
         start = float(stream.start_time * tb) if stream.start_time is not None and tb else 0.0
         aspect = _display_aspect(stream)
-        sampler = _Sampler(sampling, targets)
+        sampler = _Sampler(sampling, targets, anchored=skipping_nonref)
         state = {"rotation": 0, "last_t": -math.inf, "bad": 0, "backwards": 0}
         result.info = _info(container, stream, path)
 
