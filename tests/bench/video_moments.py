@@ -180,6 +180,7 @@ class WorldResults:
     chosen: dict[str, float]
     results: dict[str, dict[str, tuple]]
     notes: list[str]
+    truths: list
 
 
 def _share(frames: dict, truths) -> str:
@@ -218,7 +219,38 @@ def evaluate_world(n_videos: int, fps: float, weights: Path, model: str, work: P
         shares.append(f"{label}: {_share(frames, truths['evaluation'])}")
     notes = [f"{len(paths)} hard generated videos (test split), {sum(t.duration_s for t in truths['evaluation']):.0f} s, "
              f"{len(queries)} sentences, sampled at {fps:g}/s; model {model} ({weights.name})", *shares]
-    return WorldResults(sweep, chosen, results, notes)
+    return WorldResults(sweep, chosen, results, notes, truths["evaluation"])
+
+
+def false_merges(path: Path, spans: Sequence[tuple[float, float]]) -> tuple[int, int, int]:
+    """(samples, embedded, shared across a true boundary) of one video under the default sampling.
+
+    A shared sample is a false merge when it lies in another true span than the embedded sample whose
+    vector it shares.
+    """
+    from core import video
+
+    def where(t: float) -> int:
+        return next((i for i, (a, b) in enumerate(spans) if a <= t < b), len(spans))
+
+    samples = embedded = false = 0
+    last = 0.0
+    for f in video.read_frames(path):
+        samples += 1
+        if not f.shares:
+            embedded, last = embedded + 1, f.t_s
+        elif where(f.t_s) != where(last):
+            false += 1
+    return samples, embedded, false
+
+
+def sharing_table(videos: dict[str, list[tuple[Path, list[tuple[float, float]]]]]) -> None:
+    print("\n## frame sharing: samples that share the last embedded one's vector, and false merges")
+    print("| videos | samples | embedded | share embedded | shared across a true boundary |")
+    print("|---|---|---|---|---|")
+    for label, items in videos.items():
+        counts = np.array([false_merges(p, spans) for p, spans in items]).sum(axis=0)
+        print(f"| {label} | {counts[0]} | {counts[1]} | {counts[1] / counts[0]:.0%} | {counts[2]} |")
 
 
 def world_section(n_videos: int, fps: float, weights: Path, model: str, work: Path) -> None:
@@ -228,6 +260,11 @@ def world_section(n_videos: int, fps: float, weights: Path, model: str, work: Pa
         print_table(f"world (hard videos), evaluation, {label}", results)
     for note in found.notes:
         print(f"  {note}")
+    truths = found.truths
+    sharing_table({
+        "world, hard evaluation videos (true spans: shots)": [
+            (Path(t.path), [(s.start_s, s.end_s) for s in t.spans]) for t in truths],
+    })
 
 
 # ----- real clips -------------------------------------------------------------------------------------
@@ -261,11 +298,12 @@ def join_real_clips(work: Path) -> tuple[Path, list[Query]]:
 
 
 def real_section(weights: Path | None, model: str | None, fps: float, work: Path) -> None:
+    path, queries = join_real_clips(work)
+    sharing_table({"real clips joined (true spans: the clips)": [(path, [q.spans[0] for q in queries])]})
     if weights is None or model is None:
         print("\n## real clips: skipped — no real weights given (--weights PATH --model NAME); random "
               "weights cannot tell a cockatoo from a bridge")
         return
-    path, queries = join_real_clips(work)
     lib, frames = index_videos([path], work / "lib-real", model, weights, fps)
     results = measure(lib, frames, queries, {
         **{f"{m} (alpha {a})": shipped(m, a) for m, a in (("temporal", moments.TEMPORAL_ALPHA),
