@@ -2,13 +2,13 @@
 
     python tests/bench/video_moments.py [--weights PATH --model NAME] [--videos 8] [--fps 1]
 
-(about 3 minutes with 8 videos per split on this machine; the figures in core/moments.py
+(about 3 minutes with 8 videos per split on this machine; the figures in core/search/moments.py
 came from ``--videos 12``.) Each query is a sentence that describes one stretch of one
 video; the localiser's first moment in that video counts at IoU 0.5 / 0.7 when it overlaps
 a true stretch that much (a sentence whose shot repeats has several true stretches: the
 best one counts); R5@IoU0.5 counts any of its first five moments. Videos go through the
 real pipeline: `Library.index` (sampling, frame sharing, embedding), then the moments of
-`core.moments` on the stored frames.
+`core.search.moments` on the stored frames.
 
 * **World**: the *hard* generated videos of `tests/quality/world.py` (`plan_hard_video`:
   long shots that change slowly and are briefly hidden, near-duplicates next to their
@@ -41,8 +41,8 @@ from pathlib import Path
 import numpy as np
 from _common import SHARED_DATA, machine
 
-from core import moments
-from core.moments import Moment, iou, sample_cells, span_lengths
+from core.search import moments
+from core.search.moments import Moment, iou, sample_cells, span_lengths
 
 WORLD_EVAL_SEED = 9_400_101
 WORLD_VALIDATION_SEED = 9_500_101
@@ -125,7 +125,7 @@ def index_videos(paths: Sequence[Path], home: Path, model: str, weights: Path, f
     report = lib.index([folder], fps=fps, dedup=dedup)
     if report.failed:
         raise SystemExit(f"indexing failed: {report.failed}")
-    finder = moments.finder(lib._search_engine())
+    finder = moments.MomentFinder(lib.engine().context)
     frames = {p.name: finder.frames(lib.catalog.file_by_path(str(folder / p.name))) for p in paths}
     return lib, frames
 

@@ -230,9 +230,9 @@ def moment_recall(
     frames: Sequence[Sequence[Image.Image]],
     method: str,
 ) -> dict[float, float]:
-    """R1@IoU{0.5, 0.7}: share of a video's distinct sentences whose first moment (``core.moments``,
+    """R1@IoU{0.5, 0.7}: share of a video's distinct sentences whose first moment (``core.search.moments``,
     ``method``) overlaps one of its true spans that much."""
-    from core.moments import iou, localise
+    from core.search.moments import iou, localise
 
     ious = []
     for truth, video_times, video_frames in zip(truths, times, frames, strict=True):

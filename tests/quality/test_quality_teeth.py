@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.moments import DEFAULT_METHOD
+from core.search.moments import DEFAULT_METHOD
 from tests.quality import measures
 from tests.quality.thresholds import (
     ATTRIBUTE_ACCURACY,

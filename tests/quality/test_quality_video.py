@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.moments import DEFAULT_METHOD
+from core.search.moments import DEFAULT_METHOD
 from tests.quality import measures
 from tests.quality.thresholds import MOMENT_LEAD_IOU07, MOMENT_R1_IOU07, SENTENCE_PEAK_IN_SPAN
 
