@@ -342,6 +342,16 @@ class _KeyProbe:
         self.ctx.options = dict(DECODER_OPTIONS)
         self.seen: dict[int, np.ndarray | None] = {}  # packet pts -> miniature (None: not decodable alone)
 
+    @classmethod
+    def open(cls, stream) -> _KeyProbe | None:
+        """A probe for the stream, or None where FFmpeg cannot make a second decoder for it (GOPs are then decoded)."""
+        import av
+
+        try:
+            return cls(stream)
+        except (av.error.FFmpegError, ValueError, TypeError):
+            return None
+
     def miniature(self, pkt) -> np.ndarray | None:
         import av
 
@@ -510,7 +520,7 @@ def read_frames(path: str | os.PathLike[str], sampling: Sampling | None = None, 
         skipping_nonref = fresh_adaptive and sampling.interval >= NONREF_MIN_FRAMES * frame_step
         if skipping_nonref:
             stream.codec_context.skip_frame = "NONREF"
-        probe_keys = _KeyProbe(stream) if fresh_adaptive and sampling.dedup else None
+        probe_keys = _KeyProbe.open(stream) if fresh_adaptive and sampling.dedup else None
         novelty = Novelty() if targets is None and sampling.dedup else None
         # Times start at 0 where the stream says it starts; without that, timestamps are taken as they are
         # (never "the first decoded frame": a re-read that skips ahead must give the same times).
