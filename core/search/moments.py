@@ -29,10 +29,11 @@ model's similarity scale:
      differences) and n the span's length in sampling steps (its time over the
      median sample's, not its count of samples: a sample that stands for several
      seconds because the frames after it looked alike counts for those seconds, so
-     moments are the same whether near-duplicate frames were embedded or shared). A short shot that matches best beats a long one that matches
-     a little less (ranking by evidence did not: a long near-duplicate shot
-     outweighed it), and a few frames that peak by noise do not beat a shot that
-     matches steadily — the baseline ranks by its single best frame.
+     moments are the same whether near-duplicate frames were embedded or shared).
+     A short shot that matches best beats a long one that matches a little less
+     (ranking by evidence did not: a long near-duplicate shot outweighed it), and
+     a few frames that peak by noise do not beat a shot that matches steadily —
+     the baseline ranks by its single best frame.
 
   Prefix sums make each span length one vectorised pass. Pooling the
   *normalised* mean vector instead (cosine with it) was tried and dropped: CLIP

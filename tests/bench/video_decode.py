@@ -305,7 +305,8 @@ def index_table(clips: dict[str, list[Path]], model: str, weights: Path, repeat:
             speed = duration / med[config]
             frames = rs[0][2]
             cpu = statistics.median(r[1] for r in rs)
-            print(f"| {label} | {duration:.0f} | {config} | {speed:.1f}x | {med['old adaptive default'] / med[config]:.2f}x "
+            old = med["old adaptive default"]
+            print(f"| {label} | {duration:.0f} | {config} | {speed:.1f}x | {old / med[config]:.2f}x "
                   f"| {med['full decode'] / med[config]:.2f}x | {duration / (cpu / 2):.1f}x | "
                   f"{frames}/{samples} ({frames / samples:.0%}) | "
                   f"{med[config]:.1f} ({', '.join(f'{r[0]:.1f}' for r in rs)}) | {os.getloadavg()[0]:.1f} |",
@@ -338,12 +339,12 @@ def main() -> None:
     model_s, _ = best_of(lambda: encoder.encode_tensors(batch), args.repeat)
     print(f"# model alone: {32 / model_s:.1f} frames/s on preprocessed batches of 32 "
           f"= {32 / model_s:.1f}x real time at 1 frame per second if every sample is embedded (the old ceiling)")
-    del encoder
     clips = {}
     if "set" in wanted:
         clips["shared real clips (17)"] = shared_clips()
     made = mixed_clips("4k" in wanted)
-    clips.update({k: v for k, v in made.items() if ("4K" in k and "4k" in wanted) or ("1080" in k and "mixed" in wanted)})
+    clips.update({k: v for k, v in made.items()
+                  if ("4K" in k and "4k" in wanted) or ("1080" in k and "mixed" in wanted)})
     index_table(clips, args.model, weights, args.repeat, bool(args.weights))
 
 

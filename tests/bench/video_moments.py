@@ -217,7 +217,8 @@ def evaluate_world(n_videos: int, fps: float, weights: Path, model: str, work: P
         lib, frames = index_videos(paths, work / f"lib-evaluation-{dedup}", model, weights, fps, dedup=dedup)
         results[label] = measure(lib, frames, queries, localisers)
         shares.append(f"{label}: {_share(frames, truths['evaluation'])}")
-    notes = [f"{len(paths)} hard generated videos (test split), {sum(t.duration_s for t in truths['evaluation']):.0f} s, "
+    seconds = sum(t.duration_s for t in truths["evaluation"])
+    notes = [f"{len(paths)} hard generated videos (test split), {seconds:.0f} s, "
              f"{len(queries)} sentences, sampled at {fps:g}/s; model {model} ({weights.name})", *shares]
     return WorldResults(sweep, chosen, results, notes, truths["evaluation"])
 

@@ -102,7 +102,10 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> Videos:
 
 @pytest.fixture(scope="session")
 def hard_videos(tmp_path_factory: pytest.TempPathFactory) -> Videos:
-    """Four hard videos (``world.plan_hard_video``, 5 fps, cross-faded) as the engine samples them (shared frames out)."""
+    """Four hard videos (``world.plan_hard_video``, 5 fps, cross-faded) as the engine samples them.
+
+    Samples that share the last embedded one's vector are left out, as the indexer leaves them out.
+    """
     folder = tmp_path_factory.mktemp("world-hard-video")
     truths = world.make_videos(folder, HARD_VIDEOS, HARD_VIDEO_SEED, "test", hard=True, n_shots=7, fps=5)
     sampled = [measures.sample_video(truth.path) for truth in truths]

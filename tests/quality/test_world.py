@@ -127,7 +127,7 @@ def test_hard_video_plans_have_slow_long_shots_adjacent_near_duplicates_and_relo
     plans = [world.plan_hard_video(seed) for seed in range(8)]
     shots = [shot for plan in plans for shot in plan]
     assert any(shot.drift and shot.duration_s >= 24 for shot in shots)
-    pairs = [(a, b) for plan in plans for a, b in zip(plan, plan[1:], strict=False)]
+    pairs = [pair for plan in plans for pair in itertools.pairwise(plan)]
     # a near-duplicate next to its original: same groups or same place, one thing changed
     assert any(a.scene != b.scene and (a.scene.groups == b.scene.groups) != (
         (a.scene.texture, a.scene.background) == (b.scene.texture, b.scene.background)) for a, b in pairs)
