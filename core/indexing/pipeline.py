@@ -178,12 +178,14 @@ class Indexer:
             return report
         pending = self.catalog.pending_files(self.model_id, [r[0] for r in roots])
         pending = [f for f in pending if f.kind in DECODERS]
-        # The video total grows as decoders open each video (VideoFound): opening every
-        # pending video for its duration first cost a serial pass before the first frame.
-        emit("plan", force=True, found=report.found, files_total=len(pending), video_s_total=0.0)
+        # The video total starts from the durations the catalog knows (videos another model indexed)
+        # and grows as decoders open the others (VideoFound): opening every pending video for its
+        # duration first cost a serial pass before the first frame.
+        known = {f.id: f.duration_s for f in pending if f.duration_s and f.content_hash}
+        emit("plan", force=True, found=report.found, files_total=len(pending), video_s_total=sum(known.values()))
         jobs = self._prepare(pending)
         t_embed = time.monotonic()
-        self._embed(jobs, report, control, emit, t_embed)
+        self._embed(jobs, report, control, emit, t_embed, known)
         report.embed_s = time.monotonic() - t_embed
         self.vindex.save()
         report.cancelled = control.cancelled
@@ -192,7 +194,7 @@ class Indexer:
         return report
 
     def _embed(self, jobs: list[DecodeJob], report: IndexReport, control: Control,
-               emit: Callable[..., None], t_start: float) -> None:
+               emit: Callable[..., None], t_start: float, known_s: dict[int, float] | None = None) -> None:
         if not jobs:
             return
         ctx = DecodeContext(preprocess=self.encoder.preprocess,
@@ -250,7 +252,7 @@ class Indexer:
         for t in threads:
             t.start()
 
-        writer = _Writer(self.catalog, self.vindex, self.model_id, report, paths)
+        writer = _Writer(self.catalog, self.vindex, self.model_id, report, paths, known_s)
         try:
             self._write_loop(out, writer, n_workers, len(jobs), report, emit, t_start)
         except BaseException:
@@ -310,7 +312,7 @@ class _Writer:
     """
 
     def __init__(self, catalog: Catalog, vindex: VectorIndex, model_id: int, report: IndexReport,
-                 paths: dict[int, str]):
+                 paths: dict[int, str], known_s: dict[int, float] | None = None):
         self.catalog = catalog
         self.vindex = vindex
         self.model_id = model_id
@@ -323,7 +325,9 @@ class _Writer:
         self.files_done = 0
         self.last_path: str | None = None
         self.video_under_way: dict[int, float] = {}  # file id -> time of its latest frame
-        self.video_s_total = 0.0  # header durations of the videos the decoders have opened
+        # durations known from the catalog, plus the header durations of the videos decoders opened
+        self.counted = set(known_s or {})
+        self.video_s_total = sum((known_s or {}).values())
 
     @property
     def video_seconds(self) -> float:
@@ -337,7 +341,9 @@ class _Writer:
             if ev.t_s is not None:
                 self.video_under_way[ev.file_id] = ev.t_s
         elif isinstance(ev, VideoFound):
-            self.video_s_total += ev.duration_s
+            if ev.file_id not in self.counted:
+                self.counted.add(ev.file_id)
+                self.video_s_total += ev.duration_s
         elif isinstance(ev, FileDone):
             self.done[ev.file_id] = ev
         elif isinstance(ev, FileFailed):

@@ -394,7 +394,11 @@ def test_a_second_model_embeds_the_frames_of_the_existing_items(make_library, tm
     lib_a.close()
 
     lib_b = make_library(weights=other_tiny_weights)
-    assert lib_b.index([folder], fps=3).indexed == 1
+    seen = []
+    assert lib_b.index([folder], fps=3, progress=lambda p: seen.append((p.phase, p.video_s_total))).indexed == 1
+    # the progress total comes from the catalog before anything is decoded, and is not counted twice
+    assert [total for phase, total in seen if phase == "plan"] == [pytest.approx(7.0)]
+    assert max(total for _, total in seen) == pytest.approx(7.0)
     assert sorted(count_video_decodes[-1][1]) == sorted(items_a), "the decoder was given the existing items"
     _, items_b = _items(lib_b, path)
     assert items_b == items_a, "no new items: the second model's vectors go onto the same ones"
