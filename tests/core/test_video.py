@@ -97,6 +97,20 @@ def test_samples_that_look_like_the_last_embedded_one_share_it(colour_videos):
         assert a <= t < b
 
 
+def test_a_shared_frame_stands_for_its_stretch_in_the_catalog(make_library, colour_videos, tmp_path):
+    videos, spans = colour_videos
+    folder = tmp_path / "c"
+    folder.mkdir()
+    shutil.copy2(videos["long"], folder / "colours.mp4")
+    lib = make_library()
+    lib.index([folder])
+    rec, items = _items(lib, folder / "colours.mp4")
+    assert len(items) == len(spans), items  # one item per still shot
+    late_in_blue = spans[2][1] - 0.2  # nearer the yellow shot's item than the blue one's
+    with Image.open(lib.frame_thumbnail(rec.id, late_in_blue)) as thumb:
+        assert np.abs(mean_colour(thumb) - BLUE).max() < 40
+
+
 def test_a_quiet_long_gop_costs_its_keyframe_and_a_busy_one_is_decoded(tmp_path):
     still = tmp_path / "still.mp4"
     write_video(still, [Segment(10.0, RED), Segment(10.0, RED)], gop=50)  # 5 s GOPs of one still picture
