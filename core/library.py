@@ -300,20 +300,16 @@ class Library:
         return self._moments.timeline(rec, None if query is None else moment_vector(context, query))
 
     def frame_thumbnail(self, file_id: int, t_s: float) -> Path | None:
-        """The cached thumbnail of the sampled frame that stands for `t_s` (made now if missing).
-
-        Each item stands for the time until the next one (a frame that looked like it shared its
-        vector), so this is the last item at or before `t_s`, not the nearest: the nearest may be
-        the next shot's.
-        """
+        """The cached thumbnail of the sampled frame that stands for `t_s` (`core.video.sample_at`)."""
         rec = self.catalog.file(file_id)
         if rec is None or rec.kind != "video" or not rec.content_hash:
             return None
         times = [t for _, t in self.catalog.items_of_file(file_id) if t is not None]
         if not times:
             return None
-        before = [t for t in times if t <= t_s + 1e-6]
-        return self._video_thumbnail(rec, max(before) if before else min(times))
+        from core.video import sample_at
+
+        return self._video_thumbnail(rec, times[sample_at(times, t_s)])
 
     def _video_thumbnail(self, rec, t_s: float | None) -> Path | None:
         """A frame's (or, for None, the poster's) thumbnail; decoded from the video if the cache lost it.

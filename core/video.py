@@ -646,6 +646,16 @@ def frame_at(path: str | os.PathLike[str], t_s: float, min_side: int = 240) -> I
     return frames[0].image
 
 
+def sample_at(times: list[float], t_s: float) -> int:
+    """Index of the sample that stands for time `t_s`: the last at or before it (the first if none is).
+
+    Each sample stands for the time until the next one (a frame that looked like it shared its
+    vector); the *nearest* sample may be the next shot's.
+    """
+    before = [i for i, t in enumerate(times) if t <= t_s + 1e-6]
+    return max(before, key=lambda i: times[i]) if before else min(range(len(times)), key=lambda i: times[i])
+
+
 def frame_thumb_suffix(t_s: float) -> str:
     """The `ThumbnailCache` suffix of a sampled frame's thumbnail (the poster has none)."""
     return f"-t{round(t_s * 1000)}"
