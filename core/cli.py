@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the summary as JSON")
     s.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     s.add_argument("--fps", type=_fps, metavar="F", help="video frames sampled per second (default 1)")
+    s.add_argument("--every-frame", action="store_true",
+                   help="embed every sampled video frame, also those that look like the last one embedded")
 
     s = sub.add_parser("search", parents=[common, results], help="search by text")
     s.add_argument("query", help="what to look for, e.g. \"dog on a beach\"; -word or -\"a phrase\" avoids things")
@@ -222,7 +224,8 @@ def cmd_index(args) -> int:
     control = Control()
     try:
         report = lib.index(args.folders or None, progress=bar, control=control,
-                           workers=args.workers, batch_size=args.batch_size, fps=args.fps)
+                           workers=args.workers, batch_size=args.batch_size, fps=args.fps,
+                           dedup=False if args.every_frame else None)
     except KeyboardInterrupt:
         control.cancel()
         raise

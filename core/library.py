@@ -323,14 +323,16 @@ class Library:
         return self._moments.timeline(rec, None if query is None else moment_vector(context, query))
 
     def frame_thumbnail(self, file_id: int, t_s: float) -> Path | None:
-        """The cached thumbnail of the video's sampled frame nearest `t_s` (made now if missing)."""
+        """The cached thumbnail of the sampled frame that stands for `t_s` (`core.video.sample_at`)."""
         rec = self.catalog.file(file_id)
         if rec is None or rec.kind != "video" or not rec.content_hash:
             return None
         times = [t for _, t in self.catalog.items_of_file(file_id) if t is not None]
         if not times:
             return None
-        return self._video_thumbnail(rec, min(times, key=lambda t: abs(t - t_s)))
+        from core.video import sample_at
+
+        return self._video_thumbnail(rec, times[sample_at(times, t_s)])
 
     def _video_thumbnail(self, rec, t_s: float | None) -> Path | None:
         """A frame's (or, for None, the poster's) thumbnail; decoded from the video if the cache lost it.
