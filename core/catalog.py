@@ -49,9 +49,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from core.catalog_file import catalog_error, check_catalog_file
 from core.errors import LibraryError
 from core.vectors import f16_blob
 
@@ -330,6 +331,39 @@ def _migrate(engine: Engine, db_path: Path) -> None:
         command.upgrade(cfg, "head")
 
 
+def _open_engine(path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30, "check_same_thread": False})
+    event.listen(engine, "connect", _on_connect)
+    return engine
+
+
+def _create_catalog(path: Path) -> None:
+    """A new, migrated catalog at `path`, made under another name and linked into place.
+
+    So a catalog file exists only once its schema is complete: an interrupted
+    creation never leaves an empty `catalog.db` that a later open would mistake
+    for a library. If another process created it meanwhile, its file is kept.
+    """
+    tmp = path.with_name(f"{path.name}.new-{os.getpid()}-{threading.get_ident()}")
+    engine = _open_engine(tmp)
+    try:
+        _migrate(engine, tmp)
+    except Exception as exc:
+        engine.dispose()
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            leftover.unlink(missing_ok=True)
+        raise catalog_error(path, exc, "create") from None
+    engine.dispose()
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    except OSError:  # a file system without hard links
+        if not path.exists():
+            os.replace(tmp, path)
+    tmp.unlink(missing_ok=True)
+
+
 class Catalog:
     """Typed access to the catalog database. Thread-safe: one session per call."""
 
@@ -341,11 +375,10 @@ class Catalog:
             raise LibraryError(f"cannot create the library folder {self.path.parent}: {exc.strerror}") from None
         if self.path.exists() and not os.access(self.path, os.R_OK | os.W_OK):
             raise LibraryError(f"{self.path}: the catalog is not readable and writable by this user")
-        self.engine = create_engine(
-            f"sqlite:///{self.path}",
-            connect_args={"timeout": 30, "check_same_thread": False},
-        )
-        event.listen(self.engine, "connect", _on_connect)
+        check_catalog_file(self.path)
+        if not self.path.exists():
+            _create_catalog(self.path)
+        self.engine = _open_engine(self.path)
         try:
             _migrate(self.engine, self.path)
         except LibraryError:
@@ -353,7 +386,7 @@ class Catalog:
             raise
         except Exception as exc:
             self.engine.dispose()
-            raise LibraryError(f"{self.path}: cannot open the catalog ({exc})") from None
+            raise catalog_error(self.path, exc, "open") from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = threading.Lock()
 
@@ -362,8 +395,11 @@ class Catalog:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with self._sessions() as s:
-            yield s
+        try:
+            with self._sessions() as s:
+                yield s
+        except DatabaseError as exc:
+            raise catalog_error(self.path, exc) from None
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -375,15 +411,8 @@ class Catalog:
         try:
             with self._write_lock, self._sessions.begin() as s:
                 yield s
-        except OperationalError as exc:
-            text = str(exc.orig).lower() if exc.orig else str(exc).lower()
-            if "full" in text:
-                raise LibraryError(f"{self.path}: the disk is full; free some space and index again") from None
-            if "readonly" in text or "read-only" in text:
-                raise LibraryError(f"{self.path}: the catalog is read-only") from None
-            if "locked" in text:
-                raise LibraryError(f"{self.path}: the catalog is locked by another program") from None
-            raise LibraryError(f"{self.path}: cannot write the catalog ({text})") from None
+        except DatabaseError as exc:
+            raise catalog_error(self.path, exc, "write") from None
 
     # ----- settings --------------------------------------------------------------------------
 
@@ -799,6 +828,69 @@ class Catalog:
             s.flush()
             ids.append(item.id)
         return ids
+
+    # ----- after a salvage (core/repair.py) ----------------------------------------------------
+
+    def restore_lost_roots(self) -> list[str]:
+        """Roots whose row was lost while their files survived, remade at their files' common folder."""
+        with self.write() as s:
+            known = select(Root.id)
+            orphans = s.execute(select(MediaFile.root_id, MediaFile.path).where(MediaFile.root_id.not_in(known)))
+            by_root: dict[int, list[str]] = {}
+            for root_id, path in orphans:
+                by_root.setdefault(root_id, []).append(path)
+            restored = []
+            for root_id, paths in by_root.items():
+                folder = os.path.commonpath(paths) if len(paths) > 1 else os.path.dirname(paths[0])
+                if s.scalar(select(Root.id).where(Root.path == folder)) is not None:
+                    folder = f"{folder}{os.sep}(restored {root_id})"
+                s.add(Root(id=root_id, path=folder, added_at=time.time()))
+                restored.append(folder)
+            return restored
+
+    def lost_item_ids(self) -> list[int]:
+        """Item ids handed out (AUTOINCREMENT) that are neither present nor tombstoned: lost rows."""
+        with self.session() as s:
+            top = s.scalar(select(func.max(Item.id))) or 0
+            seq = s.connection().exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = 'items'").scalar() or 0
+            present = set(s.scalars(select(Item.id)))
+            present.update(s.scalars(select(RemovedItem.item_id)))
+        return [i for i in range(1, max(top, seq) + 1) if i not in present]
+
+    def forget_incomplete(self, lost_items: Sequence[int], window: int) -> int:
+        """Make files pending again whose items or vectors may have been lost; returns how many.
+
+        A file is incomplete for a model when it has no items, or an item without
+        that model's vector. Items are written in id order a batch at a time, so a
+        file that lost some of its items (a video's frames) has items within
+        `window` ids of a lost one: those files are indexed again too.
+        """
+        with self.write() as s:
+            has_items = select(Item.id).where(Item.file_id == Embedded.file_id)
+            missing_vector = select(Item.id).where(
+                Item.file_id == Embedded.file_id,
+                ~select(Vector.id).where(Vector.item_id == Item.id, Vector.model_id == Embedded.model_id).exists())
+            doubtful = set(s.scalars(select(Embedded.file_id).where(~has_items.exists() | missing_vector.exists())))
+            spans = _spans(sorted(lost_items), window)
+            for lo, hi in spans:
+                doubtful.update(s.scalars(select(Item.file_id).where(Item.id.between(lo - window, hi + window))))
+            ids = sorted(doubtful)
+            for chunk in _chunks(ids, 900):
+                s.execute(delete(Embedded).where(Embedded.file_id.in_(chunk)))
+                s.execute(update(MediaFile).where(MediaFile.id.in_(chunk), MediaFile.status == "ok")
+                          .values(status="pending"))
+            return len(ids)
+
+
+def _spans(ids: Sequence[int], gap: int) -> list[tuple[int, int]]:
+    """Sorted ids grouped into (first, last) runs whose members lie within `gap` of each other."""
+    spans: list[tuple[int, int]] = []
+    for i in ids:
+        if spans and i - spans[-1][1] <= gap:
+            spans[-1] = (spans[-1][0], i)
+        else:
+            spans.append((i, i))
+    return spans
 
 
 _LOOKALIKES = {"0": "o", "1": "i", "5": "s"}

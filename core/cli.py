@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 
 from core import __version__
 from core.errors import MediaLensError
+from core.output import shown_path, write_json
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -91,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--ocr", action=argparse.BooleanOptionalAction, default=None,
                    help="read the text in photos so searches find their words (slower; remembered "
                         "for the library; default off)")
+    s.add_argument("--every-frame", action="store_true",
+                   help="embed every sampled video frame, also those that look like the last one embedded")
 
     s = sub.add_parser("search", parents=[common, results], help="search by text")
     s.add_argument("query", help="what to look for, e.g. \"dog on a beach\"; -word or -\"a phrase\" avoids things")
@@ -113,9 +116,21 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("roots", parents=[common], help="list, add or remove library folders")
     s.add_argument("action", nargs="?", choices=["list", "add", "remove"], default="list")
     s.add_argument("folder", nargs="?")
+    s.add_argument("--outside-links", choices=["follow", "skip"],
+                   help="follow folder links that lead outside a library folder (the default), or skip them")
 
     _add_moments_parser(sub, common)
     _add_duplicates_parser(sub, common)
+    s = sub.add_parser("repair", parents=[common], help="recover a damaged catalog, then index what was lost",
+                       description="Recover what SQLite can read from a damaged catalog into a new one (the "
+                                   "damaged file is kept beside it), then index again what was lost.")
+    s.add_argument("--no-index", action="store_true", help="only recover the catalog; index later")
+    s.add_argument("--force", action="store_true", help="rebuild the catalog even if SQLite finds no damage")
+    s = sub.add_parser("watch", parents=[common], help="keep the library up to date as folders change",
+                       description="Watch the library folders and index new, changed, moved and deleted "
+                                   "files as they appear (Ctrl-C to stop).")
+    s.add_argument("--quiet-s", type=float, default=None, metavar="S",
+                   help="index once the folders have been quiet this long (default 2)")
     _add_compose_arguments(sub, common, results)
     sub.add_parser("gui", parents=[common], help="open the window (the default)")
     return p
@@ -148,22 +163,19 @@ def _print_hits(hits, as_json: bool, out=None, explain: Callable | None = None) 
             if e is not None:
                 d["explain"] = {"box": list(e.box), "score": round(e.score, 5)}
             rows.append(d)
-        json.dump(rows, out, indent=1, ensure_ascii=False)
-        out.write("\n")
+        write_json(rows, out)
         return
     if not hits:
         print("no results", file=out)
         return
-    for h in hits:
-        if h.start_s is not None:  # a video moment: where it is, for a player to jump to
-            print(f"{h.path}  {_fmt_time(h.start_s)}–{_fmt_time(h.end_s)}  {h.score:.3f}", file=out)
-        else:
-            print(f"{h.score:6.3f}  {h.path}  [id {h.file.id}]", file=out)
+    for h in hits:  # one shape for photos and moments; a moment adds where it is, for a player to jump to
+        span = f"  {_fmt_time(h.start_s)}–{_fmt_time(h.end_s)}" if h.start_s is not None else ""
+        print(f"{h.score:6.3f}  {shown_path(h.path)}  [id {h.file.id}]{span}", file=out)
         e = explain(h) if explain else None
         if e is not None:
             print(f"        best region {','.join(map(str, e.box))}  ({e.score:.3f})", file=out)
         for line in h.extra.get("text", {}).get("lines", []) if explain else ():
-            print(f"        text \"{line['text']}\" at {','.join(map(str, line['box']))}", file=out)
+            print(f"        text \"{shown_path(line['text'])}\" at {','.join(map(str, line['box']))}", file=out)
 
 
 class _ProgressBar:
@@ -199,8 +211,9 @@ class _ProgressBar:
             self.bar.n = p.files_done
             extra = {"failed": p.failed}
             if p.video_s_done:
-                extra["video"] = _fmt_time(p.video_s_done) + (f"/{_fmt_time(p.video_s_total)}"
-                                                              if p.video_s_total else "")
+                # The total is planned from the containers' durations; decoding can find more.
+                extra["video"] = _fmt_time(p.video_s_done) + (
+                    f"/{_fmt_time(max(p.video_s_total, p.video_s_done))}" if p.video_s_total else "")
             self.bar.set_postfix(extra, refresh=False)
         self.bar.refresh()
 
@@ -217,7 +230,8 @@ def cmd_index(args) -> int:
     control = Control()
     try:
         report = lib.index(args.folders or None, progress=bar, control=control,
-                           workers=args.workers, batch_size=args.batch_size, fps=args.fps, ocr=args.ocr)
+                           workers=args.workers, batch_size=args.batch_size, fps=args.fps,
+                           dedup=False if args.every_frame else None, ocr=args.ocr)
     except KeyboardInterrupt:
         control.cancel()
         raise
@@ -226,24 +240,67 @@ def cmd_index(args) -> int:
         lib.close()
     if args.json:
         d = {k: getattr(report, k) for k in ("found", "new", "changed", "moved", "removed", "unchanged",
-                                              "indexed", "frames", "video_seconds", "text_read", "text_lines",
+                                              "indexed", "frames", "videos", "video_frames", "video_seconds",
+                                              "text_read", "text_lines",
                                               "cancelled", "elapsed_s")}
         d["failed"] = [{"path": p, "reason": r} for p, r in report.failed]
         d["problems"] = [{"path": p, "reason": r} for p, r in report.problems]
-        print(json.dumps(d, indent=1, ensure_ascii=False))
+        write_json(d, sys.stdout)
         return EXIT_OK
     rate = report.indexed / report.embed_s if report.embed_s > 0 and report.indexed else 0
     print(f"indexed {report.indexed}, unchanged {report.unchanged}, failed {len(report.failed)} "
           f"({report.new} new, {report.changed} changed, {report.moved} moved, {report.removed} removed) "
           f"in {report.elapsed_s:.1f} s" + (f", {rate:.1f} files/s" if rate else ""))
-    if report.video_seconds:
-        print(f"video: {_fmt_time(report.video_seconds)} indexed, {report.frames} frames")
+    if report.videos:  # photos alone make no video line (their frames are photos)
+        print(f"video: {report.videos} indexed, {_fmt_time(report.video_seconds)}, {report.video_frames} frames")
     if report.text_read:
         print(f"text: read {report.text_read} files in {report.text_s:.1f} s, {report.text_lines} lines found")
     for path, reason in report.failed:
-        print(f"  failed: {path}: {reason}")
+        print(f"  failed: {shown_path(path)}: {reason}")
     for path, reason in report.problems:
-        print(f"  skipped: {path}: {reason}")
+        print(f"  skipped: {shown_path(path)}: {reason}")
+    return EXIT_OK
+
+
+def cmd_repair(args) -> int:
+    from pathlib import Path
+
+    from core.paths import resolve_home
+    from core.repair import repair_catalog
+
+    home = resolve_home(args.library)
+    report = repair_catalog(Path(home), force=args.force)
+    if not report.repaired:
+        print(f"{shown_path(str(report.catalog))}: SQLite finds no damage; nothing to repair")
+        return EXIT_OK
+    print(f"the catalog had damage ({report.problems[0] if report.problems else 'rebuilt on request'})")
+    rows = ", ".join(f"{n} {t}" for t, n in report.rows.items() if t in ("roots", "files", "items", "vectors"))
+    print(f"recovered ({report.method}): {rows}")
+    if report.lost_items:
+        print(f"lost: {report.lost_items} items; {report.to_index} files will be indexed again")
+    for folder in report.restored_roots:
+        print(f"library folder restored from its files: {shown_path(folder)}")
+    print(f"the damaged catalog is kept as {shown_path(str(report.kept_as))}")
+    if args.no_index:
+        print("run `medialens index` to index what was lost")
+        return EXIT_OK
+    args.folders, args.workers, args.batch_size, args.fps, args.json, args.quiet = [], None, None, None, False, False
+    return cmd_index(args)
+
+
+def cmd_watch(args) -> int:
+    from core.watch import LibraryWatcher
+
+    def said(line: str) -> None:
+        print(line, flush=True)
+
+    lib = _open_library(args)
+    try:
+        LibraryWatcher(lib, report=said, quiet_s=args.quiet_s).run_forever()
+    except KeyboardInterrupt:  # Ctrl-C is how watching ends: what was indexed is kept
+        print("stopped watching", file=sys.stderr)
+    finally:
+        lib.close()
     return EXIT_OK
 
 
@@ -272,10 +329,11 @@ def cmd_status(args) -> int:
     with _open_library(args) as lib:
         st = lib.status()
     if args.json:
-        print(json.dumps(st, indent=1, ensure_ascii=False))
+        write_json(st, sys.stdout)
         return EXIT_OK
-    print(f"library:  {st['library']}")
-    print("folders:  " + (", ".join(st["roots"]) if st["roots"] else "(none yet: medialens index FOLDER)"))
+    print(f"library:  {shown_path(st['library'])}")
+    print("folders:  " + (", ".join(map(shown_path, st["roots"])) if st["roots"]
+                          else "(none yet: medialens index FOLDER)"))
     print(f"model:    {st['model']}")
     print(f"runtime:  {st['runtime']}")
     print(f"files:    {st['images']} photos, {st['videos']} videos, {st['pending']} pending, {st['failed']} failed")
@@ -285,10 +343,16 @@ def cmd_status(args) -> int:
     if text["enabled"] or text["read"]:
         print(f"text:     {text['read']} files read, {text['lines']} lines, {text['pending']} to read"
               + ("" if text["enabled"] else " (reading is off: medialens index --ocr)"))
+    for root, links in st["outside_links"].items():
+        print(f"outside:  {shown_path(root)} reaches outside itself through "
+              + ", ".join(f"{shown_path(x['link'])} -> {shown_path(x['target'])}" for x in links)
+              + ("" if st["follow_outside_links"] else " (no longer followed)"))
+    if not st["follow_outside_links"]:
+        print("links:    folder links that lead outside a library folder are not followed")
     if st["failures"]:
         print("failed files:")
         for f in st["failures"]:
-            print(f"  {f['path']}: {f['reason']}")
+            print(f"  {shown_path(f['path'])}: {f['reason']}")
     return EXIT_OK
 
 
@@ -321,13 +385,15 @@ def cmd_roots(args) -> int:
     with _open_library(args) as lib:
         if args.action in ("add", "remove") and not args.folder:
             raise MediaLensError(f"`medialens roots {args.action}` needs a FOLDER")
+        if args.outside_links:
+            lib.follows_outside_links = args.outside_links == "follow"
         if args.action == "add":
-            print(lib.add_root(args.folder))
+            print(shown_path(lib.add_root(args.folder)))
         elif args.action == "remove":
             lib.remove_root(args.folder)
-        else:
+        elif not args.outside_links:
             for r in lib.roots():
-                print(r)
+                print(shown_path(r))
     return EXIT_OK
 
 
@@ -399,7 +465,7 @@ def cmd_duplicates(args) -> int:
 
 def _print_groups(groups, as_json: bool) -> None:
     if as_json:
-        print(json.dumps([g.to_json() for g in groups], indent=1, ensure_ascii=False))
+        write_json([g.to_json() for g in groups], sys.stdout)
         return
     if not groups:
         print("no duplicates")
@@ -409,7 +475,7 @@ def _print_groups(groups, as_json: bool) -> None:
         for c in g.copies:
             f = c.file
             dims = f"{f.width}×{f.height}" if f.width else ""
-            print(f"  {'keep' if c.keep else '    '}  {f.path}  {dims}  {_size(f.size)}  {c.similarity:.3f}")
+            print(f"  {'keep' if c.keep else '    '}  {shown_path(f.path)}  {dims}  {_size(f.size)}  {c.similarity:.3f}")
         print()
     print(f"{len(groups)} groups, {_size(sum(g.reclaimable for g in groups))} to free")
 
@@ -425,7 +491,7 @@ def _trash_copies(lib, groups, confirmed: bool) -> int:
             return EXIT_OK
     failed = lib.trash_files(paths)
     for path, reason in failed:
-        print(f"  not moved: {path}: {reason}", file=sys.stderr)
+        print(f"  not moved: {shown_path(path)}: {reason}", file=sys.stderr)
     print(f"moved {len(paths) - len(failed)} files to the trash; `medialens index` updates the library")
     return EXIT_ERROR if failed else EXIT_OK
 
@@ -490,7 +556,7 @@ def cmd_compose(args) -> int:
 COMMANDS: dict[str, Callable] = {
     "index": cmd_index, "search": cmd_search, "similar": cmd_similar, "status": cmd_status,
     "models": cmd_models, "roots": cmd_roots, "moments": cmd_moments,
-    "compose": cmd_compose, "duplicates": cmd_duplicates,
+    "compose": cmd_compose, "repair": cmd_repair, "watch": cmd_watch, "duplicates": cmd_duplicates,
 }
 
 

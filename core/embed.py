@@ -316,6 +316,12 @@ class Encoder(BaseEncoder):
 
     def _load_error(self, exc: BaseException) -> ModelError:
         text = str(exc).split("\n")[0]
+        if self.weights is not None and _refused_pickle(exc):
+            return ModelError(
+                f"{self.weights}: not a weights file MediaLens will load: it is a Python pickle that holds more than "
+                f"tensors ({_refused_pickle(exc)}), and loading it could run code on this computer; "
+                f"use the model's .safetensors or official weights file"
+            )
         if self.weights is not None:
             mismatch = ("size mismatch", "Missing key", "Unexpected key", "changed", "shape")
             if isinstance(exc, AssertionError) or any(m in str(exc) for m in mismatch):
@@ -405,6 +411,29 @@ class Encoder(BaseEncoder):
     def tokenizer(self):
         self.load()
         return self._tokenizer
+
+
+def _refused_pickle(exc: BaseException) -> str | None:
+    """Why torch's safe loader (`weights_only=True`) refused a pickle, or None if it did not.
+
+    Such a file asks to build objects other than tensors (a call to `os.system`,
+    say): torch refuses it rather than run it, and the user should hear that, not
+    that the weights belong to another model.
+    """
+    import pickle
+    import re
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        text = str(seen)
+        if isinstance(seen, pickle.UnpicklingError) or "Weights only load failed" in text:
+            called = re.search(r"GLOBAL ([\w.]+)", text)
+            if called:
+                return f"it asks to call {called.group(1)}"
+            detail = text.split("WeightsUnpickler error:")[-1].strip().split("\n")[0].strip()
+            return detail[:120] if "Weights only load failed" not in detail else "not plain tensors"
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _image_size(model) -> int:

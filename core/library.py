@@ -38,6 +38,7 @@ from core.embed import (
 from core.errors import LibraryError, MediaError, MediaLensError
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
 from core.indexing.pipeline import Indexer
+from core.links import follows_outside_links, outside_links, set_follow_outside_links
 from core.media import ThumbnailCache
 from core.paths import models_cache_dir, resolve_home
 from core.runtime.choose import open_encoder
@@ -333,14 +334,16 @@ class Library:
         return self._moments.timeline(rec, None if query is None else moment_vector(context, query))
 
     def frame_thumbnail(self, file_id: int, t_s: float) -> Path | None:
-        """The cached thumbnail of the video's sampled frame nearest `t_s` (made now if missing)."""
+        """The cached thumbnail of the sampled frame that stands for `t_s` (`core.video.sample_at`)."""
         rec = self.catalog.file(file_id)
         if rec is None or rec.kind != "video" or not rec.content_hash:
             return None
         times = [t for _, t in self.catalog.items_of_file(file_id) if t is not None]
         if not times:
             return None
-        return self._video_thumbnail(rec, min(times, key=lambda t: abs(t - t_s)))
+        from core.video import sample_at
+
+        return self._video_thumbnail(rec, times[sample_at(times, t_s)])
 
     def _video_thumbnail(self, rec, t_s: float | None) -> Path | None:
         """A frame's (or, for None, the poster's) thumbnail; decoded from the video if the cache lost it.
@@ -446,6 +449,9 @@ class Library:
         st["text"] = {"enabled": ocr_enabled(self.catalog), "read": read, "lines": lines,
                       "pending": self.catalog.ocr_pending_count()}
         st["failures"] = [{"path": f.path, "reason": f.error} for f in self.catalog.failed_files()]
+        st["follow_outside_links"] = self.follows_outside_links
+        st["outside_links"] = {root: [{"link": link, "target": target} for link, target in pairs]
+                               for root, pairs in outside_links(self.catalog).items()}
         return st
 
     def _runtime_note(self) -> str:
@@ -455,6 +461,15 @@ class Library:
         except MediaLensError as exc:
             return f"none: {exc}"
         return f"onnx ({enc.folder})" if enc.runtime == "onnx" else enc.runtime
+
+    @property
+    def follows_outside_links(self) -> bool:
+        """Whether folder links leading outside a library folder are followed (see `core.links`)."""
+        return follows_outside_links(self.catalog)
+
+    @follows_outside_links.setter
+    def follows_outside_links(self, follow: bool) -> None:
+        set_follow_outside_links(self.catalog, follow)
 
     def close(self) -> None:
         with self._lock:

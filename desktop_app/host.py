@@ -43,6 +43,8 @@ class LibraryConfig:
     device: str | None = None
     #: engine options for indexing (`fps`, and `batch_size`/`workers` for tests and tuning)
     options: dict = field(default_factory=dict)
+    #: index changes in the library folders as they happen (desktop_app/watching.py)
+    watch: bool = True
 
 
 def background_priority() -> None:
@@ -128,6 +130,10 @@ class LibraryHost(QObject):
             pool.setMaxThreadCount(threads)
             pool.setObjectName(f"medialens-{name}")
             self._pools[name] = pool
+        from desktop_app.watching import LiveWatch
+
+        self.live = LiveWatch(self)
+        self.live.notice.connect(self.error.emit)
 
     # ----- opening ----------------------------------------------------------------------------
 
@@ -267,6 +273,41 @@ class LibraryHost(QObject):
         run_task(self._pools[pool], lambda: fn(lib), on_success, on_failure or self._report)
         return True
 
+    def repair(self, on_done: Success) -> bool:
+        """Recover a damaged catalog (`core.repair`) with the library closed, then open it again.
+
+        `on_done(report)` gets the `RepairReport`; indexing what was lost is the caller's next step.
+        """
+        if self.indexing or self._opening:
+            self.error.emit(self.tr("Stop indexing before repairing the library."))
+            return False
+        old, self.library = self.library, None
+        config, queries = self.config, self._pools["query"]
+        self._opening = True
+        self.closed.emit()
+
+        def job():
+            from core.paths import resolve_home
+            from core.repair import repair_catalog
+
+            if old is not None:
+                queries.waitForDone(10_000)
+                old.close()
+            return repair_catalog(resolve_home(config.home))
+
+        def done(report) -> None:
+            self._opening = False
+            on_done(report)
+            self.open()
+
+        def failed(exc: BaseException) -> None:
+            self._opening = False
+            self._report(exc)
+            self.open()
+
+        run_task(self._pools["open"], job, done, failed)
+        return True
+
     def _report(self, exc: BaseException) -> None:
         self.error.emit(describe_error(exc))
 
@@ -370,6 +411,7 @@ class LibraryHost(QObject):
 
         A model still loading gets a few seconds to finish (a download is not worth waiting for).
         """
+        self.live.stop()
         if self.control is not None:
             self.control.cancel()
         for pool in self._pools.values():

@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QDragLeaveEvent,
     QDragMoveEvent,
     QDropEvent,
+    QGuiApplication,
     QKeySequence,
     QPaintEvent,
     QShowEvent,
@@ -280,7 +281,7 @@ class MainWindow(QMainWindow):
         self.settings.weights = path
         self._save_settings()
         config = self.host.config
-        self.host.reopen(LibraryConfig(config.home, config.model, path, config.device, config.options))
+        self.host.reopen(LibraryConfig(config.home, config.model, path, config.device, config.options, config.watch))
 
     def _show_settings(self) -> None:
         from desktop_app.settings_dialog import SettingsDialog
@@ -297,11 +298,15 @@ class MainWindow(QMainWindow):
         self.thumbnails.set_budget_mb(new.thumbnail_cache_mb)
         config = self.host.config
         options = dict(config.options, fps=new.video_fps)
-        self.host.config = LibraryConfig(config.home, config.model, config.weights, config.device, options)
+        self.host.config = LibraryConfig(config.home, config.model, config.weights, config.device, options,
+                                         watch=new.watch_folders)
         self._save_settings()
+        if old.watch_folders != new.watch_folders:
+            self.host.live.set_enabled(new.watch_folders)
         if (old.library, old.model, old.weights, old.device) != (new.library, new.model, new.weights, new.device):
             device = None if new.device == "auto" else new.device
-            if self.host.reopen(LibraryConfig(new.library, new.model, new.weights, device, options)):
+            if self.host.reopen(LibraryConfig(new.library, new.model, new.weights, device, options,
+                                              watch=new.watch_folders)):
                 self.model.reset([], more=False)
                 self.preview.clear()
                 self._show_results_hint(self.tr("Opening your library…"))
@@ -406,7 +411,29 @@ class MainWindow(QMainWindow):
             .replace("%1", __version__))
 
     def show_error(self, message: str, action=None) -> None:
+        if action is None and "medialens repair" in message:  # a damaged catalog: offer the repair here
+            action = (self.tr("Repair"), self.repair_library)
         self.message_bar.show_message(message, MessageBar.ERROR, action)
+
+    def repair_library(self) -> None:
+        """Recover the damaged catalog (the damaged file is kept), reopen, and index what was lost."""
+
+        def repaired(report) -> None:
+            if not report.repaired:
+                self.message_bar.show_message(self.tr("SQLite finds no damage in the library; nothing to repair."),
+                                              MessageBar.INFO)
+                return
+            self.message_bar.show_message(
+                self.tr("The library was repaired; the damaged catalog is kept as %1. Indexing what was lost…")
+                .replace("%1", str(report.kept_as)), MessageBar.INFO)
+
+            def index_once(_status) -> None:
+                self.host.opened.disconnect(index_once)
+                self.host.index()
+
+            self.host.opened.connect(index_once)
+
+        self.host.repair(repaired)
 
     # ----- drag and drop ----------------------------------------------------------------------
 
@@ -439,6 +466,7 @@ class MainWindow(QMainWindow):
         try:
             if w.get("geometry"):
                 self.restoreGeometry(QByteArray(base64.b64decode(w["geometry"])))
+                self._fit_to_screen()
             if w.get("splitter"):
                 self.splitter.restoreState(QByteArray(base64.b64decode(w["splitter"])))
             if w.get("preview") is False:
@@ -446,6 +474,25 @@ class MainWindow(QMainWindow):
                 self.preview.setVisible(False)
         except (ValueError, TypeError):
             pass  # a damaged entry only costs the remembered layout
+
+    def _fit_to_screen(self) -> None:
+        """A window remembered on a bigger (or another) screen is shrunk and moved onto this one."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        avail = screen.availableGeometry()
+        if self.isMaximized() or self.isFullScreen():
+            return
+        frame = self.frameGeometry()
+        extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
+        width = min(self.width(), avail.width() - extra_w)
+        height = min(self.height(), avail.height() - extra_h)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        x = min(max(self.x(), avail.left()), avail.right() - width - extra_w + 1)
+        y = min(max(self.y(), avail.top()), avail.bottom() - height - extra_h + 1)
+        if (x, y) != (self.x(), self.y()):
+            self.move(x, y)
 
     def _save_settings(self) -> None:
         if self.settings_path is not None:

@@ -212,8 +212,13 @@ class PreviewPane(QWidget):
             self._load_timeline(hit)
 
     def _load_timeline(self, hit: Hit) -> None:
-        """Ask the engine for every moment of this video and its similarity curve for the query."""
-        req, query = self._request, self.query_text or None
+        """Ask the engine for every moment of this video and its similarity curve for the query.
+
+        The query is the one that found this result (`Hit.query`: a composed edit, a look-alike, a
+        region or a feedback round), not merely the words in the search box.
+        """
+        req = self._request
+        query = hit.query if hit.query is not None else (self.query_text or None)
 
         def job(lib: Library):
             tl = lib.timeline(hit.file.id, query=query)

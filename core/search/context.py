@@ -96,14 +96,15 @@ class SearchContext:
         return from_blobs([blobs[item_id]], self.dim)[0].astype(np.float32)
 
     def file_vector(self, file_id: int, t_s: float | None = None) -> tuple[np.ndarray, list[int]]:
-        """A file's query vector (a photo's vector; a video's frame at t, or its mean) and its item ids."""
+        """A file's query vector (a photo's vector; a video's frame standing for t, or its mean) and its item ids."""
         items = self.catalog.items_of_file(file_id)
         if not items:
             raise QueryError(f"file {file_id} has not been indexed yet")
         ids = [i for i, _ in items]
         if t_s is not None:
-            timed = [(abs((t or 0.0) - t_s), i) for i, t in items]
-            ids_for_vec = [min(timed)[1]]
+            from core.video import sample_at
+
+            ids_for_vec = [ids[sample_at([t or 0.0 for _, t in items], t_s)]]
         else:
             ids_for_vec = ids
         blobs = self.catalog.vectors_for_items(self.model_id, ids_for_vec)

@@ -50,7 +50,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="327"/>
+        <location filename="../../desktop_app/main_window.py" line="332"/>
         <source>Indexing stopped. %n file(s) indexed so far are kept; Rescan carries on.</source>
         <translation>
             <numerusform>Indexing stopped. The %n file indexed so far is kept; Rescan carries on.</numerusform>
@@ -58,7 +58,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="330"/>
+        <location filename="../../desktop_app/main_window.py" line="335"/>
         <source>Indexing finished: %n new or changed file(s).</source>
         <translation>
             <numerusform>Indexing finished: %n new or changed file.</numerusform>
@@ -66,7 +66,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="332"/>
+        <location filename="../../desktop_app/main_window.py" line="337"/>
         <source>%n could not be read.</source>
         <translation>
             <numerusform>%n could not be read.</numerusform>
@@ -88,7 +88,7 @@
 <context>
     <name>ResultsActions</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/results_actions.py" line="241"/>
+        <location filename="../../desktop_app/results_actions.py" line="243"/>
         <source>Copied %n path(s)</source>
         <translation>
             <numerusform>Copied %n path</numerusform>

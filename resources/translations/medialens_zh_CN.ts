@@ -136,17 +136,17 @@
 <context>
     <name>FailuresDialog</name>
     <message>
-        <location filename="../../desktop_app/library_dialogs.py" line="130"/>
+        <location filename="../../desktop_app/library_dialogs.py" line="157"/>
         <source>Files that could not be indexed</source>
         <translation>无法索引的文件</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/library_dialogs.py" line="141"/>
+        <location filename="../../desktop_app/library_dialogs.py" line="168"/>
         <source>These files were skipped. Fix or remove them, then rescan.</source>
         <translation>这些文件已被跳过。修复或移除它们后重新扫描。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/library_dialogs.py" line="143"/>
+        <location filename="../../desktop_app/library_dialogs.py" line="170"/>
         <source>Copy list</source>
         <translation>复制列表</translation>
     </message>
@@ -154,12 +154,12 @@
 <context>
     <name>FailuresModel</name>
     <message>
-        <location filename="../../desktop_app/library_dialogs.py" line="121"/>
+        <location filename="../../desktop_app/library_dialogs.py" line="148"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/library_dialogs.py" line="121"/>
+        <location filename="../../desktop_app/library_dialogs.py" line="148"/>
         <source>Why it failed</source>
         <translation>失败原因</translation>
     </message>
@@ -353,33 +353,48 @@
 <context>
     <name>FoldersDialog</name>
     <message>
-        <location filename="../../desktop_app/library_dialogs.py" line="39"/>
-        <location filename="../../desktop_app/library_dialogs.py" line="46"/>
+        <location filename="../../desktop_app/library_dialogs.py" line="40"/>
+        <location filename="../../desktop_app/library_dialogs.py" line="47"/>
         <source>Library folders</source>
         <translation>图库文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/library_dialogs.py" line="47"/>
+        <location filename="../../desktop_app/library_dialogs.py" line="48"/>
         <source>MediaLens indexes every photo and video in these folders and their subfolders.</source>
         <translation>MediaLens 会索引这些文件夹及其子文件夹中的所有照片和视频。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/library_dialogs.py" line="50"/>
+        <location filename="../../desktop_app/library_dialogs.py" line="51"/>
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/library_dialogs.py" line="51"/>
+        <location filename="../../desktop_app/library_dialogs.py" line="52"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/library_dialogs.py" line="52"/>
+        <location filename="../../desktop_app/library_dialogs.py" line="53"/>
         <source>Rescan all</source>
         <translation>全部重新扫描</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/library_dialogs.py" line="82"/>
+        <location filename="../../desktop_app/library_dialogs.py" line="69"/>
+        <source>Follow folder links that lead outside these folders</source>
+        <translation>跟随指向这些文件夹之外的文件夹链接</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/library_dialogs.py" line="70"/>
+        <source>When off, the next scan leaves out what such links reach</source>
+        <translation>关闭后，下次扫描将不再包含这些链接指向的内容</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/library_dialogs.py" line="88"/>
+        <source>%1 reaches outside itself: %2</source>
+        <translation>%1 延伸到了自身之外：%2</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/library_dialogs.py" line="109"/>
         <source>Add a folder to the library</source>
         <translation>向图库添加文件夹</translation>
     </message>
@@ -525,7 +540,7 @@
     </message>
     <message>
         <location filename="../../desktop_app/library_actions.py" line="40"/>
-        <location filename="../../desktop_app/library_actions.py" line="103"/>
+        <location filename="../../desktop_app/library_actions.py" line="104"/>
         <source>Pause Indexing</source>
         <translation>暂停索引</translation>
     </message>
@@ -545,12 +560,12 @@
         <translation>重复项…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/library_actions.py" line="56"/>
+        <location filename="../../desktop_app/library_actions.py" line="57"/>
         <source>Add a folder to the library</source>
         <translation>向图库添加文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/library_actions.py" line="103"/>
+        <location filename="../../desktop_app/library_actions.py" line="104"/>
         <source>Resume Indexing</source>
         <translation>继续索引</translation>
     </message>
@@ -558,13 +573,18 @@
 <context>
     <name>LibraryHost</name>
     <message>
-        <location filename="../../desktop_app/host.py" line="177"/>
+        <location filename="../../desktop_app/host.py" line="183"/>
         <source>Stop indexing before changing the library, model or device.</source>
-        <extracomment>engine options for indexing (`fps`, and `batch_size`/`workers` for tests and tuning) The app sets this (`desktop_app.app.build`); tests leave their own process alone.</extracomment>
+        <extracomment>engine options for indexing (`fps`, and `batch_size`/`workers` for tests and tuning) index changes in the library folders as they happen (desktop_app/watching.py) The app sets this (`desktop_app.app.build`); tests leave their own process alone.</extracomment>
         <translation>请先停止索引，再更改图库、模型或设备。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/host.py" line="354"/>
+        <location filename="../../desktop_app/host.py" line="282"/>
+        <source>Stop indexing before repairing the library.</source>
+        <translation>请先停止索引，再修复媒体库。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/host.py" line="395"/>
         <source>Stop indexing before removing a folder.</source>
         <translation>请先停止索引，再移除文件夹。</translation>
     </message>
@@ -623,140 +643,155 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="87"/>
-        <location filename="../../desktop_app/main_window.py" line="307"/>
+        <location filename="../../desktop_app/main_window.py" line="88"/>
+        <location filename="../../desktop_app/main_window.py" line="312"/>
         <source>Opening your library…</source>
         <translation>正在打开图库…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="97"/>
+        <location filename="../../desktop_app/main_window.py" line="98"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="101"/>
+        <location filename="../../desktop_app/main_window.py" line="102"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="102"/>
+        <location filename="../../desktop_app/main_window.py" line="103"/>
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="105"/>
+        <location filename="../../desktop_app/main_window.py" line="106"/>
         <source>Preview Pane</source>
         <translation>预览窗格</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="108"/>
+        <location filename="../../desktop_app/main_window.py" line="109"/>
         <source>Larger Thumbnails</source>
         <translation>放大缩略图</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="110"/>
+        <location filename="../../desktop_app/main_window.py" line="111"/>
         <source>Smaller Thumbnails</source>
         <translation>缩小缩略图</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="112"/>
-        <location filename="../../desktop_app/main_window.py" line="403"/>
+        <location filename="../../desktop_app/main_window.py" line="113"/>
+        <location filename="../../desktop_app/main_window.py" line="408"/>
         <source>About MediaLens</source>
         <translation>关于 MediaLens</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="132"/>
+        <location filename="../../desktop_app/main_window.py" line="133"/>
         <source>Results</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="176"/>
+        <location filename="../../desktop_app/main_window.py" line="177"/>
         <source>&amp;Library</source>
         <translation>图库(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="178"/>
+        <location filename="../../desktop_app/main_window.py" line="179"/>
         <source>&amp;Search</source>
         <translation>搜索(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="179"/>
+        <location filename="../../desktop_app/main_window.py" line="180"/>
         <source>&amp;Item</source>
         <translation>项目(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="180"/>
+        <location filename="../../desktop_app/main_window.py" line="181"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="181"/>
+        <location filename="../../desktop_app/main_window.py" line="182"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="255"/>
+        <location filename="../../desktop_app/main_window.py" line="256"/>
         <source>Describe what you are looking for, or drop a picture here to find similar ones.</source>
         <translation>描述你要找的内容，或把图片拖到这里查找相似的图片。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="266"/>
+        <location filename="../../desktop_app/main_window.py" line="267"/>
         <source>Choose weights file…</source>
         <translation>选择权重文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="274"/>
+        <location filename="../../desktop_app/main_window.py" line="275"/>
         <source>Indexing has started. You can search right away: results come from what is already indexed.</source>
         <translation>索引已开始。现在就可以搜索：结果来自已经索引的内容。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="327"/>
+        <location filename="../../desktop_app/main_window.py" line="332"/>
         <source>Indexing stopped. %n file(s) indexed so far are kept; Rescan carries on.</source>
         <translation>
             <numerusform>索引已停止。已索引的 %n 个文件会保留；重新扫描将从这里继续。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="330"/>
+        <location filename="../../desktop_app/main_window.py" line="335"/>
         <source>Indexing finished: %n new or changed file(s).</source>
         <translation>
             <numerusform>索引完成：%n 个新增或更改的文件。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="332"/>
+        <location filename="../../desktop_app/main_window.py" line="337"/>
         <source>%n could not be read.</source>
         <translation>
             <numerusform>%n 个无法读取。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="333"/>
+        <location filename="../../desktop_app/main_window.py" line="338"/>
         <source>Show</source>
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="360"/>
+        <location filename="../../desktop_app/main_window.py" line="365"/>
         <source>Nothing matches yet.</source>
         <translation>暂时没有匹配的结果。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="362"/>
+        <location filename="../../desktop_app/main_window.py" line="367"/>
         <source>Try removing some filters.</source>
         <translation>试试去掉一些筛选条件。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="364"/>
+        <location filename="../../desktop_app/main_window.py" line="369"/>
         <source>Indexing is still running: more will be found.</source>
         <translation>索引仍在进行：稍后会找到更多结果。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="404"/>
+        <location filename="../../desktop_app/main_window.py" line="409"/>
         <source>&lt;h3&gt;MediaLens %1&lt;/h3&gt;&lt;p&gt;Find things inside your photos and videos by describing them, by showing a picture like them, or by changing one in words.&lt;/p&gt;&lt;p&gt;Everything runs on this computer.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;MediaLens %1&lt;/h3&gt;&lt;p&gt;用文字描述、给出相似的图片，或用文字修改一张图片，找到照片和视频里的内容。&lt;/p&gt;&lt;p&gt;一切都在这台电脑上运行。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="464"/>
+        <location filename="../../desktop_app/main_window.py" line="415"/>
+        <source>Repair</source>
+        <translation>修复</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="423"/>
+        <source>SQLite finds no damage in the library; nothing to repair.</source>
+        <translation>SQLite 未发现媒体库有损坏，无需修复。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="427"/>
+        <source>The library was repaired; the damaged catalog is kept as %1. Indexing what was lost…</source>
+        <translation>媒体库已修复，损坏的目录文件保存为 %1。正在重新索引丢失的部分…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="511"/>
         <source>Stopping indexing…</source>
         <translation>正在停止索引…</translation>
     </message>
@@ -866,7 +901,7 @@ Drop a picture anywhere on the window to find similar ones.</source>
         <translation>无法显示这张图片。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="280"/>
+        <location filename="../../desktop_app/preview.py" line="285"/>
         <source>moment %1</source>
         <translation>片段 %1</translation>
     </message>
@@ -962,7 +997,7 @@ Drop a picture anywhere on the window to find similar ones.</source>
         <translation>下一个片段</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/results_actions.py" line="241"/>
+        <location filename="../../desktop_app/results_actions.py" line="243"/>
         <source>Copied %n path(s)</source>
         <translation>
             <numerusform>已复制 %n 个路径</numerusform>
@@ -1111,7 +1146,7 @@ Drop a picture anywhere on the window to find similar ones.</source>
     </message>
     <message>
         <location filename="../../desktop_app/settings_dialog.py" line="65"/>
-        <location filename="../../desktop_app/settings_dialog.py" line="101"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="106"/>
         <source>Choose…</source>
         <translation>选择…</translation>
     </message>
@@ -1186,22 +1221,37 @@ Drop a picture anywhere on the window to find similar ones.</source>
         <translation>缩略图内存</translation>
     </message>
     <message>
+        <location filename="../../desktop_app/settings_dialog.py" line="100"/>
+        <source>Index new and changed files in the library folders as they appear</source>
+        <translation>库文件夹中出现新文件或文件变化时立即索引</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/settings_dialog.py" line="102"/>
+        <source>While the window is open, changes are indexed a few seconds after they settle</source>
+        <translation>窗口打开期间，变化稳定几秒后即被索引</translation>
+    </message>
+    <message>
         <location filename="../../desktop_app/settings_dialog.py" line="103"/>
+        <source>Watch folders</source>
+        <translation>监视文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/settings_dialog.py" line="108"/>
         <source>Library location</source>
         <translation>图库位置</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="140"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="145"/>
         <source> (installed)</source>
         <translation>（已安装）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="160"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="165"/>
         <source>Choose a model weights file</source>
         <translation>选择模型权重文件</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="166"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="171"/>
         <source>Choose where the library is kept</source>
         <translation>选择图库的存放位置</translation>
     </message>

@@ -23,6 +23,8 @@ PROBE_SETS = 12
 TRIPLET_SEED = 7_300_001
 TRIPLETS = 60
 VIDEO_SEED = 7_400_001
+HARD_VIDEO_SEED = 7_500_001
+HARD_VIDEOS = 4
 
 
 @dataclass
@@ -130,3 +132,15 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> Videos:
     truths = world.make_videos(folder, 2, VIDEO_SEED, "test", n_shots=6, max_shot_s=8.0, fps=5)
     decoded = [measures.decode_frames(truth.path, every_s=0.5) for truth in truths]
     return Videos(truths, [times for times, _ in decoded], [frames for _, frames in decoded])
+
+
+@pytest.fixture(scope="session")
+def hard_videos(tmp_path_factory: pytest.TempPathFactory) -> Videos:
+    """Four hard videos (``world.plan_hard_video``, 5 fps, cross-faded) as the engine samples them.
+
+    Samples that share the last embedded one's vector are left out, as the indexer leaves them out.
+    """
+    folder = tmp_path_factory.mktemp("world-hard-video")
+    truths = world.make_videos(folder, HARD_VIDEOS, HARD_VIDEO_SEED, "test", hard=True, n_shots=7, fps=5)
+    sampled = [measures.sample_video(truth.path) for truth in truths]
+    return Videos(truths, [times for times, _ in sampled], [frames for _, frames in sampled])
