@@ -475,7 +475,8 @@ def _print_groups(groups, as_json: bool) -> None:
         for c in g.copies:
             f = c.file
             dims = f"{f.width}×{f.height}" if f.width else ""
-            print(f"  {'keep' if c.keep else '    '}  {shown_path(f.path)}  {dims}  {_size(f.size)}  {c.similarity:.3f}")
+            mark = "keep" if c.keep else "    "
+            print(f"  {mark}  {shown_path(f.path)}  {dims}  {_size(f.size)}  {c.similarity:.3f}")
         print()
     print(f"{len(groups)} groups, {_size(sum(g.reclaimable for g in groups))} to free")
 
