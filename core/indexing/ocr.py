@@ -5,8 +5,9 @@ models (about 16 MB) ship inside its wheel, so nothing downloads at run time, an
 no torch. It reads Latin and Chinese text; the angle classifier is off (it only turns text
 upside down, costs a third of the time, and signs in photos are rarely upside down).
 
-Videos are read on the frames the indexer sampled, at most one every `VIDEO_STEP_S` seconds
-(decoded again in one pass at those times), so a moment is found by its on-screen text.
+Videos are read on the frames the indexer kept, at most one every `VIDEO_STEP_S` seconds unless a
+frame stands for that long on its own (decoded again in one pass at those times), so a moment is
+found by its on-screen text.
 
 The stage runs after the photos are embedded, so a library is searchable by meaning before
 its text is read, and it is resumable on its own: an item counts as read when its
@@ -176,10 +177,13 @@ def read_library_text(catalog: Catalog, reader: TextReader, control: Control | N
 
 
 def frames_to_read(items: Sequence[tuple[int, float | None]], step: float = VIDEO_STEP_S) -> list[tuple[int, float]]:
-    """The sampled frames (item id, time) to read: the first, then each at least `step` after the last read."""
+    """The sampled frames (item id, time) to read: each at least `step` after the last one read, and
+    each that stands for `step` or more on its own (the indexer shares one frame across a still shot)."""
+    timed = sorted(((i, t) for i, t in items if t is not None), key=lambda x: x[1])
     chosen: list[tuple[int, float]] = []
-    for item_id, t in sorted(((i, t) for i, t in items if t is not None), key=lambda x: x[1]):
-        if not chosen or t - chosen[-1][1] >= step - 1e-6:
+    for k, (item_id, t) in enumerate(timed):
+        lasts = timed[k + 1][1] - t if k + 1 < len(timed) else step
+        if not chosen or t - chosen[-1][1] >= step - 1e-6 or lasts >= step - 1e-6:
             chosen.append((item_id, t))
     return chosen
 

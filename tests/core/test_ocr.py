@@ -173,9 +173,14 @@ def test_a_video_moment_is_found_by_its_on_screen_text(make_library, tmp_path):
     assert shown_from - 0.5 <= hit.start_s <= shown_to and hit.t_s is not None
     at_from, at_to = hit.extra["text"]["at_s"]
     assert shown_from - 0.5 <= at_from <= at_to <= shown_to + 0.5
-    # Frames read: one every VIDEO_STEP_S of the sampled ones, not all of them.
-    items = lib.catalog.items_of_file(hit.file.id)
-    assert len(ocr.frames_to_read(items)) < len(items)
+
+
+
+def test_video_frames_are_read_every_two_seconds_and_wherever_a_frame_stands_for_longer():
+    every_second = [(i, float(i)) for i in range(10)]
+    assert [t for _, t in ocr.frames_to_read(every_second)] == [0.0, 2.0, 4.0, 6.0, 8.0, 9.0]
+    shared = [(1, 0.0), (2, 3.0), (3, 4.0), (4, 7.0)]  # the shot from 4 s to 7 s is one shared frame
+    assert [t for _, t in ocr.frames_to_read(shared)] == [0.0, 3.0, 4.0, 7.0]
 
 
 def test_a_photo_with_every_word_outranks_one_with_some(make_library, tmp_path, shared_data):
