@@ -6,6 +6,7 @@ gallery, as the cutoff's calibration was.
 """
 
 from __future__ import annotations
+
 import pytest
 
 from tests.quality import cutoff_measures as cm
