@@ -188,6 +188,7 @@ class FileRecord:
     content_hash: str | None
     status: str
     error: str | None
+    mtime_ns: int | None = None  # the file's modification time: its date when it has no capture time
 
 
 def _record(f: MediaFile) -> FileRecord:
@@ -195,8 +196,30 @@ def _record(f: MediaFile) -> FileRecord:
         id=f.id, path=f.path, kind=f.kind, size=f.size, format=f.format, width=f.width, height=f.height,
         taken_at=f.taken_at, camera_make=f.camera_make, camera_model=f.camera_model, gps_lat=f.gps_lat,
         gps_lon=f.gps_lon, duration_s=f.duration_s, fps=f.fps, codec=f.codec,
-        content_hash=f.content_hash, status=f.status, error=f.error,
+        content_hash=f.content_hash, status=f.status, error=f.error, mtime_ns=f.mtime_ns,
     )
+
+
+def _file_conditions(kinds: Iterable[str] | None = None, folder: str | None = None,
+                     date_from: dt.datetime | None = None, date_to: dt.datetime | None = None) -> list:
+    """SQL conditions on `files` for a search filter's restrictions (all optional, combined with AND)."""
+    conds = []
+    if kinds:
+        conds.append(MediaFile.kind.in_(sorted(kinds)))
+    if folder:
+        prefix = os.fsencode(os.path.join(os.path.abspath(folder), ""))
+        conds.append(func.substr(MediaFile.path, 1, len(prefix)) == prefix)
+    if date_from:
+        conds.append(MediaFile.taken_at >= date_from)
+    if date_to:
+        conds.append(MediaFile.taken_at < date_to)
+    return conds
+
+
+def _file_date():
+    """A file's date in SQL: its capture time, else its modification time (both sort as text)."""
+    return func.coalesce(MediaFile.taken_at,
+                         func.datetime(MediaFile.mtime_ns / 1_000_000_000, "unixepoch", "localtime"))
 
 
 def _on_connect(dbapi_conn, _record) -> None:
@@ -483,6 +506,25 @@ class Catalog:
             with self.session() as s2:
                 return s2.scalar(select(func.max(RemovedItem.seq))) or 0
         return s.scalar(select(func.max(RemovedItem.seq))) or 0
+
+    def sample_vectors(self, model_id: int, n: int) -> list[bytes]:
+        """Up to n of a model's vectors drawn at random (all of them when it has fewer)."""
+        with self.session() as s:
+            return list(s.scalars(select(Vector.data).where(Vector.model_id == model_id)
+                                  .order_by(func.random()).limit(n)))
+
+    def browse_files(self, offset: int = 0, limit: int = 200, **restrictions) -> list[FileRecord]:
+        """Indexed files newest first (capture time, else file time), paged; `restrictions` as a search filter's."""
+        with self.session() as s:
+            q = (select(MediaFile).where(MediaFile.status == "ok", *_file_conditions(**restrictions))
+                 .order_by(_file_date().desc(), MediaFile.id.desc()).offset(offset).limit(limit))
+            return [_record(f) for f in s.scalars(q)]
+
+    def count_files(self, **restrictions) -> int:
+        """How many indexed files `browse_files` pages through."""
+        with self.session() as s:
+            return s.scalar(select(func.count()).select_from(MediaFile).where(
+                MediaFile.status == "ok", *_file_conditions(**restrictions))) or 0
 
     # ----- writer-side helpers (called inside `write()` transactions) ------------------------
 
