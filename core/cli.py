@@ -1,4 +1,8 @@
-"""The `medialens` command: no arguments opens the window; subcommands work headless.
+"""The `medialens` command's headless subcommands (index, search, similar, compose, moments, …).
+
+The console entry point is `desktop_app.launcher:main`: it hands every subcommand
+here and opens the window itself for none (or `gui`), so nothing in `core`
+imports the GUI. `main(argv, open_window=…)` takes the window as a callable.
 
 Errors a user can act on print one line (`medialens: error: …`) and exit 1;
 usage mistakes exit 2 (argparse); Ctrl-C exits 130. Tracebacks are for bugs only.
@@ -82,8 +86,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     s.add_argument("--fps", type=_fps, metavar="F", help="video frames sampled per second (default 1)")
 
-    s = sub.add_parser("search", parents=[common, results], help="search by text")
+    s = sub.add_parser("search", parents=[common, results], help="search by text",
+                       description="Photos and video moments matching a text. The list ends where the "
+                                   "matches end (a cutoff read from this query's own scores); --all "
+                                   "shows what lies below it too.")
     s.add_argument("query", help="what to look for, e.g. \"dog on a beach\"; -word or -\"a phrase\" avoids things")
+    s.add_argument("--all", dest="show_all", action="store_true",
+                   help="ignore the cutoff: page through every result, best first")
+    s.add_argument("--sort", choices=["relevance", "date"], default="relevance",
+                   help="order of the matches: best first (default) or newest first (capture time, else file time)")
+
+    s = sub.add_parser("browse", parents=[common], help="the library without a query, newest first")
+    s.add_argument("-n", type=_positive, default=50, metavar="N", help="how many files (default 50)")
+    s.add_argument("--offset", type=int, default=0, metavar="K", help="skip the first K files (paging)")
+    s.add_argument("--json", action="store_true", help="print a JSON list for scripts")
+    s.add_argument("--kind", choices=["image", "video"], help="only photos or only videos")
+    s.add_argument("--folder", metavar="DIR", help="only files under this folder")
+    s.add_argument("--from", dest="date_from", type=_date, metavar="DATE", help="taken on or after DATE")
+    s.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="taken before DATE")
 
     s = sub.add_parser("similar", parents=[common, results], help="find look-alikes of an image")
     s.add_argument("target", help="an image file (inside or outside the library) or a library id")
@@ -112,7 +132,7 @@ def _open_library(args):
 
 
 def _filters(args):
-    from core.search import Filters
+    from core.search.engine import Filters
 
     return Filters(kinds=frozenset([args.kind]) if args.kind else None, folder=args.folder,
                    date_from=args.date_from, date_to=args.date_to)
@@ -139,10 +159,11 @@ def _print_hits(hits, as_json: bool, out=None, explain: Callable | None = None) 
         print("no results", file=out)
         return
     for h in hits:
+        confidence = f"  {h.extra['confidence']}" if "confidence" in h.extra else ""
         if h.start_s is not None:  # a video moment: where it is, for a player to jump to
-            print(f"{h.path}  {_fmt_time(h.start_s)}–{_fmt_time(h.end_s)}  {h.score:.3f}", file=out)
+            print(f"{h.path}  {_fmt_time(h.start_s)}–{_fmt_time(h.end_s)}  {h.score:.3f}{confidence}", file=out)
         else:
-            print(f"{h.score:6.3f}  {h.path}  [id {h.file.id}]", file=out)
+            print(f"{h.score:6.3f}  {h.path}  [id {h.file.id}]{confidence}", file=out)
         e = explain(h) if explain else None
         if e is not None:
             print(f"        best region {','.join(map(str, e.box))}  ({e.score:.3f})", file=out)
@@ -192,7 +213,7 @@ class _ProgressBar:
 
 
 def cmd_index(args) -> int:
-    from core.indexer import Control
+    from core.indexing.control import Control
 
     lib = _open_library(args)
     bar = _ProgressBar(args.quiet or args.json or (not sys.stderr.isatty() and not args.verbose))
@@ -227,23 +248,68 @@ def cmd_index(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from core.query import text_query
+    from core.library import sort_hits
+    from core.search.query import text_query
 
     with _open_library(args) as lib:
-        hits = lib.search(args.query, n=args.n, offset=args.offset, filters=_filters(args),
-                          exact=True if args.exact else None)
-        _print_hits(hits, args.json, explain=_explainer(lib, args, lambda: text_query(lib, args.query)))
+        exact = True if args.exact else None
+        if args.show_all and args.sort == "relevance":  # every result, paged by the engine
+            hits = lib.search(args.query, n=args.n, offset=args.offset, filters=_filters(args), exact=exact)
+            footer = ""
+        else:
+            found = lib.matches(args.query, filters=_filters(args), exact=exact)
+            chosen = found.hits if args.show_all else found.matches
+            hits = sort_hits(chosen, args.sort)[args.offset:args.offset + args.n]
+            footer = _matches_line(found, len(hits), args)
+        _print_hits(hits, args.json, explain=_explainer(lib, args, lambda ctx: text_query(ctx, args.query)))
+        if footer and not args.json:
+            print(footer)
+    return EXIT_OK
+
+
+def _matches_line(found, shown: int, args) -> str:
+    """Where the cutoff fell, said once under the results."""
+    order = ", newest first" if args.sort == "date" else ""
+    if not found.calibrated:
+        return f"# {found.count} results{order} (too few items in the library to find where matches end)"
+    below = len(found.hits) - found.count
+    more = f"{below}{'' if found.complete else '+'} more below the cutoff"
+    if args.show_all:
+        return f"# {found.count} matches and {more}, all shown{order}"
+    return f"# {found.count} matches{order}, {shown} shown; {more} (--all shows them)"
+
+
+def cmd_browse(args) -> int:
+    from core.search.cutoff import file_date
+
+    with _open_library(args) as lib:
+        files = lib.browse(args.offset, args.n, _filters(args))
+        total = lib.browse_count(_filters(args))
+    if args.json:
+        print(json.dumps([{"id": f.id, "path": f.path, "kind": f.kind, "date": file_date(f).isoformat()}
+                          for f in files], indent=1, ensure_ascii=False))
+        return EXIT_OK
+    month = None
+    for f in files:
+        when = file_date(f)
+        if (when.year, when.month) != month:
+            month = (when.year, when.month)
+            print(f"== {when:%Y %B}")
+        print(f"{when:%Y-%m-%d %H:%M}  {f.kind:5}  {f.path}  [id {f.id}]")
+    shown = f"{args.offset + 1}–{args.offset + len(files)}" if files else "none"
+    print(f"# {total} files, newest first; showing {shown}" + ("" if files or total else
+                                                                " (index a folder: medialens index FOLDER)"))
     return EXIT_OK
 
 
 def cmd_similar(args) -> int:
-    from core.query import similar_query
+    from core.search.query import similar_query
 
     with _open_library(args) as lib:
         hits = lib.similar(args.target, n=args.n, offset=args.offset, filters=_filters(args), t_s=args.t_s,
                            exact=True if args.exact else None, box=args.box)
         _print_hits(hits, args.json,
-                    explain=_explainer(lib, args, lambda: similar_query(lib, args.target, args.t_s, args.box)))
+                    explain=_explainer(lib, args, lambda ctx: similar_query(ctx, args.target, args.t_s, args.box)))
     return EXIT_OK
 
 
@@ -323,7 +389,7 @@ def _add_moments_parser(sub, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_moments(args) -> int:
-    from core.search import Filters
+    from core.search.engine import Filters
 
     filters = Filters(folder=args.folder, date_from=args.date_from, date_to=args.date_to)
     with _open_library(args) as lib:
@@ -336,7 +402,7 @@ def cmd_moments(args) -> int:
 
 def _box(value: str):
     from core.errors import QueryError
-    from core.query import parse_box
+    from core.search.query import parse_box
 
     try:
         return parse_box(value)
@@ -346,7 +412,7 @@ def _box(value: str):
 
 def _add_compose_arguments(sub, common, results) -> None:
     """The `compose` command, `similar --box`, and `--explain` on search, similar and compose."""
-    from core.compose import DEFAULT_METHOD, METHODS
+    from core.search.compose import DEFAULT_METHOD, METHODS
 
     s = sub.add_parser("compose", parents=[common, results], help="find a picture changed as you say",
                        description="Results like REF, changed as TEXT says: "
@@ -370,47 +436,47 @@ def _add_compose_arguments(sub, common, results) -> None:
 
 
 def _explainer(lib, args, make_query: Callable) -> Callable | None:
-    """For --explain: a photo hit's best region against the query (built once, on first use)."""
+    """For --explain: a photo hit's best region against the query (`make_query(search context)`)."""
     if not args.explain:
         return None
-    vector = make_query().vector
+    vector = make_query(lib.engine().context).vector
     return lambda hit: lib.explain(hit.file.id, vector) if hit.kind == "image" else None
 
 
 def cmd_compose(args) -> int:
-    from core.compose import composed_query
+    from core.search.compose import composed_query
 
     with _open_library(args) as lib:
         hits = lib.compose(args.reference, args.text, n=args.n, offset=args.offset, filters=_filters(args),
                            method=args.method, balance=args.balance, include_reference=args.include_reference,
                            t_s=args.t_s, exact=True if args.exact else None)
-        _print_hits(hits, args.json, explain=_explainer(lib, args, lambda: composed_query(
-            lib, args.reference, args.text, args.method, args.balance, args.t_s, args.include_reference)))
+        _print_hits(hits, args.json, explain=_explainer(lib, args, lambda ctx: composed_query(
+            ctx, args.reference, args.text, args.method, args.balance, args.t_s, args.include_reference)))
     return EXIT_OK
-
-
-def cmd_gui(args) -> int:
-    from desktop_app.app import run
-
-    return run(library=getattr(args, "library", None), model=getattr(args, "model", None),
-               weights=getattr(args, "weights", None), device=getattr(args, "device", None))
 
 
 COMMANDS: dict[str, Callable] = {
     "index": cmd_index, "search": cmd_search, "similar": cmd_similar, "status": cmd_status,
-    "models": cmd_models, "roots": cmd_roots, "gui": cmd_gui, "moments": cmd_moments,
-    "compose": cmd_compose,
+    "models": cmd_models, "roots": cmd_roots, "moments": cmd_moments,
+    "compose": cmd_compose, "browse": cmd_browse,
 }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, open_window: Callable | None = None) -> int:
+    """Run one command; no command (or `gui`) calls `open_window(args)`, which the launcher passes."""
     parser = build_parser()
     args = parser.parse_args(argv)
     # Without -v nothing is logged: open_clip and huggingface log errors that MediaLens turns into its
     # own one-line messages, and per-file problems are reported in the summary.
     logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.CRITICAL,
                         format="%(levelname)s %(name)s: %(message)s")
-    command = COMMANDS[args.command or "gui"]
+    if args.command in (None, "gui"):
+        if open_window is None:
+            parser.error("the window opens with `medialens` (desktop_app.launcher); "
+                         "`python -m core.cli` runs the headless commands only")
+        command = open_window
+    else:
+        command = COMMANDS[args.command]
     try:
         return command(args) or EXIT_OK
     except MediaLensError as exc:

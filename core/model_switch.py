@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from core.errors import LibraryError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.indexer import Control, IndexReport, ProgressCallback
+    from core.indexing.control import Control, IndexReport, ProgressCallback
     from core.library import Library
 
 
@@ -44,7 +44,7 @@ class ModelSwitch:
 
     def run(self, progress: ProgressCallback | None = None, control: Control | None = None) -> IndexReport:
         """Index every library folder with the new model, then switch; returns the indexing report."""
-        from core.indexer import Control
+        from core.indexing.control import Control
 
         with self._lock:
             self._control = control = control or Control()

@@ -6,7 +6,7 @@ On the generated world (every picture's attributes are known, so each query's fu
 relevant set is known), with the project's trained model: precision, recall and F1 per
 query type (``object``: "a green star"; ``caption``: a full caption) of
 
-* the engine's per-query cutoff (``core.cutoff.CALIBRATION``);
+* the engine's per-query cutoff (``core.search.cutoff.CALIBRATION``);
 * one flat cosine threshold and one top-k, each tuned on the validation gallery for the
   best F1 averaged over both types (what a product ships: one number);
 * the flat threshold that is best on the test gallery itself (an oracle for the baseline);
@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from core import cutoff  # noqa: E402
+from core.search import cutoff  # noqa: E402
 from tests.bench._common import machine  # noqa: E402
 from tests.quality import cutoff_measures as cm  # noqa: E402
 from tests.quality import world  # noqa: E402

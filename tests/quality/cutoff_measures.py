@@ -9,7 +9,7 @@ Two query types on a gallery of generated pictures, each with its full relevant 
 
 A *cut* keeps, per query, a set of gallery pictures; it is scored by precision, recall
 and F1 per query, averaged over the queries of a type (a query whose cut finds nothing
-relevant scores F1 0). Cuts compared: the engine's per-query cutoff (``core.cutoff``), one
+relevant scores F1 0). Cuts compared: the engine's per-query cutoff (``core.search.cutoff``), one
 flat cosine threshold, a fixed top-k (both tuned on a validation gallery), and the
 per-query best top-k (an oracle: the ceiling of any cut of the same ranking).
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core import cutoff
+from core.search import cutoff
 from tests.quality import world
 from tests.quality.measures import Encoder
 

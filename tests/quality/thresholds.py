@@ -35,7 +35,7 @@ ABOVE_CHANCE = 0.12
 COLOUR_EDIT_TARGET_WINS = 0.8
 #: Share of a video's distinct sentences whose best frame lies in one of their spans.
 SENTENCE_PEAK_IN_SPAN = 0.8
-#: The per-query cutoff (core/cutoff.py) on the held-out gallery, F1 averaged over the two query
+#: The per-query cutoff (core/search/cutoff.py) on the held-out gallery, F1 averaged over the two query
 #: types ("a green star", full captions; tests/quality/cutoff_measures.py). Measured 0.535 with
 #: the committed model, the flat threshold tuned on validation 0.452, random weights 0.007
 #: (python tests/bench/cutoff.py).

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.search import Filters, Hit, SearchEngine
+    from core.search.engine import Filters, Hit, SearchEngine
 
 #: Ranks (1-based) whose distance below the best result describes the head of a query's scores.
 HEAD_RANKS = (2, 5, 10, 20)
