@@ -23,7 +23,6 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -45,12 +44,9 @@ from core.search.query import similar_query, text_query
 from core.vectors import VectorIndex
 from core.video import check_index_options as check_video_options
 
-if TYPE_CHECKING:  # pragma: no cover
-    from core.model_switch import ModelSwitch
-
 #: What the GUI imports from here (it talks to `core.library` only).
 __all__ = ["SORTS", "Control", "Filters", "Hit", "IndexReport", "Library", "Matches", "ModelChoice", "ModelInfo",
-           "Progress", "ProgressCallback", "sort_hits"]
+           "ModelSwitch", "Progress", "ProgressCallback", "sort_hits"]
 
 
 @dataclass(frozen=True)
@@ -250,8 +246,6 @@ class Library:
     def switch_model(self, model: str | None = None, weights: str | os.PathLike[str] | None = None,
                      pretrained: str | None = None) -> ModelSwitch:
         """A switch to another model: `run()` it on a worker; this library answers with its model meanwhile."""
-        from core.model_switch import ModelSwitch
-
         return ModelSwitch(self, model=model, weights=weights, pretrained=pretrained)
 
     def adopt_model(self, other: Library) -> None:
@@ -445,3 +439,45 @@ class Library:
     def __exit__(self, *exc) -> None:
         self.close()
 
+
+class ModelSwitch:
+    """Re-index `library` with another model while it keeps answering; adopt the model when complete.
+
+    The switch indexes the library's folders with the new model through a second `Library` on
+    the same folder (its own catalog connection and vector index). When the new index is
+    complete the library adopts the model in one step; a cancelled or failed switch leaves
+    the old model in place (what the new model embedded stays in the catalog, so a later
+    switch resumes from there). `run()` blocks: call it on a worker; `cancel()` from any thread.
+    """
+
+    def __init__(self, library: Library, *, model: str | None = None,
+                 weights: str | os.PathLike[str] | None = None, pretrained: str | None = None):
+        self.library = library
+        self.target = Library(library.home, model=model, weights=weights, pretrained=pretrained,
+                              device=library.device, options=dict(library.options))
+        if self.target.choice == library.choice:
+            self.target.close()
+            raise LibraryError(f"the library already uses {library.choice.describe()}")
+        self._control: Control | None = None
+        self._lock = threading.Lock()
+        self.adopted = False
+
+    def run(self, progress: ProgressCallback | None = None, control: Control | None = None) -> IndexReport:
+        """Index every library folder with the new model, then switch; returns the indexing report."""
+        with self._lock:
+            self._control = control = control or Control()
+        try:
+            report = self.target.index(progress=progress, control=control, remember=False)
+            if not report.cancelled and not control.cancelled:
+                self.library.adopt_model(self.target)
+                self.adopted = True
+            return report
+        finally:
+            if not self.adopted:
+                self.target.close()
+
+    def cancel(self) -> None:
+        """Stop the background indexing; the library keeps its current model."""
+        with self._lock:
+            if self._control is not None:
+                self._control.cancel()
