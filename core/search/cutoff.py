@@ -220,18 +220,6 @@ def find_matches(engine: SearchEngine, query: np.ndarray, filters: Filters | Non
     return Matches(hits, count, True, complete)
 
 
-def label_hits(engine: SearchEngine, query: np.ndarray, hits: list[Hit],
-               calibration: Calibration = CALIBRATION) -> list[Hit]:
-    """Give hits found another way (video moments) the same readable confidence as search results."""
-    if hits:
-        ordered = sorted(hits, key=lambda h: -h.score)
-        p = relevance(np.array([h.score for h in ordered]), background(engine, query), calibration)
-        for hit, prob in zip(ordered, p, strict=True):
-            hit.extra["relevance"] = round(float(prob), 3)
-            hit.extra["confidence"] = calibration.confidence(float(prob))
-    return hits
-
-
 # ----- order ------------------------------------------------------------------------------------
 
 SORTS = ("relevance", "date")
