@@ -40,7 +40,7 @@ from core.search.engine import Filters, Hit, SearchEngine
 from core.search.explain import Explanation, explain_file
 from core.search.feedback import SearchSession
 from core.search.moments import MomentFinder, Timeline, across_library, moment_vector, video_record
-from core.search.query import similar_query, text_query
+from core.search.query import Query, similar_query, text_query
 from core.vectors import VectorIndex
 from core.video import check_index_options as check_video_options
 
@@ -272,11 +272,15 @@ class Library:
         engine = self.engine()
         return engine.by_vector(text_query(engine.context, text).vector, n, offset, filters, exact=exact)
 
-    def matches(self, text: str, filters: Filters | None = None, exact: bool | None = None) -> Matches:
+    def matches(self, text: str | Query, filters: Filters | None = None, exact: bool | None = None) -> Matches:
         """`search`'s results cut where the text's matches end, each with a readable confidence
-        (see `core.search.cutoff`); the results below the cut come along for "show all"."""
+        (see `core.search.cutoff`); the results below the cut come along for "show all".
+
+        `text` may also be a text query the caller made already (`core.search.query.text_query`).
+        """
         engine = self.engine()
-        return find_matches(engine, text_query(engine.context, text).vector, filters, exact=exact)
+        query = text_query(engine.context, text) if isinstance(text, str) else text
+        return find_matches(engine, query.vector, filters, query.exclude, exact=exact)
 
     def browse(self, offset: int = 0, n: int = 200, filters: Filters | None = None) -> list[FileRecord]:
         """The library without a query: indexed photos and videos newest first (capture time, else file time)."""

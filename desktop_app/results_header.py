@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QW
 
 from desktop_app import formatting as fmt
 from desktop_app.actions import action_button
-from desktop_app.queries import COMPOSE, SIMILAR, TEXT, Request
+from desktop_app.queries import BROWSE, COMPOSE, SIMILAR, TEXT, Request
 
 if TYPE_CHECKING:  # pragma: no cover
     from desktop_app.search_controller import SearchController
@@ -66,6 +66,8 @@ class ResultsHeader(QWidget):
         """What was asked, in a few words: “dog”, Similar to x.jpg, x.jpg changed: “at night”, Refined: …"""
         if request.kind == TEXT:
             return f"“{request.text}”"
+        if request.kind == BROWSE:
+            return self.tr("Your library, newest first")
         if request.kind == SIMILAR:
             label = request.text or str(request.target)
             if request.box is not None:
