@@ -219,8 +219,8 @@ def _file_conditions(kinds: Iterable[str] | None = None, folder: str | None = No
 
 def _file_date():
     """A file's date in SQL: its capture time, else its modification time (both sort as text)."""
-    return func.coalesce(MediaFile.taken_at,
-                         func.datetime(MediaFile.mtime_ns / 1_000_000_000, "unixepoch", "localtime"))
+    return func.coalesce(MediaFile.taken_at, func.strftime("%Y-%m-%d %H:%M:%f", MediaFile.mtime_ns / 1e9,
+                                                           "unixepoch", "localtime"))
 
 
 def _on_connect(dbapi_conn, _record) -> None:
