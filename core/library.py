@@ -35,7 +35,7 @@ from core.media import ThumbnailCache
 from core.paths import models_cache_dir, resolve_home
 from core.search.compose import composed_query
 from core.search.context import SearchContext
-from core.search.cutoff import SORTS, Matches, find_matches, sort_hits
+from core.search.cutoff import SORTS, Matches, file_date, find_matches, sort_hits
 from core.search.engine import Filters, Hit, SearchEngine
 from core.search.explain import Explanation, explain_file
 from core.search.feedback import SearchSession
@@ -46,7 +46,7 @@ from core.video import check_index_options as check_video_options
 
 #: What the GUI imports from here (it talks to `core.library` only).
 __all__ = ["SORTS", "Control", "Filters", "Hit", "IndexReport", "Library", "Matches", "ModelChoice", "ModelInfo",
-           "ModelSwitch", "Progress", "ProgressCallback", "sort_hits"]
+           "ModelSwitch", "Progress", "ProgressCallback", "file_date", "sort_hits"]
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from desktop_app.host import LibraryConfig, LibraryHost, ModelState, ModelStatus
 from desktop_app.icons import icon
 from desktop_app.library_actions import LibraryActions
 from desktop_app.message_bar import MessageBar
+from desktop_app.month_label import MonthLabel
 from desktop_app.order_bar import OrderBar
 from desktop_app.preview import PreviewPane
 from desktop_app.queries import BROWSE, TEXT, Request
@@ -146,7 +147,9 @@ class MainWindow(QMainWindow):
         self.results_header = ResultsHeader(self.controller, self.results_actions.feedback,
                                             self.results_actions.reference_name, self.main_page)
         self.order_bar = OrderBar(self.controller, self.results_header)
-        self.results_header.layout().insertWidget(3, self.order_bar)
+        self.month_label = MonthLabel(self.controller, self.grid, self.results_header)
+        self.results_header.layout().insertWidget(2, self.month_label)
+        self.results_header.layout().insertWidget(4, self.order_bar)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self.main_page)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.grid_stack)

@@ -85,6 +85,9 @@ class ResultsHeader(QWidget):
         if request is None or self.controller.busy:
             return
         n = self.model.rowCount()
+        if request.kind == BROWSE and self.controller.total is not None:
+            self.label.setText(self.describe(request) + " — " + self.tr("%n item(s)", "", self.controller.total))
+            return
         count = self.tr("no results") if n == 0 else (
             self.tr("%1+ results").replace("%1", fmt.count(n)) if self.model.has_more
             else self.tr("%n result(s)", "", n))

@@ -70,6 +70,7 @@ class SearchController(QObject):
         self.sort = "relevance"  # or "date": the order of a text search's matches
         self.show_all = False  # a text search shows every result, not only its matches
         self.cut: Cut | None = None  # where the current text search's matches ended
+        self.total: int | None = None  # how many files the library view pages through
         self._generation = 0
         self._page = FIRST_PAGE
         self._box: _SessionBox | None = None
@@ -131,18 +132,18 @@ class SearchController(QObject):
         self.started.emit(request)
         filters, n, sort, show_all = self.filters, FIRST_PAGE, self.sort, self.show_all
 
-        def first_page(lib: Library) -> tuple[Query | None, list[Hit], Cut | None]:
+        def first_page(lib: Library) -> tuple[Query | None, list[Hit], Cut | None, int | None]:
             if request.kind == BROWSE:
-                return None, fetch_browse_page(lib, filters, n, 0), None
+                return None, fetch_browse_page(lib, filters, n, 0), None, lib.browse_count(filters.to_filters())
             query = engine_query(lib, request)
             if request.kind == TEXT and not (show_all and sort == "relevance"):
-                return (query, *fetch_matches(lib, query, filters, show_all, sort))
-            return query, fetch_page(lib, query, filters, n, 0), None
+                return (query, *fetch_matches(lib, query, filters, show_all, sort), None)
+            return query, fetch_page(lib, query, filters, n, 0), None, None
 
-        def done(result: tuple[Query | None, list[Hit], Cut | None]) -> None:
+        def done(result: tuple[Query | None, list[Hit], Cut | None, int | None]) -> None:
             if gen != self._generation:
                 return
-            self._query, hits, self.cut = result
+            self._query, hits, self.cut, self.total = result
             self._set_busy(False)
             self.model.reset(hits, more=self.cut is None and len(hits) >= n, keep_marks=keep_marks)
             self.feedback_changed.emit()

@@ -27,6 +27,10 @@ def test_browse_then_search_then_clear_returns_to_the_library(qtbot, window):
     assert window.model.rowCount() == status["images"] + status["videos"]
     assert _newest_first(window)
     assert "Your library" in window.results_header.label.text() and not window.order_bar.isVisible()
+    assert f"{window.model.rowCount()} item" in window.results_header.label.text()
+    newest = file_date(window.model.hit(0).file)
+    qtbot.waitUntil(lambda: window.month_label.isVisibleTo(window), timeout=5_000)
+    assert str(newest.year) in window.month_label.text()
 
     search(qtbot, window, "a red circle")
     assert window.controller.request.kind == TEXT and window.order_bar.isVisibleTo(window)
