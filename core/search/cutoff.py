@@ -38,6 +38,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from core.vectors import from_blobs, unit
+
 if TYPE_CHECKING:  # pragma: no cover
     from core.search.engine import Filters, Hit, SearchEngine
 
@@ -172,8 +174,6 @@ class _Samples:
         self._cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def of(self, engine: SearchEngine) -> np.ndarray:
-        from core.vectors import from_blobs
-
         size = len(engine.vindex)
         with self._lock:
             cached = self._cache.get(engine)
@@ -192,8 +192,7 @@ _SAMPLES = _Samples()
 
 def background(engine: SearchEngine, query: np.ndarray) -> Background:
     """The query's background: its scores against a sample of the engine's library."""
-    sample = _SAMPLES.of(engine)
-    return Background.of(sample @ np.asarray(query, np.float32).reshape(-1))
+    return Background.of(_SAMPLES.of(engine) @ unit(query))
 
 
 def find_matches(engine: SearchEngine, query: np.ndarray, filters: Filters | None = None,
