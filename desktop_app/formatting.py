@@ -69,5 +69,9 @@ def place(lat: float | None, lon: float | None) -> str:
 
 def confidence(level: str | None) -> str:
     """A result's confidence (core's strong / likely / weak) in words; empty when it has none."""
-    words = {"strong": "Strong match", "likely": "Likely match", "weak": "Weak match"}
-    return QCoreApplication.translate("Format", words[level]) if level in words else ""
+    translate = QCoreApplication.translate
+    if level == "strong":
+        return translate("Format", "Strong match")
+    if level == "likely":
+        return translate("Format", "Likely match")
+    return translate("Format", "Weak match") if level == "weak" else ""

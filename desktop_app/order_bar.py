@@ -18,10 +18,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from desktop_app.queries import Request
     from desktop_app.search_controller import SearchController
 
-#: The sort combo's entries: (the engine's sort name, the label's source text).
-ORDERS = (("relevance", "Best first"), ("date", "Newest first"))
-
-
 class OrderBar(QWidget):
     """The match count with "Show all" / "Matches only", and the order of the results."""
 
@@ -34,8 +30,8 @@ class OrderBar(QWidget):
         self.more = QToolButton(self)
         self.more.setAutoRaise(True)
         self.order = QComboBox(self)
-        for name, label in ORDERS:
-            self.order.addItem(self.tr(label), name)
+        self.order.addItem(self.tr("Best first"), "relevance")
+        self.order.addItem(self.tr("Newest first"), "date")
         self.order.setAccessibleName(self.tr("Order of the results"))
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)

@@ -314,6 +314,21 @@
         <comment>west</comment>
         <translation>西</translation>
     </message>
+    <message>
+        <location filename="../../desktop_app/formatting.py" line="74"/>
+        <source>Strong match</source>
+        <translation>强匹配</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/formatting.py" line="76"/>
+        <source>Likely match</source>
+        <translation>可能匹配</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/formatting.py" line="77"/>
+        <source>Weak match</source>
+        <translation>弱匹配</translation>
+    </message>
 </context>
 <context>
     <name>IndexStatus</name>
@@ -442,13 +457,18 @@
 <context>
     <name>LibraryHost</name>
     <message>
-        <location filename="../../desktop_app/host.py" line="177"/>
+        <location filename="../../desktop_app/host.py" line="178"/>
         <source>Stop indexing before changing the library, model or device.</source>
         <extracomment>engine options for indexing (`fps`, and `batch_size`/`workers` for tests and tuning) The app sets this (`desktop_app.app.build`); tests leave their own process alone.</extracomment>
         <translation>请先停止索引，再更改图库、模型或设备。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/host.py" line="354"/>
+        <location filename="../../desktop_app/host.py" line="321"/>
+        <source>Stop indexing before changing the model.</source>
+        <translation>更换模型前请先停止索引。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/host.py" line="393"/>
         <source>Stop indexing before removing a folder.</source>
         <translation>请先停止索引，再移除文件夹。</translation>
     </message>
@@ -456,50 +476,50 @@
 <context>
     <name>LibraryStatusBar</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/status_bar.py" line="42"/>
+        <location filename="../../desktop_app/status_bar.py" line="39"/>
         <source>%n photo(s)</source>
         <translation>
             <numerusform>%n 张照片</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/status_bar.py" line="44"/>
+        <location filename="../../desktop_app/status_bar.py" line="41"/>
         <source>%n video(s)</source>
         <translation>
             <numerusform>%n 个视频</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/status_bar.py" line="46"/>
+        <location filename="../../desktop_app/status_bar.py" line="43"/>
         <source>%n waiting</source>
         <translation>
             <numerusform>%n 个待处理</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/status_bar.py" line="50"/>
+        <location filename="../../desktop_app/status_bar.py" line="47"/>
         <source>%n failed</source>
         <translation>
             <numerusform>%n 个失败</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop_app/status_bar.py" line="57"/>
+        <location filename="../../desktop_app/status_bar.py" line="54"/>
         <source>The model that reads your pictures and searches</source>
         <translation>用于理解图片和搜索的模型</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/status_bar.py" line="59"/>
+        <location filename="../../desktop_app/status_bar.py" line="56"/>
         <source>Model not available</source>
         <translation>模型不可用</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/status_bar.py" line="62"/>
+        <location filename="../../desktop_app/status_bar.py" line="59"/>
         <source>Downloading the model…</source>
         <translation>正在下载模型…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/status_bar.py" line="64"/>
+        <location filename="../../desktop_app/status_bar.py" line="61"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
@@ -507,140 +527,140 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="87"/>
-        <location filename="../../desktop_app/main_window.py" line="307"/>
+        <location filename="../../desktop_app/main_window.py" line="89"/>
+        <location filename="../../desktop_app/main_window.py" line="332"/>
         <source>Opening your library…</source>
         <translation>正在打开图库…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="97"/>
+        <location filename="../../desktop_app/main_window.py" line="99"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="101"/>
+        <location filename="../../desktop_app/main_window.py" line="103"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="102"/>
+        <location filename="../../desktop_app/main_window.py" line="104"/>
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="105"/>
+        <location filename="../../desktop_app/main_window.py" line="107"/>
         <source>Preview Pane</source>
         <translation>预览窗格</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="108"/>
+        <location filename="../../desktop_app/main_window.py" line="110"/>
         <source>Larger Thumbnails</source>
         <translation>放大缩略图</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="110"/>
+        <location filename="../../desktop_app/main_window.py" line="112"/>
         <source>Smaller Thumbnails</source>
         <translation>缩小缩略图</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="112"/>
-        <location filename="../../desktop_app/main_window.py" line="403"/>
+        <location filename="../../desktop_app/main_window.py" line="114"/>
+        <location filename="../../desktop_app/main_window.py" line="431"/>
         <source>About MediaLens</source>
         <translation>关于 MediaLens</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="132"/>
+        <location filename="../../desktop_app/main_window.py" line="134"/>
         <source>Results</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="176"/>
+        <location filename="../../desktop_app/main_window.py" line="182"/>
         <source>&amp;Library</source>
         <translation>图库(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="178"/>
+        <location filename="../../desktop_app/main_window.py" line="184"/>
         <source>&amp;Search</source>
         <translation>搜索(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="179"/>
+        <location filename="../../desktop_app/main_window.py" line="185"/>
         <source>&amp;Item</source>
         <translation>项目(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="180"/>
+        <location filename="../../desktop_app/main_window.py" line="186"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="181"/>
+        <location filename="../../desktop_app/main_window.py" line="187"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="255"/>
+        <location filename="../../desktop_app/main_window.py" line="276"/>
         <source>Describe what you are looking for, or drop a picture here to find similar ones.</source>
         <translation>描述你要找的内容，或把图片拖到这里查找相似的图片。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="266"/>
+        <location filename="../../desktop_app/main_window.py" line="287"/>
         <source>Choose weights file…</source>
         <translation>选择权重文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="274"/>
+        <location filename="../../desktop_app/main_window.py" line="295"/>
         <source>Indexing has started. You can search right away: results come from what is already indexed.</source>
         <translation>索引已开始。现在就可以搜索：结果来自已经索引的内容。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="327"/>
+        <location filename="../../desktop_app/main_window.py" line="352"/>
         <source>Indexing stopped. %n file(s) indexed so far are kept; Rescan carries on.</source>
         <translation>
             <numerusform>索引已停止。已索引的 %n 个文件会保留；重新扫描将从这里继续。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="330"/>
+        <location filename="../../desktop_app/main_window.py" line="355"/>
         <source>Indexing finished: %n new or changed file(s).</source>
         <translation>
             <numerusform>索引完成：%n 个新增或更改的文件。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="332"/>
+        <location filename="../../desktop_app/main_window.py" line="357"/>
         <source>%n could not be read.</source>
         <translation>
             <numerusform>%n 个无法读取。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="333"/>
+        <location filename="../../desktop_app/main_window.py" line="358"/>
         <source>Show</source>
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="360"/>
+        <location filename="../../desktop_app/main_window.py" line="388"/>
         <source>Nothing matches yet.</source>
         <translation>暂时没有匹配的结果。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="362"/>
+        <location filename="../../desktop_app/main_window.py" line="390"/>
         <source>Try removing some filters.</source>
         <translation>试试去掉一些筛选条件。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="364"/>
+        <location filename="../../desktop_app/main_window.py" line="392"/>
         <source>Indexing is still running: more will be found.</source>
         <translation>索引仍在进行：稍后会找到更多结果。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="404"/>
+        <location filename="../../desktop_app/main_window.py" line="432"/>
         <source>&lt;h3&gt;MediaLens %1&lt;/h3&gt;&lt;p&gt;Find things inside your photos and videos by describing them, by showing a picture like them, or by changing one in words.&lt;/p&gt;&lt;p&gt;Everything runs on this computer.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;MediaLens %1&lt;/h3&gt;&lt;p&gt;用文字描述、给出相似的图片，或用文字修改一张图片，找到照片和视频里的内容。&lt;/p&gt;&lt;p&gt;一切都在这台电脑上运行。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="464"/>
+        <location filename="../../desktop_app/main_window.py" line="492"/>
         <source>Stopping indexing…</source>
         <translation>正在停止索引…</translation>
     </message>
@@ -674,29 +694,68 @@
     </message>
 </context>
 <context>
+    <name>OrderBar</name>
+    <message>
+        <location filename="../../desktop_app/order_bar.py" line="33"/>
+        <source>Best first</source>
+        <translation>最相关优先</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/order_bar.py" line="34"/>
+        <source>Newest first</source>
+        <translation>最新优先</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/order_bar.py" line="35"/>
+        <source>Order of the results</source>
+        <translation>结果排序</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/order_bar.py" line="53"/>
+        <source>all results</source>
+        <translation>全部结果</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/order_bar.py" line="54"/>
+        <location filename="../../desktop_app/order_bar.py" line="59"/>
+        <source>Matches only</source>
+        <translation>仅显示匹配</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/order_bar.py" line="57"/>
+        <source>%1 matches · %2 more below</source>
+        <translation>%1 个匹配 · 另有 %2 个低于截断线</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/order_bar.py" line="59"/>
+        <source>Show all</source>
+        <translation>显示全部</translation>
+    </message>
+</context>
+<context>
     <name>PreviewPane</name>
     <message>
-        <location filename="../../desktop_app/preview.py" line="80"/>
+        <location filename="../../desktop_app/preview.py" line="81"/>
         <source>Search a region</source>
         <translation>搜索局部区域</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="82"/>
+        <location filename="../../desktop_app/preview.py" line="83"/>
         <source>Drag a box on the picture to search for that part only</source>
         <translation>在图片上拖出一个框，只搜索这一部分</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="84"/>
+        <location filename="../../desktop_app/preview.py" line="85"/>
         <source>Explain</source>
         <translation>解释</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="86"/>
+        <location filename="../../desktop_app/preview.py" line="87"/>
         <source>Show which part of the picture matches the search</source>
         <translation>显示图片中与搜索匹配的部分</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="98"/>
+        <location filename="../../desktop_app/preview.py" line="96"/>
         <source>Select a result to see it here.
 
 Drop a picture anywhere on the window to find similar ones.</source>
@@ -705,47 +764,52 @@ Drop a picture anywhere on the window to find similar ones.</source>
 把图片拖到窗口任意位置可查找相似的图片。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="112"/>
+        <location filename="../../desktop_app/preview.py" line="110"/>
         <source>Taken</source>
         <translation>拍摄时间</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="112"/>
+        <location filename="../../desktop_app/preview.py" line="110"/>
         <source>Camera</source>
         <translation>相机</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="112"/>
+        <location filename="../../desktop_app/preview.py" line="110"/>
+        <source>Relevance</source>
+        <translation>相关性</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/preview.py" line="111"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="113"/>
+        <location filename="../../desktop_app/preview.py" line="111"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="113"/>
+        <location filename="../../desktop_app/preview.py" line="111"/>
         <source>Place</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="113"/>
+        <location filename="../../desktop_app/preview.py" line="112"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="187"/>
+        <location filename="../../desktop_app/preview.py" line="182"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="193"/>
+        <location filename="../../desktop_app/preview.py" line="188"/>
         <source>This picture cannot be shown.</source>
         <translation>无法显示这张图片。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="281"/>
+        <location filename="../../desktop_app/preview.py" line="276"/>
         <source>moment %1</source>
         <translation>片段 %1</translation>
     </message>
@@ -851,55 +915,67 @@ Drop a picture anywhere on the window to find similar ones.</source>
 <context>
     <name>ResultsHeader</name>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="75"/>
+        <location filename="../../desktop_app/results_header.py" line="70"/>
+        <source>Your library, newest first</source>
+        <translation>你的媒体库，最新优先</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_header.py" line="74"/>
         <source>Like a part of %1</source>
         <translation>与 %1 的局部相似</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="76"/>
-        <location filename="../../desktop_app/results_header.py" line="80"/>
+        <location filename="../../desktop_app/results_header.py" line="75"/>
+        <location filename="../../desktop_app/results_header.py" line="79"/>
         <source>Similar to %1</source>
         <translation>与 %1 相似</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="79"/>
+        <location filename="../../desktop_app/results_header.py" line="78"/>
         <source>%1, changed: “%2”</source>
         <translation>%1，改为：“%2”</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="81"/>
+        <location filename="../../desktop_app/results_header.py" line="80"/>
         <source>Refined: %1</source>
         <translation>已优化：%1</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="81"/>
+        <location filename="../../desktop_app/results_header.py" line="80"/>
         <source>your marks</source>
         <translation>你的标记</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location filename="../../desktop_app/results_header.py" line="89"/>
+        <source>%n item(s)</source>
+        <translation>
+            <numerusform>%n 项</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_header.py" line="91"/>
         <source>no results</source>
         <translation>没有结果</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="90"/>
+        <location filename="../../desktop_app/results_header.py" line="92"/>
         <source>%1+ results</source>
         <translation>%1+ 个结果</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/results_header.py" line="91"/>
+        <location filename="../../desktop_app/results_header.py" line="93"/>
         <source>%n result(s)</source>
         <translation>
             <numerusform>%n 个结果</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="98"/>
+        <location filename="../../desktop_app/results_header.py" line="100"/>
         <source>waiting for the model to load…</source>
         <translation>正在等待模型加载…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="109"/>
+        <location filename="../../desktop_app/results_header.py" line="111"/>
         <source>%1 relevant · %2 not relevant</source>
         <translation>%1 个相关 · %2 个不相关</translation>
     </message>
@@ -917,7 +993,7 @@ Drop a picture anywhere on the window to find similar ones.</source>
         <translation>照片 %1</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results.py" line="222"/>
+        <location filename="../../desktop_app/results.py" line="224"/>
         <source>Similarity %1</source>
         <translation>相似度 %1</translation>
     </message>
