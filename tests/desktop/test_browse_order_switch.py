@@ -32,6 +32,12 @@ def test_browse_then_search_then_clear_returns_to_the_library(qtbot, window):
     qtbot.waitUntil(lambda: window.month_label.isVisibleTo(window), timeout=5_000)
     assert str(newest.year) in window.month_label.text()
 
+    with qtbot.waitSignal(window.controller.finished, timeout=10_000):  # the filter bar narrows the library
+        window.filter_bar.kind_buttons["video"].click()
+    assert window.controller.request.kind == BROWSE and window.model.rowCount() == status["videos"]
+    with qtbot.waitSignal(window.controller.finished, timeout=10_000):
+        window.filter_bar.kind_buttons[None].click()
+
     search(qtbot, window, "a red circle")
     assert window.controller.request.kind == TEXT and window.order_bar.isVisibleTo(window)
     cut = window.controller.cut
