@@ -249,16 +249,17 @@ class Library:
         return ModelSwitch(self, model=model, weights=weights, pretrained=pretrained)
 
     def adopt_model(self, other: Library) -> None:
-        """Use `other`'s model (same library folder, indexed by a `core.model_switch.ModelSwitch`) from now on.
+        """Use `other`'s model (same library folder, indexed by a `ModelSwitch`) from now on.
 
-        Queries already running finish with the old model (its engine keeps its own encoder).
+        Queries already running finish with the old model: its engine keeps the old encoder
+        (one that had not loaded it yet is told to search again, never handed the new model).
         """
         encoder = other.encoder
         other.close()  # saves its vector index, which this library opens on its next query
         with self._lock:
             old, old_encoder = self._engine, self._encoder
             if old is not None:
-                old.context.encoder_of = lambda: old_encoder or encoder
+                old.context.encoder_of = (lambda: old_encoder) if old_encoder is not None else _switched
             self.choice, self._encoder, self._engine = other.choice, encoder, None
             self._remember_model()
         if old is not None:
@@ -442,6 +443,10 @@ class Library:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _switched() -> Encoder:
+    raise LibraryError("the library changed its model while this query ran: search again")
 
 
 class ModelSwitch:
