@@ -61,14 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--device", metavar="DEV", help="auto (default), cpu, cuda or mps")
     common.add_argument("-v", "--verbose", action="store_true", help="log what happens")
 
-    results = argparse.ArgumentParser(add_help=False)
+    filters = argparse.ArgumentParser(add_help=False)
+    filters.add_argument("--offset", type=int, default=0, metavar="K", help="skip the first K (paging)")
+    filters.add_argument("--json", action="store_true", help="print a JSON list for scripts")
+    filters.add_argument("--kind", choices=["image", "video"], help="only photos or only videos")
+    filters.add_argument("--folder", metavar="DIR", help="only files under this folder")
+    filters.add_argument("--from", dest="date_from", type=_date, metavar="DATE", help="taken on or after DATE")
+    filters.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="taken before DATE")
+
+    results = argparse.ArgumentParser(add_help=False, parents=[filters])
     results.add_argument("-n", type=_positive, default=20, metavar="N", help="how many results (default 20)")
-    results.add_argument("--offset", type=int, default=0, metavar="K", help="skip the first K results (paging)")
-    results.add_argument("--json", action="store_true", help="print a JSON list for scripts")
-    results.add_argument("--kind", choices=["image", "video"], help="only photos or only videos")
-    results.add_argument("--folder", metavar="DIR", help="only files under this folder")
-    results.add_argument("--from", dest="date_from", type=_date, metavar="DATE", help="taken on or after DATE")
-    results.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="taken before DATE")
     results.add_argument("--exact", action="store_true", help="compare with every vector (no ANN)")
 
     p = argparse.ArgumentParser(
@@ -96,14 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--sort", choices=["relevance", "date"], default="relevance",
                    help="order of the matches: best first (default) or newest first (capture time, else file time)")
 
-    s = sub.add_parser("browse", parents=[common], help="the library without a query, newest first")
+    s = sub.add_parser("browse", parents=[common, filters], help="the library without a query, newest first")
     s.add_argument("-n", type=_positive, default=50, metavar="N", help="how many files (default 50)")
-    s.add_argument("--offset", type=int, default=0, metavar="K", help="skip the first K files (paging)")
-    s.add_argument("--json", action="store_true", help="print a JSON list for scripts")
-    s.add_argument("--kind", choices=["image", "video"], help="only photos or only videos")
-    s.add_argument("--folder", metavar="DIR", help="only files under this folder")
-    s.add_argument("--from", dest="date_from", type=_date, metavar="DATE", help="taken on or after DATE")
-    s.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="taken before DATE")
 
     s = sub.add_parser("similar", parents=[common, results], help="find look-alikes of an image")
     s.add_argument("target", help="an image file (inside or outside the library) or a library id")
