@@ -27,12 +27,21 @@ from pathlib import Path
 import numpy as np
 
 from core.catalog import Catalog, FileRecord
-from core.embed import DEFAULT_MODEL, REGISTRY, Encoder, ModelSpec, cached_weights, find_spec, model_key
-from core.errors import LibraryError, MediaError
+from core.embed import (
+    DEFAULT_MODEL,
+    REGISTRY,
+    BaseEncoder,
+    ModelSpec,
+    cached_weights,
+    find_spec,
+    model_key,
+)
+from core.errors import LibraryError, MediaError, MediaLensError
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
 from core.indexing.pipeline import Indexer
 from core.media import ThumbnailCache
 from core.paths import models_cache_dir, resolve_home
+from core.runtime.choose import open_encoder
 from core.search.compose import composed_query
 from core.search.context import SearchContext
 from core.search.cutoff import SORTS, Matches, file_date, find_matches, sort_hits
@@ -69,6 +78,7 @@ class ModelInfo:
     spec: ModelSpec
     installed: bool
     active: bool
+    exported: bool = False  # an ONNX export is in the models folder (runs without torch)
 
 
 class Library:
@@ -76,15 +86,16 @@ class Library:
 
     def __init__(self, home: str | os.PathLike[str] | None = None, *, model: str | None = None,
                  weights: str | os.PathLike[str] | None = None, pretrained: str | None = None,
-                 device: str | None = None, options: dict | None = None):
+                 device: str | None = None, options: dict | None = None, runtime: str | None = None):
         self.home = resolve_home(home)
+        self.runtime = runtime
         self.catalog = Catalog(self.home / "catalog.db")
         self.thumbs = ThumbnailCache(self.home / "thumbnails")
         self.device = device
         self.options = options or {}
         self.choice = self._choose_model(model, weights, pretrained)
         self._lock = threading.RLock()
-        self._encoder: Encoder | None = None
+        self._encoder: BaseEncoder | None = None
         self._engine: SearchEngine | None = None
         self._moments: MomentFinder | None = None
 
@@ -93,7 +104,14 @@ class Library:
     def _choose_model(self, model: str | None, weights, pretrained: str | None) -> ModelChoice:
         if weights is not None:
             w = Path(weights).expanduser().resolve()
-            if not w.is_file():
+            if w.is_dir():  # an exported ONNX model folder: its manifest names the model
+                from core.runtime.manifest import read_manifest
+
+                exported = read_manifest(w).name
+                if model is not None and model.lower() != exported.lower():
+                    raise LibraryError(f"{w}: holds an export of {exported}, not {model}")
+                model = exported
+            elif not w.is_file():
                 raise LibraryError(f"{w}: weights file not found")
             weights = str(w)
         remembered = self.remembered_model()
@@ -126,20 +144,24 @@ class Library:
             {"name": c.name, "pretrained": c.pretrained, "weights": c.weights}))
 
     @property
-    def encoder(self) -> Encoder:
+    def encoder(self) -> BaseEncoder:
+        """The model's ONNX export on ONNX Runtime when there is one (no torch), else open_clip on torch."""
         with self._lock:
             if self._encoder is None:
-                self._encoder = Encoder(self.choice.name, pretrained=self.choice.pretrained,
-                                        weights=self.choice.weights, device=self.device,
-                                        cache_dir=models_cache_dir())
+                self._encoder = open_encoder(self.choice.name, pretrained=self.choice.pretrained,
+                                             weights=self.choice.weights, device=self.device,
+                                             cache_dir=models_cache_dir(), runtime=self.runtime)
             return self._encoder
 
     def models(self) -> list[ModelInfo]:
+        from core.runtime.manifest import list_exports
+
         cache = models_cache_dir()
+        exported = {m.name for m in list_exports(cache)}
         out = []
         for spec in REGISTRY:
             installed = cached_weights(spec, cache) is not None or cached_weights(spec) is not None
-            out.append(ModelInfo(spec, installed, spec.name == self.choice.name))
+            out.append(ModelInfo(spec, installed, spec.name == self.choice.name, spec.name in exported))
         return out
 
     # ----- index plumbing ---------------------------------------------------------------------
@@ -416,6 +438,7 @@ class Library:
             "pending": counts.get("image_pending", 0) + counts.get("video_pending", 0),
             "failed": counts.get("image_failed", 0) + counts.get("video_failed", 0),
             "items": counts.get("items", 0),
+            "runtime": self._runtime_note(),
         }
         if row is None:
             st["index"] = "nothing indexed with this model yet"
@@ -432,6 +455,14 @@ class Library:
         st["failures"] = [{"path": f.path, "reason": f.error} for f in self.catalog.failed_files()]
         return st
 
+    def _runtime_note(self) -> str:
+        """Which runtime would encode: "onnx (FOLDER)" or "torch"; or why none can (nothing is loaded)."""
+        try:
+            enc = self.encoder
+        except MediaLensError as exc:
+            return f"none: {exc}"
+        return f"onnx ({enc.folder})" if enc.runtime == "onnx" else enc.runtime
+
     def close(self) -> None:
         with self._lock:
             if self._engine is not None:
@@ -445,7 +476,7 @@ class Library:
         self.close()
 
 
-def _switched() -> Encoder:
+def _switched() -> BaseEncoder:
     raise LibraryError("the library changed its model while this query ran: search again")
 
 
@@ -463,7 +494,7 @@ class ModelSwitch:
                  weights: str | os.PathLike[str] | None = None, pretrained: str | None = None):
         self.library = library
         self.target = Library(library.home, model=model, weights=weights, pretrained=pretrained,
-                              device=library.device, options=dict(library.options))
+                              device=library.device, options=dict(library.options), runtime=library.runtime)
         if self.target.choice == library.choice:
             self.target.close()
             raise LibraryError(f"the library already uses {library.choice.describe()}")
