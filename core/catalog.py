@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -44,6 +45,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine
@@ -209,15 +211,49 @@ def _on_connect(dbapi_conn, _record) -> None:
     cur.close()
 
 
+_MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _head_revisions() -> set[str]:
+    """The head(s) of the migration scripts, read from their `revision`/`down_revision` lines.
+
+    Lets an up-to-date catalog open without importing Alembic (0.4 s of a cold search);
+    anything unexpected (no scripts, a branch, a catalog behind or ahead) goes to Alembic.
+    """
+    revisions, parents = set(), set()
+    for script in (_MIGRATIONS / "versions").glob("*.py"):
+        found = dict(re.findall(r"""^(revision|down_revision)\s*(?::[^=]*)?=\s*["']([^"']+)["']""",
+                                script.read_text(encoding="utf-8"), flags=re.M))
+        if "revision" in found:
+            revisions.add(found["revision"])
+        if "down_revision" in found:
+            parents.add(found["down_revision"])
+    return revisions - parents
+
+
+def _at_head(engine: Engine) -> bool:
+    heads = _head_revisions()
+    if len(heads) != 1:
+        return False
+    try:
+        with engine.connect() as conn:
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except OperationalError:
+        return False  # a new catalog: no version table yet
+    return current == list(heads)
+
+
 def _migrate(engine: Engine, db_path: Path) -> None:
     """Bring the schema to head with Alembic; refuse a catalog from a newer MediaLens."""
+    if _at_head(engine):
+        return
     from alembic import command
     from alembic.config import Config
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
     script = ScriptDirectory.from_config(cfg)
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()

@@ -58,7 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="library folder (default: $MEDIALENS_HOME or the user-data folder)")
     common.add_argument("--model", metavar="NAME", help="model name (see `medialens models`)")
     common.add_argument("--weights", metavar="PATH", help="a local weights file for the model (offline use)")
-    common.add_argument("--device", metavar="DEV", help="auto (default), cpu, cuda or mps")
+    common.add_argument("--device", metavar="DEV",
+                        help="auto (default), cpu, cuda, mps (torch), directml or coreml (ONNX Runtime)")
+    common.add_argument("--runtime", choices=["auto", "onnx", "torch"],
+                        help="auto (default): the model's ONNX export when there is one, else torch")
     common.add_argument("-v", "--verbose", action="store_true", help="log what happens")
 
     results = argparse.ArgumentParser(add_help=False)
@@ -96,7 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("status", parents=[common], help="library folders, counts, model, index health")
     s.add_argument("--json", action="store_true")
 
-    s = sub.add_parser("models", parents=[common], help="the models MediaLens can use")
+    s = sub.add_parser("models", parents=[common], help="the models MediaLens can use; export one to ONNX",
+                       description="List the models, export one to ONNX (`models export NAME [--weights FILE]`: "
+                                   "needs the torch extra) or check an export's files (`models verify NAME`).")
+    s.add_argument("action", nargs="?", choices=["list", "export", "verify"], default="list")
+    s.add_argument("name", nargs="?", metavar="NAME", help="the model to export or verify")
+    s.add_argument("--probes", metavar="DIR", help="export: also check agreement on the pictures in DIR")
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("roots", parents=[common], help="list, add or remove library folders")
@@ -112,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _open_library(args):
     from core.library import Library
 
-    return Library(args.library, model=args.model, weights=args.weights, device=args.device)
+    return Library(args.library, model=args.model, weights=args.weights, device=args.device, runtime=args.runtime)
 
 
 def _filters(args):
@@ -271,17 +279,25 @@ def cmd_status(args) -> int:
 
 
 def cmd_models(args) -> int:
+    if args.action in ("export", "verify"):
+        from core.runtime.cli import export_command, verify_command
+
+        if not (args.name or args.model or args.weights):
+            raise MediaLensError(f"`medialens models {args.action}` needs a model NAME (see `medialens models`)")
+        return (export_command if args.action == "export" else verify_command)(args)
     with _open_library(args) as lib:
         infos = lib.models()
     if args.json:
         print(json.dumps([{"name": i.spec.name, "pretrained": i.spec.pretrained, "params_m": i.spec.params_m,
                            "download_mb": i.spec.download_mb, "dim": i.spec.dim, "quality": i.spec.quality,
-                           "notes": i.spec.notes, "installed": i.installed, "active": i.active} for i in infos],
+                           "notes": i.spec.notes, "installed": i.installed, "active": i.active,
+                           "exported": i.exported} for i in infos],
                          indent=1))
         return EXIT_OK
     for i in infos:
         mark = "*" if i.active else " "
         state = "installed" if i.installed else ("local file" if i.spec.pretrained is None else "download")
+        state = "ONNX" if i.exported else state
         print(f"{mark} {i.spec.name:28} {i.spec.pretrained or '-':24} {i.spec.params_m:5d}M params "
               f"{i.spec.download_mb:6d} MB  {state:10}  {i.spec.quality}; {i.spec.notes}")
     return EXIT_OK

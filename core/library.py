@@ -26,12 +26,21 @@ from pathlib import Path
 import numpy as np
 
 from core.catalog import Catalog
-from core.embed import DEFAULT_MODEL, REGISTRY, Encoder, ModelSpec, cached_weights, find_spec, model_key
+from core.embed import (
+    DEFAULT_MODEL,
+    REGISTRY,
+    BaseEncoder,
+    ModelSpec,
+    cached_weights,
+    find_spec,
+    model_key,
+)
 from core.errors import LibraryError, MediaError
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
 from core.indexing.pipeline import Indexer
 from core.media import ThumbnailCache
 from core.paths import models_cache_dir, resolve_home
+from core.runtime.choose import open_encoder
 from core.search.compose import composed_query
 from core.search.context import SearchContext
 from core.search.engine import Filters, Hit, SearchEngine
@@ -67,6 +76,7 @@ class ModelInfo:
     spec: ModelSpec
     installed: bool
     active: bool
+    exported: bool = False  # an ONNX export is in the models folder (runs without torch)
 
 
 class Library:
@@ -74,15 +84,16 @@ class Library:
 
     def __init__(self, home: str | os.PathLike[str] | None = None, *, model: str | None = None,
                  weights: str | os.PathLike[str] | None = None, pretrained: str | None = None,
-                 device: str | None = None, options: dict | None = None):
+                 device: str | None = None, options: dict | None = None, runtime: str | None = None):
         self.home = resolve_home(home)
+        self.runtime = runtime
         self.catalog = Catalog(self.home / "catalog.db")
         self.thumbs = ThumbnailCache(self.home / "thumbnails")
         self.device = device
         self.options = options or {}
         self.choice = self._choose_model(model, weights, pretrained)
         self._lock = threading.RLock()
-        self._encoder: Encoder | None = None
+        self._encoder: BaseEncoder | None = None
         self._engine: SearchEngine | None = None
         self._moments: MomentFinder | None = None
 
@@ -91,7 +102,14 @@ class Library:
     def _choose_model(self, model: str | None, weights, pretrained: str | None) -> ModelChoice:
         if weights is not None:
             w = Path(weights).expanduser().resolve()
-            if not w.is_file():
+            if w.is_dir():  # an exported ONNX model folder: its manifest names the model
+                from core.runtime.manifest import read_manifest
+
+                exported = read_manifest(w).name
+                if model is not None and model.lower() != exported.lower():
+                    raise LibraryError(f"{w}: holds an export of {exported}, not {model}")
+                model = exported
+            elif not w.is_file():
                 raise LibraryError(f"{w}: weights file not found")
             weights = str(w)
         remembered = self.remembered_model()
@@ -124,20 +142,24 @@ class Library:
             {"name": c.name, "pretrained": c.pretrained, "weights": c.weights}))
 
     @property
-    def encoder(self) -> Encoder:
+    def encoder(self) -> BaseEncoder:
+        """The model's ONNX export on ONNX Runtime when there is one (no torch), else open_clip on torch."""
         with self._lock:
             if self._encoder is None:
-                self._encoder = Encoder(self.choice.name, pretrained=self.choice.pretrained,
-                                        weights=self.choice.weights, device=self.device,
-                                        cache_dir=models_cache_dir())
+                self._encoder = open_encoder(self.choice.name, pretrained=self.choice.pretrained,
+                                             weights=self.choice.weights, device=self.device,
+                                             cache_dir=models_cache_dir(), runtime=self.runtime)
             return self._encoder
 
     def models(self) -> list[ModelInfo]:
+        from core.runtime.manifest import list_exports
+
         cache = models_cache_dir()
+        exported = {m.name for m in list_exports(cache)}
         out = []
         for spec in REGISTRY:
             installed = cached_weights(spec, cache) is not None or cached_weights(spec) is not None
-            out.append(ModelInfo(spec, installed, spec.name == self.choice.name))
+            out.append(ModelInfo(spec, installed, spec.name == self.choice.name, spec.name in exported))
         return out
 
     # ----- index plumbing ---------------------------------------------------------------------

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.errors import QueryError
+from core.runtime.native import load_onnxruntime_first
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.catalog import Catalog
@@ -71,6 +72,7 @@ class VectorIndex:
     # ----- lifecycle --------------------------------------------------------------------------
 
     def _new_index(self):
+        load_onnxruntime_first()
         from usearch.index import Index
 
         return Index(ndim=self.dim, metric="cos", dtype="f16", connectivity=16,
@@ -95,6 +97,7 @@ class VectorIndex:
 
     def _load(self) -> str | None:
         """Read index + sidecar; returns why they cannot be used, or None."""
+        load_onnxruntime_first()
         from usearch.index import Index
 
         if not self.path.exists():

@@ -215,7 +215,7 @@ class LibraryHost(QObject):
             active = next((m for m in lib.models() if m.active), None)
             if active is not None:
                 spec.append(active.spec)
-                if not active.installed and lib.choice.weights is None:
+                if not (active.installed or active.exported) and lib.choice.weights is None:
                     self.model_state.emit(ModelStatus(ModelState.DOWNLOADING, name,
                                                       download_mb=active.spec.download_mb, notes=active.spec.notes))
                     folder = lib.encoder.cache_dir

@@ -44,7 +44,7 @@ class Frame(NamedTuple):
     file_id: int
     t_s: float | None
     item_id: int | None
-    tensor: Any  # torch.Tensor (C, H, W), the model's preprocessing applied
+    tensor: Any  # (C, H, W), the model's preprocessing applied (a torch tensor or a numpy array)
 
 
 class FileDone(NamedTuple):

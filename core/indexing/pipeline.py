@@ -30,7 +30,7 @@ import numpy as np
 
 from core import video
 from core.catalog import Catalog, FileRecord
-from core.embed import Encoder
+from core.embed import BaseEncoder
 from core.errors import MediaError
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
 from core.indexing.decoders import DECODERS, DecodeContext, DecodeJob, FileDone, FileFailed, Frame, decode_image
@@ -46,7 +46,7 @@ _WORKER_EXIT = object()
 class Indexer:
     """Runs one indexing pass over some roots for one model."""
 
-    def __init__(self, catalog: Catalog, encoder: Encoder, vindex: VectorIndex, model_id: int,
+    def __init__(self, catalog: Catalog, encoder: BaseEncoder, vindex: VectorIndex, model_id: int,
                  thumbs: ThumbnailCache, *, batch_size: int | None = None, workers: int | None = None,
                  lookahead: int | None = None, options: dict | None = None):
         self.catalog = catalog
@@ -260,9 +260,7 @@ class Indexer:
         """Encode the writer's frames in one batch, then let it commit them."""
         vectors = None
         if writer.frames:
-            import torch
-
-            vectors = self.encoder.encode_tensors(torch.stack([f.tensor for f in writer.frames]))
+            vectors = self.encoder.encode_preprocessed([f.tensor for f in writer.frames])
         writer.flush(vectors)
 
     def _write_loop(self, out: queue.Queue, writer: _Writer, n_workers: int, total: int, report: IndexReport,

@@ -22,7 +22,7 @@ from core.vectors import from_blobs, unit
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.catalog import Catalog, FileRecord
-    from core.embed import Encoder
+    from core.embed import BaseEncoder
     from core.vectors import VectorIndex
 
 #: A box on an image: (left, top, right, bottom) in the pixels of the upright original.
@@ -34,14 +34,14 @@ class SearchContext:
     """Catalog, encoder and vector index of one library and model (see the module docstring)."""
 
     catalog: Catalog
-    encoder_of: Callable[[], Encoder]  # the library's encoder, loaded on first call
+    encoder_of: Callable[[], BaseEncoder]  # the library's encoder, loaded on first call
     vindex: VectorIndex
     model_id: int
     dim: int
     model_key: str
 
     @property
-    def encoder(self) -> Encoder:
+    def encoder(self) -> BaseEncoder:
         return self.encoder_of()
 
     # ----- encoding -----------------------------------------------------------------------------
