@@ -10,8 +10,10 @@
 # Environment:
 #   SQUASHFUSE_GIT, APPIMAGE_RUNTIME_GIT  git repositories (URL or local path) of squashfuse and the AppImage
 #                                          type2 runtime (default: GitHub, or the local mirrors when present)
-#   DEB_COMPRESS                          dpkg-deb compressor (xz, default; zstd or gzip build faster)
+#   DEB_COMPRESS                          dpkg-deb compressor: zstd (default; dpkg >= 1.21.18, Debian 12, Ubuntu
+#                                          21.10+), xz for older dpkg (several times slower to build)
 #   SKIP_APPIMAGE=1                       build the bundle and the .deb only
+#   REUSE_BUNDLE=1                        package DIST/medialens as it is (skip the venv and PyInstaller)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -22,27 +24,22 @@ ARCH=amd64
 say() { printf '\n== %s\n' "$*"; }
 
 # --- 1. a throw-away venv with the run-time dependencies, WITHOUT the torch extra ------------------------------
-# pyside6-essentials instead of the pyside6 meta package: the app uses only Essentials modules (QtCore, QtGui,
-# QtWidgets, QtSvg, QtNetwork, QtDBus, QtMultimedia), and Addons would add ~400 MB for nothing.
-say "venv (no torch) in $WORK/venv"
-python3 -m venv "$WORK/venv"
-PY="$WORK/venv/bin/python"
-DEPS="$(python3 - <<'EOF'
-import re, tomllib
-deps = tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]
-print(" ".join(("pyside6-essentials" + d[len("pyside6"):]) if re.match(r"pyside6\b", d, re.I) else d for d in deps))
-EOF
-)"
-# shellcheck disable=SC2086
-"$PY" -m pip install -q $DEPS pyinstaller
-"$PY" -m pip install -q --no-deps .
-if "$PY" -c "import torch" 2>/dev/null; then echo "torch leaked into the build venv" >&2; exit 1; fi
-
-# --- 2. the one-folder bundle ---------------------------------------------------------------------------------
-say "PyInstaller"
-"$PY" -m PyInstaller packaging/medialens.spec --noconfirm --log-level WARN \
-    --distpath "$DIST" --workpath "$WORK/pyi"
+# packaging/requirements.py: pyproject's dependencies with pyside6-essentials for the pyside6 meta package.
 BUNDLE="$DIST/medialens"
+if [ "${REUSE_BUNDLE:-0}" != 1 ]; then
+    say "venv (no torch) in $WORK/venv"
+    python3 -m venv "$WORK/venv"
+    PY="$WORK/venv/bin/python"
+    python3 packaging/requirements.py linux > "$WORK/requirements.txt"
+    "$PY" -m pip install -q -r "$WORK/requirements.txt" pyinstaller
+    "$PY" -m pip install -q --no-deps .
+    if "$PY" -c "import torch" 2>/dev/null; then echo "torch leaked into the build venv" >&2; exit 1; fi
+
+    # --- 2. the one-folder bundle -----------------------------------------------------------------------------
+    say "PyInstaller"
+    "$PY" -m PyInstaller packaging/medialens.spec --noconfirm --log-level WARN \
+        --distpath "$DIST" --workpath "$WORK/pyi"
+fi
 "$BUNDLE/medialens" --version
 MEDIALENS_HOME="$WORK/home" "$BUNDLE/medialens" models >/dev/null
 say "biggest parts of the bundle"
@@ -65,7 +62,7 @@ ln -s ../lib/medialens/medialens "$DEB_ROOT/usr/bin/medialens"
 stage_share "$DEB_ROOT/usr"
 # System libraries the bundle does not carry: Qt's xcb platform plugin (the same list `medialens` checks
 # before opening the window, desktop_app/platform_check.py), GL/EGL, fonts, and sound for the video player.
-DEPENDS="$("$PY" -c 'from desktop_app.platform_check import debian_depends; print(debian_depends())')"
+DEPENDS="$(PYTHONPATH="$ROOT" python3 -c 'from desktop_app.platform_check import debian_depends; print(debian_depends())')"
 cat > "$DEB_ROOT/DEBIAN/control" <<EOF
 Package: medialens
 Version: $VERSION
@@ -82,7 +79,7 @@ Description: find things inside your photos and videos by meaning
  Models run with ONNX Runtime; nothing leaves the computer.
 EOF
 DEB="$DIST/medialens_${VERSION}_${ARCH}.deb"
-dpkg-deb --root-owner-group -Z"${DEB_COMPRESS:-xz}" --build "$DEB_ROOT" "$DEB"
+dpkg-deb --root-owner-group -Z"${DEB_COMPRESS:-zstd}" --build "$DEB_ROOT" "$DEB"
 ls -l "$DEB"
 
 # --- 4. the AppImage ------------------------------------------------------------------------------------------
