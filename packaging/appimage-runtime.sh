@@ -25,7 +25,8 @@ if [ ! -f "$WORK/sqfuse/lib/libsquashfuse_ll.a" ]; then
     clone "$SQFUSE_GIT" "$WORK/squashfuse-src"
     (cd "$WORK/squashfuse-src" && git checkout -q "$SQFUSE_TAG" && ./autogen.sh && \
         CFLAGS="-Os -fPIC" ./configure -q --prefix="$WORK/sqfuse" --disable-shared --enable-static && \
-        make -j"$(nproc)" && make install && install -m644 ./*.h "$WORK/sqfuse/include/squashfuse/") >&2
+        make -j"$(nproc)" && make install && install -m644 ./*.h "$WORK/sqfuse/include/squashfuse/") \
+        >"$WORK/squashfuse-build.log" 2>&1 || { tail -30 "$WORK/squashfuse-build.log" >&2; exit 1; }
 fi
 
 log "type2-runtime ($RT_REF) from $RT_GIT"

@@ -101,7 +101,7 @@ exec "$HERE/usr/lib/medialens/medialens" "$@"
 EOF
 chmod +x "$APPDIR/AppRun"
 APPIMAGE="$DIST/MediaLens-$VERSION-x86_64.AppImage"
-mksquashfs "$APPDIR" "$WORK/app.sqfs" -root-owned -noappend -comp zstd -quiet
+mksquashfs "$APPDIR" "$WORK/app.sqfs" -root-owned -noappend -comp zstd -quiet -no-progress
 cat "$RUNTIME" "$WORK/app.sqfs" > "$APPIMAGE"
 chmod +x "$APPIMAGE"
 APPIMAGE_EXTRACT_AND_RUN=1 "$APPIMAGE" --version
