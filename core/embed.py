@@ -286,7 +286,11 @@ class Encoder(BaseEncoder):
                         f"model {self.name} needs the Python package(s) {', '.join(missing)}: "
                         f"pip install medialens[multilingual]"
                     )
-            self._check_download()  # before the torch import: offline is known in seconds
+            # Offline is known in seconds, before the torch import; a device asked for by name is checked first.
+            named_device = (self._device_pref or os.environ.get("MEDIALENS_DEVICE") or "auto").lower() not in (
+                "auto", "cpu")
+            if not named_device:
+                self._check_download()
             import open_clip
             import torch
 
@@ -295,6 +299,8 @@ class Encoder(BaseEncoder):
                 known = ", ".join(s.name for s in REGISTRY)
                 raise ModelError(f"unknown model {self.name!r}; known models: {known} (see `medialens models`)")
             device = resolve_device(self._device_pref)
+            if named_device:
+                self._check_download()
             precision = "fp16" if device.startswith("cuda") else "fp32"
             source = str(self.weights) if self.weights else self.pretrained
             if progress:
