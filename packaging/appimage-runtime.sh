@@ -4,8 +4,9 @@
 # Usage: packaging/appimage-runtime.sh WORKDIR     -> prints the path of the built runtime on stdout
 #
 # squashfuse is built from source too: the runtime includes its private header fuseprivate.h, which
-# Debian's libsquashfuse-dev lacks. The result links libfuse3.so.3 dynamically, so the AppImage needs
-# libfuse3 on the host (or APPIMAGE_EXTRACT_AND_RUN=1 / --appimage-extract, which work without FUSE).
+# Debian's libsquashfuse-dev lacks. FUSE 3, zstd, zlib, xz and lz4 are linked statically (Debian ships their .a
+# files), so the runtime needs only libc: without libfuse3 on the host (a minimal Debian) it still starts and
+# APPIMAGE_EXTRACT_AND_RUN=1 / --appimage-extract work; mounting needs the kernel's FUSE (and fusermount3 for users).
 set -euo pipefail
 WORK="$(realpath -m "$1")"
 mkdir -p "$WORK"
@@ -38,8 +39,13 @@ cd src/runtime
 clang -std=gnu99 -Os -D_FILE_OFFSET_BITS=64 -DGIT_COMMIT="\"$COMMIT\"" -T data_sections.ld \
     -ffunction-sections -fdata-sections -Wl,--gc-sections -Wall \
     -I"$WORK/sqfuse/include" -I"$WORK/sqfuse/include/squashfuse" -I/usr/include/fuse3 \
-    runtime.c -L"$WORK/sqfuse/lib" -lsquashfuse_ll -lsquashfuse -lzstd -lz -llzma -llz4 -lfuse3 -lpthread \
+    runtime.c -L"$WORK/sqfuse/lib" \
+    -Wl,-Bstatic -lsquashfuse_ll -lsquashfuse -lfuse3 -lzstd -lz -llzma -llz4 -Wl,-Bdynamic -lpthread -ldl \
     -o "$WORK/runtime" >&2
+# Only libc stays dynamic: a host without libfuse3 must still start the AppImage (to extract-and-run it).
+if ldd "$WORK/runtime" | grep -qvE 'linux-vdso|libc\.so|ld-linux'; then
+    ldd "$WORK/runtime" >&2; echo "the runtime links more than libc" >&2; exit 1
+fi
 strip "$WORK/runtime"
 # The AppImage magic bytes at offset 8: 'AI' and the type, 2.
 printf 'AI\002' | dd of="$WORK/runtime" bs=1 count=3 seek=8 conv=notrunc status=none
