@@ -14,7 +14,7 @@
 #    host Xvfb display (its socket bound into the chroot), screenshot deb-window.png.
 # 3. The AppImage in the same clean root with APPIMAGE_EXTRACT_AND_RUN=1 (no FUSE there): index and search;
 #    and on the host through FUSE: the window, screenshot appimage-window.png.
-# Needs root (chroot, mounts), mmdebstrap, Xvfb and ImageMagick's `import` on the host.
+# Needs root (chroot, mounts), mmdebstrap, Xvfb, xdotool and ImageMagick's `import` on the host.
 set -euo pipefail
 DIST="$(realpath "$1")"; DATA="$(realpath "$2")"; MODEL="$(realpath "$3")"
 OUT="$(realpath -m "${4:-$DIST/smoke}")"
@@ -44,11 +44,12 @@ bind "$DATA" "$ROOT/srv/data"
 bind "$MODEL" "$ROOT/srv/model"
 cp "$APPIMAGE" "$ROOT/srv/MediaLens.AppImage"
 in_root() { chroot "$ROOT" env -i HOME=/root PATH=/usr/bin:/bin LANG=C.UTF-8 MEDIALENS_HOME=/srv/lib "$@"; }
-run() {  # run(label, command...): log the command and its output
+FAILED=()
+run() {  # run(label, command...): log the command and its output; a failure is counted, the rest still runs
     local label="$1"; shift
     echo "\$ $*" | tee -a "$OUT/smoke.log"
-    "$@" 2>&1 | tee "$OUT/$label.log" | tail -8 | tee -a "$OUT/smoke.log"
-    return "${PIPESTATUS[0]}"
+    "$@" >"$OUT/$label.log" 2>&1 || FAILED+=("$label")
+    tail -8 "$OUT/$label.log" | tee -a "$OUT/smoke.log"
 }
 
 say "packaged CLI from the .deb"
@@ -58,19 +59,27 @@ run deb-search in_root medialens search "a red car on a road" -n 5
 run deb-moments in_root medialens moments "a bird" -n 3
 run deb-status in_root medialens status
 # torch is not in the bundle: what needs it says so in one line
-run deb-no-torch in_root medialens models export ViT-B-32 || true
+run deb-no-torch in_root medialens models export ViT-B-32
+if [ "${FAILED[-1]:-}" = deb-no-torch ]; then unset 'FAILED[-1]'; else FAILED+=("deb-no-torch: it should fail"); fi
 
 say "the window from the .deb (Xvfb $DISPLAY_NUM on the host)"
 Xvfb "$DISPLAY_NUM" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 & XVFB_PID=$!
 sleep 3
 bind /tmp/.X11-unix "$ROOT/tmp/.X11-unix"
-window() {  # window(label, command...): start it, wait, screenshot, stop
+window() {  # window(label, command...): start it, wait, type a search, screenshot, stop
     local label="$1"; shift
     "$@" >"$OUT/$label.log" 2>&1 & local pid=$!
     sleep "${SMOKE_WINDOW_WAIT:-25}"
-    import -display "$DISPLAY_NUM" -window root "$OUT/$label.png"
-    if kill -0 "$pid" 2>/dev/null; then echo "$label: running, screenshot $OUT/$label.png" | tee -a "$OUT/smoke.log";
-    else echo "$label: EXITED early" | tee -a "$OUT/smoke.log"; cat "$OUT/$label.log"; fi
+    if kill -0 "$pid" 2>/dev/null; then
+        DISPLAY="$DISPLAY_NUM" xdotool search --sync --onlyvisible --name MediaLens windowactivate --sync \
+            type --delay 40 "a red car on a road" 2>/dev/null || true
+        DISPLAY="$DISPLAY_NUM" xdotool key Return 2>/dev/null || true
+        sleep 10
+        import -display "$DISPLAY_NUM" -window root "$OUT/$label.png"
+        echo "$label: running, screenshot $OUT/$label.png" | tee -a "$OUT/smoke.log"
+    else
+        echo "$label: EXITED early" | tee -a "$OUT/smoke.log"; cat "$OUT/$label.log"; FAILED+=("$label")
+    fi
     kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
 }
 window deb-window in_root env DISPLAY="$DISPLAY_NUM" medialens gui --library /srv/lib
@@ -86,3 +95,5 @@ cp -r "$ROOT/srv/lib" "$WORK/host-lib"
 window appimage-window env DISPLAY="$DISPLAY_NUM" MEDIALENS_HOME="$WORK/host-lib" QT_QPA_PLATFORM=xcb \
     "$APPIMAGE" gui --library "$WORK/host-lib" --weights "$MODEL"
 say "done: logs and screenshots in $OUT"
+if [ ${#FAILED[@]} -gt 0 ]; then echo "FAILED: ${FAILED[*]}" | tee -a "$OUT/smoke.log"; exit 1; fi
+echo "all steps passed" | tee -a "$OUT/smoke.log"

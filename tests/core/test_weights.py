@@ -13,7 +13,7 @@ from safetensors.numpy import save_file
 from core.embed import REGISTRY
 from core.errors import ModelError
 from core.weights import SIGNATURES, identify, model_for_weights, tensor_shapes
-from tests.conftest import REPO
+from tests.conftest import REPO, TINY_MODEL
 from tests.e2e.test_cli import run
 from tests.media_factory import write_pictures
 
@@ -93,3 +93,12 @@ def test_index_with_the_world_weights_needs_no_model_name(tmp_path, cli_env):
     assert json.loads(done.stdout)["indexed"] == 3
     status = run(["status", "--json"], env)
     assert "MediaLens-World" in status.stdout, status.stdout
+
+
+def test_an_exported_model_folder_names_its_model(tiny_weights, tmp_path):
+    """The folder's manifest says which model it is, so `--weights FOLDER` needs no --model either."""
+    pytest.importorskip("open_clip")
+    from core.runtime.export import export_model
+
+    export = export_model(TINY_MODEL, weights=tiny_weights, models_dir=tmp_path)
+    assert identify(export.folder) == TINY_MODEL

@@ -100,3 +100,18 @@ def test_a_file_that_fits_no_model_offers_the_model_picker(qtbot, tmp_path, monk
     assert not page.picker_button.isHidden() and not page.weights_button.isHidden()
     page.picker_button.click()
     qtbot.waitUntil(lambda: any(d.isVisible() for d in w.findChildren(SettingsDialog)), timeout=5_000)
+
+
+def test_a_file_picked_inside_an_exported_model_loads_the_folder(tmp_path):
+    from desktop_app.first_run import model_source
+
+    folder = tmp_path / "ViT-B-32_laion"
+    folder.mkdir()
+    for name in ("manifest.json", "visual.onnx", "text.onnx"):
+        (folder / name).write_text("{}")
+    assert model_source(str(folder / "manifest.json")) == str(folder)
+    assert model_source(str(folder / "visual.onnx")) == str(folder)
+    lone = tmp_path / "model.onnx"
+    lone.write_text("")
+    assert model_source(str(lone)) == str(lone)  # not an export: left as picked
+    assert model_source(str(tmp_path / "w.safetensors")) == str(tmp_path / "w.safetensors")
