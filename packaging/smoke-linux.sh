@@ -66,12 +66,12 @@ say "the window from the .deb (Xvfb $DISPLAY_NUM on the host)"
 Xvfb "$DISPLAY_NUM" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 & XVFB_PID=$!
 sleep 3
 bind /tmp/.X11-unix "$ROOT/tmp/.X11-unix"
-window() {  # window(label, command...): start it, wait, type a search, screenshot, stop
+window() {  # window(label, command...): start it, wait, type a search (windowfocus: Xvfb has no window manager), screenshot, stop
     local label="$1"; shift
     "$@" >"$OUT/$label.log" 2>&1 & local pid=$!
     sleep "${SMOKE_WINDOW_WAIT:-25}"
     if kill -0 "$pid" 2>/dev/null; then
-        DISPLAY="$DISPLAY_NUM" xdotool search --sync --onlyvisible --name MediaLens windowactivate --sync \
+        DISPLAY="$DISPLAY_NUM" xdotool search --sync --onlyvisible --name MediaLens windowfocus --sync \
             type --delay 40 "a red car on a road" 2>/dev/null || true
         DISPLAY="$DISPLAY_NUM" xdotool key Return 2>/dev/null || true
         sleep 10
