@@ -268,6 +268,7 @@ def cmd_status(args) -> int:
     print(f"library:  {st['library']}")
     print("folders:  " + (", ".join(st["roots"]) if st["roots"] else "(none yet: medialens index FOLDER)"))
     print(f"model:    {st['model']}")
+    print(f"runtime:  {st['runtime']}")
     print(f"files:    {st['images']} photos, {st['videos']} videos, {st['pending']} pending, {st['failed']} failed")
     print(f"vectors:  {st['vectors']} ({st['items']} items)")
     print(f"index:    {st['index']}")

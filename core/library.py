@@ -35,7 +35,7 @@ from core.embed import (
     find_spec,
     model_key,
 )
-from core.errors import LibraryError, MediaError
+from core.errors import LibraryError, MediaError, MediaLensError
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
 from core.indexing.pipeline import Indexer
 from core.media import ThumbnailCache
@@ -395,6 +395,7 @@ class Library:
             "pending": counts.get("image_pending", 0) + counts.get("video_pending", 0),
             "failed": counts.get("image_failed", 0) + counts.get("video_failed", 0),
             "items": counts.get("items", 0),
+            "runtime": self._runtime_note(),
         }
         if row is None:
             st["index"] = "nothing indexed with this model yet"
@@ -410,6 +411,14 @@ class Library:
             st["index"] = health
         st["failures"] = [{"path": f.path, "reason": f.error} for f in self.catalog.failed_files()]
         return st
+
+    def _runtime_note(self) -> str:
+        """Which runtime would encode: "onnx (FOLDER)" or "torch"; or why none can (nothing is loaded)."""
+        try:
+            enc = self.encoder
+        except MediaLensError as exc:
+            return f"none: {exc}"
+        return f"onnx ({enc.folder})" if enc.runtime == "onnx" else enc.runtime
 
     def close(self) -> None:
         with self._lock:

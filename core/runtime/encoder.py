@@ -93,7 +93,7 @@ class Tokenizer:
         return np.asarray([e.ids for e in encoded], dtype=np.int64).reshape(len(texts), self.context_length)
 
 
-def _normalise(v: np.ndarray) -> np.ndarray:
+def normalise_rows(v: np.ndarray) -> np.ndarray:
     v = np.asarray(v, np.float32)
     return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
 
@@ -226,7 +226,7 @@ class OnnxEncoder(BaseEncoder):
         """Preprocessed images (N, 3, H, W) to normalised vectors (N, dim) float32."""
         session = self._session("visual")
         x = np.ascontiguousarray(batch, dtype=np.float32)
-        return _normalise(session.run(None, {session.get_inputs()[0].name: x})[0])
+        return normalise_rows(session.run(None, {session.get_inputs()[0].name: x})[0])
 
     def encode_preprocessed(self, arrays: Sequence[np.ndarray]) -> np.ndarray:
         return self.encode_tensors(np.stack(list(arrays)))
@@ -234,7 +234,7 @@ class OnnxEncoder(BaseEncoder):
     def _encode_text_batch(self, texts: list[str]) -> np.ndarray:
         tokens = self._text_tokenizer()(texts)
         session = self._session("text")
-        return _normalise(session.run(None, {session.get_inputs()[0].name: tokens})[0])
+        return normalise_rows(session.run(None, {session.get_inputs()[0].name: tokens})[0])
 
     def torch_encoder(self) -> BaseEncoder:
         """The open_clip model this was exported from, for what needs autograd (textual inversion)."""

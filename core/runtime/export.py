@@ -155,9 +155,9 @@ def _export_towers(model, image_cfg: ImageConfig, tokens, folder: Path) -> None:
 
 
 def _min_cosine(a: np.ndarray, b: np.ndarray) -> float:
-    a = a / np.linalg.norm(a, axis=1, keepdims=True)
-    b = b / np.linalg.norm(b, axis=1, keepdims=True)
-    return float(np.min(np.sum(a * b, axis=1)))
+    from core.runtime.encoder import normalise_rows
+
+    return float(np.min(np.sum(normalise_rows(a) * normalise_rows(b), axis=1)))
 
 
 def check_agreement(torch_encoder: Encoder, folder: Path, images: Sequence[Image.Image],

@@ -13,9 +13,9 @@
     </message>
 </context>
 <context>
-    <name>MainWindow</name>
+    <name>LibraryStatusBar</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="423"/>
+        <location filename="../../desktop_app/status_bar.py" line="39"/>
         <source>%n photo(s)</source>
         <translation>
             <numerusform>%n photo</numerusform>
@@ -23,7 +23,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="425"/>
+        <location filename="../../desktop_app/status_bar.py" line="41"/>
         <source>%n video(s)</source>
         <translation>
             <numerusform>%n video</numerusform>
@@ -31,7 +31,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="427"/>
+        <location filename="../../desktop_app/status_bar.py" line="43"/>
         <source>%n waiting</source>
         <translation>
             <numerusform>%n waiting</numerusform>
@@ -39,15 +39,18 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="431"/>
+        <location filename="../../desktop_app/status_bar.py" line="47"/>
         <source>%n failed</source>
         <translation>
             <numerusform>%n failed</numerusform>
             <numerusform>%n failed</numerusform>
         </translation>
     </message>
+</context>
+<context>
+    <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="548"/>
+        <location filename="../../desktop_app/main_window.py" line="329"/>
         <source>Indexing stopped. %n file(s) indexed so far are kept; Rescan carries on.</source>
         <translation>
             <numerusform>Indexing stopped. The %n file indexed so far is kept; Rescan carries on.</numerusform>
@@ -55,7 +58,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="551"/>
+        <location filename="../../desktop_app/main_window.py" line="332"/>
         <source>Indexing finished: %n new or changed file(s).</source>
         <translation>
             <numerusform>Indexing finished: %n new or changed file.</numerusform>
@@ -63,34 +66,18 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="553"/>
+        <location filename="../../desktop_app/main_window.py" line="334"/>
         <source>%n could not be read.</source>
         <translation>
             <numerusform>%n could not be read.</numerusform>
             <numerusform>%n could not be read.</numerusform>
         </translation>
     </message>
-    <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="632"/>
-        <source>%n result(s)</source>
-        <translation>
-            <numerusform>%n result</numerusform>
-            <numerusform>%n results</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="797"/>
-        <source>Copied %n path(s)</source>
-        <translation>
-            <numerusform>Copied %n path</numerusform>
-            <numerusform>Copied %n paths</numerusform>
-        </translation>
-    </message>
 </context>
 <context>
     <name>MomentTimeline</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/timeline.py" line="137"/>
+        <location filename="../../desktop_app/timeline.py" line="133"/>
         <source>%n matching moment(s)</source>
         <translation>
             <numerusform>%n matching moment</numerusform>
@@ -99,9 +86,31 @@
     </message>
 </context>
 <context>
+    <name>ResultsActions</name>
+    <message numerus="yes">
+        <location filename="../../desktop_app/results_actions.py" line="241"/>
+        <source>Copied %n path(s)</source>
+        <translation>
+            <numerusform>Copied %n path</numerusform>
+            <numerusform>Copied %n paths</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ResultsHeader</name>
+    <message numerus="yes">
+        <location filename="../../desktop_app/results_header.py" line="88"/>
+        <source>%n result(s)</source>
+        <translation>
+            <numerusform>%n result</numerusform>
+            <numerusform>%n results</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>VideoPlayer</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/player.py" line="170"/>
+        <location filename="../../desktop_app/player.py" line="175"/>
         <source>%n moment(s)</source>
         <translation>
             <numerusform>%n moment</numerusform>

@@ -4,12 +4,12 @@
 <context>
     <name>DropHandler</name>
     <message>
-        <location filename="../../desktop_app/drops.py" line="49"/>
+        <location filename="../../desktop_app/drops.py" line="50"/>
         <source>dropped picture</source>
         <translation>拖入的图片</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/drops.py" line="78"/>
+        <location filename="../../desktop_app/drops.py" line="79"/>
         <source>Could not download %1: %2</source>
         <translation>无法下载 %1：%2</translation>
     </message>
@@ -17,7 +17,7 @@
 <context>
     <name>DropOverlay</name>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="93"/>
+        <location filename="../../desktop_app/drops.py" line="113"/>
         <source>Drop a picture to find similar ones</source>
         <translation>放下图片以查找相似的图片</translation>
     </message>
@@ -431,9 +431,53 @@
     </message>
 </context>
 <context>
+    <name>LibraryActions</name>
+    <message>
+        <location filename="../../desktop_app/library_actions.py" line="37"/>
+        <source>Add Folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/library_actions.py" line="38"/>
+        <source>Library Folders…</source>
+        <translation>图库文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/library_actions.py" line="39"/>
+        <source>Rescan Library</source>
+        <translation>重新扫描图库</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/library_actions.py" line="40"/>
+        <location filename="../../desktop_app/library_actions.py" line="94"/>
+        <source>Pause Indexing</source>
+        <translation>暂停索引</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/library_actions.py" line="41"/>
+        <source>Stop Indexing</source>
+        <translation>停止索引</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/library_actions.py" line="42"/>
+        <source>Files That Failed…</source>
+        <translation>失败的文件…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/library_actions.py" line="55"/>
+        <source>Add a folder to the library</source>
+        <translation>向图库添加文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/library_actions.py" line="94"/>
+        <source>Resume Indexing</source>
+        <translation>继续索引</translation>
+    </message>
+</context>
+<context>
     <name>LibraryHost</name>
     <message>
-        <location filename="../../desktop_app/host.py" line="178"/>
+        <location filename="../../desktop_app/host.py" line="177"/>
         <source>Stop indexing before changing the library, model or device.</source>
         <extracomment>engine options for indexing (`fps`, and `batch_size`/`workers` for tests and tuning) The app sets this (`desktop_app.app.build`); tests leave their own process alone.</extracomment>
         <translation>请先停止索引，再更改图库、模型或设备。</translation>
@@ -445,366 +489,193 @@
     </message>
 </context>
 <context>
-    <name>MainWindow</name>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="124"/>
-        <location filename="../../desktop_app/main_window.py" line="517"/>
-        <source>Opening your library…</source>
-        <translation>正在打开图库…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="143"/>
-        <source>Add Folder…</source>
-        <translation>添加文件夹…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="144"/>
-        <source>Library Folders…</source>
-        <translation>图库文件夹…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="145"/>
-        <source>Rescan Library</source>
-        <translation>重新扫描图库</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="146"/>
-        <location filename="../../desktop_app/main_window.py" line="536"/>
-        <source>Pause Indexing</source>
-        <translation>暂停索引</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="147"/>
-        <source>Stop Indexing</source>
-        <translation>停止索引</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="148"/>
-        <source>Files That Failed…</source>
-        <translation>失败的文件…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="149"/>
-        <source>Settings…</source>
-        <translation>设置…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="153"/>
-        <source>Quit</source>
-        <translation>退出</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="154"/>
-        <source>Search</source>
-        <translation>搜索</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="158"/>
-        <source>Find Similar</source>
-        <translation>查找相似</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="159"/>
-        <source>Edit with Text…</source>
-        <translation>用文字修改…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="160"/>
-        <source>Use this picture as the reference and describe a change (E)</source>
-        <translation>以这张图片为参考，并描述要做的改变 (E)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="161"/>
-        <source>Mark Relevant</source>
-        <translation>标记为相关</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="163"/>
-        <source>Mark Not Relevant</source>
-        <translation>标记为不相关</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="165"/>
-        <source>Clear Mark</source>
-        <translation>清除标记</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="166"/>
-        <source>Refine Results</source>
-        <translation>优化结果</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="167"/>
-        <source>Re-rank the results from your marks (R)</source>
-        <translation>根据你的标记重新排序结果 (R)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="168"/>
-        <source>Undo Refine</source>
-        <translation>撤销优化</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="170"/>
-        <source>Open</source>
-        <translation>打开</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="171"/>
-        <source>Show in Folder</source>
-        <translation>在文件夹中显示</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="172"/>
-        <source>Copy Path</source>
-        <translation>复制路径</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="175"/>
-        <source>Preview Pane</source>
-        <translation>预览窗格</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="178"/>
-        <source>Larger Thumbnails</source>
-        <translation>放大缩略图</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="180"/>
-        <source>Smaller Thumbnails</source>
-        <translation>缩小缩略图</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="183"/>
-        <source>Play / Pause</source>
-        <translation>播放 / 暂停</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="184"/>
-        <source>Previous Moment</source>
-        <translation>上一个片段</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="186"/>
-        <source>Next Moment</source>
-        <translation>下一个片段</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="187"/>
-        <location filename="../../desktop_app/main_window.py" line="832"/>
-        <source>About MediaLens</source>
-        <translation>关于 MediaLens</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="252"/>
-        <source>Results</source>
-        <translation>结果</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="309"/>
-        <source>&amp;Library</source>
-        <translation>图库(&amp;L)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="313"/>
-        <source>&amp;Search</source>
-        <translation>搜索(&amp;S)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="317"/>
-        <source>&amp;Item</source>
-        <translation>项目(&amp;I)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="321"/>
-        <source>&amp;View</source>
-        <translation>视图(&amp;V)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="324"/>
-        <source>&amp;Help</source>
-        <translation>帮助(&amp;H)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="418"/>
-        <source>Describe what you are looking for, or drop a picture here to find similar ones.</source>
-        <translation>描述你要找的内容，或把图片拖到这里查找相似的图片。</translation>
-    </message>
+    <name>LibraryStatusBar</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="423"/>
+        <location filename="../../desktop_app/status_bar.py" line="39"/>
         <source>%n photo(s)</source>
         <translation>
             <numerusform>%n 张照片</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="425"/>
+        <location filename="../../desktop_app/status_bar.py" line="41"/>
         <source>%n video(s)</source>
         <translation>
             <numerusform>%n 个视频</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="427"/>
+        <location filename="../../desktop_app/status_bar.py" line="43"/>
         <source>%n waiting</source>
         <translation>
             <numerusform>%n 个待处理</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="431"/>
+        <location filename="../../desktop_app/status_bar.py" line="47"/>
         <source>%n failed</source>
         <translation>
             <numerusform>%n 个失败</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="442"/>
+        <location filename="../../desktop_app/status_bar.py" line="54"/>
         <source>The model that reads your pictures and searches</source>
         <translation>用于理解图片和搜索的模型</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="444"/>
+        <location filename="../../desktop_app/status_bar.py" line="56"/>
         <source>Model not available</source>
         <translation>模型不可用</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="447"/>
-        <source>Choose weights file…</source>
-        <translation>选择权重文件…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="449"/>
+        <location filename="../../desktop_app/status_bar.py" line="59"/>
         <source>Downloading the model…</source>
         <translation>正在下载模型…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="451"/>
+        <location filename="../../desktop_app/status_bar.py" line="61"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
+</context>
+<context>
+    <name>MainWindow</name>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="459"/>
+        <location filename="../../desktop_app/main_window.py" line="87"/>
+        <location filename="../../desktop_app/main_window.py" line="309"/>
+        <source>Opening your library…</source>
+        <translation>正在打开图库…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="97"/>
+        <source>Settings…</source>
+        <translation>设置…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="101"/>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="102"/>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="105"/>
+        <source>Preview Pane</source>
+        <translation>预览窗格</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="108"/>
+        <source>Larger Thumbnails</source>
+        <translation>放大缩略图</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="110"/>
+        <source>Smaller Thumbnails</source>
+        <translation>缩小缩略图</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="112"/>
+        <location filename="../../desktop_app/main_window.py" line="405"/>
+        <source>About MediaLens</source>
+        <translation>关于 MediaLens</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="132"/>
+        <source>Results</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="176"/>
+        <source>&amp;Library</source>
+        <translation>图库(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="178"/>
+        <source>&amp;Search</source>
+        <translation>搜索(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="179"/>
+        <source>&amp;Item</source>
+        <translation>项目(&amp;I)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="180"/>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="181"/>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="256"/>
+        <source>Describe what you are looking for, or drop a picture here to find similar ones.</source>
+        <translation>描述你要找的内容，或把图片拖到这里查找相似的图片。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="267"/>
+        <source>Choose weights file…</source>
+        <translation>选择权重文件…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/main_window.py" line="275"/>
         <source>Indexing has started. You can search right away: results come from what is already indexed.</source>
         <translation>索引已开始。现在就可以搜索：结果来自已经索引的内容。</translation>
     </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="474"/>
-        <source>Add a folder to the library</source>
-        <translation>向图库添加文件夹</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="536"/>
-        <source>Resume Indexing</source>
-        <translation>继续索引</translation>
-    </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="548"/>
+        <location filename="../../desktop_app/main_window.py" line="329"/>
         <source>Indexing stopped. %n file(s) indexed so far are kept; Rescan carries on.</source>
         <translation>
             <numerusform>索引已停止。已索引的 %n 个文件会保留；重新扫描将从这里继续。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="551"/>
+        <location filename="../../desktop_app/main_window.py" line="332"/>
         <source>Indexing finished: %n new or changed file(s).</source>
         <translation>
             <numerusform>索引完成：%n 个新增或更改的文件。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="553"/>
+        <location filename="../../desktop_app/main_window.py" line="334"/>
         <source>%n could not be read.</source>
         <translation>
             <numerusform>%n 个无法读取。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="554"/>
+        <location filename="../../desktop_app/main_window.py" line="335"/>
         <source>Show</source>
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="604"/>
-        <source>waiting for the model to load…</source>
-        <translation>正在等待模型加载…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="631"/>
-        <source>no results</source>
-        <translation>没有结果</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="632"/>
-        <source>%1+ results</source>
-        <translation>%1+ 个结果</translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="632"/>
-        <source>%n result(s)</source>
-        <translation>
-            <numerusform>%n 个结果</numerusform>
-        </translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="612"/>
+        <location filename="../../desktop_app/main_window.py" line="362"/>
         <source>Nothing matches yet.</source>
         <translation>暂时没有匹配的结果。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="614"/>
+        <location filename="../../desktop_app/main_window.py" line="364"/>
         <source>Try removing some filters.</source>
         <translation>试试去掉一些筛选条件。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="616"/>
+        <location filename="../../desktop_app/main_window.py" line="366"/>
         <source>Indexing is still running: more will be found.</source>
         <translation>索引仍在进行：稍后会找到更多结果。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="645"/>
-        <source>Like a part of %1</source>
-        <translation>与 %1 的局部相似</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="646"/>
-        <location filename="../../desktop_app/main_window.py" line="650"/>
-        <source>Similar to %1</source>
-        <translation>与 %1 相似</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="649"/>
-        <source>%1, changed: “%2”</source>
-        <translation>%1，改为：“%2”</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="651"/>
-        <source>Refined: %1</source>
-        <translation>已优化：%1</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="651"/>
-        <source>your marks</source>
-        <translation>你的标记</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="735"/>
-        <source>%1 relevant · %2 not relevant</source>
-        <translation>%1 个相关 · %2 个不相关</translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="797"/>
-        <source>Copied %n path(s)</source>
-        <translation>
-            <numerusform>已复制 %n 个路径</numerusform>
-        </translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/main_window.py" line="833"/>
+        <location filename="../../desktop_app/main_window.py" line="406"/>
         <source>&lt;h3&gt;MediaLens %1&lt;/h3&gt;&lt;p&gt;Find things inside your photos and videos by describing them, by showing a picture like them, or by changing one in words.&lt;/p&gt;&lt;p&gt;Everything runs on this computer.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;MediaLens %1&lt;/h3&gt;&lt;p&gt;用文字描述、给出相似的图片，或用文字修改一张图片，找到照片和视频里的内容。&lt;/p&gt;&lt;p&gt;一切都在这台电脑上运行。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="893"/>
+        <location filename="../../desktop_app/main_window.py" line="466"/>
         <source>Stopping indexing…</source>
         <translation>正在停止索引…</translation>
     </message>
@@ -825,12 +696,12 @@
 <context>
     <name>MomentTimeline</name>
     <message>
-        <location filename="../../desktop_app/timeline.py" line="34"/>
+        <location filename="../../desktop_app/timeline.py" line="30"/>
         <source>Timeline</source>
         <translation>时间轴</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/timeline.py" line="137"/>
+        <location filename="../../desktop_app/timeline.py" line="133"/>
         <source>%n matching moment(s)</source>
         <translation>
             <numerusform>%n 个匹配片段</numerusform>
@@ -840,27 +711,27 @@
 <context>
     <name>PreviewPane</name>
     <message>
-        <location filename="../../desktop_app/preview.py" line="90"/>
+        <location filename="../../desktop_app/preview.py" line="81"/>
         <source>Search a region</source>
         <translation>搜索局部区域</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="92"/>
+        <location filename="../../desktop_app/preview.py" line="83"/>
         <source>Drag a box on the picture to search for that part only</source>
         <translation>在图片上拖出一个框，只搜索这一部分</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="94"/>
+        <location filename="../../desktop_app/preview.py" line="85"/>
         <source>Explain</source>
         <translation>解释</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="96"/>
+        <location filename="../../desktop_app/preview.py" line="87"/>
         <source>Show which part of the picture matches the search</source>
         <translation>显示图片中与搜索匹配的部分</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="108"/>
+        <location filename="../../desktop_app/preview.py" line="96"/>
         <source>Select a result to see it here.
 
 Drop a picture anywhere on the window to find similar ones.</source>
@@ -869,47 +740,47 @@ Drop a picture anywhere on the window to find similar ones.</source>
 把图片拖到窗口任意位置可查找相似的图片。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="122"/>
+        <location filename="../../desktop_app/preview.py" line="110"/>
         <source>Taken</source>
         <translation>拍摄时间</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="122"/>
+        <location filename="../../desktop_app/preview.py" line="110"/>
         <source>Camera</source>
         <translation>相机</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="122"/>
+        <location filename="../../desktop_app/preview.py" line="110"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="123"/>
+        <location filename="../../desktop_app/preview.py" line="111"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="123"/>
+        <location filename="../../desktop_app/preview.py" line="111"/>
         <source>Place</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="123"/>
+        <location filename="../../desktop_app/preview.py" line="111"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="192"/>
+        <location filename="../../desktop_app/preview.py" line="181"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="198"/>
+        <location filename="../../desktop_app/preview.py" line="187"/>
         <source>This picture cannot be shown.</source>
         <translation>无法显示这张图片。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="287"/>
+        <location filename="../../desktop_app/preview.py" line="275"/>
         <source>moment %1</source>
         <translation>片段 %1</translation>
     </message>
@@ -925,6 +796,147 @@ Drop a picture anywhere on the window to find similar ones.</source>
         <location filename="../../desktop_app/search_bar.py" line="68"/>
         <source>Remove reference picture</source>
         <translation>移除参考图片</translation>
+    </message>
+</context>
+<context>
+    <name>ResultsActions</name>
+    <message>
+        <location filename="../../desktop_app/results_actions.py" line="60"/>
+        <source>Find Similar</source>
+        <translation>查找相似</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_actions.py" line="61"/>
+        <source>Edit with Text…</source>
+        <translation>用文字修改…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_actions.py" line="62"/>
+        <source>Use this picture as the reference and describe a change (E)</source>
+        <translation>以这张图片为参考，并描述要做的改变 (E)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_actions.py" line="63"/>
+        <source>Mark Relevant</source>
+        <translation>标记为相关</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_actions.py" line="65"/>
+        <source>Mark Not Relevant</source>
+        <translation>标记为不相关</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_actions.py" line="67"/>
+        <source>Clear Mark</source>
+        <translation>清除标记</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_actions.py" line="68"/>
+        <source>Refine Results</source>
+        <translation>优化结果</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_actions.py" line="69"/>
+        <source>Re-rank the results from your marks (R)</source>
+        <translation>根据你的标记重新排序结果 (R)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_actions.py" line="70"/>
+        <source>Undo Refine</source>
+        <translation>撤销优化</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_actions.py" line="72"/>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_actions.py" line="73"/>
+        <source>Show in Folder</source>
+        <translation>在文件夹中显示</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_actions.py" line="74"/>
+        <source>Copy Path</source>
+        <translation>复制路径</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_actions.py" line="76"/>
+        <source>Play / Pause</source>
+        <translation>播放 / 暂停</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_actions.py" line="77"/>
+        <source>Previous Moment</source>
+        <translation>上一个片段</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_actions.py" line="79"/>
+        <source>Next Moment</source>
+        <translation>下一个片段</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop_app/results_actions.py" line="241"/>
+        <source>Copied %n path(s)</source>
+        <translation>
+            <numerusform>已复制 %n 个路径</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ResultsHeader</name>
+    <message>
+        <location filename="../../desktop_app/results_header.py" line="72"/>
+        <source>Like a part of %1</source>
+        <translation>与 %1 的局部相似</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_header.py" line="73"/>
+        <location filename="../../desktop_app/results_header.py" line="77"/>
+        <source>Similar to %1</source>
+        <translation>与 %1 相似</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_header.py" line="76"/>
+        <source>%1, changed: “%2”</source>
+        <translation>%1，改为：“%2”</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_header.py" line="78"/>
+        <source>Refined: %1</source>
+        <translation>已优化：%1</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_header.py" line="78"/>
+        <source>your marks</source>
+        <translation>你的标记</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_header.py" line="86"/>
+        <source>no results</source>
+        <translation>没有结果</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_header.py" line="87"/>
+        <source>%1+ results</source>
+        <translation>%1+ 个结果</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop_app/results_header.py" line="88"/>
+        <source>%n result(s)</source>
+        <translation>
+            <numerusform>%n 个结果</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_header.py" line="95"/>
+        <source>waiting for the model to load…</source>
+        <translation>正在等待模型加载…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_header.py" line="106"/>
+        <source>%1 relevant · %2 not relevant</source>
+        <translation>%1 个相关 · %2 个不相关</translation>
     </message>
 </context>
 <context>
@@ -973,12 +985,12 @@ Drop a picture anywhere on the window to find similar ones.</source>
         <translation>结果更接近图片还是更接近文字</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/search_bar.py" line="178"/>
+        <location filename="../../desktop_app/search_bar.py" line="174"/>
         <source>Search your photos and videos — try “dog on a beach at sunset”</source>
         <translation>搜索你的照片和视频——试试“日落时海滩上的狗”</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/search_bar.py" line="180"/>
+        <location filename="../../desktop_app/search_bar.py" line="176"/>
         <source>Describe the change — e.g. “at night”, “in red”, “without people”</source>
         <translation>描述要做的改变——例如“夜晚”、“红色的”、“没有人”</translation>
     </message>
@@ -1091,44 +1103,44 @@ Drop a picture anywhere on the window to find similar ones.</source>
 <context>
     <name>VideoPlayer</name>
     <message>
-        <location filename="../../desktop_app/player.py" line="38"/>
+        <location filename="../../desktop_app/player.py" line="43"/>
         <source>Video</source>
         <extracomment>a &quot;previous&quot; press this close after a moment&apos;s start goes to the moment before it, like media players do</extracomment>
         <translation>视频</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/player.py" line="43"/>
+        <location filename="../../desktop_app/player.py" line="48"/>
         <source>Previous moment ([)</source>
         <translation>上一个片段 ([)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/player.py" line="44"/>
-        <location filename="../../desktop_app/player.py" line="161"/>
+        <location filename="../../desktop_app/player.py" line="49"/>
+        <location filename="../../desktop_app/player.py" line="166"/>
         <source>Play (Space)</source>
         <translation>播放（空格）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/player.py" line="45"/>
+        <location filename="../../desktop_app/player.py" line="50"/>
         <source>Next moment (])</source>
         <translation>下一个片段 (])</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/player.py" line="46"/>
+        <location filename="../../desktop_app/player.py" line="51"/>
         <source>Mute</source>
         <translation>静音</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/player.py" line="161"/>
+        <location filename="../../desktop_app/player.py" line="166"/>
         <source>Pause (Space)</source>
         <translation>暂停（空格）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/player.py" line="168"/>
+        <location filename="../../desktop_app/player.py" line="173"/>
         <source>Moment %1 of %2</source>
         <translation>第 %1 个片段，共 %2 个</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/player.py" line="170"/>
+        <location filename="../../desktop_app/player.py" line="175"/>
         <source>%n moment(s)</source>
         <translation>
             <numerusform>%n 个片段</numerusform>

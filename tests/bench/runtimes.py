@@ -8,7 +8,8 @@ fresh processes per runtime, alternating torch / onnx and taking the median of t
 
 * images/s at batch 1 and batch 32 (preprocessed input), text ms per query, peak RSS;
 * cold `medialens search` (a new process: imports, catalog, index, model, one query) on a
-  library of `--photos` COCO pictures indexed once: wall time and peak RSS of that process;
+  library of `--photos` COCO pictures indexed once: wall time, CPU time and peak RSS of that
+  process (CPU time is the figure to read on a loaded machine: wall time waits for the cores);
 * indexing throughput through `Library.index` on `--index` photos (files/s), each runtime
   on a fresh library;
 * and first, the install size of the default install and of the `torch` extra (`--sizes`: only that).
@@ -73,15 +74,25 @@ def _worker(runtime: str, model: str, weights: str, models_dir: str) -> dict:
     return {"load_s": load_s, "batch1": b1, "batch32": b32, "text_ms": text_ms, "rss_mb": int(hwm.split()[1]) / 1024}
 
 
+def _children_cpu_s() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+_LAST_CPU: list[float] = [0.0]
+
+
 def _peak_of(cmd: list[str], env: dict) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB) and stdout of one child process.
+    """Wall seconds, peak RSS (MB) and stdout of one child process (its CPU seconds go to `_LAST_CPU`).
 
     The peak is the child's own high-water mark (VmHWM, polled): its rusage would not do, since
     Linux carries the maximum RSS across fork and exec, so every child would report at least this
     benchmark's own size.
     """
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), _children_cpu_s()
         proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=out, stderr=err, text=True)
         status, peak_kb = Path(f"/proc/{proc.pid}/status"), 0
         while proc.poll() is None:
@@ -92,6 +103,7 @@ def _peak_of(cmd: list[str], env: dict) -> tuple[float, float, str]:
                 pass
             time.sleep(0.01)
         wall = time.perf_counter() - t
+        _LAST_CPU[0] = _children_cpu_s() - cpu  # CPU time is not inherited: this child's own
         if proc.returncode != 0:
             err.seek(0)
             raise SystemExit(f"{' '.join(cmd)} failed:\n{err.read()[-2000:]}")
@@ -131,15 +143,16 @@ def bench_model(model: str, weights: Path, args, tmp: Path, env: dict) -> dict:
     base = [sys.executable, "-m", "core.cli"]
     _peak_of([*base, "index", str(photos), "--library", str(lib), "--model", model, "--weights", str(weights),
               "--runtime", "torch", "-q"], env)
-    cold: dict[str, list[tuple[float, float]]] = {"torch": [], "onnx": []}
+    cold: dict[str, list[tuple[float, float, float]]] = {"torch": [], "onnx": []}
     for i in range(args.repeat):
         for runtime in ("torch", "onnx") if i % 2 == 0 else ("onnx", "torch"):
             wall, rss, _ = _peak_of([*base, "search", QUERIES[i % len(QUERIES)], "--library", str(lib), "-n", "5",
                                      "--runtime", runtime], env)
-            cold[runtime].append((wall, rss))
-    out["cold_search"] = {rt: {"wall_s": statistics.median(w for w, _ in v),
-                               "rss_mb": statistics.median(r for _, r in v),
-                               "runs": [round(w, 2) for w, _ in v]} for rt, v in cold.items()}
+            cold[runtime].append((wall, rss, _LAST_CPU[0]))
+    out["cold_search"] = {rt: {"wall_s": statistics.median(w for w, _, _ in v),
+                               "rss_mb": statistics.median(r for _, r, _ in v),
+                               "cpu_s": statistics.median(c for _, _, c in v),
+                               "runs": [round(w, 2) for w, _, _ in v]} for rt, v in cold.items()}
 
     index_photos = tmp / f"index-photos-{model}"
     make_photos(index_photos, args.index)
@@ -166,6 +179,7 @@ def _print(r: dict) -> None:
             ("text ms/query", e["torch"]["text_ms"], e["onnx"]["text_ms"]),
             ("peak RSS MB (encoding)", e["torch"]["rss_mb"], e["onnx"]["rss_mb"]),
             ("cold search wall s", c["torch"]["wall_s"], c["onnx"]["wall_s"]),
+            ("cold search CPU s (user+sys)", c["torch"]["cpu_s"], c["onnx"]["cpu_s"]),
             ("cold search peak RSS MB", c["torch"]["rss_mb"], c["onnx"]["rss_mb"]),
             ("indexing files/s", r["index_files_per_s"]["torch"], r["index_files_per_s"]["onnx"])]
     for name, t, o in rows:

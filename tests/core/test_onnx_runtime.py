@@ -329,6 +329,8 @@ def test_a_torch_free_install_indexes_and_searches_with_an_export_and_says_what_
     assert json.loads(done.stdout)["indexed"] == 4
     found = medialens("search", "a dog", "--library", lib, "--json")
     assert found.returncode == 0 and len(json.loads(found.stdout)) == 4, found.stderr
+    status = medialens("status", "--library", lib)
+    assert f"runtime:  onnx ({tiny_export.folder})" in status.stdout, status.stdout + status.stderr
     outside = str(sorted((SHARED_DATA / "images" / "misc").glob("*.png"))[0])
     for args, says in [
         (("index", str(photos), "--library", str(tmp_path / "other"), "--model", TINY_MODEL,
