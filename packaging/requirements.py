@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 SWAPS = {
     "linux": {"pyside6": "pyside6-essentials"},
