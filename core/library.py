@@ -53,6 +53,7 @@ from core.search.moments import MomentFinder, Timeline, across_library, moment_v
 from core.search.query import Query, similar_query, text_query
 from core.vectors import VectorIndex
 from core.video import check_index_options as check_video_options
+from core.weights import model_for_weights
 
 #: What the GUI imports from here (it talks to `core.library` only).
 __all__ = ["SORTS", "Control", "Filters", "Hit", "IndexReport", "Library", "Matches", "ModelChoice", "ModelInfo",
@@ -114,6 +115,8 @@ class Library:
                 model = exported
             elif not w.is_file():
                 raise LibraryError(f"{w}: weights file not found")
+            else:  # which registry model it is, from its tensors (a fine-tune of a custom model: None)
+                model = model_for_weights(w, model) or model
             weights = str(w)
         remembered = self.remembered_model()
         if model is None and weights is None and pretrained is None:

@@ -217,6 +217,7 @@ class MainWindow(QMainWindow):
         self.index_status.cancel_clicked.connect(h.cancel)
         self.first_run.start_requested.connect(self._first_run_start)
         self.first_run.weights_chosen.connect(self._weights_chosen)
+        self.first_run.model_picker_requested.connect(self._show_settings)
         self.drops.ready.connect(self._dropped_file)
         self.drops.failed.connect(self.show_error)
 
@@ -299,10 +300,11 @@ class MainWindow(QMainWindow):
         self.host.index(folders)
 
     def _weights_chosen(self, path: str) -> None:
-        self.settings.weights = path
+        # No model named: the engine recognises which model the file (or exported folder) belongs to.
+        self.settings.weights, self.settings.model = path, None
         self._save_settings()
         config = self.host.config
-        self.host.reopen(LibraryConfig(config.home, config.model, path, config.device, config.options, config.watch))
+        self.host.reopen(LibraryConfig(config.home, None, path, config.device, config.options, config.watch))
 
     def _show_settings(self) -> None:
         from desktop_app.settings_dialog import SettingsDialog

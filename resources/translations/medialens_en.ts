@@ -50,7 +50,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="358" />
+        <location filename="../../desktop_app/main_window.py" line="360" />
         <source>Indexing stopped. %n file(s) indexed so far are kept; Rescan carries on.</source>
         <translation>
             <numerusform>Indexing stopped. The %n file indexed so far is kept; Rescan carries on.</numerusform>
@@ -58,7 +58,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="361" />
+        <location filename="../../desktop_app/main_window.py" line="363" />
         <source>Indexing finished: %n new or changed file(s).</source>
         <translation>
             <numerusform>Indexing finished: %n new or changed file.</numerusform>
@@ -66,7 +66,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="363" />
+        <location filename="../../desktop_app/main_window.py" line="365" />
         <source>%n could not be read.</source>
         <translation>
             <numerusform>%n could not be read.</numerusform>

@@ -130,111 +130,146 @@
     <name>FirstRunPage</name>
     <message>
         <location filename="../../desktop_app/first_run.py" line="31" />
-        <source>Model weights (*.safetensors *.bin *.pt *.pth);;All files (*)</source>
-        <translation>模型权重 (*.safetensors *.bin *.pt *.pth);;所有文件 (*)</translation>
+        <source>Model files (*.safetensors *.bin *.pt *.pth manifest.json *.onnx);;All files (*)</source>
+        <translation>模型文件 (*.safetensors *.bin *.pt *.pth manifest.json *.onnx);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="47" />
+        <location filename="../../desktop_app/first_run.py" line="59" />
         <source>Welcome to MediaLens</source>
         <translation>欢迎使用 MediaLens</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="49" />
+        <location filename="../../desktop_app/first_run.py" line="61" />
         <source>Find anything in your photos and videos by describing it, or by showing a picture like it. Everything stays on this computer.</source>
         <translation>用文字描述，或给出一张相似的图片，就能找到照片和视频里的任何内容。所有数据都留在这台电脑上。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="54" />
+        <location filename="../../desktop_app/first_run.py" line="66" />
         <source>1. Choose the folders with your photos and videos</source>
         <translation>1. 选择存放照片和视频的文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="62" />
+        <location filename="../../desktop_app/first_run.py" line="74" />
         <source>Folders to index</source>
         <translation>要索引的文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="63" />
+        <location filename="../../desktop_app/first_run.py" line="75" />
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="64" />
+        <location filename="../../desktop_app/first_run.py" line="76" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="72" />
+        <location filename="../../desktop_app/first_run.py" line="84" />
         <source>2. The model that looks at your pictures</source>
         <translation>2. 理解图片内容的模型</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="83" />
+        <location filename="../../desktop_app/first_run.py" line="95" />
         <source>Use a weights file…</source>
         <translation>使用权重文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="84" />
+        <location filename="../../desktop_app/first_run.py" line="96" />
         <source>For computers without internet: pick a model file copied here</source>
         <translation>适用于无法联网的电脑：选择已复制到本机的模型文件</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="90" />
+        <location filename="../../desktop_app/first_run.py" line="98" />
+        <source>Choose the model…</source>
+        <translation>选择模型…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/first_run.py" line="99" />
+        <source>Say which model the chosen file belongs to</source>
+        <translation>指明所选文件属于哪个模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/first_run.py" line="106" />
         <source>Start indexing</source>
         <translation>开始索引</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="149" />
+        <location filename="../../desktop_app/first_run.py" line="166" />
         <source>Preparing %1…</source>
         <translation>正在准备 %1…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="150" />
+        <location filename="../../desktop_app/first_run.py" line="167" />
         <source>Preparing the model…</source>
         <translation>正在准备模型…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="153" />
+        <location filename="../../desktop_app/first_run.py" line="170" />
         <source>Downloading %1 (%2 MB, once)…</source>
         <translation>正在下载 %1（%2 MB，仅需一次）…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="156" />
+        <location filename="../../desktop_app/first_run.py" line="173" />
         <source>✓ %1 is ready.</source>
         <translation>✓ %1 已就绪。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="158" />
+        <location filename="../../desktop_app/first_run.py" line="175" />
         <source>%1 could not be downloaded.</source>
         <translation>无法下载 %1。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="159" />
+        <location filename="../../desktop_app/first_run.py" line="176" />
         <source>This computer seems to be offline. Copy the model's weights file here (from a computer with internet, %1 MB) and choose it below.</source>
         <translation>这台电脑似乎没有联网。请从能联网的电脑上获取模型的权重文件（%1 MB），复制到这里，然后在下方选择它。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="164" />
+        <location filename="../../desktop_app/first_run.py" line="181" />
+        <source>This file is not one of the models MediaLens knows.</source>
+        <translation>此文件不属于 MediaLens 已知的任何模型。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/first_run.py" line="182" />
+        <source>Choose the model it belongs to, or use another weights file.</source>
+        <translation>请选择它所属的模型，或使用其他权重文件。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/first_run.py" line="185" />
+        <source>%1 is not on this computer yet.</source>
+        <translation>此电脑上还没有 %1。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/first_run.py" line="186" />
+        <source>The model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/first_run.py" line="187" />
+        <source>Use a weights file: pick the manifest.json of a model exported for MediaLens (medialens models export), copied here from another computer.</source>
+        <translation>使用权重文件：选择从另一台电脑复制来的、为 MediaLens 导出的模型（medialens models export）中的 manifest.json。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/first_run.py" line="191" />
         <source>The model cannot be used.</source>
         <translation>无法使用该模型。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="174" />
+        <location filename="../../desktop_app/first_run.py" line="201" />
         <source>%1 of %2 MB</source>
         <translation>%1 / %2 MB</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="180" />
+        <location filename="../../desktop_app/first_run.py" line="207" />
         <source>Indexing needs the model: choose its weights file first</source>
         <translation>索引需要模型：请先选择模型的权重文件</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="184" />
+        <location filename="../../desktop_app/first_run.py" line="211" />
         <source>Choose a folder to index</source>
         <translation>选择要索引的文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="194" />
+        <location filename="../../desktop_app/first_run.py" line="221" />
         <source>Choose a model weights file</source>
         <translation>选择模型权重文件</translation>
     </message>
@@ -548,7 +583,7 @@
     <name>MainWindow</name>
     <message>
         <location filename="../../desktop_app/main_window.py" line="90" />
-        <location filename="../../desktop_app/main_window.py" line="338" />
+        <location filename="../../desktop_app/main_window.py" line="340" />
         <source>Opening your library…</source>
         <translation>正在打开图库…</translation>
     </message>
@@ -584,7 +619,7 @@
     </message>
     <message>
         <location filename="../../desktop_app/main_window.py" line="115" />
-        <location filename="../../desktop_app/main_window.py" line="437" />
+        <location filename="../../desktop_app/main_window.py" line="439" />
         <source>About MediaLens</source>
         <translation>关于 MediaLens</translation>
     </message>
@@ -619,83 +654,83 @@
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="277" />
+        <location filename="../../desktop_app/main_window.py" line="278" />
         <source>Describe what you are looking for, or drop a picture here to find similar ones.</source>
         <translation>描述你要找的内容，或把图片拖到这里查找相似的图片。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="288" />
+        <location filename="../../desktop_app/main_window.py" line="289" />
         <source>Choose weights file…</source>
         <translation>选择权重文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="296" />
+        <location filename="../../desktop_app/main_window.py" line="297" />
         <source>Indexing has started. You can search right away: results come from what is already indexed.</source>
         <translation>索引已开始。现在就可以搜索：结果来自已经索引的内容。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="358" />
+        <location filename="../../desktop_app/main_window.py" line="360" />
         <source>Indexing stopped. %n file(s) indexed so far are kept; Rescan carries on.</source>
         <translation>
             <numerusform>索引已停止。已索引的 %n 个文件会保留；重新扫描将从这里继续。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="361" />
+        <location filename="../../desktop_app/main_window.py" line="363" />
         <source>Indexing finished: %n new or changed file(s).</source>
         <translation>
             <numerusform>索引完成：%n 个新增或更改的文件。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="363" />
+        <location filename="../../desktop_app/main_window.py" line="365" />
         <source>%n could not be read.</source>
         <translation>
             <numerusform>%n 个无法读取。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="364" />
+        <location filename="../../desktop_app/main_window.py" line="366" />
         <source>Show</source>
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="394" />
+        <location filename="../../desktop_app/main_window.py" line="396" />
         <source>Nothing matches yet.</source>
         <translation>暂时没有匹配的结果。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="396" />
+        <location filename="../../desktop_app/main_window.py" line="398" />
         <source>Try removing some filters.</source>
         <translation>试试去掉一些筛选条件。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="398" />
+        <location filename="../../desktop_app/main_window.py" line="400" />
         <source>Indexing is still running: more will be found.</source>
         <translation>索引仍在进行：稍后会找到更多结果。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="438" />
+        <location filename="../../desktop_app/main_window.py" line="440" />
         <source>&lt;h3&gt;MediaLens %1&lt;/h3&gt;&lt;p&gt;Find things inside your photos and videos by describing them, by showing a picture like them, or by changing one in words.&lt;/p&gt;&lt;p&gt;Everything runs on this computer.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;MediaLens %1&lt;/h3&gt;&lt;p&gt;用文字描述、给出相似的图片，或用文字修改一张图片，找到照片和视频里的内容。&lt;/p&gt;&lt;p&gt;一切都在这台电脑上运行。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="444" />
+        <location filename="../../desktop_app/main_window.py" line="446" />
         <source>Repair</source>
         <translation>修复</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="452" />
+        <location filename="../../desktop_app/main_window.py" line="454" />
         <source>SQLite finds no damage in the library; nothing to repair.</source>
         <translation>SQLite 未发现媒体库有损坏，无需修复。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="456" />
+        <location filename="../../desktop_app/main_window.py" line="458" />
         <source>The library was repaired; the damaged catalog is kept as %1. Indexing what was lost…</source>
         <translation>媒体库已修复，损坏的目录文件保存为 %1。正在重新索引丢失的部分…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="540" />
+        <location filename="../../desktop_app/main_window.py" line="542" />
         <source>Stopping indexing…</source>
         <translation>正在停止索引…</translation>
     </message>
@@ -1080,113 +1115,113 @@ Drop a picture anywhere on the window to find similar ones.</source>
     </message>
     <message>
         <location filename="../../desktop_app/settings_dialog.py" line="49" />
-        <location filename="../../desktop_app/settings_dialog.py" line="58" />
+        <location filename="../../desktop_app/settings_dialog.py" line="60" />
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="53" />
+        <location filename="../../desktop_app/settings_dialog.py" line="55" />
         <source>(as the library was indexed)</source>
         <translation>（与图库索引时相同）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="63" />
+        <location filename="../../desktop_app/settings_dialog.py" line="65" />
         <source>Downloaded automatically</source>
         <translation>自动下载</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="65" />
-        <location filename="../../desktop_app/settings_dialog.py" line="100" />
+        <location filename="../../desktop_app/settings_dialog.py" line="67" />
+        <location filename="../../desktop_app/settings_dialog.py" line="102" />
         <source>Choose…</source>
         <translation>选择…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="67" />
+        <location filename="../../desktop_app/settings_dialog.py" line="69" />
         <source>Weights file</source>
         <translation>权重文件</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="70" />
+        <location filename="../../desktop_app/settings_dialog.py" line="72" />
         <source>Automatic (GPU when there is one)</source>
         <translation>自动（有 GPU 时使用 GPU）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="70" />
+        <location filename="../../desktop_app/settings_dialog.py" line="72" />
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="71" />
+        <location filename="../../desktop_app/settings_dialog.py" line="73" />
         <source>NVIDIA GPU (CUDA)</source>
         <translation>NVIDIA GPU（CUDA）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="71" />
+        <location filename="../../desktop_app/settings_dialog.py" line="73" />
         <source>Apple GPU (Metal)</source>
         <translation>Apple GPU（Metal）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="75" />
+        <location filename="../../desktop_app/settings_dialog.py" line="77" />
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="82" />
+        <location filename="../../desktop_app/settings_dialog.py" line="84" />
         <source> frames/s</source>
         <translation> 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="83" />
+        <location filename="../../desktop_app/settings_dialog.py" line="85" />
         <source>How many frames of each second of video are looked at when indexing</source>
         <translation>索引时每秒视频分析多少帧</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="84" />
+        <location filename="../../desktop_app/settings_dialog.py" line="86" />
         <source>Video sampling</source>
         <translation>视频采样</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="91" />
+        <location filename="../../desktop_app/settings_dialog.py" line="93" />
         <source>Memory for thumbnails in the results grid</source>
         <translation>结果网格中缩略图占用的内存</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="92" />
+        <location filename="../../desktop_app/settings_dialog.py" line="94" />
         <source>Thumbnail memory</source>
         <translation>缩略图内存</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="94" />
+        <location filename="../../desktop_app/settings_dialog.py" line="96" />
         <source>Index new and changed files in the library folders as they appear</source>
         <translation>库文件夹中出现新文件或文件变化时立即索引</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="96" />
+        <location filename="../../desktop_app/settings_dialog.py" line="98" />
         <source>While the window is open, changes are indexed a few seconds after they settle</source>
         <translation>窗口打开期间，变化稳定几秒后即被索引</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="97" />
+        <location filename="../../desktop_app/settings_dialog.py" line="99" />
         <source>Watch folders</source>
         <translation>监视文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="102" />
+        <location filename="../../desktop_app/settings_dialog.py" line="104" />
         <source>Library location</source>
         <translation>图库位置</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="125" />
+        <location filename="../../desktop_app/settings_dialog.py" line="127" />
         <source> (installed)</source>
         <translation>（已安装）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="145" />
+        <location filename="../../desktop_app/settings_dialog.py" line="154" />
         <source>Choose a model weights file</source>
         <translation>选择模型权重文件</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="151" />
+        <location filename="../../desktop_app/settings_dialog.py" line="160" />
         <source>Choose where the library is kept</source>
         <translation>选择图库的存放位置</translation>
     </message>
