@@ -250,6 +250,7 @@ class FileRecord:
     content_hash: str | None
     status: str
     error: str | None
+    mtime_ns: int | None = None  # the file's modification time: its date when it has no capture time
 
 
 def _record(f: MediaFile) -> FileRecord:
@@ -257,8 +258,30 @@ def _record(f: MediaFile) -> FileRecord:
         id=f.id, path=f.path, kind=f.kind, size=f.size, format=f.format, width=f.width, height=f.height,
         taken_at=f.taken_at, camera_make=f.camera_make, camera_model=f.camera_model, gps_lat=f.gps_lat,
         gps_lon=f.gps_lon, duration_s=f.duration_s, fps=f.fps, codec=f.codec,
-        content_hash=f.content_hash, status=f.status, error=f.error,
+        content_hash=f.content_hash, status=f.status, error=f.error, mtime_ns=f.mtime_ns,
     )
+
+
+def _file_conditions(kinds: Iterable[str] | None = None, folder: str | None = None,
+                     date_from: dt.datetime | None = None, date_to: dt.datetime | None = None) -> list:
+    """SQL conditions on `files` for a search filter's restrictions (all optional, combined with AND)."""
+    conds = []
+    if kinds:
+        conds.append(MediaFile.kind.in_(sorted(kinds)))
+    if folder:
+        prefix = os.fsencode(os.path.join(os.path.abspath(folder), ""))
+        conds.append(func.substr(MediaFile.path, 1, len(prefix)) == prefix)
+    if date_from:
+        conds.append(MediaFile.taken_at >= date_from)
+    if date_to:
+        conds.append(MediaFile.taken_at < date_to)
+    return conds
+
+
+def _file_date():
+    """A file's date in SQL: its capture time, else its modification time (both sort as text)."""
+    return func.coalesce(MediaFile.taken_at, func.strftime("%Y-%m-%d %H:%M:%f", MediaFile.mtime_ns / 1e9,
+                                                           "unixepoch", "localtime"))
 
 
 def _on_connect(dbapi_conn, _record) -> None:
@@ -608,19 +631,29 @@ class Catalog:
     def item_ids_where(self, kinds: Sequence[str] | None = None, folder: str | None = None,
                        date_from: dt.datetime | None = None, date_to: dt.datetime | None = None) -> list[int]:
         """Ids of the items whose file passes every given restriction (a search filter)."""
-        conds = []
-        if kinds:
-            conds.append(MediaFile.kind.in_(sorted(kinds)))
-        if folder:
-            prefix = os.fsencode(os.path.join(os.path.abspath(folder), ""))
-            conds.append(func.substr(MediaFile.path, 1, len(prefix)) == prefix)
-        if date_from:
-            conds.append(MediaFile.taken_at >= date_from)
-        if date_to:
-            conds.append(MediaFile.taken_at < date_to)
         with self.session() as s:
-            q = select(Item.id).join(MediaFile, MediaFile.id == Item.file_id).where(*conds)
+            q = select(Item.id).join(MediaFile, MediaFile.id == Item.file_id).where(
+                *_file_conditions(kinds, folder, date_from, date_to))
             return list(s.scalars(q))
+
+    def sample_vectors(self, model_id: int, n: int) -> list[bytes]:
+        """Up to n of a model's vectors drawn at random (all of them when it has fewer)."""
+        with self.session() as s:
+            return list(s.scalars(select(Vector.data).where(Vector.model_id == model_id)
+                                  .order_by(func.random()).limit(n)))
+
+    def browse_files(self, offset: int = 0, limit: int = 200, **restrictions) -> list[FileRecord]:
+        """Indexed files newest first (capture time, else file time), paged; `restrictions` as a search filter's."""
+        with self.session() as s:
+            q = (select(MediaFile).where(MediaFile.status == "ok", *_file_conditions(**restrictions))
+                 .order_by(_file_date().desc(), MediaFile.id.desc()).offset(offset).limit(limit))
+            return [_record(f) for f in s.scalars(q)]
+
+    def count_files(self, **restrictions) -> int:
+        """How many indexed files `browse_files` pages through."""
+        with self.session() as s:
+            return s.scalar(select(func.count()).select_from(MediaFile).where(
+                MediaFile.status == "ok", *_file_conditions(**restrictions))) or 0
 
     # ----- text found in pictures (OCR) -------------------------------------------------------
 

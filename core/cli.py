@@ -65,14 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="auto (default): the model's ONNX export when there is one, else torch")
     common.add_argument("-v", "--verbose", action="store_true", help="log what happens")
 
-    results = argparse.ArgumentParser(add_help=False)
+    filters = argparse.ArgumentParser(add_help=False)
+    filters.add_argument("--offset", type=int, default=0, metavar="K", help="skip the first K (paging)")
+    filters.add_argument("--json", action="store_true", help="print a JSON list for scripts")
+    filters.add_argument("--kind", choices=["image", "video"], help="only photos or only videos")
+    filters.add_argument("--folder", metavar="DIR", help="only files under this folder")
+    filters.add_argument("--from", dest="date_from", type=_date, metavar="DATE", help="taken on or after DATE")
+    filters.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="taken before DATE")
+
+    results = argparse.ArgumentParser(add_help=False, parents=[filters])
     results.add_argument("-n", type=_positive, default=20, metavar="N", help="how many results (default 20)")
-    results.add_argument("--offset", type=int, default=0, metavar="K", help="skip the first K results (paging)")
-    results.add_argument("--json", action="store_true", help="print a JSON list for scripts")
-    results.add_argument("--kind", choices=["image", "video"], help="only photos or only videos")
-    results.add_argument("--folder", metavar="DIR", help="only files under this folder")
-    results.add_argument("--from", dest="date_from", type=_date, metavar="DATE", help="taken on or after DATE")
-    results.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="taken before DATE")
     results.add_argument("--exact", action="store_true", help="compare with every vector (no ANN)")
 
     p = argparse.ArgumentParser(
@@ -95,8 +97,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--every-frame", action="store_true",
                    help="embed every sampled video frame, also those that look like the last one embedded")
 
-    s = sub.add_parser("search", parents=[common, results], help="search by text")
+    s = sub.add_parser("search", parents=[common, results], help="search by text",
+                       description="Photos and video moments matching a text. The list ends where the "
+                                   "matches end (a cutoff read from this query's own scores); --all "
+                                   "shows what lies below it too.")
     s.add_argument("query", help="what to look for, e.g. \"dog on a beach\"; -word or -\"a phrase\" avoids things")
+    s.add_argument("--all", dest="show_all", action="store_true",
+                   help="ignore the cutoff: page through every result, best first")
+    s.add_argument("--sort", choices=["relevance", "date"], default="relevance",
+                   help="order of the matches: best first (default) or newest first (capture time, else file time)")
+
+    s = sub.add_parser("browse", parents=[common, filters], help="the library without a query, newest first")
+    s.add_argument("-n", type=_positive, default=50, metavar="N", help="how many files (default 50)")
 
     s = sub.add_parser("similar", parents=[common, results], help="find look-alikes of an image")
     s.add_argument("target", help="an image file (inside or outside the library) or a library id")
@@ -170,7 +182,8 @@ def _print_hits(hits, as_json: bool, out=None, explain: Callable | None = None) 
         return
     for h in hits:  # one shape for photos and moments; a moment adds where it is, for a player to jump to
         span = f"  {_fmt_time(h.start_s)}–{_fmt_time(h.end_s)}" if h.start_s is not None else ""
-        print(f"{h.score:6.3f}  {shown_path(h.path)}  [id {h.file.id}]{span}", file=out)
+        confidence = f"  {h.extra['confidence']}" if "confidence" in h.extra else ""
+        print(f"{h.score:6.3f}  {shown_path(h.path)}  [id {h.file.id}]{span}{confidence}", file=out)
         e = explain(h) if explain else None
         if e is not None:
             print(f"        best region {','.join(map(str, e.box))}  ({e.score:.3f})", file=out)
@@ -285,6 +298,7 @@ def cmd_repair(args) -> int:
         print("run `medialens index` to index what was lost")
         return EXIT_OK
     args.folders, args.workers, args.batch_size, args.fps, args.json, args.quiet = [], None, None, None, False, False
+    args.every_frame = False
     return cmd_index(args)
 
 
@@ -305,12 +319,57 @@ def cmd_watch(args) -> int:
 
 
 def cmd_search(args) -> int:
+    from core.library import sort_hits
     from core.search.query import text_query
 
     with _open_library(args) as lib:
-        hits = lib.search(args.query, n=args.n, offset=args.offset, filters=_filters(args),
-                          exact=True if args.exact else None)
+        exact = True if args.exact else None
+        if args.show_all and args.sort == "relevance":  # every result, paged by the engine
+            hits = lib.search(args.query, n=args.n, offset=args.offset, filters=_filters(args), exact=exact)
+            footer = ""
+        else:
+            found = lib.matches(args.query, filters=_filters(args), exact=exact)
+            chosen = found.hits if args.show_all else found.matches
+            hits = sort_hits(chosen, args.sort)[args.offset:args.offset + args.n]
+            footer = _matches_line(found, len(hits), args)
         _print_hits(hits, args.json, explain=_explainer(lib, args, lambda ctx: text_query(ctx, args.query)))
+        if footer and not args.json:
+            print(footer)
+    return EXIT_OK
+
+
+def _matches_line(found, shown: int, args) -> str:
+    """Where the cutoff fell, said once under the results."""
+    order = ", newest first" if args.sort == "date" else ""
+    if not found.calibrated:
+        return f"# {found.count} results{order} (too few items in the library to find where matches end)"
+    below = len(found.hits) - found.count
+    more = f"{below}{'' if found.complete else '+'} more below the cutoff"
+    if args.show_all:
+        return f"# {found.count} matches and {more}, all shown{order}"
+    return f"# {found.count} matches{order}, {shown} shown; {more} (--all shows them)"
+
+
+def cmd_browse(args) -> int:
+    from core.search.cutoff import file_date
+
+    with _open_library(args) as lib:
+        files = lib.browse(args.offset, args.n, _filters(args))
+        total = lib.browse_count(_filters(args))
+    if args.json:
+        write_json([{"id": f.id, "path": f.path, "kind": f.kind, "date": file_date(f).isoformat()}
+                    for f in files], sys.stdout)
+        return EXIT_OK
+    month = None
+    for f in files:
+        when = file_date(f)
+        if (when.year, when.month) != month:
+            month = (when.year, when.month)
+            print(f"== {when:%Y %B}")
+        print(f"{when:%Y-%m-%d %H:%M}  {f.kind:5}  {shown_path(f.path)}  [id {f.id}]")
+    shown = f"{args.offset + 1}–{args.offset + len(files)}" if files else "none"
+    print(f"# {total} files, newest first; showing {shown}" + ("" if files or total else
+                                                                " (index a folder: medialens index FOLDER)"))
     return EXIT_OK
 
 
@@ -557,7 +616,8 @@ def cmd_compose(args) -> int:
 COMMANDS: dict[str, Callable] = {
     "index": cmd_index, "search": cmd_search, "similar": cmd_similar, "status": cmd_status,
     "models": cmd_models, "roots": cmd_roots, "moments": cmd_moments,
-    "compose": cmd_compose, "repair": cmd_repair, "watch": cmd_watch, "duplicates": cmd_duplicates,
+    "compose": cmd_compose, "repair": cmd_repair, "watch": cmd_watch, "browse": cmd_browse,
+    "duplicates": cmd_duplicates,
 }
 
 

@@ -68,7 +68,7 @@ REGISTRY: tuple[ModelSpec, ...] = (
               multilingual=True, needs=("transformers",),
               hf_hub="laion/CLIP-ViT-B-32-xlm-roberta-base-laion5B-s13B-b90k/"),
     ModelSpec("MediaLens-World", None, 6, 7, 256, "trained on MediaLens's generated world",
-              "the project's own test model (shapes and colours); load it with --weights"),
+              "the project's own test model (shapes and colours); it comes as a weights file, not a download"),
 )
 DEFAULT_MODEL = REGISTRY[0]
 
@@ -162,12 +162,16 @@ def resolve_identity(name: str | None, pretrained: str | None, weights: str | os
         if name and find_spec(name) is not None and find_spec(name).name != manifest.name:
             raise ModelError(f"{weights}: holds an export of {manifest.name}, not {name}")
         return manifest.name, find_spec(manifest.name), None, weights
-    spec = find_spec(name) if name else DEFAULT_MODEL
-    name = spec.name if spec else name
     if weights is not None:
         if not weights.is_file():
             raise ModelError(f"{weights}: weights file not found")
-        return name, spec, None, weights
+        from core.weights import model_for_weights
+
+        name = model_for_weights(weights, name) or name  # recognised from its tensors when not named
+        spec = find_spec(name)
+        return spec.name if spec else name, spec, None, weights
+    spec = find_spec(name) if name else DEFAULT_MODEL
+    name = spec.name if spec else name
     pretrained = pretrained or (spec.pretrained if spec else None)
     if pretrained is None:
         raise ModelError(f"model {name!r} has no downloadable weights: give a weights file with --weights PATH")
@@ -282,6 +286,11 @@ class Encoder(BaseEncoder):
                         f"model {self.name} needs the Python package(s) {', '.join(missing)}: "
                         f"pip install medialens[multilingual]"
                     )
+            # Offline is known in seconds, before the torch import; a device asked for by name is checked first.
+            named_device = (self._device_pref or os.environ.get("MEDIALENS_DEVICE") or "auto").lower() not in (
+                "auto", "cpu")
+            if not named_device:
+                self._check_download()
             import open_clip
             import torch
 
@@ -290,6 +299,8 @@ class Encoder(BaseEncoder):
                 known = ", ".join(s.name for s in REGISTRY)
                 raise ModelError(f"unknown model {self.name!r}; known models: {known} (see `medialens models`)")
             device = resolve_device(self._device_pref)
+            if named_device:
+                self._check_download()
             precision = "fp16" if device.startswith("cuda") else "fp32"
             source = str(self.weights) if self.weights else self.pretrained
             if progress:
@@ -313,6 +324,18 @@ class Encoder(BaseEncoder):
                 self._dim = int(model.encode_text(probe).shape[-1])
             self._model = model
             return self
+
+    def _check_download(self) -> None:
+        """Fail in seconds, not after the hub client's minutes of retries, when a download meets no network."""
+        if self.weights is not None or self.spec is None or not self.spec.hf_hub:
+            return
+        if cached_weights(self.spec, self.cache_dir) is not None or cached_weights(self.spec) is not None:
+            return
+        from core import hub
+
+        reason = hub.unreachable()
+        if reason is not None:
+            raise self._load_error(ConnectionError(f"offline: {reason}"))
 
     def _load_error(self, exc: BaseException) -> ModelError:
         text = str(exc).split("\n")[0]

@@ -16,6 +16,7 @@ the catalog, the vector index and the encoder each guard themselves.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.catalog import Catalog
+from core.catalog import Catalog, FileRecord
 from core.embed import (
     DEFAULT_MODEL,
     REGISTRY,
@@ -44,17 +45,19 @@ from core.paths import models_cache_dir, resolve_home
 from core.runtime.choose import open_encoder
 from core.search.compose import composed_query
 from core.search.context import SearchContext
+from core.search.cutoff import SORTS, Matches, file_date, find_matches, sort_hits
 from core.search.engine import Filters, Hit, SearchEngine
 from core.search.explain import Explanation, explain_file
 from core.search.feedback import SearchSession
 from core.search.moments import MomentFinder, Timeline, across_library, moment_vector, video_record
-from core.search.query import similar_query, text_query
+from core.search.query import Query, similar_query, text_query
 from core.vectors import VectorIndex
 from core.video import check_index_options as check_video_options
+from core.weights import model_for_weights
 
 #: What the GUI imports from here (it talks to `core.library` only).
-__all__ = ["Control", "Filters", "Hit", "IndexReport", "Library", "ModelChoice", "ModelInfo", "Progress",
-           "ProgressCallback"]
+__all__ = ["SORTS", "Control", "Filters", "Hit", "IndexReport", "Library", "Matches", "ModelChoice", "ModelInfo",
+           "ModelSwitch", "Progress", "ProgressCallback", "file_date", "sort_hits"]
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,8 @@ class Library:
                 model = exported
             elif not w.is_file():
                 raise LibraryError(f"{w}: weights file not found")
+            else:  # which registry model it is, from its tensors (a fine-tune of a custom model: None)
+                model = model_for_weights(w, model) or model
             weights = str(w)
         remembered = self.remembered_model()
         if model is None and weights is None and pretrained is None:
@@ -231,8 +236,11 @@ class Library:
     # ----- indexing ---------------------------------------------------------------------------
 
     def index(self, folders: list[str | os.PathLike[str]] | None = None, progress: ProgressCallback | None = None,
-              control: Control | None = None, **options) -> IndexReport:
-        """Index the given folders (added as roots) or all roots; returns what happened."""
+              control: Control | None = None, remember: bool = True, **options) -> IndexReport:
+        """Index the given folders (added as roots) or all roots; returns what happened.
+
+        `remember=False` leaves the library's remembered model alone (a model switch in progress).
+        """
         from filelock import FileLock, Timeout
 
         for f in folders or []:
@@ -251,7 +259,8 @@ class Library:
             raise LibraryError(f"another MediaLens is already indexing the library in {self.home}") from None
         try:
             engine = self.engine(create=True, sync=False)
-            self._remember_model()
+            if remember:
+                self._remember_model()
             opts = {**self.options, **options}
             read_text = self.reads_text(opts.pop("ocr", None))
             indexer = Indexer(self.catalog, self.encoder, engine.vindex, engine.model_id, self.thumbs,
@@ -269,6 +278,28 @@ class Library:
             self.catalog.set_setting(ocr.SETTING, "on" if wanted else "off")
         return ocr.ocr_enabled(self.catalog)
 
+    def switch_model(self, model: str | None = None, weights: str | os.PathLike[str] | None = None,
+                     pretrained: str | None = None) -> ModelSwitch:
+        """A switch to another model: `run()` it on a worker; this library answers with its model meanwhile."""
+        return ModelSwitch(self, model=model, weights=weights, pretrained=pretrained)
+
+    def adopt_model(self, other: Library) -> None:
+        """Use `other`'s model (same library folder, indexed by a `ModelSwitch`) from now on.
+
+        Queries already running finish with the old model: its engine keeps the old encoder
+        (one that had not loaded it yet is told to search again, never handed the new model).
+        """
+        encoder = other.encoder
+        other.close()  # saves its vector index, which this library opens on its next query
+        with self._lock:
+            old, old_encoder = self._engine, self._encoder
+            if old is not None:
+                old.context.encoder_of = (lambda: old_encoder) if old_encoder is not None else _switched
+            self.choice, self._encoder, self._engine = other.choice, encoder, None
+            self._remember_model()
+        if old is not None:
+            old.vindex.save()
+
     # ----- queries ----------------------------------------------------------------------------
 
     def search(self, text: str, n: int = 20, offset: int = 0, filters: Filters | None = None,
@@ -278,6 +309,27 @@ class Library:
 
         engine = self.engine()
         return ranked(engine, text_query(engine.context, text), n, offset, filters, exact=exact)
+
+    def matches(self, text: str | Query, filters: Filters | None = None, exact: bool | None = None) -> Matches:
+        """`search`'s results cut where the text's matches end, each with a readable confidence
+        (see `core.search.cutoff`); the results below the cut come along for "show all".
+
+        `text` may also be a text query the caller made already (`core.search.query.text_query`).
+        """
+        from core.search.fusion import fused_matches
+
+        engine = self.engine()
+        query = text_query(engine.context, text) if isinstance(text, str) else text
+        found = find_matches(engine, query.vector, filters, query.exclude, exact=exact)
+        return fused_matches(engine, query, found, filters, exact)
+
+    def browse(self, offset: int = 0, n: int = 200, filters: Filters | None = None) -> list[FileRecord]:
+        """The library without a query: indexed photos and videos newest first (capture time, else file time)."""
+        return self.catalog.browse_files(offset, n, **dataclasses.asdict(filters or Filters()))
+
+    def browse_count(self, filters: Filters | None = None) -> int:
+        """How many files `browse` pages through."""
+        return self.catalog.count_files(**dataclasses.asdict(filters or Filters()))
 
     def similar(self, target: int | str | os.PathLike[str], n: int = 20, offset: int = 0,
                 filters: Filters | None = None, t_s: float | None = None, exact: bool | None = None,
@@ -483,3 +535,49 @@ class Library:
     def __exit__(self, *exc) -> None:
         self.close()
 
+
+def _switched() -> BaseEncoder:
+    raise LibraryError("the library changed its model while this query ran: search again")
+
+
+class ModelSwitch:
+    """Re-index `library` with another model while it keeps answering; adopt the model when complete.
+
+    The switch indexes the library's folders with the new model through a second `Library` on
+    the same folder (its own catalog connection and vector index). When the new index is
+    complete the library adopts the model in one step; a cancelled or failed switch leaves
+    the old model in place (what the new model embedded stays in the catalog, so a later
+    switch resumes from there). `run()` blocks: call it on a worker; `cancel()` from any thread.
+    """
+
+    def __init__(self, library: Library, *, model: str | None = None,
+                 weights: str | os.PathLike[str] | None = None, pretrained: str | None = None):
+        self.library = library
+        self.target = Library(library.home, model=model, weights=weights, pretrained=pretrained,
+                              device=library.device, options=dict(library.options), runtime=library.runtime)
+        if self.target.choice == library.choice:
+            self.target.close()
+            raise LibraryError(f"the library already uses {library.choice.describe()}")
+        self._control: Control | None = None
+        self._lock = threading.Lock()
+        self.adopted = False
+
+    def run(self, progress: ProgressCallback | None = None, control: Control | None = None) -> IndexReport:
+        """Index every library folder with the new model, then switch; returns the indexing report."""
+        with self._lock:
+            self._control = control = control or Control()
+        try:
+            report = self.target.index(progress=progress, control=control, remember=False)
+            if not report.cancelled and not control.cancelled:
+                self.library.adopt_model(self.target)
+                self.adopted = True
+            return report
+        finally:
+            if not self.adopted:
+                self.target.close()
+
+    def cancel(self) -> None:
+        """Stop the background indexing; the library keeps its current model."""
+        with self._lock:
+            if self._control is not None:
+                self._control.cancel()

@@ -77,7 +77,9 @@ def no_display(environ=None, platform: str | None = None) -> str | None:
 def run(library: str | None = None, model: str | None = None, weights: str | None = None,
         device: str | None = None) -> int:
     """Open the window and run until it is closed; returns the exit status."""
-    reason = no_display()
+    from desktop_app.platform_check import platform_problem
+
+    reason = no_display() or platform_problem()  # Qt would abort (exit 134) with a paragraph instead
     if reason is not None:
         print(f"medialens: error: {reason}", file=sys.stderr)
         return 2

@@ -28,12 +28,24 @@ from desktop_app.icons import icon
 
 def weights_filter() -> str:
     """The file-dialog filter for model weights (shared with the settings dialog)."""
-    return QCoreApplication.translate("FirstRunPage", "Model weights (*.safetensors *.bin *.pt *.pth);;All files (*)")
+    return QCoreApplication.translate(
+        "FirstRunPage", "Model files (*.safetensors *.bin *.pt *.pth manifest.json *.onnx);;All files (*)")
+
+
+def model_source(path: str) -> str:
+    """What to load for a picked file: an exported model's folder when the file is one of its parts."""
+    from pathlib import Path
+
+    p = Path(path)
+    if (p.name == "manifest.json" or p.suffix == ".onnx") and (p.parent / "manifest.json").is_file():
+        return str(p.parent)
+    return path
 
 
 class FirstRunPage(QWidget):
     start_requested = Signal(list)  # folders to add and index
     weights_chosen = Signal(str)
+    model_picker_requested = Signal()  # a chosen file fits no known model: which one is it?
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -83,8 +95,12 @@ class FirstRunPage(QWidget):
         self.weights_button = QPushButton(self.tr("Use a weights file…"), card)
         self.weights_button.setToolTip(self.tr("For computers without internet: pick a model file copied here"))
         self.weights_button.clicked.connect(self.choose_weights)
+        self.picker_button = QPushButton(self.tr("Choose the model…"), card)
+        self.picker_button.setToolTip(self.tr("Say which model the chosen file belongs to"))
+        self.picker_button.clicked.connect(self.model_picker_requested)
         model_row = QHBoxLayout()
         model_row.addWidget(self.weights_button)
+        model_row.addWidget(self.picker_button)
         model_row.addStretch(1)
 
         self.start_button = QPushButton(self.tr("Start indexing"), card)
@@ -141,6 +157,7 @@ class FirstRunPage(QWidget):
         state = status.state
         self.model_progress.setVisible(state in (ModelState.LOADING, ModelState.DOWNLOADING))
         self.weights_button.setVisible(state == ModelState.FAILED)
+        self.picker_button.setVisible(state == ModelState.FAILED and "fit none of the known models" in status.error)
         self.model_detail.setToolTip("")
         self.model_ok = state != ModelState.FAILED
         detail = status.notes
@@ -159,6 +176,16 @@ class FirstRunPage(QWidget):
             detail = self.tr("This computer seems to be offline. Copy the model's weights file here (from a "
                              "computer with internet, %1 MB) and choose it below.").replace(
                                  "%1", str(status.download_mb or "a few hundred"))
+            self.model_detail.setToolTip(status.error)
+        elif "fit none of the known models" in status.error:
+            self.model_label.setText(self.tr("This file is not one of the models MediaLens knows."))
+            detail = self.tr("Choose the model it belongs to, or use another weights file.")
+            self.model_detail.setToolTip(status.error)
+        elif "no ONNX export" in status.error:
+            self.model_label.setText(self.tr("%1 is not on this computer yet.")
+                                     .replace("%1", status.name or self.tr("The model")))
+            detail = self.tr("Use a weights file: pick the manifest.json of a model exported for MediaLens "
+                             "(medialens models export), copied here from another computer.")
             self.model_detail.setToolTip(status.error)
         else:
             self.model_label.setText(self.tr("The model cannot be used."))
@@ -194,4 +221,4 @@ class FirstRunPage(QWidget):
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Choose a model weights file"), "",
                                               weights_filter())
         if path:
-            self.weights_chosen.emit(path)
+            self.weights_chosen.emit(model_source(path))

@@ -67,6 +67,16 @@ def place(lat: float | None, lon: float | None) -> str:
     return f"{abs(lat):.4f}° {ns}, {abs(lon):.4f}° {ew}"
 
 
+def confidence(level: str | None) -> str:
+    """A result's confidence (core's strong / likely / weak) in words; empty when it has none."""
+    translate = QCoreApplication.translate
+    if level == "strong":
+        return translate("Format", "Strong match")
+    if level == "likely":
+        return translate("Format", "Likely match")
+    return translate("Format", "Weak match") if level == "weak" else ""
+
+
 def words_found(hit) -> str:
     """The lines of text read in a result's picture that matched the search, quoted ("" when none did)."""
     lines = hit.extra.get("text", {}).get("lines", [])

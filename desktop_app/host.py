@@ -112,6 +112,7 @@ class LibraryHost(QObject):
     indexing_progress = Signal(object)  # a copy of core's Progress
     indexing_paused = Signal(bool)
     indexing_finished = Signal(object)  # IndexReport, or None when it failed
+    model_switched = Signal()  # the library now answers with the model a switch indexed
     error = Signal(str)
 
     def __init__(self, config: LibraryConfig, parent: QObject | None = None):
@@ -342,10 +343,48 @@ class LibraryHost(QObject):
         lib = self.library
         if lib is None or self.indexing:
             return False
+        options = dict(self.config.options)
+
+        def work(control: Control, progress: Callable[[Progress], None]) -> IndexReport:
+            return lib.index(folders or None, progress=progress, control=control, **options)
+
+        self._run_indexing(work, lambda report: None)
+        return True
+
+    def switch_model(self, config: LibraryConfig) -> bool:
+        """Index the library with `config`'s model in the background, then answer with it.
+
+        Meanwhile queries keep using the current model; cancelling (`cancel`) keeps it.
+        Progress, pause and cancel work as for indexing.
+        """
+        lib = self.library
+        if lib is None or self.indexing:
+            self.error.emit(self.tr("Stop indexing before changing the model."))
+            return False
+        try:
+            switch = lib.switch_model(model=config.model, weights=config.weights)
+        except Exception as exc:  # a model the library cannot use: one clear message
+            self._report(exc)
+            return False
+
+        def work(control: Control, progress: Callable[[Progress], None]) -> IndexReport:
+            return switch.run(progress=progress, control=control)
+
+        def adopted(_report: IndexReport) -> None:
+            if switch.adopted:
+                self.config = config
+                self.model_state.emit(ModelStatus(ModelState.READY, lib.choice.name, device=lib.encoder.device))
+                self.model_switched.emit()
+
+        self._run_indexing(work, adopted)
+        return True
+
+    def _run_indexing(self, work: Callable[[Control, Callable[[Progress], None]], IndexReport],
+                      then: Callable[[IndexReport], None]) -> None:
+        """Run `work(control, progress)` on the index pool with the window's progress, pause and cancel."""
         from core.library import Control  # already imported by the open library: free
 
         control = self.control = Control()
-        options = dict(self.config.options)
 
         def progress(p: Progress) -> None:
             # core reuses one Progress object; the GUI thread gets its own copy
@@ -353,10 +392,11 @@ class LibraryHost(QObject):
 
         def job() -> IndexReport:
             background_priority()
-            return lib.index(folders or None, progress=progress, control=control, **options)
+            return work(control, progress)
 
         def done(report: IndexReport) -> None:
             self.control = None
+            then(report)
             self.indexing_finished.emit(report)
             self.refresh_status()
 
@@ -368,7 +408,6 @@ class LibraryHost(QObject):
 
         self.indexing_started.emit()
         run_task(self._pools["index"], job, done, failed)
-        return True
 
     def pause(self) -> None:
         if self.control is not None and not self.control.cancelled:

@@ -44,8 +44,10 @@ from desktop_app.host import LibraryConfig, LibraryHost, ModelState, ModelStatus
 from desktop_app.icons import icon
 from desktop_app.library_actions import LibraryActions
 from desktop_app.message_bar import MessageBar
+from desktop_app.month_label import MonthLabel
+from desktop_app.order_bar import OrderBar
 from desktop_app.preview import PreviewPane
-from desktop_app.queries import Request
+from desktop_app.queries import BROWSE, TEXT, Request
 from desktop_app.results import ResultsModel
 from desktop_app.results_actions import ResultsActions
 from desktop_app.results_header import ResultsHeader
@@ -145,6 +147,10 @@ class MainWindow(QMainWindow):
         self.preview.add_tools(self.results_actions.preview_tools)
         self.results_header = ResultsHeader(self.controller, self.results_actions.feedback,
                                             self.results_actions.reference_name, self.main_page)
+        self.order_bar = OrderBar(self.controller, self.results_header)
+        self.month_label = MonthLabel(self.controller, self.grid, self.results_header)
+        self.results_header.layout().insertWidget(2, self.month_label)
+        self.results_header.layout().insertWidget(4, self.order_bar)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self.main_page)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.grid_stack)
@@ -195,6 +201,8 @@ class MainWindow(QMainWindow):
         h.error.connect(self.show_error)
 
         self.search_bar.field.down_pressed.connect(self._focus_results)
+        self.search_bar.field.textChanged.connect(self._search_text_changed)
+        h.model_switched.connect(self.controller.rerun)
         self.controller.finished.connect(self._request_finished)
         self.controller.failed.connect(lambda _request, message: self.show_error(message))
         self.results_actions.message.connect(self.status_bar.showMessage)
@@ -209,6 +217,7 @@ class MainWindow(QMainWindow):
         self.index_status.cancel_clicked.connect(h.cancel)
         self.first_run.start_requested.connect(self._first_run_start)
         self.first_run.weights_chosen.connect(self._weights_chosen)
+        self.first_run.model_picker_requested.connect(self._show_settings)
         self.drops.ready.connect(self._dropped_file)
         self.drops.failed.connect(self.show_error)
 
@@ -245,12 +254,25 @@ class MainWindow(QMainWindow):
         if self.controller.base_request is not None:
             self.controller.rerun()
         else:
-            self._show_results_hint(self._welcome_hint())
+            self._show_library(status)
 
     def _open_failed(self, message: str) -> None:
         self.pages.setCurrentWidget(self.first_run)
         self.first_run.set_model_state(ModelStatus(ModelState.FAILED, "", error=message))
         self.show_error(message)
+
+    def _show_library(self, status: dict) -> None:
+        """Without a query the window shows the library itself, newest first (or says how to start)."""
+        if status.get("images") or status.get("videos"):
+            self.controller.browse()
+        else:
+            self._show_results_hint(self._welcome_hint())
+
+    def _search_text_changed(self, text: str) -> None:
+        """Clearing the search returns to the library."""
+        request = self.controller.base_request
+        if not text.strip() and self.search_bar.reference is None and request is not None and request.kind == TEXT:
+            self.controller.browse()
 
     def _welcome_hint(self) -> str:
         return self.tr("Describe what you are looking for, or drop a picture here to find similar ones.")
@@ -278,10 +300,11 @@ class MainWindow(QMainWindow):
         self.host.index(folders)
 
     def _weights_chosen(self, path: str) -> None:
-        self.settings.weights = path
+        # No model named: the engine recognises which model the file (or exported folder) belongs to.
+        self.settings.weights, self.settings.model = path, None
         self._save_settings()
         config = self.host.config
-        self.host.reopen(LibraryConfig(config.home, config.model, path, config.device, config.options, config.watch))
+        self.host.reopen(LibraryConfig(config.home, None, path, config.device, config.options, config.watch))
 
     def _show_settings(self) -> None:
         from desktop_app.settings_dialog import SettingsDialog
@@ -303,7 +326,12 @@ class MainWindow(QMainWindow):
         self._save_settings()
         if old.watch_folders != new.watch_folders:
             self.host.live.set_enabled(new.watch_folders)
-        if (old.library, old.model, old.weights, old.device) != (new.library, new.model, new.weights, new.device):
+        if (old.library, old.device) == (new.library, new.device) and (old.model, old.weights) != (
+                new.model, new.weights) and self.host.is_open:
+            # Another model only: index with it in the background while this one keeps answering.
+            self.host.switch_model(LibraryConfig(config.home, new.model, new.weights, config.device, options,
+                                                 watch=new.watch_folders))
+        elif (old.library, old.model, old.weights, old.device) != (new.library, new.model, new.weights, new.device):
             device = None if new.device == "auto" else new.device
             if self.host.reopen(LibraryConfig(new.library, new.model, new.weights, device, options,
                                               watch=new.watch_folders)):
@@ -338,8 +366,11 @@ class MainWindow(QMainWindow):
             self.message_bar.show_message(text, MessageBar.INFO, (self.tr("Show"), self.library_actions.show_failures))
         else:
             self.message_bar.show_message(text, MessageBar.INFO)
-        if self.controller.base_request is None:
-            self._show_results_hint(self._welcome_hint())
+        request = self.controller.base_request
+        if request is None:
+            self._show_library(self.host.status or {})
+        elif request.kind == BROWSE:
+            self.controller.rerun()  # what was indexed meanwhile joins the library view
 
     # ----- queries ----------------------------------------------------------------------------
 

@@ -107,9 +107,9 @@ class PreviewPane(QWidget):
         self.meta.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.meta.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self._meta_fields: dict[str, QLabel] = {}
-        for key, label in (("date", self.tr("Taken")), ("camera", self.tr("Camera")), ("size", self.tr("Size")),
-                           ("length", self.tr("Length")), ("place", self.tr("Place")), ("folder", self.tr("Folder")),
-                           ("words", self.tr("Words"))):
+        for key, label in (("match", self.tr("Relevance")), ("date", self.tr("Taken")), ("camera", self.tr("Camera")),
+                           ("size", self.tr("Size")), ("length", self.tr("Length")), ("place", self.tr("Place")),
+                           ("folder", self.tr("Folder")), ("words", self.tr("Words"))):
             value = QLabel(self)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setWordWrap(True)
@@ -284,7 +284,8 @@ class PreviewPane(QWidget):
             if hit.start_s is not None:
                 moment = self.tr("moment %1").replace("%1", fmt.span(hit.start_s, hit.end_s))
                 length = f"{length} · {moment}" if length else moment
-        values = {"date": fmt.when(rec.taken_at), "camera": camera, "size": size, "length": length,
+        values = {"match": fmt.confidence(hit.extra.get("confidence")),
+                  "date": fmt.when(rec.taken_at), "camera": camera, "size": size, "length": length,
                   "place": fmt.place(rec.gps_lat, rec.gps_lon), "folder": os.path.dirname(rec.path),
                   "words": fmt.words_found(hit)}
         for key, value in values.items():

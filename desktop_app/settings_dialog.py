@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.first_run import weights_filter
+from desktop_app.first_run import model_source, weights_filter
 from desktop_app.settings import DEVICES, Settings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -47,6 +47,8 @@ class SettingsDialog(QDialog):
 
         self.model = QComboBox(self)
         self.model.setAccessibleName(self.tr("Model"))
+        # The registry's labels arrive after the dialog is shown: grow with them, never clip them.
+        self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self._current_model = settings.model or (host.library.choice.name if host.library is not None else None)
         self._current_home = str(host.library.home) if host.library is not None else None
         self._current_weights = settings.weights or (host.library.choice.weights if host.library is not None else None)
@@ -160,12 +162,19 @@ class SettingsDialog(QDialog):
         note = f"{info.spec.quality}. {info.spec.notes}" if info else ""
         self.model_note.setText(note)
         self.form.setRowVisible(self.model_note, bool(note))
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow (never shrink) to show the model's label and its wrapped note in full."""
+        self.layout().activate()
+        hint = self.sizeHint()
+        self.resize(max(self.width(), hint.width()), max(self.height(), hint.height()))
 
     def _browse_weights(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Choose a model weights file"), "",
                                               weights_filter())
         if path:
-            self.weights.setText(path)
+            self.weights.setText(model_source(path))
 
     def _browse_library(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, self.tr("Choose where the library is kept"),

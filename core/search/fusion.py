@@ -37,6 +37,7 @@ from core.indexing.ocr import VIDEO_STEP_S
 from core.vectors import from_blobs
 
 if TYPE_CHECKING:  # pragma: no cover
+    from core.search.cutoff import Matches
     from core.search.engine import Filters, Hit, SearchEngine
     from core.search.query import Query
 
@@ -262,3 +263,23 @@ def fused_search(engine: SearchEngine, vector: np.ndarray, words: str, n: int = 
         fused.append((rrf([clip_rank[id(h)], rank], [1.0, text_weight(p.evidence) if p else 0.0]), h))
     fused.sort(key=lambda x: -x[0])
     return [h for _, h in fused][offset:offset + n]
+
+
+def fused_matches(engine: SearchEngine, query: Query, found: Matches, filters: Filters | None = None,
+                  exact: bool | None = None) -> Matches:
+    """A cut result list (`core.search.cutoff`) with the pictures that show the query's words among its
+    matches, in the fused order: a picture holding the words is a match whatever its cosine."""
+    from core.search.cutoff import Matches
+
+    if not query.words:
+        return found
+    fused = fused_search(engine, query.vector, query.words, max(FUSION_DEPTH, len(found.hits)), 0, filters, exact)
+    shown = [h for h in fused if "text" in h.extra]
+    if not shown:
+        return found
+    key = {(h.file.id, h.start_s) for h in shown}
+    for h in shown:
+        h.extra.setdefault("confidence", "strong" if h.extra["text"]["coverage"] >= 1.0 else "likely")
+    rest = [h for h in found.hits if (h.file.id, h.start_s) not in key]
+    count = len(shown) + sum(1 for h in found.matches if (h.file.id, h.start_s) not in key)
+    return Matches(shown + rest, count, found.calibrated, found.complete)

@@ -50,7 +50,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="332"/>
+        <location filename="../../desktop_app/main_window.py" line="360"/>
         <source>Indexing stopped. %n file(s) indexed so far are kept; Rescan carries on.</source>
         <translation>
             <numerusform>Indexing stopped. The %n file indexed so far is kept; Rescan carries on.</numerusform>
@@ -58,7 +58,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="335"/>
+        <location filename="../../desktop_app/main_window.py" line="363"/>
         <source>Indexing finished: %n new or changed file(s).</source>
         <translation>
             <numerusform>Indexing finished: %n new or changed file.</numerusform>
@@ -66,7 +66,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="337"/>
+        <location filename="../../desktop_app/main_window.py" line="365"/>
         <source>%n could not be read.</source>
         <translation>
             <numerusform>%n could not be read.</numerusform>
@@ -99,7 +99,15 @@
 <context>
     <name>ResultsHeader</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/results_header.py" line="88"/>
+        <location filename="../../desktop_app/results_header.py" line="89"/>
+        <source>%n item(s)</source>
+        <translation>
+            <numerusform>%n item</numerusform>
+            <numerusform>%n items</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop_app/results_header.py" line="93"/>
         <source>%n result(s)</source>
         <translation>
             <numerusform>%n result</numerusform>

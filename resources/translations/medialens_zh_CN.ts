@@ -241,111 +241,146 @@
     <name>FirstRunPage</name>
     <message>
         <location filename="../../desktop_app/first_run.py" line="31"/>
-        <source>Model weights (*.safetensors *.bin *.pt *.pth);;All files (*)</source>
-        <translation>模型权重 (*.safetensors *.bin *.pt *.pth);;所有文件 (*)</translation>
+        <source>Model files (*.safetensors *.bin *.pt *.pth manifest.json *.onnx);;All files (*)</source>
+        <translation>模型文件 (*.safetensors *.bin *.pt *.pth manifest.json *.onnx);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="47"/>
+        <location filename="../../desktop_app/first_run.py" line="59"/>
         <source>Welcome to MediaLens</source>
         <translation>欢迎使用 MediaLens</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="49"/>
+        <location filename="../../desktop_app/first_run.py" line="61"/>
         <source>Find anything in your photos and videos by describing it, or by showing a picture like it. Everything stays on this computer.</source>
         <translation>用文字描述，或给出一张相似的图片，就能找到照片和视频里的任何内容。所有数据都留在这台电脑上。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="54"/>
+        <location filename="../../desktop_app/first_run.py" line="66"/>
         <source>1. Choose the folders with your photos and videos</source>
         <translation>1. 选择存放照片和视频的文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="62"/>
+        <location filename="../../desktop_app/first_run.py" line="74"/>
         <source>Folders to index</source>
         <translation>要索引的文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="63"/>
+        <location filename="../../desktop_app/first_run.py" line="75"/>
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="64"/>
+        <location filename="../../desktop_app/first_run.py" line="76"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="72"/>
+        <location filename="../../desktop_app/first_run.py" line="84"/>
         <source>2. The model that looks at your pictures</source>
         <translation>2. 理解图片内容的模型</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="83"/>
+        <location filename="../../desktop_app/first_run.py" line="95"/>
         <source>Use a weights file…</source>
         <translation>使用权重文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="84"/>
+        <location filename="../../desktop_app/first_run.py" line="96"/>
         <source>For computers without internet: pick a model file copied here</source>
         <translation>适用于无法联网的电脑：选择已复制到本机的模型文件</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="90"/>
+        <location filename="../../desktop_app/first_run.py" line="98"/>
+        <source>Choose the model…</source>
+        <translation>选择模型…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/first_run.py" line="99"/>
+        <source>Say which model the chosen file belongs to</source>
+        <translation>指明所选文件属于哪个模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/first_run.py" line="106"/>
         <source>Start indexing</source>
         <translation>开始索引</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="149"/>
+        <location filename="../../desktop_app/first_run.py" line="166"/>
         <source>Preparing %1…</source>
         <translation>正在准备 %1…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="150"/>
+        <location filename="../../desktop_app/first_run.py" line="167"/>
         <source>Preparing the model…</source>
         <translation>正在准备模型…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="153"/>
+        <location filename="../../desktop_app/first_run.py" line="170"/>
         <source>Downloading %1 (%2 MB, once)…</source>
         <translation>正在下载 %1（%2 MB，仅需一次）…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="156"/>
+        <location filename="../../desktop_app/first_run.py" line="173"/>
         <source>✓ %1 is ready.</source>
         <translation>✓ %1 已就绪。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="158"/>
+        <location filename="../../desktop_app/first_run.py" line="175"/>
         <source>%1 could not be downloaded.</source>
         <translation>无法下载 %1。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="159"/>
+        <location filename="../../desktop_app/first_run.py" line="176"/>
         <source>This computer seems to be offline. Copy the model&apos;s weights file here (from a computer with internet, %1 MB) and choose it below.</source>
         <translation>这台电脑似乎没有联网。请从能联网的电脑上获取模型的权重文件（%1 MB），复制到这里，然后在下方选择它。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="164"/>
+        <location filename="../../desktop_app/first_run.py" line="181"/>
+        <source>This file is not one of the models MediaLens knows.</source>
+        <translation>此文件不属于 MediaLens 已知的任何模型。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/first_run.py" line="182"/>
+        <source>Choose the model it belongs to, or use another weights file.</source>
+        <translation>请选择它所属的模型，或使用其他权重文件。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/first_run.py" line="185"/>
+        <source>%1 is not on this computer yet.</source>
+        <translation>此电脑上还没有 %1。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/first_run.py" line="186"/>
+        <source>The model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/first_run.py" line="187"/>
+        <source>Use a weights file: pick the manifest.json of a model exported for MediaLens (medialens models export), copied here from another computer.</source>
+        <translation>使用权重文件：选择从另一台电脑复制来的、为 MediaLens 导出的模型（medialens models export）中的 manifest.json。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/first_run.py" line="191"/>
         <source>The model cannot be used.</source>
         <translation>无法使用该模型。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="174"/>
+        <location filename="../../desktop_app/first_run.py" line="201"/>
         <source>%1 of %2 MB</source>
         <translation>%1 / %2 MB</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="180"/>
+        <location filename="../../desktop_app/first_run.py" line="207"/>
         <source>Indexing needs the model: choose its weights file first</source>
         <translation>索引需要模型：请先选择模型的权重文件</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="184"/>
+        <location filename="../../desktop_app/first_run.py" line="211"/>
         <source>Choose a folder to index</source>
         <translation>选择要索引的文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/first_run.py" line="194"/>
+        <location filename="../../desktop_app/first_run.py" line="221"/>
         <source>Choose a model weights file</source>
         <translation>选择模型权重文件</translation>
     </message>
@@ -439,6 +474,21 @@
         <source>W</source>
         <comment>west</comment>
         <translation>西</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/formatting.py" line="74"/>
+        <source>Strong match</source>
+        <translation>强匹配</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/formatting.py" line="76"/>
+        <source>Likely match</source>
+        <translation>可能匹配</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/formatting.py" line="77"/>
+        <source>Weak match</source>
+        <translation>弱匹配</translation>
     </message>
 </context>
 <context>
@@ -573,18 +623,23 @@
 <context>
     <name>LibraryHost</name>
     <message>
-        <location filename="../../desktop_app/host.py" line="183"/>
+        <location filename="../../desktop_app/host.py" line="184"/>
         <source>Stop indexing before changing the library, model or device.</source>
         <extracomment>engine options for indexing (`fps`, and `batch_size`/`workers` for tests and tuning) index changes in the library folders as they happen (desktop_app/watching.py) The app sets this (`desktop_app.app.build`); tests leave their own process alone.</extracomment>
         <translation>请先停止索引，再更改图库、模型或设备。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/host.py" line="282"/>
+        <location filename="../../desktop_app/host.py" line="283"/>
         <source>Stop indexing before repairing the library.</source>
         <translation>请先停止索引，再修复媒体库。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/host.py" line="395"/>
+        <location filename="../../desktop_app/host.py" line="362"/>
+        <source>Stop indexing before changing the model.</source>
+        <translation>更换模型前请先停止索引。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/host.py" line="434"/>
         <source>Stop indexing before removing a folder.</source>
         <translation>请先停止索引，再移除文件夹。</translation>
     </message>
@@ -643,155 +698,155 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="88"/>
-        <location filename="../../desktop_app/main_window.py" line="312"/>
+        <location filename="../../desktop_app/main_window.py" line="90"/>
+        <location filename="../../desktop_app/main_window.py" line="340"/>
         <source>Opening your library…</source>
         <translation>正在打开图库…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="98"/>
+        <location filename="../../desktop_app/main_window.py" line="100"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="102"/>
+        <location filename="../../desktop_app/main_window.py" line="104"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="103"/>
+        <location filename="../../desktop_app/main_window.py" line="105"/>
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="106"/>
+        <location filename="../../desktop_app/main_window.py" line="108"/>
         <source>Preview Pane</source>
         <translation>预览窗格</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="109"/>
+        <location filename="../../desktop_app/main_window.py" line="111"/>
         <source>Larger Thumbnails</source>
         <translation>放大缩略图</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="111"/>
+        <location filename="../../desktop_app/main_window.py" line="113"/>
         <source>Smaller Thumbnails</source>
         <translation>缩小缩略图</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="113"/>
-        <location filename="../../desktop_app/main_window.py" line="408"/>
+        <location filename="../../desktop_app/main_window.py" line="115"/>
+        <location filename="../../desktop_app/main_window.py" line="439"/>
         <source>About MediaLens</source>
         <translation>关于 MediaLens</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="133"/>
+        <location filename="../../desktop_app/main_window.py" line="135"/>
         <source>Results</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="177"/>
+        <location filename="../../desktop_app/main_window.py" line="183"/>
         <source>&amp;Library</source>
         <translation>图库(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="179"/>
+        <location filename="../../desktop_app/main_window.py" line="185"/>
         <source>&amp;Search</source>
         <translation>搜索(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="180"/>
+        <location filename="../../desktop_app/main_window.py" line="186"/>
         <source>&amp;Item</source>
         <translation>项目(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="181"/>
+        <location filename="../../desktop_app/main_window.py" line="187"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="182"/>
+        <location filename="../../desktop_app/main_window.py" line="188"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="256"/>
+        <location filename="../../desktop_app/main_window.py" line="278"/>
         <source>Describe what you are looking for, or drop a picture here to find similar ones.</source>
         <translation>描述你要找的内容，或把图片拖到这里查找相似的图片。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="267"/>
+        <location filename="../../desktop_app/main_window.py" line="289"/>
         <source>Choose weights file…</source>
         <translation>选择权重文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="275"/>
+        <location filename="../../desktop_app/main_window.py" line="297"/>
         <source>Indexing has started. You can search right away: results come from what is already indexed.</source>
         <translation>索引已开始。现在就可以搜索：结果来自已经索引的内容。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="332"/>
+        <location filename="../../desktop_app/main_window.py" line="360"/>
         <source>Indexing stopped. %n file(s) indexed so far are kept; Rescan carries on.</source>
         <translation>
             <numerusform>索引已停止。已索引的 %n 个文件会保留；重新扫描将从这里继续。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="335"/>
+        <location filename="../../desktop_app/main_window.py" line="363"/>
         <source>Indexing finished: %n new or changed file(s).</source>
         <translation>
             <numerusform>索引完成：%n 个新增或更改的文件。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="337"/>
+        <location filename="../../desktop_app/main_window.py" line="365"/>
         <source>%n could not be read.</source>
         <translation>
             <numerusform>%n 个无法读取。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="338"/>
+        <location filename="../../desktop_app/main_window.py" line="366"/>
         <source>Show</source>
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="365"/>
+        <location filename="../../desktop_app/main_window.py" line="396"/>
         <source>Nothing matches yet.</source>
         <translation>暂时没有匹配的结果。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="367"/>
+        <location filename="../../desktop_app/main_window.py" line="398"/>
         <source>Try removing some filters.</source>
         <translation>试试去掉一些筛选条件。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="369"/>
+        <location filename="../../desktop_app/main_window.py" line="400"/>
         <source>Indexing is still running: more will be found.</source>
         <translation>索引仍在进行：稍后会找到更多结果。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="409"/>
+        <location filename="../../desktop_app/main_window.py" line="440"/>
         <source>&lt;h3&gt;MediaLens %1&lt;/h3&gt;&lt;p&gt;Find things inside your photos and videos by describing them, by showing a picture like them, or by changing one in words.&lt;/p&gt;&lt;p&gt;Everything runs on this computer.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;MediaLens %1&lt;/h3&gt;&lt;p&gt;用文字描述、给出相似的图片，或用文字修改一张图片，找到照片和视频里的内容。&lt;/p&gt;&lt;p&gt;一切都在这台电脑上运行。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="415"/>
+        <location filename="../../desktop_app/main_window.py" line="446"/>
         <source>Repair</source>
         <translation>修复</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="423"/>
+        <location filename="../../desktop_app/main_window.py" line="454"/>
         <source>SQLite finds no damage in the library; nothing to repair.</source>
         <translation>SQLite 未发现媒体库有损坏，无需修复。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="427"/>
+        <location filename="../../desktop_app/main_window.py" line="458"/>
         <source>The library was repaired; the damaged catalog is kept as %1. Indexing what was lost…</source>
         <translation>媒体库已修复，损坏的目录文件保存为 %1。正在重新索引丢失的部分…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/main_window.py" line="511"/>
+        <location filename="../../desktop_app/main_window.py" line="542"/>
         <source>Stopping indexing…</source>
         <translation>正在停止索引…</translation>
     </message>
@@ -822,6 +877,45 @@
         <translation>
             <numerusform>%n 个匹配片段</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>OrderBar</name>
+    <message>
+        <location filename="../../desktop_app/order_bar.py" line="33"/>
+        <source>Best first</source>
+        <translation>最相关优先</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/order_bar.py" line="34"/>
+        <source>Newest first</source>
+        <translation>最新优先</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/order_bar.py" line="35"/>
+        <source>Order of the results</source>
+        <translation>结果排序</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/order_bar.py" line="53"/>
+        <source>all results</source>
+        <translation>全部结果</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/order_bar.py" line="54"/>
+        <location filename="../../desktop_app/order_bar.py" line="59"/>
+        <source>Matches only</source>
+        <translation>仅显示匹配</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/order_bar.py" line="57"/>
+        <source>%1 matches · %2 more below</source>
+        <translation>%1 个匹配 · 另有 %2 个低于截断线</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/order_bar.py" line="59"/>
+        <source>Show all</source>
+        <translation>显示全部</translation>
     </message>
 </context>
 <context>
@@ -867,6 +961,11 @@ Drop a picture anywhere on the window to find similar ones.</source>
     </message>
     <message>
         <location filename="../../desktop_app/preview.py" line="110"/>
+        <source>Relevance</source>
+        <translation>相关性</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/preview.py" line="111"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
@@ -881,7 +980,7 @@ Drop a picture anywhere on the window to find similar ones.</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/preview.py" line="111"/>
+        <location filename="../../desktop_app/preview.py" line="112"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
@@ -1007,55 +1106,67 @@ Drop a picture anywhere on the window to find similar ones.</source>
 <context>
     <name>ResultsHeader</name>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="72"/>
+        <location filename="../../desktop_app/results_header.py" line="70"/>
+        <source>Your library, newest first</source>
+        <translation>你的媒体库，最新优先</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/results_header.py" line="74"/>
         <source>Like a part of %1</source>
         <translation>与 %1 的局部相似</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="73"/>
-        <location filename="../../desktop_app/results_header.py" line="77"/>
+        <location filename="../../desktop_app/results_header.py" line="75"/>
+        <location filename="../../desktop_app/results_header.py" line="79"/>
         <source>Similar to %1</source>
         <translation>与 %1 相似</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="76"/>
+        <location filename="../../desktop_app/results_header.py" line="78"/>
         <source>%1, changed: “%2”</source>
         <translation>%1，改为：“%2”</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="78"/>
+        <location filename="../../desktop_app/results_header.py" line="80"/>
         <source>Refined: %1</source>
         <translation>已优化：%1</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="78"/>
+        <location filename="../../desktop_app/results_header.py" line="80"/>
         <source>your marks</source>
         <translation>你的标记</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../../desktop_app/results_header.py" line="89"/>
+        <source>%n item(s)</source>
+        <translation>
+            <numerusform>%n 项</numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="86"/>
+        <location filename="../../desktop_app/results_header.py" line="91"/>
         <source>no results</source>
         <translation>没有结果</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="87"/>
+        <location filename="../../desktop_app/results_header.py" line="92"/>
         <source>%1+ results</source>
         <translation>%1+ 个结果</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/results_header.py" line="88"/>
+        <location filename="../../desktop_app/results_header.py" line="93"/>
         <source>%n result(s)</source>
         <translation>
             <numerusform>%n 个结果</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="95"/>
+        <location filename="../../desktop_app/results_header.py" line="100"/>
         <source>waiting for the model to load…</source>
         <translation>正在等待模型加载…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results_header.py" line="106"/>
+        <location filename="../../desktop_app/results_header.py" line="111"/>
         <source>%1 relevant · %2 not relevant</source>
         <translation>%1 个相关 · %2 个不相关</translation>
     </message>
@@ -1073,12 +1184,12 @@ Drop a picture anywhere on the window to find similar ones.</source>
         <translation>照片 %1</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results.py" line="222"/>
+        <location filename="../../desktop_app/results.py" line="224"/>
         <source>Similarity %1</source>
         <translation>相似度 %1</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/results.py" line="226"/>
+        <location filename="../../desktop_app/results.py" line="230"/>
         <source>Words found: %1</source>
         <translation>找到的文字：%1</translation>
     </message>
@@ -1130,128 +1241,128 @@ Drop a picture anywhere on the window to find similar ones.</source>
     </message>
     <message>
         <location filename="../../desktop_app/settings_dialog.py" line="49"/>
-        <location filename="../../desktop_app/settings_dialog.py" line="58"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="60"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="53"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="55"/>
         <source>(as the library was indexed)</source>
         <translation>（与图库索引时相同）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="63"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="65"/>
         <source>Downloaded automatically</source>
         <translation>自动下载</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="65"/>
-        <location filename="../../desktop_app/settings_dialog.py" line="106"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="67"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="108"/>
         <source>Choose…</source>
         <translation>选择…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="67"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="69"/>
         <source>Weights file</source>
         <translation>权重文件</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="70"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="72"/>
         <source>Automatic (GPU when there is one)</source>
         <translation>自动（有 GPU 时使用 GPU）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="70"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="72"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="71"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="73"/>
         <source>NVIDIA GPU (CUDA)</source>
         <translation>NVIDIA GPU（CUDA）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="71"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="73"/>
         <source>Apple GPU (Metal)</source>
         <translation>Apple GPU（Metal）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="75"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="77"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="82"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="84"/>
         <source> frames/s</source>
         <translation> 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="83"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="85"/>
         <source>How many frames of each second of video are looked at when indexing</source>
         <translation>索引时每秒视频分析多少帧</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="84"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="86"/>
         <source>Video sampling</source>
         <translation>视频采样</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="87"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="89"/>
         <source>Read the words in photos and videos, so searches find them</source>
         <translation>识别照片和视频中的文字，以便搜索找到它们</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="89"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="91"/>
         <source>Indexing takes several times longer; this library remembers the choice</source>
         <translation>索引会慢好几倍；此媒体库会记住这个选择</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="90"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="92"/>
         <source>Text in pictures</source>
         <translation>图片中的文字</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="97"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="99"/>
         <source>Memory for thumbnails in the results grid</source>
         <translation>结果网格中缩略图占用的内存</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="98"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="100"/>
         <source>Thumbnail memory</source>
         <translation>缩略图内存</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="100"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="102"/>
         <source>Index new and changed files in the library folders as they appear</source>
         <translation>库文件夹中出现新文件或文件变化时立即索引</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="102"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="104"/>
         <source>While the window is open, changes are indexed a few seconds after they settle</source>
         <translation>窗口打开期间，变化稳定几秒后即被索引</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="103"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="105"/>
         <source>Watch folders</source>
         <translation>监视文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="108"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="110"/>
         <source>Library location</source>
         <translation>图库位置</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="145"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="147"/>
         <source> (installed)</source>
         <translation>（已安装）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="165"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="174"/>
         <source>Choose a model weights file</source>
         <translation>选择模型权重文件</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/settings_dialog.py" line="171"/>
+        <location filename="../../desktop_app/settings_dialog.py" line="180"/>
         <source>Choose where the library is kept</source>
         <translation>选择图库的存放位置</translation>
     </message>

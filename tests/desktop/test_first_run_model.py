@@ -46,3 +46,72 @@ def test_download_progress_is_read_from_the_partial_file(qtbot, tmp_path):
         threading.Thread(target=host._watch_download, args=(tmp_path, 605.0, stop), daemon=True).start()
     stop.set()
     assert got.args == [3.0, 605.0]
+
+
+def test_offline_is_known_in_seconds_and_the_file_choice_offered_at_once(qtbot, tmp_path, monkeypatch):
+    """No HF_HUB_OFFLINE, a name server that cannot resolve the hub: the page offers the file within seconds.
+
+    Before the quick check, huggingface_hub retried each file five times (about four minutes offline).
+    """
+    import socket
+
+    from core import hub
+
+    asked = []
+
+    def offline_resolver(host, port, **kwargs):
+        asked.append(host)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(hub, "resolve", offline_resolver)
+    monkeypatch.setenv("MEDIALENS_MODELS", str(tmp_path / "models"))  # nothing downloaded
+    w = MainWindow(LibraryConfig(home=str(tmp_path / "lib")), Settings(), tmp_path / "settings.json")
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.host.opened, timeout=20_000):
+        w.start()
+    page = w.first_run
+    qtbot.waitUntil(lambda: not page.weights_button.isHidden(), timeout=6_000)
+    assert asked == ["huggingface.co"]
+    assert page.model_label.text() == "ViT-B-32 could not be downloaded."
+    assert "offline" in page.model_detail.text()
+
+
+def test_a_file_that_fits_no_model_offers_the_model_picker(qtbot, tmp_path, monkeypatch):
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    from desktop_app.settings_dialog import SettingsDialog
+
+    odd = tmp_path / "odd.safetensors"
+    save_file({"encoder.weight": np.zeros((4, 3), np.float32)}, str(odd))
+    monkeypatch.setenv("MEDIALENS_MODELS", str(tmp_path / "models"))
+    w = MainWindow(LibraryConfig(home=str(tmp_path / "lib")), Settings(), tmp_path / "settings.json")
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.host.opened, timeout=20_000):
+        w.start()
+    page = w.first_run
+    with qtbot.waitSignal(w.host.open_failed, timeout=20_000) as failed:
+        page.weights_chosen.emit(str(odd))
+    assert "fit none of the known models" in failed.args[0] and "\n" not in failed.args[0]
+    assert "torch" not in failed.args[0].lower()
+    assert page.model_label.text() == "This file is not one of the models MediaLens knows."
+    assert "--" not in page.model_detail.text()  # GUI words, not the CLI's options
+    assert not page.picker_button.isHidden() and not page.weights_button.isHidden()
+    page.picker_button.click()
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in w.findChildren(SettingsDialog)), timeout=5_000)
+
+
+def test_a_file_picked_inside_an_exported_model_loads_the_folder(tmp_path):
+    from desktop_app.first_run import model_source
+
+    folder = tmp_path / "ViT-B-32_laion"
+    folder.mkdir()
+    for name in ("manifest.json", "visual.onnx", "text.onnx"):
+        (folder / name).write_text("{}")
+    assert model_source(str(folder / "manifest.json")) == str(folder)
+    assert model_source(str(folder / "visual.onnx")) == str(folder)
+    lone = tmp_path / "model.onnx"
+    lone.write_text("")
+    assert model_source(str(lone)) == str(lone)  # not an export: left as picked
+    assert model_source(str(tmp_path / "w.safetensors")) == str(tmp_path / "w.safetensors")

@@ -136,3 +136,21 @@ def test_the_watch_setting_turns_live_watching_off_and_on(qtbot, window):
     assert not window.host.live.active and not window.host.config.watch
     window.apply_settings(replace(window.settings, watch_folders=True))
     assert window.host.live.active
+
+
+def test_settings_dialog_shows_the_model_text_unclipped(qtbot, window):
+    """The registry's labels and notes arrive after the dialog is shown; the longest must fit, not be cut."""
+    from desktop_app.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(window.settings, window.host, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.model.count() > 1, timeout=20_000)
+    longest = max(range(dialog.model.count()), key=lambda i: len(dialog.model.itemText(i)))
+    dialog.model.setCurrentIndex(longest)
+    qtbot.waitUntil(lambda: dialog.model_note.isVisible(), timeout=5_000)
+    text_width = dialog.model.fontMetrics().horizontalAdvance(dialog.model.itemText(longest))
+    assert dialog.model.width() > text_width
+    note = dialog.model_note
+    assert note.height() >= note.heightForWidth(note.width())
+    assert "--" not in note.text()  # GUI words (the registry's notes), not the CLI's options

@@ -185,8 +185,9 @@ def test_odd_names_give_valid_json_and_one_line_per_result(cli, cli_env, tmp_pat
         [raw, os.fsencode(pics / "two\nlines.jpg"), os.fsencode(pics / "plain.jpg")])
     assert "\\udcff\\udcfe" in text  # the documented escape of undecodable bytes
 
-    plain = cli("search", "red", model=False).stdout.splitlines()
-    assert len(plain) == 3, plain
+    out = cli("search", "red", model=False).stdout.splitlines()
+    plain = [line for line in out if not line.startswith("# ")]  # the closing "# N matches" line is not a result
+    assert len(plain) == 3 and len(out) == 4, out
     assert any(line.endswith("caf\\xe9_\\xff\\xfe.jpg  [id " + line.split("[id ")[1]) for line in plain)
     assert any("two\\nlines.jpg" in line for line in plain)
 
