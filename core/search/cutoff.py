@@ -237,11 +237,14 @@ def file_date(file) -> dt.datetime:
 
 
 def sort_hits(hits: Sequence[Hit], by: str = "relevance") -> list[Hit]:
-    """Results in the order asked: best first, or newest first (a video's moments stay in time order)."""
+    """Results in the order asked: best first (by score, or by the fused `rank` where every result has
+    one: `core.search.fusion`), or newest first (a video's moments stay in time order)."""
     if by not in SORTS:
         from core.errors import QueryError
 
         raise QueryError(f"cannot sort by {by!r}: choose one of {', '.join(SORTS)}")
     if by == "relevance":
+        if hits and all("rank" in h.extra for h in hits):
+            return sorted(hits, key=lambda h: h.extra["rank"])
         return sorted(hits, key=lambda h: -h.score)
     return sorted(hits, key=lambda h: (hit_date(h), -(h.start_s or 0.0)), reverse=True)

@@ -282,4 +282,7 @@ def fused_matches(engine: SearchEngine, query: Query, found: Matches, filters: F
         h.extra.setdefault("confidence", "strong" if h.extra["text"]["coverage"] >= 1.0 else "likely")
     rest = [h for h in found.hits if (h.file.id, h.start_s) not in key]
     count = len(shown) + sum(1 for h in found.matches if (h.file.id, h.start_s) not in key)
-    return Matches(shown + rest, count, found.calibrated, found.complete)
+    hits = shown + rest
+    for rank, h in enumerate(hits, 1):
+        h.extra["rank"] = rank  # the fused order, which `sort_hits` keeps
+    return Matches(hits, count, found.calibrated, found.complete)
