@@ -154,7 +154,9 @@ class Library:
                     )
                 model_id, dim = row
                 slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.choice.key())
-                self._index = VectorIndex(self.catalog, model_id, dim, self.home / "index", slug).open()
+                self._index = VectorIndex(self.catalog, model_id, dim, self.home / "index", slug)
+                self._index.on_rebuilt = self._save_index_if_free
+                self._index.open()
                 self._engine = SearchEngine(self.catalog, self._index, model_id, dim)
                 self._install_extensions(self._engine)
             return self._engine
@@ -167,6 +169,20 @@ class Library:
         except ImportError:
             return
         moments.install(engine)
+
+    def _save_index_if_free(self, vindex: VectorIndex) -> None:
+        """Save a rebuilt index unless another process is the writer (it saves its own)."""
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(str(self.home / "index.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            return
+        try:
+            vindex.save()
+        finally:
+            lock.release()
 
     @property
     def vector_index(self) -> VectorIndex:
@@ -198,7 +214,7 @@ class Library:
         with self._lock:
             if self._index is not None:
                 self._index.sync()
-                self._index.save()
+                self._save_index_if_free(self._index)
 
     # ----- indexing ---------------------------------------------------------------------------
 
@@ -228,7 +244,11 @@ class Library:
             indexer = Indexer(self.catalog, self.encoder, engine.vindex, engine.model_id, self.thumbs,
                               batch_size=opts.pop("batch_size", None), workers=opts.pop("workers", None),
                               options=opts)
-            return indexer.run(roots, progress=progress, control=control)
+            report = indexer.run(roots, progress=progress, control=control)
+            while not (control and control.cancelled) and not engine.vindex.wait_rebuilt(0.5):
+                pass  # the writer leaves a saved index behind: finish a background rebuild first
+            engine.vindex.save()
+            return report
         finally:
             lock.release()
 
@@ -439,8 +459,14 @@ class Library:
             vectors = self.catalog.vector_count(engine.model_id)
             st["vectors"] = vectors
             st["embedded_files"] = self.catalog.embedded_count(engine.model_id)
-            health = "ok" if len(engine.vindex) == vectors else f"stale ({len(engine.vindex)} of {vectors})"
-            if engine.vindex.rebuilt_reason:
+            state = engine.vindex.rebuild_state
+            if engine.vindex.rebuilding or (state and state.error):
+                health = state.describe()
+            elif len(engine.vindex) == vectors:
+                health = "ok"
+            else:
+                health = f"stale ({len(engine.vindex)} of {vectors})"
+            if engine.vindex.rebuilt_reason and not engine.vindex.rebuilding:
                 health += f"; rebuilt on open ({engine.vindex.rebuilt_reason})"
             st["index"] = health
         st["failures"] = [{"path": f.path, "reason": f.error} for f in self.catalog.failed_files()]
@@ -452,7 +478,7 @@ class Library:
     def close(self) -> None:
         with self._lock:
             if self._index is not None:
-                self._index.save()
+                self._index.close()  # queries never write: only the indexer (the writer) saves
             self.catalog.close()
 
     def __enter__(self) -> Library:
