@@ -81,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the summary as JSON")
     s.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     s.add_argument("--fps", type=_fps, metavar="F", help="video frames sampled per second (default 1)")
+    s.add_argument("--cluster", metavar="ADDRESS",
+                   help="decode and embed on a Ray cluster: ray://HOST:PORT, or 'local' (needs medialens[cluster])")
 
     s = sub.add_parser("search", parents=[common, results], help="search by text")
     s.add_argument("query", help="what to look for, e.g. \"dog on a beach\"; -word or -\"a phrase\" avoids things")
@@ -199,7 +201,7 @@ def cmd_index(args) -> int:
     control = Control()
     try:
         report = lib.index(args.folders or None, progress=bar, control=control,
-                           workers=args.workers, batch_size=args.batch_size, fps=args.fps)
+                           workers=args.workers, batch_size=args.batch_size, fps=args.fps, cluster=args.cluster)
     except KeyboardInterrupt:
         control.cancel()
         raise

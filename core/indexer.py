@@ -129,6 +129,7 @@ class Frame(NamedTuple):
     t_s: float | None
     item_id: int | None
     tensor: Any  # torch.Tensor (C, H, W), the model's preprocessing applied
+    vector: Any = None  # the embedding, when it was made elsewhere (core.cluster); tensor is None then
 
 
 class FileDone(NamedTuple):
@@ -222,6 +223,8 @@ class Indexer:
         self.lookahead = lookahead or 2 * self.batch_size
         self.options = options or {}
         self.save_every_s = 120.0
+        #: Replaces the local decoders and the model when set (`core.cluster.RemoteDecoder`).
+        self.remote_decoder: Decoder | None = None
 
     # ----- phase 1: scan and plan -------------------------------------------------------------
 
@@ -412,7 +415,7 @@ class Indexer:
                     except queue.Empty:
                         break
                     try:
-                        decoder = DECODERS.get(job.kind, decode_image)
+                        decoder = self.remote_decoder or DECODERS.get(job.kind, decode_image)
                         for ev in decoder(job, ctx):
                             if not put(ev):
                                 return
@@ -515,9 +518,12 @@ class _Writer:
         import torch
 
         frames, self.frames = self.frames, []
-        vecs = None
-        if frames:
-            vecs = self.ix.encoder.encode_tensors(torch.stack([f.tensor for f in frames]))
+        vecs = [f.vector for f in frames]
+        local = [i for i, f in enumerate(frames) if f.vector is None]
+        if local:
+            for i, v in zip(local, self.ix.encoder.encode_tensors(torch.stack([frames[i].tensor for i in local])),
+                            strict=True):
+                vecs[i] = v
         model_id = self.ix.model_id
         now = time.time()
         with self.ix.catalog.write() as s:

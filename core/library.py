@@ -241,9 +241,16 @@ class Library:
             engine = self._search_engine(create=True)
             self._remember_model()
             opts = {**self.options, **options}
+            cluster = opts.pop("cluster", None)
             indexer = Indexer(self.catalog, self.encoder, engine.vindex, engine.model_id, self.thumbs,
                               batch_size=opts.pop("batch_size", None), workers=opts.pop("workers", None),
                               options=opts)
+            if cluster:
+                from core import cluster as ray_cluster
+
+                ray_cluster.connect(cluster)
+                indexer.remote_decoder = ray_cluster.RemoteDecoder(self.choice.name, self.choice.pretrained,
+                                                                   self.choice.weights, opts)
             report = indexer.run(roots, progress=progress, control=control)
             while not (control and control.cancelled) and not engine.vindex.wait_rebuilt(0.5):
                 pass  # the writer leaves a saved index behind: finish a background rebuild first
