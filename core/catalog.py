@@ -51,6 +51,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from core.errors import LibraryError
+from core.vectors import f16_blob
 
 SCHEMA_HEAD = "0001"
 
@@ -418,9 +419,6 @@ class Catalog:
 
     # ----- items and vectors -----------------------------------------------------------------
 
-    def item_ids_of_file(self, s: Session, file_id: int) -> list[int]:
-        return list(s.scalars(select(Item.id).where(Item.file_id == file_id)))
-
     def items_info(self, item_ids: Iterable[int]) -> dict[int, tuple[int, float | None]]:
         """item id -> (file id, time in seconds or None)."""
         ids = list(set(item_ids))
@@ -484,12 +482,101 @@ class Catalog:
                 return s2.scalar(select(func.max(RemovedItem.seq))) or 0
         return s.scalar(select(func.max(RemovedItem.seq))) or 0
 
-    # ----- writer-side helpers (called inside `write()` transactions) ------------------------
+    def item_ids_where(self, kinds: Sequence[str] | None = None, folder: str | None = None,
+                       date_from: dt.datetime | None = None, date_to: dt.datetime | None = None) -> list[int]:
+        """Ids of the items whose file passes every given restriction (a search filter)."""
+        conds = []
+        if kinds:
+            conds.append(MediaFile.kind.in_(sorted(kinds)))
+        if folder:
+            prefix = os.fsencode(os.path.join(os.path.abspath(folder), ""))
+            conds.append(func.substr(MediaFile.path, 1, len(prefix)) == prefix)
+        if date_from:
+            conds.append(MediaFile.taken_at >= date_from)
+        if date_to:
+            conds.append(MediaFile.taken_at < date_to)
+        with self.session() as s:
+            q = select(Item.id).join(MediaFile, MediaFile.id == Item.file_id).where(*conds)
+            return list(s.scalars(q))
 
-    @staticmethod
-    def mark_embedded(s: Session, file_id: int, model_id: int) -> None:
-        s.execute(insert(Embedded).prefix_with("OR REPLACE").values(file_id=file_id, model_id=model_id,
-                                                                     at=time.time()))
+    def photo_paths(self, limit: int) -> list[str]:
+        """Paths of up to `limit` indexed photos, oldest rows first (a calibration sample)."""
+        with self.session() as s:
+            return list(s.scalars(select(MediaFile.path).where(MediaFile.kind == "image", MediaFile.status == "ok")
+                                  .order_by(MediaFile.id).limit(limit)))
+
+    # ----- the indexer's writes ---------------------------------------------------------------
+
+    def record_scan(self, root_id: int, scan_id: int, moved: Sequence[tuple[int, object]],
+                    missing_ids: Sequence[int], changed: Sequence[tuple[FileState, object]],
+                    new: Sequence[object]) -> None:
+        """One scan of a root, in one transaction: moved files take their new path, vanished ones are
+        deleted, changed ones are reset to pending (their items dropped), new ones are added pending.
+
+        The scanned files (`core.scan.ScannedFile`) carry `path`, `size`, `mtime_ns` and `kind`.
+        """
+        now = time.time()
+        with self.write() as s:
+            for file_id, f in moved:
+                s.execute(update(MediaFile).where(MediaFile.id == file_id).values(
+                    path=f.path, mtime_ns=f.mtime_ns, root_id=root_id, seen_scan=scan_id))
+            for chunk in _chunks(list(missing_ids), 900):
+                s.execute(delete(MediaFile).where(MediaFile.id.in_(chunk)))
+            for st, f in changed:
+                s.execute(delete(Item).where(Item.file_id == st.id))
+                s.execute(delete(Embedded).where(Embedded.file_id == st.id))
+                s.execute(update(MediaFile).where(MediaFile.id == st.id).values(
+                    size=f.size, mtime_ns=f.mtime_ns, kind=f.kind, status="pending", error=None,
+                    content_hash=None, seen_scan=scan_id))
+            if new:
+                s.execute(insert(MediaFile), [
+                    {"root_id": root_id, "path": f.path, "size": f.size, "mtime_ns": f.mtime_ns, "kind": f.kind,
+                     "status": "pending", "seen_scan": scan_id, "added_at": now} for f in new])
+
+    def clear_partial_items(self, file_ids: Sequence[int]) -> set[int]:
+        """Delete the items of those files that no model has completed (partial work of an interrupted
+        run); returns the files complete for some model, whose items are kept for reuse."""
+        with self.write() as s:
+            done_elsewhere = set(s.scalars(select(Embedded.file_id).where(Embedded.file_id.in_(list(file_ids)))))
+            stale = [i for i in file_ids if i not in done_elsewhere]
+            for chunk in _chunks(stale, 900):
+                s.execute(delete(Item).where(Item.file_id.in_(chunk)))
+        return done_elsewhere
+
+    def commit_batch(self, model_id: int, frames: Sequence[tuple[int, float | None, int | None]], vectors,
+                     failed: dict[int, str], done: dict[int, tuple[dict, str | None]]) -> None:
+        """One writer batch in one transaction.
+
+        `frames`: (file id, time, item id or None for a new item), with `vectors` row for row;
+        `failed`: file id -> reason (its partial items go unless another model completed it);
+        `done`: file id -> (file columns, warning): the file is ok and embedded for the model.
+        """
+        now = time.time()
+        with self.write() as s:
+            if frames:
+                item_ids = [iid for _, _, iid in frames]
+                fresh = [i for i, (_, _, iid) in enumerate(frames) if iid is None]
+                if fresh:
+                    rows = s.execute(
+                        insert(Item).returning(Item.id, sort_by_parameter_order=True),
+                        [{"file_id": frames[i][0], "t_s": frames[i][1]} for i in fresh],
+                    ).scalars().all()
+                    for i, new_id in zip(fresh, rows, strict=True):
+                        item_ids[i] = new_id
+                s.execute(insert(Vector).prefix_with("OR IGNORE"), [
+                    {"model_id": model_id, "item_id": iid, "data": f16_blob(v)}
+                    for iid, v in zip(item_ids, vectors, strict=True)])
+            for fid, reason in failed.items():
+                s.execute(update(MediaFile).where(MediaFile.id == fid).values(
+                    status="failed", error=reason, indexed_at=now))
+                s.execute(delete(Item).where(Item.file_id == fid, Item.file_id.not_in(select(Embedded.file_id))))
+            for fid, (values, warning) in done.items():
+                s.execute(update(MediaFile).where(MediaFile.id == fid).values(
+                    status="ok", error=warning, indexed_at=now, **values))
+                s.execute(insert(Embedded).prefix_with("OR REPLACE").values(file_id=fid, model_id=model_id,
+                                                                             at=time.time()))
+
+    # ----- for tests that build a library by hand ---------------------------------------------
 
     @staticmethod
     def add_vectors(s: Session, model_id: int, rows: Sequence[tuple[int, bytes]]) -> None:
@@ -505,10 +592,6 @@ class Catalog:
             s.flush()
             ids.append(item.id)
         return ids
-
-    @staticmethod
-    def update_file(s: Session, file_id: int, **values) -> None:
-        s.execute(update(MediaFile).where(MediaFile.id == file_id).values(**values))
 
 
 def _chunks(seq: Sequence, n: int) -> Iterator[Sequence]:

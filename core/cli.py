@@ -1,4 +1,8 @@
-"""The `medialens` command: no arguments opens the window; subcommands work headless.
+"""The `medialens` command's headless subcommands (index, search, similar, compose, moments, …).
+
+The console entry point is `desktop_app.launcher:main`: it hands every subcommand
+here and opens the window itself for none (or `gui`), so nothing in `core`
+imports the GUI. `main(argv, open_window=…)` takes the window as a callable.
 
 Errors a user can act on print one line (`medialens: error: …`) and exit 1;
 usage mistakes exit 2 (argparse); Ctrl-C exits 130. Tracebacks are for bugs only.
@@ -114,7 +118,7 @@ def _open_library(args):
 
 
 def _filters(args):
-    from core.search import Filters
+    from core.search.engine import Filters
 
     return Filters(kinds=frozenset([args.kind]) if args.kind else None, folder=args.folder,
                    date_from=args.date_from, date_to=args.date_to)
@@ -194,7 +198,7 @@ class _ProgressBar:
 
 
 def cmd_index(args) -> int:
-    from core.indexer import Control
+    from core.indexing.control import Control
 
     lib = _open_library(args)
     bar = _ProgressBar(args.quiet or args.json or (not sys.stderr.isatty() and not args.verbose))
@@ -229,23 +233,23 @@ def cmd_index(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from core.query import text_query
+    from core.search.query import text_query
 
     with _open_library(args) as lib:
         hits = lib.search(args.query, n=args.n, offset=args.offset, filters=_filters(args),
                           exact=True if args.exact else None)
-        _print_hits(hits, args.json, explain=_explainer(lib, args, lambda: text_query(lib, args.query)))
+        _print_hits(hits, args.json, explain=_explainer(lib, args, lambda ctx: text_query(ctx, args.query)))
     return EXIT_OK
 
 
 def cmd_similar(args) -> int:
-    from core.query import similar_query
+    from core.search.query import similar_query
 
     with _open_library(args) as lib:
         hits = lib.similar(args.target, n=args.n, offset=args.offset, filters=_filters(args), t_s=args.t_s,
                            exact=True if args.exact else None, box=args.box)
         _print_hits(hits, args.json,
-                    explain=_explainer(lib, args, lambda: similar_query(lib, args.target, args.t_s, args.box)))
+                    explain=_explainer(lib, args, lambda ctx: similar_query(ctx, args.target, args.t_s, args.box)))
     return EXIT_OK
 
 
@@ -325,7 +329,7 @@ def _add_moments_parser(sub, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_moments(args) -> int:
-    from core.search import Filters
+    from core.search.engine import Filters
 
     filters = Filters(folder=args.folder, date_from=args.date_from, date_to=args.date_to)
     with _open_library(args) as lib:
@@ -338,7 +342,7 @@ def cmd_moments(args) -> int:
 
 def _box(value: str):
     from core.errors import QueryError
-    from core.query import parse_box
+    from core.search.query import parse_box
 
     try:
         return parse_box(value)
@@ -348,7 +352,7 @@ def _box(value: str):
 
 def _add_compose_arguments(sub, common, results) -> None:
     """The `compose` command, `similar --box`, and `--explain` on search, similar and compose."""
-    from core.compose import DEFAULT_METHOD, METHODS
+    from core.search.compose import DEFAULT_METHOD, METHODS
 
     s = sub.add_parser("compose", parents=[common, results], help="find a picture changed as you say",
                        description="Results like REF, changed as TEXT says: "
@@ -372,47 +376,47 @@ def _add_compose_arguments(sub, common, results) -> None:
 
 
 def _explainer(lib, args, make_query: Callable) -> Callable | None:
-    """For --explain: a photo hit's best region against the query (built once, on first use)."""
+    """For --explain: a photo hit's best region against the query (`make_query(search context)`)."""
     if not args.explain:
         return None
-    vector = make_query().vector
+    vector = make_query(lib.engine().context).vector
     return lambda hit: lib.explain(hit.file.id, vector) if hit.kind == "image" else None
 
 
 def cmd_compose(args) -> int:
-    from core.compose import composed_query
+    from core.search.compose import composed_query
 
     with _open_library(args) as lib:
         hits = lib.compose(args.reference, args.text, n=args.n, offset=args.offset, filters=_filters(args),
                            method=args.method, balance=args.balance, include_reference=args.include_reference,
                            t_s=args.t_s, exact=True if args.exact else None)
-        _print_hits(hits, args.json, explain=_explainer(lib, args, lambda: composed_query(
-            lib, args.reference, args.text, args.method, args.balance, args.t_s, args.include_reference)))
+        _print_hits(hits, args.json, explain=_explainer(lib, args, lambda ctx: composed_query(
+            ctx, args.reference, args.text, args.method, args.balance, args.t_s, args.include_reference)))
     return EXIT_OK
-
-
-def cmd_gui(args) -> int:
-    from desktop_app.app import run
-
-    return run(library=getattr(args, "library", None), model=getattr(args, "model", None),
-               weights=getattr(args, "weights", None), device=getattr(args, "device", None))
 
 
 COMMANDS: dict[str, Callable] = {
     "index": cmd_index, "search": cmd_search, "similar": cmd_similar, "status": cmd_status,
-    "models": cmd_models, "roots": cmd_roots, "gui": cmd_gui, "moments": cmd_moments,
+    "models": cmd_models, "roots": cmd_roots, "moments": cmd_moments,
     "compose": cmd_compose,
 }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, open_window: Callable | None = None) -> int:
+    """Run one command; no command (or `gui`) calls `open_window(args)`, which the launcher passes."""
     parser = build_parser()
     args = parser.parse_args(argv)
     # Without -v nothing is logged: open_clip and huggingface log errors that MediaLens turns into its
     # own one-line messages, and per-file problems are reported in the summary.
     logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.CRITICAL,
                         format="%(levelname)s %(name)s: %(message)s")
-    command = COMMANDS[args.command or "gui"]
+    if args.command in (None, "gui"):
+        if open_window is None:
+            parser.error("the window opens with `medialens` (desktop_app.launcher); "
+                         "`python -m core.cli` runs the headless commands only")
+        command = open_window
+    else:
+        command = COMMANDS[args.command]
     try:
         return command(args) or EXIT_OK
     except MediaLensError as exc:

@@ -93,11 +93,10 @@ def _embed_file(job, data: bytes, model: tuple[str, str | None], weights, option
     import torch
 
     from core.errors import MediaError
-    from core.indexer import DECODERS, DecodeContext, Frame, decode_image, supported_kinds
+    from core.indexing.decoders import DECODERS, DecodeContext, Frame, decode_image
     from core.media import ThumbnailCache
 
     enc = _encoder(model, weights)
-    supported_kinds()
     with tempfile.TemporaryDirectory(prefix="medialens-task-") as tmp:
         local = Path(tmp) / ("file" + Path(job.path).suffix)
         local.write_bytes(data)

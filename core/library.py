@@ -5,6 +5,11 @@ explicit path to choose another) holding `catalog.db`, one usearch index per
 model under `index/`, and `thumbnails/`. The library remembers the model it was
 indexed with; a different model can be named per call.
 
+It owns the lifecycle only — open/close, roots, model choice, status — and
+builds, once, the two things that do the work: a `SearchContext` with its
+`SearchEngine` (`core.search`) and, per run, an `Indexer` (`core.indexing`).
+Its query methods are one-line hand-offs to `core.search`.
+
 Thread-safety: searches may run on several threads while one thread indexes;
 the catalog, the vector index and the encoder each guard themselves.
 """
@@ -17,26 +22,29 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core.catalog import Catalog
-from core.compose import composed_query
 from core.embed import DEFAULT_MODEL, REGISTRY, Encoder, ModelSpec, cached_weights, find_spec, model_key
-from core.errors import LibraryError, MediaError, QueryError
-from core.explain import Explanation, explain_file
-from core.feedback import SearchSession
-from core.indexer import Control, Indexer, IndexReport, ProgressCallback
-from core.media import ThumbnailCache, load_image
+from core.errors import LibraryError, MediaError
+from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
+from core.indexing.pipeline import Indexer
+from core.media import ThumbnailCache
 from core.paths import models_cache_dir, resolve_home
-from core.query import similar_query, text_query
-from core.search import Filters, Hit, SearchEngine, normalise, resolve_image_path
+from core.search.compose import composed_query
+from core.search.context import SearchContext
+from core.search.engine import Filters, Hit, SearchEngine
+from core.search.explain import Explanation, explain_file
+from core.search.feedback import SearchSession
+from core.search.moments import MomentFinder, Timeline, across_library, moment_vector, video_record
+from core.search.query import similar_query, text_query
 from core.vectors import VectorIndex
 from core.video import check_index_options as check_video_options
 
-if TYPE_CHECKING:  # pragma: no cover
-    from core.moments import Timeline
+#: What the GUI imports from here (it talks to `core.library` only).
+__all__ = ["Control", "Filters", "Hit", "IndexReport", "Library", "ModelChoice", "ModelInfo", "Progress",
+           "ProgressCallback"]
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,7 @@ class Library:
         self._lock = threading.RLock()
         self._encoder: Encoder | None = None
         self._engine: SearchEngine | None = None
-        self._index: VectorIndex | None = None
+        self._moments: MomentFinder | None = None
 
     # ----- model choice -----------------------------------------------------------------------
 
@@ -143,7 +151,12 @@ class Library:
         return self.catalog.model_id(key, self.choice.name, self.choice.pretrained or self.choice.weights,
                                      enc.dim), enc.dim
 
-    def _search_engine(self, create: bool = False) -> SearchEngine:
+    def engine(self, *, create: bool = False, sync: bool = True) -> SearchEngine:
+        """The search engine of this library's model (its `context` holds catalog, encoder, vector index).
+
+        Built once, on first use; `create` registers the model (indexing does). `sync` first catches
+        the vector index up with the catalog (another process may have indexed), as every query does.
+        """
         with self._lock:
             if self._engine is None:
                 row = self._model_row(create)
@@ -154,21 +167,17 @@ class Library:
                     )
                 model_id, dim = row
                 slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.choice.key())
-                self._index = VectorIndex(self.catalog, model_id, dim, self.home / "index", slug)
-                self._index.on_rebuilt = self._save_index_if_free
-                self._index.open()
-                self._engine = SearchEngine(self.catalog, self._index, model_id, dim)
-                self._install_extensions(self._engine)
-            return self._engine
-
-    @staticmethod
-    def _install_extensions(engine: SearchEngine) -> None:
-        """Let optional modules (video moments…) attach themselves to the search engine."""
-        try:
-            from core import moments
-        except ImportError:
-            return
-        moments.install(engine)
+                vindex = VectorIndex(self.catalog, model_id, dim, self.home / "index", slug)
+                vindex.on_rebuilt = self._save_index_if_free
+                vindex.open()
+                context = SearchContext(self.catalog, lambda: self.encoder, vindex, model_id, dim,
+                                        self.choice.key())
+                self._moments = MomentFinder(context)
+                self._engine = SearchEngine(context, self._moments)
+            engine = self._engine
+        if sync:
+            engine.vindex.sync()
+        return engine
 
     def _save_index_if_free(self, vindex: VectorIndex) -> None:
         """Save a rebuilt index unless another process is the writer (it saves its own)."""
@@ -183,10 +192,6 @@ class Library:
             vindex.save()
         finally:
             lock.release()
-
-    @property
-    def vector_index(self) -> VectorIndex:
-        return self._search_engine().vindex
 
     # ----- roots ------------------------------------------------------------------------------
 
@@ -212,9 +217,9 @@ class Library:
         path = str(Path(folder).expanduser().resolve())
         self.catalog.remove_root(path)
         with self._lock:
-            if self._index is not None:
-                self._index.sync()
-                self._save_index_if_free(self._index)
+            if self._engine is not None:
+                self._engine.vindex.sync()
+                self._save_index_if_free(self._engine.vindex)
 
     # ----- indexing ---------------------------------------------------------------------------
 
@@ -238,7 +243,7 @@ class Library:
         except Timeout:
             raise LibraryError(f"another MediaLens is already indexing the library in {self.home}") from None
         try:
-            engine = self._search_engine(create=True)
+            engine = self.engine(create=True, sync=False)
             self._remember_model()
             opts = {**self.options, **options}
             cluster = opts.pop("cluster", None)
@@ -261,32 +266,11 @@ class Library:
 
     # ----- queries ----------------------------------------------------------------------------
 
-    def _engine_for_query(self) -> SearchEngine:
-        engine = self._search_engine()
-        engine.vindex.sync()
-        return engine
-
-    def encode_text(self, text: str) -> np.ndarray:
-        if not text or not text.strip():
-            raise QueryError("the search text is empty")
-        return self.encoder.encode_texts([text.strip()])[0]
-
-    def encode_image_file(self, path: str | os.PathLike[str],
-                          box: tuple[int, int, int, int] | None = None) -> np.ndarray:
-        p = resolve_image_path(path)
-        try:
-            img, _ = load_image(str(p), min_side=max(self.encoder.image_size, 240) if box is None else None)
-        except MediaError as exc:
-            raise QueryError(f"{p}: {exc}") from None
-        if box is not None:
-            img = crop_box(img, box, str(p))
-        return self.encoder.encode_images([img])[0]
-
     def search(self, text: str, n: int = 20, offset: int = 0, filters: Filters | None = None,
                exact: bool | None = None) -> list[Hit]:
         """Photos and moments matching a text, best first; `-word` or `-"a phrase"` avoids things."""
-        engine = self._engine_for_query()
-        return engine.by_vector(text_query(self, text).vector, n, offset, filters, exact=exact)
+        engine = self.engine()
+        return engine.by_vector(text_query(engine.context, text).vector, n, offset, filters, exact=exact)
 
     def similar(self, target: int | str | os.PathLike[str], n: int = 20, offset: int = 0,
                 filters: Filters | None = None, t_s: float | None = None, exact: bool | None = None,
@@ -295,32 +279,9 @@ class Library:
 
         `box` (left, top, right, bottom in the upright original's pixels) searches by that region only.
         """
-        engine = self._engine_for_query()
-        query = similar_query(self, target, t_s, box, include_self)
+        engine = self.engine()
+        query = similar_query(engine.context, target, t_s, box, include_self)
         return engine.by_vector(query.vector, n, offset, filters, exclude_files=query.exclude, exact=exact)
-
-    def query_vector_for(self, target: int | str | os.PathLike[str], t_s: float | None = None
-                         ) -> tuple[np.ndarray, set[int]]:
-        """The vector of a library file or outside image, and the file ids it stands for."""
-        engine = self._engine_for_query()
-        file_id = self.resolve_file(target)
-        if file_id is not None:
-            vec, _ = engine.file_vector(file_id, t_s)
-            return vec, {file_id}
-        return normalise(self.encode_image_file(str(target))), set()
-
-    def resolve_file(self, target: int | str | os.PathLike[str]) -> int | None:
-        """A library file id from an id or a path; None for a path outside the library."""
-        if isinstance(target, int) or (isinstance(target, str) and target.isdigit() and not Path(target).exists()):
-            fid = int(target)
-            if self.catalog.file(fid) is None:
-                raise QueryError(f"no library item with id {fid}")
-            return fid
-        p = resolve_image_path(target)
-        rec = self.catalog.file_by_path(str(p.resolve()))
-        if rec is not None and rec.status == "ok":
-            return rec.id
-        return None
 
     def file(self, file_id: int):
         return self.catalog.file(file_id)
@@ -342,7 +303,7 @@ class Library:
         except Exception:
             return None
 
-    # ----- video moments (core/moments.py) -------------------------------------------------------
+    # ----- video moments (core/search/moments.py) -------------------------------------------------------
 
     def moments(self, query: str | np.ndarray, video: int | str | None = None, n: int = 10,
                 filters: Filters | None = None) -> list[Hit]:
@@ -352,22 +313,18 @@ class Library:
         (a library id or path). Each hit is a moment: `start_s`/`end_s`, the best
         frame's time `t_s` and item, and the query's cosine with the moment as `score`.
         """
-        from core.moments import finder
-
-        engine = self._engine_for_query()
-        rec = None if video is None else self._video_record(video)  # before the model loads: errors come fast
-        vec = self._moment_query(query)
+        engine = self.engine()
+        rec = None if video is None else video_record(engine.context, video)  # before the model loads: errors come fast
+        vec = moment_vector(engine.context, query)
         if rec is None:
-            return finder(engine).across_library(vec, n, filters)
-        return finder(engine).video_moments(rec, vec, n)
+            return across_library(engine, vec, n, filters)
+        return self._moments.video_moments(rec, vec, n)
 
     def timeline(self, file_id: int, query: str | np.ndarray | None = None) -> Timeline:
         """What a player's timeline draws for a video: sample times, the query's curve, its moments."""
-        from core.moments import finder
-
-        engine = self._engine_for_query()
-        rec = self._video_record(file_id)
-        return finder(engine).timeline(rec, None if query is None else self._moment_query(query))
+        context = self.engine().context
+        rec = video_record(context, file_id)
+        return self._moments.timeline(rec, None if query is None else moment_vector(context, query))
 
     def frame_thumbnail(self, file_id: int, t_s: float) -> Path | None:
         """The cached thumbnail of the video's sampled frame nearest `t_s` (made now if missing)."""
@@ -395,23 +352,7 @@ class Library:
         except (MediaError, OSError):
             return None
 
-    def _moment_query(self, query: str | np.ndarray) -> np.ndarray:
-        """A text (with its `-avoided` terms, as in `search`) or a query vector, normalised."""
-        return normalise(text_query(self, query).vector if isinstance(query, str) else query)
-
-    def _video_record(self, video: int | str | os.PathLike[str]):
-        """The catalog record of an indexed library video, by id or path; a clear error otherwise."""
-        file_id = self.resolve_file(video)
-        if file_id is None:
-            raise QueryError(f"{video}: not in the library (index its folder first)")
-        rec = self.catalog.file(file_id)
-        if rec.kind != "video":
-            raise QueryError(f"{rec.path}: is a photo, not a video")
-        if rec.status != "ok":
-            raise QueryError(f"{rec.path}: has not been indexed" + (f" ({rec.error})" if rec.error else ""))
-        return rec
-
-    # ----- composed edits, feedback sessions, regions (core/compose.py, core/feedback.py)
+    # ----- composed edits, feedback sessions, regions (core/search/compose.py, feedback.py, explain.py)
 
     def compose(self, reference: int | str | os.PathLike[str], text: str, n: int = 20, offset: int = 0,
                 filters: Filters | None = None, method: str | None = None, balance: float | None = None,
@@ -419,37 +360,36 @@ class Library:
         """Results like `reference` changed as `text` says ("the same street at night", "in red -people").
 
         `reference`: a library file id or path (a video's frame at `t_s`), or any image file.
-        `method`: one of `core.compose.METHODS` (None: the measured default); `balance`: 0 leans
+        `method`: one of `core.search.compose.METHODS` (None: the measured default); `balance`: 0 leans
         on the picture, 1 on the words (None: the method's own default). The reference and its
         near-duplicates are left out unless `include_reference`.
         """
-        engine = self._engine_for_query()
-        query = composed_query(self, reference, text, method=method, balance=balance, t_s=t_s,
+        engine = self.engine()
+        query = composed_query(engine.context, reference, text, method=method, balance=balance, t_s=t_s,
                                include_reference=include_reference)
         return engine.by_vector(query.vector, n, offset, filters, exclude_files=query.exclude, exact=exact)
 
-    def query_engine(self) -> SearchEngine:
-        """The search engine, caught up with the catalog: where query-building modules send their vectors."""
-        return self._engine_for_query()
-
     def session(self, filters: Filters | None = None) -> SearchSession:
-        """A search session: query, mark results relevant or not, refine, undo (see `core.feedback`)."""
-        return SearchSession(self, filters)
+        """A search session: query, mark results relevant or not, refine, undo (see `core.search.feedback`)."""
+        return SearchSession(self.engine(), filters)
 
     def explain(self, file_id: int, query: str | np.ndarray) -> Explanation:
         """Which part of a library photo agrees most with `query` (a text or a query vector)."""
-        vec = text_query(self, query).vector if isinstance(query, str) else query
-        return explain_file(self, file_id, vec)
-
+        context = self.engine().context
+        vec = text_query(context, query).vector if isinstance(query, str) else query
+        return explain_file(context, file_id, vec)
 
     # ----- status -----------------------------------------------------------------------------
 
     def status(self) -> dict:
+        # Roots first: a status read while a folder is removed then never shows the new roots with
+        # the old counts (the GUI waits for the roots to change, then trusts the counts).
+        roots = self.roots()
         counts = self.catalog.counts()
         row = self._model_row(create=False)
         st: dict = {
             "library": str(self.home),
-            "roots": self.roots(),
+            "roots": roots,
             "model": self.choice.describe(),
             "model_key": self.choice.key(),
             "images": counts.get("image_ok", 0),
@@ -462,7 +402,7 @@ class Library:
             st["index"] = "nothing indexed with this model yet"
             st["vectors"] = 0
         else:
-            engine = self._search_engine()
+            engine = self.engine(sync=False)
             vectors = self.catalog.vector_count(engine.model_id)
             st["vectors"] = vectors
             st["embedded_files"] = self.catalog.embedded_count(engine.model_id)
@@ -479,13 +419,10 @@ class Library:
         st["failures"] = [{"path": f.path, "reason": f.error} for f in self.catalog.failed_files()]
         return st
 
-    def failures(self):
-        return self.catalog.failed_files()
-
     def close(self) -> None:
         with self._lock:
-            if self._index is not None:
-                self._index.close()  # queries never write: only the indexer (the writer) saves
+            if self._engine is not None:
+                self._engine.vindex.close()  # queries never write: only the indexer (the writer) saves
             self.catalog.close()
 
     def __enter__(self) -> Library:
@@ -494,13 +431,3 @@ class Library:
     def __exit__(self, *exc) -> None:
         self.close()
 
-
-def crop_box(img, box: tuple[int, int, int, int], where: str):
-    """A region of an (upright) image; `box` is (left, top, right, bottom) in its pixels."""
-    x0, y0, x1, y1 = box
-    w, h = img.size
-    if x1 <= x0 or y1 <= y0:
-        raise QueryError(f"{where}: the box {box} is empty (right must exceed left, bottom exceed top)")
-    if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
-        raise QueryError(f"{where}: the box {box} lies outside the image ({w}×{h} pixels)")
-    return img.crop((x0, y0, x1, y1))

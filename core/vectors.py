@@ -34,10 +34,14 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.catalog import Catalog
+from core.errors import QueryError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from core.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +61,19 @@ def f16_blob(vec: np.ndarray) -> bytes:
 
 def from_blobs(blobs: list[bytes], dim: int) -> np.ndarray:
     return np.frombuffer(b"".join(blobs), dtype="<f2").reshape(-1, dim)
+
+
+def unit(v: np.ndarray, nothing_left: str = "the query has no direction (an empty or degenerate vector)",
+         min_norm: float = 0.0) -> np.ndarray:
+    """A unit-length float32 copy of a vector (flattened).
+
+    A vector no longer than `min_norm`, or not finite, has no direction to keep: `QueryError(nothing_left)`.
+    """
+    v = np.asarray(v, dtype=np.float32).reshape(-1)
+    norm = float(np.linalg.norm(v))
+    if norm <= min_norm or not np.isfinite(norm):
+        raise QueryError(nothing_left)
+    return v / norm
 
 
 @dataclass
@@ -394,13 +411,6 @@ class VectorIndex:
             self._dirty = False
             return True
 
-    # ----- mutation (the indexer calls these after its catalog commit) ------------------------
-
-    def remove(self, keys) -> None:
-        with self._lock:
-            self._remove_keys(keys)
-            self._dirty = True
-
     def _remove_keys(self, keys) -> None:
         keys = np.asarray(list(keys), dtype=np.uint64)
         if len(keys) and len(self._index):
@@ -434,20 +444,6 @@ class VectorIndex:
             keys = np.asarray(m.keys, dtype=np.int64)
             sims = 1.0 - np.asarray(m.distances, dtype=np.float32)
         return keys, sims
-
-    def get(self, keys) -> np.ndarray:
-        """Vectors of some items (float32, rows in key order; missing keys raise KeyError)."""
-        keys = np.asarray(list(keys), dtype=np.uint64)
-        with self._lock:
-            got = self._index.get(keys, dtype=np.float32)
-        if not isinstance(got, tuple):
-            got = (got,)
-        out = np.zeros((len(keys), self.dim), np.float32)
-        for i, v in enumerate(got):
-            if v is None:
-                raise KeyError(int(keys[i]))
-            out[i] = v
-        return out
 
 
 def _crc32(path: Path) -> int:

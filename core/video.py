@@ -1,7 +1,7 @@
-"""Videos: probing, frame sampling with PyAV, and the indexer's "video" decoder.
+"""Videos: probing and frame sampling with PyAV (the indexer's decoder is `core.indexing.decoders`).
 
 A video becomes a sequence of sampled frames, each an embedded item with its
-time, so a query can say *where* in a video it matches (`core.moments`).
+time, so a query can say *where* in a video it matches (`core.search.moments`).
 
 Sampling
 --------
@@ -54,8 +54,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from core.errors import LibraryError, MediaError
-from core.indexer import DECODERS, DecodeContext, DecodeJob, FileDone, Frame
-from core.media import content_hash, sniff_kind
+from core.media import sniff_kind
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image
@@ -509,96 +508,14 @@ def frame_thumb_suffix(t_s: float) -> str:
     return f"-t{round(t_s * 1000)}"
 
 
-def _fmt(seconds: float) -> str:
+def format_hms(seconds: float) -> str:
+    """Seconds as HH:MM:SS (for messages about where a video is damaged)."""
     m, s = divmod(round(seconds), 60)
     h, m = divmod(m, 60)
     return f"{h:02d}:{m:02d}:{s:02d}"
-
-
-# ----- the indexer's decoder ----------------------------------------------------------------------
-
-@dataclass
-class _Poster:
-    """The poster: the first sampled frame that is not blank (videos often open on black)."""
-
-    image: Image.Image | None = None
-    final: bool = False
-
-    def offer(self, img: Image.Image) -> None:
-        if self.final:
-            return
-        if self.image is None:
-            self.image = img
-        if float(np.asarray(img.convert("L"), dtype=np.float32).std()) >= POSTER_MIN_STD:
-            self.image, self.final = img, True
-
-
-def decode_video(job: DecodeJob, ctx: DecodeContext) -> Iterator[Frame | FileDone]:
-    """Sampled frames of one video as `Frame`s (with times), then its `FileDone` with the facts.
-
-    A video another model already embedded is read at its items' times, so this
-    model's vectors go onto the same items. Thumbnails: the poster under the
-    content hash, each sampled frame under `frame_thumb_suffix(t)`.
-    """
-    sampling = Sampling.from_options(ctx.options)
-    try:
-        digest = content_hash(job.path, job.size)
-    except OSError as exc:
-        raise MediaError(f"cannot be read: {(exc.strerror or str(exc)).lower()}") from None
-    # Another model's items: one frame at each of their times, matched to them in time order.
-    reuse = sorted(job.items, key=lambda it: (it[1] or 0.0, it[0]))
-    targets = [t or 0.0 for _, t in reuse] if reuse else None
-    result = ReadResult()
-    poster = _Poster()
-    count = 0
-    for sf in read_frames(job.path, sampling, ctx.min_side, targets, result,
-                          should_stop=lambda: ctx.control.cancelled):
-        ctx.control.wait_if_paused()
-        if ctx.control.cancelled:
-            return
-        _thumbnail(ctx, digest, sf.image, frame_thumb_suffix(sf.t_s), job.path)
-        poster.offer(sf.image)
-        count += 1
-        yield Frame(job.file_id, sf.t_s, reuse[count - 1][0] if reuse else None, ctx.preprocess(sf.image))
-    if ctx.control.cancelled:
-        return
-    if count == 0:
-        raise MediaError(f"no video frame could be decoded ({result.error})" if result.error
-                         else "no video frame could be decoded")
-    info = result.info
-    header = info.duration_s
-    duration = result.extent_s  # how far the file really goes; the header's word where it agrees
-    warning = None
-    if result.error:
-        warning = f"damaged after {_fmt(result.extent_s)} ({result.error}); the frames before it are indexed"
-    elif header and result.extent_s < header - max(2.0, 0.1 * header):
-        warning = (f"the video stops at {_fmt(result.extent_s)} although its header says {_fmt(header)} "
-                   f"(truncated?); the frames before it are indexed")
-    elif header and result.extent_s <= header + 1.0:
-        duration = header
-    if poster.image is not None:
-        _thumbnail(ctx, digest, poster.image, "", job.path)
-    values = {
-        "content_hash": digest, "kind": "video", "format": info.format, "codec": info.codec[:32],
-        "width": info.width, "height": info.height, "fps": info.fps, "duration_s": duration,
-        "taken_at": info.taken_at,
-    }
-    yield FileDone(job.file_id, values, warning)
-
-
-def _thumbnail(ctx: DecodeContext, digest: str, image: Image.Image, suffix: str, path: str) -> None:
-    """Cache a thumbnail unless it is there; one that cannot be written is made when shown instead."""
-    if ctx.thumbs.has(digest, suffix):
-        return
-    try:
-        ctx.thumbs.put(digest, image, suffix)
-    except OSError:
-        log.warning("cannot write a thumbnail of %s; it will be made when shown", path)
 
 
 def check_index_options(options: dict[str, Any]) -> None:
     """Fail fast (one clear line) on video options a run would otherwise fail every video with."""
     Sampling.from_options(options)
 
-
-DECODERS["video"] = decode_video

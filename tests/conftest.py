@@ -98,4 +98,4 @@ def make_library(tmp_path, tiny_weights):
 
 
 def medialens_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "core.cli", *args]
+    return [sys.executable, "-m", "desktop_app", *args]

@@ -14,13 +14,12 @@ the harder case for an ANN index, which is built from the images alone.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import insert
 
-from core.catalog import Catalog, Embedded, Item, MediaFile, Vector
+from core.catalog import Catalog
+from core.scan import FoundFile
 
 
 def clustered_vectors(n: int, dim: int = 512, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -56,24 +55,19 @@ def text_like_queries(centres: np.ndarray, m: int, seed: int = 1) -> np.ndarray:
 
 def fill_catalog(catalog: Catalog, model_id: int, vecs: np.ndarray, root: str = "/synthetic",
                  batch: int = 20_000) -> list[int]:
-    """One embedded photo per vector (files, items, vectors, `embedded` rows); returns the item ids in order."""
+    """One embedded photo per vector, written as the indexer writes (a scan, then writer batches);
+    returns the item ids in the order of `vecs`."""
     root_id = catalog.add_root(root)
-    now = time.time()
-    item_ids: list[int] = []
+    after = catalog.last_vector_id(model_id)
+    found = [FoundFile(str(Path(root) / f"{i:07d}.jpg"), 1000, i, "image") for i in range(len(vecs))]
+    catalog.record_scan(root_id, 1, [], [], [], found)
+    states = catalog.file_states(root_id)
+    file_ids = [states[f.path].id for f in found]
     for start in range(0, len(vecs), batch):
-        chunk = vecs[start:start + batch]
-        with catalog.write() as s:
-            file_ids = s.execute(insert(MediaFile).returning(MediaFile.id, sort_by_parameter_order=True), [
-                {"root_id": root_id, "path": str(Path(root) / f"{start + i:07d}.jpg"), "size": 1000,
-                 "mtime_ns": 0, "kind": "image", "status": "ok", "added_at": now, "indexed_at": now}
-                for i in range(len(chunk))]).scalars().all()
-            ids = s.execute(insert(Item).returning(Item.id, sort_by_parameter_order=True),
-                            [{"file_id": f, "t_s": None} for f in file_ids]).scalars().all()
-            s.execute(insert(Vector), [{"model_id": model_id, "item_id": i, "data": v.astype("<f2").tobytes()}
-                                       for i, v in zip(ids, chunk, strict=True)])
-            s.execute(insert(Embedded), [{"file_id": f, "model_id": model_id, "at": now} for f in file_ids])
-        item_ids.extend(ids)
-    return item_ids
+        fids = file_ids[start:start + batch]
+        catalog.commit_batch(model_id, [(f, None, None) for f in fids], vecs[start:start + batch], {},
+                             {f: ({"content_hash": f"{f:064x}", "kind": "image"}, None) for f in fids})
+    return [item for rows in catalog.iter_vectors(model_id, after_id=after) for _, item, _ in rows]
 
 
 def exact_top(vecs: np.ndarray, ids: np.ndarray, query: np.ndarray, k: int) -> np.ndarray:

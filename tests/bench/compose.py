@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from core import compose, feedback, inversion, query  # noqa: E402
+from core.search import compose, feedback, inversion, query  # noqa: E402
 from tests.bench._common import machine, random_weights  # noqa: E402
 from tests.bench.quality import Table, load_encoder  # noqa: E402
 from tests.quality import world  # noqa: E402
@@ -158,7 +158,7 @@ def cirr_pipeline(encoder: Any) -> Table | str:
             ranks = []
             for t in items:
                 ref = folder / "images" / Path(t["reference"]).name
-                target = lib.resolve_file(str(folder / "images" / Path(t["target"]).name))
+                target = lib.engine().context.resolve_file(str(folder / "images" / Path(t["target"]).name))
                 hits = (lib.similar(ref, n=20) if name == "image only" else lib.compose(ref, t["change"], n=20,
                                                                                        method=name))
                 ids = [h.file.id for h in hits]
@@ -294,7 +294,7 @@ def world_library(encoder: Any, pictures: list[world.Picture], folder: Path) -> 
         p.image().save(folder / "pictures" / f"{i:05d}.png")
     lib = Library(folder / "library", model=encoder.name, weights=encoder.weights, device="cpu")
     lib.index([folder / "pictures"])
-    ids = [lib.resolve_file(str(folder / "pictures" / f"{i:05d}.png")) for i in range(len(pictures))]
+    ids = [lib.engine().context.resolve_file(str(folder / "pictures" / f"{i:05d}.png")) for i in range(len(pictures))]
     return WorldLibrary(lib, {fid: p.scene for fid, p in zip(ids, pictures, strict=True)}, ids, pictures, folder)
 
 
@@ -386,7 +386,7 @@ def negative_terms(encoder: Any, size: int = 1000, seed: int = DEV_SEED) -> Tabl
                   ["weight", "-\"<bg> background\": avoided", "kept", "-<colour>: avoided", "kept"])
     with tempfile.TemporaryDirectory(prefix="medialens-bench-negative-") as tmp:
         wl = world_library(encoder, world.make_pictures(size, seed, "test"), Path(tmp))
-        engine = wl.lib.query_engine()
+        engine = wl.lib.engine()
         cases: dict[str, list] = {"background": [], "colour": []}
         for text, relevant in _object_queries(wl, minimum=3):
             backgrounds = [wl.scenes[f].background for f in relevant]
@@ -462,14 +462,14 @@ def explanations(encoder: Any, size: int = 300, seed: int = REPORT_SEED) -> Tabl
 def explain_latency_vit_b32() -> Table:
     """Explaining one 4:3 photo with ViT-B-32 on this CPU (random weights: timing only)."""
     from core.embed import Encoder
-    from core.explain import explain_image
+    from core.search.explain import explain_image
 
     enc = Encoder("ViT-B-32", weights=random_weights("ViT-B-32"), device="cpu").load()
     img = Image.new("RGB", (1024, 768), (90, 120, 150))
     query_vec = _unit(np.random.default_rng(0).standard_normal(enc.dim).astype(np.float32))
     explain_image(enc, img, query_vec)  # warm-up
     table = Table(f"explain latency, ViT-B-32 ({machine()})", ["picture", "windows", "ms"])
-    from core.explain import grid
+    from core.search.explain import grid
 
     table.rows.append(["1024x768", len(grid(1024, 768)[2]), round(_median_ms(lambda: explain_image(enc, img,
                                                                                                   query_vec), 3))])

@@ -150,7 +150,7 @@ def indexing_stalls(window, photos: Path) -> None:
 def big_grid(window, n: int) -> None:
     import dataclasses
 
-    from core.search import Hit
+    from core.search.engine import Hit
 
     lib = window.host.library
     seed = lib.search("a photo", n=500)

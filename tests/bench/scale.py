@@ -71,7 +71,7 @@ def one_size(n: int, n_queries: int, n_text: int, es_list: list[int], weights: P
     # first open, no index file: the first (exact) answer, then the background rebuild to its end
     t0 = time.perf_counter()
     lib = Library(home)
-    vi = lib.vector_index
+    vi = lib.engine(sync=False).vindex
     first = vi.search(queries[0], 10)
     res["first_answer_s"] = time.perf_counter() - t0
     assert len(first[0]) == 10 and vi.rebuilding
@@ -86,7 +86,7 @@ def one_size(n: int, n_queries: int, n_text: int, es_list: list[int], weights: P
     # open with the saved index
     t0 = time.perf_counter()
     lib = Library(home)
-    vi = lib.vector_index
+    vi = lib.engine(sync=False).vindex
     vi.search(queries[0], 10)
     res["open_with_index_s"] = time.perf_counter() - t0
     assert vi.rebuilt_reason is None
@@ -99,13 +99,14 @@ def one_size(n: int, n_queries: int, n_text: int, es_list: list[int], weights: P
     for es in es_list:
         vi._index.expansion_search = es
         got, t_ann = _timed(lambda q: vi.search(q, 10, exact=False)[0], queries)
-        recall = float(np.mean([len(set(g.tolist()) & set(t.tolist())) / 10 for g, t in zip(got, truth, strict=True)]))
+        recall = float(np.mean([len(set(g.tolist()) & set(t.tolist())) / 10
+                                for g, t in zip(got, truth, strict=True)]))
         sweep[es] = {"recall": recall, "ms": _pcts(t_ann)}
     res["sweep"] = sweep
     vi._index.expansion_search = vectors.ANN["expansion_search"]
     res["es_default"] = vectors.ANN["expansion_search"]
 
-    engine = lib._search_engine()
+    engine = lib.engine()
     _, t_raw = _timed(lambda q: engine.nearest_items(q, 80), queries)
     _, t_group = _timed(lambda q: engine.by_vector(q, 20), queries)
     res["raw_ms"], res["by_vector_ms"] = _pcts(t_raw)[0], _pcts(t_group)[0]
@@ -153,12 +154,13 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['n']:,} | {r['catalog_mb']:.0f} | {r['index_mb']:.0f} | {r['first_answer_s']:.2f} | "
-              f"{r['rebuild_s']:.1f} ({r['rebuild_rate']:.0f}) | {r['open_with_index_s']:.2f} | {r['peak_rss_mb']:.0f} |")
+              f"{r['rebuild_s']:.1f} ({r['rebuild_rate']:.0f}) | {r['open_with_index_s']:.2f} | "
+              f"{r['peak_rss_mb']:.0f} |")
     print("\n| n | numpy exact p50/p95 ms (baseline) | usearch exact p50 | exact during rebuild p50 | ANN p50/p95 "
           "(es default) | recall@10 | raw → by_vector p50 | encode text p50 | Library.search p50/p95 ms |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        d = r["sweep"][str(r["es_default"])] if str(r["es_default"]) in r["sweep"] else None
+        d = r["sweep"].get(str(r["es_default"]))
         ann = f"{d['ms'][0]:.2f}/{d['ms'][1]:.2f}" if d else "-"
         rec = f"{d['recall']:.3f}" if d else "-"
         print(f"| {r['n']:,} | {r['numpy_exact_ms'][0]:.1f}/{r['numpy_exact_ms'][1]:.1f} | "

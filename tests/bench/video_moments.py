@@ -6,7 +6,7 @@ Each query is a sentence that describes one stretch of one video; the localiser'
 moment in that video counts at IoU 0.5 / 0.7 when it overlaps a true stretch that much
 (a sentence whose shot repeats has several true stretches: the best one counts).
 Videos go through the real pipeline: `Library.index` (sampling, embedding), then the
-moments of `core.moments` on the stored frames.
+moments of `core.search.moments` on the stored frames.
 
 * **World**: the generated videos of `tests/quality/world.py` (shots of moving shapes with
   known spans and sentences, repeats and near-duplicates) with the project's trained
@@ -37,8 +37,8 @@ from pathlib import Path
 import numpy as np
 from _common import SHARED_DATA, machine
 
-from core import moments
-from core.moments import Moment, iou, sample_cells, span_lengths
+from core.search import moments
+from core.search.moments import Moment, iou, sample_cells, span_lengths
 
 WORLD_EVAL_SEED = 9_400_101
 WORLD_VALIDATION_SEED = 9_500_101
@@ -121,7 +121,7 @@ def index_videos(paths: Sequence[Path], home: Path, model: str, weights: Path, f
     report = lib.index([folder], fps=fps)
     if report.failed:
         raise SystemExit(f"indexing failed: {report.failed}")
-    finder = moments.finder(lib._search_engine())
+    finder = moments.MomentFinder(lib.engine().context)
     frames = {p.name: finder.frames(lib.catalog.file_by_path(str(folder / p.name))) for p in paths}
     return lib, frames
 

@@ -32,11 +32,11 @@ def _task_pids() -> list[int]:
 
 def _contents(lib) -> dict[tuple[str, float | None], np.ndarray]:
     """(file name, time) -> vector of every embedded item."""
-    engine = lib._search_engine()
+    engine = lib.engine()
     out = {}
     for fid, path in _files(lib):
         for item_id, t in lib.catalog.items_of_file(fid):
-            out[(os.path.basename(path), t)] = engine.item_vector(item_id)
+            out[(os.path.basename(path), t)] = engine.context.item_vector(item_id)
     return out
 
 

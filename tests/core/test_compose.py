@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core import inversion
 from core.cli import main
-from core.compose import METHODS
 from core.errors import QueryError
-from core.query import ParsedQuery, avoid_terms, parse_query
-from core.search import Filters
+from core.search import inversion
+from core.search.compose import METHODS
+from core.search.engine import Filters
+from core.search.query import ParsedQuery, avoid_terms, parse_query
 from tests.conftest import TINY_MODEL
 from tests.media_factory import picture, write_pictures
 
@@ -56,7 +56,7 @@ def lib(tmp_path_factory, tiny_weights):
 
 
 def _id(lib, relative: str) -> int:
-    return lib.resolve_file(str(lib.root / relative))
+    return lib.engine().context.resolve_file(str(lib.root / relative))
 
 
 def _names(hits) -> list[str]:
@@ -84,16 +84,16 @@ def test_query_syntax_errors(raw, message):
 
 def test_avoided_terms_push_what_they_name_down(lib):
     """Whatever the model, results for "shapes -X" agree less with X than results for "shapes"."""
-    engine = lib.query_engine()
-    avoided = lib.encode_text("red")
+    engine = lib.engine()
+    avoided = engine.context.encode_text("red")
 
     def agreement(hits):
-        return float(np.mean([engine.item_vector(h.item_id) @ avoided for h in hits]))
+        return float(np.mean([engine.context.item_vector(h.item_id) @ avoided for h in hits]))
 
     plain, avoiding = lib.search("shapes", n=5), lib.search("shapes -red", n=5)
     assert _names(plain) != _names(avoiding)
     assert agreement(avoiding) < agreement(plain)
-    q = lib.encode_text("shapes")
+    q = engine.context.encode_text("shapes")
     moved = avoid_terms(q, ("red",), lib.encoder.encode_texts)
     assert moved @ avoided < q @ avoided and np.isclose(np.linalg.norm(moved), 1.0)
 
@@ -115,7 +115,7 @@ def test_balance_ends_are_the_image_only_and_text_only_queries(lib, method):
 def test_reference_and_near_duplicates_are_excluded_unless_asked_for(lib):
     ref = _id(lib, "main/pic_00003.jpg")
     copy = _id(lib, "copies/copy_3.jpg")
-    assert lib.query_engine().file_vector(ref)[0] @ lib.query_engine().file_vector(copy)[0] > 0.95
+    assert lib.engine().context.file_vector(ref)[0] @ lib.engine().context.file_vector(copy)[0] > 0.95
     for method in METHODS:
         found = {h.file.id for h in lib.compose(ref, "in red", n=20, method=method)}
         assert ref not in found and copy not in found, method
@@ -142,7 +142,7 @@ def test_every_method_ranks_and_avoids(lib):
 
 
 def test_inversion_fits_the_reference_better_with_steps(lib):
-    target = lib.query_engine().file_vector(_id(lib, "main/pic_00004.jpg"))[0]
+    target = lib.engine().context.file_vector(_id(lib, "main/pic_00004.jpg"))[0]
     none, some = inversion.invert(lib.encoder, target, 0), inversion.invert(lib.encoder, target, 30)
     assert some.fit > none.fit + 0.1
     caption = inversion.encode_with_word(lib.encoder, some, [inversion.TEMPLATE])[0]
@@ -155,7 +155,7 @@ def test_inversion_does_not_leak_into_other_threads(lib):
     texts = [f"a photo of * number {i}" for i in range(40)]
     expected = enc.encode_texts(texts)
     enc._text_cache.clear()
-    target = lib.query_engine().file_vector(_id(lib, "main/pic_00006.jpg"))[0]
+    target = lib.engine().context.file_vector(_id(lib, "main/pic_00006.jpg"))[0]
     worker = threading.Thread(target=inversion.invert, args=(enc, target, 60))
     worker.start()
     seen = []
@@ -355,8 +355,8 @@ def test_a_video_frame_can_be_the_reference(make_library, tmp_path):
     paths = write_pictures(folder, 6)
     lib = make_library()
     lib.index([folder])
-    engine = lib.query_engine()
-    photo_ids = [lib.resolve_file(str(p)) for p in paths]
+    engine = lib.engine()
+    photo_ids = [engine.context.resolve_file(str(p)) for p in paths]
     photo_items = [lib.catalog.items_of_file(f)[0][0] for f in photo_ids]
     blobs = lib.catalog.vectors_for_items(engine.model_id, photo_items)
     with lib.catalog.write() as s:

@@ -9,8 +9,8 @@ import time
 import numpy as np
 import pytest
 
-from core import indexer as indexer_mod
 from core.errors import LibraryError
+from core.indexing import decoders, pipeline
 from tests.media_factory import huge_png_header, picture, truncated_jpeg, write_pictures
 
 
@@ -29,13 +29,13 @@ def photos(tmp_path, shared_data):
 def count_decodes(monkeypatch):
     """Counts calls into the image decoder (to prove a run did no decode work)."""
     calls = []
-    original = indexer_mod.DECODERS["image"]
+    original = decoders.DECODERS["image"]
 
     def counting(job, ctx):
         calls.append(job.path)
         yield from original(job, ctx)
 
-    monkeypatch.setitem(indexer_mod.DECODERS, "image", counting)
+    monkeypatch.setitem(decoders.DECODERS, "image", counting)
     return calls
 
 
@@ -71,7 +71,7 @@ def test_index_real_photos_then_search_and_similar(make_library, photos, tmp_pat
     assert hits[0].path == str(photos / "coffee.png")
     assert hits[0].score > 0.999
     # by library item: the item itself is excluded
-    own_id = lib.resolve_file(str(photos / "coffee.png"))
+    own_id = lib.engine().context.resolve_file(str(photos / "coffee.png"))
     hits = lib.similar(own_id, n=5)
     assert own_id not in [h.file.id for h in hits] and len(hits) == 5
 
@@ -93,7 +93,7 @@ def test_edit_rename_move_delete_are_picked_up(make_library, tmp_path, count_dec
     lib.index([folder])
     ids = _ids_by_name(lib)
     item_of = {n: lib.catalog.items_of_file(fid)[0][0] for n, fid in ids.items()}
-    vec_before = lib._search_engine().item_vector(item_of["pic_00000.jpg"])
+    vec_before = lib.engine().context.item_vector(item_of["pic_00000.jpg"])
     count_decodes.clear()
 
     # edit: new content under the same name
@@ -116,12 +116,12 @@ def test_edit_rename_move_delete_are_picked_up(make_library, tmp_path, count_dec
     assert after["moved.jpg"] == ids["pic_00002.jpg"]
     assert lib.catalog.items_of_file(after["renamed.jpg"])[0][0] == item_of["pic_00001.jpg"], "and its vectors"
     assert "pic_00003.jpg" not in after
-    engine = lib._search_engine()
+    context = lib.engine().context
     new_item = lib.catalog.items_of_file(after["pic_00000.jpg"])[0][0]
     assert new_item != item_of["pic_00000.jpg"]
-    assert not np.allclose(engine.item_vector(new_item), vec_before)
+    assert not np.allclose(context.item_vector(new_item), vec_before)
     # the deleted and the replaced vectors are gone from the index too
-    assert len(engine.vindex) == 5 == lib.catalog.vector_count(engine.model_id)
+    assert len(context.vindex) == 5 == lib.catalog.vector_count(context.model_id)
     found = {h.path for h in lib.similar(str(folder / "renamed.jpg"), n=10, include_self=True)}
     assert str(folder / "renamed.jpg") in found and str(paths[3]) not in found
 
@@ -189,19 +189,19 @@ def test_usearch_file_deleted_or_corrupted_is_rebuilt_with_identical_results(mak
     lib = make_library()
     lib.index([photos])
     before = [(h.path, round(h.score, 5)) for h in lib.search("a red flower", n=10)]
-    index_file = lib.vector_index.path
+    index_file = lib.engine().vindex.path
     lib.close()
 
     index_file.unlink()
     lib2 = make_library()
     assert [(h.path, round(h.score, 5)) for h in lib2.search("a red flower", n=10)] == before
-    assert lib2.vector_index.rebuilt_reason == "no index file"
+    assert lib2.engine().vindex.rebuilt_reason == "no index file"
     lib2.close()
 
     index_file.write_bytes(os.urandom(4096))
     lib3 = make_library()
     assert [(h.path, round(h.score, 5)) for h in lib3.search("a red flower", n=10)] == before
-    assert "damaged" in lib3.vector_index.rebuilt_reason  # its checksum no longer matches
+    assert "damaged" in lib3.engine().vindex.rebuilt_reason  # its checksum no longer matches
 
 
 def test_stale_index_catches_up_from_the_catalog(make_library, tmp_path):
@@ -209,21 +209,22 @@ def test_stale_index_catches_up_from_the_catalog(make_library, tmp_path):
     write_pictures(folder, 4)
     lib = make_library()
     lib.index([folder])
-    saved = lib.vector_index.path.read_bytes(), lib.vector_index.meta_path.read_bytes()
+    vindex = lib.engine().vindex
+    saved = vindex.path.read_bytes(), vindex.meta_path.read_bytes()
     write_pictures(folder, 3, start=10)
     lib.index()
     lib.close()
     # an index file from before the second run (as after a crash before its save)
-    lib.vector_index.path.write_bytes(saved[0])
-    lib.vector_index.meta_path.write_bytes(saved[1])
+    vindex.path.write_bytes(saved[0])
+    vindex.meta_path.write_bytes(saved[1])
     lib2 = make_library()
-    assert len(lib2.vector_index) == 7 and lib2.vector_index.rebuilt_reason is None
+    assert len(lib2.engine().vindex) == 7 and lib2.engine().vindex.rebuilt_reason is None
 
 
 def test_filters_kind_folder_date_and_paging(make_library, tmp_path):
     import datetime as dt
 
-    from core.search import Filters
+    from core.search.engine import Filters
     from tests.media_factory import jpeg_with_exif
 
     root = tmp_path / "root"
@@ -277,15 +278,15 @@ def test_a_failing_writer_stops_the_decoders_and_the_next_run_resumes(make_libra
 
     write_pictures(tmp_path / "pics", 24)
     flushes = []
-    original_flush = indexer_mod._Writer.flush
+    original_flush = pipeline._Writer.flush
 
-    def failing_flush(self):
+    def failing_flush(self, vectors):
         if self.frames and len(flushes) >= 2:
             raise LibraryError(f"cannot write the catalog in {tmp_path}: No space left on device")
         flushes.append(1)
-        original_flush(self)
+        original_flush(self, vectors)
 
-    monkeypatch.setattr(indexer_mod._Writer, "flush", failing_flush)
+    monkeypatch.setattr(pipeline._Writer, "flush", failing_flush)
     lib = make_library()
     with pytest.raises(LibraryError, match="No space left"):
         lib.index([tmp_path / "pics"], batch_size=4)
@@ -296,7 +297,7 @@ def test_a_failing_writer_stops_the_decoders_and_the_next_run_resumes(make_libra
     committed = lib.status()["images"]
     assert 0 < committed < 24
 
-    monkeypatch.setattr(indexer_mod._Writer, "flush", original_flush)
+    monkeypatch.setattr(pipeline._Writer, "flush", original_flush)
     report = lib.index([tmp_path / "pics"])
     assert report.indexed == 24 - committed and report.failed == []
     assert lib.status()["images"] == 24

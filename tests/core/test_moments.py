@@ -9,10 +9,10 @@ import re
 import numpy as np
 import pytest
 
-from core import moments
 from core.errors import QueryError
-from core.moments import iou, localise, sample_cells, span_lengths, temporal_moments, threshold_moments
-from core.search import Filters
+from core.search import moments
+from core.search.engine import Filters
+from core.search.moments import iou, localise, sample_cells, span_lengths, temporal_moments, threshold_moments
 from tests.conftest import TINY_MODEL
 from tests.media_factory import write_pictures
 from tests.video_factory import Segment, segment_frame, write_video
@@ -222,11 +222,16 @@ def test_moment_queries_on_things_that_are_not_videos_are_clear_errors(video_lib
 
 
 def test_moment_texts_avoid_words_as_search_does(video_library):
-    from core.query import text_query
+    from core.search.query import text_query
 
-    lib, _, _ = video_library
-    plain, avoiding = lib._moment_query("a red shot"), lib._moment_query('a red shot -"blue sky"')
-    np.testing.assert_allclose(avoiding, text_query(lib, 'a red shot -"blue sky"').vector, atol=1e-6)
+    lib, media, _ = video_library
+    video = str(media / "videos" / "shots.mp4")
+    avoiding = text_query(lib.engine().context, 'a red shot -"blue sky"').vector
+    plain = text_query(lib.engine().context, "a red shot").vector
+    by_text = lib.timeline(lib.engine().context.resolve_file(video), 'a red shot -"blue sky"')
+    by_vector = lib.timeline(lib.engine().context.resolve_file(video), avoiding)
+    np.testing.assert_allclose(by_text.scores, by_vector.scores, atol=1e-6)
+    assert [(m.start_s, m.end_s) for m in by_text.moments] == [(m.start_s, m.end_s) for m in by_vector.moments]
     assert float(plain @ avoiding) < 0.9999  # the avoided phrase moved the query, not embedded as words
 
 

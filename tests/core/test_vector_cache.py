@@ -100,7 +100,7 @@ def test_damaged_index_file_is_rebuilt_and_answers_exactly_like_the_undamaged_on
 
 
 def test_index_of_another_catalog_with_the_same_count_is_not_trusted(synthetic, tmp_path):
-    catalog, model_id, vecs, ids, queries = synthetic
+    catalog, model_id, *_ = synthetic
     vi = _saved(catalog, model_id, tmp_path)
     vi.close()
     other = Catalog(tmp_path / "other" / "catalog.db")
@@ -153,14 +153,14 @@ def test_library_whose_index_was_deleted_searches_at_once_and_saves_the_rebuilt_
     fill_catalog(lib.catalog, model_id, catalog_vecs)
 
     hits = lib.search("a red flower", n=5)  # no index file yet: exact search answers
-    assert len(hits) == 5 and lib.vector_index.rebuilding
+    assert len(hits) == 5 and lib.engine(sync=False).vindex.rebuilding
     assert lib.status()["index"].startswith("rebuilding in the background (no index file)")
-    assert not lib.vector_index.path.exists()
+    assert not lib.engine(sync=False).vindex.path.exists()
 
     gate.set()
-    assert lib.vector_index.wait_rebuilt(60)
+    assert lib.engine(sync=False).vindex.wait_rebuilt(60)
     assert [h.path for h in lib.search("a red flower", n=5, exact=True)] == [h.path for h in hits]
-    assert lib.vector_index.path.exists(), "a rebuilt index is saved when no writer holds the library"
+    assert lib.engine(sync=False).vindex.path.exists(), "a rebuilt index is saved when no writer holds the library"
     assert lib.status()["index"] == "ok; rebuilt on open (no index file)"
     lib.close()
 
@@ -168,7 +168,7 @@ def test_library_whose_index_was_deleted_searches_at_once_and_saves_the_rebuilt_
 # ----- defect 2: queries and status never write; a failed save leaves the old file intact -------
 
 def test_failed_save_leaves_the_previous_pair_intact_and_no_partial_file(synthetic, tmp_path, monkeypatch, caplog):
-    catalog, model_id, vecs, ids, queries = synthetic
+    catalog, model_id, _, _, queries = synthetic
     vi = _saved(catalog, model_id, tmp_path)
     saved = vi.path.read_bytes(), vi.meta_path.read_bytes()
     before = _answers(vi, queries)
@@ -207,7 +207,7 @@ def test_search_status_and_close_never_write_the_index(make_library, tmp_path, m
     write_pictures(folder, 2, start=10)
     lib = make_library()
     lib.index()  # the writer saves ...
-    path = lib.vector_index.path
+    path = lib.engine(sync=False).vindex.path
     lib.close()
     stamp = path.stat().st_mtime_ns, path.read_bytes()
 
@@ -218,7 +218,7 @@ def test_search_status_and_close_never_write_the_index(make_library, tmp_path, m
     reader = make_library()
     assert len(reader.search("a picture", n=3)) == 3
     assert reader.status()["index"] == "ok"
-    reader.vector_index._dirty = True  # as after catching up with another process's vectors
+    reader.engine(sync=False).vindex._dirty = True  # as after catching up with another process's vectors
     reader.close()
     assert (path.stat().st_mtime_ns, path.read_bytes()) == stamp
 
@@ -242,7 +242,7 @@ catalog.close()
 
 
 def test_two_processes_saving_at_once_never_collide(synthetic, tmp_path):
-    catalog, model_id, vecs, ids, queries = synthetic
+    catalog, model_id, *_ = synthetic
     _saved(catalog, model_id, tmp_path).close()
     home = tmp_path / "lib"
     procs = [subprocess.Popen([sys.executable, "-c", _SAVER, str(home), "40"], stderr=subprocess.PIPE, text=True)

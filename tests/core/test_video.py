@@ -14,13 +14,13 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from core import indexer as indexer_mod
 from core.catalog import Embedded, Item, MediaFile
 from core.errors import LibraryError, MediaError
-from core.indexer import Control
+from core.indexing import decoders
+from core.indexing.control import Control
 from core.video import ReadResult, Sampling, frame_at, probe, read_frames
 from tests.conftest import TINY_MODEL, medialens_cmd, save_random_weights
-from tests.core.test_cli import run
+from tests.e2e.test_cli import run
 from tests.video_factory import Segment, audio_only, mean_colour, segment_frame, truncate, write_video
 
 RED, GREEN, BLUE, YELLOW = (220, 30, 30), (30, 220, 30), (30, 30, 220), (230, 230, 40)
@@ -206,16 +206,14 @@ def test_bad_sampling_options_fail_the_run_at_once(make_library, tmp_path):
 
 @pytest.fixture
 def count_video_decodes(monkeypatch):
-    import core.video  # noqa: F401  (registers the decoder to wrap)
-
     calls = []
-    original = indexer_mod.DECODERS["video"]
+    original = decoders.DECODERS["video"]
 
     def counting(job, ctx):
         calls.append((job.path, job.items))
         yield from original(job, ctx)
 
-    monkeypatch.setitem(indexer_mod.DECODERS, "video", counting)
+    monkeypatch.setitem(decoders.DECODERS, "video", counting)
     return calls
 
 
@@ -323,7 +321,7 @@ def test_cancel_mid_video_resumes_and_completes_it(make_library, tmp_path):
     _, expected = _items(fresh, folder / "long.mp4")
     assert [t for _, t in items] == [t for _, t in expected], "the partial items were replaced, not added to"
     assert not {i for i, _ in partial} & {i for i, _ in items}
-    engine = lib._search_engine()
+    engine = lib.engine()
     assert lib.catalog.vector_count(engine.model_id) == len(items) == len(engine.vindex)
 
 
@@ -349,13 +347,13 @@ def test_a_second_model_embeds_the_frames_of_the_existing_items(make_library, tm
     assert sorted(count_video_decodes[-1][1]) == sorted(items_a), "the decoder was given the existing items"
     _, items_b = _items(lib_b, path)
     assert items_b == items_a, "no new items: the second model's vectors go onto the same ones"
-    engine = lib_b._search_engine()
+    engine = lib_b.engine()
     assert lib_b.catalog.vector_count(engine.model_id) == len(items_a)
     with lib_b.catalog.session() as s:
         assert s.scalar(select(Item).where(Item.file_id.not_in(select(MediaFile.id)))) is None
     for item_id, t in items_a:
         expected = lib_b.encoder.encode_images([frame_at(path, t, min_side=240)])[0]
-        assert float(engine.item_vector(item_id) @ expected) > 0.99, f"the vector of {t} s is another frame's"
+        assert float(engine.context.item_vector(item_id) @ expected) > 0.99, f"the vector of {t} s is another frame's"
 
 
 def test_sigkill_mid_video_then_resume_replaces_the_partial_frames(tmp_path, cli_env, tiny_weights):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.library import Library
-from core.search import normalise
+from core.vectors import unit as normalise
 
 
 def _compose(self, reference, text, n=20, offset=0, filters=None, method=None, balance=None,

@@ -52,7 +52,7 @@ def main() -> int:
     app = QApplication(sys.argv[:1])
     probe = FirstPaint()
     app.installEventFilter(probe)
-    from core.cli import main as medialens
+    from desktop_app.launcher import main as medialens
 
     return medialens(["gui", "--library", sys.argv[1]])
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from core import indexer as indexer_mod
+from core.indexing import decoders
 from tests.media_factory import write_pictures
 
 N = 60
@@ -15,13 +15,13 @@ N = 60
 @pytest.fixture
 def slow_decoding(monkeypatch):
     """Each picture takes 25 ms to decode, so a run lasts long enough to pause and cancel it."""
-    original = indexer_mod.DECODERS["image"]
+    original = decoders.DECODERS["image"]
 
     def slow(job, ctx):
         time.sleep(0.025)
         yield from original(job, ctx)
 
-    monkeypatch.setitem(indexer_mod.DECODERS, "image", slow)
+    monkeypatch.setitem(decoders.DECODERS, "image", slow)
 
 
 def test_first_run_then_cancel_keeps_what_was_indexed(qtbot, make_window, tmp_path, slow_decoding):

@@ -9,7 +9,7 @@ from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QImage
 
 from core.catalog import FileRecord
-from core.search import Hit
+from core.search.engine import Hit
 from desktop_app.results import ResultsModel, Role
 from desktop_app.thumbnails import ThumbnailLoader
 

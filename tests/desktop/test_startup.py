@@ -32,7 +32,7 @@ def test_no_display_is_one_clear_line_not_a_qt_abort(cli_env):
     assert no_display({}, "darwin") is None and no_display({}, "win32") is None
 
     env = {k: v for k, v in cli_env.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-    out = subprocess.run([sys.executable, "-m", "core.cli"], cwd=REPO, env=env, capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "desktop_app"], cwd=REPO, env=env, capture_output=True, text=True,
                          timeout=120)
     if sys.platform.startswith("linux"):
         assert out.returncode == 2, out.stderr[-2000:]

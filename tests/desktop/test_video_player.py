@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from core.catalog import FileRecord
-from core.search import Hit
+from core.search.engine import Hit
 from desktop_app.results import Role
 
 CLIP = "videos/car_traffic_small.mp4"  # 30.5 s, H.264

@@ -69,12 +69,12 @@ def _open(home: Path, folder: Path, weights: Path, pictures, edits) -> WorldLibr
 
     lib = Library(home, model=MODEL_NAME, weights=weights, device="cpu")
     lib.index([folder])
-    gallery = [lib.resolve_file(str(folder / f"gallery-{i:04d}.png")) for i in range(len(pictures))]
+    gallery = [lib.engine().context.resolve_file(str(folder / f"gallery-{i:04d}.png")) for i in range(len(pictures))]
     scenes = {fid: p.scene for fid, p in zip(gallery, pictures, strict=True)}
     refs = []
     for i, t in enumerate(edits):
-        ref = lib.resolve_file(str(folder / f"edit-{i:04d}-reference.png"))
-        target = lib.resolve_file(str(folder / f"edit-{i:04d}-target.png"))
+        ref = lib.engine().context.resolve_file(str(folder / f"edit-{i:04d}-reference.png"))
+        target = lib.engine().context.resolve_file(str(folder / f"edit-{i:04d}-target.png"))
         scenes[ref] = t.reference.scene
         scenes[target] = t.target.scene
         refs.append((t, ref, target))
@@ -132,7 +132,7 @@ def avoided_background(wl: WorldLibrary) -> tuple[float, float, float, float]:
     """"a green star -\"blue background\"" (the commonest background of green stars): the share of
     the top 10 on that background without and with the minus, and the share showing green stars
     without and with it."""
-    from core.search import Filters
+    from core.search.engine import Filters
 
     only_gallery = Filters(folder=str(wl.folder))
     before, after, shown, kept = [], [], [], []
@@ -150,7 +150,7 @@ def avoided_background(wl: WorldLibrary) -> tuple[float, float, float, float]:
 
 def feedback_gain(wl: WorldLibrary) -> tuple[float, float]:
     """Recall@10 of "a green star" queries before and after one round of simulated feedback."""
-    from core.search import Filters
+    from core.search.engine import Filters
 
     before, after = [], []
     for _, _, text, relevant in _object_queries(wl):

@@ -45,8 +45,8 @@ scale as a photo's cosine, so photos and moments share one ranking; `rank` is
 what the localiser ordered a video's moments by. `tests/bench/video_moments.py` measures both
 (R1@IoU0.5/0.7, mean IoU); its numbers chose `DEFAULT_METHOD` and the alphas.
 
-The search engine calls `MomentFinder` (installed by `install`) for each video
-among a query's nearest items.
+The search engine is given a `MomentFinder` and calls it for each video among
+a query's nearest items.
 """
 
 from __future__ import annotations
@@ -54,13 +54,21 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.catalog import FileRecord
 from core.errors import QueryError
-from core.search import Filters, Hit, SearchEngine
-from core.vectors import from_blobs
+from core.search.engine import Filters, Hit
+from core.search.query import text_query
+from core.vectors import from_blobs, unit
+
+if TYPE_CHECKING:  # pragma: no cover
+    import os
+
+    from core.catalog import FileRecord
+    from core.search.context import SearchContext
+    from core.search.engine import SearchEngine
 
 METHODS = ("temporal", "threshold")
 #: With the committed world model, on 12 validation / 12 evaluation videos (89 sentences), the two
@@ -284,33 +292,33 @@ class MomentFinder:
     not on every query); an entry is dropped when the video's items change.
     """
 
-    def __init__(self, engine: SearchEngine, method: str = DEFAULT_METHOD, cache_videos: int = 64):
-        self.engine = engine
+    def __init__(self, context: SearchContext, method: str = DEFAULT_METHOD, cache_videos: int = 64):
+        self.context = context
         self.method = method
         self._cache: OrderedDict[int, tuple[tuple, VideoFrames]] = OrderedDict()
         self._cache_size = cache_videos
         self._lock = threading.Lock()
 
     # The engine calls this for each video among a query's nearest items.
-    def __call__(self, engine: SearchEngine, query: np.ndarray, file: FileRecord,
+    def __call__(self, query: np.ndarray, file: FileRecord,
                  frames: list[tuple[int, float | None, float]]) -> list[Hit]:
         return self.video_moments(file, query, PER_VIDEO)
 
     def frames(self, file: FileRecord) -> VideoFrames:
         """The video's sampled frames that have a vector for this engine's model."""
-        items = self.engine.catalog.items_of_file(file.id)
+        items = self.context.catalog.items_of_file(file.id)
         key = (len(items), items[0][0] if items else 0, items[-1][0] if items else 0)
         with self._lock:
             hit = self._cache.get(file.id)
             if hit is not None and hit[0] == key and hit[1].file == file:
                 self._cache.move_to_end(file.id)
                 return hit[1]
-        blobs = self.engine.catalog.vectors_for_items(self.engine.model_id, [i for i, _ in items])
+        blobs = self.context.catalog.vectors_for_items(self.context.model_id, [i for i, _ in items])
         kept = [(i, t or 0.0) for i, t in items if i in blobs]
         if kept:
-            vectors = from_blobs([blobs[i] for i, _ in kept], self.engine.dim).astype(np.float32)
+            vectors = from_blobs([blobs[i] for i, _ in kept], self.context.dim).astype(np.float32)
         else:
-            vectors = np.zeros((0, self.engine.dim), np.float32)
+            vectors = np.zeros((0, self.context.dim), np.float32)
         vf = VideoFrames(file, np.array([i for i, _ in kept], np.int64),
                          np.array([t for _, t in kept], np.float64), vectors)
         with self._lock:
@@ -328,13 +336,6 @@ class MomentFinder:
         return [Hit(file, int(vf.item_ids[m.index]), m.score, start_s=m.start_s, end_s=m.end_s, t_s=m.t_s)
                 for m in found]
 
-    def across_library(self, query: np.ndarray, n: int, filters: Filters | None = None) -> list[Hit]:
-        """The best n moments of all videos (that pass the filters), best first."""
-        base = filters or Filters()
-        only_videos = Filters(kinds=frozenset({"video"}), folder=base.folder, date_from=base.date_from,
-                              date_to=base.date_to)
-        return self.engine.by_vector(query, n, filters=only_videos)
-
     def timeline(self, file: FileRecord, query: np.ndarray | None) -> Timeline:
         """A video's sample times, with the query's frame curve and moments when there is a query."""
         vf = self.frames(file)
@@ -344,13 +345,27 @@ class MomentFinder:
                         self.video_moments(file, query, TIMELINE_MOMENTS))
 
 
-def finder(engine: SearchEngine) -> MomentFinder:
-    """The engine's moment finder (installed on first use)."""
-    if not isinstance(engine.group_video, MomentFinder):
-        install(engine)
-    return engine.group_video  # type: ignore[return-value]
+def across_library(engine: SearchEngine, query: np.ndarray, n: int, filters: Filters | None = None) -> list[Hit]:
+    """The best n moments of all videos (that pass the filters), best first."""
+    base = filters or Filters()
+    only_videos = Filters(kinds=frozenset({"video"}), folder=base.folder, date_from=base.date_from,
+                          date_to=base.date_to)
+    return engine.by_vector(query, n, filters=only_videos)
 
 
-def install(engine: SearchEngine) -> None:
-    """Make the engine turn each video's frame hits into moments (called by `Library`)."""
-    engine.group_video = MomentFinder(engine)
+def moment_vector(ctx: SearchContext, query: str | np.ndarray) -> np.ndarray:
+    """A text (with its `-avoided` terms, as in search) or a query vector, normalised."""
+    return unit(text_query(ctx, query).vector if isinstance(query, str) else query)
+
+
+def video_record(ctx: SearchContext, video: int | str | os.PathLike[str]) -> FileRecord:
+    """The catalog record of an indexed library video, by id or path; a clear error otherwise."""
+    file_id = ctx.resolve_file(video)
+    if file_id is None:
+        raise QueryError(f"{video}: not in the library (index its folder first)")
+    rec = ctx.file(file_id)
+    if rec.kind != "video":
+        raise QueryError(f"{rec.path}: is a photo, not a video")
+    if rec.status != "ok":
+        raise QueryError(f"{rec.path}: has not been indexed" + (f" ({rec.error})" if rec.error else ""))
+    return rec

@@ -9,7 +9,7 @@ dial for every method: 0 searches by the reference alone, 1 by the change alone.
 * ``direction``: (1-b)·r + b·d, with d the unit direction t - e(NEUTRAL): what the
   change text says beyond an empty caption, added to the picture as a move
   rather than as a second place to be near.
-* ``inversion``: textual inversion (see `core.inversion`): r becomes a pseudo-word
+* ``inversion``: textual inversion (see `core.search.inversion`): r becomes a pseudo-word
   <v>, and "a photo of <v>, {change}" is encoded as text; mixed with r by b.
 * ``inversion-direction``: as ``direction``, with the direction taken between the
   pseudo-captions: e("a photo of <v>, {change}") - e("a photo of <v>"), so the
@@ -32,14 +32,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from core import inversion
-from core.errors import QueryError
-from core.query import Query, avoid_terms, parse_query
+from core.errors import MediaError, QueryError
+from core.media import load_image
+from core.search import inversion
+from core.search.query import Query, avoid_terms, parse_query
+from core.vectors import unit
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.embed import Encoder
-    from core.library import Library
-    from core.search import SearchEngine
+    from core.search.context import SearchContext
 
 #: The caption a change's direction is measured from (``direction``).
 NEUTRAL = ""
@@ -79,13 +80,8 @@ FALLBACK_METHOD = "direction"
 _inversions = inversion.InversionCache()
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
-    v = np.asarray(v, np.float32)
-    return v / np.linalg.norm(v)
-
-
 def _mix(reference: np.ndarray, other: np.ndarray, balance: float) -> np.ndarray:
-    return _unit((1.0 - balance) * _unit(reference) + balance * _unit(other))
+    return unit((1.0 - balance) * unit(reference) + balance * unit(other))
 
 
 def choose_method(encoder: Encoder, method: str | None) -> Method:
@@ -113,7 +109,7 @@ def compose_vector(encoder: Encoder, reference: np.ndarray, change: str, method:
     b = method.balance if balance is None else float(balance)
     if not 0.0 <= b <= 1.0:
         raise QueryError(f"the balance must lie between 0 (the picture only) and 1 (the words only), not {b}")
-    r = _unit(reference)
+    r = unit(reference)
     if not change:
         return r
     if method.name == "sum":
@@ -144,51 +140,42 @@ def calibrated_threshold(copy_sims: np.ndarray) -> float:
     return float(np.percentile(copy_sims, 10))
 
 
-def duplicate_threshold(lib: Library) -> float:
-    """The library's near-duplicate similarity for its model (calibrated once per open library)."""
+def duplicate_threshold(ctx: SearchContext) -> float:
+    """The library's near-duplicate similarity for its model (calibrated once per search context)."""
     with _thresholds_lock:
-        known = _thresholds.get(lib)
-        if known is not None and known[0] == lib.choice.key():
+        known = _thresholds.get(ctx)
+        if known is not None and known[0] == ctx.model_key:
             return known[1]
-    from sqlalchemy import select
-
-    from core.catalog import MediaFile
-    from core.errors import MediaError
-    from core.media import load_image
-
-    with lib.catalog.session() as s:
-        paths = list(s.scalars(select(MediaFile.path).where(MediaFile.kind == "image", MediaFile.status == "ok")
-                               .order_by(MediaFile.id).limit(4 * CALIBRATION_PHOTOS)))
     images = []
-    for path in paths:
+    for path in ctx.catalog.photo_paths(4 * CALIBRATION_PHOTOS):
         try:
-            images.append(load_image(path, min_side=2 * lib.encoder.image_size)[0])
+            images.append(load_image(path, min_side=2 * ctx.encoder.image_size)[0])
         except (MediaError, OSError):
             continue  # moved or broken since indexing: another photo will do
         if len(images) == CALIBRATION_PHOTOS:
             break
-    threshold = calibrated_threshold(copy_similarity(lib.encoder, images)) if images else DUPLICATE_SIMILARITY
+    threshold = calibrated_threshold(copy_similarity(ctx.encoder, images)) if images else DUPLICATE_SIMILARITY
     with _thresholds_lock:
-        _thresholds[lib] = (lib.choice.key(), threshold)
+        _thresholds[ctx] = (ctx.model_key, threshold)
     return threshold
 
 
-def near_duplicates(engine: SearchEngine, reference: np.ndarray, threshold: float) -> set[int]:
+def near_duplicates(ctx: SearchContext, reference: np.ndarray, threshold: float) -> set[int]:
     """Library files whose vector is at least `threshold` similar to the reference (its copies)."""
-    keys, sims = engine.nearest_items(_unit(reference), _DUPLICATE_PROBE)
+    keys, sims = ctx.vindex.search(unit(reference), _DUPLICATE_PROBE)
     close = [int(k) for k, s in zip(keys, sims, strict=True) if s >= threshold]
-    return {fid for fid, _ in engine.catalog.items_info(close).values()}
+    return {fid for fid, _ in ctx.catalog.items_info(close).values()}
 
 
-def composed_query(lib: Library, reference: int | str | os.PathLike[str], text: str,
+def composed_query(ctx: SearchContext, reference: int | str | os.PathLike[str], text: str,
                    method: str | None = None, balance: float | None = None, t_s: float | None = None,
                    include_reference: bool = False, steps: int | None = None) -> Query:
     """The query for a reference (library item, video frame at `t_s`, or outside file) changed by `text`."""
     parsed = parse_query(text, "change text")
-    chosen = choose_method(lib.encoder, method)
-    ref, files = lib.query_vector_for(reference, t_s)
-    vec = compose_vector(lib.encoder, ref, parsed.text, chosen, balance, steps)
-    vec = avoid_terms(vec, parsed.avoid, lib.encoder.encode_texts)
+    chosen = choose_method(ctx.encoder, method)
+    ref, files = ctx.query_vector_for(reference, t_s)
+    vec = compose_vector(ctx.encoder, ref, parsed.text, chosen, balance, steps)
+    vec = avoid_terms(vec, parsed.avoid, ctx.encoder.encode_texts)
     if include_reference:
         return Query(vec)
-    return Query(vec, frozenset(files | near_duplicates(lib.query_engine(), ref, duplicate_threshold(lib))))
+    return Query(vec, frozenset(files | near_duplicates(ctx, ref, duplicate_threshold(ctx))))

@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.errors import QueryError
+from core.search.context import Box
+from core.vectors import unit
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.library import Library
+    from core.search.context import SearchContext
 
-#: A box on an image: (left, top, right, bottom) in the pixels of the upright original.
-Box = tuple[int, int, int, int]
 
 #: How much of each avoided term's vector is taken off the query (see tests/bench/compose.py, "negative").
 NEGATIVE_WEIGHT = 0.5
@@ -71,15 +71,11 @@ def parse_query(raw: str, what: str = "search text") -> ParsedQuery:
 def avoid_terms(query: np.ndarray, avoid: tuple[str, ...],
                 encode: Callable[[list[str]], np.ndarray], weight: float = NEGATIVE_WEIGHT) -> np.ndarray:
     """`query` with each avoided term's (unit) text vector taken off, renormalised."""
-    q = np.asarray(query, np.float32)
-    q = q / np.linalg.norm(q)
+    q = unit(query)
     if not avoid:
         return q
-    q = q - weight * encode(list(avoid)).sum(axis=0)
-    norm = float(np.linalg.norm(q))
-    if norm < 1e-6:
-        raise QueryError("the query avoids everything it asks for (the terms to avoid cancel it out)")
-    return (q / norm).astype(np.float32)
+    return unit(q - weight * encode(list(avoid)).sum(axis=0),
+                "the query avoids everything it asks for (the terms to avoid cancel it out)", min_norm=1e-6)
 
 
 @dataclass(frozen=True)
@@ -94,17 +90,17 @@ class Query:
     exclude: frozenset[int] = frozenset()
 
 
-def text_query(lib: Library, raw: str) -> Query:
+def text_query(ctx: SearchContext, raw: str) -> Query:
     """A search text, with its `-avoided` terms, as a query."""
     parsed = parse_query(raw)
     if not parsed.text:
         raise QueryError(f"the search text {raw!r} only says what to avoid: say what to look for too, "
                          f"e.g. \"beach -people\"")
-    vec = lib.encode_text(parsed.text)
-    return Query(avoid_terms(vec, parsed.avoid, lib.encoder.encode_texts))
+    vec = ctx.encode_text(parsed.text)
+    return Query(avoid_terms(vec, parsed.avoid, ctx.encoder.encode_texts))
 
 
-def similar_query(lib: Library, target: int | str | os.PathLike[str], t_s: float | None = None,
+def similar_query(ctx: SearchContext, target: int | str | os.PathLike[str], t_s: float | None = None,
                   box: Box | None = None, include_self: bool = False) -> Query:
     """Look-alikes of a library file or an outside image, or of a region of it when `box` is given.
 
@@ -113,19 +109,19 @@ def similar_query(lib: Library, target: int | str | os.PathLike[str], t_s: float
     is left out of the results like any look-alike query's target.
     """
     if box is None:
-        vec, files = lib.query_vector_for(target, t_s)
+        vec, files = ctx.query_vector_for(target, t_s)
     else:
         box = parse_box(box)
-        file_id = lib.resolve_file(target)
+        file_id = ctx.resolve_file(target)
         files = set() if file_id is None else {file_id}
         if file_id is None:
             path = str(target)
         else:
-            rec = lib.file(file_id)
+            rec = ctx.file(file_id)
             if rec.kind != "image":
                 raise QueryError(f"{rec.path}: region search works on photos; this is a {rec.kind}")
             path = rec.path
-        vec = lib.encode_image_file(path, box=box)
+        vec = ctx.encode_image_file(path, box=box)
     return Query(np.asarray(vec, np.float32), frozenset() if include_self else frozenset(files))
 
 

@@ -8,11 +8,12 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 
 import pytest
 
-from tests.conftest import TINY_MODEL, medialens_cmd
+from tests.conftest import REPO, TINY_MODEL, medialens_cmd
 from tests.media_factory import truncated_jpeg, write_pictures
 
 
@@ -176,10 +177,37 @@ def test_sigkill_mid_index_then_resume_indexes_every_file_exactly_once(tmp_path,
     assert st["index"] == "ok" and st["vectors"] == 400
 
 
-def test_gui_is_the_default_command():
+def test_gui_is_the_default_command(monkeypatch):
     from core.cli import build_parser
+    from desktop_app import launcher
 
     assert build_parser().parse_args([]).command is None
+    opened = []
+    monkeypatch.setattr(launcher, "open_window", lambda args: opened.append(args.command) or 0)
+    assert launcher.main([]) == 0 and launcher.main(["gui", "--library", "x"]) == 0
+    assert opened == [None, "gui"]
+
+
+def test_core_cli_alone_runs_headless_commands_only():
+    """`python -m core.cli` has no window to open: a usage error pointing at `medialens`, exit 2."""
+    from core.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main([])
+    assert exc.value.code == 2
+
+
+def test_version_and_headless_commands_load_neither_qt_nor_torch(cli_env, tmp_path):
+    probe = ("import json, sys\n"
+             "from desktop_app.launcher import main\n"
+             "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+             f"main(['status', '--library', {str(tmp_path / 'home')!r}])\n"
+             "print(json.dumps({m: m in sys.modules for m in ('PySide6', 'torch', 'open_clip')}))\n")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=cli_env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.startswith("medialens ") and "library:" in out.stdout
+    assert json.loads(out.stdout.splitlines()[-1]) == {"PySide6": False, "torch": False, "open_clip": False}
 
 
 def test_pipe_closed_early_is_not_an_error(cli, tmp_path):

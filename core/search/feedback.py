@@ -25,13 +25,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.compose import composed_query
 from core.errors import QueryError
-from core.query import Box, Query, similar_query, text_query
+from core.search.compose import composed_query
+from core.search.query import Query, similar_query, text_query
+from core.vectors import unit
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.library import Library
-    from core.search import Filters, Hit
+    from core.search.context import Box
+    from core.search.engine import Filters, Hit, SearchEngine
 
 ALPHA, BETA, GAMMA = 1.0, 0.75, 0.25
 DEFAULT_N = 20
@@ -40,15 +41,12 @@ DEFAULT_N = 20
 def rocchio(query: np.ndarray, relevant: np.ndarray, irrelevant: np.ndarray,
             alpha: float, beta: float, gamma: float) -> np.ndarray:
     """The refined query vector (unit length); `relevant`/`irrelevant` are (k, dim) arrays, k may be 0."""
-    q = alpha * query / np.linalg.norm(query)
+    q = alpha * unit(query)
     if len(relevant):
         q = q + beta * relevant.mean(axis=0)
     if len(irrelevant):
         q = q - gamma * irrelevant.mean(axis=0)
-    norm = float(np.linalg.norm(q))
-    if norm < 1e-6:
-        raise QueryError("the marks cancel the query out: mark fewer results as not relevant")
-    return (q / norm).astype(np.float32)
+    return unit(q, "the marks cancel the query out: mark fewer results as not relevant", min_norm=1e-6)
 
 
 @dataclass
@@ -66,8 +64,9 @@ class Round:
 class SearchSession:
     """Multi-round search with relevance feedback; see the module docstring."""
 
-    def __init__(self, library: Library, filters: Filters | None = None):
-        self._lib = library
+    def __init__(self, engine: SearchEngine, filters: Filters | None = None):
+        self._engine = engine
+        self._ctx = engine.context
         self._filters = filters
         self._lock = threading.RLock()  # guards the state below; held briefly
         self._running = threading.Lock()  # one round at a time
@@ -108,18 +107,18 @@ class SearchSession:
 
     def text(self, query: str, n: int = DEFAULT_N) -> list[Hit]:
         """Start over with a text query (`-word` avoids things)."""
-        return self._start(lambda: text_query(self._lib, query), n)
+        return self._start(lambda: text_query(self._ctx, query), n)
 
     def similar(self, target: int | str | os.PathLike[str], box: Box | None = None, n: int = DEFAULT_N,
                 t_s: float | None = None) -> list[Hit]:
         """Start over with the look-alikes of a picture, or of a region of it."""
-        return self._start(lambda: similar_query(self._lib, target, t_s, box), n)
+        return self._start(lambda: similar_query(self._ctx, target, t_s, box), n)
 
     def compose(self, reference: int | str | os.PathLike[str], text: str, n: int = DEFAULT_N,
                 method: str | None = None, balance: float | None = None, include_reference: bool = False,
                 t_s: float | None = None) -> list[Hit]:
         """Start over with a composed edit (see `Library.compose`)."""
-        return self._start(lambda: composed_query(self._lib, reference, text, method, balance, t_s,
+        return self._start(lambda: composed_query(self._ctx, reference, text, method, balance, t_s,
                                                   include_reference), n)
 
     def _start(self, make, n: int) -> list[Hit]:
@@ -176,12 +175,13 @@ class SearchSession:
         self._rounds.append(rnd)
 
     def _search(self, vector: np.ndarray, exclude: frozenset[int] | set[int], n: int) -> list[Hit]:
-        engine = self._lib.query_engine()
-        return engine.by_vector(vector, n, 0, self.filters, exclude_files=exclude)
+        self._engine.vindex.sync()  # caught up with the catalog, as every library query is
+        return self._engine.by_vector(vector, n, 0, self.filters, exclude_files=exclude)
 
     def _refined(self, start: np.ndarray, marks: dict[int, bool], items: dict[int, int]) -> np.ndarray:
         """Rocchio from the starting vector; a marked result counts by the item it matched with."""
-        engine = self._lib.query_engine()
+        self._engine.vindex.sync()
+        ctx = self._ctx
 
         def vectors(relevant: bool) -> np.ndarray:
             out = []
@@ -189,9 +189,9 @@ class SearchSession:
                 if ok != relevant:
                     continue
                 if fid in items:
-                    out.append(engine.item_vector(items[fid]))
+                    out.append(ctx.item_vector(items[fid]))
                 else:
-                    out.append(engine.file_vector(fid)[0])
+                    out.append(ctx.file_vector(fid)[0])
             return np.asarray(out, np.float32) if out else np.zeros((0, len(start)), np.float32)
 
         return rocchio(start, vectors(True), vectors(False), ALPHA, BETA, GAMMA)

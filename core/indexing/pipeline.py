@@ -12,7 +12,8 @@
   a kill at any point loses nothing committed and the next run resumes.
 * **Per-file errors never abort a run**: they are recorded on the file and skipped.
 
-Decoders are chosen by media kind (`DECODERS`); the video module registers its own.
+Decoders are chosen by media kind (`core.indexing.decoders.DECODERS`); every
+statement the pipeline runs is a `Catalog` method.
 """
 
 from __future__ import annotations
@@ -23,185 +24,30 @@ import queue
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from collections.abc import Callable
 
 import numpy as np
-from sqlalchemy import delete, insert, select
 
-from core.catalog import Catalog, Embedded, FileRecord, Item, MediaFile, Vector
+from core import video
+from core.catalog import Catalog, FileRecord
 from core.embed import Encoder
 from core.errors import MediaError
-from core.media import ThumbnailCache, content_hash, load_image, sniff_kind
-from core.scan import walk
-from core.vectors import VectorIndex, f16_blob
+from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
+from core.indexing.decoders import (
+    DECODERS,
+    DecodeContext,
+    DecodeJob,
+    Decoder,
+    FileDone,
+    FileFailed,
+    Frame,
+    decode_image,
+)
+from core.media import ThumbnailCache, content_hash
+from core.scan import under_any, walk
+from core.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
-
-
-# ----- control and progress (the plain API the CLI and GUI adapt) -----------------------------
-
-class Control:
-    """Cancel and pause flags shared between the caller and a running index."""
-
-    def __init__(self) -> None:
-        self._cancel = threading.Event()
-        self._running = threading.Event()
-        self._running.set()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-        self._running.set()
-
-    def pause(self) -> None:
-        self._running.clear()
-
-    def resume(self) -> None:
-        self._running.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
-
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
-
-    def wait_if_paused(self) -> None:
-        while not self._running.wait(0.2):
-            pass
-
-
-@dataclass
-class Progress:
-    phase: str  # "scan" | "plan" | "embed" | "done"
-    found: int = 0
-    files_total: int = 0
-    files_done: int = 0
-    failed: int = 0
-    frames_done: int = 0
-    video_s_done: float = 0.0
-    video_s_total: float = 0.0
-    elapsed_s: float = 0.0
-    rate_files_s: float = 0.0
-    eta_s: float | None = None
-    current: str | None = None
-    paused: bool = False
-
-
-ProgressCallback = Callable[[Progress], None]
-
-
-@dataclass
-class IndexReport:
-    found: int = 0
-    new: int = 0
-    changed: int = 0
-    moved: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    indexed: int = 0
-    frames: int = 0
-    video_seconds: float = 0.0
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    problems: list[tuple[str, str]] = field(default_factory=list)
-    cancelled: bool = False
-    elapsed_s: float = 0.0
-    scan_s: float = 0.0
-    embed_s: float = 0.0
-
-
-# ----- decoding -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class DecodeJob:
-    file_id: int
-    path: str
-    kind: str
-    size: int
-    #: items to reuse (the file is already embedded by another model): (item id, time)
-    items: tuple[tuple[int, float | None], ...] = ()
-
-
-class Frame(NamedTuple):
-    file_id: int
-    t_s: float | None
-    item_id: int | None
-    tensor: Any  # torch.Tensor (C, H, W), the model's preprocessing applied
-    vector: Any = None  # the embedding, when it was made elsewhere (core.cluster); tensor is None then
-
-
-class FileDone(NamedTuple):
-    file_id: int
-    values: dict  # file columns to record (metadata, hash, kind …)
-    warning: str | None = None
-
-
-class FileFailed(NamedTuple):
-    file_id: int
-    reason: str
-
-
-@dataclass
-class DecodeContext:
-    preprocess: Callable
-    min_side: int
-    thumbs: ThumbnailCache
-    control: Control
-    options: dict = field(default_factory=dict)
-
-
-Decoder = Callable[[DecodeJob, DecodeContext], Iterator[Frame | FileDone]]
-
-
-def decode_image(job: DecodeJob, ctx: DecodeContext) -> Iterator[Frame | FileDone]:
-    """One frame per still image: read once, hash, decode at draft scale, thumbnail, preprocess."""
-    try:
-        with open(job.path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise MediaError(f"cannot be read: {(exc.strerror or str(exc)).lower()}") from None
-    if not data:
-        raise MediaError("empty file (0 bytes)")
-    kind = sniff_kind(job.path, data[:8192])
-    if kind == "video" and "video" in DECODERS:
-        yield from DECODERS["video"](job, ctx)
-        return
-    if kind != "image":
-        ext = os.path.splitext(job.path)[1] or "(no extension)"
-        raise MediaError(f"not an image or video: the contents do not match its {ext} name")
-    digest = content_hash(job.path, data=data)
-    img, info = load_image(data, min_side=ctx.min_side)
-    if info.frames > 1 and info.format == "GIF" and "video" in DECODERS:
-        yield from DECODERS["video"](job, ctx)  # an animation is a video: its moments are searchable
-        return
-    if not ctx.thumbs.has(digest):
-        try:
-            ctx.thumbs.put(digest, img)
-        except OSError:
-            log.warning("cannot write the thumbnail of %s; it will be made when shown", job.path)
-    item_id = job.items[0][0] if job.items else None
-    yield Frame(job.file_id, None, item_id, ctx.preprocess(img))
-    values = {
-        "content_hash": digest, "kind": "image", "format": info.format, "width": info.width,
-        "height": info.height, "taken_at": info.taken_at, "camera_make": info.camera_make,
-        "camera_model": info.camera_model, "gps_lat": info.gps_lat, "gps_lon": info.gps_lon,
-    }
-    yield FileDone(job.file_id, values)
-
-
-#: Decoders by media kind. `core.video` adds "video" when imported.
-DECODERS: dict[str, Decoder] = {"image": decode_image}
-
-
-def supported_kinds() -> set[str]:
-    import core.video  # noqa: F401  (registers DECODERS["video"]; PyAV itself loads on the first decode)
-
-    return set(DECODERS)
-
-
-# ----- the pipeline ---------------------------------------------------------------------------
 
 _WORKER_EXIT = object()
 
@@ -232,7 +78,7 @@ class Indexer:
              emit: Callable[..., None]) -> None:
         """Bring the catalog's file rows in line with the disk (no decoding yet)."""
         scan_id = int(self.catalog.get_setting("scan_counter", "0")) + 1
-        kinds = supported_kinds()
+        kinds = set(DECODERS)
         for root_id, root in roots:
             if control.cancelled:
                 return
@@ -247,8 +93,6 @@ class Indexer:
         self.catalog.set_setting("scan_counter", str(scan_id))
 
     def _plan_root(self, root_id: int, found, unreadable: list[str], scan_id: int, report: IndexReport) -> None:
-        from core.scan import under_any
-
         states = self.catalog.file_states(root_id)
         seen = {f.path for f in found}
         missing = {p: st for p, st in states.items() if p not in seen and not under_any(p, unreadable)}
@@ -287,25 +131,7 @@ class Indexer:
                 else:
                     still_new.append(f)
             new = still_new
-        now = time.time()
-        with self.catalog.write() as s:
-            for file_id, f in moved:
-                s.execute(MediaFile.__table__.update().where(MediaFile.id == file_id).values(
-                    path=f.path, mtime_ns=f.mtime_ns, root_id=root_id, seen_scan=scan_id))
-            if missing:
-                ids = [st.id for st in missing.values()]
-                for i in range(0, len(ids), 900):
-                    s.execute(delete(MediaFile).where(MediaFile.id.in_(ids[i:i + 900])))
-            for st, f in changed:
-                s.execute(delete(Item).where(Item.file_id == st.id))
-                s.execute(delete(Embedded).where(Embedded.file_id == st.id))
-                s.execute(MediaFile.__table__.update().where(MediaFile.id == st.id).values(
-                    size=f.size, mtime_ns=f.mtime_ns, kind=f.kind, status="pending", error=None,
-                    content_hash=None, seen_scan=scan_id))
-            if new:
-                s.execute(insert(MediaFile), [
-                    {"root_id": root_id, "path": f.path, "size": f.size, "mtime_ns": f.mtime_ns, "kind": f.kind,
-                     "status": "pending", "seen_scan": scan_id, "added_at": now} for f in new])
+        self.catalog.record_scan(root_id, scan_id, moved, [st.id for st in missing.values()], changed, new)
         report.new += len(new)
         report.changed += len(changed)
         report.moved += len(moved)
@@ -318,12 +144,7 @@ class Indexer:
         deleted so the file starts afresh. A file complete for another model keeps
         its items, and this model's vectors are added to them.
         """
-        ids = [f.id for f in files]
-        with self.catalog.write() as s:
-            done_elsewhere = set(s.scalars(select(Embedded.file_id).where(Embedded.file_id.in_(ids))))
-            stale = [i for i in ids if i not in done_elsewhere]
-            for i in range(0, len(stale), 900):
-                s.execute(delete(Item).where(Item.file_id.in_(stale[i:i + 900])))
+        done_elsewhere = self.catalog.clear_partial_items([f.id for f in files])
         jobs = []
         for f in files:
             items = tuple(self.catalog.items_of_file(f.id)) if f.id in done_elsewhere else ()
@@ -359,11 +180,9 @@ class Indexer:
             report.elapsed_s = time.monotonic() - t0
             return report
         pending = self.catalog.pending_files(self.model_id, [r[0] for r in roots])
-        pending = [f for f in pending if f.kind in supported_kinds()]
-        from core.video import planned_seconds
-
+        pending = [f for f in pending if f.kind in DECODERS]
         emit("plan", force=True, found=report.found, files_total=len(pending),
-             video_s_total=planned_seconds(f.path for f in pending
+             video_s_total=video.planned_seconds(f.path for f in pending
                                            if f.kind == "video" or f.path.lower().endswith(".gif")))
         jobs = self._prepare(pending)
         t_embed = time.monotonic()
@@ -434,7 +253,7 @@ class Indexer:
         for t in threads:
             t.start()
 
-        writer = _Writer(self, report, paths)
+        writer = _Writer(self.catalog, self.vindex, self.model_id, report, paths)
         try:
             self._write_loop(out, writer, n_workers, len(jobs), report, emit, t_start)
         except BaseException:
@@ -444,9 +263,21 @@ class Indexer:
             raise
         for t in threads:
             t.join()
-        writer.flush()
+        self._flush(writer)
         emit("embed", force=True, files_total=len(jobs), files_done=writer.files_done, failed=len(report.failed),
              frames_done=report.frames, video_s_done=writer.video_seconds)
+
+    def _flush(self, writer: _Writer) -> None:
+        """Encode the writer's frames in one batch, then let it commit them."""
+        vectors = [f.vector for f in writer.frames]  # made already where a cluster decoded them
+        local = [i for i, f in enumerate(writer.frames) if f.vector is None]
+        if local:
+            import torch
+
+            encoded = self.encoder.encode_tensors(torch.stack([writer.frames[i].tensor for i in local]))
+            for i, v in zip(local, encoded, strict=True):
+                vectors[i] = v
+        writer.flush(vectors if writer.frames else None)
 
     def _write_loop(self, out: queue.Queue, writer: _Writer, n_workers: int, total: int, report: IndexReport,
                     emit: Callable[..., None], t_start: float) -> None:
@@ -463,7 +294,7 @@ class Indexer:
             elif ev is not None:
                 writer.accept(ev)
             if writer.should_flush(self.batch_size, idle=ev is None, finishing=exited == n_workers):
-                writer.flush()
+                self._flush(writer)
                 elapsed = time.monotonic() - t_start
                 done = writer.files_done
                 rate = done / elapsed if elapsed > 0 else 0.0
@@ -478,10 +309,16 @@ class Indexer:
 
 
 class _Writer:
-    """Collects decoded frames and commits them, with the files they complete, in batches."""
+    """Collects decoded frames and commits them, with the files they complete, in batches.
 
-    def __init__(self, indexer: Indexer, report: IndexReport, paths: dict[int, str]):
-        self.ix = indexer
+    It only writes: the indexer encodes a batch's frames and hands it the vectors.
+    """
+
+    def __init__(self, catalog: Catalog, vindex: VectorIndex, model_id: int, report: IndexReport,
+                 paths: dict[int, str]):
+        self.catalog = catalog
+        self.vindex = vindex
+        self.model_id = model_id
         self.report = report
         self.paths = paths
         self.frames: list[Frame] = []
@@ -514,66 +351,30 @@ class _Writer:
         has_work = bool(self.frames or self.failed or any(self.outstanding[f] == 0 for f in self.done))
         return has_work and (idle or finishing)
 
-    def flush(self) -> None:
-        import torch
-
+    def flush(self, vectors: np.ndarray | None) -> None:
+        """Commit the collected frames (with their `vectors`, in order) and the files they complete."""
         frames, self.frames = self.frames, []
-        vecs = [f.vector for f in frames]
-        local = [i for i, f in enumerate(frames) if f.vector is None]
-        if local:
-            for i, v in zip(local, self.ix.encoder.encode_tensors(torch.stack([frames[i].tensor for i in local])),
-                            strict=True):
-                vecs[i] = v
-        model_id = self.ix.model_id
-        now = time.time()
-        with self.ix.catalog.write() as s:
-            if frames:
-                fresh = [i for i, f in enumerate(frames) if f.item_id is None]
-                item_ids = [f.item_id for f in frames]
-                if fresh:
-                    rows = s.execute(
-                        insert(Item).returning(Item.id, sort_by_parameter_order=True),
-                        [{"file_id": frames[i].file_id, "t_s": frames[i].t_s} for i in fresh],
-                    ).scalars().all()
-                    for i, new_id in zip(fresh, rows, strict=True):
-                        item_ids[i] = new_id
-                s.execute(insert(Vector).prefix_with("OR IGNORE"), [
-                    {"model_id": model_id, "item_id": iid, "data": f16_blob(v)}
-                    for iid, v in zip(item_ids, vecs, strict=True)])
-                for f in frames:
-                    self.outstanding[f.file_id] -= 1
-                self.report.frames += len(frames)
-            for fid, ev in list(self.failed.items()):
-                s.execute(MediaFile.__table__.update().where(MediaFile.id == fid).values(
-                    status="failed", error=ev.reason, indexed_at=now))
-                s.execute(delete(Item).where(Item.file_id == fid,
-                                             Item.file_id.not_in(select(Embedded.file_id))))
-                self.report.failed.append((self.paths.get(fid, str(fid)), ev.reason))
-                self.outstanding.pop(fid, None)
-                self.done.pop(fid, None)
-                self.video_under_way.pop(fid, None)
-                self.files_done += 1
-            self.failed.clear()
-            for fid in [f for f, ev in self.done.items() if self.outstanding[f] <= 0]:
-                ev = self.done.pop(fid)
-                self.outstanding.pop(fid, None)
-                self.video_under_way.pop(fid, None)
-                s.execute(MediaFile.__table__.update().where(MediaFile.id == fid).values(
-                    status="ok", error=ev.warning, indexed_at=now, **ev.values))
-                Catalog.mark_embedded(s, fid, model_id)
-                self.report.indexed += 1
-                self.report.video_seconds += ev.values.get("duration_s") or 0.0
-                self.files_done += 1
-                self.last_path = self.paths.get(fid)
-        self.ix.vindex.sync()
-
-
-def vectors_of(catalog: Catalog, model_id: int, item_ids: list[int], dim: int) -> np.ndarray:
-    """Stored vectors (float32) of some items, in the order given."""
-    from core.vectors import from_blobs
-
-    blobs = catalog.vectors_for_items(model_id, item_ids)
-    missing = [i for i in item_ids if i not in blobs]
-    if missing:
-        raise KeyError(missing[0])
-    return from_blobs([blobs[i] for i in item_ids], dim).astype(np.float32)
+        failed, self.failed = self.failed, {}
+        for f in frames:
+            self.outstanding[f.file_id] -= 1
+        for fid in failed:
+            self.outstanding.pop(fid, None)
+            self.done.pop(fid, None)
+            self.video_under_way.pop(fid, None)
+        complete = {fid: ev for fid, ev in self.done.items() if self.outstanding[fid] <= 0}
+        self.catalog.commit_batch(self.model_id, [(f.file_id, f.t_s, f.item_id) for f in frames], vectors,
+                                  {fid: ev.reason for fid, ev in failed.items()},
+                                  {fid: (ev.values, ev.warning) for fid, ev in complete.items()})
+        self.report.frames += len(frames)
+        for fid, ev in failed.items():
+            self.report.failed.append((self.paths.get(fid, str(fid)), ev.reason))
+            self.files_done += 1
+        for fid, ev in complete.items():
+            del self.done[fid]
+            self.outstanding.pop(fid, None)
+            self.video_under_way.pop(fid, None)
+            self.report.indexed += 1
+            self.report.video_seconds += ev.values.get("duration_s") or 0.0
+            self.files_done += 1
+            self.last_path = self.paths.get(fid)
+        self.vindex.sync()

@@ -20,12 +20,13 @@ import numpy as np
 
 from core.errors import MediaError, QueryError
 from core.media import load_image
+from core.vectors import unit
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image
 
     from core.embed import Encoder
-    from core.library import Library
+    from core.search.context import SearchContext
 
 #: Grid cells across the picture's short side; windows span `WINDOW_CELLS` cells a side.
 CELLS = 4
@@ -59,8 +60,7 @@ def grid(width: int, height: int, cells: int = CELLS) -> tuple[int, int, list[tu
 def explain_image(encoder: Encoder, img: Image.Image, query: np.ndarray,
                   scale: tuple[float, float] = (1.0, 1.0)) -> Explanation:
     """Explain `img`'s match with a query vector; `scale` maps its pixels to the original's."""
-    q = np.asarray(query, np.float32).reshape(-1)
-    q = q / np.linalg.norm(q)
+    q = unit(query)
     w, h = img.size
     rows, cols, windows = grid(w, h)
 
@@ -81,16 +81,16 @@ def explain_image(encoder: Encoder, img: Image.Image, query: np.ndarray,
     return Explanation(box, total / count, float(sims[best]))
 
 
-def explain_file(lib: Library, file_id: int, query: np.ndarray) -> Explanation:
+def explain_file(ctx: SearchContext, file_id: int, query: np.ndarray) -> Explanation:
     """Explain a library photo's match with a query vector."""
-    rec = lib.file(file_id)
+    rec = ctx.file(file_id)
     if rec is None:
         raise QueryError(f"no library item with id {file_id}")
     if rec.kind != "image":
         raise QueryError(f"{rec.path}: explaining a match works on photos; this is a {rec.kind}")
     try:
         # Windows are half the short side: decode at twice the model's input so each keeps its detail.
-        img, info = load_image(rec.path, min_side=2 * lib.encoder.image_size)
+        img, info = load_image(rec.path, min_side=2 * ctx.encoder.image_size)
     except MediaError as exc:
         raise QueryError(f"{rec.path}: {exc}") from None
-    return explain_image(lib.encoder, img, query, (info.width / img.width, info.height / img.height))
+    return explain_image(ctx.encoder, img, query, (info.width / img.width, info.height / img.height))

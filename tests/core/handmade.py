@@ -1,0 +1,72 @@
+"""A library built by hand: catalog rows and unit vectors chosen by the test, no model, no media.
+
+For the modules below the model (vector index, search engine, feedback sessions):
+each thing's vector is known exactly, so their answers can be checked exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+
+from core.catalog import Catalog, MediaFile
+from core.search.context import SearchContext
+from core.search.engine import SearchEngine, best_frame
+from core.vectors import VectorIndex, f16_blob
+
+DIM = 8
+
+
+def axis(i: int, dim: int = DIM) -> np.ndarray:
+    """The unit vector along axis i."""
+    v = np.zeros(dim, np.float32)
+    v[i] = 1.0
+    return v
+
+
+def blend(*weighted: tuple[float, int]) -> np.ndarray:
+    """A unit vector mixing axes: blend((0.9, 0), (0.1, 3))."""
+    v = sum(w * axis(i) for w, i in weighted)
+    return (v / np.linalg.norm(v)).astype(np.float32)
+
+
+class HandmadeLibrary:
+    """A catalog with one model; `add` puts in a photo or a video with the vectors given."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.catalog = Catalog(self.folder / "catalog.db")
+        self.root = self.catalog.add_root("/media")
+        self.model_id = self.catalog.model_id("handmade", "handmade", None, DIM)
+        self.file_ids: dict[str, int] = {}
+
+    def add(self, name: str, vectors: list[np.ndarray], times: list[float] | None = None,
+            taken_at: dt.datetime | None = None, folder: str = "/media") -> int:
+        kind = "image" if times is None else "video"
+        with self.catalog.write() as s:
+            f = MediaFile(root_id=self.root, path=f"{folder}/{name}", size=1, mtime_ns=1, kind=kind, status="ok",
+                          seen_scan=1, added_at=0, taken_at=taken_at, duration_s=None if times is None else
+                          times[-1] + 1.0)
+            s.add(f)
+            s.flush()
+            items = self.catalog.new_items(s, f.id, times or [None])
+            self.catalog.add_vectors(s, self.model_id, [(i, f16_blob(v)) for i, v in zip(items, vectors, strict=True)])
+            self.file_ids[name] = f.id
+        return f.id
+
+    def vector_index(self) -> VectorIndex:
+        return VectorIndex(self.catalog, self.model_id, DIM, self.folder / "index", "handmade").open()
+
+    def context(self) -> SearchContext:
+        def no_encoder():
+            raise AssertionError("these queries must not need the model")
+
+        return SearchContext(self.catalog, no_encoder, self.vector_index(), self.model_id, DIM, "handmade")
+
+    def engine(self, moments=best_frame) -> SearchEngine:
+        return SearchEngine(self.context(), moments)
+
+    def close(self) -> None:
+        self.catalog.close()

@@ -1,0 +1,157 @@
+"""The code's shape, checked from its source with `ast` (nothing is imported).
+
+* no import cycles among the modules of `core/` and `desktop_app/` (imports under
+  `if TYPE_CHECKING:` are for type names only and do not count);
+* `core/` never imports `desktop_app` or Qt;
+* SQL statements are built only in `core/catalog.py` and the migrations: nothing else
+  imports sqlalchemy (so no `select`, `insert`, `update`, `delete` or `text`) or reaches
+  for a mapped class's `__table__`.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.conftest import REPO
+
+PACKAGES = ("core", "desktop_app")
+SQL_BUILDERS = {"select", "insert", "update", "delete", "text"}
+SQL_HOMES = ("core/catalog.py", "core/migrations/")
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for package in PACKAGES:
+        for path in (REPO / package).rglob("*.py"):
+            rel = path.relative_to(REPO).with_suffix("")
+            parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+            out[".".join(parts)] = path
+    return out
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _imports(tree: ast.AST, module: str, is_package: bool) -> list[tuple[str, list[str]]]:
+    """(imported module, names) of every import outside `if TYPE_CHECKING:` blocks."""
+    found: list[tuple[str, list[str]]] = []
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.Import):
+            found.extend((a.name, []) for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = module.split(".") if is_package else module.split(".")[:-1]
+                anchor = anchor[:len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, base] if base else anchor)
+            found.append((base, [a.name for a in node.names]))
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def _graph() -> tuple[dict[str, set[str]], dict[str, list[tuple[str, list[str]]]]]:
+    modules = _modules()
+    graph: dict[str, set[str]] = {}
+    raw: dict[str, list[tuple[str, list[str]]]] = {}
+    for name, path in modules.items():
+        imports = _imports(ast.parse(path.read_text(encoding="utf-8")), name, path.name == "__init__.py")
+        raw[name] = imports
+        edges = set()
+        for target, names in imports:
+            for candidate in [f"{target}.{n}" for n in names] + [target]:
+                if candidate in modules and candidate != name:
+                    edges.add(candidate)
+                    break
+        graph[name] = edges
+    return graph, raw
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+
+    def strong(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                strong(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                out.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            strong(v)
+    return out
+
+
+def test_the_checker_sees_a_cycle_and_ignores_type_checking_imports():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    tree = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import x\nimport y\n")
+    assert [m for m, _ in _imports(tree, "p.m", False)] == ["typing", "y"]
+    tree = ast.parse("from . import sibling\nfrom .pkg import thing\n")
+    assert [m for m, _ in _imports(tree, "p.q.m", False)] == ["p.q", "p.q.pkg"]
+
+
+def test_no_import_cycles():
+    graph, _ = _graph()
+    assert "core.library" in graph and "desktop_app.launcher" in graph
+    assert _cycles(graph) == []
+
+
+def test_core_never_imports_the_gui_or_qt():
+    _, raw = _graph()
+    bad = [(module, target) for module, imports in raw.items() if module.startswith("core")
+           for target, _ in imports
+           if target.split(".")[0] in ("desktop_app", "PySide6", "PyQt5", "PyQt6", "shiboken6")]
+    assert bad == []
+
+
+def test_sql_statements_are_built_only_in_the_catalog():
+    _, raw = _graph()
+    modules = _modules()
+    bad = []
+    for module, imports in raw.items():
+        path = modules[module]
+        rel = path.relative_to(REPO).as_posix()
+        if rel.startswith(SQL_HOMES):
+            continue
+        bad.extend((rel, target, names) for target, names in imports if target.split(".")[0] == "sqlalchemy")
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        bad.extend((rel, node.lineno, "__table__") for node in ast.walk(tree)
+                   if isinstance(node, ast.Attribute) and node.attr == "__table__")
+    assert bad == []
+
+
+def test_the_sql_check_would_see_a_statement():
+    tree = ast.parse("from sqlalchemy import select, func\nx = T.__table__.update()\n")
+    assert [(m, n) for m, n in _imports(tree, "core.x", False)] == [("sqlalchemy", ["select", "func"])]
+    assert SQL_BUILDERS & {"select", "func"} == {"select"}
+    assert any(isinstance(n, ast.Attribute) and n.attr == "__table__" for n in ast.walk(tree))

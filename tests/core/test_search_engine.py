@@ -1,0 +1,103 @@
+"""`core.search.engine`: nearest items grouped into files and moments, filtered, excluded and paged."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from core.search.engine import Filters, Hit
+from tests.core.handmade import HandmadeLibrary, axis, blend
+
+
+@pytest.fixture
+def hand(tmp_path):
+    lib = HandmadeLibrary(tmp_path)
+    lib.add("red.jpg", [axis(0)], taken_at=dt.datetime(2020, 5, 1))
+    lib.add("reddish.jpg", [blend((0.8, 0), (0.6, 1))], taken_at=dt.datetime(2021, 5, 1))
+    lib.add("blue.jpg", [axis(1)], taken_at=dt.datetime(2022, 5, 1), folder="/media/other")
+    lib.add("clip.mp4", [axis(2), blend((0.9, 0), (0.1, 2)), axis(3)], times=[0.0, 1.0, 2.0])
+    yield lib
+    lib.close()
+
+
+def _names(hits: list[Hit]) -> list[str]:
+    return [h.path.rsplit("/", 1)[-1] for h in hits]
+
+
+def test_results_are_files_best_first_a_photo_once_a_video_by_its_best_frame(hand):
+    hits = hand.engine().by_vector(axis(0), n=10)
+    assert _names(hits) == ["red.jpg", "clip.mp4", "reddish.jpg", "blue.jpg"]
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert hits[0].score == pytest.approx(1.0, abs=1e-3) and hits[0].start_s is None
+    video = hits[1]
+    assert (video.start_s, video.end_s, video.t_s) == (1.0, 1.0, 1.0)  # the default moments: its best frame
+    assert video.to_json()["start_s"] == 1.0 and video.kind == "video"
+
+
+def test_the_moment_finder_given_to_the_engine_makes_the_video_hits(hand):
+    seen = []
+
+    def two_moments(query, file, frames):
+        seen.append((file.path, sorted(t for _, t, _ in frames)))
+        return [Hit(file, frames[0][0], 0.99, start_s=0.0, end_s=0.5), Hit(file, frames[0][0], 0.01, 1.5, 2.0)]
+
+    hits = hand.engine(moments=two_moments).by_vector(axis(2), n=10)
+    assert seen and seen[0][0] == "/media/clip.mp4" and seen[0][1] == [0.0, 1.0, 2.0]
+    assert [(h.start_s, h.end_s) for h in hits if h.kind == "video"] == [(0.0, 0.5), (1.5, 2.0)]
+    assert hits[0].score == 0.99 and [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_the_query_is_normalised_and_a_direction_is_required(hand):
+    engine = hand.engine()
+    keys, sims = engine.nearest_items(axis(0) * 7.0, 2)
+    again, sims1 = engine.nearest_items(axis(0), 2)
+    assert list(keys) == list(again) and np.allclose(sims, sims1)
+    from core.errors import QueryError
+
+    with pytest.raises(QueryError, match="no direction"):
+        engine.by_vector(np.zeros(8), n=3)
+
+
+def test_filters_by_kind_folder_and_date(hand):
+    engine = hand.engine()
+    assert _names(engine.by_vector(axis(0), 10, filters=Filters(kinds=frozenset({"video"})))) == ["clip.mp4"]
+    assert _names(engine.by_vector(axis(0), 10, filters=Filters(folder="/media/other"))) == ["blue.jpg"]
+    dated = engine.by_vector(axis(0), 10, filters=Filters(date_from=dt.datetime(2021, 1, 1),
+                                                          date_to=dt.datetime(2022, 1, 1)))
+    assert _names(dated) == ["reddish.jpg"]
+    assert not Filters().active and Filters(folder="/x").active
+
+
+def test_exact_scoring_under_a_filter_matches_the_index(hand):
+    engine = hand.engine()
+    unfiltered = {h.path: h.score for h in engine.by_vector(blend((0.5, 0), (0.5, 1)), 10)}
+    photos = engine.by_vector(blend((0.5, 0), (0.5, 1)), 10, filters=Filters(kinds=frozenset({"image"})))
+    assert [h.kind for h in photos] == ["image"] * 3
+    for h in photos:
+        assert h.score == pytest.approx(unfiltered[h.path], abs=2e-3)
+
+
+def test_excluded_files_and_pages(hand):
+    engine = hand.engine()
+    everything = _names(engine.by_vector(axis(0), 10))
+    red = hand.file_ids["red.jpg"]
+    assert _names(engine.by_vector(axis(0), 10, exclude_files={red})) == everything[1:]
+    pages = [_names(engine.by_vector(axis(0), 2, offset=o)) for o in (0, 2, 4)]
+    assert pages == [everything[:2], everything[2:4], []]
+    assert engine.by_vector(axis(0), 0) == []
+
+
+def test_the_context_gives_the_vectors_of_library_things(hand):
+    ctx = hand.context()
+    clip = hand.file_ids["clip.mp4"]
+    at_two, items = ctx.file_vector(clip, t_s=1.9)
+    np.testing.assert_allclose(at_two, axis(3), atol=1e-3)
+    assert len(items) == 3
+    mean, _ = ctx.file_vector(clip)
+    assert np.linalg.norm(mean) == pytest.approx(1.0, abs=1e-5)
+    vec, files = ctx.query_vector_for(hand.file_ids["red.jpg"])
+    assert files == {hand.file_ids["red.jpg"]}
+    np.testing.assert_allclose(vec, axis(0), atol=1e-3)
+    np.testing.assert_allclose(ctx.item_vector(items[0]), axis(2), atol=1e-3)
