@@ -416,6 +416,8 @@ class Library:
             if engine.vindex.rebuilt_reason and not engine.vindex.rebuilding:
                 health += f"; rebuilt on open ({engine.vindex.rebuilt_reason})"
             st["index"] = health
+            if engine.vindex.rebuilding:
+                st["rebuild"] = {"reason": state.reason, "done": state.done, "total": state.total}
         st["failures"] = [{"path": f.path, "reason": f.error} for f in self.catalog.failed_files()]
         return st
 

@@ -27,6 +27,7 @@ import contextlib
 import json
 import logging
 import os
+import stat
 import tempfile
 import threading
 import time
@@ -458,6 +459,7 @@ def _temp_beside(target: Path, made: list[Path]) -> Path:
     """A new, uniquely named temporary file in the target's folder (same filesystem: rename is atomic)."""
     fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
+    os.chmod(name, stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o644)  # mkstemp's is 0600
     made.append(Path(name))
     return made[-1]
 

@@ -424,6 +424,11 @@ class MainWindow(QMainWindow):
             parts.append(self.tr("%n video(s)", "", videos))
         if status.get("pending") and not self.host.indexing:
             parts.append(self.tr("%n waiting", "", status["pending"]))
+        rebuild = status.get("rebuild")
+        if rebuild:  # searches are exact meanwhile; look again until the index is back
+            pct = 100 * rebuild["done"] // max(1, rebuild["total"])
+            parts.append(self.tr("search index rebuilding: %1%").replace("%1", str(pct)))
+            QTimer.singleShot(2000, self.host.refresh_status)
         self.summary.setText(" · ".join(parts))
         failed = len(status.get("failures", []))
         self.failures_button.setVisible(failed > 0)
