@@ -4,7 +4,10 @@
 How the vectors are made, and why (CLIP image embeddings are not uniform noise on the sphere):
 * they share a common direction (CLIP's "cone": two unrelated photos still have cosine ≈ 0.3);
 * they fall in clusters of Zipf-distributed sizes (a few big topics, many small ones), each with its
-  own spread (tight bursts of similar shots, looser topics);
+  own spread (tight bursts of similar shots, looser topics), varying along a shared 64-direction
+  subspace with a decaying spectrum plus a little isotropic noise: embeddings have a low intrinsic
+  dimension (isotropic 512-d noise would be far harder for any ANN index than real photos are);
+  a photo's nearest other photo has cosine ≈ 0.83, a random pair ≈ 0.33;
 * 15 % are near-duplicates of another item (a burst, an edit, a re-save): cosine ≈ 0.999 to it;
 * 2 % are outliers anywhere on the sphere.
 Queries (`text_like_queries`) sit near a cluster but shifted by one fixed "modality gap" direction, as
@@ -28,13 +31,18 @@ def clustered_vectors(n: int, dim: int = 512, seed: int = 0) -> tuple[np.ndarray
     common = _unit(rng.standard_normal(dim))
     n_clusters = max(8, n // 200)
     centres = 0.55 * common + 0.45 * _unit(rng.standard_normal((n_clusters, dim)))
+    rank = min(64, dim)
+    basis = _unit(rng.standard_normal((rank, dim)))  # the few ways pictures of one thing differ
+    spectrum = (0.5 / np.sqrt(np.arange(1, rank + 1))).astype(np.float32)
     sizes = rng.zipf(1.6, n_clusters).astype(np.float64)
     spread = rng.uniform(0.3, 0.9, n_clusters).astype(np.float32)
     out = np.empty((n, dim), np.float16)
     for start in range(0, n, 65536):  # in chunks: 1M x 512 float32 would need 2 GB at once
         m = min(65536, n - start)
         which = rng.choice(n_clusters, m, p=sizes / sizes.sum())
-        x = centres[which] + spread[which, None] * rng.standard_normal((m, dim), np.float32) / np.sqrt(dim)
+        z = rng.standard_normal((m, rank), np.float32) * spectrum
+        x = (centres[which] + spread[which, None] * (z @ basis)
+             + 0.15 * rng.standard_normal((m, dim), np.float32) / np.sqrt(dim))
         dup = rng.random(m) < 0.15
         src = rng.integers(0, m, int(dup.sum()))
         x[dup] = x[src] + 0.02 * rng.standard_normal((int(dup.sum()), dim), np.float32) / np.sqrt(dim)
