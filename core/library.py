@@ -189,7 +189,7 @@ class Library:
         except Timeout:
             return
         try:
-            vindex.save()
+            vindex.save(wait=False)  # called by the rebuild itself, once its index is in place
         finally:
             lock.release()
 
@@ -259,7 +259,7 @@ class Library:
             report = indexer.run(roots, progress=progress, control=control)
             while not (control and control.cancelled) and not engine.vindex.wait_rebuilt(0.5):
                 pass  # the writer leaves a saved index behind: finish a background rebuild first
-            engine.vindex.save()
+            engine.vindex.save(wait=False)
             return report
         finally:
             lock.release()

@@ -375,12 +375,15 @@ class VectorIndex:
             self._last_vector_id = rows[-1][0]
         return added
 
-    def save(self) -> bool:
+    def save(self, wait: bool = True) -> bool:
         """Write index and sidecar, if anything changed; False (logged) when the disk refused.
 
         Both are written to uniquely named temporary files first and renamed only when both are
         complete, so a failed save leaves the previous pair intact and leaves no partial file.
+        A rebuild under way is waited for (`wait`), or there is nothing to save yet.
         """
+        if wait:
+            self.wait_rebuilt()
         with self._lock:
             if not self._dirty or self._index is None:
                 return True
@@ -422,6 +425,7 @@ class VectorIndex:
     # ----- queries ----------------------------------------------------------------------------
 
     def __len__(self) -> int:
+        self._store_ready.wait()  # a rebuild's first phase: its count is known once the catalog is read
         if self._index is not None:
             return len(self._index)
         return 0 if self._exact is None else len(self._exact)

@@ -188,7 +188,7 @@ class Indexer:
         t_embed = time.monotonic()
         self._embed(jobs, report, control, emit, t_embed)
         report.embed_s = time.monotonic() - t_embed
-        self.vindex.save()
+        self.vindex.save(wait=False)  # Library.index waits for a background rebuild (or a cancel)
         report.cancelled = control.cancelled
         report.elapsed_s = time.monotonic() - t0
         emit("done", force=True)
@@ -302,7 +302,7 @@ class Indexer:
                      frames_done=report.frames, video_s_done=writer.video_seconds, rate_files_s=rate,
                      eta_s=(total - done) / rate if rate > 0 else None, current=writer.last_path)
                 if time.monotonic() - last_save > self.save_every_s:
-                    self.vindex.save()
+                    self.vindex.save(wait=False)  # a background rebuild saves when it is done
                     last_save = time.monotonic()
             elif ev is None:
                 emit("embed", files_total=total)
