@@ -11,8 +11,9 @@ from __future__ import annotations
 import itertools
 import os
 
-from PySide6.QtCore import QMimeData, QObject, QTemporaryDir, QUrl, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QMimeData, QObject, Qt, QTemporaryDir, QUrl, Signal
+from PySide6.QtGui import QImage, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import QWidget
 
 
 def acceptable(mime: QMimeData) -> bool:
@@ -85,3 +86,28 @@ class DropHandler(QObject):
             self.ready.emit(path, name)
 
         reply.finished.connect(finished)
+
+
+class DropOverlay(QWidget):
+    """A calm frame over the window while a picture is dragged over it."""
+
+    def __init__(self, parent: QWidget):
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setVisible(False)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pal = self.palette()
+        veil = pal.color(QPalette.ColorRole.Window)
+        veil.setAlpha(215)
+        p.fillRect(self.rect(), veil)
+        hl = pal.color(QPalette.ColorRole.Highlight)
+        p.setPen(QPen(hl, 2.5, Qt.PenStyle.DashLine))
+        p.drawRoundedRect(self.rect().adjusted(16, 16, -16, -16), 14, 14)
+        font = p.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        p.setFont(font)
+        p.setPen(pal.color(QPalette.ColorRole.WindowText))
+        p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("Drop a picture to find similar ones"))

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThread, QThreadPool, Signal
 
-from desktop_app.queries import Capabilities
 from desktop_app.tasks import Failure, Success, describe_error, run_task
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -117,7 +116,7 @@ class LibraryHost(QObject):
         super().__init__(parent)
         self.config = config
         self.library: Library | None = None
-        self.caps = Capabilities()
+        self.status: dict = {}  # the open library's latest `status()`: roots, counts, failures
         self.control: Control | None = None
         self.model_ready = False
         self._opening = False
@@ -163,8 +162,8 @@ class LibraryHost(QObject):
     def _on_opened(self, result: tuple[Library, dict]) -> None:
         self._opening = False
         self.library, status = result
-        self.caps = Capabilities.of(self.library)
         self.model_ready = False
+        self.status = status
         self.opened.emit(status)
         self._warm_model()
 
@@ -284,6 +283,7 @@ class LibraryHost(QObject):
         def done(status: dict) -> None:
             self._status_pending = False
             if self.library is lib:
+                self.status = status
                 self.status_changed.emit(status)
             if self._status_again:
                 self.refresh_status()

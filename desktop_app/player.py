@@ -8,6 +8,8 @@ moments on the timeline; Space plays and pauses.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtMultimediaWidgets import QVideoWidget
@@ -15,7 +17,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVB
 
 from desktop_app import formatting as fmt
 from desktop_app.icons import icon, tool_button
-from desktop_app.timeline import Moment, MomentTimeline
+from desktop_app.timeline import MomentTimeline
+
+if TYPE_CHECKING:  # pragma: no cover
+    from core.library import Hit
 
 #: a "previous" press this close after a moment's start goes to the moment before it, like media players do
 RESTART_WINDOW_S = 1.5
@@ -73,7 +78,7 @@ class VideoPlayer(QWidget):
 
     # ----- opening and seeking ----------------------------------------------------------------
 
-    def open_at(self, path: str, start_s: float, moments: list[Moment], duration_s: float | None = None,
+    def open_at(self, path: str, start_s: float, moments: list[Hit], duration_s: float | None = None,
                 curve: tuple[list[float], list[float]] | None = None) -> None:
         """Show `path` paused at `start_s`, with `moments` marked on the timeline."""
         self.timeline.set_data(duration_s or 0.0, moments, curve)
@@ -87,7 +92,7 @@ class VideoPlayer(QWidget):
             self.seek(start_s)
         self.timeline.set_position(start_s)
 
-    def set_moments(self, moments: list[Moment], duration_s: float | None = None,
+    def set_moments(self, moments: list[Hit], duration_s: float | None = None,
                     curve: tuple[list[float], list[float]] | None = None) -> None:
         self.timeline.set_data(duration_s or self.player.duration() / 1000, moments, curve)
         self.timeline.set_position(self.position_s)

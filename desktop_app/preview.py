@@ -10,6 +10,7 @@ that a photo-only session should not pay.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -26,9 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import formatting as fmt
+from desktop_app.actions import action_button
 from desktop_app.icons import icon
 from desktop_app.image_view import ImageCanvas, heatmap_image
-from desktop_app.timeline import Moment
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.library import Hit, Library
@@ -56,7 +57,7 @@ class PreviewPane(QWidget):
     region_selected = Signal(int, object)  # file id, (x0, y0, x1, y1) in original pixels
     player_created = Signal(object)  # VideoPlayer
 
-    def __init__(self, host: LibraryHost, actions: list[QAction | None], parent: QWidget | None = None):
+    def __init__(self, host: LibraryHost, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("preview")
         self.host = host
@@ -75,17 +76,7 @@ class PreviewPane(QWidget):
         bar = QHBoxLayout(self.toolbar)
         bar.setContentsMargins(0, 0, 0, 0)
         bar.setSpacing(2)
-        for action in actions:
-            if action is None:
-                bar.addSpacing(6)
-                continue
-            b = QToolButton(self.toolbar)
-            b.setDefaultAction(action)
-            b.setAutoRaise(True)
-            b.setIconSize(QSize(20, 20))
-            b.setVisible(action.isVisible())
-            action.changed.connect(lambda b=b, a=action: b.setVisible(a.isVisible()))
-            bar.addWidget(b)
+        self._tools_end = 0  # where `add_tools` puts the next button: left of the stretch
         bar.addStretch(1)
         self.region_action = QAction(icon("region"), self.tr("Search a region"), self)
         self.region_action.setCheckable(True)
@@ -97,10 +88,7 @@ class PreviewPane(QWidget):
         self.explain_action.toggled.connect(self._explain_toggled)
         self.image_tools: list[QToolButton] = []
         for action in (self.region_action, self.explain_action):
-            b = QToolButton(self.toolbar)
-            b.setDefaultAction(action)
-            b.setAutoRaise(True)
-            b.setIconSize(QSize(20, 20))
+            b = action_button(self.toolbar, action, 20)
             bar.addWidget(b)
             self.image_tools.append(b)
 
@@ -134,16 +122,19 @@ class PreviewPane(QWidget):
         lay.addWidget(self.toolbar)
         lay.addLayout(self.meta)
         lay.addWidget(self.stack, 1)
-        self.set_capabilities()
         self.clear()
 
-    # ----- what to show -----------------------------------------------------------------------
+    def add_tools(self, actions: Sequence[QAction | None]) -> None:
+        """Buttons for actions on the shown result, left of the picture's own tools; a gap for each None."""
+        bar = self.toolbar.layout()
+        for action in actions:
+            if action is None:
+                bar.insertSpacing(self._tools_end, 6)
+            else:
+                bar.insertWidget(self._tools_end, action_button(self.toolbar, action, 20))
+            self._tools_end += 1
 
-    def set_capabilities(self) -> None:
-        """Offer the region tool and explanations only where the engine has them."""
-        caps = self.host.caps
-        self.region_action.setVisible(caps.region)
-        self.explain_action.setVisible(caps.explain)
+    # ----- what to show -----------------------------------------------------------------------
 
     def clear(self) -> None:
         self.hit = None
@@ -158,7 +149,7 @@ class PreviewPane(QWidget):
         for b in self.image_tools:
             b.setVisible(False)
 
-    def show_hit(self, hit: Hit, moments: list[Moment] | None = None) -> None:
+    def show_hit(self, hit: Hit, moments: list[Hit] | None = None) -> None:
         same_file = self.hit is not None and self.hit.file.id == hit.file.id
         self.hit = hit
         self._request += 1
@@ -174,10 +165,8 @@ class PreviewPane(QWidget):
                 b.setVisible(False)
             self._show_video(hit, moments or [], same_file)
         else:
-            self.region_action.setVisible(self.host.caps.region)
-            self.explain_action.setVisible(self.host.caps.explain)
             for b in self.image_tools:
-                b.setVisible(b.defaultAction().isVisible())
+                b.setVisible(True)
             self.explain_action.setEnabled(bool(self.query_text))
             if self.player is not None:
                 self.player.player.pause()
@@ -213,12 +202,12 @@ class PreviewPane(QWidget):
             self.player_created.emit(self.player)
         return self.player
 
-    def _show_video(self, hit: Hit, moments: list[Moment], same_file: bool) -> None:
+    def _show_video(self, hit: Hit, moments: list[Hit], same_file: bool) -> None:
         player = self.ensure_player()
         self.stack.setCurrentWidget(player)
         start = hit.start_s or 0.0
         player.open_at(hit.file.path, start, moments, hit.file.duration_s)
-        if self.host.caps.timeline and not same_file:
+        if not same_file:
             self._load_timeline(hit)
 
     def _load_timeline(self, hit: Hit) -> None:
@@ -227,11 +216,10 @@ class PreviewPane(QWidget):
 
         def job(lib: Library):
             tl = lib.timeline(hit.file.id, query=query)
-            moments = [Moment(m.start_s or 0.0, m.end_s or m.start_s or 0.0, float(m.score)) for m in tl.moments]
             curve = None
             if tl.scores is not None and len(tl.times) > 1:
                 curve = ([float(t) for t in tl.times], [float(s) for s in tl.scores])
-            return float(tl.duration_s), moments, curve
+            return float(tl.duration_s), tl.moments, curve
 
         def done(result) -> None:
             if req == self._request and self.player is not None:

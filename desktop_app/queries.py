@@ -1,22 +1,20 @@
 """What the user asked for, as plain data, and how to ask the engine for one page of it.
 
-The GUI builds a `Query` and a `FilterState` on its thread; `fetch_page` runs on
-a worker thread and is the only place that turns them into engine calls. The
-engine's optional features (composed edits, feedback sessions, regions,
-explanations, video timelines) are detected on the `Library` object
-(`Capabilities`), so the GUI hides a control rather than failing while a
-feature is missing from the engine.
+The GUI builds a `Request` and a `FilterState` on its thread. On a worker,
+`engine_query` turns the request into the engine's `Query` (core.search.query:
+the query vector and the files to leave out) once, and `fetch_page` asks for
+each page of it; these are the only places that turn requests into engine calls.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - type names only; the engine is imported by workers
     from core.library import Filters, Hit, Library
+    from core.search.query import Query
 
 TEXT, SIMILAR, COMPOSE, REFINED = "text", "similar", "compose", "refined"
 
@@ -47,8 +45,9 @@ class FilterState:
 
 
 @dataclass(frozen=True)
-class Query:
-    """One query as the user made it; `target`/`reference` are a library file id or a file path."""
+class Request:
+    """One query as the user asked it; `target` (the picture, or a composed edit's reference) is a library
+    file id or a file path. The engine's `Query` is made from it by `engine_query`."""
 
     kind: str
     text: str = ""
@@ -63,51 +62,40 @@ class Query:
         return self.kind != REFINED
 
 
-@dataclass(frozen=True)
-class Capabilities:
-    """Which optional engine features this `Library` has (issues 3 and 4 add them)."""
+def engine_query(library: Library, request: Request) -> Query:
+    """The engine's query for `request` (worker thread), as `Library.search/similar/compose` make it.
 
-    compose: bool = False
-    session: bool = False
-    region: bool = False
-    explain: bool = False
-    timeline: bool = False
-    frame_thumbnail: bool = False
+    Made once per request: its pages reuse it, so paging through a composed edit or
+    a region search does not encode the picture and the words (and look for the
+    reference's near-duplicates) again for every page.
+    """
+    from core.search.compose import composed_query
+    from core.search.query import similar_query, text_query
 
-    @classmethod
-    def of(cls, library: Any) -> Capabilities:
-        similar = getattr(library, "similar", None)
-        region = similar is not None and "box" in inspect.signature(similar).parameters
-        return cls(compose=hasattr(library, "compose"), session=hasattr(library, "session"), region=region,
-                   explain=hasattr(library, "explain"), timeline=hasattr(library, "timeline"),
-                   frame_thumbnail=hasattr(library, "frame_thumbnail"))
+    ctx = library.engine().context
+    if request.kind == TEXT:
+        return text_query(ctx, request.text)
+    if request.kind == SIMILAR:
+        return similar_query(ctx, request.target, t_s=request.t_s, box=request.box)
+    if request.kind == COMPOSE:
+        if not request.text.strip():  # a reference with no change asked for: its look-alikes
+            return similar_query(ctx, request.target, t_s=request.t_s)
+        return composed_query(ctx, request.target, request.text, balance=request.balance, t_s=request.t_s)
+    raise ValueError(f"cannot page a {request.kind} query")
 
 
 def fetch_page(library: Library, query: Query, filters: FilterState, n: int, offset: int) -> list[Hit]:
-    """One page of results (worker thread)."""
-    f = filters.to_filters()
-    if query.kind == TEXT:
-        return library.search(query.text, n=n, offset=offset, filters=f)
-    if query.kind == SIMILAR:
-        kw: dict[str, Any] = {"t_s": query.t_s}
-        if query.box is not None:
-            kw["box"] = query.box
-        return library.similar(query.target, n=n, offset=offset, filters=f, **kw)
-    if query.kind == COMPOSE:
-        if not query.text.strip():  # a reference with no change asked for: its look-alikes
-            return library.similar(query.target, n=n, offset=offset, filters=f, t_s=query.t_s)
-        return library.compose(query.target, query.text, n=n, offset=offset, filters=f,
-                               balance=query.balance, t_s=query.t_s)
-    raise ValueError(f"cannot page a {query.kind} query")
+    """One page of results for the engine's `query` (worker thread)."""
+    return library.engine().by_vector(query.vector, n, offset, filters.to_filters(), exclude_files=query.exclude)
 
 
-def start_session(library: Library, query: Query, filters: FilterState) -> Any:
-    """A feedback session whose first round is `query` (worker thread)."""
+def start_session(library: Library, request: Request, filters: FilterState) -> Any:
+    """A feedback session whose first round is `request` (worker thread)."""
     session = library.session(filters=filters.to_filters())
-    if query.kind == TEXT:
-        session.text(query.text)
-    elif query.kind == SIMILAR:
-        session.similar(query.target, box=query.box, t_s=query.t_s)
-    elif query.kind == COMPOSE:
-        session.compose(query.target, query.text, balance=query.balance, t_s=query.t_s)
+    if request.kind == TEXT:
+        session.text(request.text)
+    elif request.kind == SIMILAR:
+        session.similar(request.target, box=request.box, t_s=request.t_s)
+    elif request.kind == COMPOSE:
+        session.compose(request.target, request.text, balance=request.balance, t_s=request.t_s)
     return session

@@ -167,10 +167,6 @@ class SearchBar(QWidget):
         """0 = only the picture, 1 = only the words; None until the user moves the slider."""
         return self.balance.value() / 100 if self._balance_touched else None
 
-    def set_compose_available(self, available: bool) -> None:
-        if not available:
-            self.clear_reference()
-
     # ----- internals --------------------------------------------------------------------------
 
     def _placeholder(self) -> None:

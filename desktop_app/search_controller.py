@@ -3,7 +3,9 @@
 Each new query or filter change bumps a generation number; pages and refine
 rounds that come back for an older generation are dropped, so typing fast
 never shows stale results. Pages grow as the user scrolls (120, 240, … up to
-2,000 at a time), which keeps the first screen quick and deep scrolling cheap.
+2,000 at a time), which keeps the first screen quick and deep scrolling cheap;
+the engine's query (the vector) is made once, with the first page, and every
+later page reuses it.
 
 Feedback (mark relevant / not relevant, refine, undo) goes through one engine
 `SearchSession`, started lazily on the first mark by replaying the current
@@ -16,12 +18,23 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop_app.queries import COMPOSE, REFINED, SIMILAR, TEXT, FilterState, Query, fetch_page, start_session
+from desktop_app.queries import (
+    COMPOSE,
+    REFINED,
+    SIMILAR,
+    TEXT,
+    FilterState,
+    Request,
+    engine_query,
+    fetch_page,
+    start_session,
+)
 from desktop_app.results import ResultsModel
 from desktop_app.tasks import describe_error
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.library import Hit, Library
+    from core.search.query import Query
     from desktop_app.host import LibraryHost
 
 FIRST_PAGE = 120
@@ -30,9 +43,9 @@ REFINE_N = 240
 
 
 class SearchController(QObject):
-    started = Signal(object)  # Query
-    finished = Signal(object)  # Query (its first page is in the model)
-    failed = Signal(object, str)  # Query, message
+    started = Signal(object)  # Request
+    finished = Signal(object)  # Request (its first page is in the model)
+    failed = Signal(object, str)  # Request, message
     busy_changed = Signal(bool)
     feedback_changed = Signal()  # marks or refine rounds changed
 
@@ -40,10 +53,11 @@ class SearchController(QObject):
         super().__init__(parent)
         self.host = host
         self.model = model
-        self.query: Query | None = None
-        self.base_query: Query | None = None  # what a refined round started from
+        self.request: Request | None = None
+        self.base_request: Request | None = None  # what a refined round started from
+        self._query: Query | None = None  # the engine's query for base_request, once its first page is in
         self.filters = FilterState()
-        self.rounds = 0  # refine rounds on top of the base query
+        self.rounds = 0  # refine rounds on top of the base request
         self._generation = 0
         self._page = FIRST_PAGE
         self._box: _SessionBox | None = None
@@ -54,59 +68,65 @@ class SearchController(QObject):
     # ----- queries ----------------------------------------------------------------------------
 
     def search(self, text: str) -> None:
-        self.run(Query(TEXT, text=text.strip()))
+        self.run(Request(TEXT, text=text.strip()))
 
     def similar(self, target: int | str, t_s: float | None = None, box: tuple[int, int, int, int] | None = None,
                 label: str = "") -> None:
-        self.run(Query(SIMILAR, text=label, target=target, t_s=t_s, box=box))
+        self.run(Request(SIMILAR, text=label, target=target, t_s=t_s, box=box))
 
     def compose(self, reference: int | str, text: str, balance: float | None = None,
                 t_s: float | None = None) -> None:
-        self.run(Query(COMPOSE, text=text.strip(), target=reference, t_s=t_s, balance=balance))
+        self.run(Request(COMPOSE, text=text.strip(), target=reference, t_s=t_s, balance=balance))
 
     def set_filters(self, filters: FilterState) -> None:
         self.filters = filters
-        if self.base_query is not None:
-            self.run(self.base_query)
+        if self.base_request is not None:
+            self.run(self.base_request)
 
     def rerun(self) -> None:
         """Ask again (the index grew, or the library was reopened)."""
-        if self.base_query is not None and self.rounds == 0:
-            self.run(self.base_query, keep_marks=True)
+        if self.base_request is not None and self.rounds == 0:
+            self.run(self.base_request, keep_marks=True)
 
-    def run(self, query: Query, keep_marks: bool = False) -> None:
+    def run(self, request: Request, keep_marks: bool = False) -> None:
         self._generation += 1
         gen = self._generation
-        self.query = self.base_query = query
+        self.request = self.base_request = request
         self.rounds = 0
+        self._query = None
         if not keep_marks:
             self._box = None
         self._page = FIRST_PAGE
         self.model.thumbnails.forget_pending()
         self._set_busy(True)
-        self.started.emit(query)
+        self.started.emit(request)
         filters, n = self.filters, FIRST_PAGE
 
-        def done(hits: list[Hit]) -> None:
+        def first_page(lib: Library) -> tuple[Query, list[Hit]]:
+            query = engine_query(lib, request)
+            return query, fetch_page(lib, query, filters, n, 0)
+
+        def done(result: tuple[Query, list[Hit]]) -> None:
             if gen != self._generation:
                 return
+            self._query, hits = result
             self._set_busy(False)
             self.model.reset(hits, more=len(hits) >= n, keep_marks=keep_marks)
             self.feedback_changed.emit()
-            self.finished.emit(query)
+            self.finished.emit(request)
 
         def failed(exc: BaseException) -> None:
             if gen != self._generation:
                 return
             self._set_busy(False)
-            self.failed.emit(query, describe_error(exc))
+            self.failed.emit(request, describe_error(exc))
 
-        if not self.host.call(lambda lib: fetch_page(lib, query, filters, n, 0), done, failed):
+        if not self.host.call(first_page, done, failed):
             self._set_busy(False)
 
     def _fetch_more(self) -> None:
-        query = self.query
-        if query is None or not query.pageable:
+        request, query = self.request, self._query
+        if request is None or not request.pageable or query is None:
             self.model.fetch_failed()
             return
         gen = self._generation
@@ -126,19 +146,15 @@ class SearchController(QObject):
 
     # ----- feedback ---------------------------------------------------------------------------
 
-    @property
-    def feedback_available(self) -> bool:
-        return self.host.caps.session and self.base_query is not None
-
     def mark(self, file_ids: list[int], relevant: bool | None) -> None:
         """Mark results (None clears a mark); the engine hears about it in order, on one thread."""
-        if not self.feedback_available or not file_ids:
+        if self.base_request is None or not file_ids:
             return
         for fid in file_ids:
             self.model.set_mark(fid, relevant)
         self.feedback_changed.emit()
         if self._box is None:
-            self._box = _SessionBox(self.base_query, self.filters)
+            self._box = _SessionBox(self.base_request, self.filters)
         box = self._box
 
         def job(lib: Library) -> None:
@@ -150,7 +166,7 @@ class SearchController(QObject):
 
     def refine(self) -> None:
         """Re-rank from the marks: one new round, shown in place of the current results."""
-        if not self.feedback_available or self._box is None or not self.model.marks:
+        if self.base_request is None or self._box is None or not self.model.marks:
             return
         self._round(lambda session: session.refine(n=REFINE_N), +1)
 
@@ -164,7 +180,7 @@ class SearchController(QObject):
         """Run a refine or undo step on the session; show its hits and the session's marks."""
         self._generation += 1
         gen = self._generation
-        base, box = self.base_query, self._box
+        base, box = self.base_request, self._box
         self._set_busy(True)
 
         def job(lib: Library) -> tuple[list[Hit], dict[int, bool]]:
@@ -182,16 +198,16 @@ class SearchController(QObject):
                 self.run(base, keep_marks=True)  # keeps the session too
                 self.model.set_marks(marks)
                 return
-            self.query = Query(REFINED, text=base.text if base else "")
+            self.request = Request(REFINED, text=base.text if base else "")
             self.model.reset(hits, more=False)
             self.model.set_marks(marks)
             self.feedback_changed.emit()
-            self.finished.emit(self.query)
+            self.finished.emit(self.request)
 
         def failed(exc: BaseException) -> None:
             if gen == self._generation:
                 self._set_busy(False)
-                self.failed.emit(self.query, describe_error(exc))
+                self.failed.emit(self.request, describe_error(exc))
 
         self.host.call(job, done, failed, pool="session")
 
@@ -208,18 +224,19 @@ class SearchController(QObject):
 
     def _forget(self) -> None:
         self._generation += 1
+        self._query = None  # made with the closed library's model
         self._box = None
         self.rounds = 0
         self._set_busy(False)
 
 
 class _SessionBox:
-    """The engine's feedback session for one base query, made on first use.
+    """The engine's feedback session for one base request, made on first use.
 
     Only touched by jobs on the host's one-thread session pool, so it needs no lock.
     """
 
-    def __init__(self, base: Query | None, filters: FilterState):
+    def __init__(self, base: Request | None, filters: FilterState):
         self.base = base
         self.filters = filters
         self.session: Any = None
@@ -227,6 +244,6 @@ class _SessionBox:
     def get(self, library: Library) -> Any:
         if self.session is None:
             if self.base is None:
-                raise RuntimeError("feedback needs a query to start from")
+                raise RuntimeError("feedback needs a request to start from")
             self.session = start_session(library, self.base, self.filters)
         return self.session

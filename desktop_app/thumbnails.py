@@ -154,7 +154,7 @@ class ThumbnailLoader(QObject):
         file_id, t_s = key
         try:
             path = None
-            if t_s is not None and self.host.caps.frame_thumbnail:
+            if t_s is not None:
                 path = lib.frame_thumbnail(file_id, t_s)
             if path is None:
                 path = lib.thumbnail(file_id)

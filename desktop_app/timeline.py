@@ -8,7 +8,7 @@ Left/Right step five seconds and Home/End jump to the ends.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
@@ -16,12 +16,8 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desktop_app import formatting as fmt
 
-
-@dataclass(frozen=True)
-class Moment:
-    start_s: float
-    end_s: float
-    score: float = 0.0
+if TYPE_CHECKING:  # pragma: no cover
+    from core.library import Hit
 
 
 class MomentTimeline(QWidget):
@@ -34,14 +30,14 @@ class MomentTimeline(QWidget):
         self.setAccessibleName(self.tr("Timeline"))
         self.duration_s = 0.0
         self.position_s = 0.0
-        self.moments: list[Moment] = []
+        self.moments: list[Hit] = []  # video moments: hits with start_s and end_s
         self.current = -1
         self.curve: tuple[list[float], list[float]] | None = None
 
     def sizeHint(self) -> QSize:
         return QSize(400, 56)
 
-    def set_data(self, duration_s: float, moments: list[Moment],
+    def set_data(self, duration_s: float, moments: list[Hit],
                  curve: tuple[list[float], list[float]] | None = None) -> None:
         self.duration_s = max(duration_s, max((m.end_s for m in moments), default=0.0))
         self.moments = sorted(moments, key=lambda m: m.start_s)

@@ -111,14 +111,13 @@ def main() -> int:
     shot("3-results")
 
     # composed edit
-    if w.host.caps.compose:
-        w.grid.setCurrentIndex(w.model.index(1))
-        w.act_compose.trigger()
-        w.search_bar.field.setText(args.change)
-        w.search_bar._submit()
-        wait(lambda: not w.controller.busy, 60, 2500)
-        shot("4-composed-edit")
-        w.search_bar.clear_reference()
+    w.grid.setCurrentIndex(w.model.index(1))
+    w.results_actions.act_compose.trigger()
+    w.search_bar.field.setText(args.change)
+    w.search_bar._submit()
+    wait(lambda: not w.controller.busy, 60, 2500)
+    shot("4-composed-edit")
+    w.search_bar.clear_reference()
 
     # a video moment in the player
     w.filter_bar.kind_buttons["video"].click()

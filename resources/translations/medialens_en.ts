@@ -1,75 +1,121 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="en">
 <context>
     <name>IndexStatus</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/indexing.py" line="103" />
+        <location filename="../../desktop_app/indexing.py" line="98"/>
         <source>%n failed</source>
-        <translation><numerusform>%n failed</numerusform><numerusform>%n failed</numerusform></translation>
+        <translation>
+            <numerusform>%n failed</numerusform>
+            <numerusform>%n failed</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>LibraryStatusBar</name>
+    <message numerus="yes">
+        <location filename="../../desktop_app/status_bar.py" line="42"/>
+        <source>%n photo(s)</source>
+        <translation>
+            <numerusform>%n photo</numerusform>
+            <numerusform>%n photos</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop_app/status_bar.py" line="44"/>
+        <source>%n video(s)</source>
+        <translation>
+            <numerusform>%n video</numerusform>
+            <numerusform>%n videos</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop_app/status_bar.py" line="46"/>
+        <source>%n waiting</source>
+        <translation>
+            <numerusform>%n waiting</numerusform>
+            <numerusform>%n waiting</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop_app/status_bar.py" line="50"/>
+        <source>%n failed</source>
+        <translation>
+            <numerusform>%n failed</numerusform>
+            <numerusform>%n failed</numerusform>
+        </translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="422" />
-        <source>%n photo(s)</source>
-        <translation><numerusform>%n photo</numerusform><numerusform>%n photos</numerusform></translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="424" />
-        <source>%n video(s)</source>
-        <translation><numerusform>%n video</numerusform><numerusform>%n videos</numerusform></translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="426" />
-        <source>%n waiting</source>
-        <translation><numerusform>%n waiting</numerusform><numerusform>%n waiting</numerusform></translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="430" />
-        <source>%n failed</source>
-        <translation><numerusform>%n failed</numerusform><numerusform>%n failed</numerusform></translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="546" />
+        <location filename="../../desktop_app/main_window.py" line="327"/>
         <source>Indexing stopped. %n file(s) indexed so far are kept; Rescan carries on.</source>
-        <translation><numerusform>Indexing stopped. The %n file indexed so far is kept; Rescan carries on.</numerusform><numerusform>Indexing stopped. The %n files indexed so far are kept; Rescan carries on.</numerusform></translation>
+        <translation>
+            <numerusform>Indexing stopped. The %n file indexed so far is kept; Rescan carries on.</numerusform>
+            <numerusform>Indexing stopped. The %n files indexed so far are kept; Rescan carries on.</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="549" />
+        <location filename="../../desktop_app/main_window.py" line="330"/>
         <source>Indexing finished: %n new or changed file(s).</source>
-        <translation><numerusform>Indexing finished: %n new or changed file.</numerusform><numerusform>Indexing finished: %n new or changed files.</numerusform></translation>
+        <translation>
+            <numerusform>Indexing finished: %n new or changed file.</numerusform>
+            <numerusform>Indexing finished: %n new or changed files.</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="551" />
+        <location filename="../../desktop_app/main_window.py" line="332"/>
         <source>%n could not be read.</source>
-        <translation><numerusform>%n could not be read.</numerusform><numerusform>%n could not be read.</numerusform></translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="630" />
-        <source>%n result(s)</source>
-        <translation><numerusform>%n result</numerusform><numerusform>%n results</numerusform></translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="795" />
-        <source>Copied %n path(s)</source>
-        <translation><numerusform>Copied %n path</numerusform><numerusform>Copied %n paths</numerusform></translation>
+        <translation>
+            <numerusform>%n could not be read.</numerusform>
+            <numerusform>%n could not be read.</numerusform>
+        </translation>
     </message>
 </context>
 <context>
     <name>MomentTimeline</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/timeline.py" line="137" />
+        <location filename="../../desktop_app/timeline.py" line="133"/>
         <source>%n matching moment(s)</source>
-        <translation><numerusform>%n matching moment</numerusform><numerusform>%n matching moments</numerusform></translation>
+        <translation>
+            <numerusform>%n matching moment</numerusform>
+            <numerusform>%n matching moments</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ResultsActions</name>
+    <message numerus="yes">
+        <location filename="../../desktop_app/results_actions.py" line="241"/>
+        <source>Copied %n path(s)</source>
+        <translation>
+            <numerusform>Copied %n path</numerusform>
+            <numerusform>Copied %n paths</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ResultsHeader</name>
+    <message numerus="yes">
+        <location filename="../../desktop_app/results_header.py" line="91"/>
+        <source>%n result(s)</source>
+        <translation>
+            <numerusform>%n result</numerusform>
+            <numerusform>%n results</numerusform>
+        </translation>
     </message>
 </context>
 <context>
     <name>VideoPlayer</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/player.py" line="177" />
+        <location filename="../../desktop_app/player.py" line="175"/>
         <source>%n moment(s)</source>
-        <translation><numerusform>%n moment</numerusform><numerusform>%n moments</numerusform></translation>
+        <translation>
+            <numerusform>%n moment</numerusform>
+            <numerusform>%n moments</numerusform>
+        </translation>
     </message>
 </context>
 </TS>

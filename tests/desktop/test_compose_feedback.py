@@ -9,40 +9,38 @@ from PySide6.QtCore import Qt
 
 from desktop_app.queries import COMPOSE, REFINED, TEXT
 from desktop_app.results import Role
-from tests.desktop import engine_doubles
 from tests.desktop.conftest import search
 
 
 @pytest.fixture
-def window(monkeypatch, make_window, indexed_home):
-    engine_doubles.install(monkeypatch)
-    return make_window(indexed_home, wait_model=True)
-
-
-@pytest.fixture
 def calls(window, monkeypatch):
-    """What the window asked the engine for (the real methods still answer)."""
+    """What the window asked the engine for (the real functions still answer).
+
+    "compose": the composed queries built, as (reference, text, ...) and keywords (the search context left out).
+    """
+    from core.search import compose as engine_compose
+
     seen: dict[str, list] = {"compose": [], "session": []}
     lib = window.host.library
-    compose, session = lib.compose, lib.session
+    composed_query, session = engine_compose.composed_query, lib.session
 
-    def spy_compose(*args, **kwargs):
+    def spy_compose(ctx, *args, **kwargs):
         seen["compose"].append((args, kwargs))
-        return compose(*args, **kwargs)
+        return composed_query(ctx, *args, **kwargs)
 
     def spy_session(*args, **kwargs):
         s = session(*args, **kwargs)
         seen["session"].append(s)
         return s
 
-    monkeypatch.setattr(lib, "compose", spy_compose)
+    monkeypatch.setattr(engine_compose, "composed_query", spy_compose)
     monkeypatch.setattr(lib, "session", spy_session)
     return seen
 
 
 def test_composed_edit_round_trip(qtbot, window, calls):
     search(qtbot, window, "a cat")
-    assert window.act_compose.isVisible()
+    assert window.results_actions.act_compose.isVisible()
     window.grid.setCurrentIndex(window.model.index(2))
     reference = window.model.hit(2)
     window.grid.setFocus()
@@ -56,13 +54,13 @@ def test_composed_edit_round_trip(qtbot, window, calls):
     qtbot.keyClicks(bar.field, "at night")
     with qtbot.waitSignal(window.controller.finished, timeout=20_000):
         qtbot.keyClick(bar.field, Qt.Key.Key_Return)
-    query = window.controller.query
+    query = window.controller.request
     assert query.kind == COMPOSE and query.target == reference.file.id and query.text == "at night"
     args, kwargs = calls["compose"][-1]
     assert args[:2] == (reference.file.id, "at night") and kwargs["balance"] is None  # the engine's default
     assert reference.file.id not in {h.file.id for h in window.model.hits}  # the reference itself is left out
-    assert "at night" in window.results_label.text()
-    assert os.path.basename(reference.file.path) in window.results_label.text()
+    assert "at night" in window.results_header.label.text()
+    assert os.path.basename(reference.file.path) in window.results_header.label.text()
 
     # leaning toward the words re-runs the query with that balance
     with qtbot.waitSignal(window.controller.finished, timeout=20_000):
@@ -75,7 +73,7 @@ def test_composed_edit_round_trip(qtbot, window, calls):
     bar.field.setText("a cat")
     with qtbot.waitSignal(window.controller.finished, timeout=20_000):
         qtbot.keyClick(bar.field, Qt.Key.Key_Return)
-    assert window.controller.query.kind == TEXT
+    assert window.controller.request.kind == TEXT
 
 
 def test_feedback_mark_refine_undo_round_trip(qtbot, window, calls):
@@ -90,27 +88,29 @@ def test_feedback_mark_refine_undo_round_trip(qtbot, window, calls):
     qtbot.keyClick(grid, Qt.Key.Key_Minus)
     assert window.model.index(3).data(Role.RELEVANCE) is True
     assert window.model.index(0).data(Role.RELEVANCE) is False
-    assert window.marks_label.isVisible() and window.marks_label.text() == "1 relevant · 1 not relevant"
-    assert window.act_refine.isEnabled() and not window.act_undo.isEnabled()
+    marks = window.results_header.marks_label
+    assert marks.isVisible() and marks.text() == "1 relevant · 1 not relevant"
+    actions = window.results_actions
+    assert actions.act_refine.isEnabled() and not actions.act_undo.isEnabled()
     qtbot.waitUntil(lambda: bool(calls["session"]) and calls["session"][0].marks == {good: True, bad: False},
                     timeout=10_000)
 
     with qtbot.waitSignal(window.controller.finished, timeout=20_000):
-        window.feedback_buttons[0].click()  # Refine
-    assert window.controller.query.kind == REFINED
+        window.results_header.feedback_buttons[0].click()  # Refine
+    assert window.controller.request.kind == REFINED
     refined = [h.file.id for h in window.model.hits]
     assert bad not in refined and good in refined  # not relevant is gone, relevant stays
     assert refined != before
     assert window.model.mark(good) is True
-    assert window.act_undo.isEnabled()
+    assert window.results_actions.act_undo.isEnabled()
     assert len(calls["session"]) == 1  # one session across marks and rounds
 
     with qtbot.waitSignal(window.controller.finished, timeout=20_000):
-        window.act_undo.trigger()
-    assert window.controller.query.kind == TEXT and window.controller.rounds == 0
+        window.results_actions.act_undo.trigger()
+    assert window.controller.request.kind == TEXT and window.controller.rounds == 0
     assert [h.file.id for h in window.model.hits] == before
     assert window.model.marks == {good: True, bad: False}
-    assert not window.act_undo.isEnabled()
+    assert not window.results_actions.act_undo.isEnabled()
 
 
 def test_pressing_the_same_mark_again_clears_it(qtbot, window):
@@ -120,4 +120,4 @@ def test_pressing_the_same_mark_again_clears_it(qtbot, window):
     qtbot.keyClick(window.grid, Qt.Key.Key_Plus)
     qtbot.keyClick(window.grid, Qt.Key.Key_Plus)
     assert window.model.index(1).data(Role.RELEVANCE) is None
-    assert not window.act_refine.isEnabled()
+    assert not window.results_actions.act_refine.isEnabled()

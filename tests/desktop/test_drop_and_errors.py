@@ -32,10 +32,10 @@ def test_dropping_an_image_file_finds_similar(qtbot, window, photo_folder, tmp_p
     mime.setUrls([QUrl.fromLocalFile(str(outside))])
     with qtbot.waitSignal(window.controller.finished, timeout=20_000):
         assert drop(window, mime)
-    assert window.controller.query.kind == SIMILAR
-    assert window.controller.query.target == str(outside)
+    assert window.controller.request.kind == SIMILAR
+    assert window.controller.request.target == str(outside)
     assert not window.overlay.isVisible()
-    assert "from the desktop.png" in window.results_label.text()
+    assert "from the desktop.png" in window.results_header.label.text()
     best = window.model.hit(0)
     assert best.file.path == str(photo_folder / "coffee.png") and best.score > 0.999
 

@@ -17,23 +17,24 @@ def test_add_rescan_and_remove_folders_and_see_what_failed(qtbot, make_window, t
     with qtbot.waitSignal(w.host.indexing_finished, timeout=60_000):
         w.first_run.add_folder(str(first))
         w.first_run.start_button.click()
-    qtbot.waitUntil(lambda: w.status.get("images") == 4, timeout=10_000)
+    qtbot.waitUntil(lambda: w.host.status.get("images") == 4, timeout=10_000)
 
     # Library ▸ Add Folder… indexes the new folder at once
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(second))
     with qtbot.waitSignal(w.host.indexing_finished, timeout=60_000) as finished:
-        w.act_add_folder.trigger()
+        w.library_actions.act_add_folder.trigger()
     assert finished.args[0].indexed == 3 and len(finished.args[0].failed) == 1
-    qtbot.waitUntil(lambda: w.status.get("images") == 7 and w.failures_button.isVisible(), timeout=10_000)
-    assert w.act_failures.text() == "1 failed"
+    qtbot.waitUntil(lambda: w.host.status.get("images") == 7 and w.status_bar.failures_button.isVisible(),
+                    timeout=10_000)
+    assert w.library_actions.act_failures.text() == "1 failed"
     assert "could not be read" in w.message_bar.text.text()
 
-    w.failures_button.click()
-    dialog = w._failures_dialog
+    w.status_bar.failures_button.click()
+    dialog = w.library_actions.failures_dialog
     assert dialog.isVisible()
     assert dialog.model.rows == [(str(second / "broken.jpg"), "the image data is truncated (incomplete file)")]
 
-    folders = FoldersDialog(w.host, w.status["roots"], w)
+    folders = FoldersDialog(w.host, w.host.status["roots"], w)
     qtbot.addWidget(folders)
     assert folders.model.folders == sorted([str(first), str(second)])
     folders.view.setCurrentIndex(folders.model.index(folders.model.folders.index(str(second))))
@@ -42,7 +43,7 @@ def test_add_rescan_and_remove_folders_and_see_what_failed(qtbot, make_window, t
                           check_params_cb=lambda st: st["roots"] == [str(first)]):
         folders.remove_button.click()
     assert folders.model.folders == [str(first)]
-    assert w.status["images"] == 4 and not w.failures_button.isVisible()
+    assert w.host.status["images"] == 4 and not w.status_bar.failures_button.isVisible()
     assert [w.filter_bar.folder.itemData(i) for i in range(w.filter_bar.folder.count())] == ["", str(first)]
     with qtbot.waitSignal(w.host.indexing_finished, timeout=60_000) as finished:
         folders.rescan_button.click()

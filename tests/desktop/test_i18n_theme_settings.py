@@ -36,14 +36,14 @@ def test_simplified_chinese_translates_the_window(translators, make_window, inde
     menus = [a.text() for a in w.menuBar().actions()]
     assert menus == ["图库(&L)", "搜索(&S)", "项目(&I)", "视图(&V)", "帮助(&H)"]
     assert w.filter_bar.kind_buttons["image"].text() == "照片"
-    assert w.summary.text().endswith("张照片")
+    assert w.status_bar.summary.text().endswith("张照片")
 
 
 def test_english_plurals_and_the_fallback_for_untranslated_languages(translators, make_window, indexed_home):
     translators("de_DE")  # no German yet: English, with proper plurals
     w = make_window(indexed_home)
-    assert w.summary.text() == f"{w.status['images']} photos"
-    assert w.tr("%n photo(s)", "", 1) == "1 photo"
+    assert w.status_bar.summary.text() == f"{w.host.status['images']} photos"
+    assert w.status_bar.tr("%n photo(s)", "", 1) == "1 photo"
 
 
 def test_a_dark_scheme_gets_a_dark_palette_and_back(qapp):

@@ -56,15 +56,15 @@ def test_first_run_then_cancel_keeps_what_was_indexed(qtbot, make_window, tmp_pa
     with qtbot.waitSignal(w.controller.finished, timeout=20_000):
         w.controller.search("a red circle")
     assert w.model.rowCount() == report.indexed
-    qtbot.waitUntil(lambda: w.status.get("images") == report.indexed
-                    and f"{N - report.indexed} waiting" in w.summary.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: w.host.status.get("images") == report.indexed
+                    and f"{N - report.indexed} waiting" in w.status_bar.summary.text(), timeout=10_000)
 
     # a rescan carries on from there: nothing indexed twice, nothing lost
     with qtbot.waitSignal(w.host.indexing_finished, timeout=60_000) as finished:
-        w.act_rescan.trigger()
+        w.library_actions.act_rescan.trigger()
     second = finished.args[0]
     assert not second.cancelled and second.indexed == N - report.indexed and second.unchanged == N
-    qtbot.waitUntil(lambda: w.status.get("images") == N, timeout=10_000)
+    qtbot.waitUntil(lambda: w.host.status.get("images") == N, timeout=10_000)
 
 
 def _label_for(w, p) -> str:
@@ -83,7 +83,7 @@ def test_pause_and_resume_from_the_status_bar(qtbot, make_window, tmp_path, slow
     w.index_status.pause_button.click()
     assert w.host.control.paused
     assert w.index_status.label.text().startswith("Paused")
-    assert w.act_pause.text() == "Resume Indexing"
+    assert w.library_actions.act_pause.text() == "Resume Indexing"
     time.sleep(0.3)  # let the batch in flight land
     qtbot.wait(100)
     done_when_paused = w.index_status.last.files_done

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import os
 
-import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 
 from desktop_app.queries import SIMILAR
-from tests.desktop import engine_doubles
 from tests.desktop.conftest import search
-
-
-@pytest.fixture
-def window(monkeypatch, make_window, indexed_home):
-    engine_doubles.install(monkeypatch)
-    return make_window(indexed_home, wait_model=True)
 
 
 def test_find_similar_from_the_keyboard(qtbot, window):
@@ -26,17 +18,17 @@ def test_find_similar_from_the_keyboard(qtbot, window):
     target = window.model.hit(1)
     with qtbot.waitSignal(window.controller.finished, timeout=20_000):
         qtbot.keyClick(window.grid, Qt.Key.Key_S)
-    q = window.controller.query
+    q = window.controller.request
     assert q.kind == SIMILAR and q.target == target.file.id
     assert target.file.id not in [h.file.id for h in window.model.hits]
-    assert window.results_label.text().startswith(f"Similar to {os.path.basename(target.file.path)}")
+    assert window.results_header.label.text().startswith(f"Similar to {os.path.basename(target.file.path)}")
 
 
 def test_copy_paths_of_the_selection(qtbot, window):
     search(qtbot, window, "a horse")
     window.grid.setFocus()
     window.grid.selectAll()
-    window.act_copy.trigger()
+    window.results_actions.act_copy.trigger()
     assert QGuiApplication.clipboard().text().splitlines() == [h.file.path for h in window.model.hits]
 
 
@@ -53,10 +45,12 @@ def test_region_search_from_a_box_drawn_on_the_preview(qtbot, window, monkeypatc
     canvas = window.preview.canvas
     qtbot.waitUntil(lambda: canvas.image is not None, timeout=10_000)
     assert window.preview.region_action.isVisible()
+    from core.search import query as engine_query
+
     boxes = []
-    lib = window.host.library
-    similar = lib.similar
-    monkeypatch.setattr(lib, "similar", lambda *a, **kw: boxes.append(kw.get("box")) or similar(*a, **kw))
+    similar = engine_query.similar_query
+    monkeypatch.setattr(engine_query, "similar_query",
+                        lambda *a, **kw: boxes.append(kw.get("box")) or similar(*a, **kw))
     window.preview.region_action.trigger()
     r = canvas.image_rect()  # 320×240 original shown fitted: drag over its right half
     start = QPoint(round(r.left() + r.width() / 2), round(r.top() + r.height() / 4))
@@ -67,8 +61,8 @@ def test_region_search_from_a_box_drawn_on_the_preview(qtbot, window, monkeypatc
         qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=end)
     x0, y0, x1, y1 = boxes[-1]
     assert abs(x0 - 160) <= 2 and abs(y0 - 60) <= 2 and x1 >= 317 and y1 >= 237
-    assert window.controller.query.box == boxes[-1]
-    assert window.results_label.text().startswith("Like a part of holiday.jpg")
+    assert window.controller.request.box == boxes[-1]
+    assert window.results_header.label.text().startswith("Like a part of holiday.jpg")
 
 
 def test_explain_overlays_where_the_picture_matches(qtbot, window):

@@ -22,7 +22,7 @@ def record(i: int, kind: str = "image") -> FileRecord:
 
 
 class FakeHost(QObject):
-    """Just what the loader reads: a library with thumbnails, capabilities, and the `closed` signal."""
+    """Just what the loader reads: a library with thumbnails, and the `closed` signal."""
 
     closed = Signal()
 
@@ -30,7 +30,6 @@ class FakeHost(QObject):
         super().__init__()
         self.folder = folder
         self.library = self
-        self.caps = type("Caps", (), {"frame_thumbnail": False})()
         self.asked: list[int] = []
 
     def thumbnail(self, file_id: int):

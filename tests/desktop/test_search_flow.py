@@ -18,7 +18,7 @@ def test_text_search_fills_the_grid_and_previews_the_first_result(qtbot, window)
     assert window.grid_stack.currentWidget() is window.grid
     scores = [model.index(r).data(Role.SCORE) for r in range(total)]
     assert scores == sorted(scores, reverse=True)
-    assert "“a cat sitting on a chair”" in window.results_label.text()
+    assert "“a cat sitting on a chair”" in window.results_header.label.text()
     # the first result is current and shown large
     assert window.grid.currentIndex().row() == 0
     assert window.preview.hit is model.hit(0)
@@ -45,17 +45,22 @@ def test_thumbnails_load_on_worker_threads_and_repaint_their_cells(qtbot, window
 
 
 def test_more_results_are_fetched_while_the_grid_is_not_full(qtbot, window, monkeypatch):
+    from core.search import query as engine_query
     from desktop_app import search_controller
 
     monkeypatch.setattr(search_controller, "FIRST_PAGE", 8)
+    encoded = []
+    text_query = engine_query.text_query
+    monkeypatch.setattr(engine_query, "text_query", lambda ctx, raw: encoded.append(raw) or text_query(ctx, raw))
     fetched = []
     window.model.rowsInserted.connect(lambda _p, first, last: fetched.append((first, last)))
     search(qtbot, window, "something colourful")
     # 8 results do not fill the view: the next page (twice as big) is asked for at once, then the rest
-    qtbot.waitUntil(lambda: window.model.rowCount() == window.status["images"], timeout=10_000)
-    assert fetched[:2] == [(8, 23), (24, window.status["images"] - 1)]
+    qtbot.waitUntil(lambda: window.model.rowCount() == window.host.status["images"], timeout=10_000)
+    assert fetched[:2] == [(8, 23), (24, window.host.status["images"] - 1)]
     paths = [window.model.hit(r).file.path for r in range(window.model.rowCount())]
     assert len(paths) == len(set(paths))  # pages do not repeat results
+    assert encoded == ["something colourful"]  # the query was encoded once, for all three pages
     qtbot.wait(100)
     assert not window.model.canFetchMore(QModelIndex())  # the last page was short: nothing more to ask
 

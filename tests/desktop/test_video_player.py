@@ -61,10 +61,6 @@ def test_previous_and_next_moment_buttons_and_keys(qtbot, window, video_hits):
 def test_an_indexed_video_moment_plays_from_its_start_with_the_timeline(qtbot, make_window, tmp_path, shared_data):
     import shutil
 
-    from core.library import Library
-
-    if not hasattr(Library, "timeline"):
-        pytest.skip("the engine has no video moments yet (issue 3)")
     folder = tmp_path / "clips"
     folder.mkdir()
     for name in ("mmaction2_demo.mp4", "imageio_cockatoo.mp4"):
