@@ -48,3 +48,17 @@ def test_add_rescan_and_remove_folders_and_see_what_failed(qtbot, make_window, t
     with qtbot.waitSignal(w.host.indexing_finished, timeout=60_000) as finished:
         folders.rescan_button.click()
     assert finished.args[0].unchanged == 4 and finished.args[0].indexed == 0
+
+
+def test_status_bar_shows_a_background_index_rebuild(qtbot):
+    from PySide6.QtGui import QAction
+
+    from desktop_app.status_bar import LibraryStatusBar
+
+    bar = LibraryStatusBar(QAction("failed"))
+    qtbot.addWidget(bar)
+    status = {"images": 3, "failures": [], "rebuild": {"reason": "no index file", "done": 250, "total": 1000}}
+    bar.show_status(status, indexing=False)
+    assert bar.summary.text().endswith(" · search index rebuilding: 25%")
+    bar.show_status({"images": 3, "failures": []}, indexing=False)
+    assert "rebuilding" not in bar.summary.text()
