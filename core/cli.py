@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 
 from core import __version__
 from core.errors import MediaLensError
+from core.output import shown_path, write_json
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -58,17 +59,22 @@ def build_parser() -> argparse.ArgumentParser:
                         help="library folder (default: $MEDIALENS_HOME or the user-data folder)")
     common.add_argument("--model", metavar="NAME", help="model name (see `medialens models`)")
     common.add_argument("--weights", metavar="PATH", help="a local weights file for the model (offline use)")
-    common.add_argument("--device", metavar="DEV", help="auto (default), cpu, cuda or mps")
+    common.add_argument("--device", metavar="DEV",
+                        help="auto (default), cpu, cuda, mps (torch), directml or coreml (ONNX Runtime)")
+    common.add_argument("--runtime", choices=["auto", "onnx", "torch"],
+                        help="auto (default): the model's ONNX export when there is one, else torch")
     common.add_argument("-v", "--verbose", action="store_true", help="log what happens")
 
-    results = argparse.ArgumentParser(add_help=False)
+    filters = argparse.ArgumentParser(add_help=False)
+    filters.add_argument("--offset", type=int, default=0, metavar="K", help="skip the first K (paging)")
+    filters.add_argument("--json", action="store_true", help="print a JSON list for scripts")
+    filters.add_argument("--kind", choices=["image", "video"], help="only photos or only videos")
+    filters.add_argument("--folder", metavar="DIR", help="only files under this folder")
+    filters.add_argument("--from", dest="date_from", type=_date, metavar="DATE", help="taken on or after DATE")
+    filters.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="taken before DATE")
+
+    results = argparse.ArgumentParser(add_help=False, parents=[filters])
     results.add_argument("-n", type=_positive, default=20, metavar="N", help="how many results (default 20)")
-    results.add_argument("--offset", type=int, default=0, metavar="K", help="skip the first K results (paging)")
-    results.add_argument("--json", action="store_true", help="print a JSON list for scripts")
-    results.add_argument("--kind", choices=["image", "video"], help="only photos or only videos")
-    results.add_argument("--folder", metavar="DIR", help="only files under this folder")
-    results.add_argument("--from", dest="date_from", type=_date, metavar="DATE", help="taken on or after DATE")
-    results.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="taken before DATE")
     results.add_argument("--exact", action="store_true", help="compare with every vector (no ANN)")
 
     p = argparse.ArgumentParser(
@@ -85,11 +91,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the summary as JSON")
     s.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     s.add_argument("--fps", type=_fps, metavar="F", help="video frames sampled per second (default 1)")
+    s.add_argument("--every-frame", action="store_true",
+                   help="embed every sampled video frame, also those that look like the last one embedded")
     s.add_argument("--cluster", metavar="ADDRESS",
                    help="decode and embed on a Ray cluster: ray://HOST:PORT, or 'local' (needs medialens[cluster])")
 
-    s = sub.add_parser("search", parents=[common, results], help="search by text")
+    s = sub.add_parser("search", parents=[common, results], help="search by text",
+                       description="Photos and video moments matching a text. The list ends where the "
+                                   "matches end (a cutoff read from this query's own scores); --all "
+                                   "shows what lies below it too.")
     s.add_argument("query", help="what to look for, e.g. \"dog on a beach\"; -word or -\"a phrase\" avoids things")
+    s.add_argument("--all", dest="show_all", action="store_true",
+                   help="ignore the cutoff: page through every result, best first")
+    s.add_argument("--sort", choices=["relevance", "date"], default="relevance",
+                   help="order of the matches: best first (default) or newest first (capture time, else file time)")
+
+    s = sub.add_parser("browse", parents=[common, filters], help="the library without a query, newest first")
+    s.add_argument("-n", type=_positive, default=50, metavar="N", help="how many files (default 50)")
 
     s = sub.add_parser("similar", parents=[common, results], help="find look-alikes of an image")
     s.add_argument("target", help="an image file (inside or outside the library) or a library id")
@@ -98,14 +116,31 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("status", parents=[common], help="library folders, counts, model, index health")
     s.add_argument("--json", action="store_true")
 
-    s = sub.add_parser("models", parents=[common], help="the models MediaLens can use")
+    s = sub.add_parser("models", parents=[common], help="the models MediaLens can use; export one to ONNX",
+                       description="List the models, export one to ONNX (`models export NAME [--weights FILE]`: "
+                                   "needs the torch extra) or check an export's files (`models verify NAME`).")
+    s.add_argument("action", nargs="?", choices=["list", "export", "verify"], default="list")
+    s.add_argument("name", nargs="?", metavar="NAME", help="the model to export or verify")
+    s.add_argument("--probes", metavar="DIR", help="export: also check agreement on the pictures in DIR")
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("roots", parents=[common], help="list, add or remove library folders")
     s.add_argument("action", nargs="?", choices=["list", "add", "remove"], default="list")
     s.add_argument("folder", nargs="?")
+    s.add_argument("--outside-links", choices=["follow", "skip"],
+                   help="follow folder links that lead outside a library folder (the default), or skip them")
 
     _add_moments_parser(sub, common)
+    s = sub.add_parser("repair", parents=[common], help="recover a damaged catalog, then index what was lost",
+                       description="Recover what SQLite can read from a damaged catalog into a new one (the "
+                                   "damaged file is kept beside it), then index again what was lost.")
+    s.add_argument("--no-index", action="store_true", help="only recover the catalog; index later")
+    s.add_argument("--force", action="store_true", help="rebuild the catalog even if SQLite finds no damage")
+    s = sub.add_parser("watch", parents=[common], help="keep the library up to date as folders change",
+                       description="Watch the library folders and index new, changed, moved and deleted "
+                                   "files as they appear (Ctrl-C to stop).")
+    s.add_argument("--quiet-s", type=float, default=None, metavar="S",
+                   help="index once the folders have been quiet this long (default 2)")
     _add_compose_arguments(sub, common, results)
     sub.add_parser("gui", parents=[common], help="open the window (the default)")
     return p
@@ -114,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _open_library(args):
     from core.library import Library
 
-    return Library(args.library, model=args.model, weights=args.weights, device=args.device)
+    return Library(args.library, model=args.model, weights=args.weights, device=args.device, runtime=args.runtime)
 
 
 def _filters(args):
@@ -138,17 +173,15 @@ def _print_hits(hits, as_json: bool, out=None, explain: Callable | None = None) 
             if e is not None:
                 d["explain"] = {"box": list(e.box), "score": round(e.score, 5)}
             rows.append(d)
-        json.dump(rows, out, indent=1, ensure_ascii=False)
-        out.write("\n")
+        write_json(rows, out)
         return
     if not hits:
         print("no results", file=out)
         return
-    for h in hits:
-        if h.start_s is not None:  # a video moment: where it is, for a player to jump to
-            print(f"{h.path}  {_fmt_time(h.start_s)}–{_fmt_time(h.end_s)}  {h.score:.3f}", file=out)
-        else:
-            print(f"{h.score:6.3f}  {h.path}  [id {h.file.id}]", file=out)
+    for h in hits:  # one shape for photos and moments; a moment adds where it is, for a player to jump to
+        span = f"  {_fmt_time(h.start_s)}–{_fmt_time(h.end_s)}" if h.start_s is not None else ""
+        confidence = f"  {h.extra['confidence']}" if "confidence" in h.extra else ""
+        print(f"{h.score:6.3f}  {shown_path(h.path)}  [id {h.file.id}]{span}{confidence}", file=out)
         e = explain(h) if explain else None
         if e is not None:
             print(f"        best region {','.join(map(str, e.box))}  ({e.score:.3f})", file=out)
@@ -187,8 +220,9 @@ class _ProgressBar:
             self.bar.n = p.files_done
             extra = {"failed": p.failed}
             if p.video_s_done:
-                extra["video"] = _fmt_time(p.video_s_done) + (f"/{_fmt_time(p.video_s_total)}"
-                                                              if p.video_s_total else "")
+                # The total is planned from the containers' durations; decoding can find more.
+                extra["video"] = _fmt_time(p.video_s_done) + (
+                    f"/{_fmt_time(max(p.video_s_total, p.video_s_done))}" if p.video_s_total else "")
             self.bar.set_postfix(extra, refresh=False)
         self.bar.refresh()
 
@@ -205,7 +239,8 @@ def cmd_index(args) -> int:
     control = Control()
     try:
         report = lib.index(args.folders or None, progress=bar, control=control,
-                           workers=args.workers, batch_size=args.batch_size, fps=args.fps, cluster=args.cluster)
+                           workers=args.workers, batch_size=args.batch_size, fps=args.fps,
+                           dedup=False if args.every_frame else None, cluster=args.cluster)
     except KeyboardInterrupt:
         control.cancel()
         raise
@@ -214,31 +249,120 @@ def cmd_index(args) -> int:
         lib.close()
     if args.json:
         d = {k: getattr(report, k) for k in ("found", "new", "changed", "moved", "removed", "unchanged",
-                                              "indexed", "frames", "video_seconds", "cancelled", "elapsed_s")}
+                                              "indexed", "frames", "videos", "video_frames", "video_seconds",
+                                              "cancelled", "elapsed_s")}
         d["failed"] = [{"path": p, "reason": r} for p, r in report.failed]
         d["problems"] = [{"path": p, "reason": r} for p, r in report.problems]
-        print(json.dumps(d, indent=1, ensure_ascii=False))
+        write_json(d, sys.stdout)
         return EXIT_OK
     rate = report.indexed / report.embed_s if report.embed_s > 0 and report.indexed else 0
     print(f"indexed {report.indexed}, unchanged {report.unchanged}, failed {len(report.failed)} "
           f"({report.new} new, {report.changed} changed, {report.moved} moved, {report.removed} removed) "
           f"in {report.elapsed_s:.1f} s" + (f", {rate:.1f} files/s" if rate else ""))
-    if report.video_seconds:
-        print(f"video: {_fmt_time(report.video_seconds)} indexed, {report.frames} frames")
+    if report.videos:  # photos alone make no video line (their frames are photos)
+        print(f"video: {report.videos} indexed, {_fmt_time(report.video_seconds)}, {report.video_frames} frames")
     for path, reason in report.failed:
-        print(f"  failed: {path}: {reason}")
+        print(f"  failed: {shown_path(path)}: {reason}")
     for path, reason in report.problems:
-        print(f"  skipped: {path}: {reason}")
+        print(f"  skipped: {shown_path(path)}: {reason}")
+    return EXIT_OK
+
+
+def cmd_repair(args) -> int:
+    from pathlib import Path
+
+    from core.paths import resolve_home
+    from core.repair import repair_catalog
+
+    home = resolve_home(args.library)
+    report = repair_catalog(Path(home), force=args.force)
+    if not report.repaired:
+        print(f"{shown_path(str(report.catalog))}: SQLite finds no damage; nothing to repair")
+        return EXIT_OK
+    print(f"the catalog had damage ({report.problems[0] if report.problems else 'rebuilt on request'})")
+    rows = ", ".join(f"{n} {t}" for t, n in report.rows.items() if t in ("roots", "files", "items", "vectors"))
+    print(f"recovered ({report.method}): {rows}")
+    if report.lost_items:
+        print(f"lost: {report.lost_items} items; {report.to_index} files will be indexed again")
+    for folder in report.restored_roots:
+        print(f"library folder restored from its files: {shown_path(folder)}")
+    print(f"the damaged catalog is kept as {shown_path(str(report.kept_as))}")
+    if args.no_index:
+        print("run `medialens index` to index what was lost")
+        return EXIT_OK
+    args.folders, args.workers, args.batch_size, args.fps, args.json, args.quiet = [], None, None, None, False, False
+    args.every_frame = False
+    return cmd_index(args)
+
+
+def cmd_watch(args) -> int:
+    from core.watch import LibraryWatcher
+
+    def said(line: str) -> None:
+        print(line, flush=True)
+
+    lib = _open_library(args)
+    try:
+        LibraryWatcher(lib, report=said, quiet_s=args.quiet_s).run_forever()
+    except KeyboardInterrupt:  # Ctrl-C is how watching ends: what was indexed is kept
+        print("stopped watching", file=sys.stderr)
+    finally:
+        lib.close()
     return EXIT_OK
 
 
 def cmd_search(args) -> int:
+    from core.library import sort_hits
     from core.search.query import text_query
 
     with _open_library(args) as lib:
-        hits = lib.search(args.query, n=args.n, offset=args.offset, filters=_filters(args),
-                          exact=True if args.exact else None)
+        exact = True if args.exact else None
+        if args.show_all and args.sort == "relevance":  # every result, paged by the engine
+            hits = lib.search(args.query, n=args.n, offset=args.offset, filters=_filters(args), exact=exact)
+            footer = ""
+        else:
+            found = lib.matches(args.query, filters=_filters(args), exact=exact)
+            chosen = found.hits if args.show_all else found.matches
+            hits = sort_hits(chosen, args.sort)[args.offset:args.offset + args.n]
+            footer = _matches_line(found, len(hits), args)
         _print_hits(hits, args.json, explain=_explainer(lib, args, lambda ctx: text_query(ctx, args.query)))
+        if footer and not args.json:
+            print(footer)
+    return EXIT_OK
+
+
+def _matches_line(found, shown: int, args) -> str:
+    """Where the cutoff fell, said once under the results."""
+    order = ", newest first" if args.sort == "date" else ""
+    if not found.calibrated:
+        return f"# {found.count} results{order} (too few items in the library to find where matches end)"
+    below = len(found.hits) - found.count
+    more = f"{below}{'' if found.complete else '+'} more below the cutoff"
+    if args.show_all:
+        return f"# {found.count} matches and {more}, all shown{order}"
+    return f"# {found.count} matches{order}, {shown} shown; {more} (--all shows them)"
+
+
+def cmd_browse(args) -> int:
+    from core.search.cutoff import file_date
+
+    with _open_library(args) as lib:
+        files = lib.browse(args.offset, args.n, _filters(args))
+        total = lib.browse_count(_filters(args))
+    if args.json:
+        write_json([{"id": f.id, "path": f.path, "kind": f.kind, "date": file_date(f).isoformat()}
+                    for f in files], sys.stdout)
+        return EXIT_OK
+    month = None
+    for f in files:
+        when = file_date(f)
+        if (when.year, when.month) != month:
+            month = (when.year, when.month)
+            print(f"== {when:%Y %B}")
+        print(f"{when:%Y-%m-%d %H:%M}  {f.kind:5}  {shown_path(f.path)}  [id {f.id}]")
+    shown = f"{args.offset + 1}–{args.offset + len(files)}" if files else "none"
+    print(f"# {total} files, newest first; showing {shown}" + ("" if files or total else
+                                                                " (index a folder: medialens index FOLDER)"))
     return EXIT_OK
 
 
@@ -257,33 +381,49 @@ def cmd_status(args) -> int:
     with _open_library(args) as lib:
         st = lib.status()
     if args.json:
-        print(json.dumps(st, indent=1, ensure_ascii=False))
+        write_json(st, sys.stdout)
         return EXIT_OK
-    print(f"library:  {st['library']}")
-    print("folders:  " + (", ".join(st["roots"]) if st["roots"] else "(none yet: medialens index FOLDER)"))
+    print(f"library:  {shown_path(st['library'])}")
+    print("folders:  " + (", ".join(map(shown_path, st["roots"])) if st["roots"]
+                          else "(none yet: medialens index FOLDER)"))
     print(f"model:    {st['model']}")
+    print(f"runtime:  {st['runtime']}")
     print(f"files:    {st['images']} photos, {st['videos']} videos, {st['pending']} pending, {st['failed']} failed")
     print(f"vectors:  {st['vectors']} ({st['items']} items)")
     print(f"index:    {st['index']}")
+    for root, links in st["outside_links"].items():
+        print(f"outside:  {shown_path(root)} reaches outside itself through "
+              + ", ".join(f"{shown_path(x['link'])} -> {shown_path(x['target'])}" for x in links)
+              + ("" if st["follow_outside_links"] else " (no longer followed)"))
+    if not st["follow_outside_links"]:
+        print("links:    folder links that lead outside a library folder are not followed")
     if st["failures"]:
         print("failed files:")
         for f in st["failures"]:
-            print(f"  {f['path']}: {f['reason']}")
+            print(f"  {shown_path(f['path'])}: {f['reason']}")
     return EXIT_OK
 
 
 def cmd_models(args) -> int:
+    if args.action in ("export", "verify"):
+        from core.runtime.cli import export_command, verify_command
+
+        if not (args.name or args.model or args.weights):
+            raise MediaLensError(f"`medialens models {args.action}` needs a model NAME (see `medialens models`)")
+        return (export_command if args.action == "export" else verify_command)(args)
     with _open_library(args) as lib:
         infos = lib.models()
     if args.json:
         print(json.dumps([{"name": i.spec.name, "pretrained": i.spec.pretrained, "params_m": i.spec.params_m,
                            "download_mb": i.spec.download_mb, "dim": i.spec.dim, "quality": i.spec.quality,
-                           "notes": i.spec.notes, "installed": i.installed, "active": i.active} for i in infos],
+                           "notes": i.spec.notes, "installed": i.installed, "active": i.active,
+                           "exported": i.exported} for i in infos],
                          indent=1))
         return EXIT_OK
     for i in infos:
         mark = "*" if i.active else " "
         state = "installed" if i.installed else ("local file" if i.spec.pretrained is None else "download")
+        state = "ONNX" if i.exported else state
         print(f"{mark} {i.spec.name:28} {i.spec.pretrained or '-':24} {i.spec.params_m:5d}M params "
               f"{i.spec.download_mb:6d} MB  {state:10}  {i.spec.quality}; {i.spec.notes}")
     return EXIT_OK
@@ -293,13 +433,15 @@ def cmd_roots(args) -> int:
     with _open_library(args) as lib:
         if args.action in ("add", "remove") and not args.folder:
             raise MediaLensError(f"`medialens roots {args.action}` needs a FOLDER")
+        if args.outside_links:
+            lib.follows_outside_links = args.outside_links == "follow"
         if args.action == "add":
-            print(lib.add_root(args.folder))
+            print(shown_path(lib.add_root(args.folder)))
         elif args.action == "remove":
             lib.remove_root(args.folder)
-        else:
+        elif not args.outside_links:
             for r in lib.roots():
-                print(r)
+                print(shown_path(r))
     return EXIT_OK
 
 
@@ -398,7 +540,7 @@ def cmd_compose(args) -> int:
 COMMANDS: dict[str, Callable] = {
     "index": cmd_index, "search": cmd_search, "similar": cmd_similar, "status": cmd_status,
     "models": cmd_models, "roots": cmd_roots, "moments": cmd_moments,
-    "compose": cmd_compose,
+    "compose": cmd_compose, "repair": cmd_repair, "watch": cmd_watch, "browse": cmd_browse,
 }
 
 

@@ -62,6 +62,9 @@ class RemoteDecoder:
         import ray
 
         self._ray = ray
+        if weights is not None and Path(weights).is_dir():
+            raise LibraryError(f"{weights}: --cluster sends a weights file to the workers, not an exported "
+                               "model folder; give the model's weights file")
         self._weights = None if weights is None else ray.put((Path(weights).name, Path(weights).read_bytes()))
         self._model = (model, pretrained)
         self._options = options
@@ -90,8 +93,6 @@ _worker_encoders: dict = {}
 
 def _embed_file(job, data: bytes, model: tuple[str, str | None], weights, options: dict):
     """On a worker: decode one file with the local decoders and embed its frames; (events, error)."""
-    import torch
-
     from core.errors import MediaError
     from core.indexing.decoders import DECODERS, DecodeContext, Frame, decode_image
     from core.media import ThumbnailCache
@@ -107,13 +108,13 @@ def _embed_file(job, data: bytes, model: tuple[str, str | None], weights, option
         except MediaError as exc:
             return [], str(exc)
     frames = [e for e in raw if isinstance(e, Frame)]
-    vecs = enc.encode_tensors(torch.stack([f.tensor for f in frames])) if frames else []
+    vecs = enc.encode_preprocessed([f.tensor for f in frames]) if frames else []
     by_frame = iter(vecs)
     return [e._replace(tensor=None, vector=next(by_frame)) if isinstance(e, Frame) else e for e in raw], None
 
 
 def _encoder(model: tuple[str, str | None], weights):
-    from core.embed import Encoder
+    from core.runtime.choose import open_encoder
 
     key = (model, None if weights is None else (weights[0], len(weights[1])))
     if key not in _worker_encoders:
@@ -122,7 +123,7 @@ def _encoder(model: tuple[str, str | None], weights):
             name, blob = weights
             path = Path(tempfile.mkdtemp(prefix="medialens-weights-")) / name
             path.write_bytes(blob)
-        _worker_encoders[key] = Encoder(model[0], pretrained=model[1], weights=path).load()
+        _worker_encoders[key] = open_encoder(model[0], pretrained=model[1], weights=path).load()
     return _worker_encoders[key]
 
 

@@ -136,10 +136,42 @@ def weights_fingerprint(path: Path) -> str:
 
 
 def model_key(name: str, pretrained: str | None, weights: Path | None) -> str:
-    """The identity of a vector space: vectors with different keys never mix."""
+    """The identity of a vector space: vectors with different keys never mix.
+
+    An exported ONNX model folder has the key of the model it was exported from (its
+    embeddings agree with open_clip's), so a library indexed with either runtime is
+    searchable with the other.
+    """
     if weights is not None:
+        if weights.is_dir():
+            from core.runtime.manifest import read_manifest
+
+            return read_manifest(weights).key
         return f"{name}:file-{weights_fingerprint(weights)}"
     return f"{name}:{pretrained}"
+
+
+def resolve_identity(name: str | None, pretrained: str | None, weights: str | os.PathLike[str] | None
+                     ) -> tuple[str, ModelSpec | None, str | None, Path | None]:
+    """(registry name, spec, hub tag, weights path) of a model request; a clear error if it names no weights."""
+    weights = Path(weights).expanduser().resolve() if weights else None
+    if weights is not None and weights.is_dir():
+        from core.runtime.manifest import read_manifest
+
+        manifest = read_manifest(weights)
+        if name and find_spec(name) is not None and find_spec(name).name != manifest.name:
+            raise ModelError(f"{weights}: holds an export of {manifest.name}, not {name}")
+        return manifest.name, find_spec(manifest.name), None, weights
+    spec = find_spec(name) if name else DEFAULT_MODEL
+    name = spec.name if spec else name
+    if weights is not None:
+        if not weights.is_file():
+            raise ModelError(f"{weights}: weights file not found")
+        return name, spec, None, weights
+    pretrained = pretrained or (spec.pretrained if spec else None)
+    if pretrained is None:
+        raise ModelError(f"model {name!r} has no downloadable weights: give a weights file with --weights PATH")
+    return name, spec, pretrained, None
 
 
 def cached_weights(spec: ModelSpec, cache_dir: Path | None = None) -> Path | None:
@@ -160,8 +192,54 @@ def cached_weights(spec: ModelSpec, cache_dir: Path | None = None) -> Path | Non
     return None
 
 
-class Encoder:
-    """Images and texts to L2-normalised float32 vectors with one open_clip model."""
+class BaseEncoder:
+    """What every backend shares: the model's identity and a cache of recent text queries.
+
+    A backend gives `load`, `preprocess` (one PIL image to the model's input),
+    `encode_preprocessed` (a list of those to normalised float32 vectors), `_encode_text_batch`,
+    `dim`, `image_size`, `device` and `torch_encoder` (itself, or the torch model of the same
+    vector space for what needs autograd).
+    """
+
+    runtime = "base"
+
+    def __init__(self, name: str, spec: ModelSpec | None, pretrained: str | None, weights: Path | None,
+                 key: str, cache_dir: Path | None, text_cache_size: int):
+        self.name, self.spec, self.pretrained, self.weights, self.key = name, spec, pretrained, weights, key
+        self.cache_dir = cache_dir
+        self._lock = threading.RLock()
+        self._text_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._text_cache_size = text_cache_size
+
+    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        if not images:
+            return np.zeros((0, self.dim), np.float32)
+        return self.encode_preprocessed([self.preprocess(im) for im in images])
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """Texts to normalised vectors; recent queries come from a small cache."""
+        out: list[np.ndarray | None] = [self._text_cache.get(t) for t in texts]
+        todo = [t for t, v in zip(texts, out, strict=True) if v is None]
+        if todo:
+            with self._lock:
+                v = self._encode_text_batch(list(todo))
+            fresh = dict(zip(todo, v, strict=True))
+            for t, vec in fresh.items():
+                self._text_cache[t] = vec
+                self._text_cache.move_to_end(t)
+            while len(self._text_cache) > self._text_cache_size:
+                self._text_cache.popitem(last=False)
+            out = [o if o is not None else fresh[t] for t, o in zip(texts, out, strict=True)]
+        return np.stack(out).astype(np.float32) if out else np.zeros((0, self.dim), np.float32)
+
+    def _encode_text_batch(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class Encoder(BaseEncoder):
+    """Images and texts to L2-normalised float32 vectors with one open_clip model (torch)."""
+
+    runtime = "torch"
 
     def __init__(
         self,
@@ -172,32 +250,19 @@ class Encoder:
         cache_dir: Path | None = None,
         text_cache_size: int = 256,
     ):
-        spec = find_spec(name) if name else DEFAULT_MODEL
-        self.name = spec.name if spec else name
-        self.weights = Path(weights).expanduser().resolve() if weights else None
-        if self.weights is not None:
-            if not self.weights.is_file():
-                raise ModelError(f"{self.weights}: weights file not found")
-            self.pretrained = None
-        else:
-            self.pretrained = pretrained or (spec.pretrained if spec else None)
-            if self.pretrained is None:
-                raise ModelError(
-                    f"model {self.name!r} has no downloadable weights: give a weights file with --weights PATH"
-                )
-        self.spec = spec
-        self.key = model_key(self.name, self.pretrained, self.weights)
-        self.cache_dir = cache_dir
+        name, spec, pretrained, weights = resolve_identity(name, pretrained, weights)
+        if weights is not None and weights.is_dir():
+            raise ModelError(f"{weights}: an exported ONNX model runs with ONNX Runtime, not torch; "
+                             f"give the weights file it was exported from, or use --runtime onnx")
+        super().__init__(name, spec, pretrained, weights, model_key(name, pretrained, weights), cache_dir,
+                         text_cache_size)
         self._device_pref = device
-        self._lock = threading.RLock()
         self._model = None
         self._preprocess = None
         self._tokenizer = None
         self._device: str | None = None
         self._dim: int | None = None
         self._image_size: int | None = None
-        self._text_cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._text_cache_size = text_cache_size
 
     # ----- lifecycle --------------------------------------------------------------------------
 
@@ -251,6 +316,12 @@ class Encoder:
 
     def _load_error(self, exc: BaseException) -> ModelError:
         text = str(exc).split("\n")[0]
+        if self.weights is not None and _refused_pickle(exc):
+            return ModelError(
+                f"{self.weights}: not a weights file MediaLens will load: it is a Python pickle that holds more than "
+                f"tensors ({_refused_pickle(exc)}), and loading it could run code on this computer; "
+                f"use the model's .safetensors or official weights file"
+            )
         if self.weights is not None:
             mismatch = ("size mismatch", "Missing key", "Unexpected key", "changed", "shape")
             if isinstance(exc, AssertionError) or any(m in str(exc) for m in mismatch):
@@ -311,33 +382,24 @@ class Encoder:
             v = torch.nn.functional.normalize(v.float(), dim=-1)
         return v.cpu().numpy()
 
-    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+    def encode_preprocessed(self, tensors: Sequence[torch.Tensor]) -> np.ndarray:
+        """A list of `preprocess` outputs to normalised vectors (what the indexer batches)."""
         import torch
 
-        if not images:
-            return np.zeros((0, self.dim), np.float32)
-        return self.encode_tensors(torch.stack([self.preprocess(im) for im in images]))
+        return self.encode_tensors(torch.stack(list(tensors)))
 
-    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
-        """Texts to normalised vectors; recent queries come from a small cache."""
+    def _encode_text_batch(self, texts: list[str]) -> np.ndarray:
         import torch
 
         self.load()
-        out: list[np.ndarray | None] = [self._text_cache.get(t) for t in texts]
-        todo = [t for t, v in zip(texts, out, strict=True) if v is None]
-        if todo:
-            with self._lock, torch.inference_mode():
-                tokens = self._tokenizer(list(todo)).to(self._device)
-                v = self._model.encode_text(tokens)
-                v = torch.nn.functional.normalize(v.float(), dim=-1).cpu().numpy()
-            fresh = dict(zip(todo, v, strict=True))
-            for t, vec in fresh.items():
-                self._text_cache[t] = vec
-                self._text_cache.move_to_end(t)
-            while len(self._text_cache) > self._text_cache_size:
-                self._text_cache.popitem(last=False)
-            out = [o if o is not None else fresh[t] for t, o in zip(texts, out, strict=True)]
-        return np.stack(out).astype(np.float32) if out else np.zeros((0, self.dim), np.float32)
+        with torch.inference_mode():
+            tokens = self._tokenizer(texts).to(self._device)
+            v = self._model.encode_text(tokens)
+            return torch.nn.functional.normalize(v.float(), dim=-1).cpu().numpy()
+
+    def torch_encoder(self) -> Encoder:
+        """This encoder: it is the torch one (textual inversion needs its autograd)."""
+        return self
 
     @property
     def torch_model(self):
@@ -351,11 +413,39 @@ class Encoder:
         return self._tokenizer
 
 
+def _refused_pickle(exc: BaseException) -> str | None:
+    """Why torch's safe loader (`weights_only=True`) refused a pickle, or None if it did not.
+
+    Such a file asks to build objects other than tensors (a call to `os.system`,
+    say): torch refuses it rather than run it, and the user should hear that, not
+    that the weights belong to another model.
+    """
+    import pickle
+    import re
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        text = str(seen)
+        if isinstance(seen, pickle.UnpicklingError) or "Weights only load failed" in text:
+            called = re.search(r"GLOBAL ([\w.]+)", text)
+            if called:
+                return f"it asks to call {called.group(1)}"
+            detail = text.split("WeightsUnpickler error:")[-1].strip().split("\n")[0].strip()
+            return detail[:120] if "Weights only load failed" not in detail else "not plain tensors"
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def _image_size(model) -> int:
     size = getattr(getattr(model, "visual", None), "image_size", 224)
     if isinstance(size, tuple | list):
         return int(max(size))
     return int(size)
+
+
+def torch_available() -> bool:
+    """Whether the torch extra (torch and open_clip) is installed; imports neither."""
+    return _importable("torch") and _importable("open_clip")
 
 
 def _importable(module: str) -> bool:

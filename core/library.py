@@ -16,6 +16,7 @@ the catalog, the vector index and the encoder each guard themselves.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -25,26 +26,37 @@ from pathlib import Path
 
 import numpy as np
 
-from core.catalog import Catalog
-from core.embed import DEFAULT_MODEL, REGISTRY, Encoder, ModelSpec, cached_weights, find_spec, model_key
-from core.errors import LibraryError, MediaError
+from core.catalog import Catalog, FileRecord
+from core.embed import (
+    DEFAULT_MODEL,
+    REGISTRY,
+    BaseEncoder,
+    ModelSpec,
+    cached_weights,
+    find_spec,
+    model_key,
+)
+from core.errors import LibraryError, MediaError, MediaLensError
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
 from core.indexing.pipeline import Indexer
+from core.links import follows_outside_links, outside_links, set_follow_outside_links
 from core.media import ThumbnailCache
 from core.paths import models_cache_dir, resolve_home
+from core.runtime.choose import open_encoder
 from core.search.compose import composed_query
 from core.search.context import SearchContext
+from core.search.cutoff import SORTS, Matches, file_date, find_matches, sort_hits
 from core.search.engine import Filters, Hit, SearchEngine
 from core.search.explain import Explanation, explain_file
 from core.search.feedback import SearchSession
 from core.search.moments import MomentFinder, Timeline, across_library, moment_vector, video_record
-from core.search.query import similar_query, text_query
+from core.search.query import Query, similar_query, text_query
 from core.vectors import VectorIndex
 from core.video import check_index_options as check_video_options
 
 #: What the GUI imports from here (it talks to `core.library` only).
-__all__ = ["Control", "Filters", "Hit", "IndexReport", "Library", "ModelChoice", "ModelInfo", "Progress",
-           "ProgressCallback"]
+__all__ = ["SORTS", "Control", "Filters", "Hit", "IndexReport", "Library", "Matches", "ModelChoice", "ModelInfo",
+           "ModelSwitch", "Progress", "ProgressCallback", "file_date", "sort_hits"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,7 @@ class ModelInfo:
     spec: ModelSpec
     installed: bool
     active: bool
+    exported: bool = False  # an ONNX export is in the models folder (runs without torch)
 
 
 class Library:
@@ -74,15 +87,16 @@ class Library:
 
     def __init__(self, home: str | os.PathLike[str] | None = None, *, model: str | None = None,
                  weights: str | os.PathLike[str] | None = None, pretrained: str | None = None,
-                 device: str | None = None, options: dict | None = None):
+                 device: str | None = None, options: dict | None = None, runtime: str | None = None):
         self.home = resolve_home(home)
+        self.runtime = runtime
         self.catalog = Catalog(self.home / "catalog.db")
         self.thumbs = ThumbnailCache(self.home / "thumbnails")
         self.device = device
         self.options = options or {}
         self.choice = self._choose_model(model, weights, pretrained)
         self._lock = threading.RLock()
-        self._encoder: Encoder | None = None
+        self._encoder: BaseEncoder | None = None
         self._engine: SearchEngine | None = None
         self._moments: MomentFinder | None = None
 
@@ -91,7 +105,14 @@ class Library:
     def _choose_model(self, model: str | None, weights, pretrained: str | None) -> ModelChoice:
         if weights is not None:
             w = Path(weights).expanduser().resolve()
-            if not w.is_file():
+            if w.is_dir():  # an exported ONNX model folder: its manifest names the model
+                from core.runtime.manifest import read_manifest
+
+                exported = read_manifest(w).name
+                if model is not None and model.lower() != exported.lower():
+                    raise LibraryError(f"{w}: holds an export of {exported}, not {model}")
+                model = exported
+            elif not w.is_file():
                 raise LibraryError(f"{w}: weights file not found")
             weights = str(w)
         remembered = self.remembered_model()
@@ -124,20 +145,24 @@ class Library:
             {"name": c.name, "pretrained": c.pretrained, "weights": c.weights}))
 
     @property
-    def encoder(self) -> Encoder:
+    def encoder(self) -> BaseEncoder:
+        """The model's ONNX export on ONNX Runtime when there is one (no torch), else open_clip on torch."""
         with self._lock:
             if self._encoder is None:
-                self._encoder = Encoder(self.choice.name, pretrained=self.choice.pretrained,
-                                        weights=self.choice.weights, device=self.device,
-                                        cache_dir=models_cache_dir())
+                self._encoder = open_encoder(self.choice.name, pretrained=self.choice.pretrained,
+                                             weights=self.choice.weights, device=self.device,
+                                             cache_dir=models_cache_dir(), runtime=self.runtime)
             return self._encoder
 
     def models(self) -> list[ModelInfo]:
+        from core.runtime.manifest import list_exports
+
         cache = models_cache_dir()
+        exported = {m.name for m in list_exports(cache)}
         out = []
         for spec in REGISTRY:
             installed = cached_weights(spec, cache) is not None or cached_weights(spec) is not None
-            out.append(ModelInfo(spec, installed, spec.name == self.choice.name))
+            out.append(ModelInfo(spec, installed, spec.name == self.choice.name, spec.name in exported))
         return out
 
     # ----- index plumbing ---------------------------------------------------------------------
@@ -224,8 +249,11 @@ class Library:
     # ----- indexing ---------------------------------------------------------------------------
 
     def index(self, folders: list[str | os.PathLike[str]] | None = None, progress: ProgressCallback | None = None,
-              control: Control | None = None, **options) -> IndexReport:
-        """Index the given folders (added as roots) or all roots; returns what happened."""
+              control: Control | None = None, remember: bool = True, **options) -> IndexReport:
+        """Index the given folders (added as roots) or all roots; returns what happened.
+
+        `remember=False` leaves the library's remembered model alone (a model switch in progress).
+        """
         from filelock import FileLock, Timeout
 
         for f in folders or []:
@@ -244,7 +272,8 @@ class Library:
             raise LibraryError(f"another MediaLens is already indexing the library in {self.home}") from None
         try:
             engine = self.engine(create=True, sync=False)
-            self._remember_model()
+            if remember:
+                self._remember_model()
             opts = {**self.options, **options}
             cluster = opts.pop("cluster", None)
             indexer = Indexer(self.catalog, self.encoder, engine.vindex, engine.model_id, self.thumbs,
@@ -264,6 +293,28 @@ class Library:
         finally:
             lock.release()
 
+    def switch_model(self, model: str | None = None, weights: str | os.PathLike[str] | None = None,
+                     pretrained: str | None = None) -> ModelSwitch:
+        """A switch to another model: `run()` it on a worker; this library answers with its model meanwhile."""
+        return ModelSwitch(self, model=model, weights=weights, pretrained=pretrained)
+
+    def adopt_model(self, other: Library) -> None:
+        """Use `other`'s model (same library folder, indexed by a `ModelSwitch`) from now on.
+
+        Queries already running finish with the old model: its engine keeps the old encoder
+        (one that had not loaded it yet is told to search again, never handed the new model).
+        """
+        encoder = other.encoder
+        other.close()  # saves its vector index, which this library opens on its next query
+        with self._lock:
+            old, old_encoder = self._engine, self._encoder
+            if old is not None:
+                old.context.encoder_of = (lambda: old_encoder) if old_encoder is not None else _switched
+            self.choice, self._encoder, self._engine = other.choice, encoder, None
+            self._remember_model()
+        if old is not None:
+            old.vindex.save()
+
     # ----- queries ----------------------------------------------------------------------------
 
     def search(self, text: str, n: int = 20, offset: int = 0, filters: Filters | None = None,
@@ -271,6 +322,24 @@ class Library:
         """Photos and moments matching a text, best first; `-word` or `-"a phrase"` avoids things."""
         engine = self.engine()
         return engine.by_vector(text_query(engine.context, text).vector, n, offset, filters, exact=exact)
+
+    def matches(self, text: str | Query, filters: Filters | None = None, exact: bool | None = None) -> Matches:
+        """`search`'s results cut where the text's matches end, each with a readable confidence
+        (see `core.search.cutoff`); the results below the cut come along for "show all".
+
+        `text` may also be a text query the caller made already (`core.search.query.text_query`).
+        """
+        engine = self.engine()
+        query = text_query(engine.context, text) if isinstance(text, str) else text
+        return find_matches(engine, query.vector, filters, query.exclude, exact=exact)
+
+    def browse(self, offset: int = 0, n: int = 200, filters: Filters | None = None) -> list[FileRecord]:
+        """The library without a query: indexed photos and videos newest first (capture time, else file time)."""
+        return self.catalog.browse_files(offset, n, **dataclasses.asdict(filters or Filters()))
+
+    def browse_count(self, filters: Filters | None = None) -> int:
+        """How many files `browse` pages through."""
+        return self.catalog.count_files(**dataclasses.asdict(filters or Filters()))
 
     def similar(self, target: int | str | os.PathLike[str], n: int = 20, offset: int = 0,
                 filters: Filters | None = None, t_s: float | None = None, exact: bool | None = None,
@@ -327,14 +396,16 @@ class Library:
         return self._moments.timeline(rec, None if query is None else moment_vector(context, query))
 
     def frame_thumbnail(self, file_id: int, t_s: float) -> Path | None:
-        """The cached thumbnail of the video's sampled frame nearest `t_s` (made now if missing)."""
+        """The cached thumbnail of the sampled frame that stands for `t_s` (`core.video.sample_at`)."""
         rec = self.catalog.file(file_id)
         if rec is None or rec.kind != "video" or not rec.content_hash:
             return None
         times = [t for _, t in self.catalog.items_of_file(file_id) if t is not None]
         if not times:
             return None
-        return self._video_thumbnail(rec, min(times, key=lambda t: abs(t - t_s)))
+        from core.video import sample_at
+
+        return self._video_thumbnail(rec, times[sample_at(times, t_s)])
 
     def _video_thumbnail(self, rec, t_s: float | None) -> Path | None:
         """A frame's (or, for None, the poster's) thumbnail; decoded from the video if the cache lost it.
@@ -397,6 +468,7 @@ class Library:
             "pending": counts.get("image_pending", 0) + counts.get("video_pending", 0),
             "failed": counts.get("image_failed", 0) + counts.get("video_failed", 0),
             "items": counts.get("items", 0),
+            "runtime": self._runtime_note(),
         }
         if row is None:
             st["index"] = "nothing indexed with this model yet"
@@ -419,7 +491,27 @@ class Library:
             if engine.vindex.rebuilding:
                 st["rebuild"] = {"reason": state.reason, "done": state.done, "total": state.total}
         st["failures"] = [{"path": f.path, "reason": f.error} for f in self.catalog.failed_files()]
+        st["follow_outside_links"] = self.follows_outside_links
+        st["outside_links"] = {root: [{"link": link, "target": target} for link, target in pairs]
+                               for root, pairs in outside_links(self.catalog).items()}
         return st
+
+    def _runtime_note(self) -> str:
+        """Which runtime would encode: "onnx (FOLDER)" or "torch"; or why none can (nothing is loaded)."""
+        try:
+            enc = self.encoder
+        except MediaLensError as exc:
+            return f"none: {exc}"
+        return f"onnx ({enc.folder})" if enc.runtime == "onnx" else enc.runtime
+
+    @property
+    def follows_outside_links(self) -> bool:
+        """Whether folder links leading outside a library folder are followed (see `core.links`)."""
+        return follows_outside_links(self.catalog)
+
+    @follows_outside_links.setter
+    def follows_outside_links(self, follow: bool) -> None:
+        set_follow_outside_links(self.catalog, follow)
 
     def close(self) -> None:
         with self._lock:
@@ -433,3 +525,49 @@ class Library:
     def __exit__(self, *exc) -> None:
         self.close()
 
+
+def _switched() -> BaseEncoder:
+    raise LibraryError("the library changed its model while this query ran: search again")
+
+
+class ModelSwitch:
+    """Re-index `library` with another model while it keeps answering; adopt the model when complete.
+
+    The switch indexes the library's folders with the new model through a second `Library` on
+    the same folder (its own catalog connection and vector index). When the new index is
+    complete the library adopts the model in one step; a cancelled or failed switch leaves
+    the old model in place (what the new model embedded stays in the catalog, so a later
+    switch resumes from there). `run()` blocks: call it on a worker; `cancel()` from any thread.
+    """
+
+    def __init__(self, library: Library, *, model: str | None = None,
+                 weights: str | os.PathLike[str] | None = None, pretrained: str | None = None):
+        self.library = library
+        self.target = Library(library.home, model=model, weights=weights, pretrained=pretrained,
+                              device=library.device, options=dict(library.options), runtime=library.runtime)
+        if self.target.choice == library.choice:
+            self.target.close()
+            raise LibraryError(f"the library already uses {library.choice.describe()}")
+        self._control: Control | None = None
+        self._lock = threading.Lock()
+        self.adopted = False
+
+    def run(self, progress: ProgressCallback | None = None, control: Control | None = None) -> IndexReport:
+        """Index every library folder with the new model, then switch; returns the indexing report."""
+        with self._lock:
+            self._control = control = control or Control()
+        try:
+            report = self.target.index(progress=progress, control=control, remember=False)
+            if not report.cancelled and not control.cancelled:
+                self.library.adopt_model(self.target)
+                self.adopted = True
+            return report
+        finally:
+            if not self.adopted:
+                self.target.close()
+
+    def cancel(self) -> None:
+        """Stop the background indexing; the library keeps its current model."""
+        with self._lock:
+            if self._control is not None:
+                self._control.cancel()

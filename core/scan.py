@@ -5,10 +5,16 @@ follows folder symlinks once (loops are detected by device and inode), and
 never stops on an unreadable entry: it records it and goes on. A folder that
 could not be read is reported so the indexer does not sweep the files it
 could not see (an unplugged drive must not empty the library).
+
+Everything passed over that a person might look for is listed with its reason:
+broken links, link loops, folders reached twice, named pipes and other special
+files, folders named like a photo. Folder links that lead outside the root are
+followed (unless `follow_outside=False`) and listed in `outside_links`.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Callable
@@ -44,6 +50,7 @@ class WalkResult:
     files: list[FoundFile] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     unreadable_dirs: list[str] = field(default_factory=list)
+    outside_links: list[tuple[str, str]] = field(default_factory=list)  # (link, the folder outside it leads to)
 
 
 def _is_hidden(name: str, st: os.stat_result | None) -> bool:
@@ -70,9 +77,31 @@ def guess_kind(path: str, name: str) -> str | None:
         return None
 
 
+_SPECIAL_KINDS = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+                  (stat.S_ISBLK, "a device"))
+
+
+def _special_kind(mode: int) -> str:
+    return next((name for test, name in _SPECIAL_KINDS if test(mode)), "not a regular file")
+
+
+def _unfollowable(entry: os.DirEntry, exc: OSError) -> str:
+    """Why a link (or entry) cannot be followed, in words."""
+    if entry.is_symlink():
+        try:
+            target = os.readlink(entry.path)
+        except OSError:
+            target = "?"
+        if exc.errno == errno.ELOOP:
+            return f"link loop: {target} leads back to itself"
+        if exc.errno == errno.ENOENT:
+            return f"broken link: its target {target} does not exist"
+    return f"cannot be read: {_reason(exc)}"
+
+
 def walk(root: str | os.PathLike[str], should_stop: Callable[[], bool] | None = None,
-         on_found: Callable[[int], None] | None = None) -> WalkResult:
-    """All media files under `root`, with what could not be read."""
+         on_found: Callable[[int], None] | None = None, follow_outside: bool = True) -> WalkResult:
+    """All media files under `root`, with what could not be read or was passed over."""
     result = WalkResult()
     root = os.fspath(Path(root))
     try:
@@ -81,13 +110,26 @@ def walk(root: str | os.PathLike[str], should_stop: Callable[[], bool] | None = 
         result.problems.append((root, f"folder cannot be read: {_reason(exc)}"))
         result.unreadable_dirs.append(root)
         return result
-    seen_dirs = {(st.st_dev, st.st_ino)}
+    real_root = os.path.realpath(root)
+    seen_dirs = {(st.st_dev, st.st_ino): root}
     seen_files: set[tuple[int, int]] = set()
-    stack = [root]
-    while stack:
+    # Folders reached through links wait until every real folder is walked, so a file's path is its
+    # real place (a link to a folder inside the root must not become the name its files are known by).
+    stack: list[str] = [root]
+    linked: list[tuple[str, tuple[int, int]]] = []
+    while stack or linked:
         if should_stop and should_stop():
             break
-        folder = stack.pop()
+        if stack:
+            folder = stack.pop()
+        else:
+            folder, ident = linked.pop()
+            if ident in seen_dirs:
+                first = seen_dirs[ident]
+                result.problems.append((folder, f"link loop: leads back to {first}" if under_any(folder, [first])
+                                        else f"the same folder as {first}, indexed there"))
+                continue
+            seen_dirs[ident] = folder
         try:
             with os.scandir(folder) as it:
                 entries = list(it)
@@ -100,22 +142,34 @@ def walk(root: str | os.PathLike[str], should_stop: Callable[[], bool] | None = 
                 is_dir = entry.is_dir(follow_symlinks=True)
                 st = entry.stat(follow_symlinks=True)
             except OSError as exc:
-                if entry.is_symlink():
-                    continue  # a dangling link: nothing to index, nothing lost
-                result.problems.append((entry.path, f"cannot be read: {_reason(exc)}"))
+                result.problems.append((entry.path, _unfollowable(entry, exc)))
                 continue
             if _is_hidden(entry.name, st):
                 continue
             if is_dir:
                 if entry.name.lower() in SKIP_DIRS:
                     continue
+                if os.path.splitext(entry.name)[1].lower() in MEDIA_EXTENSIONS:
+                    result.problems.append((entry.path, "a folder named like a media file: "
+                                                        "indexed as a folder, with what it holds"))
                 ident = (st.st_dev, st.st_ino)
-                if ident in seen_dirs:
-                    continue  # a symlink loop, or the same folder linked twice
-                seen_dirs.add(ident)
-                stack.append(entry.path)
+                if entry.is_symlink():
+                    target = os.path.realpath(entry.path)
+                    if not under_any(target, [real_root]):
+                        if not follow_outside:
+                            result.problems.append((entry.path, f"link to {target}, outside the library "
+                                                                f"folder: not followed (as set)"))
+                            continue
+                        result.outside_links.append((entry.path, target))
+                    linked.append((entry.path, ident))
+                elif ident in seen_dirs:  # a folder mounted twice
+                    result.problems.append((entry.path, f"the same folder as {seen_dirs[ident]}, indexed there"))
+                else:
+                    seen_dirs[ident] = entry.path
+                    stack.append(entry.path)
                 continue
             if not stat.S_ISREG(st.st_mode):
+                result.problems.append((entry.path, f"not a file that can be indexed: {_special_kind(st.st_mode)}"))
                 continue
             kind = guess_kind(entry.path, entry.name)
             if kind is None:

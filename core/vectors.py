@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.errors import QueryError
+from core.runtime.native import load_onnxruntime_first
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.catalog import Catalog
@@ -142,6 +143,7 @@ class ExactStore:
         return added
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        load_onnxruntime_first()
         from usearch.index import MetricKind
         from usearch.index import search as brute_force
 
@@ -191,6 +193,7 @@ class VectorIndex:
     # ----- lifecycle --------------------------------------------------------------------------
 
     def _new_index(self):
+        load_onnxruntime_first()
         from usearch.index import Index
 
         return Index(ndim=self.dim, metric="cos", dtype="f16", connectivity=ANN["connectivity"],
@@ -215,6 +218,7 @@ class VectorIndex:
 
     def _load(self) -> str | None:
         """Read index + sidecar and verify the file's checksum; returns why they cannot be used, or None."""
+        load_onnxruntime_first()
         from usearch.index import Index
 
         if not self.path.exists():

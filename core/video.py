@@ -32,7 +32,28 @@ embedding difference).
 
 A shot change is a frame whose 16×16 grey miniature differs from the previous
 decoded frame's by more than `CUT_THRESHOLD`; it is kept if no sample was
-taken in the `MIN_GAP_S` before it.
+taken in the `MIN_GAP_S` before it. The miniature is read off a grid of the
+decoded luma plane (no scaling pass: at 1080p scaling every frame cost a
+quarter of the decoding time).
+
+Embed only what is new
+----------------------
+With `Sampling.dedup` (the default), a sample whose 16×16 colour miniature
+differs from the last *embedded* sample's by less than `SAME_AS_LAST` on
+average and `SAME_AS_LAST_BLOCK` in every 4×4 block (so a small object that
+changes colour is still a change) is marked `shares`: the indexer embeds nothing for it
+and the last embedded frame's vector stands for the stretch until the next
+embedded one (each item covers the time until the next, see `core.search.moments`).
+A cut is always new, and no vector stands for more than `MAX_SHARED_S`.
+Decoding uses the same test before it decodes: a GOP longer than
+`SHORT_GOP_INTERVALS` whose keyframe looks like the next GOP's keyframe
+(both decoded by a second, keyframes-only decoder that runs one GOP ahead) is a
+quiet stretch with no cut inside (encoders put keyframes at cuts): its keyframe
+alone is decoded and stands for it. Other long GOPs skip their non-reference
+frames (`skip_frame=NONREF`: B-frames nothing is predicted from) when samples
+are at least `NONREF_MIN_FRAMES` frames apart. `tests/bench/video_decode.py`
+measures each of these and the share of frames embedded; `video_moments.py`
+measures moment quality with sharing on and off.
 
 Errors: a file that is not a video, has no video stream, or yields no frame is
 a `MediaError` (recorded, skipped). A corrupt or truncated video keeps the
@@ -47,7 +68,7 @@ import datetime as dt
 import logging
 import math
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +103,19 @@ GOP_BUFFER_BYTES = 48 * 1024 * 1024
 MAX_BAD_PACKETS = 50
 #: A grey miniature with less spread than this is a blank frame (fades), not a poster.
 POSTER_MIN_STD = 8.0
+#: A sample whose 16×16 colour miniature differs from the last embedded one's by less than these
+#: (mean absolute difference 0..1 over the miniature, and the largest over its 4×4 blocks) shares that
+#: one's vector. Chosen on the validation world videos (tests/bench/video_moments.py): 43 % of samples
+#: embedded, no merge across a shot, vectors of merged frames at cosine 0.998 (1st percentile 0.979).
+SAME_AS_LAST = 0.02
+SAME_AS_LAST_BLOCK = 0.1
+#: The longest stretch one shared vector stands for.
+MAX_SHARED_S = 10.0
+#: Non-reference frames are skipped when samples are at least this many frames apart.
+NONREF_MIN_FRAMES = 4
+#: 8-bit pixel formats whose first plane is luma: the cut miniature is read straight off it.
+_LUMA_FORMATS = frozenset({"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "yuv440p",
+                           "yuvj440p", "yuv411p", "yuv410p", "nv12", "nv21", "nv16", "gray", "yuva420p"})
 
 
 # ----- options ----------------------------------------------------------------------------------
@@ -92,6 +126,8 @@ class Sampling:
 
     fps: float = DEFAULT_FPS
     strategy: str = DEFAULT_STRATEGY
+    #: Samples that look like the last embedded one share its vector (and long quiet GOPs their keyframe's).
+    dedup: bool = True
 
     @property
     def interval(self) -> float:
@@ -106,6 +142,11 @@ class Sampling:
         """
         fps = options.get("fps")
         strategy = options.get("decode") or DEFAULT_STRATEGY
+        dedup = options.get("dedup")
+        if dedup is None:
+            dedup = True
+        if not isinstance(dedup, bool):
+            raise LibraryError(f"video dedup must be true or false, not {dedup!r}")
         if fps is None:
             fps = DEFAULT_FPS
         try:
@@ -116,7 +157,7 @@ class Sampling:
             raise LibraryError(f"video sampling rate must be above 0 and at most 60 frames per second, not {fps}")
         if strategy not in STRATEGIES:
             raise LibraryError(f"unknown video decode strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
-        return cls(fps, strategy)
+        return cls(fps, strategy, dedup)
 
 
 # ----- probing ----------------------------------------------------------------------------------
@@ -217,23 +258,6 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
         return _info(container, _video_stream(container), path)
 
 
-def planned_seconds(paths: Iterable[str]) -> float:
-    """Total header duration of some videos (and animated GIFs, which are indexed as videos).
-
-    Unreadable files count as 0: decoding will say why. Still GIFs count nothing.
-    """
-    total = 0.0
-    for p in paths:
-        try:
-            info = probe(p)
-        except Exception:  # MediaError or an exotic container: progress is an estimate, never a failure
-            continue
-        if info.codec == "gif" and (info.frames or 0) <= 1:
-            continue
-        total += info.duration_s or 0.0
-    return total
-
-
 # ----- frames -----------------------------------------------------------------------------------
 
 @dataclass
@@ -243,6 +267,8 @@ class SampledFrame:
     t_s: float
     image: Image.Image
     cut: bool = False
+    #: Looks like the last sample not marked so (`Sampling.dedup`): it shares that one's vector.
+    shares: bool = False
 
 
 @dataclass
@@ -256,9 +282,99 @@ class ReadResult:
 
 
 def _signature(frame) -> np.ndarray:
+    """16×16 grey miniature (0..1): block means of a 64×64 grid read off the luma plane."""
+    if frame.format.name in _LUMA_FORMATS and frame.width >= 64 and frame.height >= 64:
+        plane = frame.planes[0]
+        luma = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
+        rows = (np.arange(64) * frame.height) // 64
+        cols = (np.arange(64) * frame.width) // 64
+        grid = luma[rows[:, None], cols[None, :]].astype(np.float32)
+        return grid.reshape(16, 4, 16, 4).mean(axis=(1, 3)) / 255.0
     grey = frame.reformat(width=16, height=16, format="gray", interpolation="AREA")
     plane = grey.planes[0]
     return np.frombuffer(plane, np.uint8).reshape(16, plane.line_size)[:, :16].astype(np.float32) / 255.0
+
+
+def miniature(image: Image.Image) -> np.ndarray:
+    """16×16 RGB miniature (0..1) of a picture: what "looks like the last embedded frame" compares."""
+    from PIL import Image
+
+    return np.asarray(image.convert("RGB").resize((16, 16), Image.Resampling.BOX), np.float32) / 255.0
+
+
+def _frame_miniature(frame) -> np.ndarray:
+    small = frame.reformat(width=16, height=16, format="rgb24", interpolation="AREA")
+    plane = small.planes[0]
+    return np.frombuffer(plane, np.uint8).reshape(16, plane.line_size)[:, :48].reshape(16, 16, 3) / 255.0
+
+
+def alike(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two miniatures look alike: close on average, and in every 4×4 block."""
+    diff = np.abs(a - b).mean(axis=2)
+    return bool(diff.mean() < SAME_AS_LAST and diff.reshape(4, 4, 4, 4).mean(axis=(1, 3)).max() < SAME_AS_LAST_BLOCK)
+
+
+class Novelty:
+    """Marks samples that look like (`alike`) the last new one as sharing it."""
+
+    def __init__(self, max_shared_s: float = MAX_SHARED_S):
+        self.max_shared_s = max_shared_s
+        self.last: tuple[float, np.ndarray] | None = None
+
+    def shares(self, t: float, image: Image.Image, cut: bool) -> bool:
+        mini = miniature(image)
+        if (self.last is not None and not cut and t - self.last[0] < self.max_shared_s
+                and alike(mini, self.last[1])):
+            return True
+        self.last = (t, mini)
+        return False
+
+
+class _KeyProbe:
+    """A second, keyframes-only decoder that looks one GOP ahead: what each keyframe shows, in miniature."""
+
+    def __init__(self, stream):
+        import av
+
+        self.ctx = av.CodecContext.create(stream.codec_context.name, "r")
+        if stream.codec_context.extradata:
+            self.ctx.extradata = stream.codec_context.extradata
+        self.ctx.options = dict(DECODER_OPTIONS)
+        self.seen: dict[int, np.ndarray | None] = {}  # packet pts -> miniature (None: not decodable alone)
+
+    @classmethod
+    def open(cls, stream) -> _KeyProbe | None:
+        """A probe for the stream, or None where FFmpeg cannot make a second decoder for it (GOPs are then decoded)."""
+        import av
+
+        try:
+            return cls(stream)
+        except (av.error.FFmpegError, ValueError, TypeError):
+            return None
+
+    def miniature(self, pkt) -> np.ndarray | None:
+        import av
+
+        key = pkt.pts if pkt.pts is not None else pkt.dts
+        if key in self.seen:
+            return self.seen[key]
+        mini = None
+        try:
+            frames = self.ctx.decode(pkt) + self.ctx.decode(None)  # drained: keyframes stand alone
+            self.ctx.flush_buffers()
+            if frames and not frames[-1].is_corrupt:
+                mini = _frame_miniature(frames[-1])
+        except av.error.FFmpegError:
+            mini = None
+        if len(self.seen) > 4:
+            self.seen.pop(next(iter(self.seen)))
+        self.seen[key] = mini
+        return mini
+
+    def alike(self, first, following) -> bool:
+        """Whether the keyframes of a GOP and of the GOP after it look alike."""
+        a, b = self.miniature(first), self.miniature(following)
+        return a is not None and b is not None and alike(a, b)
 
 
 def _to_image(frame, min_side: int, aspect: float, rotation: int) -> Image.Image:
@@ -283,10 +399,13 @@ class _Sampler:
     instead: exactly one per target, in order.
     """
 
-    def __init__(self, sampling: Sampling, targets: list[float] | None):
+    def __init__(self, sampling: Sampling, targets: list[float] | None, anchored: bool = False):
         self.sampling = sampling
         self.interval = sampling.interval
         self.targets = targets
+        #: The next sample is due an interval after the last one was *due*, not taken (when frames are
+        #: skipped, waiting for the next decoded frame would otherwise make every sample later).
+        self.anchored = anchored
         self.next_target = 0
         self.last_kept: float | None = None
         self.prev_sig: np.ndarray | None = None
@@ -302,8 +421,11 @@ class _Sampler:
             return self.targets[self.next_target] if not self.finished else math.inf
         return -math.inf if self.last_kept is None else self.last_kept + self.interval
 
-    def gop_plan(self, start: float, end: float | None) -> str:
-        """'skip', 'key' (its keyframe only) or 'decode' for the GOP [start, end)."""
+    def gop_plan(self, start: float, end: float | None, quiet: Callable[[], bool] | None = None) -> str:
+        """'skip', 'key' (its keyframe only) or 'decode' for the GOP [start, end).
+
+        `quiet`: asked for a long GOP in adaptive sampling; true when its keyframe may stand for it.
+        """
         if self.targets is not None:
             due = self.due()
             if end is not None and due >= end - _EPS:
@@ -314,9 +436,11 @@ class _Sampler:
             return "decode"
         if self.sampling.strategy == "keyframes":
             return "key"
-        if self.sampling.strategy == "adaptive" and end is not None \
-                and end - start <= SHORT_GOP_INTERVALS * self.interval:
-            return "key"
+        if self.sampling.strategy == "adaptive" and end is not None:
+            if end - start <= SHORT_GOP_INTERVALS * self.interval:
+                return "key"
+            if quiet is not None and end - start <= MAX_SHARED_S and quiet():
+                return "key"
         return "decode"
 
     def gop_done(self, end: float | None) -> bool:
@@ -336,7 +460,8 @@ class _Sampler:
         # (under half an interval, so keyframes every half interval do not double the rate).
         slack = KEYFRAME_SLACK * self.interval if frame.key_frame else max(_EPS, frame_step / 2)
         if self.last_kept is None or t >= self.due() - slack:
-            self.last_kept = t
+            due = self.due()
+            self.last_kept = due if self.anchored and math.isfinite(due) and t - due < self.interval / 2 else t
             return [(t, frame, False)]
         if cut and t - self.last_kept >= MIN_GAP_S:
             self.last_kept = t
@@ -365,6 +490,8 @@ class _Sampler:
 _EPS = 1e-3
 #: After this many timestamps that go backwards, a file's clock is rebuilt from its frame rate.
 _MAX_BACKWARDS = 10
+#: A frame at most this many frame steps behind the last one is out of order, not a broken clock.
+_REORDER_FRAMES = 8
 
 
 def read_frames(path: str | os.PathLike[str], sampling: Sampling | None = None, min_side: int = 240,
@@ -389,11 +516,17 @@ def read_frames(path: str | os.PathLike[str], sampling: Sampling | None = None, 
         tb = stream.time_base
         rate = stream.average_rate or stream.guessed_rate
         frame_step = 1.0 / float(rate) if rate else 1.0 / 25
+        fresh_adaptive = targets is None and sampling.strategy == "adaptive"
+        skipping_nonref = fresh_adaptive and sampling.interval >= NONREF_MIN_FRAMES * frame_step
+        if skipping_nonref:
+            stream.codec_context.skip_frame = "NONREF"
+        probe_keys = _KeyProbe.open(stream) if fresh_adaptive and sampling.dedup else None
+        novelty = Novelty() if targets is None and sampling.dedup else None
         # Times start at 0 where the stream says it starts; without that, timestamps are taken as they are
         # (never "the first decoded frame": a re-read that skips ahead must give the same times).
         start = float(stream.start_time * tb) if stream.start_time is not None and tb else 0.0
         aspect = _display_aspect(stream)
-        sampler = _Sampler(sampling, targets)
+        sampler = _Sampler(sampling, targets, anchored=skipping_nonref)
         state = {"rotation": 0, "last_t": -math.inf, "bad": 0, "backwards": 0}
         result.info = _info(container, stream, path)
 
@@ -403,6 +536,10 @@ def read_frames(path: str | os.PathLike[str], sampling: Sampling | None = None, 
 
         def image(frame) -> Image.Image:
             return _to_image(frame, min_side, aspect, state["rotation"])
+
+        def sample(t: float, frame, cut: bool) -> SampledFrame:
+            img = image(frame)
+            return SampledFrame(t, img, cut, novelty is not None and novelty.shares(t, img, cut))
 
         def decode(pkt) -> Iterator[SampledFrame]:
             try:
@@ -429,18 +566,24 @@ def read_frames(path: str | os.PathLike[str], sampling: Sampling | None = None, 
                 else:
                     t = float(ts * tb) - start
                     if t <= last_t:  # out of order (frames after skipped data) or a broken clock
-                        state["backwards"] += 1
+                        # With non-reference frames skipped, some decoders hand frames out a little
+                        # out of order: such a frame is dropped, and is no sign of a broken clock.
+                        if not (skipping_nonref and last_t - _REORDER_FRAMES * frame_step < t < last_t):
+                            state["backwards"] += 1
                         continue
                 state["last_t"] = t
                 result.extent_s = max(result.extent_s, t + frame_step)
                 for kt, kframe, cut in sampler.offer(max(0.0, t), frame, frame_step):
-                    yield SampledFrame(kt, image(kframe), cut)
+                    yield sample(kt, kframe, cut)
 
-        def run_gop(gop: list, end: float | None) -> Iterator[SampledFrame]:
+        def run_gop(gop: list, end: float | None, following=None) -> Iterator[SampledFrame]:
             if not gop:
                 return
             first = packet_time(gop[0])
-            plan = sampler.gop_plan(first if first is not None else max(state["last_t"], 0.0), end)
+            quiet = None
+            if probe_keys is not None and following is not None and gop[0].is_keyframe:
+                quiet = lambda: probe_keys.alike(gop[0], following)  # noqa: E731
+            plan = sampler.gop_plan(first if first is not None else max(state["last_t"], 0.0), end, quiet)
             if plan == "skip":
                 return
             for pkt in gop[:1] if plan == "key" else gop:
@@ -462,7 +605,7 @@ def read_frames(path: str | os.PathLike[str], sampling: Sampling | None = None, 
                     result.extent_s = max(result.extent_s, pt + frame_step)
                 if pkt.is_keyframe:
                     if not streaming:
-                        yield from run_gop(gop, pt)
+                        yield from run_gop(gop, pt, pkt)
                     streaming, gop, gop_bytes = False, [], 0
                     if sampler.finished:
                         break
@@ -482,7 +625,7 @@ def read_frames(path: str | os.PathLike[str], sampling: Sampling | None = None, 
         except av.error.FFmpegError as exc:
             result.error = _reason(exc)
         for kt, kframe, cut in sampler.leftovers():
-            yield SampledFrame(kt, image(kframe), cut)
+            yield sample(kt, kframe, cut)
 
 
 class _Damaged(Exception):
@@ -501,6 +644,16 @@ def frame_at(path: str | os.PathLike[str], t_s: float, min_side: int = 240) -> I
     if not frames:
         raise MediaError(result.error or "no video frame could be decoded")
     return frames[0].image
+
+
+def sample_at(times: list[float], t_s: float) -> int:
+    """Index of the sample that stands for time `t_s`: the last at or before it (the first if none is).
+
+    Each sample stands for the time until the next one (a frame that looked like it shared its
+    vector); the *nearest* sample may be the next shot's.
+    """
+    before = [i for i, t in enumerate(times) if t <= t_s + 1e-6]
+    return max(before, key=lambda i: times[i]) if before else min(range(len(times)), key=lambda i: times[i])
 
 
 def frame_thumb_suffix(t_s: float) -> str:

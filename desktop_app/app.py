@@ -51,7 +51,7 @@ def build(library: str | None = None, model: str | None = None, weights: str | N
     if device is None and settings.device != "auto":
         device = settings.device
     config = LibraryConfig(home=library or settings.library, model=model, weights=weights, device=device,
-                           options={"fps": settings.video_fps})
+                           options={"fps": settings.video_fps}, watch=bool(settings.watch_folders))
 
     from desktop_app.main_window import MainWindow
 

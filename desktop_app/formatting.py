@@ -65,3 +65,13 @@ def place(lat: float | None, lon: float | None) -> str:
     ns = translate("Format", "N", "north") if lat >= 0 else translate("Format", "S", "south")
     ew = translate("Format", "E", "east") if lon >= 0 else translate("Format", "W", "west")
     return f"{abs(lat):.4f}° {ns}, {abs(lon):.4f}° {ew}"
+
+
+def confidence(level: str | None) -> str:
+    """A result's confidence (core's strong / likely / weak) in words; empty when it has none."""
+    translate = QCoreApplication.translate
+    if level == "strong":
+        return translate("Format", "Strong match")
+    if level == "likely":
+        return translate("Format", "Likely match")
+    return translate("Format", "Weak match") if level == "weak" else ""

@@ -43,6 +43,8 @@ class LibraryConfig:
     device: str | None = None
     #: engine options for indexing (`fps`, and `batch_size`/`workers` for tests and tuning)
     options: dict = field(default_factory=dict)
+    #: index changes in the library folders as they happen (desktop_app/watching.py)
+    watch: bool = True
 
 
 def background_priority() -> None:
@@ -110,6 +112,7 @@ class LibraryHost(QObject):
     indexing_progress = Signal(object)  # a copy of core's Progress
     indexing_paused = Signal(bool)
     indexing_finished = Signal(object)  # IndexReport, or None when it failed
+    model_switched = Signal()  # the library now answers with the model a switch indexed
     error = Signal(str)
 
     def __init__(self, config: LibraryConfig, parent: QObject | None = None):
@@ -128,6 +131,10 @@ class LibraryHost(QObject):
             pool.setMaxThreadCount(threads)
             pool.setObjectName(f"medialens-{name}")
             self._pools[name] = pool
+        from desktop_app.watching import LiveWatch
+
+        self.live = LiveWatch(self)
+        self.live.notice.connect(self.error.emit)
 
     # ----- opening ----------------------------------------------------------------------------
 
@@ -214,7 +221,7 @@ class LibraryHost(QObject):
             active = next((m for m in lib.models() if m.active), None)
             if active is not None:
                 spec.append(active.spec)
-                if not active.installed and lib.choice.weights is None:
+                if not (active.installed or active.exported) and lib.choice.weights is None:
                     self.model_state.emit(ModelStatus(ModelState.DOWNLOADING, name,
                                                       download_mb=active.spec.download_mb, notes=active.spec.notes))
                     folder = lib.encoder.cache_dir
@@ -267,6 +274,41 @@ class LibraryHost(QObject):
         run_task(self._pools[pool], lambda: fn(lib), on_success, on_failure or self._report)
         return True
 
+    def repair(self, on_done: Success) -> bool:
+        """Recover a damaged catalog (`core.repair`) with the library closed, then open it again.
+
+        `on_done(report)` gets the `RepairReport`; indexing what was lost is the caller's next step.
+        """
+        if self.indexing or self._opening:
+            self.error.emit(self.tr("Stop indexing before repairing the library."))
+            return False
+        old, self.library = self.library, None
+        config, queries = self.config, self._pools["query"]
+        self._opening = True
+        self.closed.emit()
+
+        def job():
+            from core.paths import resolve_home
+            from core.repair import repair_catalog
+
+            if old is not None:
+                queries.waitForDone(10_000)
+                old.close()
+            return repair_catalog(resolve_home(config.home))
+
+        def done(report) -> None:
+            self._opening = False
+            on_done(report)
+            self.open()
+
+        def failed(exc: BaseException) -> None:
+            self._opening = False
+            self._report(exc)
+            self.open()
+
+        run_task(self._pools["open"], job, done, failed)
+        return True
+
     def _report(self, exc: BaseException) -> None:
         self.error.emit(describe_error(exc))
 
@@ -301,10 +343,48 @@ class LibraryHost(QObject):
         lib = self.library
         if lib is None or self.indexing:
             return False
+        options = dict(self.config.options)
+
+        def work(control: Control, progress: Callable[[Progress], None]) -> IndexReport:
+            return lib.index(folders or None, progress=progress, control=control, **options)
+
+        self._run_indexing(work, lambda report: None)
+        return True
+
+    def switch_model(self, config: LibraryConfig) -> bool:
+        """Index the library with `config`'s model in the background, then answer with it.
+
+        Meanwhile queries keep using the current model; cancelling (`cancel`) keeps it.
+        Progress, pause and cancel work as for indexing.
+        """
+        lib = self.library
+        if lib is None or self.indexing:
+            self.error.emit(self.tr("Stop indexing before changing the model."))
+            return False
+        try:
+            switch = lib.switch_model(model=config.model, weights=config.weights)
+        except Exception as exc:  # a model the library cannot use: one clear message
+            self._report(exc)
+            return False
+
+        def work(control: Control, progress: Callable[[Progress], None]) -> IndexReport:
+            return switch.run(progress=progress, control=control)
+
+        def adopted(_report: IndexReport) -> None:
+            if switch.adopted:
+                self.config = config
+                self.model_state.emit(ModelStatus(ModelState.READY, lib.choice.name, device=lib.encoder.device))
+                self.model_switched.emit()
+
+        self._run_indexing(work, adopted)
+        return True
+
+    def _run_indexing(self, work: Callable[[Control, Callable[[Progress], None]], IndexReport],
+                      then: Callable[[IndexReport], None]) -> None:
+        """Run `work(control, progress)` on the index pool with the window's progress, pause and cancel."""
         from core.library import Control  # already imported by the open library: free
 
         control = self.control = Control()
-        options = dict(self.config.options)
 
         def progress(p: Progress) -> None:
             # core reuses one Progress object; the GUI thread gets its own copy
@@ -312,10 +392,11 @@ class LibraryHost(QObject):
 
         def job() -> IndexReport:
             background_priority()
-            return lib.index(folders or None, progress=progress, control=control, **options)
+            return work(control, progress)
 
         def done(report: IndexReport) -> None:
             self.control = None
+            then(report)
             self.indexing_finished.emit(report)
             self.refresh_status()
 
@@ -327,7 +408,6 @@ class LibraryHost(QObject):
 
         self.indexing_started.emit()
         run_task(self._pools["index"], job, done, failed)
-        return True
 
     def pause(self) -> None:
         if self.control is not None and not self.control.cancelled:
@@ -370,6 +450,7 @@ class LibraryHost(QObject):
 
         A model still loading gets a few seconds to finish (a download is not worth waiting for).
         """
+        self.live.stop()
         if self.control is not None:
             self.control.cancel()
         for pool in self._pools.values():

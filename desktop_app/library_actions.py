@@ -48,6 +48,7 @@ class LibraryActions(QObject):
         host.indexing_started.connect(lambda: self._indexing(True))
         host.indexing_paused.connect(self._paused)
         host.indexing_finished.connect(lambda _report: self._indexing(False))
+        self._indexing(host.indexing)  # Pause and Stop mean nothing while nothing is indexing
 
     def add_folder(self) -> None:
         from PySide6.QtWidgets import QFileDialog

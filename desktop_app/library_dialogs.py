@@ -8,6 +8,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -60,19 +61,45 @@ class FoldersDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.view, 1)
         row.addLayout(buttons)
+        # Folder links that lead outside a library folder: where the library really reaches, and a switch.
+        self.outside = QLabel(self)
+        self.outside.setWordWrap(True)
+        self.outside.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.outside.setVisible(False)
+        self.follow_links = QCheckBox(self.tr("Follow folder links that lead outside these folders"), self)
+        self.follow_links.setToolTip(self.tr("When off, the next scan leaves out what such links reach"))
+        self.follow_links.setChecked(True)
+        self.follow_links.toggled.connect(self._set_follow_links)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         close.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addWidget(intro)
         lay.addLayout(row, 1)
+        lay.addWidget(self.outside)
+        lay.addWidget(self.follow_links)
         lay.addWidget(close)
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         host.status_changed.connect(self._status)
         self._update_buttons()
+        host.refresh_status()
 
     def _status(self, status: dict) -> None:
         self.model.set_folders(status.get("roots", []))
+        lines = [self.tr("%1 reaches outside itself: %2").replace("%1", root).replace(
+                     "%2", ", ".join(f"{x['link']} → {x['target']}" for x in links))
+                 for root, links in status.get("outside_links", {}).items()]
+        self.outside.setText("\n".join(lines))
+        self.outside.setVisible(bool(lines))
+        self.follow_links.blockSignals(True)
+        self.follow_links.setChecked(status.get("follow_outside_links", True))
+        self.follow_links.blockSignals(False)
         self._update_buttons()
+
+    def _set_follow_links(self, follow: bool) -> None:
+        def change(lib) -> None:
+            lib.follows_outside_links = follow
+
+        self.host.call(change, lambda _result: self.host.refresh_status())
 
     def _update_buttons(self) -> None:
         self.remove_button.setEnabled(self.view.selectionModel().hasSelection() and not self.host.indexing)

@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QDragLeaveEvent,
     QDragMoveEvent,
     QDropEvent,
+    QGuiApplication,
     QKeySequence,
     QPaintEvent,
     QShowEvent,
@@ -43,8 +44,10 @@ from desktop_app.host import LibraryConfig, LibraryHost, ModelState, ModelStatus
 from desktop_app.icons import icon
 from desktop_app.library_actions import LibraryActions
 from desktop_app.message_bar import MessageBar
+from desktop_app.month_label import MonthLabel
+from desktop_app.order_bar import OrderBar
 from desktop_app.preview import PreviewPane
-from desktop_app.queries import Request
+from desktop_app.queries import BROWSE, TEXT, Request
 from desktop_app.results import ResultsModel
 from desktop_app.results_actions import ResultsActions
 from desktop_app.results_header import ResultsHeader
@@ -144,6 +147,10 @@ class MainWindow(QMainWindow):
         self.preview.add_tools(self.results_actions.preview_tools)
         self.results_header = ResultsHeader(self.controller, self.results_actions.feedback,
                                             self.results_actions.reference_name, self.main_page)
+        self.order_bar = OrderBar(self.controller, self.results_header)
+        self.month_label = MonthLabel(self.controller, self.grid, self.results_header)
+        self.results_header.layout().insertWidget(2, self.month_label)
+        self.results_header.layout().insertWidget(4, self.order_bar)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self.main_page)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.grid_stack)
@@ -194,6 +201,8 @@ class MainWindow(QMainWindow):
         h.error.connect(self.show_error)
 
         self.search_bar.field.down_pressed.connect(self._focus_results)
+        self.search_bar.field.textChanged.connect(self._search_text_changed)
+        h.model_switched.connect(self.controller.rerun)
         self.controller.finished.connect(self._request_finished)
         self.controller.failed.connect(lambda _request, message: self.show_error(message))
         self.results_actions.message.connect(self.status_bar.showMessage)
@@ -244,12 +253,25 @@ class MainWindow(QMainWindow):
         if self.controller.base_request is not None:
             self.controller.rerun()
         else:
-            self._show_results_hint(self._welcome_hint())
+            self._show_library(status)
 
     def _open_failed(self, message: str) -> None:
         self.pages.setCurrentWidget(self.first_run)
         self.first_run.set_model_state(ModelStatus(ModelState.FAILED, "", error=message))
         self.show_error(message)
+
+    def _show_library(self, status: dict) -> None:
+        """Without a query the window shows the library itself, newest first (or says how to start)."""
+        if status.get("images") or status.get("videos"):
+            self.controller.browse()
+        else:
+            self._show_results_hint(self._welcome_hint())
+
+    def _search_text_changed(self, text: str) -> None:
+        """Clearing the search returns to the library."""
+        request = self.controller.base_request
+        if not text.strip() and self.search_bar.reference is None and request is not None and request.kind == TEXT:
+            self.controller.browse()
 
     def _welcome_hint(self) -> str:
         return self.tr("Describe what you are looking for, or drop a picture here to find similar ones.")
@@ -282,7 +304,7 @@ class MainWindow(QMainWindow):
         self.settings.weights = path
         self._save_settings()
         config = self.host.config
-        self.host.reopen(LibraryConfig(config.home, config.model, path, config.device, config.options))
+        self.host.reopen(LibraryConfig(config.home, config.model, path, config.device, config.options, config.watch))
 
     def _show_settings(self) -> None:
         from desktop_app.settings_dialog import SettingsDialog
@@ -299,11 +321,20 @@ class MainWindow(QMainWindow):
         self.thumbnails.set_budget_mb(new.thumbnail_cache_mb)
         config = self.host.config
         options = dict(config.options, fps=new.video_fps)
-        self.host.config = LibraryConfig(config.home, config.model, config.weights, config.device, options)
+        self.host.config = LibraryConfig(config.home, config.model, config.weights, config.device, options,
+                                         watch=new.watch_folders)
         self._save_settings()
-        if (old.library, old.model, old.weights, old.device) != (new.library, new.model, new.weights, new.device):
+        if old.watch_folders != new.watch_folders:
+            self.host.live.set_enabled(new.watch_folders)
+        if (old.library, old.device) == (new.library, new.device) and (old.model, old.weights) != (
+                new.model, new.weights) and self.host.is_open:
+            # Another model only: index with it in the background while this one keeps answering.
+            self.host.switch_model(LibraryConfig(config.home, new.model, new.weights, config.device, options,
+                                                 watch=new.watch_folders))
+        elif (old.library, old.model, old.weights, old.device) != (new.library, new.model, new.weights, new.device):
             device = None if new.device == "auto" else new.device
-            if self.host.reopen(LibraryConfig(new.library, new.model, new.weights, device, options)):
+            if self.host.reopen(LibraryConfig(new.library, new.model, new.weights, device, options,
+                                              watch=new.watch_folders)):
                 self.model.reset([], more=False)
                 self.preview.clear()
                 self._show_results_hint(self.tr("Opening your library…"))
@@ -335,8 +366,11 @@ class MainWindow(QMainWindow):
             self.message_bar.show_message(text, MessageBar.INFO, (self.tr("Show"), self.library_actions.show_failures))
         else:
             self.message_bar.show_message(text, MessageBar.INFO)
-        if self.controller.base_request is None:
-            self._show_results_hint(self._welcome_hint())
+        request = self.controller.base_request
+        if request is None:
+            self._show_library(self.host.status or {})
+        elif request.kind == BROWSE:
+            self.controller.rerun()  # what was indexed meanwhile joins the library view
 
     # ----- queries ----------------------------------------------------------------------------
 
@@ -408,7 +442,29 @@ class MainWindow(QMainWindow):
             .replace("%1", __version__))
 
     def show_error(self, message: str, action=None) -> None:
+        if action is None and "medialens repair" in message:  # a damaged catalog: offer the repair here
+            action = (self.tr("Repair"), self.repair_library)
         self.message_bar.show_message(message, MessageBar.ERROR, action)
+
+    def repair_library(self) -> None:
+        """Recover the damaged catalog (the damaged file is kept), reopen, and index what was lost."""
+
+        def repaired(report) -> None:
+            if not report.repaired:
+                self.message_bar.show_message(self.tr("SQLite finds no damage in the library; nothing to repair."),
+                                              MessageBar.INFO)
+                return
+            self.message_bar.show_message(
+                self.tr("The library was repaired; the damaged catalog is kept as %1. Indexing what was lost…")
+                .replace("%1", str(report.kept_as)), MessageBar.INFO)
+
+            def index_once(_status) -> None:
+                self.host.opened.disconnect(index_once)
+                self.host.index()
+
+            self.host.opened.connect(index_once)
+
+        self.host.repair(repaired)
 
     # ----- drag and drop ----------------------------------------------------------------------
 
@@ -441,6 +497,7 @@ class MainWindow(QMainWindow):
         try:
             if w.get("geometry"):
                 self.restoreGeometry(QByteArray(base64.b64decode(w["geometry"])))
+                self._fit_to_screen()
             if w.get("splitter"):
                 self.splitter.restoreState(QByteArray(base64.b64decode(w["splitter"])))
             if w.get("preview") is False:
@@ -448,6 +505,25 @@ class MainWindow(QMainWindow):
                 self.preview.setVisible(False)
         except (ValueError, TypeError):
             pass  # a damaged entry only costs the remembered layout
+
+    def _fit_to_screen(self) -> None:
+        """A window remembered on a bigger (or another) screen is shrunk and moved onto this one."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        avail = screen.availableGeometry()
+        if self.isMaximized() or self.isFullScreen():
+            return
+        frame = self.frameGeometry()
+        extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
+        width = min(self.width(), avail.width() - extra_w)
+        height = min(self.height(), avail.height() - extra_h)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        x = min(max(self.x(), avail.left()), avail.right() - width - extra_w + 1)
+        y = min(max(self.y(), avail.top()), avail.bottom() - height - extra_h + 1)
+        if (x, y) != (self.x(), self.y()):
+            self.move(x, y)
 
     def _save_settings(self) -> None:
         if self.settings_path is not None:

@@ -107,8 +107,9 @@ class PreviewPane(QWidget):
         self.meta.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.meta.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self._meta_fields: dict[str, QLabel] = {}
-        for key, label in (("date", self.tr("Taken")), ("camera", self.tr("Camera")), ("size", self.tr("Size")),
-                           ("length", self.tr("Length")), ("place", self.tr("Place")), ("folder", self.tr("Folder"))):
+        for key, label in (("match", self.tr("Relevance")), ("date", self.tr("Taken")), ("camera", self.tr("Camera")),
+                           ("size", self.tr("Size")), ("length", self.tr("Length")), ("place", self.tr("Place")),
+                           ("folder", self.tr("Folder"))):
             value = QLabel(self)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setWordWrap(True)
@@ -211,8 +212,13 @@ class PreviewPane(QWidget):
             self._load_timeline(hit)
 
     def _load_timeline(self, hit: Hit) -> None:
-        """Ask the engine for every moment of this video and its similarity curve for the query."""
-        req, query = self._request, self.query_text or None
+        """Ask the engine for every moment of this video and its similarity curve for the query.
+
+        The query is the one that found this result (`Hit.query`: a composed edit, a look-alike, a
+        region or a feedback round), not merely the words in the search box.
+        """
+        req = self._request
+        query = hit.query if hit.query is not None else (self.query_text or None)
 
         def job(lib: Library):
             tl = lib.timeline(hit.file.id, query=query)
@@ -274,7 +280,8 @@ class PreviewPane(QWidget):
             if hit.start_s is not None:
                 moment = self.tr("moment %1").replace("%1", fmt.span(hit.start_s, hit.end_s))
                 length = f"{length} · {moment}" if length else moment
-        values = {"date": fmt.when(rec.taken_at), "camera": camera, "size": size, "length": length,
+        values = {"match": fmt.confidence(hit.extra.get("confidence")),
+                  "date": fmt.when(rec.taken_at), "camera": camera, "size": size, "length": length,
                   "place": fmt.place(rec.gps_lat, rec.gps_lon), "folder": os.path.dirname(rec.path)}
         for key, value in values.items():
             field = self._meta_fields[key]

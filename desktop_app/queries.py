@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover - type names only; the engine is imported 
     from core.library import Filters, Hit, Library
     from core.search.query import Query
 
-TEXT, SIMILAR, COMPOSE, REFINED = "text", "similar", "compose", "refined"
+TEXT, SIMILAR, COMPOSE, REFINED, BROWSE = "text", "similar", "compose", "refined", "browse"
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,32 @@ def engine_query(library: Library, request: Request) -> Query:
 def fetch_page(library: Library, query: Query, filters: FilterState, n: int, offset: int) -> list[Hit]:
     """One page of results for the engine's `query` (worker thread)."""
     return library.engine().by_vector(query.vector, n, offset, filters.to_filters(), exclude_files=query.exclude)
+
+
+def fetch_browse_page(library: Library, filters: FilterState, n: int, offset: int) -> list[Hit]:
+    """One page of the library without a query, newest first, as results (worker thread)."""
+    from core.library import Hit
+
+    return [Hit(f, 0, 0.0) for f in library.browse(offset, n, filters.to_filters())]
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Where a text search's matches ended: how many matched, how many more lie below the cutoff."""
+
+    matches: int
+    below: int
+    complete: bool = True
+
+
+def fetch_matches(library: Library, query: Query, filters: FilterState, show_all: bool,
+                  sort: str) -> tuple[list[Hit], Cut]:
+    """A text search's matches (or, with `show_all`, every result read) in the order asked (worker thread)."""
+    from core.library import sort_hits
+
+    found = library.matches(query, filters.to_filters())
+    shown = found.hits if show_all else found.matches
+    return sort_hits(shown, sort), Cut(found.count, len(found.hits) - found.count, found.complete)
 
 
 def start_session(library: Library, request: Request, filters: FilterState) -> Any:

@@ -219,8 +219,12 @@ class ResultsModel(QAbstractListModel):
         else:
             text = self.tr("Photo %1").replace("%1", name)
         if with_path:
-            text += "\n" + os.path.dirname(h.file.path) + "\n" + self.tr("Similarity %1").replace(
-                "%1", f"{h.score:.3f}")
+            text += "\n" + os.path.dirname(h.file.path)
+            if h.score:  # browsing the library has no query to be similar to
+                text += "\n" + self.tr("Similarity %1").replace("%1", f"{h.score:.3f}")
+            match = fmt.confidence(h.extra.get("confidence"))
+            if match:
+                text += " · " + match
         return text
 
     def flags(self, index: Index) -> Qt.ItemFlag:

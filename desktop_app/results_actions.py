@@ -19,7 +19,7 @@ from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequen
 from PySide6.QtWidgets import QMenu
 
 from desktop_app.actions import fill_menu, make_action
-from desktop_app.queries import COMPOSE, REFINED, TEXT, Request
+from desktop_app.queries import COMPOSE, REFINED, SIMILAR, TEXT, Request
 from desktop_app.results import thumb_key
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -81,9 +81,9 @@ class ResultsActions(QObject):
         # the Search menu's part (after the window's own "Search" action)
         self.search_menu = (self.act_similar, self.act_compose, None, self.act_relevant, self.act_not_relevant,
                             self.act_clear_mark, self.act_refine, self.act_undo)
-        # the Item menu
-        self.item_menu = (self.act_open, self.act_reveal, self.act_copy, None, self.act_play, self.act_prev_moment,
-                          self.act_next_moment)
+        # the Item menu: what can be done with the current result, its shortcuts shown beside each
+        self.item_menu = (self.act_similar, self.act_compose, None, self.act_open, self.act_reveal, self.act_copy,
+                          None, self.act_play, self.act_prev_moment, self.act_next_moment)
         # the preview pane's tool buttons
         self.preview_tools = (self.act_similar, self.act_compose, None, self.act_relevant, self.act_not_relevant,
                               None, self.act_open, self.act_reveal, self.act_copy)
@@ -175,6 +175,8 @@ class ResultsActions(QObject):
     def _request_started(self, request: Request) -> None:
         """The preview explains matches and draws video curves for what was asked in words."""
         self.preview.query_text = request.text if request.kind in (TEXT, COMPOSE, REFINED) else ""
+        if request.kind == SIMILAR:  # the results are look-alikes of a picture: the old words no longer apply
+            self.search_bar.field.clear()
 
     def _context_menu(self, pos: QPoint) -> None:
         if self.grid.indexAt(pos).isValid():

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QW
 
 from desktop_app import formatting as fmt
 from desktop_app.actions import action_button
-from desktop_app.queries import COMPOSE, SIMILAR, TEXT, Request
+from desktop_app.queries import BROWSE, COMPOSE, SIMILAR, TEXT, Request
 
 if TYPE_CHECKING:  # pragma: no cover
     from desktop_app.search_controller import SearchController
@@ -66,6 +66,8 @@ class ResultsHeader(QWidget):
         """What was asked, in a few words: “dog”, Similar to x.jpg, x.jpg changed: “at night”, Refined: …"""
         if request.kind == TEXT:
             return f"“{request.text}”"
+        if request.kind == BROWSE:
+            return self.tr("Your library, newest first")
         if request.kind == SIMILAR:
             label = request.text or str(request.target)
             if request.box is not None:
@@ -83,6 +85,9 @@ class ResultsHeader(QWidget):
         if request is None or self.controller.busy:
             return
         n = self.model.rowCount()
+        if request.kind == BROWSE and self.controller.total is not None:
+            self.label.setText(self.describe(request) + " — " + self.tr("%n item(s)", "", self.controller.total))
+            return
         count = self.tr("no results") if n == 0 else (
             self.tr("%1+ results").replace("%1", fmt.count(n)) if self.model.has_more
             else self.tr("%n result(s)", "", n))

@@ -7,6 +7,11 @@ never shows stale results. Pages grow as the user scrolls (120, 240, … up to
 the engine's query (the vector) is made once, with the first page, and every
 later page reuses it.
 
+A text search shows its matches only — the list ends where the per-query cutoff
+says they end (`core.search.cutoff`) — best first or newest first; "show all"
+pages through everything as before. With no query the controller browses the
+library itself, newest first, paged like results.
+
 Feedback (mark relevant / not relevant, refine, undo) goes through one engine
 `SearchSession`, started lazily on the first mark by replaying the current
 query into it; its calls run on a single-thread pool, so marks arrive in order.
@@ -19,13 +24,17 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.queries import (
+    BROWSE,
     COMPOSE,
     REFINED,
     SIMILAR,
     TEXT,
+    Cut,
     FilterState,
     Request,
     engine_query,
+    fetch_browse_page,
+    fetch_matches,
     fetch_page,
     start_session,
 )
@@ -58,6 +67,10 @@ class SearchController(QObject):
         self._query: Query | None = None  # the engine's query for base_request, once its first page is in
         self.filters = FilterState()
         self.rounds = 0  # refine rounds on top of the base request
+        self.sort = "relevance"  # or "date": the order of a text search's matches
+        self.show_all = False  # a text search shows every result, not only its matches
+        self.cut: Cut | None = None  # where the current text search's matches ended
+        self.total: int | None = None  # how many files the library view pages through
         self._generation = 0
         self._page = FIRST_PAGE
         self._box: _SessionBox | None = None
@@ -68,6 +81,7 @@ class SearchController(QObject):
     # ----- queries ----------------------------------------------------------------------------
 
     def search(self, text: str) -> None:
+        self.show_all = False  # a new search shows its matches first
         self.run(Request(TEXT, text=text.strip()))
 
     def similar(self, target: int | str, t_s: float | None = None, box: tuple[int, int, int, int] | None = None,
@@ -77,6 +91,22 @@ class SearchController(QObject):
     def compose(self, reference: int | str, text: str, balance: float | None = None,
                 t_s: float | None = None) -> None:
         self.run(Request(COMPOSE, text=text.strip(), target=reference, t_s=t_s, balance=balance))
+
+    def browse(self) -> None:
+        """The library itself, newest first (what the window shows without a query)."""
+        self.run(Request(BROWSE))
+
+    def set_sort(self, sort: str) -> None:
+        """Order a text search's matches best first ("relevance") or newest first ("date")."""
+        self.sort = sort
+        if self.base_request is not None and self.base_request.kind == TEXT and self.rounds == 0:
+            self.run(self.base_request, keep_marks=True)
+
+    def set_show_all(self, show_all: bool) -> None:
+        """Show every result of a text search, or only its matches (the default)."""
+        self.show_all = show_all
+        if self.base_request is not None and self.base_request.kind == TEXT and self.rounds == 0:
+            self.run(self.base_request, keep_marks=True)
 
     def set_filters(self, filters: FilterState) -> None:
         self.filters = filters
@@ -100,18 +130,22 @@ class SearchController(QObject):
         self.model.thumbnails.forget_pending()
         self._set_busy(True)
         self.started.emit(request)
-        filters, n = self.filters, FIRST_PAGE
+        filters, n, sort, show_all = self.filters, FIRST_PAGE, self.sort, self.show_all
 
-        def first_page(lib: Library) -> tuple[Query, list[Hit]]:
+        def first_page(lib: Library) -> tuple[Query | None, list[Hit], Cut | None, int | None]:
+            if request.kind == BROWSE:
+                return None, fetch_browse_page(lib, filters, n, 0), None, lib.browse_count(filters.to_filters())
             query = engine_query(lib, request)
-            return query, fetch_page(lib, query, filters, n, 0)
+            if request.kind == TEXT and not (show_all and sort == "relevance"):
+                return (query, *fetch_matches(lib, query, filters, show_all, sort), None)
+            return query, fetch_page(lib, query, filters, n, 0), None, None
 
-        def done(result: tuple[Query, list[Hit]]) -> None:
+        def done(result: tuple[Query | None, list[Hit], Cut | None, int | None]) -> None:
             if gen != self._generation:
                 return
-            self._query, hits = result
+            self._query, hits, self.cut, self.total = result
             self._set_busy(False)
-            self.model.reset(hits, more=len(hits) >= n, keep_marks=keep_marks)
+            self.model.reset(hits, more=self.cut is None and len(hits) >= n, keep_marks=keep_marks)
             self.feedback_changed.emit()
             self.finished.emit(request)
 
@@ -126,7 +160,7 @@ class SearchController(QObject):
 
     def _fetch_more(self) -> None:
         request, query = self.request, self._query
-        if request is None or not request.pageable or query is None:
+        if request is None or not request.pageable or (query is None and request.kind != BROWSE):
             self.model.fetch_failed()
             return
         gen = self._generation
@@ -142,13 +176,16 @@ class SearchController(QObject):
                 self.model.fetch_failed()
                 self.host.error.emit(describe_error(exc))
 
-        self.host.call(lambda lib: fetch_page(lib, query, filters, n, offset), done, failed)
+        if request.kind == BROWSE:
+            self.host.call(lambda lib: fetch_browse_page(lib, filters, n, offset), done, failed)
+        else:
+            self.host.call(lambda lib: fetch_page(lib, query, filters, n, offset), done, failed)
 
     # ----- feedback ---------------------------------------------------------------------------
 
     def mark(self, file_ids: list[int], relevant: bool | None) -> None:
         """Mark results (None clears a mark); the engine hears about it in order, on one thread."""
-        if self.base_request is None or not file_ids:
+        if self.base_request is None or self.base_request.kind == BROWSE or not file_ids:
             return
         for fid in file_ids:
             self.model.set_mark(fid, relevant)

@@ -31,6 +31,7 @@ class Settings:
     video_fps: float = 1.0  #: frames sampled per second of video when indexing
     thumbnail_cache_mb: int = 256  #: memory for decoded thumbnails in the results grid
     cell_size: int = 176  #: side of a grid cell in device-independent pixels
+    watch_folders: bool = True  #: index changes in the library folders while the window is open
     window: dict = field(default_factory=dict)  #: geometry and splitter state (base64)
 
     @classmethod

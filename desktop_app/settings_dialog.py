@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -90,6 +91,11 @@ class SettingsDialog(QDialog):
         self.cache.setToolTip(self.tr("Memory for thumbnails in the results grid"))
         form.addRow(self.tr("Thumbnail memory"), self.cache)
 
+        self.watch = QCheckBox(self.tr("Index new and changed files in the library folders as they appear"), self)
+        self.watch.setChecked(settings.watch_folders)
+        self.watch.setToolTip(self.tr("While the window is open, changes are indexed a few seconds after they settle"))
+        form.addRow(self.tr("Watch folders"), self.watch)
+
         self.library = QLineEdit(settings.library or self._current_home or "", self)
         browse_library = QPushButton(self.tr("Choose…"), self)
         browse_library.clicked.connect(self._browse_library)
@@ -161,6 +167,7 @@ class SettingsDialog(QDialog):
                        weights=self.settings.weights if weights == self._current_weights else weights,
                        device=self.device.currentData(),
                        video_fps=round(self.fps.value(), 1), thumbnail_cache_mb=self.cache.value(),
+                       watch_folders=self.watch.isChecked(),
                        library=self.settings.library if library == self._current_home else library)
 
 

@@ -36,6 +36,14 @@ def _write_config(folder: Path) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def models_dir(tmp_path_factory) -> Path:
+    """The session's own models folder: no export or download of the user's is picked up (or written)."""
+    folder = tmp_path_factory.mktemp("models")
+    os.environ["MEDIALENS_MODELS"] = str(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def tiny_config_dir(tmp_path_factory) -> Path:
     folder = _write_config(tmp_path_factory.mktemp("model_configs"))

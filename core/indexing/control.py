@@ -62,6 +62,44 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
+class TimeLeft:
+    """An estimate of the time an index run has left that never says "0 s" while work remains.
+
+    Files and seconds of video are measured apart: a run whose photos are done but
+    whose long video has just begun is as far from the end as that video. Each
+    part's rate is taken from when that part began to move; a part that has not
+    moved yet makes the estimate unknown (None) rather than a guess.
+    """
+
+    def __init__(self) -> None:
+        self._files_from: tuple[float, int] | None = None
+        self._video_from: tuple[float, float] | None = None
+
+    def update(self, now: float, files_done: int, files_total: int, video_done: float, video_total: float,
+               files_started: float) -> float | None:
+        if self._files_from is None:
+            self._files_from = (files_started, 0)
+        parts = [self._part(now, self._files_from, files_done, files_total)]
+        video_total = max(video_total, video_done)
+        if video_total > video_done:
+            if self._video_from is None and video_done > 0:
+                self._video_from = (now, video_done)
+            parts.append(None if self._video_from is None else
+                         self._part(now, self._video_from, video_done, video_total))
+        if any(p is None for p in parts):
+            return None
+        return max(parts)
+
+    @staticmethod
+    def _part(now: float, start: tuple[float, float], done: float, total: float) -> float | None:
+        if done >= total:
+            return 0.0
+        t0, done0 = start
+        if now <= t0 or done <= done0:
+            return None
+        return (total - done) / ((done - done0) / (now - t0))
+
+
 @dataclass
 class IndexReport:
     found: int = 0
@@ -72,6 +110,8 @@ class IndexReport:
     unchanged: int = 0
     indexed: int = 0
     frames: int = 0
+    videos: int = 0  #: videos (animations included) among the files indexed
+    video_frames: int = 0  #: frames embedded from them
     video_seconds: float = 0.0
     failed: list[tuple[str, str]] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)

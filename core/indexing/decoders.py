@@ -44,7 +44,7 @@ class Frame(NamedTuple):
     file_id: int
     t_s: float | None
     item_id: int | None
-    tensor: Any  # torch.Tensor (C, H, W), the model's preprocessing applied
+    tensor: Any  # (C, H, W), the model's preprocessing applied (a torch tensor or a numpy array)
     vector: Any = None  # the embedding, when it was made elsewhere (core.cluster); tensor is None then
 
 
@@ -52,6 +52,13 @@ class FileDone(NamedTuple):
     file_id: int
     values: dict  # file columns to record (metadata, hash, kind …)
     warning: str | None = None
+
+
+class VideoFound(NamedTuple):
+    """A decoder opened a video: its header duration joins the progress total (no probe pass first)."""
+
+    file_id: int
+    duration_s: float
 
 
 class FileFailed(NamedTuple):
@@ -68,7 +75,7 @@ class DecodeContext:
     options: dict = field(default_factory=dict)
 
 
-Decoder = Callable[[DecodeJob, DecodeContext], Iterator[Frame | FileDone]]
+Decoder = Callable[[DecodeJob, DecodeContext], Iterator[Frame | VideoFound | FileDone]]
 
 
 def decode_image(job: DecodeJob, ctx: DecodeContext) -> Iterator[Frame | FileDone]:
@@ -123,12 +130,15 @@ class _Poster:
             self.image, self.final = img, True
 
 
-def decode_video(job: DecodeJob, ctx: DecodeContext) -> Iterator[Frame | FileDone]:
+def decode_video(job: DecodeJob, ctx: DecodeContext) -> Iterator[Frame | VideoFound | FileDone]:
     """Sampled frames of one video as `Frame`s (with times), then its `FileDone` with the facts.
 
     A video another model already embedded is read at its items' times, so this
-    model's vectors go onto the same items. Thumbnails: the poster under the
-    content hash, each sampled frame under `frame_thumb_suffix(t)`.
+    model's vectors go onto the same items. A sample that `shares` the last embedded
+    one's vector becomes no item: that item stands for the time until the next one.
+    Thumbnails: the poster under the content hash, each embedded frame under
+    `frame_thumb_suffix(t)`. The video's header duration goes out first (`VideoFound`),
+    for the progress total.
     """
     sampling = Sampling.from_options(ctx.options)
     try:
@@ -141,11 +151,17 @@ def decode_video(job: DecodeJob, ctx: DecodeContext) -> Iterator[Frame | FileDon
     result = ReadResult()
     poster = _Poster()
     count = 0
+    announced = False
     for sf in read_frames(job.path, sampling, ctx.min_side, targets, result,
                           should_stop=lambda: ctx.control.cancelled):
         ctx.control.wait_if_paused()
         if ctx.control.cancelled:
             return
+        if not announced:
+            announced = True
+            yield VideoFound(job.file_id, result.info.duration_s or 0.0)
+        if sf.shares:
+            continue
         _thumbnail(ctx, digest, sf.image, frame_thumb_suffix(sf.t_s), job.path)
         poster.offer(sf.image)
         count += 1

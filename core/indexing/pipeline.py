@@ -28,11 +28,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from core import video
 from core.catalog import Catalog, FileRecord
-from core.embed import Encoder
+from core.embed import BaseEncoder
 from core.errors import MediaError
-from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
+from core.indexing.control import Control, IndexReport, Progress, ProgressCallback, TimeLeft
 from core.indexing.decoders import (
     DECODERS,
     DecodeContext,
@@ -41,6 +40,7 @@ from core.indexing.decoders import (
     FileDone,
     FileFailed,
     Frame,
+    VideoFound,
     decode_image,
 )
 from core.media import ThumbnailCache, content_hash
@@ -55,7 +55,7 @@ _WORKER_EXIT = object()
 class Indexer:
     """Runs one indexing pass over some roots for one model."""
 
-    def __init__(self, catalog: Catalog, encoder: Encoder, vindex: VectorIndex, model_id: int,
+    def __init__(self, catalog: Catalog, encoder: BaseEncoder, vindex: VectorIndex, model_id: int,
                  thumbs: ThumbnailCache, *, batch_size: int | None = None, workers: int | None = None,
                  lookahead: int | None = None, options: dict | None = None):
         self.catalog = catalog
@@ -77,14 +77,18 @@ class Indexer:
     def scan(self, roots: list[tuple[int, str]], report: IndexReport, control: Control,
              emit: Callable[..., None]) -> None:
         """Bring the catalog's file rows in line with the disk (no decoding yet)."""
+        from core.links import follows_outside_links, record_outside_links
+
         scan_id = int(self.catalog.get_setting("scan_counter", "0")) + 1
         kinds = set(DECODERS)
+        follow = follows_outside_links(self.catalog)
         for root_id, root in roots:
             if control.cancelled:
                 return
             result = walk(root, should_stop=lambda: control.cancelled,
-                          on_found=lambda n: emit("scan", found=report.found + n))
+                          on_found=lambda n: emit("scan", found=report.found + n), follow_outside=follow)
             report.problems.extend(result.problems)
+            record_outside_links(self.catalog, root, result.outside_links)
             found = [f for f in result.files if f.kind in kinds]
             report.found += len(found)
             if control.cancelled:
@@ -181,12 +185,14 @@ class Indexer:
             return report
         pending = self.catalog.pending_files(self.model_id, [r[0] for r in roots])
         pending = [f for f in pending if f.kind in DECODERS]
-        emit("plan", force=True, found=report.found, files_total=len(pending),
-             video_s_total=video.planned_seconds(f.path for f in pending
-                                           if f.kind == "video" or f.path.lower().endswith(".gif")))
+        # The video total starts from the durations the catalog knows (videos another model indexed)
+        # and grows as decoders open the others (VideoFound): opening every pending video for its
+        # duration first cost a serial pass before the first frame.
+        known = {f.id: f.duration_s for f in pending if f.duration_s and f.content_hash}
+        emit("plan", force=True, found=report.found, files_total=len(pending), video_s_total=sum(known.values()))
         jobs = self._prepare(pending)
         t_embed = time.monotonic()
-        self._embed(jobs, report, control, emit, t_embed)
+        self._embed(jobs, report, control, emit, t_embed, known)
         report.embed_s = time.monotonic() - t_embed
         self.vindex.save(wait=False)  # Library.index waits for a background rebuild (or a cancel)
         report.cancelled = control.cancelled
@@ -195,7 +201,7 @@ class Indexer:
         return report
 
     def _embed(self, jobs: list[DecodeJob], report: IndexReport, control: Control,
-               emit: Callable[..., None], t_start: float) -> None:
+               emit: Callable[..., None], t_start: float, known_s: dict[int, float] | None = None) -> None:
         if not jobs:
             return
         ctx = DecodeContext(preprocess=self.encoder.preprocess,
@@ -253,7 +259,7 @@ class Indexer:
         for t in threads:
             t.start()
 
-        writer = _Writer(self.catalog, self.vindex, self.model_id, report, paths)
+        writer = _Writer(self.catalog, self.vindex, self.model_id, report, paths, known_s)
         try:
             self._write_loop(out, writer, n_workers, len(jobs), report, emit, t_start)
         except BaseException:
@@ -265,16 +271,14 @@ class Indexer:
             t.join()
         self._flush(writer)
         emit("embed", force=True, files_total=len(jobs), files_done=writer.files_done, failed=len(report.failed),
-             frames_done=report.frames, video_s_done=writer.video_seconds)
+             frames_done=report.frames, video_s_done=writer.video_seconds, video_s_total=writer.video_s_total)
 
     def _flush(self, writer: _Writer) -> None:
         """Encode the writer's frames in one batch, then let it commit them."""
         vectors = [f.vector for f in writer.frames]  # made already where a cluster decoded them
         local = [i for i, f in enumerate(writer.frames) if f.vector is None]
         if local:
-            import torch
-
-            encoded = self.encoder.encode_tensors(torch.stack([writer.frames[i].tensor for i in local]))
+            encoded = self.encoder.encode_preprocessed([writer.frames[i].tensor for i in local])
             for i, v in zip(local, encoded, strict=True):
                 vectors[i] = v
         writer.flush(vectors if writer.frames else None)
@@ -284,6 +288,7 @@ class Indexer:
         """Takes decoded frames until every decoder has exited, committing them in batches."""
         exited = 0
         last_save = time.monotonic()
+        time_left = TimeLeft()
         while exited < n_workers:
             try:
                 ev = out.get(timeout=0.05)
@@ -299,8 +304,10 @@ class Indexer:
                 done = writer.files_done
                 rate = done / elapsed if elapsed > 0 else 0.0
                 emit("embed", files_total=total, files_done=done, failed=len(report.failed),
-                     frames_done=report.frames, video_s_done=writer.video_seconds, rate_files_s=rate,
-                     eta_s=(total - done) / rate if rate > 0 else None, current=writer.last_path)
+                     frames_done=report.frames, video_s_done=writer.video_seconds,
+                     video_s_total=writer.video_s_total, rate_files_s=rate,
+                     eta_s=time_left.update(time.monotonic(), done, total, writer.video_seconds,
+                                            writer.video_s_total, t_start), current=writer.last_path)
                 if time.monotonic() - last_save > self.save_every_s:
                     self.vindex.save(wait=False)  # a background rebuild saves when it is done
                     last_save = time.monotonic()
@@ -315,7 +322,7 @@ class _Writer:
     """
 
     def __init__(self, catalog: Catalog, vindex: VectorIndex, model_id: int, report: IndexReport,
-                 paths: dict[int, str]):
+                 paths: dict[int, str], known_s: dict[int, float] | None = None):
         self.catalog = catalog
         self.vindex = vindex
         self.model_id = model_id
@@ -328,6 +335,9 @@ class _Writer:
         self.files_done = 0
         self.last_path: str | None = None
         self.video_under_way: dict[int, float] = {}  # file id -> time of its latest frame
+        # durations known from the catalog, plus the header durations of the videos decoders opened
+        self.counted = set(known_s or {})
+        self.video_s_total = sum((known_s or {}).values())
 
     @property
     def video_seconds(self) -> float:
@@ -340,6 +350,10 @@ class _Writer:
             self.outstanding[ev.file_id] += 1
             if ev.t_s is not None:
                 self.video_under_way[ev.file_id] = ev.t_s
+        elif isinstance(ev, VideoFound):
+            if ev.file_id not in self.counted:
+                self.counted.add(ev.file_id)
+                self.video_s_total += ev.duration_s
         elif isinstance(ev, FileDone):
             self.done[ev.file_id] = ev
         elif isinstance(ev, FileFailed):
@@ -366,6 +380,7 @@ class _Writer:
                                   {fid: ev.reason for fid, ev in failed.items()},
                                   {fid: (ev.values, ev.warning) for fid, ev in complete.items()})
         self.report.frames += len(frames)
+        self.report.video_frames += sum(1 for f in frames if f.t_s is not None)
         for fid, ev in failed.items():
             self.report.failed.append((self.paths.get(fid, str(fid)), ev.reason))
             self.files_done += 1
@@ -375,6 +390,7 @@ class _Writer:
             self.video_under_way.pop(fid, None)
             self.report.indexed += 1
             self.report.video_seconds += ev.values.get("duration_s") or 0.0
+            self.report.videos += ev.values.get("duration_s") is not None
             self.files_done += 1
             self.last_path = self.paths.get(fid)
         self.vindex.sync()

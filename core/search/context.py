@@ -22,7 +22,7 @@ from core.vectors import from_blobs, unit
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.catalog import Catalog, FileRecord
-    from core.embed import Encoder
+    from core.embed import BaseEncoder
     from core.vectors import VectorIndex
 
 #: A box on an image: (left, top, right, bottom) in the pixels of the upright original.
@@ -34,14 +34,14 @@ class SearchContext:
     """Catalog, encoder and vector index of one library and model (see the module docstring)."""
 
     catalog: Catalog
-    encoder_of: Callable[[], Encoder]  # the library's encoder, loaded on first call
+    encoder_of: Callable[[], BaseEncoder]  # the library's encoder, loaded on first call
     vindex: VectorIndex
     model_id: int
     dim: int
     model_key: str
 
     @property
-    def encoder(self) -> Encoder:
+    def encoder(self) -> BaseEncoder:
         return self.encoder_of()
 
     # ----- encoding -----------------------------------------------------------------------------
@@ -96,14 +96,15 @@ class SearchContext:
         return from_blobs([blobs[item_id]], self.dim)[0].astype(np.float32)
 
     def file_vector(self, file_id: int, t_s: float | None = None) -> tuple[np.ndarray, list[int]]:
-        """A file's query vector (a photo's vector; a video's frame at t, or its mean) and its item ids."""
+        """A file's query vector (a photo's vector; a video's frame standing for t, or its mean) and its item ids."""
         items = self.catalog.items_of_file(file_id)
         if not items:
             raise QueryError(f"file {file_id} has not been indexed yet")
         ids = [i for i, _ in items]
         if t_s is not None:
-            timed = [(abs((t or 0.0) - t_s), i) for i, t in items]
-            ids_for_vec = [min(timed)[1]]
+            from core.video import sample_at
+
+            ids_for_vec = [ids[sample_at([t or 0.0 for _, t in items], t_s)]]
         else:
             ids_for_vec = ids
         blobs = self.catalog.vectors_for_items(self.model_id, ids_for_vec)

@@ -52,6 +52,9 @@ class Hit:
     end_s: float | None = None
     t_s: float | None = None  # the best-matching frame inside the moment
     extra: dict = field(default_factory=dict)
+    #: the query vector that found this hit (text, similar, composed, region or a feedback round), so a
+    #: player's timeline can show that query's moments, not those of some text shown beside it
+    query: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def path(self) -> str:
@@ -140,7 +143,10 @@ class SearchEngine:
             keys, sims = self.nearest_items(query, want, filters, exact)
             hits = self._group(query, keys, sims, exclude_files)
             if len(hits) >= n + offset or len(keys) < want or want >= total:
-                return hits[offset:offset + n]
+                page = hits[offset:offset + n]
+                for hit in page:
+                    hit.query = query
+                return page
             want *= 4
 
     def _group(self, query: np.ndarray, keys: np.ndarray, sims: np.ndarray,

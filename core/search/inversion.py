@@ -78,8 +78,12 @@ def _token_embedding(model):
 
 
 def supports_inversion(encoder: Encoder) -> bool:
-    """Whether the model's text tower has a token embedding we can splice a pseudo-word into."""
-    return _token_embedding(encoder.torch_model) is not None
+    """Whether the model's text tower has a token embedding we can splice a pseudo-word into.
+
+    An ONNX Runtime encoder answers with the torch model it was exported from (inversion needs
+    autograd); without the torch extra that is a clear error saying so.
+    """
+    return _token_embedding(encoder.torch_encoder().torch_model) is not None
 
 
 def _install_hook(model) -> None:
@@ -202,6 +206,7 @@ def _vocabulary_spread(emb):
 
 def invert(encoder: Encoder, target: np.ndarray, steps: int | None = None) -> PseudoWord:
     """Optimise a pseudo-word so that "a photo of <v>" encodes to (the direction of) `target`."""
+    encoder = encoder.torch_encoder()
     import torch
 
     model = encoder.torch_model
@@ -243,6 +248,7 @@ def invert(encoder: Encoder, target: np.ndarray, steps: int | None = None) -> Ps
 
 def encode_with_word(encoder: Encoder, word: PseudoWord, texts: Sequence[str]) -> np.ndarray:
     """Normalised vectors of `texts`, each containing `*` standing for the pseudo-word."""
+    encoder = encoder.torch_encoder()
     import torch
 
     if not texts:
@@ -264,6 +270,7 @@ class InversionCache:
         self._words: OrderedDict[tuple[str, str, bytes, int], PseudoWord] = OrderedDict()
 
     def get(self, encoder: Encoder, reference: np.ndarray, steps: int | None = None) -> PseudoWord:
+        encoder = encoder.torch_encoder()
         steps = default_steps(encoder.device) if steps is None else steps
         digest = hashlib.blake2b(np.asarray(reference, np.float32).tobytes(), digest_size=16).digest()
         key = (encoder.key, TEMPLATE, digest, steps)

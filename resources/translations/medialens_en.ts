@@ -4,7 +4,7 @@
 <context>
     <name>IndexStatus</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/indexing.py" line="98"/>
+        <location filename="../../desktop_app/indexing.py" line="98" />
         <source>%n failed</source>
         <translation>
             <numerusform>%n failed</numerusform>
@@ -15,7 +15,7 @@
 <context>
     <name>LibraryStatusBar</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/status_bar.py" line="42"/>
+        <location filename="../../desktop_app/status_bar.py" line="39" />
         <source>%n photo(s)</source>
         <translation>
             <numerusform>%n photo</numerusform>
@@ -23,7 +23,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/status_bar.py" line="44"/>
+        <location filename="../../desktop_app/status_bar.py" line="41" />
         <source>%n video(s)</source>
         <translation>
             <numerusform>%n video</numerusform>
@@ -31,7 +31,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/status_bar.py" line="46"/>
+        <location filename="../../desktop_app/status_bar.py" line="43" />
         <source>%n waiting</source>
         <translation>
             <numerusform>%n waiting</numerusform>
@@ -39,7 +39,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/status_bar.py" line="50"/>
+        <location filename="../../desktop_app/status_bar.py" line="47" />
         <source>%n failed</source>
         <translation>
             <numerusform>%n failed</numerusform>
@@ -50,7 +50,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="327"/>
+        <location filename="../../desktop_app/main_window.py" line="358" />
         <source>Indexing stopped. %n file(s) indexed so far are kept; Rescan carries on.</source>
         <translation>
             <numerusform>Indexing stopped. The %n file indexed so far is kept; Rescan carries on.</numerusform>
@@ -58,7 +58,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="330"/>
+        <location filename="../../desktop_app/main_window.py" line="361" />
         <source>Indexing finished: %n new or changed file(s).</source>
         <translation>
             <numerusform>Indexing finished: %n new or changed file.</numerusform>
@@ -66,7 +66,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop_app/main_window.py" line="332"/>
+        <location filename="../../desktop_app/main_window.py" line="363" />
         <source>%n could not be read.</source>
         <translation>
             <numerusform>%n could not be read.</numerusform>
@@ -77,7 +77,7 @@
 <context>
     <name>MomentTimeline</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/timeline.py" line="133"/>
+        <location filename="../../desktop_app/timeline.py" line="133" />
         <source>%n matching moment(s)</source>
         <translation>
             <numerusform>%n matching moment</numerusform>
@@ -88,7 +88,7 @@
 <context>
     <name>ResultsActions</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/results_actions.py" line="241"/>
+        <location filename="../../desktop_app/results_actions.py" line="243" />
         <source>Copied %n path(s)</source>
         <translation>
             <numerusform>Copied %n path</numerusform>
@@ -99,7 +99,15 @@
 <context>
     <name>ResultsHeader</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/results_header.py" line="91"/>
+        <location filename="../../desktop_app/results_header.py" line="89" />
+        <source>%n item(s)</source>
+        <translation>
+            <numerusform>%n item</numerusform>
+            <numerusform>%n items</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop_app/results_header.py" line="93" />
         <source>%n result(s)</source>
         <translation>
             <numerusform>%n result</numerusform>
@@ -110,7 +118,7 @@
 <context>
     <name>VideoPlayer</name>
     <message numerus="yes">
-        <location filename="../../desktop_app/player.py" line="175"/>
+        <location filename="../../desktop_app/player.py" line="175" />
         <source>%n moment(s)</source>
         <translation>
             <numerusform>%n moment</numerusform>

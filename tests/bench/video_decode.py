@@ -1,27 +1,31 @@
-"""How fast videos are sampled and indexed: decode strategies on 1080p H.264, in × real time.
+"""How fast videos are indexed, in × real time: full decoding, the old adaptive default, and the new default.
 
-    python tests/bench/video_decode.py [--repeat 3] [--model ViT-B-32] [--weights PATH] [--skip-index]
+    python tests/bench/video_decode.py [--repeat 3] [--model ViT-B-32] [--weights PATH] [--strategies]
+                                       [--no-4k] [--clips set,mixed,4k]
 
-None of the shared clips is 1080p, so two are made from them (cached in the temp folder):
-cockatoo + Big Buck Bunny + Chaplin (53.6 s) scaled to 1920x1080 at 30 fps, H.264 (x264
-veryfast, CRF 21), once with x264's default GOP (keyframes up to 250 frames apart and at
-cuts, like downloaded video) and once with a keyframe every second (like phones and cameras).
+Clips (made once from the shared clips and cached in the temp folder):
 
-Strategies, each producing ~1 sample per second as RGB at the model's scale:
+* **shared real clips, as a set**: every video in ``../shared/data/videos`` (17 files, 4 min);
+* **1080p30 mixed**: a default-GOP H.264 clip (x264 veryfast, CRF 21, keyframes up to 250
+  frames apart and at cuts, like downloaded video) of static and moving shots: the cockatoo
+  (moving close-up), 12 s of one still frame (a static shot), the plaza seen from above
+  (static camera, people walking), the bridge traffic (static camera) and Big Buck Bunny
+  (animation, cuts);
+* **4K**: 20 s of the same kinds of shots at 3840x2160 (x264 ultrafast, default GOP).
 
-* naive full decode (the baseline, 1.00x): every frame decoded, loop filter on, slice
-  threads, each kept frame converted at full size and shrunk by Pillow;
-* full decode as `core.video` does it, then without its frame threads, then without skipping
-  the loop filter — what each setting is worth;
-* keyframes only (`decode="keyframes"`): spacing is whatever the encoder chose;
-* seek per sample: seek to each second, decode forward to it;
-* adaptive (the default): a short GOP costs its keyframe, a long one stops at its last sample.
+Configurations, indexed end to end through ``Library.index`` (decode + embed + write),
+alternated A/B/C per repeat, median of ``--repeat`` runs:
 
-Each figure is the best of `--repeat` runs (the machine is shared; the best run is the
-least disturbed). Embedding agreement: cosine between the model's vectors of the same
-frames decoded with and without the loop filter. Then end-to-end indexing through
-`Library.index` (decode + embed + write) for the default and for full decoding, with the
-model alone on preprocessed batches as the rate everything hides behind.
+* **full decode**: every frame decoded, every sample embedded (``decode="full"``, ``dedup=False``);
+* **old adaptive default**: adaptive GOP plans as before this change — every sample embedded,
+  non-reference frames decoded, the cut miniature scaled by FFmpeg;
+* **new default**: samples that look like the last embedded one share its vector, quiet long
+  GOPs cost their keyframe, non-reference frames skipped (``core.video`` notes).
+
+Speed is video seconds / embed-phase seconds; "embedded" is frames embedded / samples taken (the
+samples of the old default). The model alone on preprocessed batches is the ceiling everything
+hides behind. ``--strategies`` adds the decode-only table of the older strategies (naive, full,
+keyframes, seek, adaptive) on the 1080p clip.
 """
 
 from __future__ import annotations
@@ -80,6 +84,66 @@ def make_clips() -> dict[str, Path]:
         out.close()
         tmp[k].rename(clips[k])
     return clips
+
+
+#: (shared clip, seconds of it or None for all, whether its first frame is held as a still shot)
+MIXED = [("imageio_cockatoo.mp4", None, False), ("moviepy_chaplin.mp4", 12.0, True),
+         ("vtest_opencv_copy.avi", 20.0, False), ("car_traffic_small.mp4", 15.0, False),
+         ("moviepy_big_buck_bunny_0_30.webm", None, False)]
+MIXED_4K = [("moviepy_chaplin.mp4", 6.0, True), ("vtest_opencv_copy.avi", 8.0, False),
+            ("imageio_cockatoo.mp4", 6.0, False)]
+
+
+def _encode(path: Path, parts: list[tuple[str, float | None, bool]], size: tuple[int, int], preset: str) -> Path:
+    """Parts of shared clips joined at 30 fps, H.264 with x264's default GOP (cached)."""
+    import av
+
+    if path.exists():
+        return path
+    part = path.with_suffix(".part.mp4")
+    n = 0
+    with av.open(str(part), "w") as out:
+        stream = out.add_stream("libx264", rate=30, options={"preset": preset, "crf": "21"})
+        stream.width, stream.height, stream.pix_fmt = *size, "yuv420p"
+
+        def put(frame) -> None:
+            nonlocal n
+            big = frame.reformat(width=size[0], height=size[1], format="yuv420p")
+            big.pict_type = av.video.frame.PictureType.NONE  # keyframes where the encoder puts them
+            big.pts, big.time_base = n, Fraction(1, 30)
+            out.mux(stream.encode(big))
+            n += 1
+
+        for name, seconds, still in parts:
+            with av.open(str(SHARED_DATA / "videos" / name)) as src:
+                frames = src.decode(video=0)
+                if still:
+                    first = next(frames)
+                    for _ in range(round(seconds * 30)):
+                        put(first)
+                    continue
+                start, next_t = n, 0.0
+                for frame in frames:
+                    while next_t <= (frame.time or 0.0) + 1e-6:  # resample to a constant 30 fps
+                        put(frame)
+                        next_t += 1 / 30
+                    if seconds is not None and n - start >= seconds * 30:
+                        break
+        out.mux(stream.encode(None))
+    part.rename(path)
+    return path
+
+
+def mixed_clips(with_4k: bool) -> dict[str, list[Path]]:
+    CACHE.mkdir(exist_ok=True)
+    clips = {"1080p30 mixed, default GOP": [_encode(CACHE / "mixed1080.mp4", MIXED, (1920, 1080), "veryfast")]}
+    if with_4k:
+        clips["4K30 mixed, default GOP"] = [_encode(CACHE / "mixed4k.mp4", MIXED_4K, (3840, 2160), "ultrafast")]
+    return clips
+
+
+def shared_clips() -> list[Path]:
+    return sorted(p for p in (SHARED_DATA / "videos").iterdir() if p.suffix != ".json")
 
 
 def clip_facts(path: Path) -> tuple[float, int, float]:
@@ -173,38 +237,80 @@ def best_of(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
     return min(runs), result
 
 
-def loop_filter_agreement(path: Path, encoder) -> tuple[float, float]:
-    """Cosine between vectors of the same sampled frames decoded with and without the loop filter."""
-    from core import video
-
-    times = [f.t_s for f in video.read_frames(path, video.Sampling(1.0, "full"), MIN_SIDE)]
-    images = {}
-    for name, options in (("skip", {"skip_loop_filter": "all"}), ("on", {})):
-        saved = video.DECODER_OPTIONS
-        video.DECODER_OPTIONS = options
-        try:
-            images[name] = [f.image for f in video.read_frames(path, video.Sampling(1.0, "full"), MIN_SIDE,
-                                                                targets=times)]
-        finally:
-            video.DECODER_OPTIONS = saved
-    a, b = encoder.encode_images(images["skip"]), encoder.encode_images(images["on"])
-    cos = (a * b).sum(axis=1)
-    return float(cos.mean()), float(cos.min())
+CONFIGS = {
+    "full decode": {"decode": "full", "dedup": False},
+    "old adaptive default": {"decode": "adaptive", "dedup": False},
+    "new default": {},
+}
 
 
-def index_speed(path: Path, model: str, weights: Path, decode: str, home: Path) -> tuple[float, int]:
-    """Seconds of decode + embed + write for one clip through `Library.index`, and its frames."""
+class _OldAdaptive:
+    """core.video as it decoded before frame sharing: non-reference frames decoded, miniatures scaled by FFmpeg."""
+
+    def __enter__(self):
+        from core import video
+
+        self.saved = video.NONREF_MIN_FRAMES, video._LUMA_FORMATS
+        video.NONREF_MIN_FRAMES, video._LUMA_FORMATS = float("inf"), frozenset()
+
+    def __exit__(self, *exc):
+        from core import video
+
+        video.NONREF_MIN_FRAMES, video._LUMA_FORMATS = self.saved
+
+
+def index_once(paths: list[Path], model: str, weights: Path, config: str, home: Path) -> tuple[float, float, int]:
+    """Embed-phase seconds of indexing the clips through `Library.index`, CPU seconds, frames embedded."""
+    import contextlib
     import shutil
 
     from core.library import Library
 
-    folder = home / f"clip-{decode}"
+    folder = home / "clips"
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(path, folder / path.name)
-    with Library(home / f"lib-{decode}", model=model, weights=weights, device="cpu") as lib:
-        report = lib.index([folder], decode=decode)
-    assert report.indexed == 1, report.failed
-    return report.embed_s, report.frames
+    for p in paths:
+        shutil.copy2(p, folder / p.name)
+    guard = _OldAdaptive() if config == "old adaptive default" else contextlib.nullcontext()
+    with guard, Library(home / "lib", model=model, weights=weights, device="cpu") as lib:
+        lib.encoder.load()
+        cpu = time.process_time()
+        report = lib.index([folder], **CONFIGS[config])
+        cpu = time.process_time() - cpu
+    assert report.indexed == len(paths), report.failed
+    shutil.rmtree(home)
+    return report.embed_s, cpu, report.frames
+
+
+def index_table(clips: dict[str, list[Path]], model: str, weights: Path, repeat: int, given: bool) -> None:
+    from core.video import probe
+
+    home = Path(tempfile.mkdtemp(prefix="medialens-bench-index-"))
+    print(f"\n# indexing through Library.index, {model} ({'given weights' if given else 'random weights'}), "
+          f"CPU ({machine()}); median of {repeat}, configurations alternated")
+    print("# × real time: video seconds / wall seconds of the embed phase (what a user waits on this machine,")
+    print("# shared and loaded); CPU-bound: video seconds / (process CPU seconds / 2 cores), what two free cores")
+    print("# would give if the work parallelised perfectly (load-independent, for comparing configurations)")
+    print("| clips | video s | configuration | × real time | vs old default | vs full | CPU-bound × real time | "
+          "embedded | seconds (runs) | load after |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for label, paths in clips.items():
+        duration = sum(probe(p).duration_s or 0.0 for p in paths)
+        runs: dict[str, list[tuple[float, float, int]]] = {c: [] for c in CONFIGS}
+        for i in range(repeat):
+            for config in CONFIGS:
+                runs[config].append(index_once(paths, model, weights, config, home / f"{i}-{len(runs[config])}"))
+        med = {c: statistics.median(r[0] for r in rs) for c, rs in runs.items()}
+        samples = runs["old adaptive default"][0][2]
+        for config, rs in runs.items():
+            speed = duration / med[config]
+            frames = rs[0][2]
+            cpu = statistics.median(r[1] for r in rs)
+            old = med["old adaptive default"]
+            print(f"| {label} | {duration:.0f} | {config} | {speed:.1f}x | {old / med[config]:.2f}x "
+                  f"| {med['full decode'] / med[config]:.2f}x | {duration / (cpu / 2):.1f}x | "
+                  f"{frames}/{samples} ({frames / samples:.0%}) | "
+                  f"{med[config]:.1f} ({', '.join(f'{r[0]:.1f}' for r in rs)}) | {os.getloadavg()[0]:.1f} |",
+                  flush=True)
 
 
 def main() -> None:
@@ -212,12 +318,40 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--model", default="ViT-B-32")
     ap.add_argument("--weights", help="weights file for --model (default: random weights; speed only)")
-    ap.add_argument("--skip-index", action="store_true", help="decode strategies only")
+    ap.add_argument("--clips", default="set,mixed,4k", help="which clips: set, mixed, 4k (comma-separated)")
+    ap.add_argument("--no-4k", action="store_true", help="skip the 4K clip (it takes a minute to make)")
+    ap.add_argument("--strategies", action="store_true", help="also the decode-only table of older strategies")
     args = ap.parse_args()
+    wanted = set(args.clips.split(","))
+    if args.no_4k:
+        wanted.discard("4k")
 
+    if args.strategies:
+        strategies_table(args.repeat)
+    import torch
+
+    from core.embed import Encoder
+
+    weights = Path(args.weights) if args.weights else random_weights(args.model, CACHE)
+    encoder = Encoder(args.model, weights=weights, device="cpu").load()
+    batch = torch.randn(32, 3, encoder.image_size, encoder.image_size)
+    encoder.encode_tensors(batch)
+    model_s, _ = best_of(lambda: encoder.encode_tensors(batch), args.repeat)
+    print(f"# model alone: {32 / model_s:.1f} frames/s on preprocessed batches of 32 "
+          f"= {32 / model_s:.1f}x real time at 1 frame per second if every sample is embedded (the old ceiling)")
+    clips = {}
+    if "set" in wanted:
+        clips["shared real clips (17)"] = shared_clips()
+    made = mixed_clips("4k" in wanted)
+    clips.update({k: v for k, v in made.items()
+                  if ("4K" in k and "4k" in wanted) or ("1080" in k and "mixed" in wanted)})
+    index_table(clips, args.model, weights, args.repeat, bool(args.weights))
+
+
+def strategies_table(repeat: int) -> None:
     clips = make_clips()
     facts = {k: clip_facts(p) for k, p in clips.items()}
-    print(f"# video decode strategies, 1080p30 H.264 ({machine()}), best of {args.repeat}")
+    print(f"# video decode strategies, 1080p30 H.264 ({machine()}), best of {repeat}")
     for k, (dur, keys, gap) in facts.items():
         print(f"#   {k}: {dur:.1f} s, {keys} keyframes, longest keyframe gap {gap:.1f} s ({clips[k]})")
     names = list(clips)
@@ -228,44 +362,13 @@ def main() -> None:
     for label, fn in STRATEGIES:
         cells = []
         for k in names:
-            seconds, times = best_of(lambda fn=fn, k=k: fn(clips[k]), args.repeat)
+            seconds, times = best_of(lambda fn=fn, k=k: fn(clips[k]), repeat)
             dur = facts[k][0]
             speed = dur / seconds
             base.setdefault(k, speed)
             gap = max(np.diff([*times, dur])) if times else float("nan")
             cells.append(f"{speed:.1f}x ({speed / base[k]:.2f}x baseline) | {len(times)} | {gap:.2f}")
         print(f"| {label} | " + " | ".join(cells) + f" | {os.getloadavg()[0]:.1f} |", flush=True)
-
-    if args.skip_index:
-        return
-    import torch
-
-    from core.embed import Encoder
-
-    home = Path(tempfile.mkdtemp(prefix="medialens-bench-index-"))
-    weights = Path(args.weights) if args.weights else random_weights(args.model, CACHE)
-    encoder = Encoder(args.model, weights=weights, device="cpu").load()
-    batch = torch.randn(32, 3, encoder.image_size, encoder.image_size)
-    encoder.encode_tensors(batch)
-    model_s, _ = best_of(lambda: encoder.encode_tensors(batch), args.repeat)
-    model_rate = 32 / model_s
-    mean_cos, min_cos = loop_filter_agreement(clips[names[0]], encoder)
-    print(f"\n# loop filter skipped vs on, same frames, {args.model} vectors: cosine mean {mean_cos:.5f}, "
-          f"min {min_cos:.5f}")
-    print(f"\n# indexing through Library.index, {args.model} "
-          f"({'given weights' if args.weights else 'random weights'}), CPU ({machine()})")
-    print(f"# model alone: {model_rate:.1f} frames/s on preprocessed batches of 32 "
-          f"= {model_rate:.1f}x real time at 1 frame per second (the ceiling)")
-    print("| clip | decode | × real time | frames | seconds | load after |")
-    print("|---|---|---|---|---|---|")
-    for k in names:
-        for decode in ("adaptive", "full"):
-            runs = [index_speed(clips[k], args.model, weights, decode, home / f"{k}-{i}".replace(" ", "_"))
-                    for i in range(args.repeat)]
-            seconds = min(r[0] for r in runs)
-            print(f"| {k} | {decode} | {facts[k][0] / seconds:.1f}x | {runs[0][1]} | "
-                  f"{seconds:.1f} (median {statistics.median(r[0] for r in runs):.1f}) | {os.getloadavg()[0]:.1f} |",
-                  flush=True)
 
 
 if __name__ == "__main__":

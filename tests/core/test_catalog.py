@@ -32,7 +32,7 @@ def test_catalog_from_a_newer_version_is_refused_clearly(tmp_path):
 
 def test_garbage_catalog_file_is_a_clear_error(tmp_path):
     (tmp_path / "c.db").write_bytes(b"this is not a database" * 100)
-    with pytest.raises(LibraryError, match="cannot open the catalog"):
+    with pytest.raises(LibraryError, match="not a MediaLens catalog"):
         Catalog(tmp_path / "c.db")
 
 

@@ -301,3 +301,26 @@ def test_a_failing_writer_stops_the_decoders_and_the_next_run_resumes(make_libra
     report = lib.index([tmp_path / "pics"])
     assert report.indexed == 24 - committed and report.failed == []
     assert lib.status()["images"] == 24
+
+
+def test_time_left_waits_for_a_video_that_has_not_moved_and_never_says_zero_while_work_remains():
+    from core.indexing.control import TimeLeft
+
+    eta = TimeLeft()
+    # 10 photos done in 10 s, nothing else: 5 files left at 1 file/s.
+    assert eta.update(10.0, 10, 15, 0.0, 0.0, files_started=0.0) == pytest.approx(5.0)
+    # Photos all done, but 164 s of video planned and none embedded yet: unknown, not "0 s".
+    eta = TimeLeft()
+    assert eta.update(10.0, 10, 11, 0.0, 164.0, files_started=0.0) is None
+    # The video starts moving: 4 s embedded between t=12 and t=14 is 2 s of video per second.
+    assert eta.update(12.0, 10, 11, 4.0, 164.0, files_started=0.0) is None  # rate from here on
+    assert eta.update(14.0, 10, 11, 8.0, 164.0, files_started=0.0) == pytest.approx((164 - 8) / 2.0)
+    # More decoded than planned: the plan was short, the estimate is not negative.
+    assert eta.update(100.0, 11, 11, 170.0, 164.0, files_started=0.0) == 0.0
+
+
+def test_a_photo_only_run_reports_no_video(make_library, tmp_path):
+    write_pictures(tmp_path / "pics", 3)
+    report = make_library().index([tmp_path / "pics"])
+    assert report.indexed == 3 and report.frames == 3
+    assert report.videos == 0 and report.video_frames == 0 and report.video_seconds == 0

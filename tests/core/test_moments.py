@@ -191,12 +191,26 @@ def test_timeline_gives_the_curve_and_the_moments(video_library):
     assert lib.timeline(rec.id, "a red circle").scores is not None  # text queries too
 
 
+
+def test_a_hit_carries_the_query_that_found_it_so_its_timeline_shows_that_querys_moments(video_library, tmp_path):
+    lib = video_library[0]
+    still = tmp_path / "shot13.png"
+    segment_frame(Segment(1.0, seed=13), 7, SIZE).save(still)
+    for hits in (lib.similar(still, n=10), lib.compose(still, "a shape", n=10, balance=0.1)):
+        moment = next(h for h in hits if h.kind == "video")
+        assert moment.query is not None
+        line = lib.timeline(moment.file.id, moment.query)
+        # the result's own moment is on its timeline (with the words alone it need not be)
+        assert any(iou((m.start_s, m.end_s), (moment.start_s, moment.end_s)) >= 0.9 for m in line.moments), \
+            (moment.start_s, moment.end_s, [(m.start_s, m.end_s) for m in line.moments])
+
 def test_thumbnails_of_frames_and_the_poster_are_remade_when_lost(video_library):
     lib, media, _ = video_library
     rec = lib.catalog.file_by_path(str(media / "videos" / "shots.mp4"))
     poster = lib.thumbnail(rec.id)
     frame = lib.frame_thumbnail(rec.id, 7.6)
-    assert poster.exists() and frame.name.endswith("-t8000.webp"), frame
+    # the sample at 7 s stands for 7.6 s (each item covers the time until the next one)
+    assert poster.exists() and frame.name.endswith("-t7000.webp"), frame
     poster.unlink()
     frame.unlink()
     assert lib.thumbnail(rec.id).exists() and lib.frame_thumbnail(rec.id, 7.6).exists()
@@ -249,10 +263,11 @@ def test_cli_moments_search_and_index_fps(tmp_path, tiny_weights, capsys):
         out, err = capsys.readouterr()
         return code, out, err
 
-    code, out, err = cli("index", str(folder), "--fps", "2", "--json", *model)
+    code, out, err = cli("index", str(folder), "--fps", "2", "--every-frame", "--json", *model)
     assert code == 0, err
     summary = json.loads(out)
     assert summary["indexed"] == 1 and 32 <= summary["frames"] <= 40, summary  # 17 s at 2 per second
+    assert summary["videos"] == 1 and summary["video_frames"] == summary["frames"]
     assert summary["video_seconds"] == pytest.approx(17.0)
 
     code, out, err = cli("moments", "a green square", "--video", str(folder / "shots.mp4"), "-n", "2")
@@ -260,8 +275,9 @@ def test_cli_moments_search_and_index_fps(tmp_path, tiny_weights, capsys):
     lines = out.splitlines()
     assert len(lines) == 2, out
     for line in lines:
-        assert re.fullmatch(re.escape(str(folder / "shots.mp4")) + r"  \d\d:\d\d:\d\d–\d\d:\d\d:\d\d  -?\d\.\d{3}",
-                            line), line
+        # the one result shape of every command: score, path, [id N], and a moment's span
+        assert re.fullmatch(r" ?-?\d\.\d{3}  " + re.escape(str(folder / "shots.mp4"))
+                            + r"  \[id \d+\]  \d\d:\d\d:\d\d–\d\d:\d\d:\d\d", line), line
 
     code, out, err = cli("search", "a green square", "--json", "-n", "3")
     hits = json.loads(out)

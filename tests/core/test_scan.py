@@ -39,7 +39,39 @@ def test_symlink_loops_and_duplicate_links_are_survived(tmp_path):
     os.symlink(tmp_path / "missing", tmp_path / "dangling")
     result = walk(tmp_path)
     assert names(result) == ["pic_00000.jpg", "pic_00001.jpg"]
-    assert not result.problems
+    assert all(f.path.startswith(str(tmp_path / "a") + os.sep) for f in result.files), "their real folder"
+    reasons = dict(result.problems)  # each one passed over is listed with why (issue 17, defect 8)
+    assert reasons == {
+        str(tmp_path / "a" / "loop"): f"link loop: leads back to {tmp_path}",
+        str(tmp_path / "a_again"): f"the same folder as {tmp_path / 'a'}, indexed there",
+        str(tmp_path / "dangling"): f"broken link: its target {tmp_path / 'missing'} does not exist",
+    }
+
+
+def test_pipes_self_loops_and_folders_named_like_photos_are_listed(tmp_path):
+    write_pictures(tmp_path / "photo.jpg", 1)  # a folder, named like a photo
+    os.mkfifo(tmp_path / "camera.jpg")
+    os.symlink("self.jpg", tmp_path / "self.jpg")
+    result = walk(tmp_path)
+    assert names(result) == ["pic_00000.jpg"]
+    assert dict(result.problems) == {
+        str(tmp_path / "photo.jpg"): "a folder named like a media file: indexed as a folder, with what it holds",
+        str(tmp_path / "camera.jpg"): "not a file that can be indexed: a named pipe",
+        str(tmp_path / "self.jpg"): "link loop: self.jpg leads back to itself",
+    }
+
+
+def test_links_outside_the_root_are_followed_and_shown_or_not_followed_as_set(tmp_path):
+    write_pictures(tmp_path / "elsewhere", 2)
+    write_pictures(tmp_path / "root", 1, start=5)
+    os.symlink(tmp_path / "elsewhere", tmp_path / "root" / "more")
+    followed = walk(tmp_path / "root")
+    assert len(followed.files) == 3 and not followed.problems
+    assert followed.outside_links == [(str(tmp_path / "root" / "more"), str(tmp_path / "elsewhere"))]
+    kept_in = walk(tmp_path / "root", follow_outside=False)
+    assert names(kept_in) == ["pic_00005.jpg"] and kept_in.outside_links == []
+    reason = f"link to {tmp_path / 'elsewhere'}, outside the library folder: not followed (as set)"
+    assert kept_in.problems == [(str(tmp_path / "root" / "more"), reason)]
 
 
 def test_non_utf8_file_names_survive(tmp_path):

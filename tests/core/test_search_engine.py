@@ -92,8 +92,12 @@ def test_excluded_files_and_pages(hand):
 def test_the_context_gives_the_vectors_of_library_things(hand):
     ctx = hand.context()
     clip = hand.file_ids["clip.mp4"]
-    at_two, items = ctx.file_vector(clip, t_s=1.9)
+    # the frame sampled at 2 s stands for 2.4 s (a sample covers the time until the next one); 1.9 s is
+    # still the 1 s sample's
+    at_two, items = ctx.file_vector(clip, t_s=2.4)
     np.testing.assert_allclose(at_two, axis(3), atol=1e-3)
+    at_one, _ = ctx.file_vector(clip, t_s=1.9)
+    np.testing.assert_allclose(at_one, blend((0.9, 0), (0.1, 2)), atol=1e-3)
     assert len(items) == 3
     mean, _ = ctx.file_vector(clip)
     assert np.linalg.norm(mean) == pytest.approx(1.0, abs=1e-5)

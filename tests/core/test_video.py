@@ -18,7 +18,7 @@ from core.catalog import Embedded, Item, MediaFile
 from core.errors import LibraryError, MediaError
 from core.indexing import decoders
 from core.indexing.control import Control
-from core.video import ReadResult, Sampling, frame_at, probe, read_frames
+from core.video import MAX_SHARED_S, ReadResult, Sampling, frame_at, probe, read_frames
 from tests.conftest import TINY_MODEL, medialens_cmd, save_random_weights
 from tests.e2e.test_cli import run
 from tests.video_factory import Segment, audio_only, mean_colour, segment_frame, truncate, write_video
@@ -26,6 +26,8 @@ from tests.video_factory import Segment, audio_only, mean_colour, segment_frame,
 RED, GREEN, BLUE, YELLOW = (220, 30, 30), (30, 220, 30), (30, 30, 220), (230, 230, 40)
 #: 10 s at 10 fps; the green shot (0.4 s) falls between two 1-per-second samples.
 COLOUR_SEGMENTS = [Segment(3.0, RED), Segment(0.4, GREEN), Segment(4.0, BLUE), Segment(2.6, YELLOW)]
+#: Index options that embed every sample (the factory's slowly panning shots would otherwise share one).
+EVERY_SAMPLE = {"dedup": False}
 
 
 def colour_at(spans, t: float):
@@ -81,6 +83,53 @@ def test_a_cut_adds_a_sample_and_short_gops_cost_only_their_keyframes(colour_vid
     assert any(f.cut and abs(f.t_s - blue_starts) < 1e-6 for f in long_frames), "cut to blue not sampled"
     assert short_result.decoded == 20, "0.5 s GOPs: only their 20 keyframes are decoded, of 100 frames"
     assert long_result.decoded < 100
+
+
+def test_samples_that_look_like_the_last_embedded_one_share_it(colour_videos):
+    videos, spans = colour_videos
+    frames = list(read_frames(videos["long"]))
+    every = list(read_frames(videos["long"], Sampling(dedup=False)))
+    assert [f.t_s for f in frames] == [f.t_s for f in every] and not any(f.shares for f in every)
+    new = [f.t_s for f in frames if not f.shares]
+    # one new sample per colour shot: the still shots' other seconds share its vector
+    assert len(new) == len(spans), new
+    for (a, b), t in zip(spans, new, strict=True):
+        assert a <= t < b
+
+
+def test_a_shared_frame_stands_for_its_stretch_in_the_catalog(make_library, colour_videos, tmp_path):
+    videos, spans = colour_videos
+    folder = tmp_path / "c"
+    folder.mkdir()
+    shutil.copy2(videos["long"], folder / "colours.mp4")
+    lib = make_library()
+    lib.index([folder])
+    rec, items = _items(lib, folder / "colours.mp4")
+    assert len(items) == len(spans), items  # one item per still shot
+    late_in_blue = spans[2][1] - 0.2  # nearer the yellow shot's item than the blue one's
+    with Image.open(lib.frame_thumbnail(rec.id, late_in_blue)) as thumb:
+        assert np.abs(mean_colour(thumb) - BLUE).max() < 40
+
+
+def test_a_quiet_long_gop_costs_its_keyframe_and_a_busy_one_is_decoded(tmp_path):
+    still = tmp_path / "still.mp4"
+    write_video(still, [Segment(10.0, RED), Segment(10.0, RED)], gop=50)  # 5 s GOPs of one still picture
+    result, full = ReadResult(), ReadResult()
+    frames = list(read_frames(still, result=result))
+    list(read_frames(still, Sampling(dedup=False), result=full))
+    # the first three GOPs look like the GOP after them: their keyframes alone are decoded (the last
+    # one has no GOP after it to compare with, and is sampled as usual)
+    assert [f.t_s for f in frames[:3]] == [0.0, 5.0, 10.0] and result.decoded <= 3 + 50
+    assert full.decoded >= 100 and result.decoded < full.decoded / 2
+    assert [f.t_s for f in frames if not f.shares] == [0.0, 10.0]  # no vector stands for over MAX_SHARED_S
+    moving = tmp_path / "moving.mp4"
+    write_video(moving, [Segment(2.0, seed=k) for k in range(6)], gop=50)  # cuts inside the GOPs
+    busy = ReadResult()
+    times = [f.t_s for f in read_frames(moving, result=busy)]
+    assert busy.decoded > 20 and max(np.diff(times)) <= 1.5, "a GOP that changes is sampled every second"
+    plain = ReadResult()
+    list(read_frames(moving, Sampling(dedup=False), result=plain))
+    assert plain.decoded >= busy.decoded
 
 
 def test_reading_again_at_given_times_returns_those_frames(colour_videos):
@@ -244,7 +293,9 @@ def test_index_real_clips_with_progress_in_seconds(make_library, shared_data, tm
         assert rec.kind == "video" and rec.status == "ok" and rec.error is None, (name, rec.error)
         assert rec.duration_s > 0 and rec.width > 0 and rec.height > 0 and rec.codec and rec.fps
         times = [t for _, t in items]
-        assert len(times) >= max(1, int(rec.duration_s) - 1) and all(0 <= t < rec.duration_s for t in times)
+        # one item per new-looking second: a sample that looks like the last embedded one shares its item
+        assert times[0] <= 0.2 and all(0 <= t < rec.duration_s for t in times)
+        assert max(np.diff([*times, rec.duration_s])) <= MAX_SHARED_S + 1.5
         poster = lib.thumbnail(rec.id)
         assert poster is not None and poster.exists()
         for t in times:
@@ -294,19 +345,33 @@ def test_reindex_of_an_unchanged_video_does_no_decode_work(make_library, tmp_pat
     assert report.unchanged == 1 and report.indexed == 0 and len(count_video_decodes) == 1
 
 
-def test_cancel_mid_video_resumes_and_completes_it(make_library, tmp_path):
+def test_cancel_mid_video_resumes_and_completes_it(make_library, tmp_path, monkeypatch):
     folder = tmp_path / "v"
     folder.mkdir()
     segments = [Segment(6.0, seed=1), Segment(6.0, seed=2), Segment(6.0, seed=3)]
     write_video(folder / "long.mp4", segments)
     control = Control()
+    committed = [0]
+    original = decoders.DECODERS["video"]
 
-    def cancel_after_some_frames(p):
-        if p.phase == "embed" and p.frames_done >= 4:
-            control.cancel()
+    def cancel_once_some_frames_are_committed(job, ctx):
+        # Decoding outruns the progress reports on a small video: cancel from the decoder, once the
+        # writer has said it committed some frames, so the cancel lands mid-video whatever the speed.
+        for n, ev in enumerate(original(job, ctx)):
+            yield ev
+            if n == 8:
+                deadline = time.monotonic() + 20
+                while committed[0] < 4 and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                control.cancel()
 
-    lib = make_library()
-    first = lib.index([folder], progress=cancel_after_some_frames, control=control, batch_size=2)
+    def count_committed(p):
+        committed[0] = max(committed[0], p.frames_done)
+
+    monkeypatch.setitem(decoders.DECODERS, "video", cancel_once_some_frames_are_committed)
+    lib = make_library(options=EVERY_SAMPLE)
+    first = lib.index([folder], progress=count_committed, control=control, batch_size=2)
+    monkeypatch.setitem(decoders.DECODERS, "video", original)
     assert first.cancelled and first.indexed == 0
     rec, partial = _items(lib, folder / "long.mp4")
     with lib.catalog.session() as s:
@@ -316,7 +381,7 @@ def test_cancel_mid_video_resumes_and_completes_it(make_library, tmp_path):
     second = lib.index()
     assert second.indexed == 1
     _, items = _items(lib, folder / "long.mp4")
-    fresh = make_library("fresh")
+    fresh = make_library("fresh", options=EVERY_SAMPLE)
     fresh.index([folder])
     _, expected = _items(fresh, folder / "long.mp4")
     assert [t for _, t in items] == [t for _, t in expected], "the partial items were replaced, not added to"
@@ -343,7 +408,11 @@ def test_a_second_model_embeds_the_frames_of_the_existing_items(make_library, tm
     lib_a.close()
 
     lib_b = make_library(weights=other_tiny_weights)
-    assert lib_b.index([folder], fps=3).indexed == 1
+    seen = []
+    assert lib_b.index([folder], fps=3, progress=lambda p: seen.append((p.phase, p.video_s_total))).indexed == 1
+    # the progress total comes from the catalog before anything is decoded, and is not counted twice
+    assert [total for phase, total in seen if phase == "plan"] == [pytest.approx(7.0)]
+    assert max(total for _, total in seen) == pytest.approx(7.0)
     assert sorted(count_video_decodes[-1][1]) == sorted(items_a), "the decoder was given the existing items"
     _, items_b = _items(lib_b, path)
     assert items_b == items_a, "no new items: the second model's vectors go onto the same ones"
@@ -361,11 +430,11 @@ def test_sigkill_mid_video_then_resume_replaces_the_partial_frames(tmp_path, cli
     folder.mkdir()
     path = folder / "long.mp4"
     write_video(path, [Segment(20.0, seed=s) for s in (1, 2, 3)])
-    expected = [round(f.t_s, 6) for f in read_frames(path, Sampling(10.0))]
+    expected = [round(f.t_s, 6) for f in read_frames(path, Sampling(10.0, dedup=False))]
     home = tmp_path / "home"
     env = dict(cli_env, MEDIALENS_HOME=str(home))
     args = ["index", str(folder), "--model", TINY_MODEL, "--weights", str(tiny_weights), "--fps", "10",
-            "--batch-size", "8", "--quiet"]
+            "--batch-size", "8", "--quiet", "--every-frame"]
     proc = subprocess.Popen(medialens_cmd(*args), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
     def counts() -> tuple[int, int, int, int]:
@@ -389,7 +458,7 @@ def test_sigkill_mid_video_then_resume_replaces_the_partial_frames(tmp_path, cli
     items, embedded, _, _ = counts()
     assert embedded == 0 and 40 <= items < len(expected), (items, len(expected))
 
-    resumed = run(["index", "--quiet", "--fps", "10"], env)
+    resumed = run(["index", "--quiet", "--fps", "10", "--every-frame"], env)
     assert resumed.returncode == 0, resumed.stderr
     assert "indexed 1," in resumed.stdout, resumed.stdout
     assert counts() == (len(expected), 1, len(expected), len(expected)), "every frame once, with one vector"

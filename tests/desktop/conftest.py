@@ -76,9 +76,11 @@ def make_window(qtbot, tiny_weights, tmp_path):
 
     windows = []
 
-    def _make(home: Path, options: dict | None = None, show: bool = True, wait_model: bool = False) -> MainWindow:
+    def _make(home: Path, options: dict | None = None, show: bool = True, wait_model: bool = False,
+              watch: bool = False) -> MainWindow:
+        # Live watching is on in the app; tests that do not test it keep their runs to the ones they start.
         config = LibraryConfig(home=str(home), model=TINY_MODEL, weights=str(tiny_weights), device="cpu",
-                               options=options or {})
+                               options=options or {}, watch=watch)
         w = MainWindow(config, Settings(), tmp_path / "settings.json")
         qtbot.addWidget(w)
         windows.append(w)

@@ -50,6 +50,64 @@ def test_add_rescan_and_remove_folders_and_see_what_failed(qtbot, make_window, t
     assert finished.args[0].unchanged == 4 and finished.args[0].indexed == 0
 
 
+def test_folders_dialog_shows_links_outside_and_can_stop_following_them(qtbot, make_window, tmp_path):
+    import os
+
+    root, elsewhere = tmp_path / "root", tmp_path / "elsewhere"
+    write_pictures(root, 2)
+    write_pictures(elsewhere, 2, start=10)
+    os.symlink(elsewhere, root / "more")
+    w = make_window(tmp_path / "lib")
+    with qtbot.waitSignal(w.host.indexing_finished, timeout=60_000):
+        w.first_run.add_folder(str(root))
+        w.first_run.start_button.click()
+    qtbot.waitUntil(lambda: w.host.status.get("images") == 4, timeout=10_000)
+
+    folders = FoldersDialog(w.host, w.host.status["roots"], w)
+    qtbot.addWidget(folders)
+    qtbot.waitUntil(lambda: folders.outside.isVisibleTo(folders), timeout=10_000)
+    assert folders.outside.text() == f"{root} reaches outside itself: {root / 'more'} → {elsewhere}"
+    assert folders.follow_links.isChecked()
+    with qtbot.waitSignal(w.host.status_changed, timeout=10_000,
+                          check_params_cb=lambda st: st["follow_outside_links"] is False):
+        folders.follow_links.setChecked(False)
+    with qtbot.waitSignal(w.host.indexing_finished, timeout=60_000) as finished:
+        folders.rescan_button.click()
+    assert finished.args[0].removed == 2
+    qtbot.waitUntil(lambda: w.host.status.get("images") == 2 and not folders.outside.isVisibleTo(folders),
+                    timeout=10_000)
+    assert not folders.follow_links.isChecked()
+
+
+def test_a_damaged_catalog_is_named_with_a_repair_button_that_recovers_it(qtbot, tmp_path, tiny_weights):
+    from core.library import Library
+    from desktop_app.host import LibraryConfig
+    from desktop_app.main_window import MainWindow
+    from desktop_app.settings import Settings
+    from tests.conftest import TINY_MODEL
+    from tests.e2e.test_faults import damage
+
+    photos = tmp_path / "photos"
+    write_pictures(photos, 300)
+    home = tmp_path / "lib"
+    with Library(home, model=TINY_MODEL, weights=tiny_weights, device="cpu") as lib:
+        lib.index([photos])
+    damage(home / "catalog.db")
+
+    config = LibraryConfig(home=str(home), model=TINY_MODEL, weights=str(tiny_weights), device="cpu", watch=False)
+    w = MainWindow(config, Settings(), tmp_path / "settings.json")
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.host.open_failed, timeout=20_000):
+        w.show()
+    bar = w.message_bar
+    assert "the catalog is damaged" in bar.text.text() and bar.action.isVisible() and bar.action.text() == "Repair"
+    with qtbot.waitSignal(w.host.indexing_finished, timeout=120_000):
+        bar.action.click()
+    qtbot.waitUntil(lambda: w.host.status.get("images") == 300 and w.host.status.get("pending") == 0, timeout=20_000)
+    assert any(p.name.startswith("catalog.db.damaged-") for p in home.iterdir())
+    w.close()
+
+
 def test_status_bar_shows_a_background_index_rebuild(qtbot):
     from PySide6.QtGui import QAction
 

@@ -109,3 +109,30 @@ def test_the_chinese_translation_is_complete_and_compiled(qapp):
             if m.get("numerus") != "yes":
                 comment = m.findtext("comment")
                 assert translator.translate(name, source, comment) == tr.text, f".qm out of date: {source!r}"
+
+
+def test_a_window_remembered_bigger_than_the_screen_is_fitted_to_it(qtbot, make_window, indexed_home):
+    first = make_window(indexed_home)
+    avail = first.screen().availableGeometry()
+    first.resize(avail.width() + 900, avail.height() + 700)
+    first.move(avail.left() + 3000, avail.top() + 2000)
+    first.close()  # remembers its geometry in the settings
+    second = make_window(indexed_home)
+    second.settings = first.settings
+    second._restore_layout()
+    frame = second.frameGeometry()
+    assert second.width() <= avail.width() and second.height() <= avail.height()
+    assert avail.contains(frame.topLeft()) and frame.right() <= avail.right() and frame.bottom() <= avail.bottom()
+
+
+def test_the_watch_setting_turns_live_watching_off_and_on(qtbot, window):
+    from dataclasses import replace
+
+    assert window.settings.watch_folders
+    window.host.config.watch = True  # the test windows start with watching off (tests/desktop/conftest.py)
+    window.host.live.set_enabled(True)
+    assert window.host.live.active
+    window.apply_settings(replace(window.settings, watch_folders=False))
+    assert not window.host.live.active and not window.host.config.watch
+    window.apply_settings(replace(window.settings, watch_folders=True))
+    assert window.host.live.active

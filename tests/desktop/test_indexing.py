@@ -93,3 +93,27 @@ def test_pause_and_resume_from_the_status_bar(qtbot, make_window, tmp_path, slow
         w.index_status.pause_button.click()
         assert not w.host.control.paused
     assert finished.args[0].indexed == 40
+
+
+def test_the_window_watches_its_folders_and_indexes_what_changes(qtbot, make_window, tmp_path):
+    from desktop_app.host import LibraryConfig
+    from desktop_app.settings import Settings
+
+    assert LibraryConfig().watch and Settings().watch_folders, "on by default"
+    folder = tmp_path / "pictures"
+    write_pictures(folder, 3)
+    w = make_window(tmp_path / "watched", watch=True)
+    with qtbot.waitSignal(w.host.indexing_finished, timeout=60_000):
+        w.first_run.add_folder(str(folder))
+        w.first_run.start_button.click()
+    qtbot.waitUntil(lambda: w.host.status.get("images") == 3, timeout=10_000)
+    assert w.host.live.active
+
+    qtbot.waitUntil(lambda: w.host.live.watcher.watched == [str(folder)], timeout=10_000)
+    write_pictures(folder, 2, start=10)  # a new import while the window is open
+    (folder / "pic_00000.jpg").unlink()
+    qtbot.waitUntil(lambda: w.host.status.get("images") == 4 and not w.host.indexing, timeout=60_000)
+    assert w.host.live.runs >= 1
+
+    w.host.live.set_enabled(False)  # the Settings switch
+    assert not w.host.live.active

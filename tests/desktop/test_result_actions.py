@@ -22,6 +22,20 @@ def test_find_similar_from_the_keyboard(qtbot, window):
     assert q.kind == SIMILAR and q.target == target.file.id
     assert target.file.id not in [h.file.id for h in window.model.hits]
     assert window.results_header.label.text().startswith(f"Similar to {os.path.basename(target.file.path)}")
+    assert window.search_bar.field.text() == "", "the old words do not describe look-alikes"
+
+
+def test_find_similar_and_edit_are_in_the_item_menu_with_their_shortcuts(window):
+    actions = [a for a in window.result_menu.actions() if not a.isSeparator()]
+    similar, compose = window.results_actions.act_similar, window.results_actions.act_compose
+    assert actions[:2] == [similar, compose]
+    assert similar.shortcut().toString() == "S" and compose.shortcut().toString() == "E"
+
+
+def test_pause_and_stop_are_off_while_nothing_is_indexing(window):
+    acts = window.library_actions
+    assert not window.host.indexing
+    assert not acts.act_pause.isEnabled() and not acts.act_cancel.isEnabled() and acts.act_rescan.isEnabled()
 
 
 def test_copy_paths_of_the_selection(qtbot, window):

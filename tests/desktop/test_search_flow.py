@@ -55,6 +55,11 @@ def test_more_results_are_fetched_while_the_grid_is_not_full(qtbot, window, monk
     fetched = []
     window.model.rowsInserted.connect(lambda _p, first, last: fetched.append((first, last)))
     search(qtbot, window, "something colourful")
+    # a text search shows its matches at once; "Show all" pages through every result
+    encoded.clear()
+    fetched.clear()
+    with qtbot.waitSignal(window.controller.finished, timeout=10_000):
+        window.controller.set_show_all(True)
     # 8 results do not fill the view: the next page (twice as big) is asked for at once, then the rest
     qtbot.waitUntil(lambda: window.model.rowCount() == window.host.status["images"], timeout=10_000)
     assert fetched[:2] == [(8, 23), (24, window.host.status["images"] - 1)]

@@ -215,6 +215,37 @@ def moment_ious(
     return ious
 
 
+def sample_video(path: Path) -> tuple[np.ndarray, list[Image.Image]]:
+    """(times, images) of the frames the engine embeds: ``core.video``'s default sampling, shared frames left out."""
+    from core import video
+
+    kept = [f for f in video.read_frames(path) if not f.shares]
+    return np.array([f.t_s for f in kept]), [f.image for f in kept]
+
+
+def moment_recall(
+    encoder: Encoder,
+    truths: Sequence[world.VideoTruth],
+    times: Sequence[np.ndarray],
+    frames: Sequence[Sequence[Image.Image]],
+    method: str,
+) -> dict[float, float]:
+    """R1@IoU{0.5, 0.7}: share of a video's distinct sentences whose first moment (``core.search.moments``,
+    ``method``) overlaps one of its true spans that much."""
+    from core.search.moments import iou, localise
+
+    ious = []
+    for truth, video_times, video_frames in zip(truths, times, frames, strict=True):
+        vectors = encoder.encode_images(video_frames)
+        sentences = sorted({span.sentence for span in truth.spans})
+        for sentence, query in zip(sentences, encoder.encode_texts(sentences), strict=True):
+            found = localise(vectors @ query, video_times, truth.duration_s, 1, method)[0]
+            ious.append(max(iou((found.start_s, found.end_s), (s.start_s, s.end_s))
+                            for s in truth.spans if s.sentence == sentence))
+    values = np.array(ious)
+    return {0.5: float((values >= 0.5).mean()), 0.7: float((values >= 0.7).mean())}
+
+
 def rocchio_recall(
     queries: np.ndarray, image_vectors: np.ndarray, relevant: np.ndarray, rounds: int, k: int = 10
 ) -> list[float]:

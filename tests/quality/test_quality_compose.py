@@ -64,11 +64,11 @@ def _write(folder: Path) -> tuple[list[world.Picture], list[world.Triplet]]:
     return pictures, edits
 
 
-def _open(home: Path, folder: Path, weights: Path, pictures, edits) -> WorldLibrary:
+def _open(home: Path, folder: Path, weights: Path, pictures, edits, runtime: str = "torch") -> WorldLibrary:
     from core.library import Library
 
-    lib = Library(home, model=MODEL_NAME, weights=weights, device="cpu")
-    lib.index([folder])
+    lib = Library(home, model=MODEL_NAME, weights=weights, device="cpu", runtime=runtime)
+    lib.index([folder])  # nothing to do when the library was indexed already
     gallery = [lib.engine().context.resolve_file(str(folder / f"gallery-{i:04d}.png")) for i in range(len(pictures))]
     scenes = {fid: p.scene for fid, p in zip(gallery, pictures, strict=True)}
     refs = []
@@ -88,11 +88,23 @@ def world_files(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def trained(world_files, tmp_path_factory):
+def trained_home(world_files, tmp_path_factory):
+    """The world pictures indexed once, with open_clip on torch."""
     if not WEIGHTS.exists():
         pytest.fail(f"{WEIGHTS} is missing: it is a committed test asset (python -m tests.quality.train)")
     folder, pictures, edits = world_files
-    wl = _open(tmp_path_factory.mktemp("trained-lib"), folder, WEIGHTS, pictures, edits)
+    home = tmp_path_factory.mktemp("trained-lib")
+    _open(home, folder, WEIGHTS, pictures, edits).lib.close()
+    return home
+
+
+@pytest.fixture(scope="module", params=["torch", "onnx"])
+def trained(request, world_files, trained_home):
+    """That library queried with torch, and with the ONNX export on ONNX Runtime (same vector space)."""
+    folder, pictures, edits = world_files
+    weights = request.getfixturevalue("world_export").folder if request.param == "onnx" else WEIGHTS
+    wl = _open(trained_home, folder, weights, pictures, edits, runtime=request.param)
+    assert wl.lib.encoder.runtime == request.param
     yield wl
     wl.lib.close()
 

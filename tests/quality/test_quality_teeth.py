@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import pytest
 
+from core.search.moments import DEFAULT_METHOD
 from tests.quality import measures
 from tests.quality.thresholds import (
     ATTRIBUTE_ACCURACY,
     COLOUR_EDIT_TARGET_WINS,
     COLOUR_SHAPE_TOP5,
+    MOMENT_R1_IOU07,
     SENTENCE_PEAK_IN_SPAN,
     TEXT_IMAGE_R5,
 )
@@ -20,7 +22,8 @@ from tests.quality.thresholds import (
 pytestmark = pytest.mark.quality
 
 
-def test_quality_random_weights_fail_every_threshold(random_encoder, gallery, probes, colour_edits, videos):
+def test_quality_random_weights_fail_every_threshold(random_encoder, gallery, probes, colour_edits, videos,
+                                                     hard_videos):
     encoder = random_encoder
     vectors = encoder.encode_images(gallery.images)
     measured = {
@@ -35,6 +38,11 @@ def test_quality_random_weights_fail_every_threshold(random_encoder, gallery, pr
         "sentence peak in span": (
             measures.mean_peak_hits(encoder, videos.truths, videos.times, videos.frames),
             SENTENCE_PEAK_IN_SPAN,
+        ),
+        "moments R1@IoU0.7 on hard videos": (
+            measures.moment_recall(encoder, hard_videos.truths, hard_videos.times, hard_videos.frames,
+                                   DEFAULT_METHOD)[0.7],
+            MOMENT_R1_IOU07,
         ),
     }
     for attribute, threshold in ATTRIBUTE_ACCURACY.items():

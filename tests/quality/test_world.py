@@ -121,3 +121,29 @@ def test_every_valid_group_can_be_placed_at_its_position():
         if world._valid(scene):
             for seed in range(5):
                 assert len(world.layout(scene, str(seed))) == count
+
+
+def test_hard_video_plans_have_slow_long_shots_adjacent_near_duplicates_and_relocations():
+    plans = [world.plan_hard_video(seed) for seed in range(8)]
+    shots = [shot for plan in plans for shot in plan]
+    assert any(shot.drift and shot.duration_s >= 24 for shot in shots)
+    pairs = [pair for plan in plans for pair in itertools.pairwise(plan)]
+    # a near-duplicate next to its original: same groups or same place, one thing changed
+    assert any(a.scene != b.scene and (a.scene.groups == b.scene.groups) != (
+        (a.scene.texture, a.scene.background) == (b.scene.texture, b.scene.background)) for a, b in pairs)
+    relocated = [(a, b) for plan in plans for i, a in enumerate(plan) for b in plan[i + 1:]
+                 if a.scene.groups == b.scene.groups and a.scene.texture != b.scene.texture
+                 and a.scene.background != b.scene.background]
+    assert relocated and all(a.sentence != b.sentence for a, b in relocated)
+
+
+def test_hard_videos_cross_fade_at_the_cut_and_spans_still_tile(tmp_path):
+    truth = world.make_video(tmp_path, 3, n_shots=3, fps=5, hard=True, blend_s=1.0)
+    assert truth.spans[0].start_s == 0 and truth.spans[-1].end_s == truth.duration_s
+    assert all(a.end_s == b.start_s for a, b in zip(truth.spans, truth.spans[1:], strict=False))
+    with av.open(str(truth.path)) as container:
+        frames = [f.to_ndarray(format="rgb24").astype(float) for f in container.decode(video=0)]
+    cut = round(truth.spans[0].end_s * 5)
+    before, at, after = frames[cut - 5], frames[cut], frames[cut + 5]
+    # at the cut the picture is a mix of the two shots, nearer to neither than they are to each other
+    assert abs(at - before).mean() < abs(after - before).mean() and abs(at - after).mean() < abs(after - before).mean()

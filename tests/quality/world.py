@@ -829,6 +829,8 @@ class Shot:
     motion: str | None
     duration_s: float
     sentence: str
+    #: Slow change over the shot (hard videos): the camera zooms in by this share and the light dims as much.
+    drift: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -957,6 +959,65 @@ def plan_video(
     return shots
 
 
+def _relocated(shot: Shot, rng: random.Random, split: str, seed: str) -> Shot | None:
+    """The same subject somewhere else: other texture and background (the sentence names the place)."""
+    texture = rng.choice([t for t in TEXTURES if t != shot.scene.texture])
+    background = rng.choice([b for b in BACKGROUNDS if b != shot.scene.background])
+    scene = Scene(shot.scene.groups, texture, background)
+    if not _valid(scene):
+        return None
+    return Shot(scene, seed, shot.motion, shot.duration_s, _sentence(scene, shot.motion, rng, split))
+
+
+def plan_hard_video(seed: int, split: str = "test", n_shots: int = 8, min_shot_s: float = 2.0,
+                    max_shot_s: float = 16.0, long_shot_s: tuple[float, float] = (24.0, 40.0)) -> list[Shot]:
+    """Shots where real footage is hard for a localiser (write them with ``blend_s`` for gradual transitions).
+
+    Besides ``plan_video``'s fresh shots, repeats and near-duplicates: long shots that
+    change slowly and are briefly hidden by something passing (``Shot.drift``), near-duplicates right next to
+    their original (a sentence that matches a shot and, almost, its neighbour), and the
+    same subject in several places (other texture and background).
+    """
+    rng = _rng(seed, split, "hard-video")
+    shots: list[Shot] = []
+    sentences: set[str] = set()
+    while len(shots) < n_shots:
+        roll = rng.random()
+        duration = round(rng.uniform(min_shot_s, max_shot_s) * 2) / 2
+        shot_seed = f"{seed}/{split}/hard-video/{len(shots)}"
+        if roll < 0.1 and len(shots) >= 2:
+            shot = rng.choice(shots[:-1])
+            shots.append(dataclasses.replace(shot, duration_s=duration))
+            continue
+        if roll < 0.45 and shots:
+            adjacent = roll < 0.3
+            source = shots[-1] if adjacent else rng.choice(shots)
+            make = _near_duplicate if adjacent else _relocated
+            candidate = make(source, rng, split, shot_seed)
+            if candidate is None or candidate.sentence in sentences:
+                continue
+            shots.append(dataclasses.replace(candidate, duration_s=duration, drift=0.0))
+            sentences.add(candidate.sentence)
+            continue
+        long_shot = roll > 0.75
+        moving = not long_shot and rng.random() < 0.5
+        scene = sample_scene(rng, split, n_groups=1)
+        if moving:
+            g = dataclasses.replace(scene.groups[0], position="centre", count=min(scene.groups[0].count, 2))
+            scene = dataclasses.replace(scene, groups=(g,))
+            if not _valid(scene):
+                continue
+        motion = rng.choice(_MOTIONS) if moving else None
+        sentence = _sentence(scene, motion, rng, split)
+        if sentence in sentences:
+            continue
+        sentences.add(sentence)
+        if long_shot:
+            duration = round(rng.uniform(*long_shot_s) * 2) / 2
+        shots.append(Shot(scene, shot_seed, motion, duration, sentence, drift=0.25 if long_shot else 0.0))
+    return shots
+
+
 def _shot_frames(shot: Shot, fps: int, size: tuple[int, int]) -> Iterable[np.ndarray]:
     width, height = size
     background = _background(shot.scene.texture, shot.scene.background, 2 * width, 2 * height, shot.seed)
@@ -964,6 +1025,9 @@ def _shot_frames(shot: Shot, fps: int, size: tuple[int, int]) -> Iterable[np.nda
     n_frames = max(1, round(shot.duration_s * fps))
     travel = 0.6
     for k in range(n_frames):
+        if shot.drift:
+            yield _drifted(background, objects, shot, k / max(1, n_frames - 1))
+            continue
         t = k / max(1, n_frames - 1) - 0.5
         offset = {
             None: (0.0, 0.0),
@@ -977,6 +1041,48 @@ def _shot_frames(shot: Shot, fps: int, size: tuple[int, int]) -> Iterable[np.nda
         yield np.asarray(_finish(canvas.reduce(2), shot.seed))
 
 
+def _drifted(background: Image.Image, objects: list[PlacedObject], shot: Shot, progress: float) -> np.ndarray:
+    """One frame of a long, slowly changing shot.
+
+    The camera zooms in by ``drift * progress`` and the light dims a little, and twice
+    something passes in front of the camera (at 30 % and 65 % of the shot, each pass
+    a tenth of it), hiding the subject for a moment: the shot's sentence still holds.
+    """
+    canvas = background.copy()
+    _draw_objects(canvas, objects)
+    width, height = canvas.size
+    for centre in (0.3, 0.65):
+        x = (progress - centre) / 0.05  # -1 .. 1 while the pass lasts
+        if abs(x) < 1.6:
+            ImageDraw.Draw(canvas).rounded_rectangle(
+                ((0.5 + 0.55 * x - 0.45) * width, -0.1 * height, (0.5 + 0.55 * x + 0.45) * width, 1.1 * height),
+                radius=0.2 * width, fill=(96, 84, 74))
+    zoom = 1.0 + shot.drift * progress
+    w, h = width / zoom, height / zoom
+    box = ((width - w) / 2, (height - h) / 2, (width + w) / 2, (height + h) / 2)
+    frame = canvas.resize((width // 2, height // 2), Image.Resampling.BILINEAR, box=box)
+    frame = _finish(frame, shot.seed)
+    return (np.asarray(frame, np.float32) * (1.0 - 0.4 * shot.drift * progress)).astype(np.uint8)
+
+
+def _blended(frames: Sequence[np.ndarray], incoming: np.ndarray, outgoing: np.ndarray, half: int,
+             before_cut: bool) -> list[np.ndarray]:
+    """Cross-fade ``half`` frames on one side of a cut (the mix is 50/50 at the cut itself)."""
+    out = list(frames)
+    for j in range(min(half, len(out))):
+        if before_cut:  # the last frames of the outgoing shot take in the incoming one's first frame
+            index, a = len(out) - half + j, (j + 0.5) / (2 * half)
+            other = incoming
+        else:  # the first frames of the incoming shot keep some of the outgoing one's last frame
+            index, a = j, 0.5 - (j + 0.5) / (2 * half)
+            other = outgoing
+        if index < 0:
+            continue
+        mix = (1 - a) * out[index].astype(np.float32) + a * other.astype(np.float32)
+        out[index] = np.clip(np.round(mix), 0, 255).astype(np.uint8)
+    return out
+
+
 _CODECS = {
     "h264": ("libx264", ".mp4", {"crf": "23", "preset": "veryfast"}),
     "vp9": ("libvpx-vp9", ".webm", {"crf": "34", "b": "0", "deadline": "good", "cpu-used": "8", "row-mt": "0"}),
@@ -984,12 +1090,14 @@ _CODECS = {
 
 
 def write_video(
-    path: Path, shots: Sequence[Shot], fps: int = 10, size: tuple[int, int] = (160, 160), codec: str = "h264"
+    path: Path, shots: Sequence[Shot], fps: int = 10, size: tuple[int, int] = (160, 160), codec: str = "h264",
+    blend_s: float = 0.0,
 ) -> VideoTruth:
     """Encode ``shots`` with PyAV (yuv420p, single-threaded so the bytes are reproducible).
 
     A shot lasts a whole number of frames (its duration rounded to the frame rate);
-    spans are computed from the frames actually written.
+    spans are computed from the frames actually written. ``blend_s``: consecutive shots
+    cross-fade over this long, centred on the cut (a span still ends at the cut).
     """
     import av
 
@@ -1001,9 +1109,20 @@ def write_video(
         stream = container.add_stream(codec_name, rate=fps, options=dict(options))
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.codec_context.thread_count = 1
-        for shot in shots:
+        half = round(blend_s * fps / 2)
+        rendered = [list(_shot_frames(shots[0], fps, size))] if shots else []
+        for i, shot in enumerate(shots):
+            frames = rendered.pop(0)
+            if half and i + 1 < len(shots):
+                rendered.append(list(_shot_frames(shots[i + 1], fps, size)))
+                upcoming = rendered[0]
+                outgoing_last = frames[-1]
+                frames = _blended(frames, upcoming[0], outgoing_last, half, before_cut=True)
+                rendered[0] = _blended(upcoming, upcoming[0], outgoing_last, half, before_cut=False)
+            elif i + 1 < len(shots):
+                rendered.append(list(_shot_frames(shots[i + 1], fps, size)))
             start = frames_written
-            for frame_rgb in _shot_frames(shot, fps, size):
+            for frame_rgb in frames:
                 frame = av.VideoFrame.from_ndarray(frame_rgb, format="rgb24").reformat(format="yuv420p")
                 container.mux(stream.encode(frame))
                 frames_written += 1
@@ -1022,9 +1141,18 @@ def make_video(
     codec: str = "h264",
     min_shot_s: float = 2.0,
     max_shot_s: float = 20.0,
+    hard: bool = False,
+    blend_s: float = 1.0,
 ) -> VideoTruth:
-    """Plan and write one video into ``directory``; returns its ground truth."""
+    """Plan and write one video into ``directory``; returns its ground truth.
+
+    ``hard``: shots from ``plan_hard_video`` (``max_shot_s`` for its ordinary shots), cross-faded over ``blend_s``.
+    """
     suffix = _CODECS[codec][1]
+    if hard:
+        path = Path(directory) / f"world-hard-{split}-{seed}{suffix}"
+        shots = plan_hard_video(seed, split, n_shots, min_shot_s, min(max_shot_s, 16.0))
+        return write_video(path, shots, fps, size, codec, blend_s=blend_s)
     path = Path(directory) / f"world-{split}-{seed}{suffix}"
     return write_video(path, plan_video(seed, split, n_shots, min_shot_s, max_shot_s), fps, size, codec)
 

@@ -1,0 +1,131 @@
+"""The per-query cutoff's arithmetic, date order, browsing, and the CLI's --all / --sort / browse.
+
+The cutoff's quality (trained model vs a flat threshold) is asserted in
+tests/quality/test_quality_cutoff.py; here the tiny random model only proves plumbing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+
+import numpy as np
+import pytest
+
+from core.catalog import FileRecord
+from core.errors import QueryError
+from core.search import cutoff
+from core.search.engine import Filters, Hit
+from tests.conftest import TINY_MODEL
+from tests.media_factory import write_pictures
+
+
+def _record(file_id: int, taken_at: dt.datetime | None = None, mtime: dt.datetime | None = None) -> FileRecord:
+    return FileRecord(id=file_id, path=f"/p/{file_id}.jpg", kind="image", size=1, format="JPEG", width=1, height=1,
+                      taken_at=taken_at, camera_make=None, camera_model=None, gps_lat=None, gps_lon=None,
+                      duration_s=None, fps=None, codec=None, content_hash=None, status="ok", error=None,
+                      mtime_ns=int(mtime.timestamp() * 1e9) if mtime else None)
+
+
+def test_background_is_robust_to_the_few_relevant_scores():
+    rng = np.random.default_rng(0)
+    unrelated = rng.normal(0.1, 0.05, 1000)
+    with_matches = np.concatenate([unrelated, np.full(30, 0.5)])
+    a, b = cutoff.Background.of(unrelated), cutoff.Background.of(with_matches)
+    assert abs(a.median - b.median) < 0.01 and abs(a.spread - b.spread) < 0.01
+    assert a.spread == pytest.approx(0.05, rel=0.1)
+    assert cutoff.Background.of(np.full(10, 0.3)).spread > 0  # a flat background still divides
+
+
+def test_a_lone_best_score_is_cut_shorter_than_a_plateau():
+    """Same scale, same background: one answer standing alone vs many answers at the top."""
+    rng = np.random.default_rng(1)
+    background = cutoff.Background.of(rng.normal(0.1, 0.1, 2000))
+    tail = np.sort(rng.normal(0.1, 0.1, 300))[::-1]
+    lone = np.concatenate([[0.55], tail])
+    plateau = np.concatenate([np.linspace(0.45, 0.4, 25), tail])
+    lone_count = cutoff.match_count(cutoff.relevance(lone, background))
+    plateau_count = cutoff.match_count(cutoff.relevance(plateau, background))
+    assert lone_count < 5 and 20 <= plateau_count < len(plateau) // 2, (lone_count, plateau_count)
+
+
+def test_match_count_keeps_the_best_and_ends_at_the_last_probable_one():
+    calibration = cutoff.Calibration((0.0,), threshold=0.5)
+    assert cutoff.match_count(np.array([0.9, 0.2, 0.6, 0.1, 0.1]), calibration) == 3
+    assert cutoff.match_count(np.array([0.1, 0.05]), calibration) == 1
+    assert cutoff.match_count(np.array([]), calibration) == 0
+    assert [calibration.confidence(p) for p in (0.9, 0.45, 0.1)] == ["strong", "likely", "weak"]
+
+
+def test_date_order_uses_capture_time_then_file_time_and_keeps_moments_in_time_order():
+    old, new = dt.datetime(2019, 5, 1), dt.datetime(2024, 8, 1)
+    photo_old = Hit(_record(1, taken_at=old), 1, 0.9)
+    photo_new_by_mtime = Hit(_record(2, mtime=new), 2, 0.2)
+    video = _record(3, taken_at=dt.datetime(2021, 1, 1))
+    late, early = Hit(video, 3, 0.5, start_s=30.0, end_s=35.0), Hit(video, 4, 0.4, start_s=2.0, end_s=6.0)
+    hits = [photo_old, late, photo_new_by_mtime, early]
+    assert cutoff.sort_hits(hits, "date") == [photo_new_by_mtime, early, late, photo_old]
+    assert cutoff.sort_hits(hits, "relevance") == [photo_old, late, early, photo_new_by_mtime]
+    with pytest.raises(QueryError, match="cannot sort by 'size'"):
+        cutoff.sort_hits(hits, "size")
+
+
+@pytest.fixture
+def dated_library(make_library, tmp_path):
+    """40 photos in two folders, file times one day apart (no EXIF dates): a calibrated background."""
+    folders = [tmp_path / "a", tmp_path / "b"]
+    paths = write_pictures(folders[0], 25) + write_pictures(folders[1], 15, start=25)
+    base = dt.datetime(2023, 1, 1).timestamp()
+    for i, path in enumerate(paths):
+        os.utime(path, (base + i * 86400, base + i * 86400))
+    lib = make_library()
+    lib.index(folders)
+    return lib, paths, folders
+
+
+def test_matches_cut_label_and_page_the_library(dated_library):
+    lib, paths, _ = dated_library
+    found = lib.matches("red circles")
+    assert found.calibrated and found.complete and len(found.hits) == len(paths)
+    assert 1 <= found.count <= len(found.hits)
+    assert [h.score for h in found.hits] == sorted((h.score for h in found.hits), reverse=True)
+    assert all(h.extra["confidence"] in ("strong", "likely", "weak") for h in found.hits)
+    assert all(found.hits[i].extra["relevance"] >= 0 for i in range(len(found.hits)))
+    assert found.matches == found.hits[:found.count] and found.below_cutoff == found.hits[found.count:]
+    only_b = lib.matches("red circles", filters=Filters(kinds=frozenset({"image"}), folder=str(paths[30].parent)))
+    assert {h.path for h in only_b.hits} == {str(p) for p in paths[25:]}
+
+
+def test_browse_pages_newest_first_with_filters(dated_library):
+    lib, paths, folders = dated_library
+    first, second = lib.browse(0, 10), lib.browse(10, 10)
+    assert [f.path for f in first + second] == [str(p) for p in reversed(paths)][:20]
+    assert lib.browse_count() == 40
+    assert lib.browse_count(Filters(folder=str(folders[0]))) == 25
+    assert {f.path for f in lib.browse(0, 100, Filters(folder=str(folders[1])))} == {str(p) for p in paths[25:]}
+    assert lib.browse(0, 10, Filters(kinds=frozenset({"video"}))) == []
+
+
+def test_cli_search_all_sort_and_browse(dated_library, tiny_weights, capsys):
+    from core.cli import main
+
+    lib, paths, _ = dated_library
+    home = ["--library", str(lib.home), "--model", TINY_MODEL, "--weights", str(tiny_weights)]
+    count = lib.matches("red circles").count
+    lib.close()
+
+    def run(*args: str) -> str:
+        assert main([*args, *home]) == 0
+        return capsys.readouterr().out
+
+    lines = run("search", "red circles", "-n", "100").splitlines()
+    assert len(lines) == count + 1 and lines[-1].startswith(f"# {count} matches, {count} shown; ")
+    assert lines[0].split()[-1] in ("strong", "likely", "weak")
+    everything = run("search", "red circles", "--all", "-n", "100").splitlines()
+    assert len(everything) == len(paths)
+    by_date = json.loads(run("search", "red circles", "--sort", "date", "--all", "--json", "-n", "100"))
+    assert [h["path"] for h in by_date] == [str(p) for p in reversed(paths)]
+    browsed = run("browse", "-n", "3").splitlines()
+    assert browsed[0] == "== 2023 February" and str(paths[-1]) in browsed[1]
+    assert browsed[-1] == "# 40 files, newest first; showing 1–3"
