@@ -291,7 +291,7 @@ def cmd_repair(args) -> int:
         print("run `medialens index` to index what was lost")
         return EXIT_OK
     args.folders, args.workers, args.batch_size, args.fps, args.json, args.quiet = [], None, None, None, False, False
-    args.every_frame = False
+    args.every_frame, args.cluster = False, None
     return cmd_index(args)
 
 
