@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--fps", type=_fps, metavar="F", help="video frames sampled per second (default 1)")
     s.add_argument("--every-frame", action="store_true",
                    help="embed every sampled video frame, also those that look like the last one embedded")
+    s.add_argument("--cluster", metavar="ADDRESS",
+                   help="decode and embed on a Ray cluster: ray://HOST:PORT, or 'local' (needs medialens[cluster])")
 
     s = sub.add_parser("search", parents=[common, results], help="search by text",
                        description="Photos and video moments matching a text. The list ends where the "
@@ -238,7 +240,7 @@ def cmd_index(args) -> int:
     try:
         report = lib.index(args.folders or None, progress=bar, control=control,
                            workers=args.workers, batch_size=args.batch_size, fps=args.fps,
-                           dedup=False if args.every_frame else None)
+                           dedup=False if args.every_frame else None, cluster=args.cluster)
     except KeyboardInterrupt:
         control.cancel()
         raise
@@ -289,7 +291,7 @@ def cmd_repair(args) -> int:
         print("run `medialens index` to index what was lost")
         return EXIT_OK
     args.folders, args.workers, args.batch_size, args.fps, args.json, args.quiet = [], None, None, None, False, False
-    args.every_frame = False
+    args.every_frame, args.cluster = False, None
     return cmd_index(args)
 
 
