@@ -290,8 +290,11 @@ def cmd_repair(args) -> int:
     if args.no_index:
         print("run `medialens index` to index what was lost")
         return EXIT_OK
-    args.folders, args.workers, args.batch_size, args.fps, args.json, args.quiet = [], None, None, None, False, False
-    args.every_frame, args.cluster = False, None
+    # Re-index with `index`'s own defaults for every option repair does not have (a new index option
+    # needs no change here), over all library folders, with a progress bar.
+    for key, value in vars(build_parser().parse_args(["index"])).items():
+        if key not in vars(args) or key in ("folders", "json", "quiet"):
+            setattr(args, key, value)
     return cmd_index(args)
 
 
