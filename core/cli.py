@@ -96,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "for the library; default off)")
     s.add_argument("--every-frame", action="store_true",
                    help="embed every sampled video frame, also those that look like the last one embedded")
+    s.add_argument("--cluster", metavar="ADDRESS",
+                   help="decode and embed on a Ray cluster: ray://HOST:PORT, or 'local' (needs medialens[cluster])")
 
     s = sub.add_parser("search", parents=[common, results], help="search by text",
                        description="Photos and video moments matching a text. The list ends where the "
@@ -244,7 +246,7 @@ def cmd_index(args) -> int:
     try:
         report = lib.index(args.folders or None, progress=bar, control=control,
                            workers=args.workers, batch_size=args.batch_size, fps=args.fps,
-                           dedup=False if args.every_frame else None, ocr=args.ocr)
+                           dedup=False if args.every_frame else None, cluster=args.cluster, ocr=args.ocr)
     except KeyboardInterrupt:
         control.cancel()
         raise
@@ -297,8 +299,11 @@ def cmd_repair(args) -> int:
     if args.no_index:
         print("run `medialens index` to index what was lost")
         return EXIT_OK
-    args.folders, args.workers, args.batch_size, args.fps, args.json, args.quiet = [], None, None, None, False, False
-    args.every_frame = False
+    # Re-index with `index`'s own defaults for every option repair does not have (a new index option
+    # needs no change here), over all library folders, with a progress bar.
+    for key, value in vars(build_parser().parse_args(["index"])).items():
+        if key not in vars(args) or key in ("folders", "json", "quiet"):
+            setattr(args, key, value)
     return cmd_index(args)
 
 

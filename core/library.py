@@ -195,7 +195,9 @@ class Library:
                     )
                 model_id, dim = row
                 slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.choice.key())
-                vindex = VectorIndex(self.catalog, model_id, dim, self.home / "index", slug).open()
+                vindex = VectorIndex(self.catalog, model_id, dim, self.home / "index", slug)
+                vindex.on_rebuilt = self._save_index_if_free
+                vindex.open()
                 context = SearchContext(self.catalog, lambda: self.encoder, vindex, model_id, dim,
                                         self.choice.key())
                 self._moments = MomentFinder(context)
@@ -204,6 +206,20 @@ class Library:
         if sync:
             engine.vindex.sync()
         return engine
+
+    def _save_index_if_free(self, vindex: VectorIndex) -> None:
+        """Save a rebuilt index unless another process is the writer (it saves its own)."""
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(str(self.home / "index.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            return
+        try:
+            vindex.save(wait=False)  # called by the rebuild itself, once its index is in place
+        finally:
+            lock.release()
 
     # ----- roots ------------------------------------------------------------------------------
 
@@ -231,7 +247,7 @@ class Library:
         with self._lock:
             if self._engine is not None:
                 self._engine.vindex.sync()
-                self._engine.vindex.save()
+                self._save_index_if_free(self._engine.vindex)
 
     # ----- indexing ---------------------------------------------------------------------------
 
@@ -262,11 +278,22 @@ class Library:
             if remember:
                 self._remember_model()
             opts = {**self.options, **options}
+            cluster = opts.pop("cluster", None)
             read_text = self.reads_text(opts.pop("ocr", None))
             indexer = Indexer(self.catalog, self.encoder, engine.vindex, engine.model_id, self.thumbs,
                               batch_size=opts.pop("batch_size", None), workers=opts.pop("workers", None),
                               options=opts, read_text=read_text)
-            return indexer.run(roots, progress=progress, control=control)
+            if cluster:
+                from core import cluster as ray_cluster
+
+                ray_cluster.connect(cluster)
+                indexer.remote_decoder = ray_cluster.RemoteDecoder(self.choice.name, self.choice.pretrained,
+                                                                   self.choice.weights, opts)
+            report = indexer.run(roots, progress=progress, control=control)
+            while not (control and control.cancelled) and not engine.vindex.wait_rebuilt(0.5):
+                pass  # the writer leaves a saved index behind: finish a background rebuild first
+            engine.vindex.save(wait=False)
+            return report
         finally:
             lock.release()
 
@@ -491,10 +518,18 @@ class Library:
             vectors = self.catalog.vector_count(engine.model_id)
             st["vectors"] = vectors
             st["embedded_files"] = self.catalog.embedded_count(engine.model_id)
-            health = "ok" if len(engine.vindex) == vectors else f"stale ({len(engine.vindex)} of {vectors})"
-            if engine.vindex.rebuilt_reason:
+            state = engine.vindex.rebuild_state
+            if engine.vindex.rebuilding or (state and state.error):
+                health = state.describe()
+            elif len(engine.vindex) == vectors:
+                health = "ok"
+            else:
+                health = f"stale ({len(engine.vindex)} of {vectors})"
+            if engine.vindex.rebuilt_reason and not engine.vindex.rebuilding:
                 health += f"; rebuilt on open ({engine.vindex.rebuilt_reason})"
             st["index"] = health
+            if engine.vindex.rebuilding:
+                st["rebuild"] = {"reason": state.reason, "done": state.done, "total": state.total}
         from core.indexing.ocr import ocr_enabled
 
         read, lines = self.catalog.ocr_counts()
@@ -526,7 +561,7 @@ class Library:
     def close(self) -> None:
         with self._lock:
             if self._engine is not None:
-                self._engine.vindex.save()
+                self._engine.vindex.close()  # queries never write: only the indexer (the writer) saves
             self.catalog.close()
 
     def __enter__(self) -> Library:

@@ -279,6 +279,8 @@ class MainWindow(QMainWindow):
 
     def _status(self, status: dict) -> None:
         self.status_bar.show_status(status, self.host.indexing)
+        if status.get("rebuild"):
+            QTimer.singleShot(2000, self.host.refresh_status)  # follow the rebuild until the index is back
         self.filter_bar.set_roots(status.get("roots", []))
 
     def _model_state(self, status: ModelStatus) -> None:

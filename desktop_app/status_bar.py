@@ -41,6 +41,10 @@ class LibraryStatusBar(QStatusBar):
             parts.append(self.tr("%n video(s)", "", videos))
         if status.get("pending") and not indexing:
             parts.append(self.tr("%n waiting", "", status["pending"]))
+        rebuild = status.get("rebuild")
+        if rebuild:  # the search index is being rebuilt; searches are exact meanwhile
+            pct = 100 * rebuild["done"] // max(1, rebuild["total"])
+            parts.append(self.tr("search index rebuilding: %1%").replace("%1", str(pct)))
         self.summary.setText(" · ".join(parts))
         failed = len(status.get("failures", []))
         self.failures_button.setVisible(failed > 0)

@@ -45,6 +45,7 @@ class Frame(NamedTuple):
     t_s: float | None
     item_id: int | None
     tensor: Any  # (C, H, W), the model's preprocessing applied (a torch tensor or a numpy array)
+    vector: Any = None  # the embedding, when it was made elsewhere (core.cluster); tensor is None then
 
 
 class FileDone(NamedTuple):

@@ -37,6 +37,7 @@ from core.indexing.decoders import (
     DECODERS,
     DecodeContext,
     DecodeJob,
+    Decoder,
     FileDone,
     FileFailed,
     Frame,
@@ -70,6 +71,8 @@ class Indexer:
         self.options = options or {}
         self.read_text = read_text  # the OCR stage after embedding (core/indexing/ocr.py)
         self.save_every_s = 120.0
+        #: Replaces the local decoders and the model when set (`core.cluster.RemoteDecoder`).
+        self.remote_decoder: Decoder | None = None
 
     # ----- phase 1: scan and plan -------------------------------------------------------------
 
@@ -193,7 +196,7 @@ class Indexer:
         t_embed = time.monotonic()
         self._embed(jobs, report, control, emit, t_embed, known)
         report.embed_s = time.monotonic() - t_embed
-        self.vindex.save()
+        self.vindex.save(wait=False)  # Library.index waits for a background rebuild (or a cancel)
         if self.read_text and not control.cancelled:
             ocr.run_stage(self.catalog, [r[0] for r in roots], report, control,
                           lambda done, total: emit("ocr", force=True, files_done=done, files_total=total))
@@ -242,7 +245,7 @@ class Indexer:
                     except queue.Empty:
                         break
                     try:
-                        decoder = DECODERS.get(job.kind, decode_image)
+                        decoder = self.remote_decoder or DECODERS.get(job.kind, decode_image)
                         for ev in decoder(job, ctx):
                             if not put(ev):
                                 return
@@ -277,10 +280,13 @@ class Indexer:
 
     def _flush(self, writer: _Writer) -> None:
         """Encode the writer's frames in one batch, then let it commit them."""
-        vectors = None
-        if writer.frames:
-            vectors = self.encoder.encode_preprocessed([f.tensor for f in writer.frames])
-        writer.flush(vectors)
+        vectors = [f.vector for f in writer.frames]  # made already where a cluster decoded them
+        local = [i for i, f in enumerate(writer.frames) if f.vector is None]
+        if local:
+            encoded = self.encoder.encode_preprocessed([writer.frames[i].tensor for i in local])
+            for i, v in zip(local, encoded, strict=True):
+                vectors[i] = v
+        writer.flush(vectors if writer.frames else None)
 
     def _write_loop(self, out: queue.Queue, writer: _Writer, n_workers: int, total: int, report: IndexReport,
                     emit: Callable[..., None], t_start: float) -> None:
@@ -308,7 +314,7 @@ class Indexer:
                      eta_s=time_left.update(time.monotonic(), done, total, writer.video_seconds,
                                             writer.video_s_total, t_start), current=writer.last_path)
                 if time.monotonic() - last_save > self.save_every_s:
-                    self.vindex.save()
+                    self.vindex.save(wait=False)  # a background rebuild saves when it is done
                     last_save = time.monotonic()
             elif ev is None:
                 emit("embed", files_total=total)

@@ -106,3 +106,17 @@ def test_a_damaged_catalog_is_named_with_a_repair_button_that_recovers_it(qtbot,
     qtbot.waitUntil(lambda: w.host.status.get("images") == 300 and w.host.status.get("pending") == 0, timeout=20_000)
     assert any(p.name.startswith("catalog.db.damaged-") for p in home.iterdir())
     w.close()
+
+
+def test_status_bar_shows_a_background_index_rebuild(qtbot):
+    from PySide6.QtGui import QAction
+
+    from desktop_app.status_bar import LibraryStatusBar
+
+    bar = LibraryStatusBar(QAction("failed"))
+    qtbot.addWidget(bar)
+    status = {"images": 3, "failures": [], "rebuild": {"reason": "no index file", "done": 250, "total": 1000}}
+    bar.show_status(status, indexing=False)
+    assert bar.summary.text().endswith(" · search index rebuilding: 25%")
+    bar.show_status({"images": 3, "failures": []}, indexing=False)
+    assert "rebuilding" not in bar.summary.text()

@@ -1,0 +1,265 @@
+"""The usearch cache under damage: never trusted when damaged, never blocking while rebuilt, never written by
+readers, never left half-written by a full disk, never corrupted by two processes saving at once.
+
+Most tests drive `VectorIndex` over a catalog filled with synthetic CLIP-like vectors (no model needed);
+one goes through `Library` to show what a user sees.
+"""
+
+from __future__ import annotations
+
+import errno
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+from core import vectors
+from core.catalog import Catalog
+from core.vectors import VectorIndex
+from tests.vector_factory import clustered_vectors, exact_top, fill_catalog, text_like_queries
+
+DIM = 64
+
+
+@pytest.fixture
+def synthetic(tmp_path):
+    """A catalog holding 2,000 embedded photos with clustered vectors, and those vectors."""
+    catalog = Catalog(tmp_path / "lib" / "catalog.db")
+    model_id = catalog.model_id("synthetic", "synthetic", None, DIM)
+    vecs, centres = clustered_vectors(2000, DIM, seed=3)
+    ids = np.asarray(fill_catalog(catalog, model_id, vecs))
+    yield catalog, model_id, vecs, ids, text_like_queries(centres, 8)
+    catalog.close()
+
+
+def _open(catalog, model_id, tmp_path, **kw) -> VectorIndex:
+    return VectorIndex(catalog, model_id, DIM, tmp_path / "lib" / "index", "synthetic", **kw).open()
+
+
+def _saved(catalog, model_id, tmp_path) -> VectorIndex:
+    vi = _open(catalog, model_id, tmp_path, background=False)
+    assert vi.save() and vi.path.exists()
+    return vi
+
+
+def _answers(vi: VectorIndex, queries) -> list[list[int]]:
+    return [vi.search(q, 10, exact=True)[0].tolist() for q in queries]
+
+
+def _assert_exact(answers, vecs, ids, queries) -> None:
+    """The answers are numpy's exact top-10 (up to float16 rounding of near-ties at the 10th place)."""
+    for got, q in zip(answers, queries, strict=True):
+        want = exact_top(vecs, ids, q, 11).tolist()
+        assert got[:9] == want[:9] or len(set(got) & set(want)) >= 10, (got, want)
+
+
+@pytest.fixture
+def hold_rebuilds(monkeypatch):
+    """Call it to hold every later rebuild before its first batch, until the test sets the event it returns."""
+    gate = threading.Event()
+    real_new_index = VectorIndex._new_index
+
+    def new_index(self):
+        index = real_new_index(self)
+        real_add = index.add
+
+        def add(*args, **kw):
+            assert gate.wait(60), "the test never released the rebuild"
+            return real_add(*args, **kw)
+
+        index.add = add
+        return index
+
+    def hold() -> threading.Event:
+        monkeypatch.setattr(VectorIndex, "_new_index", new_index)
+        return gate
+
+    return hold
+
+
+# ----- defect 1: a damaged index is found and rebuilt, never trusted ----------------------------
+
+def test_damaged_index_file_is_rebuilt_and_answers_exactly_like_the_undamaged_one(synthetic, tmp_path):
+    catalog, model_id, vecs, ids, queries = synthetic
+    vi = _saved(catalog, model_id, tmp_path)
+    before = _answers(vi, queries)
+    _assert_exact(before, vecs, ids, queries)
+    vi.close()
+
+    data = bytearray(vi.path.read_bytes())
+    data[100:20000] = bytes(len(data[100:20000]))  # zeroed, as a bad sector or a torn write leaves it
+    vi.path.write_bytes(bytes(data))
+
+    again = _open(catalog, model_id, tmp_path, background=False)
+    assert "damaged" in again.rebuilt_reason
+    assert _answers(again, queries) == before
+    own = [again.search(v.astype(np.float32), 1, exact=False)[0][0] for v in vecs[:200]]
+    assert np.mean(np.asarray(own) == ids[:200]) > 0.8  # near-duplicates may tie; damage left ~40 %
+
+
+def test_index_of_another_catalog_with_the_same_count_is_not_trusted(synthetic, tmp_path):
+    catalog, model_id, *_ = synthetic
+    vi = _saved(catalog, model_id, tmp_path)
+    vi.close()
+    other = Catalog(tmp_path / "other" / "catalog.db")
+    other_model = other.model_id("synthetic", "synthetic", None, DIM)
+    fill_catalog(other, other_model, clustered_vectors(2000, DIM, seed=99)[0])
+    folder = tmp_path / "other" / "index"
+    folder.mkdir()
+    for f in (vi.path, vi.meta_path):
+        (folder / f.name).write_bytes(f.read_bytes())
+
+    foreign = VectorIndex(other, other_model, DIM, folder, "synthetic", background=False).open()
+    assert foreign.rebuilt_reason == "index vectors differ from the catalog's"
+    other.close()
+
+
+# ----- never block on a rebuild ----------------------------------------------------------------
+
+def test_deleted_index_answers_at_once_with_exact_results_while_the_rebuild_runs(synthetic, tmp_path, hold_rebuilds):
+    catalog, model_id, vecs, ids, queries = synthetic
+    vi = _saved(catalog, model_id, tmp_path)
+    expected = _answers(vi, queries)
+    vi.close()
+    vi.path.unlink()
+
+    gate = hold_rebuilds()
+    vi = _open(catalog, model_id, tmp_path)  # returns at once: the rebuild waits on the gate
+    assert vi.rebuilding and vi.rebuilt_reason == "no index file"
+    assert [vi.search(q, 10)[0].tolist() for q in queries] == expected
+    _assert_exact(expected, vecs, ids, queries)
+    assert len(vi) == 2000 and "exact search meanwhile" in vi.rebuild_state.describe()
+
+    more, _ = clustered_vectors(50, DIM, seed=7)  # the indexer keeps writing during the rebuild
+    new_ids = fill_catalog(catalog, model_id, more, root="/more")
+    vi.sync()
+    assert vi.search(more[0].astype(np.float32), 1)[0][0] == new_ids[0]
+
+    gate.set()
+    assert vi.wait_rebuilt(60) and not vi.rebuilding
+    assert len(vi) == 2050 and vi.rebuild_state.finished
+    assert vi.search(more[0].astype(np.float32), 1, exact=True)[0][0] == new_ids[0]
+    assert [vi.search(q, 10, exact=True)[0].tolist() for q in queries] == expected
+    vi.close()
+
+
+def test_library_whose_index_was_deleted_searches_at_once_and_saves_the_rebuilt_index(make_library, hold_rebuilds):
+    gate = hold_rebuilds()
+    lib = make_library()
+    catalog_vecs, _ = clustered_vectors(2000, lib.encoder.load().dim, seed=5)
+    model_id = lib.catalog.model_id(lib.choice.key(), lib.choice.name, lib.choice.weights, catalog_vecs.shape[1])
+    fill_catalog(lib.catalog, model_id, catalog_vecs)
+
+    hits = lib.search("a red flower", n=5)  # no index file yet: exact search answers
+    assert len(hits) == 5 and lib.engine(sync=False).vindex.rebuilding
+    status = lib.status()
+    assert status["index"].startswith("rebuilding in the background (no index file)")
+    assert status["rebuild"] == {"reason": "no index file", "done": 0, "total": 2000}  # the window shows it
+    assert not lib.engine(sync=False).vindex.path.exists()
+
+    gate.set()
+    assert lib.engine(sync=False).vindex.wait_rebuilt(60)
+    assert [h.path for h in lib.search("a red flower", n=5, exact=True)] == [h.path for h in hits]
+    assert lib.engine(sync=False).vindex.path.exists(), "a rebuilt index is saved when no writer holds the library"
+    status = lib.status()
+    assert status["index"] == "ok; rebuilt on open (no index file)" and "rebuild" not in status
+    lib.close()
+
+
+# ----- defect 2: queries and status never write; a failed save leaves the old file intact -------
+
+def test_failed_save_leaves_the_previous_pair_intact_and_no_partial_file(synthetic, tmp_path, monkeypatch, caplog):
+    catalog, model_id, _, _, queries = synthetic
+    vi = _saved(catalog, model_id, tmp_path)
+    saved = vi.path.read_bytes(), vi.meta_path.read_bytes()
+    before = _answers(vi, queries)
+    fill_catalog(catalog, model_id, clustered_vectors(20, DIM, seed=8)[0], root="/more")
+    vi.sync()
+
+    real_save = type(vi._index).save
+
+    def disk_full(index, path, *a, **kw):
+        real_save(index, path, *a, **kw)
+        with open(path, "r+b") as fh:  # as far as the disk had room
+            fh.truncate(1000)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(type(vi._index), "save", disk_full)
+    assert vi.save() is False
+    assert "No space left on device" in caplog.text
+    assert (vi.path.read_bytes(), vi.meta_path.read_bytes()) == saved
+    assert sorted(p.name for p in vi.path.parent.iterdir()) == sorted([vi.path.name, vi.meta_path.name])
+    vi.close()
+
+    monkeypatch.undo()
+    reopened = _open(catalog, model_id, tmp_path, background=False)
+    assert reopened.rebuilt_reason is None and len(reopened) == 2020  # the old pair, caught up
+    assert _answers(reopened, queries) == before
+
+
+def test_search_status_and_close_never_write_the_index(make_library, tmp_path, monkeypatch):
+    from tests.media_factory import write_pictures
+
+    folder = tmp_path / "pics"
+    write_pictures(folder, 3)
+    lib = make_library()
+    lib.index([folder])
+    lib.close()
+    write_pictures(folder, 2, start=10)
+    lib = make_library()
+    lib.index()  # the writer saves ...
+    path = lib.engine(sync=False).vindex.path
+    lib.close()
+    stamp = path.stat().st_mtime_ns, path.read_bytes()
+
+    def no_writes(self):
+        raise AssertionError("a reader saved the index")
+
+    monkeypatch.setattr(VectorIndex, "save", no_writes)
+    reader = make_library()
+    assert len(reader.search("a picture", n=3)) == 3
+    assert reader.status()["index"] == "ok"
+    reader.engine(sync=False).vindex._dirty = True  # as after catching up with another process's vectors
+    reader.close()
+    assert (path.stat().st_mtime_ns, path.read_bytes()) == stamp
+
+
+# ----- defect 3: concurrent saves ---------------------------------------------------------------
+
+_SAVER = """
+import sys
+from pathlib import Path
+from core.catalog import Catalog
+from core.vectors import VectorIndex
+home = Path(sys.argv[1])
+catalog = Catalog(home / "catalog.db")
+model_id, dim = catalog.find_model("synthetic")
+vi = VectorIndex(catalog, model_id, dim, home / "index", "synthetic", background=False).open()
+for _ in range(int(sys.argv[2])):
+    vi._dirty = True
+    assert vi.save()
+catalog.close()
+"""
+
+
+def test_two_processes_saving_at_once_never_collide(synthetic, tmp_path):
+    catalog, model_id, *_ = synthetic
+    _saved(catalog, model_id, tmp_path).close()
+    home = tmp_path / "lib"
+    procs = [subprocess.Popen([sys.executable, "-c", _SAVER, str(home), "40"], stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    errors = [p.communicate(timeout=300)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errors
+    assert sorted(p.name for p in (home / "index").iterdir()) == ["synthetic.json", "synthetic.usearch"]
+    reopened = _open(catalog, model_id, tmp_path, background=False)
+    assert reopened.rebuilt_reason is None and len(reopened) == 2000
+
+
+def test_rebuild_settings_are_the_measured_ones(synthetic, tmp_path):
+    catalog, model_id, *_ = synthetic
+    vi = _saved(catalog, model_id, tmp_path)
+    assert vi._index.connectivity == vectors.ANN["connectivity"]
+    reopened = _open(catalog, model_id, tmp_path)
+    assert reopened._index.expansion_search == vectors.ANN["expansion_search"]
