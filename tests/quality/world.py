@@ -944,19 +944,29 @@ def plan_video(
             sentences.add(candidate.sentence)
             continue
         moving = rng.random() < 0.6
-        scene = sample_scene(rng, split, n_groups=1)
-        if moving:
-            g = dataclasses.replace(scene.groups[0], position="centre", count=min(scene.groups[0].count, 2))
-            scene = dataclasses.replace(scene, groups=(g,))
-            if not _valid(scene):
-                continue
-        motion = rng.choice(_MOTIONS) if moving else None
-        sentence = _sentence(scene, motion, rng, split)
-        if sentence in sentences:
+        fresh = _fresh_shot(rng, split, moving, sentences)
+        if fresh is None:
             continue
-        sentences.add(sentence)
+        scene, motion, sentence = fresh
         shots.append(Shot(scene, shot_seed, motion, duration, sentence))
     return shots
+
+
+def _fresh_shot(rng: random.Random, split: str, moving: bool, sentences: set[str]):
+    """A new one-group scene (centred, at most two objects, when it moves), its motion and a sentence not yet
+    in ``sentences`` (then added to it); None when the draw is invalid or its sentence is taken."""
+    scene = sample_scene(rng, split, n_groups=1)
+    if moving:
+        g = dataclasses.replace(scene.groups[0], position="centre", count=min(scene.groups[0].count, 2))
+        scene = dataclasses.replace(scene, groups=(g,))
+        if not _valid(scene):
+            return None
+    motion = rng.choice(_MOTIONS) if moving else None
+    sentence = _sentence(scene, motion, rng, split)
+    if sentence in sentences:
+        return None
+    sentences.add(sentence)
+    return scene, motion, sentence
 
 
 def _relocated(shot: Shot, rng: random.Random, split: str, seed: str) -> Shot | None:
@@ -1001,17 +1011,10 @@ def plan_hard_video(seed: int, split: str = "test", n_shots: int = 8, min_shot_s
             continue
         long_shot = roll > 0.75
         moving = not long_shot and rng.random() < 0.5
-        scene = sample_scene(rng, split, n_groups=1)
-        if moving:
-            g = dataclasses.replace(scene.groups[0], position="centre", count=min(scene.groups[0].count, 2))
-            scene = dataclasses.replace(scene, groups=(g,))
-            if not _valid(scene):
-                continue
-        motion = rng.choice(_MOTIONS) if moving else None
-        sentence = _sentence(scene, motion, rng, split)
-        if sentence in sentences:
+        fresh = _fresh_shot(rng, split, moving, sentences)
+        if fresh is None:
             continue
-        sentences.add(sentence)
+        scene, motion, sentence = fresh
         if long_shot:
             duration = round(rng.uniform(*long_shot_s) * 2) / 2
         shots.append(Shot(scene, shot_seed, motion, duration, sentence, drift=0.25 if long_shot else 0.0))
