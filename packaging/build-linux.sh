@@ -44,7 +44,7 @@ fi
 MEDIALENS_HOME="$WORK/home" "$BUNDLE/medialens" models >/dev/null
 say "biggest parts of the bundle"
 du -sh "$BUNDLE"
-(cd "$BUNDLE/_internal" && du -s -- * | sort -rn | head -15 | awk '{printf "%8.1f MB  %s\n", $1/1024, $2}')
+(cd "$BUNDLE/_internal" && du -s -- * | sort -rn | awk 'NR <= 15 {printf "%8.1f MB  %s\n", $1/1024, $2}')
 
 # Files a Linux desktop reads, staged under a prefix ($1): launcher, desktop entry, metainfo, icon.
 stage_share() {
