@@ -43,6 +43,7 @@ from core.links import follows_outside_links, outside_links, set_follow_outside_
 from core.media import ThumbnailCache
 from core.paths import models_cache_dir, resolve_home
 from core.runtime.choose import open_encoder
+from core.runtime.manifest import export_named, exports_root, list_exports, read_manifest
 from core.search.compose import composed_query
 from core.search.context import SearchContext
 from core.search.cutoff import SORTS, Matches, file_date, find_matches, sort_hits
@@ -107,8 +108,6 @@ class Library:
         if weights is not None:
             w = Path(weights).expanduser().resolve()
             if w.is_dir():  # an exported ONNX model folder: its manifest names the model
-                from core.runtime.manifest import read_manifest
-
                 exported = read_manifest(w).name
                 if model is not None and model.lower() != exported.lower():
                     raise LibraryError(f"{w}: holds an export of {exported}, not {model}")
@@ -126,13 +125,21 @@ class Library:
         if spec is None:
             if weights is not None:  # a custom open_clip architecture with its own weights file
                 return ModelChoice(name, None, weights)
+            exported = export_named(name, models_cache_dir())  # a custom architecture exported once
+            if exported is not None:
+                return ModelChoice(read_manifest(exported).name, None, str(exported))
             known = ", ".join(s.name for s in REGISTRY)
             raise LibraryError(f"unknown model {name!r}; known models: {known} (see `medialens models`)")
         if weights is None and pretrained is None:
             if remembered and remembered.name == spec.name:
                 return remembered
-            if spec.pretrained is None:
-                raise LibraryError(f"model {spec.name} has no downloadable weights: give --weights PATH")
+            if spec.pretrained is None:  # no hub weights: the model's export, made once from a weights file
+                exported = export_named(spec.name, models_cache_dir())
+                if exported is None:
+                    raise LibraryError(f"model {spec.name} has no downloadable weights and no ONNX export in "
+                                       f"{exports_root(models_cache_dir())}: give --weights PATH, or export it "
+                                       f"once with `medialens models export {spec.name} --weights PATH`")
+                return ModelChoice(spec.name, None, str(exported))
         return ModelChoice(spec.name, None if weights else (pretrained or spec.pretrained), weights)
 
     def remembered_model(self) -> ModelChoice | None:
@@ -158,8 +165,6 @@ class Library:
             return self._encoder
 
     def models(self) -> list[ModelInfo]:
-        from core.runtime.manifest import list_exports
-
         cache = models_cache_dir()
         exported = {m.name for m in list_exports(cache)}
         out = []

@@ -9,7 +9,7 @@ from pathlib import Path
 from core.embed import model_key, resolve_identity, torch_available
 from core.errors import ModelError
 from core.paths import models_cache_dir
-from core.runtime.manifest import Manifest, export_folder, list_exports, verify
+from core.runtime.manifest import export_folder, export_named, verify
 
 #: Pictures taken from `--probes DIR` (the fixed generated ones are always used too).
 MAX_PROBE_FILES = 48
@@ -54,12 +54,11 @@ def _find(args) -> Path:
     if args.weights:
         name, _, pretrained, path = resolve_identity(args.name or args.model, None, args.weights)
         return export_folder(models, model_key(name, pretrained, path))
-    name = (args.name or args.model).lower()
-    found: list[Manifest] = [m for m in list_exports(models) if m.name.lower() == name]
-    if not found:
+    folder = export_named(args.name or args.model, models)
+    if folder is None:
         raise ModelError(f"no ONNX export of {args.name or args.model} in {models}: "
                          f"run `medialens models export {args.name or args.model}`")
-    return export_folder(models, found[0].key)
+    return folder
 
 
 def verify_command(args) -> int:

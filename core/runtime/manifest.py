@@ -172,8 +172,7 @@ def find_export(key: str, models_dir: Path | None) -> Path | None:
         return folder  # damaged: the encoder reports it in one line when it loads
 
 
-def list_exports(models_dir: Path | None) -> list[Manifest]:
-    """Every readable export under `models_dir` (damaged ones are skipped)."""
+def _exports(models_dir: Path | None) -> list[tuple[Path, Manifest]]:
     root = exports_root(models_dir) if models_dir else None
     if root is None or not root.is_dir():
         return []
@@ -181,7 +180,28 @@ def list_exports(models_dir: Path | None) -> list[Manifest]:
     for folder in sorted(root.iterdir()):
         if is_export(folder):
             try:
-                out.append(read_manifest(folder))
+                out.append((folder, read_manifest(folder)))
             except ModelError:
                 continue
     return out
+
+
+def list_exports(models_dir: Path | None) -> list[Manifest]:
+    """Every readable export under `models_dir` (damaged ones are skipped)."""
+    return [manifest for _, manifest in _exports(models_dir)]
+
+
+def export_named(name: str, models_dir: Path | None) -> Path | None:
+    """The one export of the model called `name` (any case) under `models_dir`; None when there is none.
+
+    Exports are keyed by the weights they were made from, so a model with no hub weights
+    (a fine-tune, MediaLens-World) is found by name only this way. Two exports of the same
+    model from different weights files are two vector spaces: rather than pick one silently,
+    this raises a one-line ModelError naming them.
+    """
+    found = [(folder, m) for folder, m in _exports(models_dir) if m.name.lower() == name.lower()]
+    if len(found) > 1:
+        made_from = "; ".join(f"{folder} (from {m.source or m.key})" for folder, m in found)
+        raise ModelError(f"model {found[0][1].name} has {len(found)} ONNX exports: {made_from}; "
+                         f"pick one with --weights FOLDER")
+    return found[0][0] if found else None
