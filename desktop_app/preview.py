@@ -9,6 +9,7 @@ that a photo-only session should not pay.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -38,6 +39,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 PREVIEW_SIDE = 2048
 
+log = logging.getLogger(__name__)
+
 
 def load_preview(library: Library, file_id: int, path: str) -> QImage | None:
     """The picture at up to 2048 px (worker thread); the thumbnail for formats Qt cannot read."""
@@ -65,6 +68,7 @@ class PreviewPane(QWidget):
         self.query_text = ""
         self._request = 0
         self.player: VideoPlayer | None = None
+        self.no_player: str | None = None  # why this install cannot play videos (QtMultimedia missing)
         self.setMinimumWidth(300)
 
         self.title = QLabel(self)
@@ -195,21 +199,52 @@ class PreviewPane(QWidget):
     # ----- video ------------------------------------------------------------------------------
 
     def ensure_player(self) -> VideoPlayer:
+        """The embedded player, made on first use; ImportError where this install has no QtMultimedia."""
         if self.player is None:
-            from desktop_app.player import VideoPlayer
-
+            if self.no_player is not None:
+                raise ImportError(self.no_player)
+            try:
+                from desktop_app.player import VideoPlayer
+            except ImportError as exc:  # e.g. a bundle built without the PySide6 module that holds it
+                self.no_player = str(exc)
+                log.warning("video playback unavailable: %s", exc)
+                raise
             self.player = VideoPlayer(self)
             self.stack.addWidget(self.player)
             self.player_created.emit(self.player)
         return self.player
 
     def _show_video(self, hit: Hit, moments: list[Hit], same_file: bool) -> None:
-        player = self.ensure_player()
+        try:
+            player = self.ensure_player()
+        except ImportError:  # no player: the moment's frame as a still, never the "select a result" hint
+            self._show_still_frame(hit)
+            return
         self.stack.setCurrentWidget(player)
         start = hit.start_s or 0.0
         player.open_at(hit.file.path, start, moments, hit.file.duration_s)
         if not same_file:
             self._load_timeline(hit)
+
+    def _show_still_frame(self, hit: Hit) -> None:
+        req = self._request
+        rec = hit.file
+        self.stack.setCurrentWidget(self.canvas)
+        self.canvas.set_image(None, QSize())
+        self.canvas.set_message(self.tr("Loading…"))
+        at = hit.t_s if hit.t_s is not None else (hit.start_s or 0.0)
+
+        def done(path) -> None:
+            if req != self._request:
+                return
+            image = QImage(str(path)) if path else QImage()
+            if image.isNull():
+                self.canvas.set_message(self.tr("This video cannot be played here."))
+                return
+            self.canvas.set_image(image, QSize(rec.width or image.width(), rec.height or image.height()))
+
+        self.host.call(lambda lib: lib.frame_thumbnail(rec.id, at), done,
+                       lambda exc: done(None) if req == self._request else None)
 
     def _load_timeline(self, hit: Hit) -> None:
         """Ask the engine for every moment of this video and its similarity curve for the query.

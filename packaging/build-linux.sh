@@ -24,7 +24,7 @@ ARCH=amd64
 say() { printf '\n== %s\n' "$*"; }
 
 # --- 1. a throw-away venv with the run-time dependencies, WITHOUT the torch extra ------------------------------
-# packaging/requirements.py: pyproject's dependencies with pyside6-essentials for the pyside6 meta package.
+# packaging/requirements.py: pyproject's dependencies with pyside6-addons (QtMultimedia) for the pyside6 meta package.
 BUNDLE="$DIST/medialens"
 if [ "${REUSE_BUNDLE:-0}" != 1 ]; then
     say "venv (no torch) in $WORK/venv"

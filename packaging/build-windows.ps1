@@ -12,7 +12,7 @@ $Venv = Join-Path $Work "venv"
 py -3.11 -m venv $Venv
 $Py = Join-Path $Venv "Scripts\python.exe"
 & $Py -m pip install -q --upgrade pip
-# pyproject's dependencies, torch-free, with pyside6-essentials and onnxruntime-directml (packaging/requirements.py)
+# pyproject's dependencies, torch-free, with pyside6-addons (QtMultimedia) and onnxruntime-directml (packaging/requirements.py)
 & $Py packaging\requirements.py windows | Set-Content (Join-Path $Work "requirements.txt")
 & $Py -m pip install -q -r (Join-Path $Work "requirements.txt") pyinstaller
 & $Py -m pip install -q --no-deps .

@@ -3,8 +3,12 @@
     python packaging/requirements.py linux|windows|macos
 
 pyproject.toml's dependencies (never the `torch` extra), with two swaps:
-* `pyside6` -> `pyside6-essentials`: the app imports only Essentials modules (QtCore, QtGui, QtWidgets,
-  QtSvg, QtNetwork, QtDBus, QtMultimedia[Widgets]); the Addons wheel would add ~400 MB unused.
+* `pyside6` -> `pyside6-addons` (which pulls in `pyside6-essentials`): the app imports QtCore, QtGui,
+  QtWidgets, QtSvg, QtNetwork, QtDBus from Essentials and QtMultimedia[Widgets] (the video player) from
+  Addons; the meta package would also pull WebEngine and Pdf (~400 MB unused). The spec collects only the
+  Qt modules the app imports, so the other Addons modules never reach the bundle.
+  (Essentials alone built a bundle without QtMultimedia, where selecting a video showed no picture;
+  tests/test_packaging.py checks every imported PySide6 module is in what these requirements install.)
 * on Windows, `onnxruntime` -> `onnxruntime-directml` (DirectML: any DirectX 12 GPU). The macOS wheel of
   `onnxruntime` already has the CoreML provider; Linux ships the CPU one.
 """
@@ -18,9 +22,9 @@ from pathlib import Path
 import tomllib
 
 SWAPS = {
-    "linux": {"pyside6": "pyside6-essentials"},
-    "macos": {"pyside6": "pyside6-essentials"},
-    "windows": {"pyside6": "pyside6-essentials", "onnxruntime": "onnxruntime-directml"},
+    "linux": {"pyside6": "pyside6-addons"},
+    "macos": {"pyside6": "pyside6-addons"},
+    "windows": {"pyside6": "pyside6-addons", "onnxruntime": "onnxruntime-directml"},
 }
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QImage
 
 from core.catalog import FileRecord
 from core.search.engine import Hit
@@ -58,7 +61,9 @@ def test_previous_and_next_moment_buttons_and_keys(qtbot, window, video_hits):
     qtbot.waitUntil(lambda: abs(player.player.position() - 20_000) < 400, timeout=5_000)
 
 
-def test_an_indexed_video_moment_plays_from_its_start_with_the_timeline(qtbot, make_window, tmp_path, shared_data):
+@pytest.fixture
+def bird_search(qtbot, make_window, tmp_path, shared_data):
+    """A window over a library of two real clips, showing the video moments found for "a white bird"."""
     import shutil
 
     folder = tmp_path / "clips"
@@ -73,8 +78,13 @@ def test_an_indexed_video_moment_plays_from_its_start_with_the_timeline(qtbot, m
     with qtbot.waitSignal(w.controller.finished, timeout=20_000):
         w.filter_bar.kind_buttons["video"].click()  # no query yet: nothing runs
         w.controller.search("a white bird")
+    assert w.model.hits and all(h.file.kind == "video" and h.start_s is not None for h in w.model.hits)
+    return w
+
+
+def test_an_indexed_video_moment_plays_from_its_start_with_the_timeline(qtbot, bird_search):
+    w = bird_search
     hits = w.model.hits
-    assert hits and all(h.file.kind == "video" and h.start_s is not None for h in hits)
     first = w.model.index(0)
     assert first.data(Role.SPAN_TEXT)  # the moment's time span is on the cell
     w.grid.setCurrentIndex(first)
@@ -86,3 +96,27 @@ def test_an_indexed_video_moment_plays_from_its_start_with_the_timeline(qtbot, m
     assert [(m.start_s, m.end_s) for m in player.timeline.moments] == sorted(
         (m.start_s, m.end_s) for m in expected.moments)
     assert len(player.timeline.curve[0]) == len(expected.times)
+
+
+def test_without_qtmultimedia_a_video_moment_shows_its_frame(qtbot, request, monkeypatch):
+    """A bundle built without the PySide6 module holding QtMultimedia showed the video's details over the
+    "Select a result" hint: the player's import failed inside the selection slot. The frame shows instead."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "desktop_app.player", None)  # `import` raises ImportError, as in that bundle
+    monkeypatch.setitem(sys.modules, "PySide6.QtMultimedia", None)
+    w = request.getfixturevalue("bird_search")  # the search selects its first result
+    hit = w.model.hits[0]
+    w.grid.setCurrentIndex(w.model.index(0))
+    preview = w.preview
+    assert preview.player is None and preview.no_player
+    assert preview.stack.currentWidget() is preview.canvas
+    qtbot.waitUntil(lambda: preview.canvas.image is not None, timeout=15_000)
+    frame = preview.canvas.image
+    expected = w.host.library.frame_thumbnail(hit.file.id, hit.t_s)
+    assert frame.size().width() == QImage(str(expected)).width() > 0
+    assert abs(frame.width() / frame.height() - hit.file.width / hit.file.height) < 0.02
+    assert preview.title.text() == Path(hit.file.path).name
+    # another moment of a video: its frame again, the hint never comes back
+    w.grid.setCurrentIndex(w.model.index(1))
+    assert preview.stack.currentWidget() is preview.canvas
