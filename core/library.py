@@ -5,10 +5,11 @@ explicit path to choose another) holding `catalog.db`, one usearch index per
 model under `index/`, and `thumbnails/`. The library remembers the model it was
 indexed with; a different model can be named per call.
 
-It owns the lifecycle only — open/close, roots, model choice, status — and
+It owns the lifecycle only — open/close, roots, its model, status — and
 builds, once, the two things that do the work: a `SearchContext` with its
 `SearchEngine` (`core.search`) and, per run, an `Indexer` (`core.indexing`).
-Its query methods are one-line hand-offs to `core.search`.
+Its query methods are one-line hand-offs to `core.search`. Which model it opens with, and
+switching to another in the background, are `core.model_switch`.
 
 Thread-safety: searches may run on several threads while one thread indexes;
 the catalog, the vector index and the encoder each guard themselves.
@@ -21,29 +22,21 @@ import json
 import os
 import re
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from core.catalog import Catalog, FileRecord
-from core.embed import (
-    DEFAULT_MODEL,
-    REGISTRY,
-    BaseEncoder,
-    ModelSpec,
-    cached_weights,
-    find_spec,
-    model_key,
-)
+from core.embed import REGISTRY, BaseEncoder, cached_weights
 from core.errors import LibraryError, MediaError, MediaLensError
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
 from core.indexing.pipeline import Indexer
 from core.links import follows_outside_links, outside_links, set_follow_outside_links
 from core.media import ThumbnailCache
+from core.model_switch import ModelChoice, ModelInfo, ModelSwitch, choose_model, switched
 from core.paths import models_cache_dir, resolve_home
 from core.runtime.choose import open_encoder
-from core.runtime.manifest import export_named, exports_root, list_exports, read_manifest
+from core.runtime.manifest import list_exports
 from core.search.compose import composed_query
 from core.search.context import SearchContext
 from core.search.cutoff import SORTS, Matches, file_date, find_matches, sort_hits
@@ -54,34 +47,10 @@ from core.search.moments import MomentFinder, Timeline, across_library, moment_v
 from core.search.query import Query, similar_query, text_query
 from core.vectors import VectorIndex
 from core.video import check_index_options as check_video_options
-from core.weights import model_for_weights
 
 #: What the GUI imports from here (it talks to `core.library` only).
 __all__ = ["SORTS", "Control", "Filters", "Hit", "IndexReport", "Library", "Matches", "ModelChoice", "ModelInfo",
            "ModelSwitch", "Progress", "ProgressCallback", "file_date", "sort_hits"]
-
-
-@dataclass(frozen=True)
-class ModelChoice:
-    """Which model a library uses: a registry name with a hub tag, or with a local weights file."""
-
-    name: str
-    pretrained: str | None = None
-    weights: str | None = None
-
-    def key(self) -> str:
-        return model_key(self.name, self.pretrained, Path(self.weights) if self.weights else None)
-
-    def describe(self) -> str:
-        return f"{self.name} ({self.weights or self.pretrained})"
-
-
-@dataclass
-class ModelInfo:
-    spec: ModelSpec
-    installed: bool
-    active: bool
-    exported: bool = False  # an ONNX export is in the models folder (runs without torch)
 
 
 class Library:
@@ -96,51 +65,13 @@ class Library:
         self.thumbs = ThumbnailCache(self.home / "thumbnails")
         self.device = device
         self.options = options or {}
-        self.choice = self._choose_model(model, weights, pretrained)
+        self.choice = choose_model(model, weights, pretrained, self.remembered_model())
         self._lock = threading.RLock()
         self._encoder: BaseEncoder | None = None
         self._engine: SearchEngine | None = None
         self._moments: MomentFinder | None = None
 
     # ----- model choice -----------------------------------------------------------------------
-
-    def _choose_model(self, model: str | None, weights, pretrained: str | None) -> ModelChoice:
-        if weights is not None:
-            w = Path(weights).expanduser().resolve()
-            if w.is_dir():  # an exported ONNX model folder: its manifest names the model
-                exported = read_manifest(w).name
-                if model is not None and model.lower() != exported.lower():
-                    raise LibraryError(f"{w}: holds an export of {exported}, not {model}")
-                model = exported
-            elif not w.is_file():
-                raise LibraryError(f"{w}: weights file not found")
-            else:  # which registry model it is, from its tensors (a fine-tune of a custom model: None)
-                model = model_for_weights(w, model) or model
-            weights = str(w)
-        remembered = self.remembered_model()
-        if model is None and weights is None and pretrained is None:
-            return remembered or ModelChoice(DEFAULT_MODEL.name, DEFAULT_MODEL.pretrained)
-        name = model or (remembered.name if remembered and weights else DEFAULT_MODEL.name)
-        spec = find_spec(name)
-        if spec is None:
-            if weights is not None:  # a custom open_clip architecture with its own weights file
-                return ModelChoice(name, None, weights)
-            exported = export_named(name, models_cache_dir())  # a custom architecture exported once
-            if exported is not None:
-                return ModelChoice(read_manifest(exported).name, None, str(exported))
-            known = ", ".join(s.name for s in REGISTRY)
-            raise LibraryError(f"unknown model {name!r}; known models: {known} (see `medialens models`)")
-        if weights is None and pretrained is None:
-            if remembered and remembered.name == spec.name:
-                return remembered
-            if spec.pretrained is None:  # no hub weights: the model's export, made once from a weights file
-                exported = export_named(spec.name, models_cache_dir())
-                if exported is None:
-                    raise LibraryError(f"model {spec.name} has no downloadable weights and no ONNX export in "
-                                       f"{exports_root(models_cache_dir())}: give --weights PATH, or export it "
-                                       f"once with `medialens models export {spec.name} --weights PATH`")
-                return ModelChoice(spec.name, None, str(exported))
-        return ModelChoice(spec.name, None if weights else (pretrained or spec.pretrained), weights)
 
     def remembered_model(self) -> ModelChoice | None:
         raw = self.catalog.get_setting("model")
@@ -326,7 +257,7 @@ class Library:
         with self._lock:
             old, old_encoder = self._engine, self._encoder
             if old is not None:
-                old.context.encoder_of = (lambda: old_encoder) if old_encoder is not None else _switched
+                old.context.encoder_of = (lambda: old_encoder) if old_encoder is not None else switched
             self.choice, self._encoder, self._engine = other.choice, encoder, None
             self._remember_model()
         if old is not None:
@@ -574,50 +505,3 @@ class Library:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def _switched() -> BaseEncoder:
-    raise LibraryError("the library changed its model while this query ran: search again")
-
-
-class ModelSwitch:
-    """Re-index `library` with another model while it keeps answering; adopt the model when complete.
-
-    The switch indexes the library's folders with the new model through a second `Library` on
-    the same folder (its own catalog connection and vector index). When the new index is
-    complete the library adopts the model in one step; a cancelled or failed switch leaves
-    the old model in place (what the new model embedded stays in the catalog, so a later
-    switch resumes from there). `run()` blocks: call it on a worker; `cancel()` from any thread.
-    """
-
-    def __init__(self, library: Library, *, model: str | None = None,
-                 weights: str | os.PathLike[str] | None = None, pretrained: str | None = None):
-        self.library = library
-        self.target = Library(library.home, model=model, weights=weights, pretrained=pretrained,
-                              device=library.device, options=dict(library.options), runtime=library.runtime)
-        if self.target.choice == library.choice:
-            self.target.close()
-            raise LibraryError(f"the library already uses {library.choice.describe()}")
-        self._control: Control | None = None
-        self._lock = threading.Lock()
-        self.adopted = False
-
-    def run(self, progress: ProgressCallback | None = None, control: Control | None = None) -> IndexReport:
-        """Index every library folder with the new model, then switch; returns the indexing report."""
-        with self._lock:
-            self._control = control = control or Control()
-        try:
-            report = self.target.index(progress=progress, control=control, remember=False)
-            if not report.cancelled and not control.cancelled:
-                self.library.adopt_model(self.target)
-                self.adopted = True
-            return report
-        finally:
-            if not self.adopted:
-                self.target.close()
-
-    def cancel(self) -> None:
-        """Stop the background indexing; the library keeps its current model."""
-        with self._lock:
-            if self._control is not None:
-                self._control.cancel()
