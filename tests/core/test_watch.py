@@ -6,6 +6,7 @@ import os
 import shutil
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -99,57 +100,76 @@ def test_a_vanished_folder_is_reported_and_caught_up_when_it_returns(tmp_path, w
     assert any(str(root) in b for b in batches.wait(1))  # a catch-up batch for the whole folder
 
 
-def test_library_watcher_indexes_changes_and_never_sweeps_a_vanished_root(make_library, tmp_path):
-    lib = make_library()
-    root = tmp_path / "pics"
-    write_pictures(root, 2)
-    lib.index([root])
-    lines: list[str] = []
-    watcher = LibraryWatcher(lib, report=lines.append, quiet_s=0.5, poll_s=0.2).start()
-    try:
-        write_pictures(root, 2, start=10)  # new files
-        os.rename(root / "pic_00000.jpg", root / "moved.jpg")  # a rename keeps its vectors
-        os.remove(root / "pic_00001.jpg")
-        _wait_for(lambda: lib.catalog.file_by_path(str(root / "pic_00011.jpg")) is not None
-                  and lib.catalog.file_by_path(str(root / "pic_00011.jpg")).status == "ok"
-                  and lib.catalog.file_by_path(str(root / "pic_00001.jpg")) is None
-                  and lib.catalog.file_by_path(str(root / "moved.jpg")) is not None, lines)
-        assert lib.status()["images"] == 3
-        assert any("moved" in line for line in lines)
+class Watched:
+    """A library indexed over one folder, with a `LibraryWatcher` on it and the lines it reports."""
 
-        shutil.move(str(root), str(tmp_path / "unplugged"))  # the drive goes away
-        _wait_for(lambda: any("the folder is gone" in line for line in lines), lines)
-        time.sleep(1.5)
-        assert lib.status()["images"] == 3, "a vanished root is not swept"
+    def __init__(self, lib, root: Path, quiet_s: float):
+        self.lib, self.root, self.lines = lib, root, []
+        lib.index([root])
+        self.watcher = LibraryWatcher(lib, report=self.lines.append, quiet_s=quiet_s, poll_s=0.2).start()
 
-        shutil.move(str(tmp_path / "unplugged"), str(root))  # and comes back, with one more photo
-        write_pictures(root, 1, start=20)
-        _wait_for(lambda: lib.status()["images"] == 4, lines)
-    finally:
-        watcher.stop()
+    def wait_for(self, condition, timeout: float = 120.0) -> None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if condition():
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"not reached; watcher said: {self.lines}")
+
+    def said(self, words: str) -> bool:
+        return any(words in line for line in self.lines)
+
+    def images(self) -> int:
+        return self.lib.status()["images"]
+
+
+@pytest.fixture
+def watched(make_library, tmp_path):
+    """`watched(folder, pictures)`: that many pictures written to tmp_path/folder, indexed, then watched.
+
+    The watcher stops at teardown, or earlier with `.watcher.stop()` (stopping twice is harmless)."""
+    started: list[Watched] = []
+
+    def _watch(folder: str = "pics", pictures: int = 2, quiet_s: float = 0.5) -> Watched:
+        root = tmp_path / folder
+        write_pictures(root, pictures)
+        started.append(Watched(make_library(), root, quiet_s))
+        return started[-1]
+
+    yield _watch
+    for w in started:
+        w.watcher.stop()
+
+
+def test_library_watcher_indexes_changes_and_never_sweeps_a_vanished_root(watched, tmp_path):
+    w = watched("pics")
+    root, lib = w.root, w.lib
+    write_pictures(root, 2, start=10)  # new files
+    os.rename(root / "pic_00000.jpg", root / "moved.jpg")  # a rename keeps its vectors
+    os.remove(root / "pic_00001.jpg")
+    w.wait_for(lambda: lib.catalog.file_by_path(str(root / "pic_00011.jpg")) is not None
+               and lib.catalog.file_by_path(str(root / "pic_00011.jpg")).status == "ok"
+               and lib.catalog.file_by_path(str(root / "pic_00001.jpg")) is None
+               and lib.catalog.file_by_path(str(root / "moved.jpg")) is not None)
+    assert w.images() == 3
+    assert w.said("moved")
+
+    shutil.move(str(root), str(tmp_path / "unplugged"))  # the drive goes away
+    w.wait_for(lambda: w.said("the folder is gone"))
+    time.sleep(1.5)
+    assert w.images() == 3, "a vanished root is not swept"
+
+    shutil.move(str(tmp_path / "unplugged"), str(root))  # and comes back, with one more photo
+    write_pictures(root, 1, start=20)
+    w.wait_for(lambda: w.images() == 4)
+    w.watcher.stop()
     assert lib.status()["pending"] == 0
 
 
-def test_an_emptied_root_is_not_swept(make_library, tmp_path):
-    lib = make_library()
-    root = tmp_path / "mnt"
-    write_pictures(root, 2)
-    lib.index([root])
-    lines: list[str] = []
-    watcher = LibraryWatcher(lib, report=lines.append, quiet_s=0.3, poll_s=0.2).start()
-    try:
-        for p in root.iterdir():  # what an unmounted drive's mount point looks like
-            p.unlink()
-        _wait_for(lambda: any("empty now" in line for line in lines), lines)
-    finally:
-        watcher.stop()
-    assert lib.status()["images"] == 2
-
-
-def _wait_for(condition, lines, timeout: float = 120.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"not reached; watcher said: {lines}")
+def test_an_emptied_root_is_not_swept(watched):
+    w = watched("mnt", quiet_s=0.3)
+    for p in w.root.iterdir():  # what an unmounted drive's mount point looks like
+        p.unlink()
+    w.wait_for(lambda: w.said("empty now"))
+    w.watcher.stop()
+    assert w.images() == 2
