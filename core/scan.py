@@ -4,7 +4,8 @@ The walk is iterative (no recursion limit), skips hidden and system folders,
 follows folder symlinks once (loops are detected by device and inode), and
 never stops on an unreadable entry: it records it and goes on. A folder that
 could not be read is reported so the indexer does not sweep the files it
-could not see (an unplugged drive must not empty the library).
+could not see (an unplugged drive must not empty the library); so are the
+folders where another drive is mounted, so that one unmounted later keeps its files.
 
 Everything passed over that a person might look for is listed with its reason:
 broken links, link loops, folders reached twice, named pipes and other special
@@ -51,6 +52,7 @@ class WalkResult:
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     unreadable_dirs: list[str] = field(default_factory=list)
     outside_links: list[tuple[str, str]] = field(default_factory=list)  # (link, the folder outside it leads to)
+    mounts: list[str] = field(default_factory=list)  # folders on another device than the one holding them
 
 
 def _is_hidden(name: str, st: os.stat_result | None) -> bool:
@@ -112,6 +114,7 @@ def walk(root: str | os.PathLike[str], should_stop: Callable[[], bool] | None = 
         return result
     real_root = os.path.realpath(root)
     seen_dirs = {(st.st_dev, st.st_ino): root}
+    devices = {root: st.st_dev}  # of each real folder walked: a child on another device is a mount point
     seen_files: set[tuple[int, int]] = set()
     # Folders reached through links wait until every real folder is walked, so a file's path is its
     # real place (a link to a folder inside the root must not become the name its files are known by).
@@ -166,6 +169,9 @@ def walk(root: str | os.PathLike[str], should_stop: Callable[[], bool] | None = 
                     result.problems.append((entry.path, f"the same folder as {seen_dirs[ident]}, indexed there"))
                 else:
                     seen_dirs[ident] = entry.path
+                    if devices.get(folder, st.st_dev) != st.st_dev:
+                        result.mounts.append(entry.path)
+                    devices[entry.path] = st.st_dev
                     stack.append(entry.path)
                 continue
             if not stat.S_ISREG(st.st_mode):
@@ -182,6 +188,28 @@ def walk(root: str | os.PathLike[str], should_stop: Callable[[], bool] | None = 
             if on_found and len(result.files) % 500 == 0:
                 on_found(len(result.files))
     return result
+
+
+def offline_mounts(known: list[str], mounted: list[str]) -> tuple[list[str], list[str]]:
+    """(offline, still known) of the mount points a root had, given those a walk found mounted now.
+
+    A drive mounted inside a library folder that is unmounted leaves its mount point missing
+    or empty: its files are offline, not deleted, so the indexer must not sweep them. A mount
+    point that is now an ordinary folder with something in it is no longer a drive's place:
+    it is forgotten, and what was indexed from the drive is swept like any vanished file.
+    """
+    offline = []
+    for folder in known:
+        if folder in mounted:
+            continue
+        try:
+            with os.scandir(folder) as it:
+                empty = next(it, None) is None
+        except OSError:  # missing (an automounter removes it) or unreadable
+            empty = True
+        if empty:
+            offline.append(folder)
+    return offline, sorted(set(mounted) | set(offline))
 
 
 def under_any(path: str, folders: list[str]) -> bool:

@@ -3,7 +3,8 @@
 * **Incremental.** (size, mtime) decides "unchanged"; a new path whose content
   hash equals a vanished file's keeps that file's row, items and vectors (a move
   or rename); vanished files are swept — unless the folder they were in could not
-  be read this time (an unplugged drive must not empty the library).
+  be read this time, or is where a drive was mounted at an earlier scan and is
+  not now (an unplugged drive must not empty the library).
 * **Bounded.** Decoder threads push preprocessed frames into a queue of fixed
   size, so look-ahead (and memory) is capped while decoding overlaps the model.
 * **One writer.** This thread alone writes: per batch, one transaction holds
@@ -18,6 +19,7 @@ statement the pipeline runs is a `Catalog` method.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import queue
@@ -45,7 +47,7 @@ from core.indexing.decoders import (
     decode_image,
 )
 from core.media import ThumbnailCache, content_hash
-from core.scan import under_any, walk
+from core.scan import offline_mounts, under_any, walk
 from core.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -95,8 +97,20 @@ class Indexer:
             report.found += len(found)
             if control.cancelled:
                 return  # a partial walk must not sweep anything
-            self._plan_root(root_id, found, result.unreadable_dirs, scan_id, report)
+            offline = self._offline_mounts(root, result.mounts, report)
+            self._plan_root(root_id, found, [*result.unreadable_dirs, *offline], scan_id, report)
         self.catalog.set_setting("scan_counter", str(scan_id))
+
+    def _offline_mounts(self, root: str, mounted: list[str], report: IndexReport) -> list[str]:
+        """Drives mounted inside `root` at an earlier scan and not now: their files are kept (not swept)."""
+        key = f"mounts:{root}"
+        known = json.loads(self.catalog.get_setting(key) or "[]")
+        offline, keep = offline_mounts(known, mounted)
+        if keep != known:
+            self.catalog.set_setting(key, json.dumps(keep) if keep else None)
+        report.problems.extend((folder, "a drive mounted here is offline (unmounted): its files are kept "
+                                        "until it is back") for folder in offline)
+        return offline
 
     def _plan_root(self, root_id: int, found, unreadable: list[str], scan_id: int, report: IndexReport) -> None:
         states = self.catalog.file_states(root_id)

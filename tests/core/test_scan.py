@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from core.scan import walk
+from core.scan import offline_mounts, walk
 from tests.media_factory import picture, write_pictures
 
 
@@ -115,3 +115,15 @@ def test_unreadable_folder_by_permissions(tmp_path):
 def test_missing_root_is_a_problem_not_a_crash(tmp_path):
     result = walk(tmp_path / "gone")
     assert result.files == [] and "cannot be read" in result.problems[0][1]
+
+
+def test_offline_mounts_are_the_missing_or_empty_mount_points(tmp_path):
+    """A temp folder stands in for each mount point a root had (the real mounts: tests/e2e/test_faults.py)."""
+    mounted, empty, missing, reused = (str(tmp_path / n) for n in ("mounted", "empty", "missing", "reused"))
+    for folder in (mounted, empty, reused):
+        os.mkdir(folder)
+    open(os.path.join(reused, "new.jpg"), "wb").close()
+    offline, known = offline_mounts([mounted, empty, missing, reused], mounted=[mounted])
+    assert offline == [empty, missing]  # unmounted: kept, not swept
+    assert known == sorted([mounted, empty, missing])  # `reused` holds files now: an ordinary folder, forgotten
+    assert offline_mounts([], [mounted]) == ([], [mounted])  # a newly seen mount is remembered

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import random
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -279,3 +280,57 @@ def test_sigkill_during_a_watched_import_loses_nothing(tmp_path, cli_env, tiny_w
     files, done, per_file, (vectors, distinct), orphans = _catalog_counts(db)
     assert (files, done, vectors, distinct, orphans) == (302, 302, 302, 302, 0)
     assert all(n == 1 for _, n in per_file)
+
+
+def _can_mount() -> bool:
+    try:
+        return subprocess.run(["unshare", "-rm", "true"], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+MOUNT_SCRIPT = r"""
+set -e
+index() { echo "== index"; "${CMD[@]}" index "$ROOT" "${MODEL[@]}"; }
+mount -t tmpfs none "$STORE"            # the drive: another device than the library folder's
+cp "$SRC"/*.jpg "$STORE"/
+mkdir "$ROOT/drive"
+mount --bind "$STORE" "$ROOT/drive"     # mounted inside the library folder
+index
+umount "$ROOT/drive"                    # unmounted: the mount point is an empty folder
+index
+rmdir "$ROOT/drive"                     # an automounter removes the mount point too
+index
+mkdir "$ROOT/drive"; mount --bind "$STORE" "$ROOT/drive"   # plugged in again
+index
+umount "$ROOT/drive"; cp "$SRC/pic_00050.jpg" "$ROOT/drive/kept-here.jpg"  # now a plain folder with a file
+index
+"""
+
+
+@pytest.mark.skipif(not _can_mount(), reason="needs `unshare -rm` (a user and mount namespace) to mount a drive")
+def test_an_unmounted_drive_inside_a_library_folder_is_offline_not_deleted(tmp_path, cli_env, tiny_weights):
+    root, store, src = tmp_path / "library-folder", tmp_path / "store", tmp_path / "src"
+    write_pictures(root, 2)
+    write_pictures(src, 3, start=50)
+    store.mkdir()
+    env = dict(cli_env, MEDIALENS_HOME=str(tmp_path / "home"), ROOT=str(root), STORE=str(store), SRC=str(src))
+    cmd = medialens_cmd()
+    script = (f"CMD=({' '.join(map(shlex.quote, cmd))}); "
+              f"MODEL=(--model {TINY_MODEL} --weights {shlex.quote(str(tiny_weights))})\n" + MOUNT_SCRIPT)
+    proc = subprocess.run(["unshare", "-rm", "bash", "-c", script], env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    stages = proc.stdout.split("== index\n")[1:]
+    assert len(stages) == 5, proc.stdout
+    mounted, unmounted, removed, back, plain = stages
+    assert "5 new" in mounted and "0 removed" in mounted
+    for offline in (unmounted, removed):
+        assert "0 removed" in offline, offline
+        assert f"{root / 'drive'}: a drive mounted here is offline" in offline
+    assert "unchanged 5" in back and "0 new" in back and "offline" not in back
+    # a mount point that became an ordinary folder holding files: the drive's files are gone from there
+    assert "1 moved, 2 removed" in plain, plain  # the file put there is a copy of one of them: a move
+    paths = catalog_paths(tmp_path / "home" / "catalog.db")
+    assert paths == sorted([str(root / "pic_00000.jpg"), str(root / "pic_00001.jpg"),
+                            str(root / "drive" / "kept-here.jpg")])
