@@ -154,10 +154,27 @@ def duplicate_threshold(ctx: SearchContext) -> float:
             continue  # moved or broken since indexing: another photo will do
         if len(images) == CALIBRATION_PHOTOS:
             break
+    if len(images) < CALIBRATION_PHOTOS:  # few photos: video frames calibrate as well (a library of videos)
+        images += _video_frames(ctx, CALIBRATION_PHOTOS - len(images))
     threshold = calibrated_threshold(copy_similarity(ctx.encoder, images)) if images else DUPLICATE_SIMILARITY
     with _thresholds_lock:
         _thresholds[ctx] = (ctx.model_key, threshold)
     return threshold
+
+
+def _video_frames(ctx: SearchContext, n: int) -> list[Image.Image]:
+    """A frame one second into each of up to `n` library videos."""
+    from core.video import frame_at
+
+    frames = []
+    for path in ctx.catalog.photo_paths(4 * n, kind="video"):
+        try:
+            frames.append(frame_at(path, 1.0, min_side=2 * ctx.encoder.image_size))
+        except (MediaError, OSError):
+            continue
+        if len(frames) == n:
+            break
+    return frames
 
 
 def near_duplicates(ctx: SearchContext, reference: np.ndarray, threshold: float) -> set[int]:

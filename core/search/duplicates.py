@@ -134,8 +134,12 @@ def find_duplicates(catalog: Catalog, ctx: SearchContext | None, threshold: floa
         copies = [Copy(r, s) for r, s in zip(recs, sims, strict=True)]
         copies[0].keep = True
         out.append(DuplicateGroup("exact" if exact else "near", copies))
-    out.sort(key=lambda g: (-len(g.copies), -g.reclaimable, g.keeper.file.path))
-    return out
+    return largest_first(out)
+
+
+def largest_first(groups: list) -> list:
+    """Most copies first, then most bytes to free, then by the first copy's path (photo and moment groups alike)."""
+    return sorted(groups, key=lambda g: (-len(g.copies), -g.reclaimable, g.copies[0].file.path))
 
 
 def _similarities(ctx: SearchContext, recs: list[FileRecord]) -> list[float]:
