@@ -107,6 +107,8 @@ def frame_matches(ctx: SearchContext, threshold: float) -> tuple[dict[tuple[int,
     and each frame's end: the time of its video's next sampled frame (a sample stands for the footage
     until the next one)."""
     frames = ctx.catalog.video_frames(ctx.model_id)
+    if not frames:
+        return {}, {}
     where = {item: (fid, t) for item, fid, t in frames}
     length = {fid: rec.duration_s for fid, rec in ctx.catalog.files({fid for _, fid, _ in frames}).items()}
     ends = {item: (nt if nf == fid else max(t + 1.0, length.get(fid) or 0.0))

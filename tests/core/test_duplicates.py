@@ -145,29 +145,22 @@ def repeat_library(tmp_path_factory):
     return root / "lib", truth
 
 
-def test_repeated_video_moments_are_grouped_with_their_spans_and_look_alikes_are_not(repeat_library):
+def test_repeated_video_moments_are_grouped_with_their_spans_and_look_alikes_are_not(repeat_library, monkeypatch):
     from core.library import Library
     from core.search import repeats
+    from core.search.compose import duplicate_threshold
     from tests.quality.repeat_world import score
 
     home, truth = repeat_library
     with Library(home, model=MODEL_NAME, weights=WEIGHTS, device="cpu") as lib:
         groups = lib.duplicates()
         context = lib.engine().context
-        from core.search.compose import duplicate_threshold
-
         threshold = duplicate_threshold(context)
         moments = repeats.repeated_moments(context, threshold)
-        # single frames instead of sequences: the still wall and slow shots make false groups
-        single = dict(MIN_FRAMES=1, MIN_SPAN_S=0.0)
-        saved = {k: getattr(repeats, k) for k in single}
-        try:
-            for k, v in single.items():
-                setattr(repeats, k, v)
-            frames_only = repeats.repeated_moments(context, threshold)
-        finally:
-            for k, v in saved.items():
-                setattr(repeats, k, v)
+        # single frames instead of changing sequences: the still wall and the look-alikes make false groups
+        for name, value in dict(MIN_FRAMES=1, MIN_SPAN_S=0.0, _changes=lambda *_: True).items():
+            monkeypatch.setattr(repeats, name, value)
+        frames_only = repeats.repeated_moments(context, threshold)
     assert [g.kind for g in groups] == ["moment"] * len(moments)  # no photos here: only moments
     m = score(moments, truth)
     assert m["group_precision"] == 1.0 and m["group_recall"] == 1.0, m
