@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.catalog import Catalog, FileRecord
-from core.errors import LibraryError
+from core.errors import LibraryError, MediaError
+from core.media import load_image
 from core.vectors import from_blobs
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,6 +32,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Neighbours looked at per photo (more copies than this of one picture still join through chains).
 NEIGHBOURS = 16
+#: Pairs less alike than copies but within EDIT_SLACK times their distance (cosine) are tested pixel by pixel.
+EDIT_SLACK = 38.0
+#: Thumbnail side and the widths (share of the bigger picture) a crop is looked for at.
+THUMB_SIDE = 64
+CROP_SCALES = tuple(round(1.0 - 0.05 * k, 2) for k in range(11))  # 1.0 .. 0.5
+#: Normalised cross-correlation at which one picture is a crop or a light edit of the other.
+#: Chosen on tests/bench/duplicates.py: world pictures that differ only in one small object's shape,
+#: count or place reach 0.984 on their shared background, crops and brightened copies 0.99+.
+PIXEL_MATCH = 0.985
 
 
 @dataclass
@@ -95,8 +105,88 @@ class _Groups:
         return [g for g in out.values() if len(g) > 1]
 
 
-def near_pairs(ctx: SearchContext, threshold: float) -> Iterable[tuple[int, int]]:
-    """(file id, file id) of photos whose vectors are at least `threshold` similar."""
+def _thumbnail(path: str) -> np.ndarray | None:
+    """The picture fitted in THUMB_SIDE pixels, as float32 RGB (None when it cannot be read any more)."""
+    from PIL import Image
+
+    try:
+        img, _ = load_image(path, min_side=THUMB_SIDE)
+    except (MediaError, OSError):
+        return None
+    img.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.BOX)
+    return np.asarray(img, np.float32)
+
+
+def _window_sums(a: np.ndarray, h: int, w: int) -> np.ndarray:
+    """Sum of `a` (2-D) over every h×w window (top-left corner indexed), from its integral image."""
+    c = np.zeros((a.shape[0] + 1, a.shape[1] + 1))
+    c[1:, 1:] = a.cumsum(0).cumsum(1)
+    return c[h:, w:] - c[:-h, w:] - c[h:, :-w] + c[:-h, :-w]
+
+
+def _contains(big: np.ndarray, small: np.ndarray) -> float:
+    """Best normalised cross-correlation of `small`, scaled to `CROP_SCALES` of `big`'s width, over every place in it.
+
+    Normalised per window (mean and spread over all three channels), so brighter, darker or
+    more contrasted copies still score near 1; a different picture of the same place does not.
+    Correlations come from FFTs and window sums from integral images: a few ms per pair.
+    """
+    from PIL import Image
+
+    height, width = big.shape[:2]
+    spectrum = np.fft.rfft2(big, axes=(0, 1))
+    sums_1 = big.sum(axis=2, dtype=np.float64)
+    sums_2 = (big.astype(np.float64) ** 2).sum(axis=2)
+    best = -1.0
+    small_img = Image.fromarray(small.astype(np.uint8))
+    for scale in CROP_SCALES:
+        w = round(scale * width)
+        h = round(w * small.shape[0] / small.shape[1])
+        if not (4 <= h <= height and 4 <= w <= width):
+            continue
+        t = np.asarray(small_img.resize((w, h), Image.Resampling.BILINEAR), np.float64)
+        t = t - t.mean()
+        t_norm = float(np.sqrt((t * t).sum()))
+        if t_norm == 0:
+            continue
+        corr = np.fft.irfft2(spectrum * np.conj(np.fft.rfft2(t, s=(height, width), axes=(0, 1))),
+                             s=(height, width), axes=(0, 1)).sum(axis=2)[:height - h + 1, :width - w + 1]
+        n = h * w * 3
+        s1, s2 = _window_sums(sums_1, h, w), _window_sums(sums_2, h, w)
+        spread = np.sqrt(np.maximum(s2 - s1 * s1 / n, float(n)))  # a flat window: at least 1 level
+        best = max(best, float((corr / (spread * t_norm)).max()))  # t has zero mean: no window mean needed
+    return best
+
+
+class _Pixels:
+    """The pixel test for pairs the vectors call close but not copies: is one picture (a crop, an edit) inside the other?"""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self.thumbs: dict[int, np.ndarray | None] = {}
+
+    def thumb(self, file_id: int) -> np.ndarray | None:
+        if file_id not in self.thumbs:
+            rec = self.catalog.file(file_id)
+            self.thumbs[file_id] = None if rec is None else _thumbnail(rec.path)
+        return self.thumbs[file_id]
+
+    def same_picture(self, a: int, b: int) -> float:
+        """Correlation of the better way round (see `_contains`)."""
+        ta, tb = self.thumb(a), self.thumb(b)
+        if ta is None or tb is None:
+            return -1.0
+        return max(_contains(ta, tb), _contains(tb, ta))
+
+
+def edit_threshold(threshold: float) -> float:
+    """The cosine from which a pair is close enough to be a crop or an edit, if its pixels agree."""
+    return 1.0 - EDIT_SLACK * (1.0 - threshold)
+
+
+def near_pairs(ctx: SearchContext, threshold: float, floor: float | None = None) -> Iterable[tuple[int, int, float]]:
+    """(file id, file id, cosine) of photos whose vectors are at least `floor` (default `threshold`) similar."""
+    floor = threshold if floor is None else floor
     items = ctx.catalog.photo_items(ctx.model_id)
     file_of = dict(items)
     for start in range(0, len(items), 512):
@@ -107,10 +197,10 @@ def near_pairs(ctx: SearchContext, threshold: float) -> Iterable[tuple[int, int]
             keys, sims = ctx.vindex.search(vec, NEIGHBOURS)
             for k, s in zip(keys, sims, strict=True):
                 other = file_of.get(int(k))
-                if s < threshold:
+                if s < floor:
                     break
                 if other is not None and other != file_of[item]:
-                    yield file_of[item], other
+                    yield file_of[item], other, float(s)
 
 
 def find_duplicates(catalog: Catalog, ctx: SearchContext | None, threshold: float) -> list[DuplicateGroup]:
@@ -120,7 +210,15 @@ def find_duplicates(catalog: Catalog, ctx: SearchContext | None, threshold: floa
         for other in ids[1:]:
             groups.join(ids[0], other)
     if ctx is not None:
-        for a, b in near_pairs(ctx, threshold):
+        pixels = _Pixels(catalog)
+        checked: dict[tuple[int, int], bool] = {}
+        for a, b, cos in near_pairs(ctx, threshold, edit_threshold(threshold)):
+            if cos < threshold:  # close, not a copy by its vector: a crop or an edit only if the pixels agree
+                key = (min(a, b), max(a, b))
+                if key not in checked:
+                    checked[key] = pixels.same_picture(*key) >= PIXEL_MATCH
+                if not checked[key]:
+                    continue
             groups.join(a, b)
     members = groups.groups()
     files = catalog.files(f for g in members for f in g)
