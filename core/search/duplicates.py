@@ -32,15 +32,18 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Neighbours looked at per photo (more copies than this of one picture still join through chains).
 NEIGHBOURS = 16
-#: Pairs less alike than copies but within EDIT_SLACK times their distance (cosine) are tested pixel by pixel.
+#: Pairs less alike than copies but within EDIT_SLACK times their distance (cosine) get the second test.
 EDIT_SLACK = 38.0
 #: Thumbnail side and the widths (share of the bigger picture) a crop is looked for at.
 THUMB_SIDE = 64
 CROP_SCALES = tuple(round(1.0 - 0.05 * k, 2) for k in range(11))  # 1.0 .. 0.5
 #: Normalised cross-correlation at which one picture is a crop or a light edit of the other.
-#: Chosen on tests/bench/duplicates.py: world pictures that differ only in one small object's shape,
-#: count or place reach 0.984 on their shared background, crops and brightened copies 0.99+.
-PIXEL_MATCH = 0.985
+#: Thumbnail cross-correlation a crop or edit reaches (first test: the pixels agree once aligned) ...
+ALIGNED = 0.97
+#: ... and the model's cosine between the aligned, light-matched part and the other picture, as a distance
+#: from the copy threshold (second test: 1 - ALIGNED_SLACK · (1 - threshold)). Chosen on tests/bench/duplicates.py,
+#: where either test alone lets a world picture with one object's shape changed join its original.
+ALIGNED_SLACK = 4.0
 
 
 @dataclass
@@ -105,18 +108,6 @@ class _Groups:
         return [g for g in out.values() if len(g) > 1]
 
 
-def _thumbnail(path: str) -> np.ndarray | None:
-    """The picture fitted in THUMB_SIDE pixels, as float32 RGB (None when it cannot be read any more)."""
-    from PIL import Image
-
-    try:
-        img, _ = load_image(path, min_side=THUMB_SIDE)
-    except (MediaError, OSError):
-        return None
-    img.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.BOX)
-    return np.asarray(img, np.float32)
-
-
 def _window_sums(a: np.ndarray, h: int, w: int) -> np.ndarray:
     """Sum of `a` (2-D) over every h×w window (top-left corner indexed), from its integral image."""
     c = np.zeros((a.shape[0] + 1, a.shape[1] + 1))
@@ -124,12 +115,13 @@ def _window_sums(a: np.ndarray, h: int, w: int) -> np.ndarray:
     return c[h:, w:] - c[:-h, w:] - c[h:, :-w] + c[:-h, :-w]
 
 
-def _contains(big: np.ndarray, small: np.ndarray) -> float:
-    """Best normalised cross-correlation of `small`, scaled to `CROP_SCALES` of `big`'s width, over every place in it.
+def place(big: np.ndarray, small: np.ndarray) -> tuple[float, tuple[int, int, int, int]]:
+    """Where `small` sits in `big` (both H×W×3 thumbnails): the best normalised cross-correlation over
+    `CROP_SCALES` of `big`'s width and every offset, and that window as (left, top, width, height).
 
-    Normalised per window (mean and spread over all three channels), so brighter, darker or
-    more contrasted copies still score near 1; a different picture of the same place does not.
-    Correlations come from FFTs and window sums from integral images: a few ms per pair.
+    Normalised per window (mean and spread over all three channels), so brighter, darker or more
+    contrasted copies still score near 1. Correlations come from FFTs and window sums from integral
+    images: about a millisecond per scale at `THUMB_SIDE`.
     """
     from PIL import Image
 
@@ -137,7 +129,7 @@ def _contains(big: np.ndarray, small: np.ndarray) -> float:
     spectrum = np.fft.rfft2(big, axes=(0, 1))
     sums_1 = big.sum(axis=2, dtype=np.float64)
     sums_2 = (big.astype(np.float64) ** 2).sum(axis=2)
-    best = -1.0
+    best, where = -1.0, (0, 0, width, height)
     small_img = Image.fromarray(small.astype(np.uint8))
     for scale in CROP_SCALES:
         w = round(scale * width)
@@ -154,29 +146,80 @@ def _contains(big: np.ndarray, small: np.ndarray) -> float:
         n = h * w * 3
         s1, s2 = _window_sums(sums_1, h, w), _window_sums(sums_2, h, w)
         spread = np.sqrt(np.maximum(s2 - s1 * s1 / n, float(n)))  # a flat window: at least 1 level
-        best = max(best, float((corr / (spread * t_norm)).max()))  # t has zero mean: no window mean needed
-    return best
+        score = corr / (spread * t_norm)  # t has zero mean: no window mean needed
+        y, x = np.unravel_index(int(np.argmax(score)), score.shape)
+        if score[y, x] > best:
+            best, where = float(score[y, x]), (int(x), int(y), w, h)
+    return best, where
 
 
-class _Pixels:
-    """The pixel test for pairs the vectors call close but not copies: is one picture (a crop, an edit) inside the other?"""
+def matched_crop(big_img, big: np.ndarray, small: np.ndarray, where: tuple[int, int, int, int]):
+    """The part of `big_img` at `where` (thumbnail units), its brightness and colour balance matched to `small`."""
+    from PIL import Image
 
-    def __init__(self, catalog: Catalog):
-        self.catalog = catalog
-        self.thumbs: dict[int, np.ndarray | None] = {}
+    x, y, w, h = where
+    sx, sy = big_img.width / big.shape[1], big_img.height / big.shape[0]
+    crop = np.asarray(big_img.crop((round(x * sx), round(y * sy), round((x + w) * sx), round((y + h) * sy))),
+                      np.float32)
+    region = big[y:y + h, x:x + w].astype(np.float64)
+    target = np.asarray(Image.fromarray(small.astype(np.uint8)).resize((w, h), Image.Resampling.BILINEAR),
+                        np.float64)
+    for c in range(3):  # target ≈ gain · region + offset, per channel
+        r, t = region[..., c], target[..., c]
+        gain = float(((r - r.mean()) * (t - t.mean())).sum() / max(float(((r - r.mean()) ** 2).sum()), 1e-9))
+        gain = min(max(gain, 0.25), 4.0)
+        crop[..., c] = crop[..., c] * gain + (t.mean() - gain * r.mean())
+    return Image.fromarray(np.clip(crop, 0, 255).astype(np.uint8))
 
-    def thumb(self, file_id: int) -> np.ndarray | None:
-        if file_id not in self.thumbs:
-            rec = self.catalog.file(file_id)
-            self.thumbs[file_id] = None if rec is None else _thumbnail(rec.path)
-        return self.thumbs[file_id]
 
-    def same_picture(self, a: int, b: int) -> float:
-        """Correlation of the better way round (see `_contains`)."""
-        ta, tb = self.thumb(a), self.thumb(b)
-        if ta is None or tb is None:
+class _Verifier:
+    """The second test for photos the vectors call close but not copies (a crop, a brightened copy).
+
+    Finds where one picture sits in the other (`place`), cuts that part out, matches its
+    brightness and colour balance to the other (`matched_crop`) and asks the model again: the
+    pair is a copy when the pixels agree once aligned (`ALIGNED`) and the model finds the aligned part
+    nearly as close to the other picture as a re-encode is (`ALIGNED_SLACK`). A different picture of the same place (another object, moved
+    or changed) stays apart: the model tells those apart once framing and light agree.
+    """
+
+    def __init__(self, ctx: SearchContext, threshold: float):
+        self.ctx = ctx
+        self.threshold = 1.0 - ALIGNED_SLACK * (1.0 - threshold)
+        self.pictures: dict[int, tuple | None] = {}
+
+    def _picture(self, file_id: int) -> tuple | None:
+        """(decoded picture, THUMB_SIDE thumbnail as float32, stored unit vector), or None when unreadable."""
+        from PIL import Image
+
+        if file_id not in self.pictures:
+            rec = self.ctx.catalog.file(file_id)
+            try:
+                img, _ = load_image(rec.path, min_side=2 * self.ctx.encoder.image_size)
+            except (MediaError, OSError, AttributeError):
+                self.pictures[file_id] = None
+                return None
+            thumb = img.copy()
+            thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.BOX)
+            self.pictures[file_id] = (img, np.asarray(thumb, np.float32), self.ctx.file_vector(file_id)[0])
+        return self.pictures[file_id]
+
+    def similarity(self, a: int, b: int) -> float:
+        """The model's cosine between one picture and the aligned, light-matched part of the other (best way round)."""
+        pa, pb = self._picture(a), self._picture(b)
+        if pa is None or pb is None:
             return -1.0
-        return max(_contains(ta, tb), _contains(tb, ta))
+        crops, targets = [], []
+        for big, small in ((pa, pb), (pb, pa)):
+            score, where = place(big[1], small[1])
+            if score >= ALIGNED:
+                crops.append(matched_crop(big[0], big[1], small[1], where))
+                targets.append(small[2])
+        if not crops:
+            return -1.0
+        return float(np.max(np.sum(self.ctx.encoder.encode_images(crops) * np.stack(targets), axis=1)))
+
+    def same_picture(self, a: int, b: int) -> bool:
+        return self.similarity(a, b) >= self.threshold
 
 
 def edit_threshold(threshold: float) -> float:
@@ -210,13 +253,13 @@ def find_duplicates(catalog: Catalog, ctx: SearchContext | None, threshold: floa
         for other in ids[1:]:
             groups.join(ids[0], other)
     if ctx is not None:
-        pixels = _Pixels(catalog)
+        verifier = _Verifier(ctx, threshold)
         checked: dict[tuple[int, int], bool] = {}
         for a, b, cos in near_pairs(ctx, threshold, edit_threshold(threshold)):
-            if cos < threshold:  # close, not a copy by its vector: a crop or an edit only if the pixels agree
+            if cos < threshold:  # close, not a copy by its vector: a crop or an edit only if the second test agrees
                 key = (min(a, b), max(a, b))
                 if key not in checked:
-                    checked[key] = pixels.same_picture(*key) >= PIXEL_MATCH
+                    checked[key] = verifier.same_picture(*key)
                 if not checked[key]:
                     continue
             groups.join(a, b)
