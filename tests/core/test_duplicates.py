@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageEnhance
 
 from tests.conftest import medialens_cmd
 from tests.quality import world
@@ -29,7 +29,8 @@ def _jpeg(img: Image.Image, path, quality: int) -> None:
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory):
-    """12 distinct pictures; #0 copied byte for byte, #1 re-encoded, #2 halved, #3 halved and re-encoded twice."""
+    """12 distinct pictures; #0 copied byte for byte, #1 re-encoded, #2 halved, #3 halved and re-encoded twice,
+    #4 cropped to 90 %, #5 brightened by 12 %."""
     folder = tmp_path_factory.mktemp("dups") / "photos"
     folder.mkdir()
     pictures = [p.image() for p in world.make_pictures(12, 8_800_001, "test")]
@@ -44,7 +45,12 @@ def planted(tmp_path_factory):
     buf = io.BytesIO()
     small3.save(buf, "JPEG", quality=85)
     _jpeg(Image.open(buf).convert("RGB"), folder / "p03-small-again.jpg", 75)
+    w4, h4 = pictures[4].size
+    _jpeg(pictures[4].crop((w4 // 20, h4 // 20, w4 - w4 // 20, h4 - h4 // 20)), folder / "p04-cropped.jpg", 90)
+    _jpeg(ImageEnhance.Brightness(pictures[5]).enhance(1.12), folder / "p05-brighter.jpg", 90)
     expected = {
+        frozenset({"p04.jpg", "p04-cropped.jpg"}),
+        frozenset({"p05.jpg", "p05-brighter.jpg"}),
         frozenset({"p00.jpg", "p00 copy.jpg"}),
         frozenset({"p01.jpg", "p01-reencoded.jpg"}),
         frozenset({"p02.jpg", "p02-small.jpg"}),
