@@ -475,15 +475,16 @@ class Library:
         similarity) and, with `moments`, repeated video footage; without it only byte-identical
         files are grouped.
         """
-        from core.search.compose import duplicate_threshold
+        from core.search.compose import duplicate_thresholds
         from core.search.duplicates import find_duplicates, largest_first
         from core.search.repeats import repeated_moments
 
         if not near:
             return find_duplicates(self.catalog, None, 1.0)
         context = self.engine().context
-        cosine = duplicate_threshold(context) if threshold is None else threshold
-        groups = find_duplicates(self.catalog, context, cosine)
+        copies, edits = duplicate_thresholds(context)
+        cosine = copies if threshold is None else threshold
+        groups = find_duplicates(self.catalog, context, cosine, min(edits, cosine))
         if moments:
             groups = largest_first(groups + repeated_moments(context, cosine))
         return groups

@@ -32,8 +32,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Neighbours looked at per photo (more copies than this of one picture still join through chains).
 NEIGHBOURS = 16
-#: Pairs less alike than copies but within EDIT_SLACK times their distance (cosine) get the second test.
-EDIT_SLACK = 38.0
 #: Thumbnail side and the widths (share of the bigger picture) a crop is looked for at.
 THUMB_SIDE = 64
 CROP_SCALES = tuple(round(1.0 - 0.05 * k, 2) for k in range(11))  # 1.0 .. 0.5
@@ -222,11 +220,6 @@ class _Verifier:
         return self.similarity(a, b) >= self.threshold
 
 
-def edit_threshold(threshold: float) -> float:
-    """The cosine from which a pair is close enough to be a crop or an edit, if its pixels agree."""
-    return 1.0 - EDIT_SLACK * (1.0 - threshold)
-
-
 def near_pairs(ctx: SearchContext, threshold: float, floor: float | None = None) -> Iterable[tuple[int, int, float]]:
     """(file id, file id, cosine) of photos whose vectors are at least `floor` (default `threshold`) similar."""
     floor = threshold if floor is None else floor
@@ -246,8 +239,12 @@ def near_pairs(ctx: SearchContext, threshold: float, floor: float | None = None)
                     yield file_of[item], other, float(s)
 
 
-def find_duplicates(catalog: Catalog, ctx: SearchContext | None, threshold: float) -> list[DuplicateGroup]:
-    """Groups of copies, biggest first; `ctx` None finds byte-identical copies only."""
+def find_duplicates(catalog: Catalog, ctx: SearchContext | None, threshold: float,
+                    edits: float | None = None) -> list[DuplicateGroup]:
+    """Groups of copies, biggest first; `ctx` None finds byte-identical copies only.
+
+    Photos at least `threshold` similar are copies; those from `edits` (a lower cosine, None: none)
+    are copies when the second test (`_Verifier`) finds one inside the other."""
     groups = _Groups()
     for ids in catalog.same_content_groups():
         for other in ids[1:]:
@@ -255,7 +252,7 @@ def find_duplicates(catalog: Catalog, ctx: SearchContext | None, threshold: floa
     if ctx is not None:
         verifier = _Verifier(ctx, threshold)
         checked: dict[tuple[int, int], bool] = {}
-        for a, b, cos in near_pairs(ctx, threshold, edit_threshold(threshold)):
+        for a, b, cos in near_pairs(ctx, threshold, threshold if edits is None else edits):
             if cos < threshold:  # close, not a copy by its vector: a crop or an edit only if the second test agrees
                 key = (min(a, b), max(a, b))
                 if key not in checked:
