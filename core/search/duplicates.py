@@ -1,11 +1,15 @@
 """Duplicates: byte-identical files and photos that are copies of one another, grouped to decide what to keep.
 
 * **Exact** copies share a content hash (photos and videos alike).
-* **Near** copies are photos whose vectors are at least `threshold` similar: re-encodes,
-  resizes, small crops and light edits of one picture. The default threshold is the
-  library's calibrated copy similarity (`core.search.compose.duplicate_threshold`: how close
-  a photo and its half-size JPEG copy are under this model), the same one composed
-  edits use to leave the reference's copies out.
+* **Near** copies are photos whose vectors are at least `threshold` similar: re-encodes and
+  resizes. The default threshold is the library's calibrated copy similarity
+  (`core.search.compose.duplicate_thresholds`: how close a photo and its half-size JPEG copy
+  are under this model), the same one composed edits use to leave the reference's copies out.
+* **Crops and light edits** are less alike (down to the calibrated edit cosine: how close a
+  photo and its 80 % crop or brighter copy are); such a pair is a copy only when the second
+  test (`_Verifier`) finds one picture inside the other and the model agrees on the aligned,
+  light-matched part. Distinct pictures of one place (another object) stay apart.
+* Repeated video moments are `core.search.repeats`.
 
 Pairs come from each photo's nearest neighbours in the vector index, joined into groups
 (union-find), so a chain of copies (a crop of a resize of the original) is one group.
@@ -175,9 +179,10 @@ class _Verifier:
 
     Finds where one picture sits in the other (`place`), cuts that part out, matches its
     brightness and colour balance to the other (`matched_crop`) and asks the model again: the
-    pair is a copy when the pixels agree once aligned (`ALIGNED`) and the model finds the aligned part
-    nearly as close to the other picture as a re-encode is (`ALIGNED_SLACK`). A different picture of the same place (another object, moved
-    or changed) stays apart: the model tells those apart once framing and light agree.
+    pair is a copy when the pixels agree once aligned (`ALIGNED`) and the model finds the aligned
+    part nearly as close to the other picture as a re-encode is (`ALIGNED_SLACK`). Either test alone
+    lets a picture of the same place with one object changed through; together they kept all 58
+    such world pictures apart (tests/bench/duplicates.py).
     """
 
     def __init__(self, ctx: SearchContext, threshold: float):

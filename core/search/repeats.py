@@ -111,8 +111,9 @@ def frame_matches(ctx: SearchContext, threshold: float) -> tuple[dict[tuple[int,
         return {}, {}
     where = {item: (fid, t) for item, fid, t in frames}
     length = {fid: rec.duration_s for fid, rec in ctx.catalog.files({fid for _, fid, _ in frames}).items()}
+    following = [*frames[1:], (0, -1, 0.0)]
     ends = {item: (nt if nf == fid else max(t + 1.0, length.get(fid) or 0.0))
-            for (item, fid, t), (_, nf, nt) in zip(frames, frames[1:] + [(0, -1, 0.0)], strict=True)}
+            for (item, fid, t), (_, nf, nt) in zip(frames, following, strict=True)}
     out: dict[tuple[int, int], dict] = defaultdict(dict)
     for start in range(0, len(frames), 512):
         chunk = [f[0] for f in frames[start:start + 512]]

@@ -154,10 +154,10 @@ def bench_scale(sizes: list[int], tmp: Path) -> None:
             ctx.vindex.wait_rebuilt()
             from core.search import duplicates
 
-            tests = []
+            tests: list = []
             original = duplicates._Verifier.same_picture
 
-            def counted(self, a, b):
+            def counted(self, a, b, tests=tests, original=original):
                 tests.append((a, b))
                 return original(self, a, b)
 
