@@ -51,6 +51,9 @@ OFFSET_TOL_S = 1.5
 #: Frames are compared with a looser cosine than photos: two copies are sampled at different instants
 #: (up to half an interval apart) and a chain of frames, not one, has to agree.
 VIDEO_SLACK = 2.0
+#: A chain proves an alignment only when its footage changes this many times more than copies differ
+#: (tests/bench/duplicates.py: at 1, a moving shot matched a different moving shot of the world model).
+CHANGE_SLACK = 2.0
 
 
 def frame_threshold(photo_threshold: float) -> float:
@@ -178,10 +181,11 @@ def _chains(pair: tuple[int, int], matches: list[tuple], ends: dict[int, float])
 
 
 def _changes(ctx: SearchContext, chain: _Chain, threshold: float) -> bool:
-    """Whether the footage changes along the chain (two of its frames are less alike than copies are)."""
+    """Whether the footage changes along the chain: two of its frames are `CHANGE_SLACK` times further
+    apart than two frames of one footage may be (a cut or real motion, not a slow drift or a still)."""
     blobs = ctx.catalog.vectors_for_items(ctx.model_id, chain.items_a)
     vecs = from_blobs([blobs[i] for i in chain.items_a], ctx.dim).astype(np.float32)
-    return float((vecs @ vecs.T).min()) < threshold
+    return float((vecs @ vecs.T).min()) < 1.0 - CHANGE_SLACK * (1.0 - threshold)
 
 
 def repeated_moments(ctx: SearchContext, photo_threshold: float) -> list[RepeatedMoment]:
