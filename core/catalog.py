@@ -768,10 +768,20 @@ class Catalog:
                  .order_by(Item.id))
             return [(r[0], r[1]) for r in s.execute(q)]
 
-    def photo_paths(self, limit: int) -> list[str]:
-        """Paths of up to `limit` indexed photos, oldest rows first (a calibration sample)."""
+    def video_frames(self, model_id: int) -> list[tuple[int, int, float]]:
+        """(item id, file id, time) of every indexed video frame with a vector for the model, by file and time."""
         with self.session() as s:
-            return list(s.scalars(select(MediaFile.path).where(MediaFile.kind == "image", MediaFile.status == "ok")
+            q = (select(Item.id, Item.file_id, Item.t_s).join(MediaFile, MediaFile.id == Item.file_id)
+                 .join(Vector, Vector.item_id == Item.id)
+                 .where(MediaFile.status == "ok", MediaFile.kind == "video", Vector.model_id == model_id,
+                        Item.t_s.is_not(None))
+                 .order_by(Item.file_id, Item.t_s))
+            return [(r[0], r[1], r[2]) for r in s.execute(q)]
+
+    def photo_paths(self, limit: int, kind: str = "image") -> list[str]:
+        """Paths of up to `limit` indexed photos (or videos), oldest rows first (a calibration sample)."""
+        with self.session() as s:
+            return list(s.scalars(select(MediaFile.path).where(MediaFile.kind == kind, MediaFile.status == "ok")
                                   .order_by(MediaFile.id).limit(limit)))
 
     # ----- the indexer's writes ---------------------------------------------------------------

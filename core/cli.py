@@ -500,11 +500,14 @@ def cmd_moments(args) -> int:
 
 def _add_duplicates_parser(sub, common: argparse.ArgumentParser) -> None:
     s = sub.add_parser("duplicates", parents=[common], help="copies of the same photo or file, to decide what to keep",
-                       description="Groups of byte-identical files and of near-identical photos (re-encodes, "
-                                   "resizes, small crops and edits), biggest groups first; the first copy of each "
-                                   "group is the suggested one to keep. Nothing is deleted.")
+                       description="Groups of byte-identical files, of near-identical photos (re-encodes, "
+                                   "resizes, crops and light edits) and of repeated video moments (the same "
+                                   "footage in several videos or twice in one, with where it plays), biggest "
+                                   "groups first; the first copy of each group of files is the suggested one to "
+                                   "keep. Nothing is deleted.")
     s.add_argument("--json", action="store_true", help="print a JSON list for scripts")
     s.add_argument("--exact-only", action="store_true", help="only byte-identical files")
+    s.add_argument("--no-moments", action="store_true", help="leave out repeated video moments")
     s.add_argument("--threshold", type=float, metavar="COS",
                    help="cosine at or above which photos are copies (default: calibrated for the library's model)")
     s.add_argument("--trash", action="store_true",
@@ -520,7 +523,7 @@ def cmd_duplicates(args) -> int:
     if args.threshold is not None and not 0 < args.threshold <= 1:
         raise MediaLensError(f"--threshold must be above 0 and at most 1: {args.threshold}")
     with _open_library(args) as lib:
-        groups = lib.duplicates(args.threshold, near=not args.exact_only)
+        groups = lib.duplicates(args.threshold, near=not args.exact_only, moments=not args.no_moments)
         _print_groups(groups, args.json)
         if args.trash and groups:
             return _trash_copies(lib, groups, args.yes)
@@ -535,6 +538,13 @@ def _print_groups(groups, as_json: bool) -> None:
         print("no duplicates")
         return
     for i, g in enumerate(groups, 1):
+        if g.kind == "moment":
+            print(f"group {i}: the same {_fmt_time(g.duration_s)} of footage in {len(g.copies)} places")
+            for c in g.copies:
+                print(f"  at  {shown_path(c.file.path)}  {_fmt_time(c.start_s)}–{_fmt_time(c.end_s)}  "
+                      f"[id {c.file.id}]  {_size(c.file.size)}  {c.similarity:.3f}")
+            print()
+            continue
         print(f"group {i}: {len(g.copies)} {g.kind} copies, {_size(g.reclaimable)} to free by keeping the first")
         for c in g.copies:
             f = c.file
@@ -546,7 +556,10 @@ def _print_groups(groups, as_json: bool) -> None:
 
 
 def _trash_copies(lib, groups, confirmed: bool) -> int:
-    paths = [c.file.path for g in groups for c in g.copies if not c.keep]
+    paths = [c.file.path for g in groups if g.kind != "moment" for c in g.copies if not c.keep]
+    if not paths:
+        print("nothing to move: repeated moments are parts of videos, not copies of files")
+        return EXIT_OK
     if not confirmed:
         if not sys.stdin.isatty():
             raise MediaLensError("--trash needs a confirmation: answer at a terminal, or add --yes")

@@ -403,20 +403,27 @@ class Library:
         vec = text_query(context, query).vector if isinstance(query, str) else query
         return explain_file(context, file_id, vec)
 
-    def duplicates(self, threshold: float | None = None, near: bool = True) -> list:
-        """Groups of copies (`core.search.duplicates.DuplicateGroup`), biggest first.
+    def duplicates(self, threshold: float | None = None, near: bool = True, moments: bool = True) -> list:
+        """Groups of copies, biggest first: `core.search.duplicates.DuplicateGroup` (files) and
+        `core.search.repeats.RepeatedMoment` (the same footage in several videos or twice in one).
 
         `near` adds photos at least `threshold` similar (default: the library's calibrated copy
-        similarity); without it only byte-identical files are grouped.
+        similarity) and, with `moments`, repeated video footage; without it only byte-identical
+        files are grouped.
         """
-        from core.search.compose import duplicate_threshold
-        from core.search.duplicates import find_duplicates
+        from core.search.compose import duplicate_thresholds
+        from core.search.duplicates import find_duplicates, largest_first
+        from core.search.repeats import repeated_moments
 
         if not near:
             return find_duplicates(self.catalog, None, 1.0)
         context = self.engine().context
-        return find_duplicates(self.catalog, context,
-                               duplicate_threshold(context) if threshold is None else threshold)
+        copies, edits = duplicate_thresholds(context)
+        cosine = copies if threshold is None else threshold
+        groups = find_duplicates(self.catalog, context, cosine, min(edits, cosine))
+        if moments:
+            groups = largest_first(groups + repeated_moments(context, cosine))
+        return groups
 
     def trash_files(self, paths: list[str]) -> list[tuple[str, str]]:
         """Send files to the system trash (the caller has asked the user); (path, reason) of those not moved.

@@ -1,7 +1,8 @@
 """The Duplicates page: groups of copies, biggest first, to decide what to keep.
 
 Each group is a row with its copies under it: path, size, pixels and similarity to the
-copy the engine suggests keeping (`Library.duplicates`). Every copy but that one starts
+copy the engine suggests keeping (`Library.duplicates`). A repeated video moment lists where
+the footage plays; double-clicking one opens the player there (`moment_requested`). Every copy but that one starts
 checked; "Move to Trash…" asks first, then sends the checked files to the system trash
 (never deletes) and re-indexes so the library forgets them. "Reveal" shows a copy in the
 file manager. The search runs off the GUI thread through the library host.
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 SIZE_ROLE = Qt.ItemDataRole.UserRole + 2
+MOMENT_ROLE = Qt.ItemDataRole.UserRole + 3  # (group, occurrence index) of a repeated video moment
 
 
 class DuplicatesModel(QStandardItemModel):
@@ -42,12 +44,15 @@ class DuplicatesModel(QStandardItemModel):
 
     def __init__(self, parent=None):
         super().__init__(0, 5, parent)
-        self.setHorizontalHeaderLabels([self.tr("File"), self.tr("Folder"), self.tr("Size"), self.tr("Pixels"),
-                                        self.tr("Similarity")])
+        self.setHorizontalHeaderLabels([self.tr("File"), self.tr("Folder"), self.tr("Size"),
+                                        self.tr("Pixels / Time"), self.tr("Similarity")])
 
     def set_groups(self, groups: list[DuplicateGroup]) -> None:
         self.removeRows(0, self.rowCount())
         for i, g in enumerate(groups, 1):
+            if g.kind == "moment":
+                self._add_moment(i, g)
+                continue
             kind = self.tr("identical files") if g.kind == "exact" else self.tr("similar photos")
             head = QStandardItem(self.tr("Group {0}: {1} {2}, {3} to free").format(
                 i, len(g.copies), kind, formatting.size(g.reclaimable)))
@@ -65,6 +70,21 @@ class DuplicatesModel(QStandardItemModel):
                 head.appendRow([name, _cell(os.path.dirname(f.path)), _cell(formatting.size(f.size)), _cell(pixels),
                                 _cell(f"{c.similarity:.3f}")])
             self.appendRow(row)
+
+    def _add_moment(self, i: int, g) -> None:
+        """A repeated moment: its occurrences as rows to open at their start (never checked for the trash)."""
+        head = _cell(self.tr("Group {0}: the same {1} of footage in {2} places").format(
+            i, formatting.duration(g.duration_s), len(g.copies)))
+        for k, c in enumerate(g.copies):
+            f = c.file
+            name = _cell(os.path.basename(f.path))
+            name.setData(f.path, PATH_ROLE)
+            name.setData((g, k), MOMENT_ROLE)
+            name.setToolTip(self.tr("{0}\nDouble-click to play from {1}").format(f.path, formatting.clock(c.start_s)))
+            head.appendRow([name, _cell(os.path.dirname(f.path)), _cell(formatting.size(f.size)),
+                            _cell(formatting.span(c.start_s, c.end_s)),
+                            _cell(f"{c.similarity:.3f}")])
+        self.appendRow([head] + [_cell("") for _ in range(self.columnCount() - 1)])
 
     def checked(self) -> list[tuple[str, int]]:
         """(path, bytes) of every checked copy."""
@@ -88,6 +108,7 @@ class DuplicatesDialog(QDialog):
     """Find duplicates in the open library, reveal them, move the extra copies to the trash."""
 
     loaded = Signal(int)  # number of groups shown
+    moment_requested = Signal(object, object)  # (Hit to play from, the Hits of that video's occurrences)
     trashed = Signal(int)  # number of files moved to the trash
 
     def __init__(self, host: LibraryHost, parent: QWidget | None = None):
@@ -103,7 +124,7 @@ class DuplicatesDialog(QDialog):
         self.view.setSelectionBehavior(QTreeView.SelectionBehavior.SelectRows)
         self.view.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.view.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.view.doubleClicked.connect(self._reveal_index)
+        self.view.doubleClicked.connect(self._activated)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         self.reveal_button = QPushButton(self.tr("Reveal"), self)
@@ -142,6 +163,20 @@ class DuplicatesDialog(QDialog):
         path = index.siblingAtColumn(0).data(PATH_ROLE) if index.isValid() else None
         if path:
             reveal_in_file_manager(path)
+
+    def _activated(self, index: QModelIndex) -> None:
+        """Double-click: a repeated moment plays from its start; a copy of a file is revealed."""
+        moment = index.siblingAtColumn(0).data(MOMENT_ROLE) if index.isValid() else None
+        if moment is None:
+            self._reveal_index(index)
+            return
+        from core.search.engine import Hit
+
+        group, k = moment
+        chosen = group.copies[k]
+        marks = [Hit(c.file, 0, c.similarity, c.start_s, c.end_s, c.start_s)
+                 for c in group.copies if c.file.id == chosen.file.id]
+        self.moment_requested.emit(next(h for h in marks if h.start_s == chosen.start_s), marks)
 
     def confirm(self, count: int, total: int) -> bool:
         """Ask before moving anything (tests answer through this)."""

@@ -80,6 +80,9 @@ class LibraryActions(QObject):
 
         dialog = DuplicatesDialog(self.host, self.dialog_parent)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        show_moment = getattr(self.dialog_parent, "show_moment", None)
+        if show_moment is not None:
+            dialog.moment_requested.connect(show_moment)
         dialog.show()
         dialog.refresh()
 

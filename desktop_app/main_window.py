@@ -419,6 +419,13 @@ class MainWindow(QMainWindow):
             self.preview.player.seek(hit.start_s or 0.0)
             self.preview.player.player.play()
 
+    def show_moment(self, hit, moments: list) -> None:
+        """Open a video in the preview at a moment (a repeated moment from the Duplicates page)."""
+        if not self.act_preview.isChecked():
+            self.act_preview.setChecked(True)
+            self._toggle_preview()
+        self.preview.show_hit(hit, moments)
+
     # ----- view -------------------------------------------------------------------------------
 
     def _toggle_preview(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -47,33 +47,54 @@ def write_video(path: Path, segments: Sequence[Segment], fps: int = 10, size: tu
     `rotation`: display-matrix rotation, counter-clockwise degrees; `faststart`: the MP4
     index at the front, so a truncated file can still be read up to the cut.
     """
+    spans = []
+    t = 0.0
+
+    def frames():
+        nonlocal t
+        for seg in segments:
+            count = round(seg.duration_s * fps)
+            for k in range(count):
+                yield segment_frame(seg, k, size)
+            spans.append((t, t + count / fps))
+            t += count / fps
+
+    write_frames(path, frames(), fps, size, codec, gop, rotation, faststart)
+    return spans
+
+
+def write_frames(path: Path, frames: Iterable[Image.Image], fps: int = 10, size: tuple[int, int] = (96, 64),
+                 codec: str = "libx264", gop: int | None = None, rotation: int | None = None,
+                 faststart: bool = False, crf: int | None = None) -> int:
+    """Encode pictures (resized to `size` when they differ) as a video; returns the number of frames.
+
+    `gop`, `rotation`, `faststart`: as `write_video`; `crf`: the encoder's quality (lower: better).
+    """
     import av
 
     options = {"preset": "ultrafast"} if codec == "libx264" else {}
+    if crf is not None:
+        options["crf"] = str(crf)
     if gop is not None:
         options["g"] = str(gop)
         if codec == "libx264":
             options["x264-params"] = f"keyint={gop}:min-keyint={gop}:scenecut=0"
     container_options = {"movflags": "faststart"} if faststart else {}
-    spans = []
-    t = 0.0
     n = 0
     with av.open(str(path), "w", options=container_options) as out:
         stream = out.add_stream(codec, rate=fps, options=options)
         stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
         if rotation is not None:
             stream.set_display_rotation(rotation)
-        for seg in segments:
-            count = round(seg.duration_s * fps)
-            for k in range(count):
-                frame = av.VideoFrame.from_image(segment_frame(seg, k, size))
-                frame.pts, frame.time_base = n, Fraction(1, fps)
-                n += 1
-                out.mux(stream.encode(frame))
-            spans.append((t, t + count / fps))
-            t += count / fps
+        for img in frames:
+            if img.size != tuple(size):
+                img = img.resize(size, Image.BILINEAR)
+            frame = av.VideoFrame.from_image(img)
+            frame.pts, frame.time_base = n, Fraction(1, fps)
+            n += 1
+            out.mux(stream.encode(frame))
         out.mux(stream.encode(None))
-    return spans
+    return n
 
 
 def audio_only(path: Path, seconds: float = 1.0) -> Path:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageEnhance
 
 from core.errors import MediaError, QueryError
 from core.media import load_image
@@ -50,8 +50,11 @@ NEUTRAL = ""
 #: do this: models differ in how tightly they pack pictures (the world model puts a one-object
 #: edit above 0.95, where ViT-B-32 puts burst shots); see tests/bench/compose.py, "duplicates".
 CALIBRATION_PHOTOS = 8
-#: What a library without photos to calibrate on uses.
+#: What a library without photos to calibrate on uses (copies; crops and edits).
 DUPLICATE_SIMILARITY = 0.95
+EDIT_SIMILARITY = 0.9
+#: Crops and edits of other photos than the calibration ones may be less alike: the edit cosine's margin.
+EDIT_MARGIN = 1.5
 _DUPLICATE_PROBE = 32
 _thresholds: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _thresholds_lock = threading.Lock()
@@ -140,12 +143,32 @@ def calibrated_threshold(copy_sims: np.ndarray) -> float:
     return float(np.percentile(copy_sims, 10))
 
 
+def edit_similarity(encoder: Encoder, images: list[Image.Image]) -> np.ndarray:
+    """Cosine between each picture and the nearer of its 80 % centre crop and its 20 % brighter copy."""
+    crops, brighter = [], []
+    for img in images:
+        w, h = img.size
+        crops.append(img.crop((w // 10, h // 10, w - w // 10, h - h // 10)))
+        brighter.append(ImageEnhance.Brightness(img).enhance(1.2))
+    own = encoder.encode_images(images)
+    return np.maximum(np.sum(own * encoder.encode_images(crops), axis=1),
+                      np.sum(own * encoder.encode_images(brighter), axis=1))
+
+
 def duplicate_threshold(ctx: SearchContext) -> float:
     """The library's near-duplicate similarity for its model (calibrated once per search context)."""
+    return duplicate_thresholds(ctx)[0]
+
+
+def duplicate_thresholds(ctx: SearchContext) -> tuple[float, float]:
+    """(copy, edit): the library's near-duplicate similarity for its model, and the lower one from which a
+    pair may be a crop or an edit (`core.search.duplicates` then tests its pixels), calibrated as the copy
+    one is, on the library's own photos and their 80 % crops and 20 % brighter copies (the least alike of
+    them); once per search context."""
     with _thresholds_lock:
         known = _thresholds.get(ctx)
         if known is not None and known[0] == ctx.model_key:
-            return known[1]
+            return known[1], known[2]
     images = []
     for path in ctx.catalog.photo_paths(4 * CALIBRATION_PHOTOS):
         try:
@@ -154,10 +177,31 @@ def duplicate_threshold(ctx: SearchContext) -> float:
             continue  # moved or broken since indexing: another photo will do
         if len(images) == CALIBRATION_PHOTOS:
             break
+    if len(images) < CALIBRATION_PHOTOS:  # few photos: video frames calibrate as well (a library of videos)
+        images += _video_frames(ctx, CALIBRATION_PHOTOS - len(images))
     threshold = calibrated_threshold(copy_similarity(ctx.encoder, images)) if images else DUPLICATE_SIMILARITY
+    # Only a candidate filter (the second test decides): half as far again as the least alike calibration edit.
+    edits = 1.0 - EDIT_MARGIN * (1.0 - float(edit_similarity(ctx.encoder, images).min())) if images \
+        else EDIT_SIMILARITY
+    edits = min(edits, threshold)
     with _thresholds_lock:
-        _thresholds[ctx] = (ctx.model_key, threshold)
-    return threshold
+        _thresholds[ctx] = (ctx.model_key, threshold, edits)
+    return threshold, edits
+
+
+def _video_frames(ctx: SearchContext, n: int) -> list[Image.Image]:
+    """A frame one second into each of up to `n` library videos."""
+    from core.video import frame_at
+
+    frames = []
+    for path in ctx.catalog.photo_paths(4 * n, kind="video"):
+        try:
+            frames.append(frame_at(path, 1.0, min_side=2 * ctx.encoder.image_size))
+        except (MediaError, OSError):
+            continue
+        if len(frames) == n:
+            break
+    return frames
 
 
 def near_duplicates(ctx: SearchContext, reference: np.ndarray, threshold: float) -> set[int]:

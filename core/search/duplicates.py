@@ -1,11 +1,15 @@
 """Duplicates: byte-identical files and photos that are copies of one another, grouped to decide what to keep.
 
 * **Exact** copies share a content hash (photos and videos alike).
-* **Near** copies are photos whose vectors are at least `threshold` similar: re-encodes,
-  resizes, small crops and light edits of one picture. The default threshold is the
-  library's calibrated copy similarity (`core.search.compose.duplicate_threshold`: how close
-  a photo and its half-size JPEG copy are under this model), the same one composed
-  edits use to leave the reference's copies out.
+* **Near** copies are photos whose vectors are at least `threshold` similar: re-encodes and
+  resizes. The default threshold is the library's calibrated copy similarity
+  (`core.search.compose.duplicate_thresholds`: how close a photo and its half-size JPEG copy
+  are under this model), the same one composed edits use to leave the reference's copies out.
+* **Crops and light edits** are less alike (down to the calibrated edit cosine: how close a
+  photo and its 80 % crop or brighter copy are); such a pair is a copy only when the second
+  test (`_Verifier`) finds one picture inside the other and the model agrees on the aligned,
+  light-matched part. Distinct pictures of one place (another object) stay apart.
+* Repeated video moments are `core.search.repeats`.
 
 Pairs come from each photo's nearest neighbours in the vector index, joined into groups
 (union-find), so a chain of copies (a crop of a resize of the original) is one group.
@@ -23,7 +27,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.catalog import Catalog, FileRecord
-from core.errors import LibraryError
+from core.errors import LibraryError, MediaError
+from core.media import load_image
 from core.vectors import from_blobs
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,6 +36,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Neighbours looked at per photo (more copies than this of one picture still join through chains).
 NEIGHBOURS = 16
+#: Thumbnail side and the widths (share of the bigger picture) a crop is looked for at.
+THUMB_SIDE = 64
+CROP_SCALES = tuple(round(1.0 - 0.05 * k, 2) for k in range(11))  # 1.0 .. 0.5
+#: Normalised cross-correlation at which one picture is a crop or a light edit of the other.
+#: Thumbnail cross-correlation a crop or edit reaches (first test: the pixels agree once aligned) ...
+ALIGNED = 0.97
+#: ... and the model's cosine between the aligned, light-matched part and the other picture, as a distance
+#: from the copy threshold (second test: 1 - ALIGNED_SLACK · (1 - threshold)). Chosen on tests/bench/duplicates.py,
+#: where either test alone lets a world picture with one object's shape changed join its original.
+ALIGNED_SLACK = 4.0
 
 
 @dataclass
@@ -95,8 +110,124 @@ class _Groups:
         return [g for g in out.values() if len(g) > 1]
 
 
-def near_pairs(ctx: SearchContext, threshold: float) -> Iterable[tuple[int, int]]:
-    """(file id, file id) of photos whose vectors are at least `threshold` similar."""
+def _window_sums(a: np.ndarray, h: int, w: int) -> np.ndarray:
+    """Sum of `a` (2-D) over every h×w window (top-left corner indexed), from its integral image."""
+    c = np.zeros((a.shape[0] + 1, a.shape[1] + 1))
+    c[1:, 1:] = a.cumsum(0).cumsum(1)
+    return c[h:, w:] - c[:-h, w:] - c[h:, :-w] + c[:-h, :-w]
+
+
+def place(big: np.ndarray, small: np.ndarray) -> tuple[float, tuple[int, int, int, int]]:
+    """Where `small` sits in `big` (both H×W×3 thumbnails): the best normalised cross-correlation over
+    `CROP_SCALES` of `big`'s width and every offset, and that window as (left, top, width, height).
+
+    Normalised per window (mean and spread over all three channels), so brighter, darker or more
+    contrasted copies still score near 1. Correlations come from FFTs and window sums from integral
+    images: about a millisecond per scale at `THUMB_SIDE`.
+    """
+    from PIL import Image
+
+    height, width = big.shape[:2]
+    spectrum = np.fft.rfft2(big, axes=(0, 1))
+    sums_1 = big.sum(axis=2, dtype=np.float64)
+    sums_2 = (big.astype(np.float64) ** 2).sum(axis=2)
+    best, where = -1.0, (0, 0, width, height)
+    small_img = Image.fromarray(small.astype(np.uint8))
+    for scale in CROP_SCALES:
+        w = round(scale * width)
+        h = round(w * small.shape[0] / small.shape[1])
+        if not (4 <= h <= height and 4 <= w <= width):
+            continue
+        t = np.asarray(small_img.resize((w, h), Image.Resampling.BILINEAR), np.float64)
+        t = t - t.mean()
+        t_norm = float(np.sqrt((t * t).sum()))
+        if t_norm == 0:
+            continue
+        corr = np.fft.irfft2(spectrum * np.conj(np.fft.rfft2(t, s=(height, width), axes=(0, 1))),
+                             s=(height, width), axes=(0, 1)).sum(axis=2)[:height - h + 1, :width - w + 1]
+        n = h * w * 3
+        s1, s2 = _window_sums(sums_1, h, w), _window_sums(sums_2, h, w)
+        spread = np.sqrt(np.maximum(s2 - s1 * s1 / n, float(n)))  # a flat window: at least 1 level
+        score = corr / (spread * t_norm)  # t has zero mean: no window mean needed
+        y, x = np.unravel_index(int(np.argmax(score)), score.shape)
+        if score[y, x] > best:
+            best, where = float(score[y, x]), (int(x), int(y), w, h)
+    return best, where
+
+
+def matched_crop(big_img, big: np.ndarray, small: np.ndarray, where: tuple[int, int, int, int]):
+    """The part of `big_img` at `where` (thumbnail units), its brightness and colour balance matched to `small`."""
+    from PIL import Image
+
+    x, y, w, h = where
+    sx, sy = big_img.width / big.shape[1], big_img.height / big.shape[0]
+    crop = np.asarray(big_img.crop((round(x * sx), round(y * sy), round((x + w) * sx), round((y + h) * sy))),
+                      np.float32)
+    region = big[y:y + h, x:x + w].astype(np.float64)
+    target = np.asarray(Image.fromarray(small.astype(np.uint8)).resize((w, h), Image.Resampling.BILINEAR),
+                        np.float64)
+    for c in range(3):  # target ≈ gain · region + offset, per channel
+        r, t = region[..., c], target[..., c]
+        gain = float(((r - r.mean()) * (t - t.mean())).sum() / max(float(((r - r.mean()) ** 2).sum()), 1e-9))
+        gain = min(max(gain, 0.25), 4.0)
+        crop[..., c] = crop[..., c] * gain + (t.mean() - gain * r.mean())
+    return Image.fromarray(np.clip(crop, 0, 255).astype(np.uint8))
+
+
+class _Verifier:
+    """The second test for photos the vectors call close but not copies (a crop, a brightened copy).
+
+    Finds where one picture sits in the other (`place`), cuts that part out, matches its
+    brightness and colour balance to the other (`matched_crop`) and asks the model again: the
+    pair is a copy when the pixels agree once aligned (`ALIGNED`) and the model finds the aligned
+    part nearly as close to the other picture as a re-encode is (`ALIGNED_SLACK`). Either test alone
+    lets a picture of the same place with one object changed through; together they kept all 58
+    such world pictures apart (tests/bench/duplicates.py).
+    """
+
+    def __init__(self, ctx: SearchContext, threshold: float):
+        self.ctx = ctx
+        self.threshold = 1.0 - ALIGNED_SLACK * (1.0 - threshold)
+        self.pictures: dict[int, tuple | None] = {}
+
+    def _picture(self, file_id: int) -> tuple | None:
+        """(decoded picture, THUMB_SIDE thumbnail as float32, stored unit vector), or None when unreadable."""
+        from PIL import Image
+
+        if file_id not in self.pictures:
+            rec = self.ctx.catalog.file(file_id)
+            try:
+                img, _ = load_image(rec.path, min_side=2 * self.ctx.encoder.image_size)
+            except (MediaError, OSError, AttributeError):
+                self.pictures[file_id] = None
+                return None
+            thumb = img.copy()
+            thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.BOX)
+            self.pictures[file_id] = (img, np.asarray(thumb, np.float32), self.ctx.file_vector(file_id)[0])
+        return self.pictures[file_id]
+
+    def similarity(self, a: int, b: int) -> float:
+        """The model's cosine between one picture and the aligned, light-matched part of the other (best way round)."""
+        pa, pb = self._picture(a), self._picture(b)
+        if pa is None or pb is None:
+            return -1.0
+        crops, targets = [], []
+        for big, small in ((pa, pb), (pb, pa)):
+            score, where = place(big[1], small[1])
+            if score >= ALIGNED:
+                crops.append(matched_crop(big[0], big[1], small[1], where))
+                targets.append(small[2])
+        if not crops:
+            return -1.0
+        return float(np.max(np.sum(self.ctx.encoder.encode_images(crops) * np.stack(targets), axis=1)))
+
+    def same_picture(self, a: int, b: int) -> bool:
+        return self.similarity(a, b) >= self.threshold
+
+
+def near_pairs(ctx: SearchContext, threshold: float, floor: float | None = None) -> Iterable[tuple[int, int, float]]:
+    """(file id, file id, cosine) of photos whose vectors are at least `floor` (default `threshold`) similar."""
+    floor = threshold if floor is None else floor
     items = ctx.catalog.photo_items(ctx.model_id)
     file_of = dict(items)
     for start in range(0, len(items), 512):
@@ -107,20 +238,32 @@ def near_pairs(ctx: SearchContext, threshold: float) -> Iterable[tuple[int, int]
             keys, sims = ctx.vindex.search(vec, NEIGHBOURS)
             for k, s in zip(keys, sims, strict=True):
                 other = file_of.get(int(k))
-                if s < threshold:
+                if s < floor:
                     break
                 if other is not None and other != file_of[item]:
-                    yield file_of[item], other
+                    yield file_of[item], other, float(s)
 
 
-def find_duplicates(catalog: Catalog, ctx: SearchContext | None, threshold: float) -> list[DuplicateGroup]:
-    """Groups of copies, biggest first; `ctx` None finds byte-identical copies only."""
+def find_duplicates(catalog: Catalog, ctx: SearchContext | None, threshold: float,
+                    edits: float | None = None) -> list[DuplicateGroup]:
+    """Groups of copies, biggest first; `ctx` None finds byte-identical copies only.
+
+    Photos at least `threshold` similar are copies; those from `edits` (a lower cosine, None: none)
+    are copies when the second test (`_Verifier`) finds one inside the other."""
     groups = _Groups()
     for ids in catalog.same_content_groups():
         for other in ids[1:]:
             groups.join(ids[0], other)
     if ctx is not None:
-        for a, b in near_pairs(ctx, threshold):
+        verifier = _Verifier(ctx, threshold)
+        checked: dict[tuple[int, int], bool] = {}
+        for a, b, cos in near_pairs(ctx, threshold, threshold if edits is None else edits):
+            if cos < threshold:  # close, not a copy by its vector: a crop or an edit only if the second test agrees
+                key = (min(a, b), max(a, b))
+                if key not in checked:
+                    checked[key] = verifier.same_picture(*key)
+                if not checked[key]:
+                    continue
             groups.join(a, b)
     members = groups.groups()
     files = catalog.files(f for g in members for f in g)
@@ -134,8 +277,12 @@ def find_duplicates(catalog: Catalog, ctx: SearchContext | None, threshold: floa
         copies = [Copy(r, s) for r, s in zip(recs, sims, strict=True)]
         copies[0].keep = True
         out.append(DuplicateGroup("exact" if exact else "near", copies))
-    out.sort(key=lambda g: (-len(g.copies), -g.reclaimable, g.keeper.file.path))
-    return out
+    return largest_first(out)
+
+
+def largest_first(groups: list) -> list:
+    """Most copies first, then most bytes to free, then by the first copy's path (photo and moment groups alike)."""
+    return sorted(groups, key=lambda g: (-len(g.copies), -g.reclaimable, g.copies[0].file.path))
 
 
 def _similarities(ctx: SearchContext, recs: list[FileRecord]) -> list[float]:

@@ -211,6 +211,24 @@ def _proposals(evidence: list[TextEvidence]) -> list[_Proposal]:
     return out
 
 
+def _to_next_sample(catalog, proposals: list[_Proposal]) -> None:
+    """End each video span where its last frame with the words stops standing for the video: at the next
+    sampled frame (the indexer shares one frame across footage that does not change), or the video's end."""
+    files: dict[int, list[float]] = {}
+    for p in proposals:
+        if p.start_s is None:
+            continue
+        fid = p.evidence.file_id
+        if fid not in files:
+            files[fid] = sorted(t for _, t in catalog.items_of_file(fid) if t is not None)
+        later = [t for t in files[fid] if t > p.end_s + 1e-6]
+        if later:
+            p.end_s = later[0]
+        else:
+            rec = catalog.file(fid)
+            p.end_s = max(p.end_s, (rec.duration_s or p.end_s) if rec is not None else p.end_s)
+
+
 def ranked(engine: SearchEngine, query: Query, n: int = 20, offset: int = 0, filters: Filters | None = None,
            exact: bool | None = None) -> list[Hit]:
     """A page of results for an engine query: fused with the text read in pictures when it has words."""
@@ -230,6 +248,7 @@ def fused_search(engine: SearchEngine, vector: np.ndarray, words: str, n: int = 
     from core.search.engine import Hit
 
     proposals = _proposals(text_evidence(engine.catalog, words))
+    _to_next_sample(engine.catalog, proposals)
     if not proposals:
         return engine.by_vector(vector, n, offset, filters, exact=exact)
     clip = engine.by_vector(vector, max(FUSION_DEPTH, n + offset), 0, filters, exact=exact)
@@ -260,6 +279,9 @@ def fused_search(engine: SearchEngine, vector: np.ndarray, words: str, n: int = 
             h.extra["text"] = p.evidence.to_json()
             if p.start_s is not None:
                 h.extra["text"]["at_s"] = [round(p.start_s, 3), round(p.end_s, 3)]
+                # Joined with CLIP's moment of the video: it plays from where the words are on screen.
+                h.end_s = max(p.end_s, h.end_s or p.end_s) if (h.end_s or 0.0) >= p.start_s else p.end_s
+                h.start_s, h.t_s = p.start_s, p.evidence.t_s
         fused.append((rrf([clip_rank[id(h)], rank], [1.0, text_weight(p.evidence) if p else 0.0]), h))
     fused.sort(key=lambda x: -x[0])
     return [h for _, h in fused][offset:offset + n]
@@ -277,11 +299,17 @@ def fused_matches(engine: SearchEngine, query: Query, found: Matches, filters: F
     shown = [h for h in fused if "text" in h.extra]
     if not shown:
         return found
-    key = {(h.file.id, h.start_s) for h in shown}
     for h in shown:
         h.extra.setdefault("confidence", "strong" if h.extra["text"]["coverage"] >= 1.0 else "likely")
-    rest = [h for h in found.hits if (h.file.id, h.start_s) not in key]
-    count = len(shown) + sum(1 for h in found.matches if (h.file.id, h.start_s) not in key)
+
+    def new(h) -> bool:  # not a photo or a moment already shown (a text moment may have grown over CLIP's)
+        return not any(s.file.id == h.file.id and (
+            s.start_s is None if h.start_s is None else
+            s.start_s is not None and s.start_s <= (h.end_s or h.start_s) and h.start_s <= (s.end_s or s.start_s))
+            for s in shown)
+
+    rest = [h for h in found.hits if new(h)]
+    count = len(shown) + sum(1 for h in found.matches if new(h))
     hits = shown + rest
     for rank, h in enumerate(hits, 1):
         h.extra["rank"] = rank  # the fused order, which `sort_hits` keeps

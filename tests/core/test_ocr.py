@@ -195,3 +195,38 @@ def test_a_photo_with_every_word_outranks_one_with_some(make_library, tmp_path, 
     for query, first in (("sale 50%", "sign0.jpg"), ("garage sale", "sign1.jpg")):
         hits = lib.search(query, n=4)
         assert hits[0].path.endswith(first), (query, [(h.path, h.extra.get("text")) for h in hits])
+
+
+@pytest.mark.parametrize("damaged", [False, True])
+def test_repair_keeps_the_text_read_or_reads_it_again(make_library, text_folder, tmp_path, damaged):
+    """`medialens repair` copies the read text into the new catalog and rebuilds its full-text index; what a
+    damaged page lost is read again by the index pass that follows (the library's OCR setting survives)."""
+    import sqlite3
+
+    from core.repair import repair_catalog
+    from tests.e2e.test_faults import damage
+
+    folder, placed = text_folder
+    lib = make_library()
+    lib.index([folder], ocr=True)
+    before = lib.catalog.ocr_counts()
+    lib.close()
+    db = tmp_path / "lib" / "catalog.db"
+    if damaged:
+        damage(db, 0.5, length=4096)
+    report = repair_catalog(tmp_path / "lib", force=True)
+    assert report.repaired
+    con = sqlite3.connect(db)
+    con.execute("INSERT INTO ocr_fts(ocr_fts) VALUES ('integrity-check')")  # raises if the index disagrees
+    kept = con.execute("SELECT count(*) FROM ocr_lines").fetchone()[0]
+    con.close()
+    if not damaged:
+        assert report.rows["ocr_lines"] == before[1] and kept == before[1]
+    else:
+        assert report.problems  # SQLite saw the damage
+    again = make_library()
+    assert again.reads_text()  # the setting came through the repair
+    again.index()
+    assert again.catalog.ocr_counts() == before and again.catalog.ocr_pending_count() == 0
+    for path, what in placed.items():
+        assert again.search(what.phrase.lower(), n=3)[0].path == str(path), what.phrase

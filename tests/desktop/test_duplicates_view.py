@@ -100,3 +100,42 @@ def test_the_library_menu_opens_the_duplicates_page(qtbot, window):
     assert "&Library" in [a.text() for a in window.menuBar().actions()]
     assert window.library_actions.act_duplicates in next(
         a.menu() for a in window.menuBar().actions() if a.text() == "&Library").actions()
+
+
+def test_repeated_video_moments_are_listed_and_open_the_player_at_their_start(qtbot, tmp_path):
+    """Videos with footage shown twice in one and a clip cut from another: moment groups with their spans,
+    nothing to check for the trash, and a double-click asks for the player at the occurrence's start."""
+    from core.library import Library
+    from desktop_app.duplicates_view import MOMENT_ROLE, DuplicatesDialog
+    from desktop_app.host import LibraryConfig, LibraryHost
+    from tests.quality.repeat_world import make_repeat_world
+
+    make_repeat_world(tmp_path / "videos")
+    home = tmp_path / "lib"
+    with Library(home, model=MODEL_NAME, weights=WEIGHTS, device="cpu") as lib:
+        lib.index([tmp_path / "videos"])
+    h = LibraryHost(LibraryConfig(home=str(home), model=MODEL_NAME, weights=str(WEIGHTS), device="cpu"))
+    with qtbot.waitSignal(h.opened, timeout=30_000):
+        h.open()
+    try:
+        dialog = DuplicatesDialog(h)
+        qtbot.addWidget(dialog)
+        with qtbot.waitSignal(dialog.loaded, timeout=60_000) as got:
+            dialog.refresh()
+        assert got.args == [4]
+        m = dialog.model
+        heads = [m.item(r, 0).text() for r in range(m.rowCount())]
+        assert heads[0].startswith("Group 1: the same") and heads[0].endswith("in 3 places")
+        assert dialog.model.checked() == []  # a moment is part of a video: nothing goes to the trash
+        twice = next(m.item(r, 0) for r in range(m.rowCount())
+                     if m.item(r, 0).child(0, 0).text() == "twice.mp4")
+        assert [twice.child(k, 3).text() for k in range(twice.rowCount())] == ["0:00–0:08", "0:12–0:20"]
+        second = m.indexFromItem(twice.child(1, 0))
+        assert second.data(MOMENT_ROLE) is not None
+        with qtbot.waitSignal(dialog.moment_requested, timeout=5_000) as asked:
+            dialog.view.doubleClicked.emit(second)
+        hit, marks = asked.args
+        assert hit.path.endswith("twice.mp4") and hit.start_s == 12.0
+        assert sorted(mk.start_s for mk in marks) == [0.0, 12.0]  # both occurrences marked on the timeline
+    finally:
+        h.shutdown()
