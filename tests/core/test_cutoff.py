@@ -139,7 +139,7 @@ def test_browse_pages_newest_first_with_filters(dated_library):
 def test_search_matches_and_explain_share_a_short_query_focused_by_the_models_prompts(dated_library, tmp_path,
                                                                                     monkeypatch):
     """With reference prompts a short text's order changes, the same way for search, matches and explain."""
-    lib, paths, _ = dated_library
+    lib, _, _ = dated_library
     plain = [h.path for h in lib.search("red circles", n=40)]
     (tmp_path / f"{TINY_MODEL}.prompts.txt").write_text("# test prompts\na blue square\ngreen stripes\n")
     monkeypatch.setattr(cutoff, "PROMPTS_DIR", tmp_path)

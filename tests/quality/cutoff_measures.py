@@ -18,6 +18,7 @@ ceiling of any cut of the same ranking).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -91,7 +92,7 @@ def gallery_sets(encoder: Encoder, n: int, seed: int, parts: int = 1) -> list[di
     pictures = world.make_pictures(n, seed, "test")
     vectors = encoder.encode_images([p.image() for p in pictures])
     bounds = np.linspace(0, n, parts + 1).round().astype(int)
-    return [query_sets(encoder, pictures[a:b], vectors[a:b]) for a, b in zip(bounds, bounds[1:])]
+    return [query_sets(encoder, pictures[a:b], vectors[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
 def validation_galleries(encoder: Encoder) -> list[dict[str, QuerySet]]:
@@ -218,7 +219,7 @@ def fit_calibrations(galleries: Sequence[dict[str, QuerySet]], ridge: float = 10
             beta -= np.linalg.solve(hessian, gradient)
         coefficients = tuple(round(float(b), 4) for b in beta)
 
-        def f1_of(rule: tuple[str, float, float], coefficients=coefficients, parts=parts) -> float:
+        def f1_of(rule: tuple[str, float, float], coefficients=coefficients, parts=parts, kind=kind) -> float:
             calibration = cutoff.Calibration(coefficients, round(rule[1], 3), rule[0], rule[2])
             return float(np.mean([scores(cutoff_cut(s, {kind: calibration}), s.relevant)[0] for s in parts]))
 
