@@ -283,7 +283,7 @@ class Library:
 
         engine = self.engine()
         query = text_query(engine.context, text) if isinstance(text, str) else text
-        found = find_matches(engine, query.vector, filters, query.exclude, exact=exact)
+        found = find_matches(engine, query.vector, filters, query.exclude, exact=exact, words=query.words)
         return fused_matches(engine, query, found, filters, exact)
 
     def browse(self, offset: int = 0, n: int = 200, filters: Filters | None = None) -> list[FileRecord]:

@@ -12,11 +12,27 @@ read from the shape of *that query's* scores instead:
   20th results sit below the best. A query with one right answer has a best
   score that stands alone; a query with many has a plateau.
 
-A logistic model of (z, distance below the best, the head's shape) gives each
-result a probability of being relevant. Results whose probability reaches
-`Calibration.threshold` are the matches (the best result always is one); the
-rest stay reachable ("show all"). The same probability gives the readable
-confidence: strong, likely, weak.
+A logistic model of (z, distance below the best, rank, the head's shape) gives
+each result a probability of being relevant. The matches end at the last result
+whose probability reaches `Calibration.threshold`, or, for the "expected-f1"
+rule, where the expected F1 of the list so far is highest (the best result
+always is a match); the rest stay reachable ("show all"). The same probability
+gives the readable confidence: strong, likely, weak.
+
+Two kinds of query are told apart by the query itself: a **short** text ("a green
+star", at most `SHORT_WORDS` words) names a kind of thing many pictures can show;
+anything longer, and a picture, describes one scene. Each kind has its own
+calibration. A short text is also **focused** before it is searched: the mean of
+the model's reference prompts (short prompts of things the model knows, unrelated
+to any one query: `core/model_configs/<model>.prompts.txt`) is taken off its
+vector (`REFERENCE_WEIGHT`). That mean is what every short prompt shares; taking it
+off is a query-side form of hubness reduction (each picture's score loses its
+mean score over the prompts, `x·mean(b)`), so pictures that match *any* short
+prompt well (the right colour, another shape) stop crowding out those that match
+*this* one. It changes the order, not just the cut, so it is done where a text
+becomes a query (`core.search.query.text_query`): search, matches, explain, the
+GUI and video moments all see the same vector. A model without a prompts file is
+searched unfocused.
 
 The coefficients are fitted on the generated world's validation split with the
 project's trained model (`python tests/bench/cutoff.py --fit`); measured on its
@@ -34,6 +50,7 @@ import threading
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -41,10 +58,18 @@ import numpy as np
 from core.vectors import from_blobs, unit
 
 if TYPE_CHECKING:  # pragma: no cover
+    from core.embed import BaseEncoder
     from core.search.engine import Filters, Hit, SearchEngine
 
 #: Ranks (1-based) whose distance below the best result describes the head of a query's scores.
 HEAD_RANKS = (2, 5, 10, 20)
+#: A text of at most this many words is a short query (a kind of thing), anything longer describes a scene.
+SHORT_WORDS = 5
+KINDS = ("short", "long")
+#: How much of the reference prompts' mean a short text's vector loses (chosen on the validation galleries).
+REFERENCE_WEIGHT = 1.25
+#: Where a model's reference prompts are: `<model name>.prompts.txt`, one prompt a line.
+PROMPTS_DIR = Path(__file__).resolve().parents[1] / "model_configs"
 #: How many library vectors stand for the background of a query's scores.
 SAMPLE_SIZE = 4096
 #: Below this many vectors the background says too little: every result counts as a match.
@@ -56,15 +81,22 @@ MAX_WINDOW = 16_384
 
 @dataclass(frozen=True)
 class Calibration:
-    """A fitted relevance model: logistic coefficients over `features`, and the match threshold."""
+    """A fitted relevance model: logistic coefficients over `features`, and where the matches end.
+
+    `rule` "threshold": at the last result whose probability reaches `threshold`;
+    "expected-f1": where 2·Σp / (k + Σp) peaks over the first k results, with each
+    probability raised to `sharpness` first.
+    """
 
     coefficients: tuple[float, ...]
-    threshold: float
+    threshold: float = 0.5
+    rule: str = "threshold"
+    sharpness: float = 1.0
     #: Probability bounds of the readable levels, best first; the last level takes the rest.
     levels: tuple[tuple[str, float], ...] = (("strong", 0.6), ("likely", 0.4), ("weak", 0.0))
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        logits = features @ np.asarray(self.coefficients, np.float64)
+        logits = features[..., :len(self.coefficients)] @ np.asarray(self.coefficients, np.float64)
         return 1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))
 
     def confidence(self, probability: float) -> str:
@@ -74,11 +106,70 @@ class Calibration:
         return self.levels[-1][0]
 
 
-#: Fitted by `python tests/bench/cutoff.py --fit` (MediaLens-World, 400 validation pictures, seed 7_500_001).
-CALIBRATION = Calibration(
-    coefficients=(-3.3383, 1.8159, 0.0884, 1.2842, -1.689, -2.2671, 0.1974, -0.7125),
-    threshold=0.225,
-)
+#: Fitted by `python tests/bench/cutoff.py --fit` (MediaLens-World; validation galleries of 400 and 3 x 333
+#: test-split pictures, seeds 7_500_001 and 7_600_001), one per kind of query.
+CALIBRATIONS = {
+    "short": Calibration(coefficients=(-1.5483, 1.0262, -1.0223, -0.0536, 0.0677, -0.166, -0.1234, 0.0394, -0.1183,
+                                       -0.1276, -0.0539, -0.1361, 0.404), threshold=0.225),
+    "long": Calibration(coefficients=(-3.246, 0.3699, -1.4587, 0.4399, 0.6751, 0.9132, 0.3761, -2.3533, -0.1481,
+                                      0.652, -1.058, 0.4855, -0.84), rule="expected-f1"),
+}
+
+
+def query_kind(words: str) -> str:
+    """"short" for a text of at most `SHORT_WORDS` words (a kind of thing), else "long" (a scene, a picture)."""
+    n = len(words.split())
+    return "short" if 0 < n <= SHORT_WORDS else "long"
+
+
+class _References:
+    """Each encoder's reference direction: the mean vector of its model's reference prompts (None: no prompts)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def of(self, encoder: BaseEncoder) -> np.ndarray | None:
+        with self._lock:
+            if encoder in self._cache:
+                return self._cache[encoder]
+        prompts = reference_prompts(encoder.name)
+        mean = reference_direction(encoder.encode_texts(prompts)) if prompts else None
+        with self._lock:
+            self._cache[encoder] = mean
+        return mean
+
+
+_REFERENCES = _References()
+
+
+def reference_prompts(model_name: str) -> list[str]:
+    """A model's reference prompts (`PROMPTS_DIR/<name>.prompts.txt`), or none."""
+    path = PROMPTS_DIR / f"{model_name}.prompts.txt"
+    if not path.is_file():
+        return []
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+
+
+def reference_direction(prompt_vectors: np.ndarray) -> np.ndarray:
+    """What the reference prompts share: their mean (unit) vector."""
+    return np.asarray(prompt_vectors, np.float64).mean(axis=0)
+
+
+def focused(vector: np.ndarray, words: str, reference: np.ndarray | None) -> np.ndarray:
+    """A text query's vector as it is searched: a short text loses `REFERENCE_WEIGHT` x the reference
+    direction (see the module docstring); anything else, or without a reference, stays as it is."""
+    if reference is None or query_kind(words) != "short":
+        return vector
+    return unit(np.asarray(vector, np.float64) - REFERENCE_WEIGHT * reference).astype(np.float32)
+
+
+def focus(encoder: BaseEncoder, vector: np.ndarray, words: str) -> np.ndarray:
+    """`focused` with the encoder's model's reference prompts (encoded once per encoder)."""
+    if query_kind(words) != "short":
+        return vector
+    return focused(vector, words, _REFERENCES.of(encoder))
 
 
 @dataclass(frozen=True)
@@ -102,39 +193,44 @@ class Background:
         return (np.asarray(scores, np.float64) - self.median) / self.spread
 
 
-def features(scores: np.ndarray, head: np.ndarray, background: Background) -> np.ndarray:
-    """Rows of the relevance model's inputs for `scores`, given the query's best scores `head` (best first).
+def features(scores_desc: np.ndarray, background: Background) -> np.ndarray:
+    """Rows of the relevance model's inputs for a query's results `scores_desc` (best first).
 
     Columns: 1, z, the best z minus z, the best z minus the z at each of `HEAD_RANKS`
-    (the last score stands in where the head is shorter), and the product of the
-    distance below the best with the head's fall by rank 10.
+    (the last score stands in where the list is shorter), the product of the
+    distance below the best with the head's fall by rank 10, the log of the rank,
+    and products of the fall by rank 2 with z and with the distance below the best,
+    the square of that distance and the log rank times the fall by rank 10.
     """
-    z = background.z(scores)
-    head_z = background.z(head)
-    if head_z.size == 0:
-        head_z = np.zeros(1)
-    best = float(head_z[0])
-    fall = [best - float(head_z[min(rank, head_z.size) - 1]) for rank in HEAD_RANKS]
+    z = background.z(scores_desc)
+    if z.size == 0:
+        return np.zeros((0, 13))
+    best = float(z[0])
+    fall = [best - float(z[min(rank, z.size) - 1]) for rank in HEAD_RANKS]
     below = best - z
     ones = np.ones_like(z)
-    return np.stack([ones, z, below, *(f * ones for f in fall), below * fall[2]], axis=-1)
+    log_rank = np.log(np.arange(1, z.size + 1, dtype=np.float64))
+    return np.stack([ones, z, below, *(f * ones for f in fall), below * fall[2],
+                     log_rank, z * fall[0], below * fall[0], below ** 2, log_rank * fall[2]], axis=-1)
 
 
-def relevance(scores_desc: np.ndarray, background: Background,
-              calibration: Calibration = CALIBRATION) -> np.ndarray:
+def relevance(scores_desc: np.ndarray, background: Background, calibration: Calibration) -> np.ndarray:
     """Each score's probability of being relevant; `scores_desc` is the query's results, best first."""
-    scores_desc = np.asarray(scores_desc, np.float64)
-    return calibration.probabilities(features(scores_desc, scores_desc[:max(HEAD_RANKS)], background))
+    return calibration.probabilities(features(np.asarray(scores_desc, np.float64), background))
 
 
-def match_count(probabilities: np.ndarray, calibration: Calibration = CALIBRATION) -> int:
-    """How many of the results (best first) are matches: up to the last one that reaches the threshold.
+def match_count(probabilities: np.ndarray, calibration: Calibration) -> int:
+    """How many of the results (best first) are matches, by the calibration's rule.
 
     The best result always counts, so a search never shows an empty page when it has results.
     """
-    p = np.asarray(probabilities)
+    p = np.asarray(probabilities, np.float64)
     if p.size == 0:
         return 0
+    if calibration.rule == "expected-f1":
+        p = p ** calibration.sharpness
+        found = np.cumsum(p)
+        return int(np.argmax(2.0 * found / (np.arange(1, p.size + 1) + found[-1]))) + 1
     above = np.flatnonzero(p >= calibration.threshold)
     return int(above[-1]) + 1 if above.size else 1
 
@@ -197,8 +293,13 @@ def background(engine: SearchEngine, query: np.ndarray) -> Background:
 
 def find_matches(engine: SearchEngine, query: np.ndarray, filters: Filters | None = None,
                  exclude_files: frozenset[int] = frozenset(), exact: bool | None = None,
-                 calibration: Calibration = CALIBRATION) -> Matches:
-    """A query's results, best first, cut where its matches end (see the module docstring)."""
+                 calibration: Calibration | None = None, words: str = "") -> Matches:
+    """A query's results, best first, cut where its matches end (see the module docstring).
+
+    `words`: the text the query was made from ("" for a picture), which picks the calibration;
+    `query` is the vector as searched (a short text's is focused already: `core.search.query.text_query`).
+    """
+    calibration = calibration or CALIBRATIONS[query_kind(words)]
     bg = background(engine, query)
     window = FIRST_WINDOW
     while True:

@@ -93,12 +93,14 @@ class Query:
 
 
 def text_query(ctx: SearchContext, raw: str) -> Query:
-    """A search text, with its `-avoided` terms, as a query."""
+    """A search text, with its `-avoided` terms, as a query (a short one focused: `core.search.cutoff.focus`)."""
     parsed = parse_query(raw)
     if not parsed.text:
         raise QueryError(f"the search text {raw!r} only says what to avoid: say what to look for too, "
                          f"e.g. \"beach -people\"")
-    vec = ctx.encode_text(parsed.text)
+    from core.search.cutoff import focus
+
+    vec = focus(ctx.encoder, ctx.encode_text(parsed.text), parsed.text)  # a short text is focused
     return Query(avoid_terms(vec, parsed.avoid, ctx.encoder.encode_texts), words=parsed.text)
 
 

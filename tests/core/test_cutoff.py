@@ -38,16 +38,45 @@ def test_background_is_robust_to_the_few_relevant_scores():
     assert cutoff.Background.of(np.full(10, 0.3)).spread > 0  # a flat background still divides
 
 
-def test_a_lone_best_score_is_cut_shorter_than_a_plateau():
+@pytest.mark.parametrize("kind", cutoff.KINDS)
+def test_a_lone_best_score_is_cut_shorter_than_a_plateau(kind):
     """Same scale, same background: one answer standing alone vs many answers at the top."""
+    calibration = cutoff.CALIBRATIONS[kind]
     rng = np.random.default_rng(1)
     background = cutoff.Background.of(rng.normal(0.1, 0.1, 2000))
     tail = np.sort(rng.normal(0.1, 0.1, 300))[::-1]
     lone = np.concatenate([[0.55], tail])
     plateau = np.concatenate([np.linspace(0.45, 0.4, 25), tail])
-    lone_count = cutoff.match_count(cutoff.relevance(lone, background))
-    plateau_count = cutoff.match_count(cutoff.relevance(plateau, background))
-    assert lone_count < 5 and 20 <= plateau_count < len(plateau) // 2, (lone_count, plateau_count)
+    lone_count = cutoff.match_count(cutoff.relevance(lone, background, calibration), calibration)
+    plateau_count = cutoff.match_count(cutoff.relevance(plateau, background, calibration), calibration)
+    least = {"short": 20, "long": 10}[kind]  # a scene description rarely has 25 matches: its cut is warier
+    assert lone_count < 5 and least <= plateau_count < len(plateau) // 2, (lone_count, plateau_count)
+
+
+def test_expected_f1_rule_stops_where_more_results_cost_more_than_they_find():
+    calibration = cutoff.Calibration((0.0,), rule="expected-f1")
+    assert cutoff.match_count(np.array([0.95, 0.05, 0.05, 0.05]), calibration) == 1
+    assert cutoff.match_count(np.array([0.9, 0.85, 0.8, 0.1, 0.05]), calibration) == 3
+    assert cutoff.match_count(np.array([0.45, 0.45, 0.4, 0.01]), calibration) == 3
+    assert cutoff.match_count(np.array([]), calibration) == 0
+
+
+def test_short_texts_are_focused_and_nothing_else_is():
+    assert [cutoff.query_kind(t) for t in ("a green star", "beach", "", "two red circles on the left of a grey "
+                                           "striped background")] == ["short", "short", "long", "long"]
+    rng = np.random.default_rng(2)
+    query, reference = rng.normal(size=8), rng.normal(size=8) * 0.1
+    query /= np.linalg.norm(query)
+    short = cutoff.focused(query, "a green star", reference)
+    expected = query - cutoff.REFERENCE_WEIGHT * reference
+    assert np.allclose(short, expected / np.linalg.norm(expected), atol=1e-6)
+    assert cutoff.focused(query, "a long description of one scene with many words", reference) is query
+    assert cutoff.focused(query, "a green star", None) is query
+
+
+def test_a_model_without_reference_prompts_is_searched_unfocused():
+    assert cutoff.reference_prompts(TINY_MODEL) == []
+    assert len(cutoff.reference_prompts("MediaLens-World")) == 48
 
 
 def test_match_count_keeps_the_best_and_ends_at_the_last_probable_one():
@@ -105,6 +134,31 @@ def test_browse_pages_newest_first_with_filters(dated_library):
     assert lib.browse_count(Filters(folder=str(folders[0]))) == 25
     assert {f.path for f in lib.browse(0, 100, Filters(folder=str(folders[1])))} == {str(p) for p in paths[25:]}
     assert lib.browse(0, 10, Filters(kinds=frozenset({"video"}))) == []
+
+
+def test_search_matches_and_explain_share_a_short_query_focused_by_the_models_prompts(dated_library, tmp_path,
+                                                                                    monkeypatch):
+    """With reference prompts a short text's order changes, the same way for search, matches and explain."""
+    lib, _, _ = dated_library
+    plain = [h.path for h in lib.search("red circles", n=40)]
+    (tmp_path / f"{TINY_MODEL}.prompts.txt").write_text("# test prompts\na blue square\ngreen stripes\n")
+    monkeypatch.setattr(cutoff, "PROMPTS_DIR", tmp_path)
+    monkeypatch.setattr(cutoff, "REFERENCE_WEIGHT", 3.0)  # the tiny model's vectors: a weight that reorders
+    monkeypatch.setattr(cutoff, "_REFERENCES", cutoff._References())
+    found = lib.matches("red circles")
+    searched = lib.search("red circles", n=40)
+    assert [h.path for h in found.hits] == [h.path for h in searched] != plain
+    engine = lib.engine()
+    from core.search.query import text_query
+
+    query = text_query(engine.context, "red circles")
+    reference = cutoff.reference_direction(engine.context.encoder.encode_texts(["a blue square", "green stripes"]))
+    assert np.allclose(query.vector, cutoff.focused(engine.context.encode_text("red circles"), "red circles",
+                                                    reference), atol=1e-5)
+    assert searched[0].score == pytest.approx(float(engine.context.item_vector(searched[0].item_id) @ query.vector),
+                                              abs=1e-4)
+    long_text = "two red circles on the left and a blue square on the right of a grey background"
+    assert np.allclose(text_query(engine.context, long_text).vector, engine.context.encode_text(long_text), atol=1e-6)
 
 
 def test_cli_search_all_sort_and_browse(dated_library, tiny_weights, capsys):
