@@ -1,4 +1,4 @@
-"""The usearch cache under damage: never trusted when damaged, never blocking while rebuilt, never written by
+"""The vector cache under damage: never trusted when damaged, never blocking while rebuilt, never written by
 readers, never left half-written by a full disk, never corrupted by two processes saving at once.
 
 Most tests drive `VectorIndex` over a catalog filled with synthetic CLIP-like vectors (no model needed);
@@ -57,23 +57,16 @@ def _assert_exact(answers, vecs, ids, queries) -> None:
 
 @pytest.fixture
 def hold_rebuilds(monkeypatch):
-    """Call it to hold every later rebuild before its first batch, until the test sets the event it returns."""
+    """Call it to hold every later rebuild before it writes its file, until the test sets the event it returns."""
     gate = threading.Event()
-    real_new_index = VectorIndex._new_index
+    real_build = VectorIndex._build_part
 
-    def new_index(self):
-        index = real_new_index(self)
-        real_add = index.add
-
-        def add(*args, **kw):
-            assert gate.wait(60), "the test never released the rebuild"
-            return real_add(*args, **kw)
-
-        index.add = add
-        return index
+    def build_part(self, *args, **kw):
+        assert gate.wait(60), "the test never released the rebuild"
+        return real_build(self, *args, **kw)
 
     def hold() -> threading.Event:
-        monkeypatch.setattr(VectorIndex, "_new_index", new_index)
+        monkeypatch.setattr(VectorIndex, "_build_part", build_part)
         return gate
 
     return hold
@@ -178,15 +171,15 @@ def test_failed_save_leaves_the_previous_pair_intact_and_no_partial_file(synthet
     fill_catalog(catalog, model_id, clustered_vectors(20, DIM, seed=8)[0], root="/more")
     vi.sync()
 
-    real_save = type(vi._index).save
+    real_write = vectors._write_part
 
-    def disk_full(index, path, *a, **kw):
-        real_save(index, path, *a, **kw)
+    def disk_full(path, *a, **kw):
+        real_write(path, *a, **kw)
         with open(path, "r+b") as fh:  # as far as the disk had room
             fh.truncate(1000)
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(type(vi._index), "save", disk_full)
+    monkeypatch.setattr(vectors, "_write_part", disk_full)
     assert vi.save() is False
     assert "No space left on device" in caplog.text
     assert (vi.path.read_bytes(), vi.meta_path.read_bytes()) == saved
@@ -239,7 +232,7 @@ model_id, dim = catalog.find_model("synthetic")
 vi = VectorIndex(catalog, model_id, dim, home / "index", "synthetic", background=False).open()
 for _ in range(int(sys.argv[2])):
     vi._dirty = True
-    assert vi.save()
+    assert vi.save(force=True)
 catalog.close()
 """
 
@@ -252,14 +245,6 @@ def test_two_processes_saving_at_once_never_collide(synthetic, tmp_path):
              for _ in range(2)]
     errors = [p.communicate(timeout=300)[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], errors
-    assert sorted(p.name for p in (home / "index").iterdir()) == ["synthetic.json", "synthetic.usearch"]
+    assert sorted(p.name for p in (home / "index").iterdir()) == ["synthetic.json", "synthetic.vectors"]
     reopened = _open(catalog, model_id, tmp_path, background=False)
     assert reopened.rebuilt_reason is None and len(reopened) == 2000
-
-
-def test_rebuild_settings_are_the_measured_ones(synthetic, tmp_path):
-    catalog, model_id, *_ = synthetic
-    vi = _saved(catalog, model_id, tmp_path)
-    assert vi._index.connectivity == vectors.ANN["connectivity"]
-    reopened = _open(catalog, model_id, tmp_path)
-    assert reopened._index.expansion_search == vectors.ANN["expansion_search"]
