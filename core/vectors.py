@@ -70,8 +70,10 @@ EXACT_LIMIT = 20_000
 #: Candidates the int8 scan hands to the float16 re-rank (at least 4 x k).
 RERANK = 100
 #: `save` rewrites a big file only when vectors added or removed since it was written reach this fraction
-#: of it; smaller files (under `SMALL_FILE` vectors) are rewritten on every save.
-MERGE_AT = 0.02
+#: of it; smaller files (under `SMALL_FILE` vectors) are rewritten on every save. The indexer saves every
+#: few minutes, so a first index of 1M photos rewrites about 1/MERGE_AT times the final file in all
+#: (16 GB at 1M), while the delta it searches exactly stays under 10 % (100 MB, 19 ms at 1M).
+MERGE_AT = 0.10
 SMALL_FILE = 50_000
 #: Vectors quantised and written per step while rebuilding (the progress `rebuild_state` shows).
 REBUILD_BATCH = 65_536
