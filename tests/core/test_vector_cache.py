@@ -330,4 +330,5 @@ def test_a_damaged_or_foreign_vectors_file_is_rebuilt_not_trusted(synthetic, tmp
     again = _open(catalog, model_id, tmp_path, background=False)
     assert again.rebuilt_reason and again.rebuilt_reason != "no index file"
     assert _answers(again, queries) == before
+    _assert_exact(before, vecs, ids, queries)
     again.close()
