@@ -219,6 +219,8 @@ class FlatPart:
 
     def __init__(self, keys: np.ndarray, codes: np.ndarray, vecs: np.ndarray, scale: float):
         self.keys, self.codes, self.vecs, self.scale = keys, codes, vecs, float(scale)
+        self._fd: int | None = None  # set by `load`: the re-rank reads its rows with pread
+        self._vecs_offset = 0
         self._order = np.argsort(keys, kind="stable")
         self._sorted = keys[self._order]
 
@@ -252,7 +254,12 @@ class FlatPart:
     def cosines(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
         """Exact cosine of the query with the float16 vectors of `rows` (read in file order)."""
         order = np.argsort(rows, kind="stable")
-        v = np.asarray(self.vecs[rows[order]], np.float32)
+        if self._fd is not None:  # pread, not the mapping: faulting rows in would map their neighbours too
+            size, at = 2 * self.dim, self._vecs_offset
+            buf = b"".join(os.pread(self._fd, size, at + int(r) * size) for r in rows[order])
+            v = np.frombuffer(buf, "<f2").reshape(-1, self.dim).astype(np.float32)
+        else:
+            v = np.asarray(self.vecs[rows[order]], np.float32)
         sims = np.empty(len(rows), np.float32)
         sims[order] = (v @ query) / np.maximum(np.linalg.norm(v, axis=1), 1e-12)
         return sims
@@ -309,7 +316,15 @@ class FlatPart:
         keys = np.memmap(path, "<u8", "r", _HEADER, (n,))
         codes = np.memmap(path, np.int8, "r", _HEADER + 8 * n, (n, dim))
         vecs = np.memmap(path, "<f2", "r", _HEADER + 8 * n + n * dim, (n, dim))
-        return cls(np.asarray(keys), codes, vecs, info["scale"])
+        part = cls(np.asarray(keys), codes, vecs, info["scale"])
+        if hasattr(os, "pread"):
+            part._fd, part._vecs_offset = os.open(path, os.O_RDONLY), _HEADER + 8 * n + n * dim
+        return part
+
+    def __del__(self):
+        if getattr(self, "_fd", None) is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
 
 
 class _Cancelled(Exception):
