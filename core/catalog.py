@@ -3,7 +3,7 @@
 It holds the roots, every media file with its metadata, the embedded items (an
 image, or one sampled video frame at time t) whose integer id is the vector key,
 the vectors themselves per model as float16 blobs, and per-file failures.
-The usearch index beside it is a cache that `core.vectors` rebuilds from here.
+The vector file beside it is a cache that `core.vectors` rebuilds from here.
 
 Two details exist for that cache:
 * `items` and `vectors` use AUTOINCREMENT so ids are never reused: a stale index

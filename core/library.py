@@ -1,7 +1,7 @@
 """The facade the CLI and the GUI use: one object per open library.
 
 A library is a folder (platform user-data by default; `MEDIALENS_HOME` or an
-explicit path to choose another) holding `catalog.db`, one usearch index per
+explicit path to choose another) holding `catalog.db`, one vector file per
 model under `index/`, and `thumbnails/`. The library remembers the model it was
 indexed with; a different model can be named per call.
 

@@ -1,16 +1,19 @@
 """A library of N photos' vectors on one machine: open, rebuild, query latency, recall, memory.
 
-    python tests/bench/scale.py [--n 10000,30000] [--queries 100] [--text-queries 20] [--es 128,256,512,1024]
-    python tests/bench/scale.py --n 100000,1000000     # the big run: hours on a loaded 2-core machine
+    python tests/bench/scale.py [--n 10000,100000] [--queries 100] [--text-queries 20]
+    python tests/bench/scale.py --n 1000000 --keep /tmp/medialens-scale   # reuses the 1M catalog next time
 
-Each size runs in its own process (so peak RSS is that size's own). Vectors are synthetic but CLIP-like
-(clustered, near-duplicates, outliers, text-like queries across a modality gap: see
-tests/vector_factory.py), 512-d, written through the catalog as one embedded photo each. Per size:
-catalog and index size on disk; the first open with no index file (time to the first exact answer) and
-the background rebuild (vectors/s); the open with the saved index; vector-only query p50/p95 of the ANN
-index, of usearch's exact scan and of numpy's exact scan (the baseline); recall@10 of ANN against numpy
-exact at each `--es` (expansion_search); `Library.search` end to end (text encoded by ViT-B-32 with
-random weights: a real text tower's cost) and the grouping cost over the raw vector search; peak RSS.
+Vectors are synthetic but CLIP-like (clustered, near-duplicates, outliers, text-like queries across a modality
+gap: see tests/vector_factory.py), 512-d, written through the catalog as one embedded photo each. Each size runs
+in three processes, so each peak RSS is that phase's own: `make` fills the catalog (skipped when `--keep` holds
+one of that size), `rebuild` opens it with no index file (time to the first exact answer, exact latency while
+the background rebuild runs, rebuild rate, its peak RSS), `query` opens it with the saved file and measures:
+vector-only p50/p95 of the default search (int8 scan + float16 re-rank), of the int8 codes alone, of the exact
+float16 scan and of numpy's exact scan (the baseline); recall@10 against numpy exact, by id (the headline) and
+by the ann-benchmarks convention (a hit counts if its exact similarity is within 1e-3 of the 10th best);
+`Library.search` end to end (text encoded by ViT-B-32 with random weights: a real text tower's cost); grouping
+(by_vector) against the raw vector search; resident memory after all that (before numpy's baseline loads the
+vectors) and its peak.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,7 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import REPO, machine, random_weights
+from _common import REPO, SHARED_DATA, machine, random_weights
 
 MODEL = "ViT-B-32"
 
@@ -40,137 +43,212 @@ def _pcts(samples: list[float]) -> tuple[float, float]:
     return float(np.percentile(a, 50)), float(np.percentile(a, 95))
 
 
-def _timed(fn, items) -> tuple[list, list[float]]:
-    out, times = [], []
+def _timed(fn, items) -> tuple[list, list[float], list[float]]:
+    """Results, wall times and CPU times (all threads of the process) of fn over items."""
+    out, wall, cpu = [], [], []
     for it in items:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out.append(fn(it))
-        times.append(time.perf_counter() - t0)
-    return out, times
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return out, wall, cpu
 
 
-def one_size(n: int, n_queries: int, n_text: int, es_list: list[int], weights: Path) -> dict:
-    sys.path.insert(0, str(REPO))
-    from core import vectors
+def _rss_mb() -> tuple[float, float, float]:
+    """(resident now, peak, of which mapped files now) in MiB, of this process image (ru_maxrss would carry
+    the parent's peak over exec)."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    return tuple(int(fields[f].split()[0]) / 1024 for f in ("VmRSS", "VmHWM", "RssFile"))
+
+
+def make(n: int, home: Path, weights: Path) -> dict:
     from core.library import Library
-    from tests.vector_factory import clustered_vectors, exact_top, fill_catalog, text_like_queries
+    from tests.vector_factory import clustered_vectors, fill_catalog
 
-    home = Path(tempfile.mkdtemp(prefix=f"medialens-scale-{n}-"))
-    res: dict = {"n": n}
+    if home.exists():
+        shutil.rmtree(home)
     vecs, centres = clustered_vectors(n, 512, seed=0)
-    queries = text_like_queries(centres, n_queries)
     lib = Library(home, model=MODEL, weights=weights, device="cpu")
     model_id = lib.catalog.model_id(lib.choice.key(), lib.choice.name, lib.choice.weights, 512)
     t0 = time.perf_counter()
-    ids = np.asarray(fill_catalog(lib.catalog, model_id, vecs))
-    res["fill_s"] = time.perf_counter() - t0
+    ids = np.asarray(fill_catalog(lib.catalog, model_id, vecs), np.int64)
+    fill_s = time.perf_counter() - t0
     lib._remember_model()
     lib.close()
-    res["catalog_mb"] = (home / "catalog.db").stat().st_size / 2**20
+    np.save(home / "bench-vectors.npy", vecs)
+    np.save(home / "bench-ids.npy", ids)
+    np.save(home / "bench-centres.npy", centres)
+    (home / "bench-made.json").write_text(json.dumps({"n": n, "fill_s": fill_s}))
+    return {"fill_s": fill_s}
 
-    # first open, no index file: the first (exact) answer, then the background rebuild to its end
-    t0 = time.perf_counter()
+
+def rebuild(home: Path, queries: np.ndarray) -> dict:
+    from core.library import Library
+
+    shutil.rmtree(home / "index", ignore_errors=True)
+    res: dict = {"catalog_mb": (home / "catalog.db").stat().st_size / 2**20}
+    t0, c0 = time.perf_counter(), time.process_time()
     lib = Library(home)
     vi = lib.engine(sync=False).vindex
     first = vi.search(queries[0], 10)
     res["first_answer_s"] = time.perf_counter() - t0
-    assert len(first[0]) == 10 and vi.rebuilding
-    _, during = _timed(lambda q: vi.search(q, 10), queries[:5])
-    res["exact_during_rebuild_ms"] = _pcts(during)[0]
+    assert len(first[0]) == 10
+    if vi.rebuilding:
+        _, during, _ = _timed(lambda q: vi.search(q, 10), queries[:5])
+        res["exact_during_rebuild_ms"] = _pcts(during)[0]
     vi.wait_rebuilt()
-    res["rebuild_s"] = time.perf_counter() - t0
-    res["rebuild_rate"] = n / res["rebuild_s"]
-    lib.close()
+    res["rebuild_s"], res["rebuild_cpu_s"] = time.perf_counter() - t0, time.process_time() - c0
+    res["rebuild_rate"] = len(vi) / res["rebuild_s"]
+    lib.close()  # the rebuilt file was saved by the rebuild (no other writer holds the library)
     res["index_mb"] = _dir_mb(home / "index")
+    res["rebuild_peak_rss_mb"] = _rss_mb()[1]
+    return res
 
-    # open with the saved index
+
+def query(home: Path, queries: np.ndarray, n_text: int) -> dict:
+    from core import vectors
+    from core.library import Library
+
+    res: dict = {}
     t0 = time.perf_counter()
     lib = Library(home)
     vi = lib.engine(sync=False).vindex
     vi.search(queries[0], 10)
     res["open_with_index_s"] = time.perf_counter() - t0
-    assert vi.rebuilt_reason is None
+    assert vi.rebuilt_reason is None, vi.rebuilt_reason
+    main = vi._main
 
-    truth, t_numpy = _timed(lambda q: exact_top(vecs, ids, q, 10), queries)
-    _, t_exact = _timed(lambda q: vi.search(q, 10, exact=True), queries)
-    res["numpy_exact_ms"] = _pcts(t_numpy)
-    res["usearch_exact_ms"] = _pcts(t_exact)
-    sweep = {}
-    for es in es_list:
-        vi._index.expansion_search = es
-        got, t_ann = _timed(lambda q: vi.search(q, 10, exact=False)[0], queries)
-        recall = float(np.mean([len(set(g.tolist()) & set(t.tolist())) / 10
-                                for g, t in zip(got, truth, strict=True)]))
-        sweep[es] = {"recall": recall, "ms": _pcts(t_ann)}
-    res["sweep"] = sweep
-    vi._index.expansion_search = vectors.ANN["expansion_search"]
-    res["es_default"] = vectors.ANN["expansion_search"]
+    ann, t_ann, c_ann = _timed(lambda q: vi.search(q, 10, exact=False)[0], queries)
+    codes, t_codes, _ = _timed(lambda q: main.keys[main.candidates(q, 10)].astype(np.int64), queries)
+    res["ann_ms"], res["ann_cpu_ms"], res["codes_ms"] = _pcts(t_ann), _pcts(c_ann)[0], _pcts(t_codes)
 
     engine = lib.engine()
-    _, t_raw = _timed(lambda q: engine.nearest_items(q, 80), queries)
-    _, t_group = _timed(lambda q: engine.by_vector(q, 20), queries)
+    _, t_raw, _ = _timed(lambda q: engine.nearest_items(q, 80), queries)
+    _, t_group, _ = _timed(lambda q: engine.by_vector(q, 20), queries)
     res["raw_ms"], res["by_vector_ms"] = _pcts(t_raw)[0], _pcts(t_group)[0]
 
-    res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the model loads
     lib.encoder.load()
     words = ["a dog on a beach", "red car at night", "birthday cake", "mountain lake", "city street in rain"]
     texts = [f"{words[i % len(words)]} {i}" for i in range(2 * n_text + 1)]  # all different: no cache hits
     lib.search(texts[-1], n=20)
-    _, t_text = _timed(lambda s: lib.engine().context.encode_text(s), texts[:n_text])
-    _, t_e2e = _timed(lambda s: lib.search(s, n=20), texts[n_text:2 * n_text])
-    res["encode_text_ms"], res["search_e2e_ms"] = _pcts(t_text)[0], _pcts(t_e2e)
+    _, t_text, _ = _timed(lambda s: lib.engine().context.encode_text(s), texts[:n_text])
+    _, t_e2e, c_e2e = _timed(lambda s: lib.search(s, n=20), texts[n_text:2 * n_text])
+    res["encode_text_ms"], res["search_e2e_ms"], res["search_e2e_cpu_ms"] = _pcts(t_text)[0], _pcts(t_e2e), \
+        _pcts(c_e2e)[0]
+    res["runtime"] = lib.encoder.runtime
+    # what the app's default path leaves resident (mapped file pages included), before the float16 exact scan
+    # and numpy's baseline touch every vector
+    res["rss_mb"], res["peak_rss_mb"], res["rss_file_mb"] = _rss_mb()
+
+    exact, t_exact, c_exact = _timed(lambda q: vi.search(q, 10, exact=True)[0], queries)
+    res["exact_ms"], res["exact_cpu_ms"] = _pcts(t_exact), _pcts(c_exact)[0]
+
+    vecs = np.load(home / "bench-vectors.npy", mmap_mode="r")
+    ids = np.load(home / "bench-ids.npy")
+    _, t_numpy, _ = _timed(  # the baseline, one query at a time as a search runs (10 of them: 4 s each at 1M)
+        lambda q: np.argpartition(-np.concatenate([vecs[s:s + 65536].astype(np.float32) @ q
+                                                   for s in range(0, len(vecs), 65536)]), 10)[:10],
+        queries[:10])
+    res["numpy_exact_ms"] = _pcts(t_numpy)
+    sims_all = np.concatenate([vecs[s:s + 65536].astype(np.float32) @ queries.T  # the truth, all queries at once
+                               for s in range(0, len(vecs), 65536)]).T
+    by_id = dict(zip(ids.tolist(), range(len(ids)), strict=True))
+    for name, got in (("ann", ann), ("codes", codes), ("exact", exact)):
+        rid, rtol = [], []
+        for g, sims in zip(got, sims_all, strict=True):
+            truth = set(ids[np.argsort(-sims, kind="stable")[:10]].tolist())
+            kth = np.partition(sims, -10)[-10]
+            rid.append(len(truth & set(g.tolist())) / 10)
+            rtol.append(sum(sims[by_id[int(x)]] >= kth - 1e-3 for x in g) / 10)
+        res[f"recall_{name}"], res[f"recall_{name}_tol"] = float(np.mean(rid)), float(np.mean(rtol))
+    tenth = [np.partition(s, -10)[-10] for s in sims_all]
+    res["within_0.01_of_10th"] = float(np.median([(s >= t - 0.01).sum() for s, t in zip(sims_all, tenth, strict=True)]))
+    res["rerank"], res["exact_limit"] = vectors.RERANK, vectors.EXACT_LIMIT
     lib.close()
     return res
 
 
+def _child(args: list[str]) -> dict:
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    if out.returncode:
+        sys.exit(out.stderr)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--n", default="10000,30000")
+    ap.add_argument("--n", default="10000,100000")
     ap.add_argument("--queries", type=int, default=100)
     ap.add_argument("--text-queries", type=int, default=20)
-    ap.add_argument("--es", default="128,256,512,1024")
-    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--keep", help="folder for the generated libraries, reused by later runs (default: a temp dir)")
+    ap.add_argument("--phase", help=argparse.SUPPRESS)
+    ap.add_argument("--home", help=argparse.SUPPRESS)
+    ap.add_argument("--size", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--weights", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    es_list = [int(x) for x in args.es.split(",")]
-    if args.one:
-        print(json.dumps(one_size(args.one, args.queries, args.text_queries, es_list, Path(args.weights))))
+    if args.phase:
+        sys.path.insert(0, str(REPO))
+        from tests.vector_factory import text_like_queries
+
+        home = Path(args.home)
+        if args.phase == "make":
+            res = make(args.size, home, Path(args.weights))
+        else:
+            queries = text_like_queries(np.load(home / "bench-centres.npy"), args.queries)
+            res = rebuild(home, queries) if args.phase == "rebuild" else query(home, queries, args.text_queries)
+        print(json.dumps(res))
         return
 
     cache = Path(tempfile.gettempdir()) / "medialens-bench-weights"
     cache.mkdir(exist_ok=True)
     weights = random_weights(MODEL, cache)
+    models = cache / "models"  # the text tower runs on ONNX Runtime, as the app's default does
+    os.environ["MEDIALENS_MODELS"] = str(models)
+    if not (models / "onnx").exists():
+        from core.runtime.export import export_model
+
+        export_model(MODEL, weights=weights, models_dir=models,
+                     probe_files=sorted((SHARED_DATA / "images" / "coco").glob("*.jpg"))[:4])
+    base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="medialens-scale-"))
     rows = []
     for n in [int(x) for x in args.n.split(",")]:
-        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--queries", str(args.queries),
-                              "--text-queries", str(args.text_queries), "--es", args.es, "--weights", str(weights)],
-                             capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
-        if out.returncode:
-            sys.exit(out.stderr)
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    print(f"# scale: synthetic CLIP-like 512-d vectors, {args.queries} queries ({machine()})")
-    print("| n | catalog MB | index MB | first answer, no index (s) | rebuild s (vectors/s) | open with index (s) "
-          "| peak RSS MB (before the text model) |")
-    print("|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['n']:,} | {r['catalog_mb']:.0f} | {r['index_mb']:.0f} | {r['first_answer_s']:.2f} | "
-              f"{r['rebuild_s']:.1f} ({r['rebuild_rate']:.0f}) | {r['open_with_index_s']:.2f} | "
-              f"{r['peak_rss_mb']:.0f} |")
-    print("\n| n | numpy exact p50/p95 ms (baseline) | usearch exact p50 | exact during rebuild p50 | ANN p50/p95 "
-          "(es default) | recall@10 | raw → by_vector p50 | encode text p50 | Library.search p50/p95 ms |")
+        home = base / f"n{n}"
+        common = ["--home", str(home), "--queries", str(args.queries), "--text-queries", str(args.text_queries)]
+        made = home / "bench-made.json"
+        if not (made.exists() and json.loads(made.read_text())["n"] == n):
+            _child(["--phase", "make", "--size", str(n), "--weights", str(weights), *common])
+        r = {"n": n, **json.loads(made.read_text())}
+        r.update(_child(["--phase", "rebuild", *common]))
+        r.update(_child(["--phase", "query", *common]))
+        rows.append(r)
+        print(json.dumps(r), file=sys.stderr, flush=True)
+        if not args.keep:
+            shutil.rmtree(home)
+    print(f"# scale: synthetic CLIP-like 512-d vectors, {args.queries} queries, text on {rows[0]['runtime']} "
+          f"({machine()})")
+    print("| n | catalog MB | index MB | first answer, no index (s) | exact p50 during rebuild (ms) | rebuild s "
+          "(vectors/s, CPU s) | rebuild peak RSS MB | open with index (s) "
+          "| RSS (mapped files) / peak MB after queries + text model |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        d = r["sweep"].get(str(r["es_default"]))
-        ann = f"{d['ms'][0]:.2f}/{d['ms'][1]:.2f}" if d else "-"
-        rec = f"{d['recall']:.3f}" if d else "-"
-        print(f"| {r['n']:,} | {r['numpy_exact_ms'][0]:.1f}/{r['numpy_exact_ms'][1]:.1f} | "
-              f"{r['usearch_exact_ms'][0]:.1f} | {r['exact_during_rebuild_ms']:.1f} | {ann} | {rec} | "
-              f"{r['raw_ms']:.2f} → {r['by_vector_ms']:.2f} | {r['encode_text_ms']:.1f} | "
-              f"{r['search_e2e_ms'][0]:.1f}/{r['search_e2e_ms'][1]:.1f} |")
-    print("\nexpansion_search sweep: recall@10 vs numpy exact, ANN p50 ms")
+        print(f"| {r['n']:,} | {r['catalog_mb']:.0f} | {r['index_mb']:.0f} | {r['first_answer_s']:.2f} | "
+              f"{r.get('exact_during_rebuild_ms', float('nan')):.1f} | {r['rebuild_s']:.1f} ({r['rebuild_rate']:.0f}, "
+              f"{r['rebuild_cpu_s']:.1f}) | {r['rebuild_peak_rss_mb']:.0f} | {r['open_with_index_s']:.2f} | "
+              f"{r['rss_mb']:.0f} ({r['rss_file_mb']:.0f}) / {r['peak_rss_mb']:.0f} |")
+    print("\n| n | numpy exact p50/p95 ms (baseline) | f16 exact p50/p95 (CPU p50) | int8+re-rank p50/p95 (CPU p50) "
+          "| recall@10 int8+re-rank id / tol | int8 codes only id / tol | f16 exact id / tol | photos within 0.01 "
+          "of 10th | raw → by_vector p50 | encode text p50 | Library.search p50/p95 (CPU p50) ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"  n={r['n']:,}: " + ", ".join(f"es {es}: {v['recall']:.3f} @ {v['ms'][0]:.2f} ms"
-                                           for es, v in r["sweep"].items()))
+        print(f"| {r['n']:,} | {r['numpy_exact_ms'][0]:.1f}/{r['numpy_exact_ms'][1]:.1f} | "
+              f"{r['exact_ms'][0]:.1f}/{r['exact_ms'][1]:.1f} ({r['exact_cpu_ms']:.1f}) | "
+              f"{r['ann_ms'][0]:.1f}/{r['ann_ms'][1]:.1f} ({r['ann_cpu_ms']:.1f}) | "
+              f"{r['recall_ann']:.3f} / {r['recall_ann_tol']:.3f} | {r['recall_codes']:.3f} / "
+              f"{r['recall_codes_tol']:.3f} | {r['recall_exact']:.3f} / {r['recall_exact_tol']:.3f} | "
+              f"{r['within_0.01_of_10th']:.0f} | {r['raw_ms']:.2f} → {r['by_vector_ms']:.2f} | "
+              f"{r['encode_text_ms']:.1f} | {r['search_e2e_ms'][0]:.1f}/{r['search_e2e_ms'][1]:.1f} "
+              f"({r['search_e2e_cpu_ms']:.1f}) |")
 
 
 if __name__ == "__main__":

@@ -185,7 +185,7 @@ def test_unreadable_or_missing_folder_does_not_sweep_its_files(make_library, tmp
     assert lib.status()["images"] == 3
 
 
-def test_usearch_file_deleted_or_corrupted_is_rebuilt_with_identical_results(make_library, photos):
+def test_vectors_file_deleted_or_corrupted_is_rebuilt_with_identical_results(make_library, photos):
     lib = make_library()
     lib.index([photos])
     before = [(h.path, round(h.score, 5)) for h in lib.search("a red flower", n=10)]

@@ -1,4 +1,4 @@
-"""The usearch cache under damage: never trusted when damaged, never blocking while rebuilt, never written by
+"""The vector cache under damage: never trusted when damaged, never blocking while rebuilt, never written by
 readers, never left half-written by a full disk, never corrupted by two processes saving at once.
 
 Most tests drive `VectorIndex` over a catalog filled with synthetic CLIP-like vectors (no model needed);
@@ -8,6 +8,7 @@ one goes through `Library` to show what a user sees.
 from __future__ import annotations
 
 import errno
+import json
 import subprocess
 import sys
 import threading
@@ -57,23 +58,16 @@ def _assert_exact(answers, vecs, ids, queries) -> None:
 
 @pytest.fixture
 def hold_rebuilds(monkeypatch):
-    """Call it to hold every later rebuild before its first batch, until the test sets the event it returns."""
+    """Call it to hold every later rebuild before it writes its file, until the test sets the event it returns."""
     gate = threading.Event()
-    real_new_index = VectorIndex._new_index
+    real_build = VectorIndex._build_part
 
-    def new_index(self):
-        index = real_new_index(self)
-        real_add = index.add
-
-        def add(*args, **kw):
-            assert gate.wait(60), "the test never released the rebuild"
-            return real_add(*args, **kw)
-
-        index.add = add
-        return index
+    def build_part(self, *args, **kw):
+        assert gate.wait(60), "the test never released the rebuild"
+        return real_build(self, *args, **kw)
 
     def hold() -> threading.Event:
-        monkeypatch.setattr(VectorIndex, "_new_index", new_index)
+        monkeypatch.setattr(VectorIndex, "_build_part", build_part)
         return gate
 
     return hold
@@ -178,15 +172,15 @@ def test_failed_save_leaves_the_previous_pair_intact_and_no_partial_file(synthet
     fill_catalog(catalog, model_id, clustered_vectors(20, DIM, seed=8)[0], root="/more")
     vi.sync()
 
-    real_save = type(vi._index).save
+    real_write = vectors._write_part
 
-    def disk_full(index, path, *a, **kw):
-        real_save(index, path, *a, **kw)
+    def disk_full(path, *a, **kw):
+        real_write(path, *a, **kw)
         with open(path, "r+b") as fh:  # as far as the disk had room
             fh.truncate(1000)
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(type(vi._index), "save", disk_full)
+    monkeypatch.setattr(vectors, "_write_part", disk_full)
     assert vi.save() is False
     assert "No space left on device" in caplog.text
     assert (vi.path.read_bytes(), vi.meta_path.read_bytes()) == saved
@@ -239,7 +233,7 @@ model_id, dim = catalog.find_model("synthetic")
 vi = VectorIndex(catalog, model_id, dim, home / "index", "synthetic", background=False).open()
 for _ in range(int(sys.argv[2])):
     vi._dirty = True
-    assert vi.save()
+    assert vi.save(force=True)
 catalog.close()
 """
 
@@ -252,14 +246,89 @@ def test_two_processes_saving_at_once_never_collide(synthetic, tmp_path):
              for _ in range(2)]
     errors = [p.communicate(timeout=300)[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], errors
-    assert sorted(p.name for p in (home / "index").iterdir()) == ["synthetic.json", "synthetic.usearch"]
+    assert sorted(p.name for p in (home / "index").iterdir()) == ["synthetic.json", "synthetic.vectors"]
     reopened = _open(catalog, model_id, tmp_path, background=False)
     assert reopened.rebuilt_reason is None and len(reopened) == 2000
 
 
-def test_rebuild_settings_are_the_measured_ones(synthetic, tmp_path):
-    catalog, model_id, *_ = synthetic
+# ----- the flat file: int8 scan + float16 re-rank, memory-mapped, with a delta ----------------
+
+def _recall(got: list[list[int]], vecs, ids, queries) -> float:
+    return float(np.mean([len(set(g) & set(exact_top(vecs, ids, q, 10).tolist())) / 10
+                          for g, q in zip(got, queries, strict=True)]))
+
+
+def test_the_float16_rerank_brings_the_int8_scan_to_the_exact_answer(synthetic, tmp_path, monkeypatch):
+    catalog, model_id, vecs, ids, _ = synthetic
+    queries = text_like_queries(clustered_vectors(2000, DIM, seed=3)[1], 40, seed=11)
     vi = _saved(catalog, model_id, tmp_path)
-    assert vi._index.connectivity == vectors.ANN["connectivity"]
-    reopened = _open(catalog, model_id, tmp_path)
-    assert reopened._index.expansion_search == vectors.ANN["expansion_search"]
+    codes_only = [vi._main.keys[vi._main.candidates(q, 10)].astype(np.int64).tolist() for q in queries]
+    monkeypatch.setattr(vectors, "EXACT_LIMIT", 0)  # the int8 path, as above EXACT_LIMIT
+    reranked = [vi.search(q, 10)[0].tolist() for q in queries]
+    assert _recall(codes_only, vecs, ids, queries) < 1.0  # int8 rounding reorders the low-contrast crowd
+    assert _recall(reranked, vecs, ids, queries) == 1.0
+    assert reranked == [vi.search(q, 10, exact=True)[0].tolist() for q in queries]
+    vi.close()
+
+
+def test_saved_file_is_memory_mapped_and_new_vectors_are_answered_from_the_delta(synthetic, tmp_path, monkeypatch):
+    catalog, model_id, _, _, queries = synthetic
+    monkeypatch.setattr(vectors, "SMALL_FILE", 0)  # behave as a big library: small changes are not rewritten
+    monkeypatch.setattr(vectors, "EXACT_LIMIT", 0)
+    mid, _ = clustered_vectors(250, DIM, seed=20)
+    mid_ids = fill_catalog(catalog, model_id, mid, root="/mid")
+    _saved(catalog, model_id, tmp_path).close()
+    vi = _open(catalog, model_id, tmp_path)
+    assert isinstance(vi._main.vecs, np.memmap) and isinstance(vi._main.codes, np.memmap)
+    stamp = vi.path.stat().st_mtime_ns, vi.path.read_bytes()
+
+    more, _ = clustered_vectors(30, DIM, seed=21)  # 1.3 % of the file: below MERGE_AT
+    new_ids = fill_catalog(catalog, model_id, more, root="/more")
+    assert vi.sync() == 30 and len(vi) == 2280 and len(vi._delta) == 30
+    assert [int(vi.search(v.astype(np.float32), 1)[0][0]) for v in more] == new_ids
+    assert vi.save() and (vi.path.stat().st_mtime_ns, vi.path.read_bytes()) == stamp  # not worth a rewrite
+    vi.close()
+
+    again = _open(catalog, model_id, tmp_path)  # the delta comes back from the catalog
+    assert again.rebuilt_reason is None and len(again) == 2280 and len(again._delta) == 30
+    catalog.remove_root("/more")
+    again.sync()
+    assert len(again) == 2250 and not set(again.search(more[0].astype(np.float32), 5)[0]) & set(new_ids)
+    assert again.search(mid[0].astype(np.float32), 1)[0][0] == mid_ids[0]
+    catalog.remove_root("/mid")  # items of the file itself: masked until the next merge
+    again.sync()
+    assert len(again) == 2000 and len(again._removed) == 250
+    assert not set(again.search(mid[0].astype(np.float32), 20)[0]) & set(mid_ids)
+    assert again.save() and (again.path.stat().st_mtime_ns, again.path.read_bytes()) != stamp  # 11 % changed: rewritten
+
+    assert len(again._delta) == 0 and not again._removed and len(again._main) == 2000
+    assert not set(again._main.keys.tolist()) & set(mid_ids + new_ids)
+    _assert_exact(_answers(again, queries), *_with(catalog, model_id), queries)
+    again.close()
+
+
+def _with(catalog, model_id):
+    """The catalog's vectors and their item ids now."""
+    rows = [r for batch in catalog.iter_vectors(model_id) for r in batch]
+    return (np.stack([np.frombuffer(r[2], "<f2") for r in rows]), np.asarray([r[1] for r in rows]))
+
+
+@pytest.mark.parametrize("damage", ["truncated", "header", "sidecar"])
+def test_a_damaged_or_foreign_vectors_file_is_rebuilt_not_trusted(synthetic, tmp_path, damage):
+    catalog, model_id, vecs, ids, queries = synthetic
+    vi = _saved(catalog, model_id, tmp_path)
+    before = _answers(vi, queries)
+    vi.close()
+    if damage == "truncated":
+        vi.path.write_bytes(vi.path.read_bytes()[:-4096])
+    elif damage == "header":  # a consistent sidecar for a file that is not ours
+        vi.path.write_bytes(b"x" * vi.path.stat().st_size)
+        meta = json.loads(vi.meta_path.read_text())
+        vi.meta_path.write_text(json.dumps(dict(meta, crc32=vectors._crc32(vi.path))))
+    else:
+        vi.meta_path.write_text("{not json")
+    again = _open(catalog, model_id, tmp_path, background=False)
+    assert again.rebuilt_reason and again.rebuilt_reason != "no index file"
+    assert _answers(again, queries) == before
+    _assert_exact(before, vecs, ids, queries)
+    again.close()
