@@ -142,6 +142,25 @@ def mixed_clips(with_4k: bool) -> dict[str, list[Path]]:
     return clips
 
 
+def onnx_models(model: str, weights: str | None) -> tuple[str, Path]:
+    """The model as the program runs it: its ONNX export on ONNX Runtime (made once under the cache).
+
+    $MEDIALENS_MODELS points every `Library` of this process at the cache, so `open_encoder` finds the
+    export (random weights unless `weights` is given: timing needs no training).
+    """
+    from core.embed import model_key, resolve_identity
+    from core.runtime.export import export_model
+    from core.runtime.manifest import find_export
+
+    models = CACHE / "models"
+    os.environ["MEDIALENS_MODELS"] = str(models)
+    path = Path(weights) if weights else random_weights(model, CACHE)
+    name, _, pretrained, resolved = resolve_identity(model, None, path)
+    if find_export(model_key(name, pretrained, resolved), models) is None:
+        export_model(model, weights=path, models_dir=models)
+    return model, path
+
+
 def shared_clips() -> list[Path]:
     return sorted(p for p in (SHARED_DATA / "videos").iterdir() if p.suffix != ".json")
 
