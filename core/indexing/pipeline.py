@@ -51,10 +51,6 @@ from core.vectors import VectorIndex
 log = logging.getLogger(__name__)
 
 _WORKER_EXIT = object()
-#: How long a decoded frame may wait for others to fill its batch while decoders are slow (one 1080p
-#: or 4K video): the model costs a third more per frame in batches of 1-2 than of 8 or more
-#: (ONNX Runtime, ViT-B-32, tests/bench/video_profile.py), and idle flushes made such batches.
-BATCH_WAIT_S = 3.0
 
 
 class Indexer:
@@ -338,7 +334,6 @@ class _Writer:
         self.report = report
         self.paths = paths
         self.frames: list[Frame] = []
-        self.pending_since = 0.0  # when the oldest frame of `frames` came
         self.outstanding: Counter[int] = Counter()
         self.done: dict[int, FileDone] = {}
         self.failed: dict[int, FileFailed] = {}
@@ -356,8 +351,6 @@ class _Writer:
 
     def accept(self, ev) -> None:
         if isinstance(ev, Frame):
-            if not self.frames:
-                self.pending_since = time.monotonic()
             self.frames.append(ev)
             self.outstanding[ev.file_id] += 1
             if ev.t_s is not None:
@@ -375,10 +368,7 @@ class _Writer:
         if len(self.frames) >= batch_size:
             return True
         has_work = bool(self.frames or self.failed or any(self.outstanding[f] == 0 for f in self.done))
-        if not has_work or not (idle or finishing):
-            return False
-        # Idle: files without frames to embed are recorded at once; frames wait a little for a fuller batch.
-        return finishing or not self.frames or time.monotonic() - self.pending_since >= BATCH_WAIT_S
+        return has_work and (idle or finishing)
 
     def flush(self, vectors: np.ndarray | None) -> None:
         """Commit the collected frames (with their `vectors`, in order) and the files they complete."""
