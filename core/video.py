@@ -28,7 +28,11 @@ measures them (and seeking) on a 1080p H.264 clip: that is how the default was c
 The loop filter is skipped while decoding (`skip_loop_filter`): frames are
 shrunk to a few hundred pixels for the model, where deblocking is invisible, and
 it saves a good part of H.264 decoding time (the benchmark measures the
-embedding difference).
+embedding difference). Measured and left out (`tests/bench/video_profile.py --options`):
+`skip_idct` (FFmpeg's H.264 decoder ignores it: same CPU); decoder threads (CPU-neutral,
+they only shorten the wall time of one file); `skip_frame=BIDIR` (a third less decoding
+on the 1080p x264 clip, but in 6 of the 13 shared H.264 clips P frames are predicted
+from B frames, and skipping them smeared every later frame of the GOP, by up to 12/255).
 
 A shot change is a frame whose 16×16 grey miniature differs from the previous
 decoded frame's by more than `CUT_THRESHOLD`; it is kept if no sample was
