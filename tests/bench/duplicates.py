@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from _common import machine
-from ocr import _copies
+from ocr import write_with_copies
 
 from tests.quality import world
 from tests.quality.model import MODEL_NAME, WEIGHTS
@@ -41,13 +41,7 @@ def _pictures(folder: Path, n: int, similar: int) -> dict[str, tuple[int, str]]:
     folder.mkdir(parents=True)
     truth: dict[str, tuple[int, str]] = {}
     for i, p in enumerate(world.make_pictures(n, 9_600_001, "test")):
-        img = p.image(256)
-        img.save(folder / f"o{i:03d}.jpg", "JPEG", quality=95)
-        truth[f"o{i:03d}.jpg"] = (i, "original")
-        for kind, copy in _copies(img, i).items():
-            name = f"o{i:03d}-{kind.replace(' ', '').replace('%', '')}.jpg"
-            copy.save(folder / name, "JPEG", quality=90)
-            truth[name] = (i, kind)
+        truth.update(write_with_copies(folder, p.image(256), i))
     for a, attribute in enumerate(ATTRIBUTES):
         for j, variants in enumerate(world.make_attribute_probes(attribute, similar, 9_700_001 + a)):
             for v, pic in enumerate(variants[:3]):

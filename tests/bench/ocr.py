@@ -92,6 +92,17 @@ def bench_fusion(args, tmp: Path) -> None:
                                         for k in (1, 5)) + " |")
 
 
+def write_with_copies(folder: Path, img: Image.Image, i: int) -> dict[str, tuple[int, str]]:
+    """Save original `i` and its `_copies` as JPEGs in `folder`: file name -> (original index, kind of copy)."""
+    img.save(folder / f"o{i:03d}.jpg", "JPEG", quality=95)
+    truth = {f"o{i:03d}.jpg": (i, "original")}
+    for kind, copy in _copies(img, i).items():
+        name = f"o{i:03d}-{kind.replace(' ', '').replace('%', '')}.jpg"
+        copy.save(folder / name, "JPEG", quality=90)
+        truth[name] = (i, kind)
+    return truth
+
+
 def _copies(img: Image.Image, seed: int) -> dict[str, Image.Image]:
     w, h = img.size
     buf = io.BytesIO()
@@ -117,12 +128,7 @@ def bench_duplicates(args, tmp: Path) -> None:
     originals = [p.image(256) for p in world.make_pictures(args.dups, 9_600_001, "test")]
     truth: dict[str, tuple[int, str]] = {}  # file name -> (original index, kind of copy)
     for i, img in enumerate(originals):
-        img.save(folder / f"o{i:03d}.jpg", "JPEG", quality=95)
-        truth[f"o{i:03d}.jpg"] = (i, "original")
-        for kind, copy in _copies(img, i).items():
-            name = f"o{i:03d}-{kind.replace(' ', '').replace('%', '')}.jpg"
-            copy.save(folder / name, "JPEG", quality=90)
-            truth[name] = (i, kind)
+        truth.update(write_with_copies(folder, img, i))
     probes = world.make_attribute_probes("colour", max(1, args.dups // 4), 9_700_001)
     for j, variants in enumerate(probes):
         for v, pic in enumerate(variants[:3]):

@@ -169,6 +169,17 @@ def shared_clips() -> list[Path]:
     return sorted(p for p in (SHARED_DATA / "videos").iterdir() if p.suffix != ".json")
 
 
+def wanted_clips(wanted: set[str] | list[str]) -> dict[str, list[Path]]:
+    """The clip sets named in `wanted` ("set": the shared real clips, "mixed": 1080p, "4k"), by label."""
+    clips = {}
+    if "set" in wanted:
+        clips[f"shared real clips ({len(shared_clips())})"] = shared_clips()
+    made = mixed_clips("4k" in wanted)
+    clips.update({k: v for k, v in made.items()
+                  if ("4K" in k and "4k" in wanted) or ("1080" in k and "mixed" in wanted)})
+    return clips
+
+
 def clip_facts(path: Path) -> tuple[float, int, float]:
     """Duration, keyframe count and longest keyframe gap."""
     import av
@@ -364,12 +375,7 @@ def main() -> None:
         model_s, _ = best_of(lambda: encoder.encode_preprocessed(batch), args.repeat)
         print(f"# model alone ({type(encoder).__name__}): {32 / model_s:.1f} frames/s on preprocessed batches of 32 "
               f"= {32 / model_s:.1f}x real time at 1 frame per second if every sample is embedded")
-    clips = {}
-    if "set" in wanted:
-        clips["shared real clips (17)"] = shared_clips()
-    made = mixed_clips("4k" in wanted)
-    clips.update({k: v for k, v in made.items()
-                  if ("4K" in k and "4k" in wanted) or ("1080" in k and "mixed" in wanted)})
+    clips = wanted_clips(wanted)
     index_table(clips, args.model, weights, args.repeat, bool(args.weights))
 
 

@@ -33,7 +33,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from _common import Timer, machine
-from video_decode import CACHE, mixed_clips, onnx_models, shared_clips
+from video_decode import CACHE, onnx_models, wanted_clips
 
 STAGES = ["demux + decode", "key probe", "cut miniature", "to RGB + shrink", "novelty", "thumbnail",
           "preprocess", "embed"]
@@ -216,12 +216,7 @@ def main() -> None:
     from core.library import Library
     from core.video import probe
 
-    clips = {}
-    if "set" in wanted:
-        clips["shared real clips"] = shared_clips()
-    made = mixed_clips("4k" in wanted)
-    clips.update({k: v for k, v in made.items()
-                  if ("4K" in k and "4k" in wanted) or ("1080" in k and "mixed" in wanted)})
+    clips = wanted_clips(wanted)
     home = Path(tempfile.mkdtemp(prefix="medialens-bench-profile-"))
     with Library(home / "enc", model=model, weights=weights, device="cpu") as lib:
         encoder = lib.encoder
