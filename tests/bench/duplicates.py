@@ -20,21 +20,19 @@ Takes about 2 minutes with the defaults on a quiet 2-core machine.
 from __future__ import annotations
 
 import argparse
-import itertools
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 from _common import machine
-from ocr import write_with_copies
+from ocr import KINDS, pair_scores, write_with_copies
 
 from tests.quality import world
 from tests.quality.model import MODEL_NAME, WEIGHTS
 from tests.quality.repeat_world import make_repeat_world, score
 
 ATTRIBUTES = ("colour", "shape", "count", "position", "background")
-KINDS = ("re-encode", "half size", "crop 90%", "crop 80%", "brighter", "captioned")
 
 
 def _pictures(folder: Path, n: int, similar: int) -> dict[str, tuple[int, str]]:
@@ -49,19 +47,6 @@ def _pictures(folder: Path, n: int, similar: int) -> dict[str, tuple[int, str]]:
                 pic.image(256).save(folder / name, "JPEG", quality=95)
                 truth[name] = (-1 - 1000 * a - 10 * j - v, "distinct")
     return truth
-
-
-def _pair_scores(groups, truth) -> tuple[dict[str, float], float, int]:
-    predicted = set()
-    for g in groups:
-        names = [c.file.path.rsplit("/", 1)[-1] for c in g.copies]
-        predicted |= {frozenset(p) for p in itertools.combinations(names, 2)}
-    true_pairs = {frozenset((f"o{i:03d}.jpg", name)): kind for name, (i, kind) in truth.items()
-                  if kind not in ("original", "distinct")}
-    recall = {kind: sum(p in predicted for p, k in true_pairs.items() if k == kind)
-              / sum(k == kind for k in true_pairs.values()) for kind in KINDS}
-    same = {p for p in predicted if len({truth[n][0] for n in p}) == 1}
-    return recall, (len(same) / len(predicted) if predicted else 1.0), len(predicted) - len(same)
 
 
 def bench_pictures(args, tmp: Path) -> None:
@@ -88,7 +73,7 @@ def bench_pictures(args, tmp: Path) -> None:
     print("| mode | " + " | ".join(KINDS) + " | pair precision | false pairs | CPU s (median) |")
     print("|---|" + "---|" * (len(KINDS) + 3))
     for mode, runs in results.items():
-        recall, precision, false = _pair_scores(runs[-1][1], truth)
+        recall, precision, false = pair_scores(runs[-1][1], truth)
         cpu = statistics.median(t for t, _ in runs)
         print(f"| {mode} | " + " | ".join(f"{recall[k]:.3f}" for k in KINDS)
               + f" | {precision:.3f} | {false} | {cpu:.2f} |")

@@ -92,6 +92,23 @@ def bench_fusion(args, tmp: Path) -> None:
                                         for k in (1, 5)) + " |")
 
 
+KINDS = ("re-encode", "half size", "crop 90%", "crop 80%", "brighter", "captioned")
+
+
+def pair_scores(groups, truth, kinds=KINDS) -> tuple[dict[str, float], float, int]:
+    """Recall per kind of copy (pairs with their original grouped), pair precision, and false pairs."""
+    predicted = set()
+    for g in groups:
+        names = [c.file.path.rsplit("/", 1)[-1] for c in g.copies]
+        predicted |= {frozenset(p) for p in itertools.combinations(names, 2)}
+    true_pairs = {frozenset((f"o{i:03d}.jpg", name)): kind for name, (i, kind) in truth.items()
+                  if kind not in ("original", "distinct")}
+    recall = {kind: sum(p in predicted for p, k in true_pairs.items() if k == kind)
+              / sum(k == kind for k in true_pairs.values()) for kind in kinds}
+    same = {p for p in predicted if len({truth[n][0] for n in p}) == 1}
+    return recall, (len(same) / len(predicted) if predicted else 1.0), len(predicted) - len(same)
+
+
 def write_with_copies(folder: Path, img: Image.Image, i: int) -> dict[str, tuple[int, str]]:
     """Save original `i` and its `_copies` as JPEGs in `folder`: file name -> (original index, kind of copy)."""
     img.save(folder / f"o{i:03d}.jpg", "JPEG", quality=95)
@@ -138,24 +155,16 @@ def bench_duplicates(args, tmp: Path) -> None:
         lib.index([folder])
         threshold = duplicate_threshold(lib.engine().context)
         groups = lib.duplicates(threshold)
-    predicted = set()
-    for g in groups:
-        names = [c.file.path.rsplit("/", 1)[-1] for c in g.copies]
-        predicted |= {frozenset(p) for p in itertools.combinations(names, 2)}
-    true_pairs = {frozenset((f"o{i:03d}.jpg", name)): kind for name, (i, kind) in truth.items()
-                  if kind not in ("original", "distinct")}
+    recall, precision, _false = pair_scores(groups, truth)
+    n_pairs = sum(len(g.copies) * (len(g.copies) - 1) // 2 for g in groups)
     print(f"\n## duplicates: {args.dups} originals × 6 kinds of copy, {len(probes) * 3} distinct-but-similar "
           f"pictures, {MODEL_NAME}, calibrated threshold {threshold:.4f}\n")
     print("| copy | recall (pairs with their original found) |")
     print("|---|---|")
-    for kind in ("re-encode", "half size", "crop 90%", "crop 80%", "brighter", "captioned"):
-        pairs = [p for p, k in true_pairs.items() if k == kind]
-        print(f"| {kind} | {sum(p in predicted for p in pairs) / len(pairs):.3f} |")
-    same_original = {p for p in predicted if len({truth[n][0] for n in p}) == 1}
-    precision = len(same_original) / len(predicted) if predicted else 1.0
+    for kind in KINDS:
+        print(f"| {kind} | {recall[kind]:.3f} |")
     print(f"\npair precision (both members copies of one original): {precision:.3f} "
-          f"({len(predicted)} pairs in {len(groups)} groups)")
-
+          f"({n_pairs} pairs in {len(groups)} groups)")
 
 def main() -> None:
     ap = argparse.ArgumentParser()
