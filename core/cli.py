@@ -18,7 +18,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from core import __version__
+from core import __version__, cli_ask
 from core.errors import MediaLensError
 from core.output import shown_path, write_json
 
@@ -329,6 +329,9 @@ def cmd_search(args) -> int:
 
     with _open_library(args) as lib:
         exact = True if args.exact else None
+        if cli_ask.wanted(args):
+            return _asking(lib, args, lambda session: session.text(args.query, n=args.n),
+                           lib.matches(args.query, filters=_filters(args), exact=exact))
         if args.show_all and args.sort == "relevance":  # every result, paged by the engine
             hits = lib.search(args.query, n=args.n, offset=args.offset, filters=_filters(args), exact=exact)
             footer = ""
@@ -340,6 +343,21 @@ def cmd_search(args) -> int:
         _print_hits(hits, args.json, explain=_explainer(lib, args, lambda ctx: text_query(ctx, args.query)))
         if footer and not args.json:
             print(footer)
+    return EXIT_OK
+
+
+def _asking(lib, args, start: Callable, found=None) -> int:
+    """--ask / --answer: rounds of questions after the first results (core/cli_ask.py)."""
+    session = lib.session(_filters(args))
+    hits = start(session)
+
+    def count(round_hits: list) -> str:
+        if found is None or not found.calibrated:
+            return f"# {len(round_hits)} shown"
+        agreeing = len(session.agreeing(found.matches))
+        return f"# {agreeing} of the {found.count} matches agree with the answers, {len(round_hits)} shown"
+
+    cli_ask.run_rounds(session, hits, args, lambda h: _print_hits(h, args.json), count)
     return EXIT_OK
 
 
@@ -382,6 +400,9 @@ def cmd_similar(args) -> int:
     from core.search.query import similar_query
 
     with _open_library(args) as lib:
+        if cli_ask.wanted(args):
+            return _asking(lib, args, lambda session: session.similar(args.target, box=args.box, n=args.n,
+                                                                      t_s=args.t_s))
         hits = lib.similar(args.target, n=args.n, offset=args.offset, filters=_filters(args), t_s=args.t_s,
                            exact=True if args.exact else None, box=args.box)
         _print_hits(hits, args.json,
@@ -609,6 +630,7 @@ def _add_compose_arguments(sub, common, results) -> None:
     for name in ("search", "similar", "compose"):
         sub.choices[name].add_argument("--explain", action="store_true",
                                        help="print each photo's best-matching region (slower)")
+        cli_ask.add_arguments(sub.choices[name])
 
 
 def _explainer(lib, args, make_query: Callable) -> Callable | None:
@@ -623,6 +645,10 @@ def cmd_compose(args) -> int:
     from core.search.compose import composed_query
 
     with _open_library(args) as lib:
+        if cli_ask.wanted(args):
+            return _asking(lib, args, lambda session: session.compose(
+                args.reference, args.text, n=args.n, method=args.method, balance=args.balance,
+                include_reference=args.include_reference, t_s=args.t_s))
         hits = lib.compose(args.reference, args.text, n=args.n, offset=args.offset, filters=_filters(args),
                            method=args.method, balance=args.balance, include_reference=args.include_reference,
                            t_s=args.t_s, exact=True if args.exact else None)
