@@ -9,7 +9,7 @@ It owns the lifecycle only — open/close, roots, its model, status — and
 builds, once, the two things that do the work: a `SearchContext` with its
 `SearchEngine` (`core.search`) and, per run, an `Indexer` (`core.indexing`).
 Its query methods are one-line hand-offs to `core.search`. Which model it opens with, and
-switching to another in the background, are `core.model_switch`.
+switching to another in the background, are `core.indexing.model_switch`.
 
 Thread-safety: searches may run on several threads while one thread indexes;
 the catalog, the vector index and the encoder each guard themselves.
@@ -26,31 +26,47 @@ from pathlib import Path
 
 import numpy as np
 
-from core.catalog import Catalog, FileRecord
-from core.embed import REGISTRY, BaseEncoder, cached_weights
 from core.errors import LibraryError, MediaError, MediaLensError
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
+from core.indexing.links import follows_outside_links, outside_links, set_follow_outside_links
+from core.indexing.model_switch import ModelChoice, ModelInfo, ModelSwitch, choose_model, switched
 from core.indexing.pipeline import Indexer
-from core.links import follows_outside_links, outside_links, set_follow_outside_links
-from core.media import ThumbnailCache
-from core.model_switch import ModelChoice, ModelInfo, ModelSwitch, choose_model, switched
+from core.indexing.watch import (
+    POLL_S,
+    QUIET_S,
+    FolderWatcher,
+    LibraryWatcher,
+    ignored_path,
+    roots_to_index,
+    vanished_line,
+)
+from core.media.image import ThumbnailCache
+from core.media.video import check_index_options as check_video_options
+from core.models.embed import REGISTRY, BaseEncoder, cached_weights
+from core.models.runtime.choose import open_encoder
+from core.models.runtime.manifest import list_exports
 from core.paths import models_cache_dir, resolve_home
-from core.runtime.choose import open_encoder
-from core.runtime.manifest import list_exports
-from core.search.compose import composed_query
+from core.search.compose import DEFAULT_METHOD, METHODS, composed_query
 from core.search.context import SearchContext
 from core.search.cutoff import SORTS, Matches, file_date, find_matches, sort_hits
+from core.search.duplicates import DuplicateGroup
 from core.search.engine import Filters, Hit, SearchEngine
 from core.search.explain import Explanation, explain_file
 from core.search.feedback import SearchSession
+from core.search.fusion import ranked
 from core.search.moments import MomentFinder, Timeline, across_library, moment_vector, video_record
-from core.search.query import Query, similar_query, text_query
-from core.vectors import VectorIndex
-from core.video import check_index_options as check_video_options
+from core.search.query import Query, parse_box, similar_query, text_query
+from core.store.catalog import Catalog, FileRecord
+from core.store.repair import repair_catalog
+from core.store.vectors import VectorIndex
 
-#: What the GUI imports from here (it talks to `core.library` only).
-__all__ = ["SORTS", "Control", "Filters", "Hit", "IndexReport", "Library", "Matches", "ModelChoice", "ModelInfo",
-           "ModelSwitch", "Progress", "ProgressCallback", "file_date", "sort_hits"]
+#: What the GUI and the CLI import from here: they talk to `core.library` (and `core.errors`, `core.paths`)
+#: only, never to the parts behind it (`tests/core/test_layout.py`).
+__all__ = ["DEFAULT_METHOD", "METHODS", "POLL_S", "QUIET_S", "SORTS", "Control", "DuplicateGroup", "Filters",
+           "FolderWatcher", "Hit", "IndexReport", "Library", "LibraryWatcher", "Matches", "ModelChoice", "ModelInfo",
+           "ModelSwitch", "Progress", "ProgressCallback", "Query", "composed_query", "file_date", "ignored_path",
+           "parse_box", "ranked", "repair_catalog", "roots_to_index", "similar_query", "sort_hits", "text_query",
+           "vanished_line"]
 
 
 class Library:
@@ -220,7 +236,7 @@ class Library:
                               batch_size=opts.pop("batch_size", None), workers=opts.pop("workers", None),
                               options=opts, read_text=read_text)
             if cluster:
-                from core import cluster as ray_cluster
+                from core.indexing import cluster as ray_cluster
 
                 ray_cluster.connect(cluster)
                 indexer.remote_decoder = ray_cluster.RemoteDecoder(self.choice.name, self.choice.pretrained,
@@ -268,8 +284,6 @@ class Library:
     def search(self, text: str, n: int = 20, offset: int = 0, filters: Filters | None = None,
                exact: bool | None = None) -> list[Hit]:
         """Photos and moments matching a text, best first; `-word` or `-"a phrase"` avoids things."""
-        from core.search.fusion import ranked
-
         engine = self.engine()
         return ranked(engine, text_query(engine.context, text), n, offset, filters, exact=exact)
 
@@ -349,14 +363,14 @@ class Library:
         return self._moments.timeline(rec, None if query is None else moment_vector(context, query))
 
     def frame_thumbnail(self, file_id: int, t_s: float) -> Path | None:
-        """The cached thumbnail of the sampled frame that stands for `t_s` (`core.video.sample_at`)."""
+        """The cached thumbnail of the sampled frame that stands for `t_s` (`core.media.video.sample_at`)."""
         rec = self.catalog.file(file_id)
         if rec is None or rec.kind != "video" or not rec.content_hash:
             return None
         times = [t for _, t in self.catalog.items_of_file(file_id) if t is not None]
         if not times:
             return None
-        from core.video import sample_at
+        from core.media.video import sample_at
 
         return self._video_thumbnail(rec, times[sample_at(times, t_s)])
 
@@ -365,7 +379,7 @@ class Library:
 
         A lost poster is remade from the frame a tenth of the way in (past most intros and fades).
         """
-        from core.video import frame_at, frame_thumb_suffix
+        from core.media.video import frame_at, frame_thumb_suffix
 
         suffix = "" if t_s is None else frame_thumb_suffix(t_s)
         if self.thumbs.has(rec.content_hash, suffix):
@@ -494,7 +508,7 @@ class Library:
 
     @property
     def follows_outside_links(self) -> bool:
-        """Whether folder links leading outside a library folder are followed (see `core.links`)."""
+        """Whether folder links leading outside a library folder are followed (see `core.indexing.links`)."""
         return follows_outside_links(self.catalog)
 
     @follows_outside_links.setter

@@ -33,13 +33,13 @@ import numpy as np
 from PIL import Image, ImageEnhance
 
 from core.errors import MediaError, QueryError
-from core.media import load_image
+from core.media.image import load_image
 from core.search import inversion
 from core.search.query import Query, avoid_terms, parse_query
-from core.vectors import unit
+from core.vector_math import unit
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.embed import Encoder
+    from core.models.embed import Encoder
     from core.search.context import SearchContext
 
 #: The caption a change's direction is measured from (``direction``).
@@ -191,7 +191,7 @@ def duplicate_thresholds(ctx: SearchContext) -> tuple[float, float]:
 
 def _video_frames(ctx: SearchContext, n: int) -> list[Image.Image]:
     """A frame one second into each of up to `n` library videos."""
-    from core.video import frame_at
+    from core.media.video import frame_at
 
     frames = []
     for path in ctx.catalog.photo_paths(4 * n, kind="video"):

@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.errors import MediaError, QueryError
-from core.media import load_image
-from core.vectors import from_blobs, unit
+from core.media.image import load_image
+from core.vector_math import from_blobs, unit
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.catalog import Catalog, FileRecord
-    from core.embed import BaseEncoder
-    from core.vectors import VectorIndex
+    from core.models.embed import BaseEncoder
+    from core.store.catalog import Catalog, FileRecord
+    from core.store.vectors import VectorIndex
 
 #: A box on an image: (left, top, right, bottom) in the pixels of the upright original.
 Box = tuple[int, int, int, int]
@@ -102,7 +102,7 @@ class SearchContext:
             raise QueryError(f"file {file_id} has not been indexed yet")
         ids = [i for i, _ in items]
         if t_s is not None:
-            from core.video import sample_at
+            from core.media.video import sample_at
 
             ids_for_vec = [ids[sample_at([t or 0.0 for _, t in items], t_s)]]
         else:

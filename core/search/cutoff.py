@@ -24,7 +24,7 @@ star", at most `SHORT_WORDS` words) names a kind of thing many pictures can show
 anything longer, and a picture, describes one scene. Each kind has its own
 calibration. A short text is also **focused** before it is searched: the mean of
 the model's reference prompts (short prompts of things the model knows, unrelated
-to any one query: `core/model_configs/<model>.prompts.txt`) is taken off its
+to any one query: `core/models/model_configs/<model>.prompts.txt`) is taken off its
 vector (`REFERENCE_WEIGHT`). That mean is what every short prompt shares; taking it
 off is a query-side form of hubness reduction (each picture's score loses its
 mean score over the prompts, `x·mean(b)`), so pictures that match *any* short
@@ -55,10 +55,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.vectors import from_blobs, unit
+from core.vector_math import from_blobs, unit
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.embed import BaseEncoder
+    from core.models.embed import BaseEncoder
     from core.search.engine import Filters, Hit, SearchEngine
 
 #: Ranks (1-based) whose distance below the best result describes the head of a query's scores.
@@ -69,7 +69,7 @@ KINDS = ("short", "long")
 #: How much of the reference prompts' mean a short text's vector loses (chosen on the validation galleries).
 REFERENCE_WEIGHT = 1.25
 #: Where a model's reference prompts are: `<model name>.prompts.txt`, one prompt a line.
-PROMPTS_DIR = Path(__file__).resolve().parents[1] / "model_configs"
+PROMPTS_DIR = Path(__file__).resolve().parents[1] / "models" / "model_configs"
 #: How many library vectors stand for the background of a query's scores.
 SAMPLE_SIZE = 4096
 #: Below this many vectors the background says too little: every result counts as a match.

@@ -28,7 +28,7 @@ import numpy as np
 from core.errors import QueryError
 from core.search.compose import composed_query
 from core.search.query import Query, similar_query, text_query
-from core.vectors import unit
+from core.vector_math import unit
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.search.context import Box

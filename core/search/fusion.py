@@ -13,7 +13,7 @@ models (tests/bench/ocr.py compares CLIP alone, OCR alone and fused, R@1 and R@5
 
 Matching is forgiving where OCR is weak and strict where chance is high: recognisers often
 drop the spaces between words ("MUSEUMOFART") and read letters as digits ("INV0ICE"), so
-both sides are folded alike (`core.catalog.fold_text`), a word of `LOOSE_MATCH` or more
+both sides are folded alike (`core.store.catalog.fold_text`), a word of `LOOSE_MATCH` or more
 letters counts anywhere inside a line, and a shorter one must start a word or a run of
 letters or digits there ("art" must not match "PARTY"; "2024" is in "INVOICE2024"), or be
 one of the pieces a run-together token splits into ("PARKINGONLY": parking, only). Words
@@ -32,9 +32,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.catalog import Catalog, TextLine, fold_text
-from core.indexing.ocr import VIDEO_STEP_S
-from core.vectors import from_blobs
+from core.store.catalog import VIDEO_STEP_S, Catalog, TextLine, fold_text
+from core.vector_math import from_blobs
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.search.cutoff import Matches

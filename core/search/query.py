@@ -27,7 +27,7 @@ import numpy as np
 
 from core.errors import QueryError
 from core.search.context import Box
-from core.vectors import unit
+from core.vector_math import unit
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.search.context import SearchContext

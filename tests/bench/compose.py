@@ -237,7 +237,7 @@ def inversion_budget(encoder: Any, n: int = 90, seed: int = DEV_SEED,
 
 def inversion_latency_vit_b32(steps: Sequence[int] = (10, 20, 40, 80)) -> Table:
     """What the inversion costs with a real-size text tower (ViT-B-32, random weights: timing only)."""
-    from core.embed import Encoder
+    from core.models.embed import Encoder
 
     enc = Encoder("ViT-B-32", weights=random_weights("ViT-B-32"), device="cpu").load()
     target = _unit(np.random.default_rng(0).standard_normal(enc.dim).astype(np.float32))
@@ -461,7 +461,7 @@ def explanations(encoder: Any, size: int = 300, seed: int = REPORT_SEED) -> Tabl
 
 def explain_latency_vit_b32() -> Table:
     """Explaining one 4:3 photo with ViT-B-32 on this CPU (random weights: timing only)."""
-    from core.embed import Encoder
+    from core.models.embed import Encoder
     from core.search.explain import explain_image
 
     enc = Encoder("ViT-B-32", weights=random_weights("ViT-B-32"), device="cpu").load()

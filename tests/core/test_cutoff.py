@@ -13,10 +13,10 @@ import os
 import numpy as np
 import pytest
 
-from core.catalog import FileRecord
 from core.errors import QueryError
 from core.search import cutoff
 from core.search.engine import Filters, Hit
+from core.store.catalog import FileRecord
 from tests.conftest import TINY_MODEL
 from tests.media_factory import write_pictures
 

@@ -3,9 +3,12 @@
 * no import cycles among the modules of `core/` and `desktop_app/` (imports under
   `if TYPE_CHECKING:` are for type names only and do not count);
 * `core/` never imports `desktop_app` or Qt;
-* SQL statements are built only in `core/catalog.py` and the migrations: nothing else
-  imports sqlalchemy (so no `select`, `insert`, `update`, `delete` or `text`) or reaches
-  for a mapped class's `__table__`.
+* each part imports only the parts `MAY_IMPORT` lists: the GUI and the CLI talk to the facade
+  (`core.library`) and `core.errors` / `core.paths` only, search never imports indexing, the store
+  never imports the model layer or search, and nothing below the facade imports it;
+* SQL statements are built only in the store (`core/store/`: the catalog, `catalog_<feature>.py`
+  modules beside it, and the migrations): nothing else imports sqlalchemy (so no `select`,
+  `insert`, `update`, `delete` or `text`) or reaches for a mapped class's `__table__`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,38 @@ from tests.conftest import REPO
 
 PACKAGES = ("core", "desktop_app")
 SQL_BUILDERS = {"select", "insert", "update", "delete", "text"}
-SQL_HOMES = ("core/catalog.py", "core/migrations/")
+SQL_HOMES = ("core/store/",)
+
+#: The parts of the code, by module prefix (the longest prefix wins): what each part may import besides itself.
+PARTS = {
+    "desktop_app": "gui",
+    "core.cli": "cli",
+    "core.library": "facade",
+    "core.search": "search",
+    "core.indexing": "indexing",
+    "core.models": "models",
+    "core.store": "store",
+    "core.media": "media",
+    "core": "base",  # core/__init__ (the version), errors, paths, vector_math, native: leaves every part may use
+}
+MAY_IMPORT = {
+    "gui": {"facade", "base", "cli"},  # cli: the launcher runs a subcommand
+    "cli": {"facade", "base"},
+    "facade": {"search", "indexing", "models", "store", "media", "base"},
+    "search": {"models", "store", "media", "base"},
+    "indexing": {"models", "store", "media", "base"},
+    "models": {"media", "base"},
+    "store": {"base"},
+    "media": {"base"},
+    "base": set(),
+}
+#: The only modules of the base the GUI and the CLI use; the rest of it sits behind the facade.
+PUBLIC_BASE = {"core", "core.errors", "core.paths"}
+#: Modules a part may import although their part is closed to it, each with its reason.
+EXCEPTIONS = {
+    # `medialens models export|verify`: the model layer's own subcommands, run with no library open.
+    ("core.cli", "core.models.runtime.cli"),
+}
 
 
 def _modules() -> dict[str, Path]:
@@ -132,6 +166,41 @@ def test_core_never_imports_the_gui_or_qt():
            for target, _ in imports
            if target.split(".")[0] in ("desktop_app", "PySide6", "PyQt5", "PyQt6", "shiboken6")]
     assert bad == []
+
+
+def _part(module: str) -> str | None:
+    for prefix in sorted(PARTS, key=len, reverse=True):
+        if module == prefix or module.startswith(prefix + "."):
+            return PARTS[prefix]
+    return None
+
+
+def _part_violations(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    bad = []
+    for module, targets in graph.items():
+        mine = _part(module)
+        for target in targets:
+            theirs = _part(target)
+            if theirs is None or theirs == mine or (module, target) in EXCEPTIONS:
+                continue
+            if theirs not in MAY_IMPORT[mine] or (mine in ("gui", "cli") and theirs == "base"
+                                                  and target not in PUBLIC_BASE):
+                bad.append((module, target))
+    return sorted(bad)
+
+
+def test_each_part_imports_only_the_parts_below_it():
+    graph, _ = _graph()
+    assert _part("core.store.catalog_faces") == "store" and _part("core.library") == "facade"
+    assert _part_violations(graph) == []
+
+
+def test_the_part_check_sees_a_leak():
+    assert _part_violations({"desktop_app.x": {"core.search.query"}, "core.search.fusion": {"core.indexing.ocr"},
+                             "core.store.vectors": {"core.models.runtime.native"},
+                             "core.cli": {"core.vector_math"}, "core.library": {"core.search.engine"}}) == [
+        ("core.cli", "core.vector_math"), ("core.search.fusion", "core.indexing.ocr"),
+        ("core.store.vectors", "core.models.runtime.native"), ("desktop_app.x", "core.search.query")]
 
 
 def test_sql_statements_are_built_only_in_the_catalog():

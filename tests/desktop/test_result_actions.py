@@ -7,7 +7,7 @@ import os
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 
-from desktop_app.queries import SIMILAR
+from desktop_app.pages.search.queries import SIMILAR
 from tests.desktop.conftest import search
 
 

@@ -1,0 +1,128 @@
+"""What the user asked for, as plain data, and how to ask the engine for one page of it.
+
+The GUI builds a `Request` and a `FilterState` on its thread. On a worker,
+`engine_query` turns the request into the engine's `Query` (core.search.query:
+the query vector and the files to leave out) once, and `fetch_page` asks for
+each page of it; these are the only places that turn requests into engine calls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - type names only; the engine is imported by workers
+    from core.library import Filters, Hit, Library, Query
+
+TEXT, SIMILAR, COMPOSE, REFINED, BROWSE = "text", "similar", "compose", "refined", "browse"
+
+
+@dataclass(frozen=True)
+class FilterState:
+    """The filter bar's state; `None` everywhere means "everything"."""
+
+    kind: str | None = None  # "image" | "video"
+    folder: str | None = None
+    date_from: dt.date | None = None  # inclusive
+    date_to: dt.date | None = None  # inclusive (the engine's bound is exclusive)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.kind or self.folder or self.date_from or self.date_to)
+
+    def to_filters(self) -> Filters | None:
+        """The engine's `Filters` (imported here, on the worker, to keep start-up light)."""
+        if not self.active:
+            return None
+        from core.library import Filters
+
+        start = dt.datetime.combine(self.date_from, dt.time()) if self.date_from else None
+        end = dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time()) if self.date_to else None
+        return Filters(kinds=frozenset([self.kind]) if self.kind else None, folder=self.folder,
+                       date_from=start, date_to=end)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One query as the user asked it; `target` (the picture, or a composed edit's reference) is a library
+    file id or a file path. The engine's `Query` is made from it by `engine_query`."""
+
+    kind: str
+    text: str = ""
+    target: int | str | None = None
+    t_s: float | None = None
+    box: tuple[int, int, int, int] | None = None
+    balance: float | None = None
+
+    @property
+    def pageable(self) -> bool:
+        """Refined results are one re-ranked round; the others can be paged through."""
+        return self.kind != REFINED
+
+
+def engine_query(library: Library, request: Request) -> Query:
+    """The engine's query for `request` (worker thread), as `Library.search/similar/compose` make it.
+
+    Made once per request: its pages reuse it, so paging through a composed edit or
+    a region search does not encode the picture and the words (and look for the
+    reference's near-duplicates) again for every page.
+    """
+    from core.library import composed_query, similar_query, text_query
+
+    ctx = library.engine().context
+    if request.kind == TEXT:
+        return text_query(ctx, request.text)
+    if request.kind == SIMILAR:
+        return similar_query(ctx, request.target, t_s=request.t_s, box=request.box)
+    if request.kind == COMPOSE:
+        if not request.text.strip():  # a reference with no change asked for: its look-alikes
+            return similar_query(ctx, request.target, t_s=request.t_s)
+        return composed_query(ctx, request.target, request.text, balance=request.balance, t_s=request.t_s)
+    raise ValueError(f"cannot page a {request.kind} query")
+
+
+def fetch_page(library: Library, query: Query, filters: FilterState, n: int, offset: int) -> list[Hit]:
+    """One page of results for the engine's `query` (worker thread); a text's words are also looked for
+    in the text read in pictures."""
+    from core.library import ranked
+
+    return ranked(library.engine(), query, n, offset, filters.to_filters())
+
+
+def fetch_browse_page(library: Library, filters: FilterState, n: int, offset: int) -> list[Hit]:
+    """One page of the library without a query, newest first, as results (worker thread)."""
+    from core.library import Hit
+
+    return [Hit(f, 0, 0.0) for f in library.browse(offset, n, filters.to_filters())]
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Where a text search's matches ended: how many matched, how many more lie below the cutoff."""
+
+    matches: int
+    below: int
+    complete: bool = True
+
+
+def fetch_matches(library: Library, query: Query, filters: FilterState, show_all: bool,
+                  sort: str) -> tuple[list[Hit], Cut]:
+    """A text search's matches (or, with `show_all`, every result read) in the order asked (worker thread)."""
+    from core.library import sort_hits
+
+    found = library.matches(query, filters.to_filters())
+    shown = found.hits if show_all else found.matches
+    return sort_hits(shown, sort), Cut(found.count, len(found.hits) - found.count, found.complete)
+
+
+def start_session(library: Library, request: Request, filters: FilterState) -> Any:
+    """A feedback session whose first round is `request` (worker thread)."""
+    session = library.session(filters=filters.to_filters())
+    if request.kind == TEXT:
+        session.text(request.text)
+    elif request.kind == SIMILAR:
+        session.similar(request.target, box=request.box, t_s=request.t_s)
+    elif request.kind == COMPOSE:
+        session.compose(request.target, request.text, balance=request.balance, t_s=request.t_s)
+    return session
