@@ -46,27 +46,26 @@ from core.models.embed import REGISTRY, BaseEncoder, cached_weights
 from core.models.runtime.choose import open_encoder
 from core.models.runtime.manifest import list_exports
 from core.paths import models_cache_dir, resolve_home
-from core.search.compose import DEFAULT_METHOD, METHODS, composed_query
+from core.search.compose import DEFAULT_METHOD, METHODS
 from core.search.context import SearchContext
-from core.search.cutoff import SORTS, Matches, file_date, find_matches, sort_hits
+from core.search.cutoff import SORTS, Matches, file_date, sort_hits
 from core.search.duplicates import DuplicateGroup
 from core.search.engine import Filters, Hit, SearchEngine
 from core.search.explain import Explanation, explain_file
 from core.search.feedback import SearchSession
-from core.search.fusion import ranked
+from core.search.find import COMPOSE, SIMILAR, TEXT, Found, Query, prepare
 from core.search.moments import MomentFinder, Timeline, across_library, moment_vector, video_record
-from core.search.query import Query, parse_box, similar_query, text_query
+from core.search.query import parse_box, text_query
 from core.store.catalog import Catalog, FileRecord
 from core.store.repair import repair_catalog
 from core.store.vectors import VectorIndex
 
 #: What the GUI and the CLI import from here: they talk to `core.library` (and `core.errors`, `core.paths`)
 #: only, never to the parts behind it (`tests/core/test_layout.py`).
-__all__ = ["DEFAULT_METHOD", "METHODS", "POLL_S", "QUIET_S", "SORTS", "Control", "DuplicateGroup", "Filters",
-           "FolderWatcher", "Hit", "IndexReport", "Library", "LibraryWatcher", "Matches", "ModelChoice", "ModelInfo",
-           "ModelSwitch", "Progress", "ProgressCallback", "Query", "composed_query", "file_date", "ignored_path",
-           "parse_box", "ranked", "repair_catalog", "roots_to_index", "similar_query", "sort_hits", "text_query",
-           "vanished_line"]
+__all__ = ["COMPOSE", "DEFAULT_METHOD", "METHODS", "POLL_S", "QUIET_S", "SIMILAR", "SORTS", "TEXT", "Control",
+           "DuplicateGroup", "Filters", "FolderWatcher", "Found", "Hit", "IndexReport", "Library", "LibraryWatcher",
+           "Matches", "ModelChoice", "ModelInfo", "ModelSwitch", "Progress", "ProgressCallback", "Query",
+           "file_date", "ignored_path", "parse_box", "repair_catalog", "roots_to_index", "sort_hits", "vanished_line"]
 
 
 class Library:
@@ -296,24 +295,20 @@ class Library:
 
     # ----- queries ----------------------------------------------------------------------------
 
+    def find(self, query: Query) -> Found:
+        """The one way in for a search: `query` made ready once (`core.search.find`); page it, cut it where
+        its matches end, start a feedback session with it, or ask why a photo matched it."""
+        return prepare(self.engine(), query)
+
     def search(self, text: str, n: int = 20, offset: int = 0, filters: Filters | None = None,
                exact: bool | None = None) -> list[Hit]:
         """Photos and moments matching a text, best first; `-word` or `-"a phrase"` avoids things."""
-        engine = self.engine()
-        return ranked(engine, text_query(engine.context, text), n, offset, filters, exact=exact)
+        return self.find(Query(TEXT, text=text, filters=filters, exact=exact)).page(n, offset)
 
-    def matches(self, text: str | Query, filters: Filters | None = None, exact: bool | None = None) -> Matches:
+    def matches(self, text: str, filters: Filters | None = None, exact: bool | None = None) -> Matches:
         """`search`'s results cut where the text's matches end, each with a readable confidence
-        (see `core.search.cutoff`); the results below the cut come along for "show all".
-
-        `text` may also be a text query the caller made already (`core.search.query.text_query`).
-        """
-        from core.search.fusion import fused_matches
-
-        engine = self.engine()
-        query = text_query(engine.context, text) if isinstance(text, str) else text
-        found = find_matches(engine, query.vector, filters, query.exclude, exact=exact, words=query.words)
-        return fused_matches(engine, query, found, filters, exact)
+        (see `core.search.cutoff`); the results below the cut come along for "show all"."""
+        return self.find(Query(TEXT, text=text, filters=filters, exact=exact)).matches()
 
     def browse(self, offset: int = 0, n: int = 200, filters: Filters | None = None) -> list[FileRecord]:
         """The library without a query: indexed photos and videos newest first (capture time, else file time)."""
@@ -330,9 +325,8 @@ class Library:
 
         `box` (left, top, right, bottom in the upright original's pixels) searches by that region only.
         """
-        engine = self.engine()
-        query = similar_query(engine.context, target, t_s, box, include_self)
-        return engine.by_vector(query.vector, n, offset, filters, exclude_files=query.exclude, exact=exact)
+        return self.find(Query(SIMILAR, target=target, t_s=t_s, box=box, include_target=include_self,
+                               filters=filters, exact=exact)).page(n, offset)
 
     def file(self, file_id: int):
         return self.catalog.file(file_id)
@@ -417,13 +411,12 @@ class Library:
         on the picture, 1 on the words (None: the method's own default). The reference and its
         near-duplicates are left out unless `include_reference`.
         """
-        engine = self.engine()
-        query = composed_query(engine.context, reference, text, method=method, balance=balance, t_s=t_s,
-                               include_reference=include_reference)
-        return engine.by_vector(query.vector, n, offset, filters, exclude_files=query.exclude, exact=exact)
+        return self.find(Query(COMPOSE, text=text, target=reference, method=method, balance=balance, t_s=t_s,
+                               include_target=include_reference, filters=filters, exact=exact)).page(n, offset)
 
     def session(self, filters: Filters | None = None) -> SearchSession:
-        """A search session: query, mark results relevant or not, refine, undo (see `core.search.feedback`)."""
+        """A search session: query (`start`), mark results relevant or not, refine, undo
+        (see `core.search.feedback`)."""
         return SearchSession(self.engine(), filters)
 
     def explain(self, file_id: int, query: str | np.ndarray) -> Explanation:

@@ -324,19 +324,18 @@ def cmd_watch(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from core.library import sort_hits, text_query
+    from core.library import TEXT, Query
 
     with _open_library(args) as lib:
-        exact = True if args.exact else None
-        if args.show_all and args.sort == "relevance":  # every result, paged by the engine
-            hits = lib.search(args.query, n=args.n, offset=args.offset, filters=_filters(args), exact=exact)
+        found = lib.find(Query(TEXT, text=args.query, filters=_filters(args), exact=True if args.exact else None))
+        if found.is_cut(args.show_all, args.sort):
+            matches = found.matches()
+            hits = matches.shown(args.show_all, args.sort)[args.offset:args.offset + args.n]
+            footer = _matches_line(matches, len(hits), args)
+        else:  # every result best first, paged by the engine
+            hits = found.page(args.n, args.offset)
             footer = ""
-        else:
-            found = lib.matches(args.query, filters=_filters(args), exact=exact)
-            chosen = found.hits if args.show_all else found.matches
-            hits = sort_hits(chosen, args.sort)[args.offset:args.offset + args.n]
-            footer = _matches_line(found, len(hits), args)
-        _print_hits(hits, args.json, explain=_explainer(lib, args, lambda ctx: text_query(ctx, args.query)))
+        _print_hits(hits, args.json, explain=_explainer(found, args))
         if footer and not args.json:
             print(footer)
     return EXIT_OK
@@ -378,13 +377,12 @@ def cmd_browse(args) -> int:
 
 
 def cmd_similar(args) -> int:
-    from core.library import similar_query
+    from core.library import SIMILAR, Query
 
     with _open_library(args) as lib:
-        hits = lib.similar(args.target, n=args.n, offset=args.offset, filters=_filters(args), t_s=args.t_s,
-                           exact=True if args.exact else None, box=args.box)
-        _print_hits(hits, args.json,
-                    explain=_explainer(lib, args, lambda ctx: similar_query(ctx, args.target, args.t_s, args.box)))
+        found = lib.find(Query(SIMILAR, target=args.target, t_s=args.t_s, box=args.box, filters=_filters(args),
+                               exact=True if args.exact else None))
+        _print_hits(found.page(args.n, args.offset), args.json, explain=_explainer(found, args))
     return EXIT_OK
 
 
@@ -610,23 +608,21 @@ def _add_compose_arguments(sub, common, results) -> None:
                                        help="print each photo's best-matching region (slower)")
 
 
-def _explainer(lib, args, make_query: Callable) -> Callable | None:
-    """For --explain: a photo hit's best region against the query (`make_query(search context)`)."""
+def _explainer(found, args) -> Callable | None:
+    """For --explain: a photo hit's best region against the query."""
     if not args.explain:
         return None
-    vector = make_query(lib.engine().context).vector
-    return lambda hit: lib.explain(hit.file.id, vector) if hit.kind == "image" else None
+    return lambda hit: found.explain(hit.file.id) if hit.kind == "image" else None
 
 
 def cmd_compose(args) -> int:
-    from core.library import composed_query
+    from core.library import COMPOSE, Query
 
     with _open_library(args) as lib:
-        hits = lib.compose(args.reference, args.text, n=args.n, offset=args.offset, filters=_filters(args),
-                           method=args.method, balance=args.balance, include_reference=args.include_reference,
-                           t_s=args.t_s, exact=True if args.exact else None)
-        _print_hits(hits, args.json, explain=_explainer(lib, args, lambda ctx: composed_query(
-            ctx, args.reference, args.text, args.method, args.balance, args.t_s, args.include_reference)))
+        found = lib.find(Query(COMPOSE, text=args.text, target=args.reference, method=args.method,
+                               balance=args.balance, include_target=args.include_reference, t_s=args.t_s,
+                               filters=_filters(args), exact=True if args.exact else None))
+        _print_hits(found.page(args.n, args.offset), args.json, explain=_explainer(found, args))
     return EXIT_OK
 
 

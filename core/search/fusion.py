@@ -38,7 +38,7 @@ from core.vector_math import from_blobs
 if TYPE_CHECKING:  # pragma: no cover
     from core.search.cutoff import Matches
     from core.search.engine import Filters, Hit, SearchEngine
-    from core.search.query import Query
+    from core.search.query import QueryVector
 
 #: Reciprocal-rank fusion's constant (the value of Cormack et al. 2009, which ranks well without tuning).
 RRF_K = 60
@@ -228,7 +228,7 @@ def _to_next_sample(catalog, proposals: list[_Proposal]) -> None:
             p.end_s = max(p.end_s, (rec.duration_s or p.end_s) if rec is not None else p.end_s)
 
 
-def ranked(engine: SearchEngine, query: Query, n: int = 20, offset: int = 0, filters: Filters | None = None,
+def ranked(engine: SearchEngine, query: QueryVector, n: int = 20, offset: int = 0, filters: Filters | None = None,
            exact: bool | None = None) -> list[Hit]:
     """A page of results for an engine query: fused with the text read in pictures when it has words."""
     if not query.words:
@@ -286,7 +286,7 @@ def fused_search(engine: SearchEngine, vector: np.ndarray, words: str, n: int = 
     return [h for _, h in fused][offset:offset + n]
 
 
-def fused_matches(engine: SearchEngine, query: Query, found: Matches, filters: Filters | None = None,
+def fused_matches(engine: SearchEngine, query: QueryVector, found: Matches, filters: Filters | None = None,
                   exact: bool | None = None) -> Matches:
     """A cut result list (`core.search.cutoff`) with the pictures that show the query's words among its
     matches, in the fused order: a picture holding the words is a match whatever its cosine."""

@@ -224,3 +224,41 @@ def test_the_sql_check_would_see_a_statement():
     assert [(m, n) for m, n in _imports(tree, "core.x", False)] == [("sqlalchemy", ["select", "func"])]
     assert SQL_BUILDERS & {"select", "func"} == {"select"}
     assert any(isinstance(n, ast.Attribute) and n.attr == "__table__" for n in ast.walk(tree))
+
+
+#: What a search module may make at import time: constants, and the locks of the text tower's hook
+#: (`core.search.inversion`), which are no library's state.
+IMPORT_TIME_CALLS = {"re.compile", "frozenset", "tuple", "TypeVar", "threading.local", "threading.Lock"}
+
+
+def _state_at_import(source: str) -> list[str]:
+    """Module-level values made by calling something other than `IMPORT_TIME_CALLS`: caches, registries."""
+    out = []
+    for node in ast.parse(source).body:
+        value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
+        if isinstance(value, ast.Call) and ast.unparse(value.func) not in IMPORT_TIME_CALLS:
+            out.append(ast.unparse(node).split("=")[0].strip())
+    return out
+
+
+def test_search_keeps_no_library_state_in_module_globals():
+    """What queries calibrate per library and model lives on its `SearchContext` (`remember`), so two open
+    libraries never share it and a new model starts afresh."""
+    assert _state_at_import("_cache = weakref.WeakKeyDictionary()\nX = frozenset('ab')\n_R = re.compile('a')\n"
+                            "_SAMPLES = _Samples()\n") == ["_cache", "_SAMPLES"]
+    bad = {path.name: found for path in (REPO / "core" / "search").glob("*.py")
+           if (found := _state_at_import(path.read_text(encoding="utf-8")))}
+    assert bad == {}
+
+
+def _engine_calls(source: str) -> list[int]:
+    return [node.lineno for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute) and node.func.attr == "engine"]
+
+
+def test_the_window_never_reaches_behind_the_facade_for_the_engine():
+    """The window asks `Library.find` (and the library's other methods); `Library.engine()` is core's own."""
+    assert _engine_calls("ctx = library.engine().context\nlib.find(q)\n") == [1]
+    bad = {path.relative_to(REPO).as_posix(): lines for path in (REPO / "desktop_app").rglob("*.py")
+           if (lines := _engine_calls(path.read_text(encoding="utf-8")))}
+    assert bad == {}

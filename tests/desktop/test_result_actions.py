@@ -59,7 +59,7 @@ def test_region_search_from_a_box_drawn_on_the_preview(qtbot, window, monkeypatc
     canvas = window.preview.canvas
     qtbot.waitUntil(lambda: canvas.image is not None, timeout=10_000)
     assert window.preview.region_action.isVisible()
-    from core.search import query as engine_query
+    from core.search import find as engine_query  # where queries are made ready
 
     boxes = []
     similar = engine_query.similar_query

@@ -45,7 +45,7 @@ def test_thumbnails_load_on_worker_threads_and_repaint_their_cells(qtbot, window
 
 
 def test_more_results_are_fetched_while_the_grid_is_not_full(qtbot, window, monkeypatch):
-    from core.search import query as engine_query
+    from core.search import find as engine_query  # where queries are made ready
     from desktop_app.pages.search import search_controller
 
     monkeypatch.setattr(search_controller, "FIRST_PAGE", 8)

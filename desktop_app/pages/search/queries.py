@@ -1,9 +1,10 @@
 """What the user asked for, as plain data, and how to ask the engine for one page of it.
 
 The GUI builds a `Request` and a `FilterState` on its thread. On a worker,
-`engine_query` turns the request into the engine's `Query` (core.search.query:
-the query vector and the files to leave out) once, and `fetch_page` asks for
-each page of it; these are the only places that turn requests into engine calls.
+`find` hands the request, as core's `Query`, to `Library.find`, which makes it
+ready once (`Found`: the query vector and the files to leave out); `fetch_page`
+and `fetch_matches` read it. These are the only places that turn requests into
+engine calls.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - type names only; the engine is imported by workers
-    from core.library import Filters, Hit, Library, Query
+    from core.library import Filters, Found, Hit, Library, Query
 
 TEXT, SIMILAR, COMPOSE, REFINED, BROWSE = "text", "similar", "compose", "refined", "browse"
 
@@ -46,7 +47,7 @@ class FilterState:
 @dataclass(frozen=True)
 class Request:
     """One query as the user asked it; `target` (the picture, or a composed edit's reference) is a library
-    file id or a file path. The engine's `Query` is made from it by `engine_query`."""
+    file id or a file path. Core's `Query` is made from it by `query`."""
 
     kind: str
     text: str = ""
@@ -60,34 +61,32 @@ class Request:
         """Refined results are one re-ranked round; the others can be paged through."""
         return self.kind != REFINED
 
+    def query(self, filters: FilterState) -> Query:
+        """Core's `Query` for this request (worker thread: core is imported there)."""
+        from core.library import Query
 
-def engine_query(library: Library, request: Request) -> Query:
-    """The engine's query for `request` (worker thread), as `Library.search/similar/compose` make it.
-
-    Made once per request: its pages reuse it, so paging through a composed edit or
-    a region search does not encode the picture and the words (and look for the
-    reference's near-duplicates) again for every page.
-    """
-    from core.library import composed_query, similar_query, text_query
-
-    ctx = library.engine().context
-    if request.kind == TEXT:
-        return text_query(ctx, request.text)
-    if request.kind == SIMILAR:
-        return similar_query(ctx, request.target, t_s=request.t_s, box=request.box)
-    if request.kind == COMPOSE:
-        if not request.text.strip():  # a reference with no change asked for: its look-alikes
-            return similar_query(ctx, request.target, t_s=request.t_s)
-        return composed_query(ctx, request.target, request.text, balance=request.balance, t_s=request.t_s)
-    raise ValueError(f"cannot page a {request.kind} query")
+        if self.kind == TEXT:
+            return Query("text", text=self.text, filters=filters.to_filters())
+        if self.kind == SIMILAR or (self.kind == COMPOSE and not self.text.strip()):
+            # a reference with no change asked for: its look-alikes
+            return Query("similar", target=self.target, t_s=self.t_s, box=self.box if self.kind == SIMILAR else None,
+                         filters=filters.to_filters())
+        if self.kind == COMPOSE:
+            return Query("compose", text=self.text, target=self.target, balance=self.balance, t_s=self.t_s,
+                         filters=filters.to_filters())
+        raise ValueError(f"cannot page a {self.kind} query")
 
 
-def fetch_page(library: Library, query: Query, filters: FilterState, n: int, offset: int) -> list[Hit]:
-    """One page of results for the engine's `query` (worker thread); a text's words are also looked for
-    in the text read in pictures."""
-    from core.library import ranked
+def find(library: Library, request: Request, filters: FilterState) -> Found:
+    """`request` made ready by the engine (worker thread), once: its pages reuse it, so paging through a
+    composed edit or a region search does not encode the picture and the words (and look for the
+    reference's near-duplicates) again for every page."""
+    return library.find(request.query(filters))
 
-    return ranked(library.engine(), query, n, offset, filters.to_filters())
+
+def fetch_page(found: Found, n: int, offset: int) -> list[Hit]:
+    """One page of results (worker thread); a text's words are also looked for in the text read in pictures."""
+    return found.page(n, offset)
 
 
 def fetch_browse_page(library: Library, filters: FilterState, n: int, offset: int) -> list[Hit]:
@@ -106,23 +105,14 @@ class Cut:
     complete: bool = True
 
 
-def fetch_matches(library: Library, query: Query, filters: FilterState, show_all: bool,
-                  sort: str) -> tuple[list[Hit], Cut]:
+def fetch_matches(found: Found, show_all: bool, sort: str) -> tuple[list[Hit], Cut]:
     """A text search's matches (or, with `show_all`, every result read) in the order asked (worker thread)."""
-    from core.library import sort_hits
-
-    found = library.matches(query, filters.to_filters())
-    shown = found.hits if show_all else found.matches
-    return sort_hits(shown, sort), Cut(found.count, len(found.hits) - found.count, found.complete)
+    matches = found.matches()
+    return matches.shown(show_all, sort), Cut(matches.count, len(matches.hits) - matches.count, matches.complete)
 
 
 def start_session(library: Library, request: Request, filters: FilterState) -> Any:
     """A feedback session whose first round is `request` (worker thread)."""
     session = library.session(filters=filters.to_filters())
-    if request.kind == TEXT:
-        session.text(request.text)
-    elif request.kind == SIMILAR:
-        session.similar(request.target, box=request.box, t_s=request.t_s)
-    elif request.kind == COMPOSE:
-        session.compose(request.target, request.text, balance=request.balance, t_s=request.t_s)
+    session.start(request.query(filters))
     return session

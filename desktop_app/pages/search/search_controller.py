@@ -32,17 +32,17 @@ from desktop_app.pages.search.queries import (
     Cut,
     FilterState,
     Request,
-    engine_query,
     fetch_browse_page,
     fetch_matches,
     fetch_page,
+    find,
     start_session,
 )
 from desktop_app.pages.search.results import ResultsModel
 from desktop_app.workers.tasks import describe_error
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.library import Hit, Library, Query
+    from core.library import Found, Hit, Library
     from desktop_app.workers.host import LibraryHost
 
 FIRST_PAGE = 120
@@ -63,7 +63,7 @@ class SearchController(QObject):
         self.model = model
         self.request: Request | None = None
         self.base_request: Request | None = None  # what a refined round started from
-        self._query: Query | None = None  # the engine's query for base_request, once its first page is in
+        self._query: Found | None = None  # base_request made ready by the engine, once its first page is in
         self.filters = FilterState()
         self.rounds = 0  # refine rounds on top of the base request
         self.sort = "relevance"  # or "date": the order of a text search's matches
@@ -131,15 +131,15 @@ class SearchController(QObject):
         self.started.emit(request)
         filters, n, sort, show_all = self.filters, FIRST_PAGE, self.sort, self.show_all
 
-        def first_page(lib: Library) -> tuple[Query | None, list[Hit], Cut | None, int | None]:
+        def first_page(lib: Library) -> tuple[Found | None, list[Hit], Cut | None, int | None]:
             if request.kind == BROWSE:
                 return None, fetch_browse_page(lib, filters, n, 0), None, lib.browse_count(filters.to_filters())
-            query = engine_query(lib, request)
-            if request.kind == TEXT and not (show_all and sort == "relevance"):
-                return (query, *fetch_matches(lib, query, filters, show_all, sort), None)
-            return query, fetch_page(lib, query, filters, n, 0), None, None
+            found = find(lib, request, filters)
+            if found.is_cut(show_all, sort):
+                return (found, *fetch_matches(found, show_all, sort), None)
+            return found, fetch_page(found, n, 0), None, None
 
-        def done(result: tuple[Query | None, list[Hit], Cut | None, int | None]) -> None:
+        def done(result: tuple[Found | None, list[Hit], Cut | None, int | None]) -> None:
             if gen != self._generation:
                 return
             self._query, hits, self.cut, self.total = result
@@ -178,7 +178,7 @@ class SearchController(QObject):
         if request.kind == BROWSE:
             self.host.call(lambda lib: fetch_browse_page(lib, filters, n, offset), done, failed)
         else:
-            self.host.call(lambda lib: fetch_page(lib, query, filters, n, offset), done, failed)
+            self.host.call(lambda _lib: fetch_page(query, n, offset), done, failed)
 
     # ----- feedback ---------------------------------------------------------------------------
 
