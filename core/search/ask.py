@@ -54,7 +54,7 @@ RERANK_FACTOR, RERANK_MIN = 10, 200
 METHODS = ("rerank", "direction", "text")
 DEFAULT_METHOD = "rerank"
 
-_CONFIGS = Path(__file__).resolve().parents[1] / "model_configs"
+_CONFIGS = Path(__file__).resolve().parents[1] / "models" / "model_configs"
 
 
 @dataclass(frozen=True)

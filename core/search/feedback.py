@@ -1,7 +1,9 @@
 """Search sessions: query, mark results relevant or not, refine, undo.
 
-A session is a stack of rounds. A round is started by a text, look-alike or
-composed query, or made by `refine` from the round before it and the marks
+A session is a stack of rounds. A round is started by a prepared query
+(`core.search.find.Found`: a text, look-alike or composed query, searched as
+`Library.find` searches it: a text fused with the words read in pictures and cut
+where its matches end), or made by `refine` from the round before it and the marks
 (file id -> relevant or not) gathered so far. Refining moves the starting
 query towards what was marked relevant and away from what was not (Rocchio on
 the vectors):
@@ -28,9 +30,8 @@ import numpy as np
 
 from core.errors import QueryError
 from core.search import ask
-from core.search.compose import composed_query
-from core.search.query import Query, similar_query, text_query
-from core.vectors import unit
+from core.search.find import COMPOSE, SIMILAR, TEXT, Found, Query, prepare
+from core.vector_math import unit
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.search.context import Box
@@ -55,7 +56,7 @@ def rocchio(query: np.ndarray, relevant: np.ndarray, irrelevant: np.ndarray,
 class Round:
     """One result list and how it was made."""
 
-    start: Query  # the query that started this line of rounds
+    start: Found  # the query that started this line of rounds
     vector: np.ndarray  # the vector searched in this round
     results: list[Hit]
     marks_before: dict[int, bool]  # the session's marks when this round was made
@@ -110,30 +111,32 @@ class SearchSession:
 
     # ----- starting a round ---------------------------------------------------------------------
 
+    def start(self, query: Query | Found, n: int = DEFAULT_N) -> list[Hit]:
+        """Start over with `query` (prepared here unless it is already); the session's filters apply."""
+        with self._running:
+            found = query if isinstance(query, Found) else prepare(self._engine, query)
+            self._engine.vindex.sync()  # caught up with the catalog, as every library query is
+            results = found.again(found.vector.vector, found.vector.exclude, self.filters, n)
+            with self._lock:
+                self._push(Round(found, found.vector.vector, results, dict(self._marks), n))
+                self._marks = {}
+                return list(results)
+
     def text(self, query: str, n: int = DEFAULT_N) -> list[Hit]:
         """Start over with a text query (`-word` avoids things)."""
-        return self._start(lambda: text_query(self._ctx, query), n)
+        return self.start(Query(TEXT, text=query), n)
 
     def similar(self, target: int | str | os.PathLike[str], box: Box | None = None, n: int = DEFAULT_N,
                 t_s: float | None = None) -> list[Hit]:
         """Start over with the look-alikes of a picture, or of a region of it."""
-        return self._start(lambda: similar_query(self._ctx, target, t_s, box), n)
+        return self.start(Query(SIMILAR, target=target, box=box, t_s=t_s), n)
 
     def compose(self, reference: int | str | os.PathLike[str], text: str, n: int = DEFAULT_N,
                 method: str | None = None, balance: float | None = None, include_reference: bool = False,
                 t_s: float | None = None) -> list[Hit]:
         """Start over with a composed edit (see `Library.compose`)."""
-        return self._start(lambda: composed_query(self._ctx, reference, text, method, balance, t_s,
-                                                  include_reference), n)
-
-    def _start(self, make, n: int) -> list[Hit]:
-        with self._running:
-            query = make()
-            results = self._search(query.vector, query.exclude, n)
-            with self._lock:
-                self._push(Round(query, query.vector, results, dict(self._marks), n))
-                self._marks = {}
-                return list(results)
+        return self.start(Query(COMPOSE, text=text, target=reference, method=method, balance=balance,
+                                include_target=include_reference, t_s=t_s), n)
 
     # ----- feedback -----------------------------------------------------------------------------
 
@@ -157,9 +160,9 @@ class SearchSession:
                 marks = dict(self._marks)
                 items = {fid: iid for r in self._rounds for fid, iid in r.items.items()}
                 n = last.n if n is None else n
-            vector = self._refined(last.start.vector, marks, items)
+            vector = self._refined(last.start.vector.vector, marks, items)
             hidden = {fid for fid, ok in marks.items() if not ok}
-            results = self._search(vector, last.start.exclude | hidden, n)
+            results = last.start.again(vector, last.start.vector.exclude | hidden, self.filters, n)
             with self._lock:
                 self._push(Round(last.start, vector, results, marks, n))
                 return list(results)
@@ -227,14 +230,14 @@ class SearchSession:
                 replies = [*last.replies, reply]
                 marks = dict(self._marks)
                 n = last.n if n is None else n
-            vector = ask.Asker.direction(last.start.vector, replies)
+            start = np.asarray(last.start.vector.vector, np.float32)
+            vector = ask.Asker.direction(start, replies)
             hidden = {fid for fid, ok in marks.items() if not ok}
-            pool = self._search(vector, last.start.exclude | hidden, max(ask.RERANK_MIN, ask.RERANK_FACTOR * n))
+            pool = last.start.again(vector, last.start.vector.exclude | hidden, self.filters,
+                                    max(ask.RERANK_MIN, ask.RERANK_FACTOR * n))
             vectors = self._hit_vectors(pool)
-            ranked = vectors @ np.asarray(last.start.vector, np.float32) + self.asker.rerank_bonus(replies, vectors) \
-                if pool else []
+            ranked = vectors @ start + self.asker.rerank_bonus(replies, vectors) if pool else []
             order = sorted(range(len(pool)), key=lambda i: -float(ranked[i]))
-            start = np.asarray(last.start.vector, np.float32)
             # shown with how well each matches the query itself; the order also weighs the answers
             results = [dataclasses.replace(pool[i], score=float(vectors[i] @ start)) for i in order[:n]]
             with self._lock:
@@ -260,10 +263,6 @@ class SearchSession:
     def _push(self, rnd: Round) -> None:
         rnd.items = {h.file.id: h.item_id for h in rnd.results}
         self._rounds.append(rnd)
-
-    def _search(self, vector: np.ndarray, exclude: frozenset[int] | set[int], n: int) -> list[Hit]:
-        self._engine.vindex.sync()  # caught up with the catalog, as every library query is
-        return self._engine.by_vector(vector, n, 0, self.filters, exclude_files=exclude)
 
     def _refined(self, start: np.ndarray, marks: dict[int, bool], items: dict[int, int]) -> np.ndarray:
         """Rocchio from the starting vector; a marked result counts by the item it matched with."""
