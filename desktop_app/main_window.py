@@ -358,6 +358,17 @@ class MainWindow(QMainWindow):
         self.index_status.set_paused(False)
         if report is None:
             return
+        changed_nothing = not (report.indexed or report.moved or report.removed or report.failed or report.cancelled)
+        if not (changed_nothing and self.host.finished_run_was_watch):  # the watcher's catch-up: the count stays
+            self._announce(report)
+        request = self.controller.base_request
+        if request is None:
+            self._show_library(self.host.status or {})
+        elif request.kind == BROWSE:
+            self.controller.rerun()  # what was indexed meanwhile joins the library view
+
+    def _announce(self, report) -> None:
+        """What the run did, in the message bar."""
         if report.cancelled:
             text = self.tr("Indexing stopped. %n file(s) indexed so far are kept; Rescan carries on.", "",
                            report.indexed)
@@ -368,11 +379,6 @@ class MainWindow(QMainWindow):
             self.message_bar.show_message(text, MessageBar.INFO, (self.tr("Show"), self.library_actions.show_failures))
         else:
             self.message_bar.show_message(text, MessageBar.INFO)
-        request = self.controller.base_request
-        if request is None:
-            self._show_library(self.host.status or {})
-        elif request.kind == BROWSE:
-            self.controller.rerun()  # what was indexed meanwhile joins the library view
 
     # ----- queries ----------------------------------------------------------------------------
 
