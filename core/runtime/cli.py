@@ -9,6 +9,7 @@ from pathlib import Path
 from core.embed import model_key, resolve_identity, torch_available
 from core.errors import ModelError
 from core.paths import models_cache_dir
+from core.runtime.hints import TORCH_EXTRA, export_hint
 from core.runtime.manifest import export_folder, export_named, verify
 
 #: Pictures taken from `--probes DIR` (the fixed generated ones are always used too).
@@ -28,7 +29,7 @@ def _probe_files(folder: str | None) -> list[Path]:
 
 def export_command(args) -> int:
     if not torch_available():
-        raise ModelError("exporting a model needs torch and open_clip: pip install 'medialens[torch]'")
+        raise ModelError(f"exporting a model needs torch and open_clip: install them {TORCH_EXTRA}")
     from core.runtime.export import export_model
 
     def say(msg: str) -> None:
@@ -57,7 +58,7 @@ def _find(args) -> Path:
     folder = export_named(args.name or args.model, models)
     if folder is None:
         raise ModelError(f"no ONNX export of {args.name or args.model} in {models}: "
-                         f"run `medialens models export {args.name or args.model}`")
+                         f"run `{export_hint(args.name or args.model)}`")
     return folder
 
 

@@ -73,6 +73,8 @@ class Soak(QObject):
     def indexed(self, report) -> None:
         self.report["indexed"] = getattr(report, "indexed", None)
         self.report["indexed_s"] = round(time.monotonic() - self.began, 1)
+        print(f"indexed {self.report['indexed']} files after {self.report['indexed_s']} s; soaking", file=sys.stderr,
+              flush=True)
         self.w.controller.finished.connect(self.results_shown)
         self.deadline = time.monotonic() + self.seconds
         QTimer.singleShot(200, self.search)
