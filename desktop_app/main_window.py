@@ -13,6 +13,7 @@ paint starts opening the library in the background.
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QModelIndex, Qt, QTimer, Signal
@@ -53,7 +54,7 @@ from desktop_app.results_actions import ResultsActions
 from desktop_app.results_header import ResultsHeader
 from desktop_app.results_view import ResultsView
 from desktop_app.search_controller import SearchController
-from desktop_app.settings import Settings
+from desktop_app.settings import LIBRARY_FIELDS, Settings
 from desktop_app.status_bar import LibraryStatusBar
 from desktop_app.thumbnails import ThumbnailLoader
 from desktop_app.top_bar import TopBar
@@ -66,10 +67,12 @@ if TYPE_CHECKING:  # pragma: no cover
 class MainWindow(QMainWindow):
     first_painted = Signal()
 
-    def __init__(self, config: LibraryConfig, settings: Settings, settings_path: Path | None = None):
+    def __init__(self, config: LibraryConfig, settings: Settings, settings_path: Path | None = None,
+                 library_settings_path: Path | None = None):
         super().__init__()
         self.settings = settings
         self.settings_path = settings_path
+        self.library_settings_path = library_settings_path  # None: the library fields stay in settings_path
         self._painted = False
         self.setWindowTitle("MediaLens")
         self.setWindowIcon(icon("medialens"))
@@ -319,6 +322,8 @@ class MainWindow(QMainWindow):
     def apply_settings(self, new: Settings) -> None:
         """Apply what can change at once; reopen the library when its location, model or device changed."""
         old = self.settings
+        if self.library_settings_path is not None and new.library != old.library:
+            new = self._other_library_settings(old, new)
         self.settings = new
         self.thumbnails.set_budget_mb(new.thumbnail_cache_mb)
         config = self.host.config
@@ -340,6 +345,15 @@ class MainWindow(QMainWindow):
                 self.model.reset([], more=False)
                 self.preview.clear()
                 self._show_results_hint(self.tr("Opening your library…"))
+
+    def _other_library_settings(self, old: Settings, new: Settings) -> Settings:
+        """Another library: the old one keeps its model file; the new one brings its own, unless changed here."""
+        from desktop_app.paths import library_settings_path
+
+        old.save(self.settings_path, self.library_settings_path)
+        self.library_settings_path = library_settings_path(new.library)
+        theirs = Settings.load(self.settings_path, self.library_settings_path)
+        return replace(new, **{k: getattr(theirs, k) for k in LIBRARY_FIELDS if getattr(new, k) == getattr(old, k)})
 
     # ----- indexing ---------------------------------------------------------------------------
 
@@ -542,7 +556,7 @@ class MainWindow(QMainWindow):
 
     def _save_settings(self) -> None:
         if self.settings_path is not None:
-            self.settings.save(self.settings_path)
+            self.settings.save(self.settings_path, self.library_settings_path)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.window = {
