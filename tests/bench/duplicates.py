@@ -81,7 +81,8 @@ def bench_pictures(args, tmp: Path) -> None:
             for mode in order:
                 with _hash_test(on=mode.endswith("+ hash")):
                     t0 = time.process_time()
-                    groups = find_duplicates(lib.catalog, ctx, copies, None if mode.startswith("vectors only") else edits)
+                    floor = None if mode.startswith("vectors only") else edits
+                    groups = find_duplicates(lib.catalog, ctx, copies, floor)
                     results[mode].append((time.process_time() - t0, groups))
     print(f"\ncalibrated cosines: copies {copies:.4f}, crops and edits from {edits:.4f}")
     n_similar = sum(k == "distinct" for _, k in truth.values())
