@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.catalog import Catalog, FileRecord
 from core.errors import LibraryError, MediaError
-from core.media import load_image
-from core.vectors import from_blobs
+from core.media.image import load_image
+from core.store.catalog import Catalog, FileRecord
+from core.vector_math import from_blobs
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.search.context import SearchContext
@@ -193,9 +193,6 @@ def _dct_matrix(n: int) -> np.ndarray:
     return np.cos(np.pi * k * (2 * x + 1) / (2 * n))
 
 
-_DCT32 = _dct_matrix(32)
-
-
 def perceptual_hash(img) -> int:
     """64-bit DCT hash: grey 32×32, the 8×8 lowest frequencies, each bit above or below their median.
 
@@ -204,7 +201,8 @@ def perceptual_hash(img) -> int:
     from PIL import Image
 
     grey = np.asarray(img.convert("L").resize((32, 32), Image.Resampling.LANCZOS), np.float64)
-    low = (_DCT32 @ grey @ _DCT32.T)[:8, :8]
+    dct = _dct_matrix(32)
+    low = (dct @ grey @ dct.T)[:8, :8]
     bits = (low > np.median(low)).ravel()
     return int("".join("1" if b else "0" for b in bits), 2)
 

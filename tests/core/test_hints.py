@@ -14,7 +14,7 @@ import sys
 import pytest
 import tomllib
 
-from core.runtime.hints import TORCH_EXTRA, export_hint
+from core.models.runtime.hints import TORCH_EXTRA, export_hint
 from tests.conftest import REPO, TINY_MODEL
 
 

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from core.catalog import FileRecord
 from core.search import repeats
+from core.store.catalog import FileRecord
 
 
 def _video(fid: int, name: str, duration_s: float) -> FileRecord:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 def main() -> int:
     app = QApplication(sys.argv[:1])
-    from desktop_app.player import VideoPlayer
+    from desktop_app.pages.search.player import VideoPlayer
 
     player = VideoPlayer()
     player.resize(400, 300)

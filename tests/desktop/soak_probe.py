@@ -154,11 +154,11 @@ def main() -> int:
 
     app = QApplication(sys.argv[:1])
     from desktop_app.compat import protect_singletons
-    from desktop_app.host import LibraryConfig
-    from desktop_app.icons import set_icon_folder
     from desktop_app.main_window import MainWindow
     from desktop_app.paths import resources_dir
     from desktop_app.settings import Settings
+    from desktop_app.widgets.icons import set_icon_folder
+    from desktop_app.workers.host import LibraryConfig
 
     protect_singletons()
     set_icon_folder(resources_dir() / "icons")

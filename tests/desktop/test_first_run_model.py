@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from desktop_app.host import LibraryConfig, LibraryHost, ModelState
 from desktop_app.main_window import MainWindow
 from desktop_app.settings import Settings
+from desktop_app.workers.host import LibraryConfig, LibraryHost, ModelState
 from tests.conftest import TINY_MODEL
 
 
@@ -58,7 +58,7 @@ def test_offline_is_known_in_seconds_and_the_file_choice_offered_at_once(qtbot, 
     """
     import socket
 
-    from core import hub
+    from core.models import hub
 
     asked = []
 
@@ -84,7 +84,7 @@ def test_a_file_that_fits_no_model_offers_the_model_picker(qtbot, tmp_path, monk
     import numpy as np
     from safetensors.numpy import save_file
 
-    from desktop_app.settings_dialog import SettingsDialog
+    from desktop_app.dialogs.settings import SettingsDialog
 
     odd = tmp_path / "odd.safetensors"
     save_file({"encoder.weight": np.zeros((4, 3), np.float32)}, str(odd))
@@ -106,7 +106,7 @@ def test_a_file_that_fits_no_model_offers_the_model_picker(qtbot, tmp_path, monk
 
 
 def test_a_file_picked_inside_an_exported_model_loads_the_folder(tmp_path):
-    from desktop_app.first_run import model_source
+    from desktop_app.pages.first_run import model_source
 
     folder = tmp_path / "ViT-B-32_laion"
     folder.mkdir()
@@ -124,9 +124,9 @@ def test_a_weights_file_in_a_torch_free_install_says_why_on_the_page(qtbot, tmp_
     """Issue 25: picking a .safetensors without torch said only "not on this computer yet" (the reason was in
     a tooltip). The page says that the file must be converted, and the command that converts it."""
     from core.errors import ModelError
-    from core.runtime import choose
-    from desktop_app.first_run import FirstRunPage
-    from desktop_app.host import ModelState, ModelStatus
+    from core.models.runtime import choose
+    from desktop_app.pages.first_run import FirstRunPage
+    from desktop_app.workers.host import ModelState, ModelStatus
 
     monkeypatch.setattr(choose, "torch_available", lambda: False)
     with pytest.raises(ModelError) as refused:

@@ -4,7 +4,7 @@ Issue 25: the window froze for good after a first-run index. QFFmpeg's audio
 thread, destroying its renderer, called the QAudioOutput's `disconnectNotify`
 with a Qt mutex held; the PySide wrapper asked Python for an override and
 waited for the GIL, which the main thread held while it waited for that mutex
-inside `QMediaPlayer.stop()` (desktop_app/player.py, `settle_disconnect_notify`).
+inside `QMediaPlayer.stop()` (desktop_app/pages/search/player.py, `settle_disconnect_notify`).
 
 Both tests run the window in a child interpreter (tests/desktop/soak_probe.py,
 player_probe.py) so a freeze fails the test instead of hanging the run.
