@@ -14,9 +14,12 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
     from PySide6.QtWidgets import QApplication
 
     from desktop_app.main_window import MainWindow
+    from desktop_app.settings import Settings
 
 DESKTOP_ID = "io.github.medialens.MediaLens"
 
@@ -27,8 +30,7 @@ def build(library: str | None = None, model: str | None = None, weights: str | N
     from PySide6.QtWidgets import QApplication
 
     from desktop_app import compat, i18n, theme
-    from desktop_app.paths import resources_dir, settings_path
-    from desktop_app.settings import Settings
+    from desktop_app.paths import resources_dir
     from desktop_app.widgets.icons import icon, set_icon_folder
     from desktop_app.workers import host
     from desktop_app.workers.host import LibraryConfig
@@ -45,8 +47,7 @@ def build(library: str | None = None, model: str | None = None, weights: str | N
     i18n.install_translators(app, resources / "translations")
     theme.install(app, resources)
 
-    path = settings_path()
-    settings = Settings.load(path)
+    settings, path, library_path = load_settings(library)
     if model is None and weights is None:  # the model and its weights file go together
         model, weights = settings.model, settings.weights
     if device is None and settings.device != "auto":
@@ -56,7 +57,18 @@ def build(library: str | None = None, model: str | None = None, weights: str | N
 
     from desktop_app.main_window import MainWindow
 
-    return app, MainWindow(config, settings, path)
+    return app, MainWindow(config, settings, path, library_path)
+
+
+def load_settings(library: str | None) -> tuple[Settings, Path, Path]:
+    """(settings, the user's file, the library's file) for the library `--library` (None: the remembered
+    one, else $MEDIALENS_HOME, else the default)."""
+    from desktop_app.paths import default_library, library_settings_path, settings_path
+    from desktop_app.settings import Settings
+
+    path = settings_path()
+    library_path = library_settings_path(library or Settings.load(path).library)
+    return Settings.load(path, library_path, default_library()), path, library_path
 
 
 def no_display(environ=None, platform: str | None = None) -> str | None:

@@ -13,6 +13,7 @@ paint starts opening the library in the background.
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QModelIndex, Qt, QTimer, Signal
@@ -50,7 +51,7 @@ from desktop_app.pages.search.results_header import ResultsHeader
 from desktop_app.pages.search.results_view import ResultsView
 from desktop_app.pages.search.search_controller import SearchController
 from desktop_app.pages.search.top_bar import TopBar
-from desktop_app.settings import Settings
+from desktop_app.settings import LIBRARY_FIELDS, Settings
 from desktop_app.widgets.actions import fill_menu, make_action
 from desktop_app.widgets.drops import DropHandler, DropOverlay, acceptable
 from desktop_app.widgets.icons import icon
@@ -67,10 +68,12 @@ if TYPE_CHECKING:  # pragma: no cover
 class MainWindow(QMainWindow):
     first_painted = Signal()
 
-    def __init__(self, config: LibraryConfig, settings: Settings, settings_path: Path | None = None):
+    def __init__(self, config: LibraryConfig, settings: Settings, settings_path: Path | None = None,
+                 library_settings_path: Path | None = None):
         super().__init__()
         self.settings = settings
         self.settings_path = settings_path
+        self.library_settings_path = library_settings_path  # None: the library fields stay in settings_path
         self._painted = False
         self.setWindowTitle("MediaLens")
         self.setWindowIcon(icon("medialens"))
@@ -322,6 +325,8 @@ class MainWindow(QMainWindow):
     def apply_settings(self, new: Settings) -> None:
         """Apply what can change at once; reopen the library when its location, model or device changed."""
         old = self.settings
+        if self.library_settings_path is not None and new.library != old.library:
+            new = self._other_library_settings(old, new)
         self.settings = new
         self.thumbnails.set_budget_mb(new.thumbnail_cache_mb)
         config = self.host.config
@@ -344,6 +349,15 @@ class MainWindow(QMainWindow):
                 self.preview.clear()
                 self._show_results_hint(self.tr("Opening your library…"))
 
+    def _other_library_settings(self, old: Settings, new: Settings) -> Settings:
+        """Another library: the old one keeps its model file; the new one brings its own, unless changed here."""
+        from desktop_app.paths import library_settings_path
+
+        old.save(self.settings_path, self.library_settings_path)
+        self.library_settings_path = library_settings_path(new.library)
+        theirs = Settings.load(self.settings_path, self.library_settings_path)
+        return replace(new, **{k: getattr(theirs, k) for k in LIBRARY_FIELDS if getattr(new, k) == getattr(old, k)})
+
     # ----- indexing ---------------------------------------------------------------------------
 
     def _indexing_started(self) -> None:
@@ -361,6 +375,17 @@ class MainWindow(QMainWindow):
         self.index_status.set_paused(False)
         if report is None:
             return
+        changed_nothing = not (report.indexed or report.moved or report.removed or report.failed or report.cancelled)
+        if not (changed_nothing and self.host.finished_run_was_watch):  # the watcher's catch-up: the count stays
+            self._announce(report)
+        request = self.controller.base_request
+        if request is None:
+            self._show_library(self.host.status or {})
+        elif request.kind == BROWSE:
+            self.controller.rerun()  # what was indexed meanwhile joins the library view
+
+    def _announce(self, report) -> None:
+        """What the run did, in the message bar."""
         if report.cancelled:
             text = self.tr("Indexing stopped. %n file(s) indexed so far are kept; Rescan carries on.", "",
                            report.indexed)
@@ -371,11 +396,6 @@ class MainWindow(QMainWindow):
             self.message_bar.show_message(text, MessageBar.INFO, (self.tr("Show"), self.library_actions.show_failures))
         else:
             self.message_bar.show_message(text, MessageBar.INFO)
-        request = self.controller.base_request
-        if request is None:
-            self._show_library(self.host.status or {})
-        elif request.kind == BROWSE:
-            self.controller.rerun()  # what was indexed meanwhile joins the library view
 
     # ----- queries ----------------------------------------------------------------------------
 
@@ -539,7 +559,7 @@ class MainWindow(QMainWindow):
 
     def _save_settings(self) -> None:
         if self.settings_path is not None:
-            self.settings.save(self.settings_path)
+            self.settings.save(self.settings_path, self.library_settings_path)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.window = {

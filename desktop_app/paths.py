@@ -30,3 +30,19 @@ def settings_path() -> Path:
     import platformdirs
 
     return platformdirs.user_config_path("MediaLens", appauthor=False) / "settings.json"
+
+
+def library_settings_path(library: str | None) -> Path:
+    """The settings kept with a library (`desktop_app.settings.LIBRARY_FIELDS`): `settings.json` in its folder."""
+    from core.paths import resolve_home
+
+    return resolve_home(library) / "settings.json"
+
+
+def default_library() -> Path:
+    """The library folder when neither `--library`, the settings nor $MEDIALENS_HOME name one."""
+    import platformdirs
+
+    from core.paths import APP_NAME
+
+    return platformdirs.user_data_path(APP_NAME, appauthor=False)

@@ -123,3 +123,31 @@ def truncate(path: Path, keep: float) -> Path:
 
 def mean_colour(img: Image.Image) -> np.ndarray:
     return np.asarray(img.convert("RGB"), dtype=np.float32).reshape(-1, 3).mean(axis=0)
+
+
+def video_with_sound(path: Path, seed: int, seconds: float = 6.0, fps: int = 10,
+                     size: tuple[int, int] = (160, 120)) -> Path:
+    """An MP4 of `picture(seed)` drifting, with a stereo AAC tone under it: a video the player opens with
+    an audio renderer (the soak test's freeze needed one)."""
+    import av
+
+    rate = 44100
+    tone = 0.2 * np.sin(np.arange(int(seconds * rate)) * 2 * np.pi * (220 + 20 * seed) / rate)
+    samples = np.stack([tone, tone]).astype(np.float32)
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=fps, options={"preset": "ultrafast"})
+        video.width, video.height, video.pix_fmt = size[0], size[1], "yuv420p"
+        audio = out.add_stream("aac", rate=rate, layout="stereo")
+        seg = Segment(seconds, seed=seed)
+        for k in range(round(seconds * fps)):
+            frame = av.VideoFrame.from_image(segment_frame(seg, k, size))
+            frame.pts, frame.time_base = k, Fraction(1, fps)
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+        for i in range(0, samples.shape[1], 1024):
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples[:, i:i + 1024]), format="fltp",
+                                               layout="stereo")
+            frame.sample_rate, frame.pts = rate, i
+            out.mux(audio.encode(frame))
+        out.mux(audio.encode(None))
+    return path

@@ -17,7 +17,7 @@ a *sequence* recurs:
    sit at any offset, so it proves nothing. Two spans of one video must not overlap (a slow shot
    matching itself a few seconds later).
 
-Spans of one video that overlap are one occurrence; pairs are joined into groups (union-find),
+Spans of one video that overlap or touch are one occurrence; pairs are joined into groups (union-find),
 so a clip found in three videos is one group of three occurrences. Footage that never changes
 (a static title card) is therefore not reported: that is the price of not merging every static shot.
 """
@@ -188,6 +188,22 @@ def _changes(ctx: SearchContext, chain: _Chain, threshold: float) -> bool:
     return float((vecs @ vecs.T).min()) < 1.0 - CHANGE_SLACK * (1.0 - threshold)
 
 
+def _one_per_stretch(members: list[tuple[int, list]]) -> list[tuple[int, float, float, list[float]]]:
+    """A group's spans, those of one video that overlap or touch joined: (file, start, end, sims).
+
+    Two chains can reach one stretch of a video from different sides (0:09-0:24 and 0:19-0:36 of one
+    clip, each matching the same other video): joined into the group, they listed the clip as a
+    repeat of itself ("the same footage in 3 places", issue 25)."""
+    out: list[tuple[int, float, float, list[float]]] = []
+    for fid, start, end, sims in sorted((fid, s[0], s[1], s[3]) for fid, s in members):
+        if out and out[-1][0] == fid and start <= out[-1][2]:
+            last = out[-1]
+            out[-1] = (fid, last[1], max(last[2], end), last[3] + sims)
+        else:
+            out.append((fid, start, end, list(sims)))
+    return out
+
+
 def repeated_moments(ctx: SearchContext, photo_threshold: float) -> list[RepeatedMoment]:
     """Groups of repeated video footage, most occurrences first, then longest."""
     threshold = frame_threshold(photo_threshold)
@@ -226,7 +242,8 @@ def repeated_moments(ctx: SearchContext, photo_threshold: float) -> list[Repeate
     files = ctx.catalog.files({fid for fid in spans})
     groups = []
     for occ in members.values():
-        copies = [Occurrence(files[fid], s[0], s[1], float(np.mean(s[3]))) for fid, s in occ if fid in files]
+        copies = [Occurrence(files[fid], start, end, float(np.mean(sims)))
+                  for fid, start, end, sims in _one_per_stretch(occ) if fid in files]
         if len(copies) < 2:
             continue
         copies.sort(key=lambda c: (-(c.file.duration_s or 0), c.file.path, c.start_s))

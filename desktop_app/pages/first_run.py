@@ -7,6 +7,8 @@ on a machine without internet, say so and offer to load a weights file.
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -180,6 +182,15 @@ class FirstRunPage(QWidget):
         elif "fit none of the known models" in status.error:
             self.model_label.setText(self.tr("This file is not one of the models MediaLens knows."))
             detail = self.tr("Choose the model it belongs to, or use another weights file.")
+            self.model_detail.setToolTip(status.error)
+        elif "runs exported models only" in status.error:  # a weights file in an install without torch
+            self.model_label.setText(self.tr("%1 must be converted before this copy of MediaLens can use it.")
+                                     .replace("%1", status.name or self.tr("The model")))
+            command = re.search(r"`(medialens models export [^`]+)`", status.error)
+            detail = self.tr("This copy runs models exported for MediaLens only; converting a weights file "
+                             "needs torch. Where MediaLens's model tools are installed, run %1, then choose the "
+                             "manifest.json it writes.").replace(
+                                 "%1", command.group(1) if command else "medialens models export")
             self.model_detail.setToolTip(status.error)
         elif "no ONNX export" in status.error:
             self.model_label.setText(self.tr("%1 is not on this computer yet.")

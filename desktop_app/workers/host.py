@@ -121,6 +121,8 @@ class LibraryHost(QObject):
         self.library: Library | None = None
         self.status: dict = {}  # the open library's latest `status()`: roots, counts, failures
         self.control: Control | None = None
+        #: the run `indexing_finished` announces was the folder watcher's catch-up, not the user's (read it in a slot)
+        self.finished_run_was_watch = False
         self.model_ready = False
         self._opening = False
         self._status_pending = False
@@ -340,8 +342,12 @@ class LibraryHost(QObject):
 
     # ----- indexing ---------------------------------------------------------------------------
 
-    def index(self, folders: list[str] | None = None) -> bool:
-        """Add `folders` (if any) and index them, or rescan every library folder."""
+    def index(self, folders: list[str] | None = None, watch: bool = False) -> bool:
+        """Add `folders` (if any) and index them, or rescan every library folder.
+
+        `watch`: the live watcher asked (desktop_app/workers/watching.py); the window says nothing of such a run
+        when it changed nothing (after a first run, its catch-up of the new folder found all up to date
+        and its "0 new or changed files" replaced the first run's count)."""
         lib = self.library
         if lib is None or self.indexing:
             return False
@@ -350,7 +356,7 @@ class LibraryHost(QObject):
         def work(control: Control, progress: Callable[[Progress], None]) -> IndexReport:
             return lib.index(folders or None, progress=progress, control=control, **options)
 
-        self._run_indexing(work, lambda report: None)
+        self._run_indexing(work, lambda report: None, watch)
         return True
 
     def switch_model(self, config: LibraryConfig) -> bool:
@@ -382,7 +388,7 @@ class LibraryHost(QObject):
         return True
 
     def _run_indexing(self, work: Callable[[Control, Callable[[Progress], None]], IndexReport],
-                      then: Callable[[IndexReport], None]) -> None:
+                      then: Callable[[IndexReport], None], watch: bool = False) -> None:
         """Run `work(control, progress)` on the index pool with the window's progress, pause and cancel."""
         from core.library import Control  # already imported by the open library: free
 
@@ -398,12 +404,14 @@ class LibraryHost(QObject):
 
         def done(report: IndexReport) -> None:
             self.control = None
+            self.finished_run_was_watch = watch
             then(report)
             self.indexing_finished.emit(report)
             self.refresh_status()
 
         def failed(exc: BaseException) -> None:
             self.control = None
+            self.finished_run_was_watch = watch
             self._report(exc)
             self.indexing_finished.emit(None)
             self.refresh_status()

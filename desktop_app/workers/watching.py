@@ -92,5 +92,5 @@ class LiveWatch(QObject):
 
         paths, self.pending = self.pending, set()
         roots = roots_to_index(lib.roots(), paths, self.notice.emit)
-        if roots and self.host.index(roots):
+        if roots and self.host.index(roots, watch=True):
             self.runs += 1

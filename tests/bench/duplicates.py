@@ -23,6 +23,7 @@ import argparse
 import statistics
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from _common import machine
@@ -49,13 +50,28 @@ def _pictures(folder: Path, n: int, similar: int) -> dict[str, tuple[int, str]]:
     return truth
 
 
+@contextmanager
+def _hash_test(on: bool):
+    """The perceptual-hash test of core.search.duplicates on, or off as before it existed."""
+    from core.search import duplicates
+
+    saved = duplicates.HASH_NEIGHBOURS, duplicates._Verifier.same_pixels
+    if not on:
+        duplicates.HASH_NEIGHBOURS, duplicates._Verifier.same_pixels = 0, lambda *_: False
+    try:
+        yield
+    finally:
+        duplicates.HASH_NEIGHBOURS, duplicates._Verifier.same_pixels = saved
+
+
 def bench_pictures(args, tmp: Path) -> None:
     from core.library import Library
     from core.search.compose import duplicate_thresholds
     from core.search.duplicates import find_duplicates
 
     truth = _pictures(tmp / "pictures", args.dups, args.similar)
-    results: dict[str, list] = {"vectors only (before)": [], "vectors + second test": []}
+    results: dict[str, list] = {"vectors only (before)": [], "vectors + second test, no hash": [],
+                                "vectors + second test + hash": []}
     with Library(tmp / "pictures-lib", model=MODEL_NAME, weights=WEIGHTS, device="cpu") as lib:
         lib.index([tmp / "pictures"])
         ctx = lib.engine().context
@@ -63,9 +79,11 @@ def bench_pictures(args, tmp: Path) -> None:
         for r in range(args.repeat):
             order = list(results) if r % 2 == 0 else list(results)[::-1]
             for mode in order:
-                t0 = time.process_time()
-                groups = find_duplicates(lib.catalog, ctx, copies, None if mode.startswith("vectors only") else edits)
-                results[mode].append((time.process_time() - t0, groups))
+                with _hash_test(on=mode.endswith("+ hash")):
+                    t0 = time.process_time()
+                    floor = None if mode.startswith("vectors only") else edits
+                    groups = find_duplicates(lib.catalog, ctx, copies, floor)
+                    results[mode].append((time.process_time() - t0, groups))
     print(f"\ncalibrated cosines: copies {copies:.4f}, crops and edits from {edits:.4f}")
     n_similar = sum(k == "distinct" for _, k in truth.values())
     print(f"\n## pictures: {args.dups} originals × 6 copies, {n_similar} distinct-but-similar pictures "
@@ -157,11 +175,13 @@ def main() -> None:
     ap.add_argument("--similar", type=int, default=4)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--scale", default="", help="comma-separated library sizes for the cost table, e.g. 10000,100000")
+    ap.add_argument("--no-moments", action="store_true", help="the pictures table only")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="medialens-dups-"))
     print(f"machine: {machine()}")
     bench_pictures(args, tmp)
-    bench_moments(args, tmp)
+    if not args.no_moments:
+        bench_moments(args, tmp)
     if args.scale:
         bench_scale([int(x) for x in args.scale.split(",")], tmp)
 

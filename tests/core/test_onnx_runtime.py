@@ -334,9 +334,9 @@ def test_a_torch_free_install_indexes_and_searches_with_an_export_and_says_what_
     outside = str(sorted((SHARED_DATA / "images" / "misc").glob("*.png"))[0])
     for args, says in [
         (("index", str(photos), "--library", str(tmp_path / "other"), "--model", TINY_MODEL,
-          "--weights", str(tiny_weights)), "medialens[torch]"),
+          "--weights", str(tiny_weights)), "pip install -e '.[torch]'"),
         (("compose", outside, "in red", "--method", "inversion", "--library", lib), "needs the torch extra"),
-        (("models", "export", TINY_MODEL, "--weights", str(tiny_weights)), "medialens[torch]"),
+        (("models", "export", TINY_MODEL, "--weights", str(tiny_weights)), "pip install -e '.[torch]'"),
     ]:
         proc = medialens(*args)
         assert proc.returncode == 1 and says in proc.stderr, (args, proc.stderr)

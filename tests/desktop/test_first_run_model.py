@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from desktop_app.main_window import MainWindow
 from desktop_app.settings import Settings
 from desktop_app.workers.host import LibraryConfig, LibraryHost, ModelState
+from tests.conftest import TINY_MODEL
 
 
 def test_an_offline_machine_is_offered_a_weights_file(qtbot, tmp_path, monkeypatch):
@@ -115,3 +118,24 @@ def test_a_file_picked_inside_an_exported_model_loads_the_folder(tmp_path):
     lone.write_text("")
     assert model_source(str(lone)) == str(lone)  # not an export: left as picked
     assert model_source(str(tmp_path / "w.safetensors")) == str(tmp_path / "w.safetensors")
+
+
+def test_a_weights_file_in_a_torch_free_install_says_why_on_the_page(qtbot, tmp_path, tiny_weights, monkeypatch):
+    """Issue 25: picking a .safetensors without torch said only "not on this computer yet" (the reason was in
+    a tooltip). The page says that the file must be converted, and the command that converts it."""
+    from core.errors import ModelError
+    from core.models.runtime import choose
+    from desktop_app.pages.first_run import FirstRunPage
+    from desktop_app.workers.host import ModelState, ModelStatus
+
+    monkeypatch.setattr(choose, "torch_available", lambda: False)
+    with pytest.raises(ModelError) as refused:
+        choose.open_encoder(TINY_MODEL, weights=tiny_weights, cache_dir=tmp_path / "models")
+    page = FirstRunPage()
+    qtbot.addWidget(page)
+    page.show()
+    page.set_model_state(ModelStatus(ModelState.FAILED, TINY_MODEL, error=str(refused.value)))
+    said = page.model_label.text() + " " + page.model_detail.text()
+    assert "converted" in said and "needs torch" in said, said
+    assert f"medialens models export {TINY_MODEL} --weights {tiny_weights}" in page.model_detail.text()
+    assert page.model_detail.isVisible() and page.weights_button.isVisible()

@@ -117,3 +117,20 @@ def test_the_window_watches_its_folders_and_indexes_what_changes(qtbot, make_win
 
     w.host.live.set_enabled(False)  # the Settings switch
     assert not w.host.live.active
+
+
+def test_the_first_run_banner_counts_the_first_runs_files_after_the_watcher_catches_up(qtbot, make_window,
+                                                                                        tmp_path):
+    """Issue 25: after a first run of 311 files the banner read "0 new or changed files": the live watcher's
+    catch-up run over the folder just added found everything up to date, and its count replaced the first's."""
+    folder = tmp_path / "pictures"
+    write_pictures(folder, 7)
+    w = make_window(tmp_path / "watched", watch=True)
+    reports = []
+    w.host.indexing_finished.connect(reports.append)
+    w.first_run.add_folder(str(folder))
+    w.first_run.start_button.click()
+    qtbot.waitUntil(lambda: w.host.live.runs >= 1 and len(reports) >= 2, timeout=90_000)
+    assert [r.indexed for r in reports[:2]] == [7, 0]  # the user's run, then the watcher's catch-up
+    assert "finished: 7 new or changed file" in w.message_bar.text.text()
+    assert w.message_bar.isVisible()

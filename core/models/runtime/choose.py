@@ -8,6 +8,7 @@ from pathlib import Path
 from core.errors import ModelError
 from core.models.embed import BaseEncoder, Encoder, model_key, resolve_identity, torch_available
 from core.models.runtime.encoder import OnnxEncoder
+from core.models.runtime.hints import TORCH_EXTRA, export_hint
 from core.models.runtime.manifest import find_export
 
 RUNTIMES = ("auto", "onnx", "torch")
@@ -33,11 +34,11 @@ def open_encoder(name: str | None = None, pretrained: str | None = None,
             return OnnxEncoder(folder, device=device, cache_dir=cache_dir)
         if runtime == "onnx":
             raise ModelError(f"model {name} has no ONNX export in {cache_dir}: "
-                             f"run `medialens models export {name}` first")
+                             f"run `{export_hint(name, path, pretrained is not None)}` first")
     if not torch_available():
         raise ModelError(
             f"model {name} has no ONNX export here and this install runs exported models only: "
             f"pass --weights with an exported model folder, or install the torch extra "
-            f"(pip install 'medialens[torch]') and run `medialens models export {name}`"
+            f"({TORCH_EXTRA}) and run `{export_hint(name, path, pretrained is not None)}`"
         )
     return Encoder(name, pretrained=pretrained, weights=path, device=device, cache_dir=cache_dir)

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from core.errors import ModelError
-from core.models.embed import model_key, resolve_identity, torch_available
+from core.models.embed import find_spec, model_key, resolve_identity, torch_available
+from core.models.runtime.hints import TORCH_EXTRA, export_hint
 from core.models.runtime.manifest import export_folder, export_named, verify
 from core.paths import models_cache_dir
 
@@ -28,7 +29,7 @@ def _probe_files(folder: str | None) -> list[Path]:
 
 def export_command(args) -> int:
     if not torch_available():
-        raise ModelError("exporting a model needs torch and open_clip: pip install 'medialens[torch]'")
+        raise ModelError(f"exporting a model needs torch and open_clip: install them {TORCH_EXTRA}")
     from core.models.runtime.export import export_model
 
     def say(msg: str) -> None:
@@ -47,6 +48,11 @@ def export_command(args) -> int:
     return 0
 
 
+def _export_hint(name: str) -> str:
+    spec = find_spec(name)
+    return export_hint(name, downloadable=spec is not None and spec.pretrained is not None)
+
+
 def _find(args) -> Path:
     models = models_cache_dir()
     if args.weights and Path(args.weights).is_dir():
@@ -57,7 +63,7 @@ def _find(args) -> Path:
     folder = export_named(args.name or args.model, models)
     if folder is None:
         raise ModelError(f"no ONNX export of {args.name or args.model} in {models}: "
-                         f"run `medialens models export {args.name or args.model}`")
+                         f"run `{_export_hint(args.name or args.model)}`")
     return folder
 
 

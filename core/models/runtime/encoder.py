@@ -22,6 +22,7 @@ import numpy as np
 
 from core.errors import ModelError
 from core.models.embed import BaseEncoder, find_spec
+from core.models.runtime.hints import TORCH_EXTRA, export_hint
 from core.models.runtime.manifest import TextConfig, check_files, read_manifest
 from core.models.runtime.preprocess import ImageTransform
 
@@ -178,7 +179,7 @@ class OnnxEncoder(BaseEncoder):
                     self._providers = ["CPUExecutionProvider"]
                     return session
             raise ModelError(f"{path}: ONNX Runtime cannot load it ({reason}); export the model again "
-                             f"(`medialens models export {self.name}`)") from None
+                             f"(`{export_hint(self.name, downloadable=self.pretrained is not None)}`)") from None
         active = session.get_providers()
         if active and active[0] != wanted[0]:
             log.warning("%s could not start for %s; using %s", wanted[0], path, active[0])
@@ -243,7 +244,7 @@ class OnnxEncoder(BaseEncoder):
         with self._lock:
             if self._torch is None:
                 if not torch_available():
-                    raise ModelError("this needs the torch extra (pip install 'medialens[torch]'); "
+                    raise ModelError(f"this needs the torch extra ({TORCH_EXTRA}); "
                                      "without it, compose with --method sum or direction")
                 if self.pretrained is None and (self.weights is None or not self.weights.is_file()):
                     raise ModelError(f"this needs the weights {self.name} was exported from "

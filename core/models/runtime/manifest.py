@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from core.errors import ModelError
+from core.models.runtime.hints import export_hint
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -108,7 +109,7 @@ def read_manifest(folder: Path) -> Manifest:
         d = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ModelError(f"{folder}: not an exported model folder (no {MANIFEST}); "
-                         f"make one with `medialens models export NAME`") from None
+                         f"make one with `medialens models export NAME --weights FILE`") from None
     except (OSError, ValueError) as exc:
         raise ModelError(f"{path}: cannot be read ({exc}); export the model again") from None
     if not isinstance(d, dict) or d.get("format") != FORMAT:
@@ -120,6 +121,10 @@ def read_manifest(folder: Path) -> Manifest:
         raise ModelError(f"{path}: incomplete manifest ({exc}); export the model again") from None
 
 
+def _again(manifest: Manifest) -> str:
+    return export_hint(manifest.name, downloadable=manifest.pretrained is not None)
+
+
 def check_files(folder: Path, manifest: Manifest, which: tuple[str, ...]) -> None:
     """Files present with the size the manifest gives (a cheap truncation check; SHA-256 in `verify`)."""
     for role in which:
@@ -129,11 +134,11 @@ def check_files(folder: Path, manifest: Manifest, which: tuple[str, ...]) -> Non
         p = folder / entry.path
         if not p.is_file():
             raise ModelError(f"{p}: missing from the exported model; export it again "
-                             f"(`medialens models export {manifest.name}`)")
+                             f"(`{_again(manifest)}`)")
         size = p.stat().st_size
         if size != entry.bytes:
             raise ModelError(f"{p}: {size} bytes where the export wrote {entry.bytes} (truncated or replaced); "
-                             f"export it again (`medialens models export {manifest.name}`)")
+                             f"export it again (`{_again(manifest)}`)")
 
 
 def verify(folder: Path) -> Manifest:
@@ -143,7 +148,7 @@ def verify(folder: Path) -> Manifest:
     for entry in manifest.files.values():
         if sha256_of(folder / entry.path) != entry.sha256:
             raise ModelError(f"{folder / entry.path}: its checksum does not match the manifest (damaged); "
-                             f"export it again (`medialens models export {manifest.name}`)")
+                             f"export it again (`{_again(manifest)}`)")
     return manifest
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
@@ -26,6 +26,31 @@ if TYPE_CHECKING:  # pragma: no cover
 RESTART_WINDOW_S = 1.5
 
 
+def settle_disconnect_notify(obj: QObject) -> None:
+    """Make `obj`'s C++ `disconnectNotify` answer without the GIL from any thread, for good.
+
+    A QObject made from Python is a Shiboken wrapper: each of its C++ virtuals
+    first asks Python whether a subclass overrides it, taking the GIL, and
+    remembers "no override" per object only after that first answer. QtMultimedia's
+    FFmpeg back end connects its audio renderer (living on the audio thread) to
+    the QAudioOutput's signals, and destroys the renderer on that thread when
+    playback stops or the source changes. `QObject::~QObject` calls the sender's
+    `disconnectNotify` while it holds the renderer's signal-slot mutex, so the
+    first such call waited for the GIL with that mutex held, while the main thread,
+    holding the GIL inside `QMediaPlayer.stop()`/`setSource()`, waited for the same
+    mutex in `QObject::disconnect`: the window froze for good (issue 25, seen once
+    per player, on the first stop after a video with sound). One disconnect here, on
+    the GUI thread, answers the question before any audio thread exists
+    (checked under gdb: no thread but the main one takes the GIL afterwards).
+    """
+    obj.destroyed.connect(_never_called)
+    obj.destroyed.disconnect(_never_called)
+
+
+def _never_called(*_args) -> None:
+    """The slot `settle_disconnect_notify` connects and disconnects at once."""
+
+
 class VideoPlayer(QWidget):
     position_changed = Signal(float)  # seconds
 
@@ -36,6 +61,7 @@ class VideoPlayer(QWidget):
         self.player = QMediaPlayer(self)
         self.audio = QAudioOutput(self)
         self.audio.setVolume(0.8)
+        settle_disconnect_notify(self.audio)
         self.player.setAudioOutput(self.audio)
         self.video = QVideoWidget(self)
         self.video.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)

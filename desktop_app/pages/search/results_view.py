@@ -62,18 +62,31 @@ class ResultsView(QListView):
     def _fit_cells(self) -> None:
         """Stretch cells so whole columns fill the width (no ragged gap on the right).
 
-        The width is the view's less a scroll bar, shown or not: measuring the viewport
-        instead would change the cell size as the scroll bar comes and goes, and wrap the
-        last column whenever a result list is too short to scroll.
+        The width is the one QListView lays its rows out in (`layout_width`), with room for the
+        scroll bar whether it shows or not: measuring the viewport instead would change the cell size
+        as the scroll bar comes and goes, and wrap the last column whenever a list is too short to scroll.
         """
-        scrollbar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
-        width = max(1, self.width() - 2 * self.frameWidth() - scrollbar)
+        width = self.layout_width()
         columns = max(1, round(width / self._wanted_cell))
         cell = max(64, width // columns)
         if cell != self.delegate.cell:
             self.delegate.cell = cell
             self.setGridSize(QSize(cell, cell))
             self.cell_changed.emit(cell - 2 * MARGIN)
+
+    def layout_width(self) -> int:
+        """The width a row of cells may fill before QListView wraps it.
+
+        `QListViewPrivate::prepareItemsLayout` takes the scroll bar's extent (asked of the scroll bar)
+        and, in styles that frame only the contents, that frame off the viewport; `doStaticLayout`
+        then wraps a cell that reaches the bounds' `right()`, one pixel short of their width. Cells
+        that filled the width exactly (4 × 141 px in 564) wrapped the last column onto the next row:
+        3 of 4 columns and a blank strip (issue 25)."""
+        style = self.style()
+        bar = style.pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self.verticalScrollBar())
+        if style.styleHint(QStyle.StyleHint.SH_ScrollView_FrameOnlyAroundContents, None, self):
+            bar += 2 * style.pixelMetric(QStyle.PixelMetric.PM_DefaultFrameWidth)
+        return max(1, self.maximumViewportSize().width() - bar - 1)
 
     @property
     def picture_side(self) -> int:
