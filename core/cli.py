@@ -122,9 +122,16 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("models", parents=[common], help="the models MediaLens can use; export one to ONNX",
                        description="List the models, export one to ONNX (`models export NAME [--weights FILE]`: "
                                    "needs the torch extra) or check an export's files (`models verify NAME`).")
-    s.add_argument("action", nargs="?", choices=["list", "export", "verify"], default="list")
-    s.add_argument("name", nargs="?", metavar="NAME", help="the model to export or verify")
+    s.add_argument("action", nargs="?", choices=["list", "get", "export", "verify"], default="list")
+    s.add_argument("name", nargs="?", metavar="NAME", help="the model to download, export or verify")
     s.add_argument("--probes", metavar="DIR", help="export: also check agreement on the pictures in DIR")
+    s.add_argument("--layout", choices=["medialens", "immich"], default="medialens",
+                   help="export: MediaLens's folder (default) or Immich's Hugging Face layout")
+    s.add_argument("--out", metavar="DIR", help="export --layout immich: write here (default: the models folder)")
+    s.add_argument("--tokenizer", metavar="FILE",
+                   help="export --layout immich: a tokenizers tokenizer.json the model was trained with")
+    s.add_argument("--languages", metavar="LIST", default="en",
+                   help="export --layout immich: the query languages, comma-separated (default en)")
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("roots", parents=[common], help="list, add or remove library folders")

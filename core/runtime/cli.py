@@ -35,15 +35,25 @@ def export_command(args) -> int:
         if not args.json:
             print(msg, file=sys.stderr)
 
-    result = export_model(args.name or args.model, weights=args.weights, models_dir=models_cache_dir(),
-                          probe_files=_probe_files(args.probes), progress=say)
+    if getattr(args, "layout", "medialens") == "immich":
+        from core.runtime.export_immich import export_immich
+
+        result = export_immich(args.name or args.model, weights=args.weights, models_dir=models_cache_dir(),
+                               out=Path(args.out) if args.out else None,
+                               tokenizer=Path(args.tokenizer) if args.tokenizer else None,
+                               languages=tuple(x.strip() for x in args.languages.split(",") if x.strip()),
+                               probe_files=_probe_files(args.probes), progress=say)
+    else:
+        result = export_model(args.name or args.model, weights=args.weights, models_dir=models_cache_dir(),
+                              probe_files=_probe_files(args.probes), progress=say)
     a = result.manifest.agreement
     if args.json:
         print(json.dumps({"folder": str(result.folder), "key": result.manifest.key, "agreement": a}, indent=1))
         return 0
     print(f"exported {result.manifest.name} to {result.folder}")
     print(f"agreement with open_clip: image cosine ≥ {a['image_min_cosine']:.7f} on {a['images']} pictures, "
-          f"text cosine ≥ {a['text_min_cosine']:.7f} on {a['texts']} texts (same token ids)")
+          f"text cosine ≥ {a['text_min_cosine']:.7f} on {a['texts']} texts "
+          f"({'its own tokenizer' if getattr(args, 'tokenizer', None) else 'same token ids'})")
     return 0
 
 

@@ -8,6 +8,11 @@ file's size and SHA-256, and the agreement measured against open_clip when it wa
 
 Exports live under `<models dir>/onnx/<slug of the key>/`; `find_export` looks a key up
 there. A folder can also be copied anywhere and named with `--weights FOLDER`.
+
+A second layout is read too: Immich's Hugging Face exports (`config.json`, `visual/model.onnx`,
+`textual/model.onnx` + `tokenizer.json`; see `core.runtime.immich`), which is what the app
+downloads (`core.runtime.download`) and what `medialens models export --layout immich` writes.
+`read_manifest` gives the same `Manifest` for both, so one `OnnxEncoder` runs either.
 """
 
 from __future__ import annotations
@@ -46,7 +51,12 @@ class TextConfig:
     eot_id: int
     pad_id: int = 0
     vocab_size: int = 49408
-    clean: str = "lower"
+    clean: str = "lower"  # open_clip's ftfy + lower case; "whitespace" or "canonicalize" (Immich's cleaning)
+    #: "open_clip": MediaLens's own BPE export, framed here; "hf": a Hugging Face `tokenizers` file that
+    #: frames its own ids (its post-processor), padded with `pad_token` (Immich's multilingual models)
+    kind: str = "open_clip"
+    pad_token: str | None = None
+    flores_prefix: bool = False  # NLLB text towers want the query's FLORES-200 language code before the text
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,8 @@ class Manifest:
     agreement: dict = field(default_factory=dict)
     exported_with: dict = field(default_factory=dict)
     format: int = FORMAT
+    layout: str = "medialens"  # or "immich" (see `core.runtime.immich`)
+    languages: tuple[str, ...] = ("en",)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1)
@@ -81,6 +93,7 @@ class Manifest:
         image["size"] = tuple(image["size"])
         image["mean"], image["std"] = tuple(image["mean"]), tuple(image["std"])
         return cls(**{**d, "image": ImageConfig(**image), "text": TextConfig(**text),
+                      "languages": tuple(d.get("languages") or ("en",)),
                       "files": {k: FileEntry(**v) for k, v in d["files"].items()}})
 
 
@@ -98,12 +111,19 @@ def file_entry(folder: Path, name: str) -> FileEntry:
 
 
 def is_export(folder: Path) -> bool:
-    return folder.is_dir() and (folder / MANIFEST).is_file()
+    from core.runtime.immich import is_immich_layout
+
+    return folder.is_dir() and ((folder / MANIFEST).is_file() or is_immich_layout(folder))
 
 
 def read_manifest(folder: Path) -> Manifest:
-    """The manifest of an exported model folder; a clear error when it is missing or damaged."""
+    """The manifest of an exported model folder (either layout); a clear error when it is missing or damaged."""
     path = Path(folder) / MANIFEST
+    if not path.is_file():
+        from core.runtime.immich import is_immich_layout, read_immich
+
+        if is_immich_layout(Path(folder)):
+            return read_immich(Path(folder))
     try:
         d = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -141,7 +161,7 @@ def verify(folder: Path) -> Manifest:
     manifest = read_manifest(folder)
     check_files(folder, manifest, tuple(manifest.files))
     for entry in manifest.files.values():
-        if sha256_of(folder / entry.path) != entry.sha256:
+        if entry.sha256 and sha256_of(folder / entry.path) != entry.sha256:
             raise ModelError(f"{folder / entry.path}: its checksum does not match the manifest (damaged); "
                              f"export it again (`medialens models export {manifest.name}`)")
     return manifest
