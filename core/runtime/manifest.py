@@ -198,7 +198,7 @@ def _exports(models_dir: Path | None) -> list[tuple[Path, Manifest]]:
         return []
     out = []
     for folder in sorted(root.iterdir()):
-        if is_export(folder):
+        if not folder.name.startswith(".") and is_export(folder):  # .download-*, .export-*: not there yet
             try:
                 out.append((folder, read_manifest(folder)))
             except ModelError:
