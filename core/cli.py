@@ -159,8 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _open_library(args):
     from core.library import Library
+    from core.runtime.cli import DownloadBar
 
-    return Library(args.library, model=args.model, weights=args.weights, device=args.device, runtime=args.runtime)
+    lib = Library(args.library, model=args.model, weights=args.weights, device=args.device, runtime=args.runtime)
+    pending = lib.pending_download()
+    if pending is not None:  # the first command that needs the model downloads it, with a bar on stderr
+        lib.download_progress = DownloadBar(f"{pending.name} (once)")
+    return lib
 
 
 def _filters(args):
@@ -434,15 +439,22 @@ def cmd_models(args) -> int:
         if not (args.name or args.model or args.weights):
             raise MediaLensError(f"`medialens models {args.action}` needs a model NAME (see `medialens models`)")
         return (export_command if args.action == "export" else verify_command)(args)
+    from core.runtime.cli import catalogue_rows, get_command, print_catalogue
+
+    if args.action == "get":
+        return get_command(args)
     with _open_library(args) as lib:
         infos = lib.models()
+        downloads = catalogue_rows(lib.choice.key())
     if args.json:
-        print(json.dumps([{"name": i.spec.name, "pretrained": i.spec.pretrained, "params_m": i.spec.params_m,
-                           "download_mb": i.spec.download_mb, "dim": i.spec.dim, "quality": i.spec.quality,
-                           "notes": i.spec.notes, "installed": i.installed, "active": i.active,
-                           "exported": i.exported} for i in infos],
-                         indent=1))
+        print(json.dumps(downloads + [{"name": i.spec.name, "kind": "torch", "pretrained": i.spec.pretrained,
+                                       "params_m": i.spec.params_m, "download_mb": i.spec.download_mb,
+                                       "dim": i.spec.dim, "quality": i.spec.quality, "notes": i.spec.notes,
+                                       "installed": i.installed, "active": i.active, "exported": i.exported}
+                                      for i in infos], indent=1))
         return EXIT_OK
+    print_catalogue(downloads)
+    print("\nWith the torch extra (open_clip; `medialens models export NAME` makes the ONNX copy the app runs):")
     for i in infos:
         mark = "*" if i.active else " "
         state = "installed" if i.installed else ("local file" if i.spec.pretrained is None else "download")

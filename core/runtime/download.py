@@ -124,8 +124,8 @@ def download(entry: CatalogueEntry, models_dir: Path, progress: DownloadProgress
     reason = hub.unreachable(environ={**os.environ, "HF_ENDPOINT": where})
     if reason is not None:
         raise ModelError(f"cannot download {entry.name} ({entry.download_mb} MB) from {host}: {reason}; "
-                         f"connect to the internet (or set HF_ENDPOINT to a mirror), or copy an exported "
-                         f"model here and pass --weights FOLDER")
+                         f"connect to the internet (or set HF_ENDPOINT to a mirror), or copy the model here "
+                         f"and pass --weights PATH (an exported model folder; see `medialens models`)")
     from huggingface_hub import get_hf_file_metadata, hf_hub_url
     from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
     from huggingface_hub.file_download import http_get
@@ -168,9 +168,9 @@ def download(entry: CatalogueEntry, models_dir: Path, progress: DownloadProgress
             shas[rel] = _verified(entry, rel, target, meta, staging, host)
         files = {role: FileEntry(rel, (staging / rel).stat().st_size, shas[rel]) for role, rel in ROLES.items()}
         revision = next((m.commit_hash for m in metas.values() if m.commit_hash), None)
-        write_sidecar(staging, name=entry.name, key=entry.key, pretrained=entry.pretrained, files=files,
+        write_sidecar(staging, name=entry.model, key=entry.key, pretrained=entry.pretrained, files=files,
                       languages=entry.languages, source=f"{where}/{entry.repo}", revision=revision)
-        _mark_revision(staging, entry.revision)
+        _mark_revision(staging, entry)
         read_immich(staging)  # it reads as a model before it replaces anything
         final = export_folder(models_dir, entry.key)
         _replace_folder(staging, final)
@@ -204,11 +204,11 @@ def _verified(entry: CatalogueEntry, rel: str, path: Path, meta, staging: Path, 
     return got
 
 
-def _mark_revision(folder: Path, revision: str) -> None:
-    """Record the catalogue's revision name ("main", a tag) beside the commit the hub resolved it to."""
+def _mark_revision(folder: Path, entry: CatalogueEntry) -> None:
+    """Record the catalogue's name and revision ("main", a tag) beside the commit the hub resolved it to."""
     import json
 
     path = folder / SIDECAR
     d = json.loads(path.read_text(encoding="utf-8"))
-    d["catalogue_revision"] = revision
+    d["catalogue_revision"], d["catalogue_name"] = entry.revision, entry.name
     path.write_text(json.dumps(d, indent=1), encoding="utf-8")
