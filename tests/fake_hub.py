@@ -116,10 +116,11 @@ class FakeHub:
             return
 
 
-def catalogue_entry(name: str, repo: str, pins: dict[str, dict], *, model: str, key: str,
+def catalogue_entry(name: str, repo: str, pins: dict[str, dict], *, key: str,
                     revision: str = "main", languages=("en",), params_m: int = 1) -> dict:
-    """A catalogue entry (as `catalogue.json` holds them) for a repository this hub serves."""
-    return {"name": name, "repo": repo, "revision": revision, "model": model, "pretrained": None, "key": key,
+    """A catalogue entry (as `catalogue.json` holds them) for a repository this hub serves; `key` = model:tag."""
+    model, _, tag = key.partition(":")
+    return {"name": name, "repo": repo, "revision": revision, "model": model, "pretrained": tag,
             "languages": list(languages), "licence": "test", "params_m": params_m, "image_gflops": 0.1,
             "quality": "random weights", "quality_source": "tests", "notes": "served by tests/fake_hub.py",
             "files": {p: v for p, v in pins.items() if p != "medialens.json"}}
@@ -138,7 +139,7 @@ def main() -> None:
     hub.server = ThreadingHTTPServer(("127.0.0.1", args.port), hub.server.RequestHandlerClass)
     pins = hub.add_folder(args.repo, args.folder)
     side = json.loads((args.folder / "medialens.json").read_text())
-    entry = catalogue_entry(side["name"], args.repo, pins, model=side["name"], key=side["key"],
+    entry = catalogue_entry(args.repo.split("/")[-1], args.repo, pins, key=side["key"],
                             languages=side.get("languages") or ["en"],
                             params_m=max(1, sum(v["bytes"] for v in pins.values()) // 4_000_000))
     if args.catalogue:

@@ -21,12 +21,9 @@ from tests.fake_hub import FakeHub, catalogue_entry
 REPO_ID = "medialens-test/MediaLens-Tiny"
 
 
-@pytest.fixture(scope="module")
-def hub_folder(tiny_weights, tmp_path_factory):
-    from core.runtime.export_immich import export_immich
-
-    root = tmp_path_factory.mktemp("hub-model")
-    return export_immich(TINY_MODEL, weights=tiny_weights, models_dir=root / "models", out=root / "tiny").folder
+@pytest.fixture
+def hub_folder(immich_tiny):
+    return immich_tiny
 
 
 @pytest.fixture(scope="module")
@@ -42,17 +39,6 @@ def other_folder(tiny_config_dir, tmp_path_factory):
 
 
 @pytest.fixture
-def online(monkeypatch):
-    """The test session is offline (HF_HUB_OFFLINE=1): this test may reach 127.0.0.1, nothing else."""
-    import huggingface_hub.constants
-
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
-    for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(var, raising=False)
-
-
-@pytest.fixture
 def fake_hub(online, monkeypatch):
     hub = FakeHub().start()
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
@@ -64,8 +50,7 @@ def _entry(hub: FakeHub, folder, revision="main", **overrides):
     from core.runtime.catalogue import CatalogueEntry
 
     pins = hub.add_folder(REPO_ID, folder, revision)
-    d = catalogue_entry("MediaLens-Tiny-hub", REPO_ID, pins, model=TINY_MODEL, key="MediaLens-Tiny:hub-test",
-                        revision=revision)
+    d = catalogue_entry("MediaLens-Tiny-hub", REPO_ID, pins, key="MediaLens-Tiny:hub-test", revision=revision)
     d.update(overrides)
     return CatalogueEntry.from_dict(d)
 
@@ -230,7 +215,7 @@ def test_a_project_catalogue_comes_first(tmp_path, monkeypatch):
 
     extra = tmp_path / "catalogue.json"
     extra.write_text(json.dumps({"format": 1, "models": [catalogue_entry(
-        "MediaLens-World-Bilingual", "medialens/world", {}, model="MediaLens-World", key="MediaLens-World:zh-en",
+        "MediaLens-World-Bilingual", "medialens/world", {}, key="MediaLens-World:zh-en",
         languages=("en", "zh"))]}))
     monkeypatch.setenv("MEDIALENS_CATALOGUE", os.fspath(extra))
     assert catalogue()[0].name == "MediaLens-World-Bilingual"
