@@ -1,7 +1,7 @@
 """A tiny Hugging Face hub on 127.0.0.1: `/<repo>/resolve/<revision>/<path>` with HEAD, GET and Range.
 
 It answers as the hub does for what `huggingface_hub` asks before and during a download (size,
-ETag = the file's SHA-256 as the hub gives for LFS files, X-Repo-Commit) and can misbehave on
+ETag = the file's SHA-256 for LFS files and a git hash for small ones, X-Repo-Commit) and can misbehave on
 purpose: drop the connection part-way through a file (`drop_after`), or serve other bytes than
 the ones a catalogue pinned. Every request is recorded (method, path, Range header).
 
@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
+LFS_MIN_BYTES = 1024  # smaller files are served as the hub serves files kept in git (config.json, …)
 
 
 class FakeHub:
@@ -92,7 +93,10 @@ class FakeHub:
         handler.send_header("Content-Length", str(len(chunk)))
         if rng:
             handler.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
-        handler.send_header("ETag", f'"{hashlib.sha256(data).hexdigest()}"')
+        # as the hub: an LFS file's ETag is its SHA-256; a small file kept in git has its git blob hash
+        etag = hashlib.sha256(data).hexdigest() if len(data) >= LFS_MIN_BYTES else hashlib.sha1(
+            b"blob %d\0" % len(data) + data).hexdigest()
+        handler.send_header("ETag", f'"{etag}"')
         handler.send_header("X-Repo-Commit", COMMIT)
         handler.send_header("Accept-Ranges", "bytes")
         handler.end_headers()

@@ -212,3 +212,26 @@ def _mark_revision(folder: Path, entry: CatalogueEntry) -> None:
     d = json.loads(path.read_text(encoding="utf-8"))
     d["catalogue_revision"], d["catalogue_name"] = entry.revision, entry.name
     path.write_text(json.dumps(d, indent=1), encoding="utf-8")
+
+
+def pin(entry: CatalogueEntry) -> dict:
+    """The entry as `catalogue.json` should hold it, pinned: the commit its revision is now, each file's size
+    and SHA-256 (the hub's LFS hash where it gives one; small files are fetched and hashed). Needs the hub."""
+    import io
+
+    from huggingface_hub import get_hf_file_metadata, hf_hub_url
+    from huggingface_hub.file_download import http_get
+
+    where = endpoint()
+    files, commit = {}, None
+    for rel in FILES:
+        meta = get_hf_file_metadata(hf_hub_url(entry.repo, rel, revision=entry.revision, endpoint=where),
+                                    endpoint=where)
+        commit = commit or meta.commit_hash
+        sha = meta.etag if meta.etag and _SHA256.match(meta.etag) else None
+        if sha is None:  # a small file kept in git, not LFS: its ETag is a git hash; hash its bytes
+            buffer = io.BytesIO()
+            http_get(meta.location, buffer, expected_size=meta.size, tqdm_class=_Counter(0, 0, None).bar)
+            sha = hashlib.sha256(buffer.getvalue()).hexdigest()
+        files[rel] = {"bytes": meta.size, "sha256": sha}
+    return {"revision": commit or entry.revision, "files": files}

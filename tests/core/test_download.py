@@ -223,3 +223,17 @@ def test_a_project_catalogue_comes_first(tmp_path, monkeypatch):
     extra.write_text("{not json")
     with pytest.raises(ModelError, match="not a readable model catalogue"):
         catalogue()
+
+
+def test_pinning_reads_the_commit_sizes_and_hashes_from_the_hub(fake_hub, hub_folder):
+    from core.runtime.catalogue import CatalogueEntry
+    from core.runtime.download import pin
+    from tests.fake_hub import COMMIT
+
+    served = fake_hub.add_folder(REPO_ID, hub_folder)
+    unpinned = CatalogueEntry(name="x", repo=REPO_ID, revision="main", model=TINY_MODEL, pretrained="hub-test")
+    assert not unpinned.pinned
+    pinned = pin(unpinned)
+    assert pinned["revision"] == COMMIT
+    assert pinned["files"] == {k: v for k, v in served.items() if k != "medialens.json"}
+    assert CatalogueEntry.from_dict({**unpinned.__dict__, **pinned, "files": pinned["files"]}).pinned
