@@ -177,7 +177,12 @@ def download(entry: CatalogueEntry, models_dir: Path, progress: DownloadProgress
         return final
     except ModelError:
         raise
-    except (HfHubHTTPError, OfflineModeIsEnabled) as exc:
+    except HfHubHTTPError as exc:
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+        reason = (f"{host} has no {entry.repo} at revision {entry.revision} (HTTP 404); check HF_ENDPOINT"
+                  if status == 404 else _reason(exc))
+        raise ModelError(f"could not download {entry.name} from {host}: {reason}") from None
+    except OfflineModeIsEnabled as exc:
         raise ModelError(f"could not download {entry.name} from {host}: {_reason(exc)}") from None
     except OSError as exc:
         if exc.errno == errno.ENOSPC:

@@ -186,7 +186,8 @@ def test_a_missing_repository_is_one_line(fake_hub, hub_folder, tmp_path):
     from core.runtime.download import download
 
     entry = _entry(fake_hub, hub_folder, repo="medialens-test/nothing-here")
-    with pytest.raises(ModelError, match=r"could not download MediaLens-Tiny-hub from 127\.0\.0\.1:\d+: "):
+    with pytest.raises(ModelError, match=r"could not download MediaLens-Tiny-hub from 127\.0\.0\.1:\d+: 127\.0\.0\.1:"
+                                         r"\d+ has no medialens-test/nothing-here at revision main \(HTTP 404\)"):
         download(entry, tmp_path / "models")
 
 
