@@ -35,7 +35,7 @@ from core.links import follows_outside_links, outside_links, set_follow_outside_
 from core.media import ThumbnailCache
 from core.model_switch import ModelChoice, ModelInfo, ModelSwitch, choose_model, switched
 from core.paths import models_cache_dir, resolve_home
-from core.runtime.catalogue import CatalogueEntry, find_entry
+from core.runtime.catalogue import CatalogueEntry, catalogue, find_entry
 from core.runtime.choose import open_encoder
 from core.runtime.download import DownloadProgress, installed
 from core.runtime.manifest import list_exports
@@ -103,6 +103,10 @@ class Library:
                                              cache_dir=models_cache_dir(), runtime=self.runtime,
                                              download=download, download_progress=self.download_progress)
             return self._encoder
+
+    def downloads(self) -> list[CatalogueEntry]:
+        """The models MediaLens downloads (`core.runtime.catalogue`), for a model picker."""
+        return catalogue()
 
     def pending_download(self) -> CatalogueEntry | None:
         """The catalogue model that opening the encoder would download first, if any (nothing is loaded)."""

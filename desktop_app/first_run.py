@@ -32,14 +32,14 @@ from desktop_app.icons import icon
 
 
 def _duration(seconds: float) -> str:
-    """A download's time, as a person says it: "a few seconds", "3 min", "1 h 20 min"."""
+    """A download's time, as a person says it: "a few seconds", "about 3 min", "about 1 h 20 min"."""
     if seconds < 20:
         return QCoreApplication.translate("FirstRunPage", "a few seconds")
     minutes = max(1, round(seconds / 60))
     if minutes < 60:
-        return QCoreApplication.translate("FirstRunPage", "%1 min").replace("%1", str(minutes))
-    return QCoreApplication.translate("FirstRunPage", "%1 h %2 min").replace("%1", str(minutes // 60)).replace(
-        "%2", str(minutes % 60))
+        return QCoreApplication.translate("FirstRunPage", "about %1 min").replace("%1", str(minutes))
+    return QCoreApplication.translate("FirstRunPage", "about %1 h %2 min").replace(
+        "%1", str(minutes // 60)).replace("%2", str(minutes % 60))
 
 
 def weights_filter() -> str:
@@ -201,7 +201,7 @@ class FirstRunPage(QWidget):
             self.model_label.setText(self.tr("Downloading %1 (%2 MB, once)…").replace("%1", status.name)
                                      .replace("%2", str(status.download_mb)))
             self._download_started = None
-            self.download_detail.setText(self.tr("About %1 on a 50 Mbit/s connection; you can add folders "
+            self.download_detail.setText(self.tr("%1 on a 50 Mbit/s connection; you can add folders "
                                                  "meanwhile.").replace("%1", _duration(status.download_mb / 6.25)))
         elif state == ModelState.READY:
             self.model_label.setText(self.tr("✓ %1 is ready.").replace("%1", status.name))
@@ -251,7 +251,7 @@ class FirstRunPage(QWidget):
             start, first = self._download_started
             rate = (done_mb - first) / (now - start) if now - start > 1 else 0.0
             if rate > 0 and done_mb < total_mb:
-                done += " · " + self.tr("about %1 left").replace("%1", _duration((total_mb - done_mb) / rate))
+                done += " · " + self.tr("%1 left").replace("%1", _duration((total_mb - done_mb) / rate))
             self.download_detail.setText(done)
 
     def _update(self, *_args) -> None:
