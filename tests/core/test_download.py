@@ -238,3 +238,15 @@ def test_pinning_reads_the_commit_sizes_and_hashes_from_the_hub(fake_hub, hub_fo
     assert pinned["revision"] == COMMIT
     assert pinned["files"] == {k: v for k, v in served.items() if k != "medialens.json"}
     assert CatalogueEntry.from_dict({**unpinned.__dict__, **pinned, "files": pinned["files"]}).pinned
+
+
+def test_the_catalogue_ships_with_the_package():
+    import tomllib
+
+    from core.runtime.catalogue import CATALOGUE_FILE
+    from tests.conftest import REPO
+
+    shipped = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["core"]
+    assert CATALOGUE_FILE.relative_to(REPO / "core").as_posix() in shipped
+    deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert any(d.startswith("huggingface_hub") for d in deps)  # the download needs no extra
