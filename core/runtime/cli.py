@@ -64,8 +64,11 @@ def _find(args) -> Path:
     if args.weights:
         name, _, pretrained, path = resolve_identity(args.name or args.model, None, args.weights)
         return export_folder(models, model_key(name, pretrained, path))
-    folder = export_named(args.name or args.model, models)
-    if folder is None:
+    from core.runtime.catalogue import find_entry
+
+    entry = find_entry(args.name or args.model)  # a download, named as `medialens models` lists it
+    folder = export_folder(models, entry.key) if entry is not None else export_named(args.name or args.model, models)
+    if folder is None or not folder.is_dir():
         raise ModelError(f"no ONNX export of {args.name or args.model} in {models}: "
                          f"run `medialens models export {args.name or args.model}`")
     return folder

@@ -68,6 +68,8 @@ def test_models_get_and_offline_are_one_line_each(hub_env, tmp_path):
     assert got.stdout.startswith(f"{NAME} is ready: ") and "SHA-256 checked" in got.stdout
     again = run(["models", "get", NAME], env)
     assert again.returncode == 0 and len(hub.gets("textual/model.onnx")) == 1
+    verified = run(["models", "verify", NAME], env)
+    assert verified.returncode == 0 and "checksums match" in verified.stdout, verified.stderr
 
     offline = dict(env, HF_HUB_OFFLINE="1", MEDIALENS_MODELS=str(tmp_path / "other-models"))
     proc = run(["index", str(tmp_path)], offline)
