@@ -1,6 +1,6 @@
 """Pin the model catalogue: each entry's revision to a commit, each file's size and SHA-256, from the hub.
 
-    python packaging/pin_catalogue.py [--only NAME] [--catalogue core/runtime/catalogue.json]
+    python packaging/pin_catalogue.py [--only NAME] [--catalogue core/models/runtime/catalogue.json]
 
 Run it on a machine with internet (or with HF_ENDPOINT pointing at a mirror) before a release; it
 rewrites the catalogue in place. Entries already pinned are left as they are unless named with
@@ -13,8 +13,8 @@ import argparse
 import json
 from pathlib import Path
 
-from core.runtime.catalogue import CATALOGUE_FILE, CatalogueEntry
-from core.runtime.download import pin
+from core.models.runtime.catalogue import CATALOGUE_FILE, CatalogueEntry
+from core.models.runtime.download import pin
 
 
 def main() -> None:

@@ -112,7 +112,7 @@ def medialens_cmd(*args: str) -> list[str]:
 @pytest.fixture(scope="session")
 def immich_tiny(tiny_weights, tmp_path_factory) -> Path:
     """The tiny model exported in Immich's hub layout by the project's exporter (what the fake hub serves)."""
-    from core.runtime.export_immich import export_immich
+    from core.models.runtime.export_immich import export_immich
 
     root = tmp_path_factory.mktemp("immich-tiny")
     return export_immich(TINY_MODEL, weights=tiny_weights, models_dir=root / "models", out=root / "tiny").folder

@@ -29,7 +29,7 @@ def hub_folder(immich_tiny):
 @pytest.fixture(scope="module")
 def other_folder(tiny_config_dir, tmp_path_factory):
     """Another revision of the model: other weights, other bytes."""
-    from core.runtime.export_immich import export_immich
+    from core.models.runtime.export_immich import export_immich
     from tests.conftest import save_random_weights
 
     root = tmp_path_factory.mktemp("hub-model-2")
@@ -47,7 +47,7 @@ def fake_hub(online, monkeypatch):
 
 
 def _entry(hub: FakeHub, folder, revision="main", **overrides):
-    from core.runtime.catalogue import CatalogueEntry
+    from core.models.runtime.catalogue import CatalogueEntry
 
     pins = hub.add_folder(REPO_ID, folder, revision)
     d = catalogue_entry("MediaLens-Tiny-hub", REPO_ID, pins, key="MediaLens-Tiny:hub-test", revision=revision)
@@ -56,9 +56,9 @@ def _entry(hub: FakeHub, folder, revision="main", **overrides):
 
 
 def test_a_download_reports_progress_and_lands_a_model_the_encoder_runs(fake_hub, hub_folder, tmp_path):
-    from core.runtime.download import download, installed
-    from core.runtime.encoder import OnnxEncoder
-    from core.runtime.manifest import verify
+    from core.models.runtime.download import download, installed
+    from core.models.runtime.encoder import OnnxEncoder
+    from core.models.runtime.manifest import verify
 
     entry = _entry(fake_hub, hub_folder)
     assert entry.pinned
@@ -77,8 +77,8 @@ def test_a_download_reports_progress_and_lands_a_model_the_encoder_runs(fake_hub
 
 
 def test_a_connection_dropped_mid_file_resumes_from_where_it_stopped(fake_hub, hub_folder, tmp_path):
-    from core.runtime.download import download
-    from core.runtime.manifest import verify
+    from core.models.runtime.download import download
+    from core.models.runtime.manifest import verify
 
     entry = _entry(fake_hub, hub_folder)
     fake_hub.drop_after["textual/model.onnx"] = 11 << 20
@@ -90,8 +90,8 @@ def test_a_connection_dropped_mid_file_resumes_from_where_it_stopped(fake_hub, h
 
 
 def test_an_interrupted_download_resumes_in_the_next_run(fake_hub, hub_folder, tmp_path):
-    from core.runtime.download import download
-    from core.runtime.manifest import verify
+    from core.models.runtime.download import download
+    from core.models.runtime.manifest import verify
 
     entry = _entry(fake_hub, hub_folder)
     size = entry.files["textual/model.onnx"].bytes
@@ -112,7 +112,7 @@ def test_an_interrupted_download_resumes_in_the_next_run(fake_hub, hub_folder, t
 
 
 def test_a_file_whose_hash_does_not_match_is_refused_and_nothing_is_left(fake_hub, hub_folder, tmp_path):
-    from core.runtime.download import download
+    from core.models.runtime.download import download
 
     entry = _entry(fake_hub, hub_folder)
     served = fake_hub.repos[(REPO_ID, "main")]
@@ -125,8 +125,8 @@ def test_a_file_whose_hash_does_not_match_is_refused_and_nothing_is_left(fake_hu
 
 
 def test_a_full_disk_leaves_the_previous_model_in_use(fake_hub, hub_folder, other_folder, tmp_path, monkeypatch):
-    from core.runtime import download as dl
-    from core.runtime.encoder import OnnxEncoder
+    from core.models.runtime import download as dl
+    from core.models.runtime.encoder import OnnxEncoder
 
     models = tmp_path / "models"
     first = dl.download(_entry(fake_hub, hub_folder, "v1"), models)
@@ -162,8 +162,8 @@ def test_a_full_disk_leaves_the_previous_model_in_use(fake_hub, hub_folder, othe
 
 
 def test_offline_says_so_before_any_request(fake_hub, hub_folder, tmp_path, monkeypatch):
-    from core import hub
-    from core.runtime.download import download
+    from core.models import hub
+    from core.models.runtime.download import download
 
     entry = _entry(fake_hub, hub_folder)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -183,7 +183,7 @@ def test_offline_says_so_before_any_request(fake_hub, hub_folder, tmp_path, monk
 
 
 def test_a_missing_repository_is_one_line(fake_hub, hub_folder, tmp_path):
-    from core.runtime.download import download
+    from core.models.runtime.download import download
 
     entry = _entry(fake_hub, hub_folder, repo="medialens-test/nothing-here")
     with pytest.raises(ModelError, match=r"could not download MediaLens-Tiny-hub from 127\.0\.0\.1:\d+: 127\.0\.0\.1:"
@@ -192,7 +192,7 @@ def test_a_missing_repository_is_one_line(fake_hub, hub_folder, tmp_path):
 
 
 def test_the_catalogue_proposes_by_language_memory_and_compute(monkeypatch):
-    from core.runtime.catalogue import Machine, catalogue, find_entry, propose
+    from core.models.runtime.catalogue import Machine, catalogue, find_entry, propose
 
     laptop, workstation = Machine(4, 16_000, None), Machine(16, 64_000, "CUDAExecutionProvider")
     small = Machine(2, 4_000, None)
@@ -212,7 +212,7 @@ def test_the_catalogue_proposes_by_language_memory_and_compute(monkeypatch):
 
 
 def test_a_project_catalogue_comes_first(tmp_path, monkeypatch):
-    from core.runtime.catalogue import catalogue, find_entry
+    from core.models.runtime.catalogue import catalogue, find_entry
 
     extra = tmp_path / "catalogue.json"
     extra.write_text(json.dumps({"format": 1, "models": [catalogue_entry(
@@ -227,8 +227,8 @@ def test_a_project_catalogue_comes_first(tmp_path, monkeypatch):
 
 
 def test_pinning_reads_the_commit_sizes_and_hashes_from_the_hub(fake_hub, hub_folder):
-    from core.runtime.catalogue import CatalogueEntry
-    from core.runtime.download import pin
+    from core.models.runtime.catalogue import CatalogueEntry
+    from core.models.runtime.download import pin
     from tests.fake_hub import COMMIT
 
     served = fake_hub.add_folder(REPO_ID, hub_folder)
@@ -243,10 +243,12 @@ def test_pinning_reads_the_commit_sizes_and_hashes_from_the_hub(fake_hub, hub_fo
 def test_the_catalogue_ships_with_the_package():
     import tomllib
 
-    from core.runtime.catalogue import CATALOGUE_FILE
+    from core.models.runtime.catalogue import CATALOGUE_FILE
     from tests.conftest import REPO
 
-    shipped = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["core"]
-    assert CATALOGUE_FILE.relative_to(REPO / "core").as_posix() in shipped
+    package_data = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    shipped = [(REPO / package.replace(".", "/")).joinpath(pattern) for package, patterns in package_data.items()
+               for pattern in patterns]
+    assert CATALOGUE_FILE in shipped
     deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
     assert any(d.startswith("huggingface_hub") for d in deps)  # the download needs no extra

@@ -20,7 +20,7 @@ from tests.conftest import TINY_MODEL
 
 @pytest.fixture(scope="module")
 def immich_export(tiny_weights, tmp_path_factory):
-    from core.runtime.export_immich import export_immich
+    from core.models.runtime.export_immich import export_immich
 
     root = tmp_path_factory.mktemp("immich-export")
     return export_immich(TINY_MODEL, weights=tiny_weights, models_dir=root / "models", out=root / "hub" / "tiny",
@@ -28,10 +28,10 @@ def immich_export(tiny_weights, tmp_path_factory):
 
 
 def test_an_immich_layout_export_holds_immichs_files_and_gives_the_torch_vectors(immich_export, tiny_weights):
-    from core.embed import Encoder, model_key
-    from core.runtime.encoder import OnnxEncoder
-    from core.runtime.export import MIN_COSINE
-    from core.runtime.manifest import read_manifest, verify
+    from core.models.embed import Encoder, model_key
+    from core.models.runtime.encoder import OnnxEncoder
+    from core.models.runtime.export import MIN_COSINE
+    from core.models.runtime.manifest import read_manifest, verify
 
     folder = immich_export.folder
     for rel in ("config.json", "visual/model.onnx", "visual/preprocess_cfg.json", "textual/model.onnx",
@@ -58,8 +58,8 @@ def test_an_immich_layout_export_holds_immichs_files_and_gives_the_torch_vectors
 
 def test_a_damaged_immich_folder_is_named_in_one_line(immich_export, tmp_path):
     from core.errors import ModelError
-    from core.runtime.encoder import OnnxEncoder
-    from core.runtime.manifest import verify
+    from core.models.runtime.encoder import OnnxEncoder
+    from core.models.runtime.manifest import verify
 
     folder = shutil.copytree(immich_export.folder, tmp_path / "tiny")
     with open(folder / "visual" / "model.onnx", "r+b") as fh:
@@ -91,9 +91,9 @@ def _trained_tokenizer(path, pad="<pad>"):
 
 
 def test_the_exporter_takes_a_trained_tokenizer_and_the_reader_frames_it(tiny_weights, tmp_path):
-    from core.runtime.encoder import OnnxEncoder
-    from core.runtime.export import MIN_COSINE
-    from core.runtime.export_immich import export_immich
+    from core.models.runtime.encoder import OnnxEncoder
+    from core.models.runtime.export import MIN_COSINE
+    from core.models.runtime.export_immich import export_immich
 
     tok = _trained_tokenizer(tmp_path / "tokenizer.json")
     result = export_immich(TINY_MODEL, weights=tiny_weights, models_dir=tmp_path / "models", out=tmp_path / "out",
@@ -155,7 +155,7 @@ def _immich_like_mclip(folder, tokenizer, name="XLM-Roberta-Tiny-Vit-B-32"):
 
 
 def test_immichs_mclip_form_is_fed_input_ids_and_mask_one_row_at_a_time(tmp_path):
-    from core.runtime.encoder import OnnxEncoder
+    from core.models.runtime.encoder import OnnxEncoder
 
     tok = _trained_tokenizer(tmp_path / "tokenizer.json")
     folder = _immich_like_mclip(tmp_path / "XLM-Roberta-Tiny-Vit-B-32", tok)
@@ -171,8 +171,8 @@ def test_immichs_mclip_form_is_fed_input_ids_and_mask_one_row_at_a_time(tmp_path
 
 
 def test_nllb_towers_get_the_query_language_before_the_text(tmp_path, monkeypatch):
-    from core.runtime.encoder import OnnxEncoder
-    from core.runtime.immich import flores_code
+    from core.models.runtime.encoder import OnnxEncoder
+    from core.models.runtime.immich import flores_code
 
     tok = _trained_tokenizer(tmp_path / "tokenizer.json")
     folder = _immich_like_mclip(tmp_path / "nllb-clip-tiny__mrl", tok)

@@ -7,10 +7,10 @@ import threading
 
 from PySide6.QtCore import QTimer
 
-from core.runtime.catalogue import propose
-from desktop_app.host import LibraryConfig, LibraryHost, ModelState
+from core.models.runtime.catalogue import propose
 from desktop_app.main_window import MainWindow
 from desktop_app.settings import Settings
+from desktop_app.workers.host import LibraryConfig, LibraryHost, ModelState
 
 
 def test_an_offline_machine_is_offered_a_weights_file(qtbot, tmp_path, monkeypatch):
@@ -60,7 +60,7 @@ def test_offline_is_known_in_seconds_and_the_file_choice_offered_at_once(qtbot, 
     """
     import socket
 
-    from core import hub
+    from core.models import hub
 
     asked = []
 
@@ -86,7 +86,7 @@ def test_a_file_that_fits_no_model_offers_the_model_picker(qtbot, tmp_path, monk
     import numpy as np
     from safetensors.numpy import save_file
 
-    from desktop_app.settings_dialog import SettingsDialog
+    from desktop_app.dialogs.settings import SettingsDialog
 
     odd = tmp_path / "odd.safetensors"
     save_file({"encoder.weight": np.zeros((4, 3), np.float32)}, str(odd))
@@ -108,7 +108,7 @@ def test_a_file_that_fits_no_model_offers_the_model_picker(qtbot, tmp_path, monk
 
 
 def test_a_file_picked_inside_an_exported_model_loads_the_folder(tmp_path):
-    from desktop_app.first_run import model_source
+    from desktop_app.pages.first_run import model_source
 
     folder = tmp_path / "ViT-B-32_laion"
     folder.mkdir()
@@ -178,7 +178,7 @@ def test_the_first_run_page_downloads_the_model_in_the_background_and_the_grid_f
 
 
 def test_a_pytorch_file_in_a_torch_free_install_says_why_and_what_to_do(qtbot, tmp_path, monkeypatch, tiny_weights):
-    from core.runtime import choose
+    from core.models.runtime import choose
 
     monkeypatch.setattr(choose, "torch_available", lambda: False)  # as in the .deb, the AppImage, a plain pip install
     monkeypatch.setenv("MEDIALENS_MODELS", str(tmp_path / "models"))
