@@ -43,7 +43,9 @@ from core.indexing.watch import (
 from core.media.image import ThumbnailCache
 from core.media.video import check_index_options as check_video_options
 from core.models.embed import REGISTRY, BaseEncoder, cached_weights
+from core.models.runtime.catalogue import CatalogueEntry, catalogue, find_entry
 from core.models.runtime.choose import open_encoder
+from core.models.runtime.download import DownloadProgress, installed
 from core.models.runtime.manifest import list_exports
 from core.paths import models_cache_dir, resolve_home
 from core.search.compose import DEFAULT_METHOD, METHODS
@@ -88,6 +90,8 @@ class Library:
         # "another MediaLens is already indexing" — the window then kept the pre-repair counts.
         self._index_mutex = threading.Lock()
         self._encoder: BaseEncoder | None = None
+        #: hears (bytes done, bytes expected) while the model downloads (`core.models.runtime.download`)
+        self.download_progress: DownloadProgress | None = None
         self._engine: SearchEngine | None = None
         self._moments: MomentFinder | None = None
 
@@ -107,13 +111,29 @@ class Library:
 
     @property
     def encoder(self) -> BaseEncoder:
-        """The model's ONNX export on ONNX Runtime when there is one (no torch), else open_clip on torch."""
+        """The model's ONNX export on ONNX Runtime when there is one (no torch; downloaded from the
+        catalogue first when it is one of its models), else open_clip on torch."""
+        return self._open_encoder(download=True)
+
+    def _open_encoder(self, download: bool) -> BaseEncoder:
         with self._lock:
             if self._encoder is None:
                 self._encoder = open_encoder(self.choice.name, pretrained=self.choice.pretrained,
                                              weights=self.choice.weights, device=self.device,
-                                             cache_dir=models_cache_dir(), runtime=self.runtime)
+                                             cache_dir=models_cache_dir(), runtime=self.runtime,
+                                             download=download, download_progress=self.download_progress)
             return self._encoder
+
+    def downloads(self) -> list[CatalogueEntry]:
+        """The models MediaLens downloads (`core.models.runtime.catalogue`), for a model picker."""
+        return catalogue()
+
+    def pending_download(self) -> CatalogueEntry | None:
+        """The catalogue model that opening the encoder would download first, if any (nothing is loaded)."""
+        if self._encoder is not None or self.choice.weights is not None or (self.runtime or "") == "torch":
+            return None
+        entry = find_entry(key=self.choice.key())
+        return entry if entry is not None and installed(entry, models_cache_dir()) is None else None
 
     def models(self) -> list[ModelInfo]:
         cache = models_cache_dir()
@@ -509,7 +529,7 @@ class Library:
     def _runtime_note(self) -> str:
         """Which runtime would encode: "onnx (FOLDER)" or "torch"; or why none can (nothing is loaded)."""
         try:
-            enc = self.encoder
+            enc = self._open_encoder(download=False)  # a status never starts a download
         except MediaLensError as exc:
             return f"none: {exc}"
         return f"onnx ({enc.folder})" if enc.runtime == "onnx" else enc.runtime

@@ -42,6 +42,7 @@ class SettingsDialog(QDialog):
         self.settings = settings
         self.host = host
         self._infos: dict = {}
+        self._notes: dict[str, str] = {}
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
 
@@ -135,11 +136,16 @@ class SettingsDialog(QDialog):
         super().accept()
 
     def _load_models(self) -> None:
-        """Fill the model list from the engine's registry (a worker: it imports open_clip)."""
-        def done(infos) -> None:
+        """Fill the model list: the download catalogue, then the engine's registry (a worker: it imports open_clip)."""
+        def done(found) -> None:
+            infos, downloads = found
             chosen = self.model.currentData()
             self.model.blockSignals(True)
             self.model.clear()
+            for entry in downloads:  # ONNX downloads: no torch needed
+                self.model.addItem(f"{entry.name} — {entry.download_mb} MB", entry.name)
+                self.model.setItemData(self.model.count() - 1, f"{entry.quality} ({entry.quality_source}). "
+                                       f"{entry.notes}", Qt.ItemDataRole.ToolTipRole)
             for info in infos:
                 spec = info.spec
                 label = f"{spec.name} — {spec.download_mb} MB"
@@ -153,13 +159,14 @@ class SettingsDialog(QDialog):
             self.model.setCurrentIndex(max(0, self.model.findData(chosen)))
             self.model.blockSignals(False)
             self._infos = {i.spec.name: i for i in infos}
+            self._notes = {e.name: f"{e.quality}. {e.notes}" for e in downloads}
             self._model_changed()
 
-        self.host.call(lambda lib: lib.models(), done)
+        self.host.call(lambda lib: (lib.models(), lib.downloads()), done)
 
     def _model_changed(self, *_args) -> None:
         info = self._infos.get(self.model.currentData())
-        note = f"{info.spec.quality}. {info.spec.notes}" if info else ""
+        note = f"{info.spec.quality}. {info.spec.notes}" if info else self._notes.get(self.model.currentData(), "")
         self.model_note.setText(note)
         self.form.setRowVisible(self.model_note, bool(note))
         self._fit()

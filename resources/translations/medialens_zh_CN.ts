@@ -384,6 +384,42 @@
         <source>Choose a model weights file</source>
         <translation>选择模型权重文件</translation>
     </message>
+    <message>
+        <source>a few seconds</source>
+        <translation>几秒钟</translation>
+    </message>
+    <message>
+        <source>about %1 min</source>
+        <translation>约 %1 分钟</translation>
+    </message>
+    <message>
+        <source>about %1 h %2 min</source>
+        <translation>约 %1 小时 %2 分钟</translation>
+    </message>
+    <message>
+        <source>Download a model instead</source>
+        <translation>改为下载模型</translation>
+    </message>
+    <message>
+        <source>Forget the chosen file and download the model proposed for this computer</source>
+        <translation>不使用所选文件，下载为这台电脑推荐的模型</translation>
+    </message>
+    <message>
+        <source>%1 on a 50 Mbit/s connection; you can add folders meanwhile.</source>
+        <translation>在 50 Mbit/s 网络下需要%1；下载时可以先添加文件夹。</translation>
+    </message>
+    <message>
+        <source>This file cannot be used by this installation of MediaLens.</source>
+        <translation>此版本的 MediaLens 无法使用这个文件。</translation>
+    </message>
+    <message>
+        <source>%1 holds PyTorch weights, and this MediaLens runs exported models only (it was installed without torch). Download a model instead, or export this file on a computer with MediaLens&apos;s torch extra (medialens models export NAME --weights FILE) and choose the exported folder&apos;s manifest.json here.</source>
+        <translation>%1 是 PyTorch 权重文件，而此版本的 MediaLens 只能运行导出的模型（安装时不含 torch）。请改为下载模型，或在装有 MediaLens torch 扩展的电脑上导出此文件（medialens models export NAME --weights FILE），再在这里选择导出文件夹中的 manifest.json。</translation>
+    </message>
+    <message>
+        <source>%1 left</source>
+        <translation>剩余%1</translation>
+    </message>
 </context>
 <context>
     <name>FoldersDialog</name>
