@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from core import __version__
+from core.cli import ask
 from core.cli.output import shown_path, write_json
 from core.errors import MediaLensError
 
@@ -327,7 +328,10 @@ def cmd_search(args) -> int:
     from core.library import TEXT, Query
 
     with _open_library(args) as lib:
-        found = lib.find(Query(TEXT, text=args.query, filters=_filters(args), exact=True if args.exact else None))
+        query = Query(TEXT, text=args.query, filters=_filters(args), exact=True if args.exact else None)
+        if ask.wanted(args):
+            return _asking(lib, args, query, counted=True)
+        found = lib.find(query)
         if found.is_cut(args.show_all, args.sort):
             matches = found.matches()
             hits = matches.shown(args.show_all, args.sort)[args.offset:args.offset + args.n]
@@ -338,6 +342,22 @@ def cmd_search(args) -> int:
         _print_hits(hits, args.json, explain=_explainer(found, args))
         if footer and not args.json:
             print(footer)
+    return EXIT_OK
+
+
+def _asking(lib, args, query, counted: bool = False) -> int:
+    """--ask / --answer: rounds of questions after the first results (core/cli/ask.py)."""
+    session = lib.session(_filters(args))
+    hits = session.start(query, n=args.n)
+    matches = lib.find(query).matches() if counted else None
+
+    def count(round_hits: list) -> str:
+        if matches is None or not matches.calibrated:
+            return f"# {len(round_hits)} shown"
+        agreeing = len(session.agreeing(matches.matches))
+        return f"# {agreeing} of the {matches.count} matches agree with the answers, {len(round_hits)} shown"
+
+    ask.run_rounds(session, hits, args, lambda h: _print_hits(h, args.json), count)
     return EXIT_OK
 
 
@@ -380,8 +400,11 @@ def cmd_similar(args) -> int:
     from core.library import SIMILAR, Query
 
     with _open_library(args) as lib:
-        found = lib.find(Query(SIMILAR, target=args.target, t_s=args.t_s, box=args.box, filters=_filters(args),
-                               exact=True if args.exact else None))
+        query = Query(SIMILAR, target=args.target, t_s=args.t_s, box=args.box, filters=_filters(args),
+                      exact=True if args.exact else None)
+        if ask.wanted(args):
+            return _asking(lib, args, query)
+        found = lib.find(query)
         _print_hits(found.page(args.n, args.offset), args.json, explain=_explainer(found, args))
     return EXIT_OK
 
@@ -606,6 +629,7 @@ def _add_compose_arguments(sub, common, results) -> None:
     for name in ("search", "similar", "compose"):
         sub.choices[name].add_argument("--explain", action="store_true",
                                        help="print each photo's best-matching region (slower)")
+        ask.add_arguments(sub.choices[name])
 
 
 def _explainer(found, args) -> Callable | None:
@@ -619,9 +643,12 @@ def cmd_compose(args) -> int:
     from core.library import COMPOSE, Query
 
     with _open_library(args) as lib:
-        found = lib.find(Query(COMPOSE, text=args.text, target=args.reference, method=args.method,
-                               balance=args.balance, include_target=args.include_reference, t_s=args.t_s,
-                               filters=_filters(args), exact=True if args.exact else None))
+        query = Query(COMPOSE, text=args.text, target=args.reference, method=args.method,
+                      balance=args.balance, include_target=args.include_reference, t_s=args.t_s,
+                      filters=_filters(args), exact=True if args.exact else None)
+        if ask.wanted(args):
+            return _asking(lib, args, query)
+        found = lib.find(query)
         _print_hits(found.page(args.n, args.offset), args.json, explain=_explainer(found, args))
     return EXIT_OK
 

@@ -20,6 +20,7 @@ results; a lock guards the state and rounds run one at a time.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.errors import QueryError
+from core.search import ask
 from core.search.find import COMPOSE, SIMILAR, TEXT, Found, Query, prepare
 from core.vector_math import unit
 
@@ -60,6 +62,8 @@ class Round:
     marks_before: dict[int, bool]  # the session's marks when this round was made
     n: int
     items: dict[int, int] = field(default_factory=dict)  # file id -> the matched item (a video's frame)
+    replies: list[ask.Reply] = field(default_factory=list)  # answers to the search's questions so far
+    skipped: list[str] = field(default_factory=list)  # families answered "doesn't matter"
 
 
 class SearchSession:
@@ -73,6 +77,7 @@ class SearchSession:
         self._running = threading.Lock()  # one round at a time
         self._rounds: list[Round] = []
         self._marks: dict[int, bool] = {}
+        self._asker: ask.Asker | None = None
 
     # ----- state --------------------------------------------------------------------------------
 
@@ -170,6 +175,88 @@ class SearchSession:
             undone = self._rounds.pop()
             self._marks = dict(undone.marks_before)
             return list(self._rounds[-1].results)
+
+    # ----- asking back (core/search/ask.py) -----------------------------------------------------
+
+    @property
+    def asker(self) -> ask.Asker:
+        """The model's question families with their answers' text vectors (encoded once per session)."""
+        with self._lock:
+            if self._asker is None:
+                encoder = self._ctx.encoder
+                self._asker = ask.Asker(encoder.encode_texts, ask.load_families(encoder.name))
+            return self._asker
+
+    @property
+    def replies(self) -> list[ask.Reply]:
+        """The answers given to this search's questions, oldest first."""
+        with self._lock:
+            return list(self._rounds[-1].replies) if self._rounds else []
+
+    def question(self) -> ask.Question | None:
+        """The question whose answer narrows the current results most; None when no answer would.
+
+        Families already answered in this line of rounds are not asked again.
+        """
+        with self._lock:
+            if not self._rounds:
+                raise QueryError("nothing to ask about yet: run a query first")
+            last = self._rounds[-1]
+            asked = [r.family.key for r in last.replies] + last.skipped
+            results = list(last.results[:ask.TOP_K])
+        vectors = self._hit_vectors(results)
+        return self.asker.choose(vectors, asked) if len(vectors) else None
+
+    def skip(self, question: ask.Question | ask.Family) -> None:
+        """"Doesn't matter": that question is not asked again for these results."""
+        family = question.family if isinstance(question, ask.Question) else question
+        with self._lock:
+            if self._rounds and family.key not in self._rounds[-1].skipped:
+                self._rounds[-1].skipped.append(family.key)
+
+    def answer(self, question: ask.Question | ask.Family, label: str, negated: bool = False,
+               n: int | None = None) -> list[Hit]:
+        """The next round: the search narrowed by an answer ("not X" with `negated`); `undo` takes it back.
+
+        The query vector moves towards the answer to find candidates, which are ordered by the starting query's
+        score plus how surely each shows the answers (the soft filter that won tests/bench/ask.py).
+        """
+        reply = self.asker.reply(question, label, negated)
+        with self._running:
+            with self._lock:
+                if not self._rounds:
+                    raise QueryError("nothing to answer yet: run a query first")
+                last = self._rounds[-1]
+                replies = [*last.replies, reply]
+                marks = dict(self._marks)
+                n = last.n if n is None else n
+            start = np.asarray(last.start.vector.vector, np.float32)
+            vector = ask.Asker.direction(start, replies)
+            hidden = {fid for fid, ok in marks.items() if not ok}
+            pool = last.start.again(vector, last.start.vector.exclude | hidden, self.filters,
+                                    max(ask.RERANK_MIN, ask.RERANK_FACTOR * n))
+            vectors = self._hit_vectors(pool)
+            ranked = vectors @ start + self.asker.rerank_bonus(replies, vectors) if pool else []
+            order = sorted(range(len(pool)), key=lambda i: -float(ranked[i]))
+            # shown with how well each matches the query itself; the order also weighs the answers
+            results = [dataclasses.replace(pool[i], score=float(vectors[i] @ start)) for i in order[:n]]
+            with self._lock:
+                self._push(Round(last.start, vector, results, marks, n, replies=replies,
+                                 skipped=list(last.skipped)))
+                return list(results)
+
+    def agreeing(self, hits: list[Hit]) -> list[Hit]:
+        """The hits whose most likely answer to every question asked is the one given (not it, for "not X")."""
+        replies = self.replies
+        if not replies or not hits:
+            return list(hits)
+        keep = self.asker.agrees(replies, self._hit_vectors(hits))
+        return [h for h, ok in zip(hits, keep, strict=True) if ok]
+
+    def _hit_vectors(self, hits: list[Hit]) -> np.ndarray:
+        if not hits:
+            return np.zeros((0, 0), np.float32)
+        return np.asarray([self._ctx.item_vector(h.item_id) for h in hits], np.float32)
 
     # ----- internals ----------------------------------------------------------------------------
 
