@@ -5,11 +5,14 @@ explicit path to choose another) holding `catalog.db`, one vector file per
 model under `index/`, and `thumbnails/`. The library remembers the model it was
 indexed with; a different model can be named per call.
 
-It owns the lifecycle only — open/close, roots, its model, status — and
-builds, once, the two things that do the work: a `SearchContext` with its
-`SearchEngine` (`core.search`) and, per run, an `Indexer` (`core.indexing`).
-Its query methods are one-line hand-offs to `core.search`. Which model it opens with, and
-switching to another in the background, are `core.indexing.model_switch`.
+It owns the lifecycle — open/close, roots, its model, status — and builds,
+once, the search engine and its `SearchContext` (`core.search`). The flows are
+managers beside it, the way Anki's `Collection` has `col.decks` and `col.models`:
+`lib.indexing` (`core.indexing.runs`: index runs, their locks, the remembered OCR
+setting) and `lib.thumbnails` (`core.media.thumbnails`). A search goes in through
+one method, `find(Query)` (`core.search.find`); `search`, `similar`, `compose` and
+`matches` are one-line hand-offs to it, `index` to `lib.indexing`. Which model it
+opens with, and switching to another in the background, are `core.indexing.model_switch`.
 
 Thread-safety: searches may run on several threads while one thread indexes;
 the catalog, the vector index and the encoder each guard themselves.
@@ -26,11 +29,11 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import LibraryError, MediaError, MediaLensError
+from core.errors import LibraryError, MediaLensError
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
 from core.indexing.links import follows_outside_links, outside_links, set_follow_outside_links
 from core.indexing.model_switch import ModelChoice, ModelInfo, ModelSwitch, choose_model, switched
-from core.indexing.pipeline import Indexer
+from core.indexing.runs import IndexRuns
 from core.indexing.watch import (
     POLL_S,
     QUIET_S,
@@ -41,7 +44,7 @@ from core.indexing.watch import (
     vanished_line,
 )
 from core.media.image import ThumbnailCache
-from core.media.video import check_index_options as check_video_options
+from core.media.thumbnails import Thumbnails
 from core.models.embed import REGISTRY, BaseEncoder, cached_weights
 from core.models.runtime.catalogue import CatalogueEntry, catalogue, find_entry
 from core.models.runtime.choose import open_encoder
@@ -84,11 +87,9 @@ class Library:
         self.options = options or {}
         self.choice = choose_model(model, weights, pretrained, self.remembered_model())
         self._lock = threading.RLock()
-        # Held by this process's indexing run and by its saves of a rebuilt vector file. Both also take the
-        # `index.lock` file lock (other processes); without this, a save by the background rebuild (it follows a
-        # repair or a damaged vector file, seconds long at 1M) made the next `index` in the same process fail with
-        # "another MediaLens is already indexing" — the window then kept the pre-repair counts.
-        self._index_mutex = threading.Lock()
+        #: The managers, one per flow (Anki's `col.decks`, `col.models`): index runs, thumbnails.
+        self.indexing = IndexRuns(self)
+        self.thumbnails = Thumbnails(self.catalog, self.thumbs)
         self._encoder: BaseEncoder | None = None
         #: hears (bytes done, bytes expected) while the model downloads (`core.models.runtime.download`)
         self.download_progress: DownloadProgress | None = None
@@ -104,7 +105,8 @@ class Library:
         d = json.loads(raw)
         return ModelChoice(d["name"], d.get("pretrained"), d.get("weights"))
 
-    def _remember_model(self) -> None:
+    def remember_model(self) -> None:
+        """Keep this library's model choice in its catalog: the next open uses it (an index run remembers it)."""
         c = self.choice
         self.catalog.set_setting("model", json.dumps(
             {"name": c.name, "pretrained": c.pretrained, "weights": c.weights}))
@@ -172,7 +174,7 @@ class Library:
                 model_id, dim = row
                 slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.choice.key())
                 vindex = VectorIndex(self.catalog, model_id, dim, self.home / "index", slug)
-                vindex.on_rebuilt = self._save_index_if_free
+                vindex.on_rebuilt = self.indexing.save_if_free
                 vindex.open()
                 context = SearchContext(self.catalog, lambda: self.encoder, vindex, model_id, dim,
                                         self.choice.key())
@@ -182,25 +184,6 @@ class Library:
         if sync:
             engine.vindex.sync()
         return engine
-
-    def _save_index_if_free(self, vindex: VectorIndex) -> None:
-        """Save a rebuilt index unless an indexing run is the writer (this process's or another's: it saves its own)."""
-        from filelock import FileLock, Timeout
-
-        if not self._index_mutex.acquire(blocking=False):
-            return  # this process is indexing: the run saves the index when it ends
-        try:
-            lock = FileLock(str(self.home / "index.lock"))
-            try:
-                lock.acquire(timeout=0)
-            except Timeout:
-                return
-            try:
-                vindex.save(wait=False)  # called by the rebuild itself, once its index is in place
-            finally:
-                lock.release()
-        finally:
-            self._index_mutex.release()
 
     # ----- roots ------------------------------------------------------------------------------
 
@@ -228,68 +211,18 @@ class Library:
         with self._lock:
             if self._engine is not None:
                 self._engine.vindex.sync()
-                self._save_index_if_free(self._engine.vindex)
+                self.indexing.save_if_free(self._engine.vindex)
 
     # ----- indexing ---------------------------------------------------------------------------
 
     def index(self, folders: list[str | os.PathLike[str]] | None = None, progress: ProgressCallback | None = None,
               control: Control | None = None, remember: bool = True, **options) -> IndexReport:
-        """Index the given folders (added as roots) or all roots; returns what happened.
-
-        `remember=False` leaves the library's remembered model alone (a model switch in progress).
-        """
-        for f in folders or []:
-            self.add_root(f)
-        roots = self.catalog.roots()
-        if folders:
-            wanted = {str(Path(f).expanduser().resolve()) for f in folders}
-            roots = [r for r in roots if r[1] in wanted or any(w.startswith(r[1] + os.sep) for w in wanted)]
-        if not roots:
-            raise LibraryError("no library folders yet: give one, e.g. `medialens index ~/Pictures`")
-        check_video_options({**self.options, **options})
-        with self._index_mutex:  # waits out this process's save of a rebuilt index (see __init__)
-            return self._index_locked(roots, progress, control, remember, options)
-
-    def _index_locked(self, roots: list, progress: ProgressCallback | None, control: Control | None,
-                      remember: bool, options: dict) -> IndexReport:
-        from filelock import FileLock, Timeout
-
-        lock = FileLock(str(self.home / "index.lock"))
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            raise LibraryError(f"another MediaLens is already indexing the library in {self.home}") from None
-        try:
-            engine = self.engine(create=True, sync=False)
-            if remember:
-                self._remember_model()
-            opts = {**self.options, **options}
-            cluster = opts.pop("cluster", None)
-            read_text = self.reads_text(opts.pop("ocr", None))
-            indexer = Indexer(self.catalog, self.encoder, engine.vindex, engine.model_id, self.thumbs,
-                              batch_size=opts.pop("batch_size", None), workers=opts.pop("workers", None),
-                              options=opts, read_text=read_text)
-            if cluster:
-                from core.indexing import cluster as ray_cluster
-
-                ray_cluster.connect(cluster)
-                indexer.remote_decoder = ray_cluster.RemoteDecoder(self.choice.name, self.choice.pretrained,
-                                                                   self.choice.weights, opts)
-            report = indexer.run(roots, progress=progress, control=control)
-            while not (control and control.cancelled) and not engine.vindex.wait_rebuilt(0.5):
-                pass  # the writer leaves a saved index behind: finish a background rebuild first
-            engine.vindex.save(wait=False)
-            return report
-        finally:
-            lock.release()
+        """Index the given folders (added as roots) or all roots; returns what happened (`core.indexing.runs`)."""
+        return self.indexing.run(folders, progress, control, remember, **options)
 
     def reads_text(self, wanted: bool | None = None) -> bool:
         """Whether indexing reads the text in photos and videos; `wanted` sets it (remembered by the library)."""
-        from core.indexing import ocr
-
-        if wanted is not None:
-            self.catalog.set_setting(ocr.SETTING, "on" if wanted else "off")
-        return ocr.ocr_enabled(self.catalog)
+        return self.indexing.reads_text(wanted)
 
     def switch_model(self, model: str | None = None, weights: str | os.PathLike[str] | None = None,
                      pretrained: str | None = None) -> ModelSwitch:
@@ -309,7 +242,7 @@ class Library:
             if old is not None:
                 old.context.encoder_of = (lambda: old_encoder) if old_encoder is not None else switched
             self.choice, self._encoder, self._engine = other.choice, encoder, None
-            self._remember_model()
+            self.remember_model()
         if old is not None:
             old.vindex.save()
 
@@ -353,20 +286,7 @@ class Library:
 
     def thumbnail(self, file_id: int) -> Path | None:
         """The cached thumbnail of a file (made now if missing); None if it cannot be made."""
-        rec = self.catalog.file(file_id)
-        if rec is None:
-            return None
-        key = rec.content_hash
-        if key and self.thumbs.has(key):
-            return self.thumbs.path_for(key)
-        if rec.kind == "video" and key:
-            return self._video_thumbnail(rec, None)
-        if rec.kind != "image" or not key:
-            return None
-        try:
-            return self.thumbs.get_or_make(key, rec.path)
-        except Exception:
-            return None
+        return self.thumbnails.of_file(file_id)
 
     # ----- video moments (core/search/moments.py) -------------------------------------------------------
 
@@ -393,31 +313,7 @@ class Library:
 
     def frame_thumbnail(self, file_id: int, t_s: float) -> Path | None:
         """The cached thumbnail of the sampled frame that stands for `t_s` (`core.media.video.sample_at`)."""
-        rec = self.catalog.file(file_id)
-        if rec is None or rec.kind != "video" or not rec.content_hash:
-            return None
-        times = [t for _, t in self.catalog.items_of_file(file_id) if t is not None]
-        if not times:
-            return None
-        from core.media.video import sample_at
-
-        return self._video_thumbnail(rec, times[sample_at(times, t_s)])
-
-    def _video_thumbnail(self, rec, t_s: float | None) -> Path | None:
-        """A frame's (or, for None, the poster's) thumbnail; decoded from the video if the cache lost it.
-
-        A lost poster is remade from the frame a tenth of the way in (past most intros and fades).
-        """
-        from core.media.video import frame_at, frame_thumb_suffix
-
-        suffix = "" if t_s is None else frame_thumb_suffix(t_s)
-        if self.thumbs.has(rec.content_hash, suffix):
-            return self.thumbs.path_for(rec.content_hash, suffix)
-        at = t_s if t_s is not None else 0.1 * (rec.duration_s or 0.0)
-        try:
-            return self.thumbs.put(rec.content_hash, frame_at(rec.path, at), suffix)
-        except (MediaError, OSError):
-            return None
+        return self.thumbnails.of_frame(file_id, t_s)
 
     # ----- composed edits, feedback sessions, regions (core/search/compose.py, feedback.py, explain.py)
 

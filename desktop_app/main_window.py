@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.errors import CatalogDamaged  # a leaf module: cheap to import
 from desktop_app.library_actions import LibraryActions
 from desktop_app.pages.first_run import FirstRunPage
 from desktop_app.pages.search.month_label import MonthLabel
@@ -58,6 +59,7 @@ from desktop_app.widgets.icons import icon
 from desktop_app.widgets.message_bar import MessageBar
 from desktop_app.widgets.status_bar import LibraryStatusBar
 from desktop_app.workers.host import LibraryConfig, LibraryHost, ModelState, ModelStatus
+from desktop_app.workers.tasks import describe_error
 from desktop_app.workers.thumbnails import ThumbnailLoader
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -210,7 +212,7 @@ class MainWindow(QMainWindow):
         self.search_bar.field.textChanged.connect(self._search_text_changed)
         h.model_switched.connect(self.controller.rerun)
         self.controller.finished.connect(self._request_finished)
-        self.controller.failed.connect(lambda _request, message: self.show_error(message))
+        self.controller.failed.connect(lambda _request, error: self.show_error(error))
         self.results_actions.message.connect(self.status_bar.showMessage)
 
         self.grid.activated.connect(self._activated)
@@ -263,10 +265,10 @@ class MainWindow(QMainWindow):
         else:
             self._show_library(status)
 
-    def _open_failed(self, message: str) -> None:
+    def _open_failed(self, error: BaseException) -> None:
         self.pages.setCurrentWidget(self.first_run)
-        self.first_run.set_model_state(ModelStatus(ModelState.FAILED, "", error=message))
-        self.show_error(message)
+        self.first_run.set_model_state(ModelStatus(ModelState.FAILED, "", error=describe_error(error)))
+        self.show_error(error)
 
     def _show_library(self, status: dict) -> None:
         """Without a query the window shows the library itself, newest first (or says how to start)."""
@@ -475,10 +477,13 @@ class MainWindow(QMainWindow):
             "picture like them, or by changing one in words.</p><p>Everything runs on this computer.</p>")
             .replace("%1", __version__))
 
-    def show_error(self, message: str, action=None) -> None:
-        if action is None and "medialens repair" in message:  # a damaged catalog: offer the repair here
+    def show_error(self, error: BaseException | str, action=None) -> None:
+        """Show an engine's exception (one line; a bug says so) or a line of the window's own; a damaged
+        catalog comes with the Repair button."""
+        if action is None and isinstance(error, CatalogDamaged):
             action = (self.tr("Repair"), self.repair_library)
-        self.message_bar.show_message(message, MessageBar.ERROR, action)
+        self.message_bar.show_message(error if isinstance(error, str) else describe_error(error), MessageBar.ERROR,
+                                      action)
 
     def repair_library(self) -> None:
         """Recover the damaged catalog (the damaged file is kept), reopen, and index what was lost."""

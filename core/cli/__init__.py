@@ -709,6 +709,3 @@ def main(argv: Sequence[str] | None = None, open_window: Callable | None = None)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -861,23 +861,6 @@ class Catalog:
                 s.execute(insert(Embedded).prefix_with("OR REPLACE").values(file_id=fid, model_id=model_id,
                                                                              at=time.time()))
 
-    # ----- for tests that build a library by hand ---------------------------------------------
-
-    @staticmethod
-    def add_vectors(s: Session, model_id: int, rows: Sequence[tuple[int, bytes]]) -> None:
-        if rows:
-            s.execute(insert(Vector), [{"model_id": model_id, "item_id": i, "data": d} for i, d in rows])
-
-    @staticmethod
-    def new_items(s: Session, file_id: int, times: Sequence[float | None]) -> list[int]:
-        ids = []
-        for t in times:
-            item = Item(file_id=file_id, t_s=t)
-            s.add(item)
-            s.flush()
-            ids.append(item.id)
-        return ids
-
     # ----- after a salvage (core/store/repair.py) ----------------------------------------------------
 
     def restore_lost_roots(self) -> list[str]:

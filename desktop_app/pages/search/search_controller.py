@@ -39,7 +39,6 @@ from desktop_app.pages.search.queries import (
     start_session,
 )
 from desktop_app.pages.search.results import ResultsModel
-from desktop_app.workers.tasks import describe_error
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.library import Found, Hit, Library
@@ -53,7 +52,7 @@ REFINE_N = 240
 class SearchController(QObject):
     started = Signal(object)  # Request
     finished = Signal(object)  # Request (its first page is in the model)
-    failed = Signal(object, str)  # Request, message
+    failed = Signal(object, object)  # Request, the exception
     busy_changed = Signal(bool)
     feedback_changed = Signal()  # marks or refine rounds changed
     question_changed = Signal(object)  # the question worth asking about the results (core's ask.Question) or None
@@ -155,7 +154,7 @@ class SearchController(QObject):
             if gen != self._generation:
                 return
             self._set_busy(False)
-            self.failed.emit(request, describe_error(exc))
+            self.failed.emit(request, exc)
 
         if not self.host.call(first_page, done, failed):
             self._set_busy(False)
@@ -176,7 +175,7 @@ class SearchController(QObject):
         def failed(exc: BaseException) -> None:
             if gen == self._generation:
                 self.model.fetch_failed()
-                self.host.error.emit(describe_error(exc))
+                self.host.error.emit(exc)
 
         if request.kind == BROWSE:
             self.host.call(lambda lib: fetch_browse_page(lib, filters, n, offset), done, failed)
@@ -246,7 +245,7 @@ class SearchController(QObject):
         def failed(exc: BaseException) -> None:
             if gen == self._generation:
                 self._set_busy(False)
-                self.failed.emit(self.request, describe_error(exc))
+                self.failed.emit(self.request, exc)
 
         self.host.call(job, done, failed, pool="session")
 
