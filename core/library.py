@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.catalog import Catalog, FileRecord
+from core.catalog import Catalog, FileRecord, TextLine
 from core.embed import REGISTRY, BaseEncoder, cached_weights
 from core.errors import LibraryError, MediaError, MediaLensError
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
@@ -43,7 +43,7 @@ from core.search.cutoff import SORTS, Matches, file_date, find_matches, sort_hit
 from core.search.engine import Filters, Hit, SearchEngine
 from core.search.explain import Explanation, explain_file
 from core.search.feedback import SearchSession
-from core.search.moments import MomentFinder, Timeline, across_library, moment_vector, video_record
+from core.search.moments import MomentFinder, Timeline, across_library, moment_vector, video_record, videos_only
 from core.search.query import Query, similar_query, text_query
 from core.vectors import VectorIndex
 from core.video import check_index_options as check_video_options
@@ -216,9 +216,10 @@ class Library:
             opts = {**self.options, **options}
             cluster = opts.pop("cluster", None)
             read_text = self.reads_text(opts.pop("ocr", None))
+            hear_speech = self.hears_speech(opts.pop("speech", None), opts.pop("speech_model", None))
             indexer = Indexer(self.catalog, self.encoder, engine.vindex, engine.model_id, self.thumbs,
                               batch_size=opts.pop("batch_size", None), workers=opts.pop("workers", None),
-                              options=opts, read_text=read_text)
+                              options=opts, read_text=read_text, hear_speech=hear_speech)
             if cluster:
                 from core import cluster as ray_cluster
 
@@ -240,6 +241,17 @@ class Library:
         if wanted is not None:
             self.catalog.set_setting(ocr.SETTING, "on" if wanted else "off")
         return ocr.ocr_enabled(self.catalog)
+
+    def hears_speech(self, wanted: bool | None = None, model_dir: str | os.PathLike[str] | None = None) -> bool:
+        """Whether indexing transcribes what is said in videos; `wanted` sets it, `model_dir` a faster-whisper
+        model for it (both remembered by the library; core/indexing/speech.py)."""
+        from core.indexing import speech
+
+        if wanted is not None:
+            self.catalog.set_setting(speech.SETTING, "on" if wanted else "off")
+        if model_dir is not None:
+            self.catalog.set_setting(speech.MODEL_SETTING, str(Path(model_dir).expanduser().resolve()))
+        return speech.speech_enabled(self.catalog)
 
     def switch_model(self, model: str | None = None, weights: str | os.PathLike[str] | None = None,
                      pretrained: str | None = None) -> ModelSwitch:
@@ -335,18 +347,36 @@ class Library:
         (a library id or path). Each hit is a moment: `start_s`/`end_s`, the best
         frame's time `t_s` and item, and the query's cosine with the moment as `score`.
         """
+        from core.search.fusion import FUSION_DEPTH, fused_video_moments, ranked
+
         engine = self.engine()
         rec = None if video is None else video_record(engine.context, video)  # before the model loads: errors come fast
-        vec = moment_vector(engine.context, query)
+        parsed = text_query(engine.context, query) if isinstance(query, str) else None
+        vec = moment_vector(engine.context, query if parsed is None else parsed.vector)
+        words = parsed.words if parsed is not None else ""
         if rec is None:
+            if words:  # what is shown, written on screen, or said
+                return ranked(engine, Query(vec, words=words), n, filters=videos_only(filters))
             return across_library(engine, vec, n, filters)
+        if words:
+            return fused_video_moments(engine, self._moments.video_moments(rec, vec, FUSION_DEPTH), vec, words,
+                                       rec.id, n)
         return self._moments.video_moments(rec, vec, n)
 
     def timeline(self, file_id: int, query: str | np.ndarray | None = None) -> Timeline:
         """What a player's timeline draws for a video: sample times, the query's curve, its moments."""
         context = self.engine().context
         rec = video_record(context, file_id)
-        return self._moments.timeline(rec, None if query is None else moment_vector(context, query))
+        line = self._moments.timeline(rec, None if query is None else moment_vector(context, query))
+        if isinstance(query, str):  # its moments as the fusion finds them: by frames, on-screen text or speech
+            line.moments = self.moments(query, video=rec.id, n=len(line.moments) or 10)
+        return line
+
+    def transcript(self, file_id: int) -> list[TextLine]:
+        """A video's subtitle and spoken lines in time order (empty when it has none or was not heard)."""
+        from core.catalog_speech import timed_lines
+
+        return timed_lines(self.catalog, file_id)
 
     def frame_thumbnail(self, file_id: int, t_s: float) -> Path | None:
         """The cached thumbnail of the sampled frame that stands for `t_s` (`core.video.sample_at`)."""
