@@ -43,7 +43,15 @@ from core.search.cutoff import SORTS, Matches, file_date, find_matches, sort_hit
 from core.search.engine import Filters, Hit, SearchEngine
 from core.search.explain import Explanation, explain_file
 from core.search.feedback import SearchSession
-from core.search.moments import MomentFinder, Timeline, across_library, moment_vector, video_record, videos_only
+from core.search.moments import (
+    TIMELINE_MOMENTS,
+    MomentFinder,
+    Timeline,
+    across_library,
+    moment_vector,
+    video_record,
+    videos_only,
+)
 from core.search.query import Query, similar_query, text_query
 from core.vectors import VectorIndex
 from core.video import check_index_options as check_video_options
@@ -347,7 +355,7 @@ class Library:
         (a library id or path). Each hit is a moment: `start_s`/`end_s`, the best
         frame's time `t_s` and item, and the query's cosine with the moment as `score`.
         """
-        from core.search.fusion import FUSION_DEPTH, fused_video_moments, ranked
+        from core.search.fusion import fused_video_moments, ranked
 
         engine = self.engine()
         rec = None if video is None else video_record(engine.context, video)  # before the model loads: errors come fast
@@ -359,17 +367,24 @@ class Library:
                 return ranked(engine, Query(vec, words=words), n, filters=videos_only(filters))
             return across_library(engine, vec, n, filters)
         if words:
-            return fused_video_moments(engine, self._moments.video_moments(rec, vec, FUSION_DEPTH), vec, words,
-                                       rec.id, n)
+            return fused_video_moments(engine, self._moments.video_moments(rec, vec, n), vec, words, rec.id, n)
         return self._moments.video_moments(rec, vec, n)
 
-    def timeline(self, file_id: int, query: str | np.ndarray | None = None) -> Timeline:
-        """What a player's timeline draws for a video: sample times, the query's curve, its moments."""
+    def timeline(self, file_id: int, query: str | np.ndarray | None = None, words: str | None = None) -> Timeline:
+        """What a player's timeline draws for a video: sample times, the query's curve, its moments.
+
+        With words (a text `query`, or `words` beside a query vector) the moments are the fusion's: where
+        the video shows them, writes them on screen or says them, each with the expert that found it.
+        """
+        from core.search.fusion import fused_video_moments
+
         context = self.engine().context
         rec = video_record(context, file_id)
-        line = self._moments.timeline(rec, None if query is None else moment_vector(context, query))
-        if isinstance(query, str):  # its moments as the fusion finds them: by frames, on-screen text or speech
-            line.moments = self.moments(query, video=rec.id, n=len(line.moments) or 10)
+        vec = None if query is None else moment_vector(context, query)
+        line = self._moments.timeline(rec, vec)
+        words = words or (text_query(context, query).words if isinstance(query, str) else None)
+        if vec is not None and words:
+            line.moments = fused_video_moments(self.engine(), line.moments, vec, words, rec.id, TIMELINE_MOMENTS)
         return line
 
     def transcript(self, file_id: int) -> list[TextLine]:

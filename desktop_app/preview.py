@@ -256,16 +256,17 @@ class PreviewPane(QWidget):
         query = hit.query if hit.query is not None else (self.query_text or None)
 
         def job(lib: Library):
-            tl = lib.timeline(hit.file.id, query=query)
+            tl = lib.timeline(hit.file.id, query=query, words=self.query_text or None)
             curve = None
             if tl.scores is not None and len(tl.times) > 1:
                 curve = ([float(t) for t in tl.times], [float(s) for s in tl.scores])
-            return float(tl.duration_s), tl.moments, curve
+            return float(tl.duration_s), tl.moments, curve, lib.transcript(hit.file.id)
 
         def done(result) -> None:
             if req == self._request and self.player is not None:
-                duration, moments, curve = result
+                duration, moments, curve, lines = result
                 self.player.set_moments(moments, duration, curve)
+                self.player.transcript.set_lines(lines)
 
         self.host.call(job, done)
 

@@ -134,7 +134,7 @@ def test_a_spoken_query_finds_its_moment_first(make_library, talking, capsys):
 
     from core.cli import main
 
-    assert main(["--library", str(lib.home), "moments", "happy birthday", "-n", "2", "--explain"]) == 0
+    assert main(["moments", "happy birthday", "-n", "2", "--explain", "--library", str(lib.home)]) == 0
     out = capsys.readouterr().out
     first = out.splitlines()[0]
     assert "party.mp4" in first and "said at 00:00:02" in first, out
