@@ -75,6 +75,11 @@ class Library:
         self.options = options or {}
         self.choice = choose_model(model, weights, pretrained, self.remembered_model())
         self._lock = threading.RLock()
+        # Held by this process's indexing run and by its saves of a rebuilt vector file. Both also take the
+        # `index.lock` file lock (other processes); without this, a save by the background rebuild (it follows a
+        # repair or a damaged vector file, seconds long at 1M) made the next `index` in the same process fail with
+        # "another MediaLens is already indexing" — the window then kept the pre-repair counts.
+        self._index_mutex = threading.Lock()
         self._encoder: BaseEncoder | None = None
         self._engine: SearchEngine | None = None
         self._moments: MomentFinder | None = None
@@ -152,18 +157,23 @@ class Library:
         return engine
 
     def _save_index_if_free(self, vindex: VectorIndex) -> None:
-        """Save a rebuilt index unless another process is the writer (it saves its own)."""
+        """Save a rebuilt index unless an indexing run is the writer (this process's or another's: it saves its own)."""
         from filelock import FileLock, Timeout
 
-        lock = FileLock(str(self.home / "index.lock"))
+        if not self._index_mutex.acquire(blocking=False):
+            return  # this process is indexing: the run saves the index when it ends
         try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            return
-        try:
-            vindex.save(wait=False)  # called by the rebuild itself, once its index is in place
+            lock = FileLock(str(self.home / "index.lock"))
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                return
+            try:
+                vindex.save(wait=False)  # called by the rebuild itself, once its index is in place
+            finally:
+                lock.release()
         finally:
-            lock.release()
+            self._index_mutex.release()
 
     # ----- roots ------------------------------------------------------------------------------
 
@@ -201,8 +211,6 @@ class Library:
 
         `remember=False` leaves the library's remembered model alone (a model switch in progress).
         """
-        from filelock import FileLock, Timeout
-
         for f in folders or []:
             self.add_root(f)
         roots = self.catalog.roots()
@@ -212,6 +220,13 @@ class Library:
         if not roots:
             raise LibraryError("no library folders yet: give one, e.g. `medialens index ~/Pictures`")
         check_video_options({**self.options, **options})
+        with self._index_mutex:  # waits out this process's save of a rebuilt index (see __init__)
+            return self._index_locked(roots, progress, control, remember, options)
+
+    def _index_locked(self, roots: list, progress: ProgressCallback | None, control: Control | None,
+                      remember: bool, options: dict) -> IndexReport:
+        from filelock import FileLock, Timeout
+
         lock = FileLock(str(self.home / "index.lock"))
         try:
             lock.acquire(timeout=0)

@@ -333,6 +333,8 @@ class LibraryHost(QObject):
         def failed(exc: BaseException) -> None:
             self._status_pending = False
             self._report(exc)
+            if self._status_again:  # asked again while this read ran: the newer question still wants an answer
+                self.refresh_status()
 
         run_task(self._pools["open"], lib.status, done, failed)
 
