@@ -444,6 +444,12 @@ def cmd_status(args) -> int:
     if text["enabled"] or text["read"]:
         print(f"text:     {text['read']} files read, {text['lines']} lines, {text['pending']} to read"
               + ("" if text["enabled"] else " (reading is off: medialens index --ocr)"))
+    heard = st["speech"]
+    if heard["enabled"] or heard["heard"]:
+        print(f"speech:   {heard['heard']} videos heard, {heard['lines']} lines, {heard['pending']} to hear "
+              f"({heard['engine']})" + ("" if heard["enabled"] else " (hearing is off: medialens index --speech)"))
+    if heard["subtitle_lines"]:
+        print(f"subtitles: {heard['subtitle_lines']} lines in {heard['subtitled']} videos")
     for root, links in st["outside_links"].items():
         print(f"outside:  {shown_path(root)} reaches outside itself through "
               + ", ".join(f"{shown_path(x['link'])} -> {shown_path(x['target'])}" for x in links)

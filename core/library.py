@@ -276,6 +276,17 @@ class Library:
             self.catalog.set_setting(speech.MODEL_SETTING, str(Path(model_dir).expanduser().resolve()))
         return speech.speech_enabled(self.catalog)
 
+    def _speech_status(self) -> dict:
+        from core import catalog_speech
+        from core.indexing import speech
+
+        heard, lines = catalog_speech.counts(self.catalog, speech.EXPERT)
+        subtitled, subtitle_lines = catalog_speech.counts(self.catalog, "subtitle")
+        return {"enabled": speech.speech_enabled(self.catalog), "heard": heard, "lines": lines,
+                "pending": len(catalog_speech.pending(self.catalog, speech.EXPERT)),
+                "engine": speech.choose_engine(self.catalog).name, "subtitled": subtitled,
+                "subtitle_lines": subtitle_lines}
+
     def switch_model(self, model: str | None = None, weights: str | os.PathLike[str] | None = None,
                      pretrained: str | None = None) -> ModelSwitch:
         """A switch to another model: `run()` it on a worker; this library answers with its model meanwhile."""
@@ -538,6 +549,7 @@ class Library:
         read, lines = self.catalog.ocr_counts()
         st["text"] = {"enabled": ocr_enabled(self.catalog), "read": read, "lines": lines,
                       "pending": self.catalog.ocr_pending_count()}
+        st["speech"] = self._speech_status()
         st["failures"] = [{"path": f.path, "reason": f.error} for f in self.catalog.failed_files()]
         st["follow_outside_links"] = self.follows_outside_links
         st["outside_links"] = {root: [{"link": link, "target": target} for link, target in pairs]

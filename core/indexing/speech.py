@@ -290,7 +290,7 @@ def hear_video(catalog: Catalog, engine: SpeechEngine, task: catalog_speech.Hear
                             engine=engine.name, note="no audio track")
         return 0, 0.0, True
     state = catalog_speech.state(catalog, task.file_id).get(EXPERT)
-    catalog_speech.save(catalog, task.file_id, EXPERT, [], from_s=resume + 1e6, done_s=resume, complete=True,
+    catalog_speech.save(catalog, task.file_id, EXPERT, [], from_s=resume, done_s=resume, complete=True,
                         language=state.language if state else language,
                         language_detected=state.language_detected if state else detected, engine=engine.name)
     return lines_saved, audio_s, True

@@ -159,6 +159,8 @@ def test_speech_is_off_by_default_and_remembered(make_library, talking):
     assert lib.index([folder], speech=True).speech_videos == 3
     assert lib.hears_speech()
     assert lib.index([folder]).speech_videos == 0  # nothing left
+    heard = lib.status()["speech"]
+    assert heard["enabled"] and heard["heard"] == 3 and heard["pending"] == 0 and heard["lines"] >= 4
     state = catalog_speech.state(lib.catalog, lib.catalog.file_by_path(str(folder / "party.mp4")).id)["speech"]
     assert state.language == "en" and not state.language_detected and state.engine == "pocketsphinx-en-us"
 
@@ -223,15 +225,18 @@ class CountingEngine(speech.SphinxEngine):
 
 _KILLED_RUN = """
 import sys, time
+from core import catalog_speech
 from core.catalog import Catalog
 from core.indexing import speech
 
-class Slow(speech.SphinxEngine):
-    def transcribe(self, pcm, offset_s):
-        time.sleep(0.5)  # so the parent can kill it after a few windows
-        return super().transcribe(pcm, offset_s)
+save = catalog_speech.save
 
-speech.transcribe_library(Catalog(sys.argv[1]), Slow())
+def slow_save(*args, **kw):
+    time.sleep(0.3)  # so the parent can kill it after some windows, not after all
+    return save(*args, **kw)
+
+catalog_speech.save = slow_save
+speech.transcribe_library(Catalog(sys.argv[1]), speech.SphinxEngine())
 """
 
 
