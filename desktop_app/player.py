@@ -48,6 +48,7 @@ class VideoPlayer(QWidget):
         self.transcript = TranscriptView(self)
         self.transcript.seek_requested.connect(self.seek)
         self.transcript.setVisible(False)
+        self.transcript.setMinimumWidth(180)
 
         self.prev_button = self._button("previous", self.tr("Previous moment ([)"), self.previous_moment)
         self.play_button = self._button("play", self.tr("Play (Space)"), self.toggle_play)

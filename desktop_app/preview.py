@@ -267,6 +267,7 @@ class PreviewPane(QWidget):
                 duration, moments, curve, lines = result
                 self.player.set_moments(moments, duration, curve)
                 self.player.transcript.set_lines(lines)
+                self.player.transcript.follow(self.player.position_s)
 
         self.host.call(job, done)
 
@@ -288,7 +289,7 @@ class PreviewPane(QWidget):
             return
         self.region_action.setChecked(False)
         lines = self.hit.extra.get("text", {}).get("lines")
-        if lines:  # found by the words written on it: their box is the explanation
+        if lines and lines[0].get("expert", "ocr") == "ocr":  # found by the words written on it: their box
             self.canvas.set_explanation(None, tuple(int(v) for v in lines[0]["box"]))
             return
         req, file_id, query = self._request, self.hit.file.id, self.query_text

@@ -54,8 +54,9 @@ SAMPLE_RATE = 16000
 WINDOW_S = 30.0
 #: A line still going on within this much of a window's end is heard again with the next window.
 TAIL_S = 1.0
-#: A pause at least this long between words starts a new line.
-PAUSE_S = 0.45
+#: A pause at least this long between words starts a new line (espeak-ng's sentences hold pauses of 0.55 s
+#: between words that PocketSphinx hears apart; 0.45 split them).
+PAUSE_S = 0.8
 #: A line holds at most this many words.
 LINE_WORDS = 14
 #: Windows quieter than this (RMS, dB below full scale) hold no speech worth decoding.

@@ -1,7 +1,9 @@
-"""One ranking from two experts: the picture's meaning (CLIP) and the words written in it (OCR).
+"""One ranking from the experts: the picture's meaning (CLIP), the words written in it (OCR), and the words
+a video's subtitles show or its speech says (`core.indexing.subtitles`, `core.indexing.speech`), all three
+text experts in one full-text index, each line marked with the expert that found it.
 
-A text query is matched against both. The OCR expert ranks the pictures whose text
-holds the query's words (`text_evidence`); reciprocal-rank fusion then merges that list
+A text query is matched against the frames and the text. The text expert ranks the pictures, frames
+and said lines whose text holds the query's words (`text_evidence`); reciprocal-rank fusion then merges that list
 with CLIP's: each result scores Σ w/(K + rank) over the lists it is in (w: 1 for CLIP; for the
 text, the share of the query's words the picture holds, and 2 when it holds them all), so a
 picture that shows the words climbs above pictures that only look like the query, one that
@@ -138,11 +140,12 @@ class TextEvidence:
 
 
 def _said_span(line: TextLine, folded: dict[str, str]) -> tuple[float, float]:
-    """Where a said line holds the query's words: its first matching word to its last (else the whole line)."""
-    times = [(a, b) for w, a, b in line.words if _found(folded, fold_text(w))]
-    if times:
-        return times[0][0], times[-1][1]
-    return line.start_s or 0.0, line.end_s if line.end_s is not None else line.start_s or 0.0
+    """The moment of a said line: from its first word that matches the query (so it plays from the words)
+    to the end of the line (the rest of what is being said); the whole line when its words have no times."""
+    start = line.start_s or 0.0
+    end = line.end_s if line.end_s is not None else start
+    first = next((a for w, a, _ in line.words if _found(folded, fold_text(w))), None)
+    return (start if first is None else first), end
 
 
 def text_evidence(catalog: Catalog, text: str, limit: int = TEXT_CANDIDATES) -> list[TextEvidence]:

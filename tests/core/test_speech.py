@@ -247,10 +247,10 @@ def test_a_two_hour_track_costs_its_speech_and_resumes_after_a_kill(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     child = subprocess.Popen([sys.executable, "-c", _KILLED_RUN, str(tmp_path / "c.db")], env=env)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 900  # a generous wait for a loaded machine, not a timing assertion
+        while time.monotonic() < deadline and child.poll() is None:
             state = catalog_speech.state(cat, file_id).get("speech")
-            if state is not None and state.done_s >= 600:
+            if state is not None and state.done_s >= 300:
                 break
             time.sleep(0.2)
         else:
@@ -259,7 +259,7 @@ def test_a_two_hour_track_costs_its_speech_and_resumes_after_a_kill(tmp_path):
         child.send_signal(signal.SIGKILL)
         child.wait()
     killed_at = catalog_speech.state(cat, file_id)["speech"]
-    assert not killed_at.complete and 600 <= killed_at.done_s < LONG_S
+    assert not killed_at.complete and 300 <= killed_at.done_s < LONG_S
     engine = CountingEngine()
     report = speech.transcribe_library(cat, engine)
     assert report.videos == 1
