@@ -7,9 +7,10 @@ its time, so a spoken phrase is found as a moment that plays from its first word
 out. Two are built in, chosen by `choose_engine`:
 
 * `WhisperEngine` — faster-whisper (CTranslate2): Whisper's quality (by its published figures a few per cent
-  word errors on clear speech, robust to music and noise; untested here, where no weights download), ~100 languages detected from the audio, int8 on the CPU and float16
-  on a GPU when CTranslate2 sees one. It runs when the library is given a converted Whisper model folder
-  (`medialens index --speech-model DIR`, or the model catalogue's download); no weights are downloaded here.
+  word errors on clear speech, robust to music and noise; untested here, where no weights download), ~100
+  languages detected from the audio, int8 on the CPU and float16 on a GPU when CTranslate2 sees one. It runs
+  when the library is given a converted Whisper model folder (`medialens index --speech-model DIR`, or the
+  model catalogue's download); no weights are downloaded here.
 * `SphinxEngine` — PocketSphinx 5, whose wheel carries a US-English acoustic model, dictionary and
   language model (38 MB, BSD), so speech search works offline with nothing to download. It is far weaker
   (tests/bench/speech.py, 48 espeak-ng sentences: WER 0.77 — 0.72 clean, 0.63 under noise, 0.96 under
