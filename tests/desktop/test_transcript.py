@@ -57,3 +57,18 @@ def test_a_spoken_moment_plays_with_its_transcript(qtbot, make_window, spoken_li
 
     qtbot.mouseClick(player.transcript.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.waitUntil(lambda: abs(player.player.position() - start * 1000) < 300, timeout=10_000)
+
+
+def test_speech_is_turned_on_and_off_in_the_settings(qtbot, make_window, spoken_library):
+    from desktop_app.settings_dialog import SettingsDialog
+
+    home, _, _ = spoken_library
+    w = make_window(home, wait_model=True)
+    qtbot.waitUntil(lambda: "speech" in w.host.status, timeout=10_000)
+    dialog = SettingsDialog(w.settings, w.host, w)
+    qtbot.addWidget(dialog)
+    assert dialog.hear_speech.isChecked()  # the library was indexed with speech on
+    dialog.hear_speech.setChecked(False)
+    dialog.accept()
+    qtbot.waitUntil(lambda: w.host.status.get("speech", {}).get("enabled") is False, timeout=10_000)
+    assert w.host.status["speech"]["heard"] == 2  # what was heard stays searchable
