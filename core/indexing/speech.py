@@ -37,9 +37,9 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from core import catalog_speech
-from core.catalog import Catalog, TextLine
 from core.errors import LibraryError, MediaError
+from core.store import catalog_speech
+from core.store.catalog import Catalog, TextLine
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.indexing.control import Control, IndexReport

@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core import catalog_speech
-from core.catalog import Catalog, TextLine
+from core.store import catalog_speech
+from core.store.catalog import Catalog, TextLine
 
 log = logging.getLogger(__name__)
 

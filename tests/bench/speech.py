@@ -124,12 +124,12 @@ def main() -> None:
     args = ap.parse_args()
     if (args.videos + args.subtitled) * PER_VIDEO > len(SENTENCES):
         ap.error(f"at most {len(SENTENCES) // PER_VIDEO} videos in all")
-    from core.catalog_speech import timed_lines
     from core.library import Library
     from core.search.fusion import FUSION_DEPTH, _fuse, _proposals, _to_next_sample, text_evidence
     from core.search.moments import videos_only
     from core.search.query import text_query
-    from core.vectors import unit
+    from core.store.catalog_speech import timed_lines
+    from core.vector_math import unit
 
     tmp = Path(tempfile.mkdtemp(prefix="medialens-speech-"))
     truth = make_videos(tmp / "videos", args.videos, args.subtitled)

@@ -46,7 +46,7 @@ def _ids_by_name(lib):
 def _files(lib):
     from sqlalchemy import select
 
-    from core.catalog import MediaFile
+    from core.store.catalog import MediaFile
 
     with lib.catalog.session() as s:
         return [(r[0], r[1]) for r in s.execute(select(MediaFile.id, MediaFile.path))]

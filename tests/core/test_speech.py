@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import catalog_speech
-from core.catalog import Catalog, Item, MediaFile
 from core.indexing import speech
 from core.search.moments import iou
+from core.store import catalog_speech
+from core.store.catalog import Catalog, Item, MediaFile
 from tests.speech_factory import RATE, have_tools, soundtrack, write_srt, write_talking_video
 from tests.video_factory import Segment, segment_frame
 
@@ -225,8 +225,8 @@ class CountingEngine(speech.SphinxEngine):
 
 _KILLED_RUN = """
 import sys, time
-from core import catalog_speech
-from core.catalog import Catalog
+from core.store import catalog_speech
+from core.store.catalog import Catalog
 from core.indexing import speech
 
 save = catalog_speech.save

@@ -31,8 +31,8 @@ def spoken_library(tmp_path, tiny_weights):
 
 
 def test_a_spoken_moment_plays_with_its_transcript(qtbot, make_window, spoken_library):
-    from desktop_app.timeline import EXPERT_COLOURS, expert_of
-    from desktop_app.transcript import START_ROLE
+    from desktop_app.pages.search.timeline import EXPERT_COLOURS, expert_of
+    from desktop_app.pages.search.transcript import START_ROLE
     from tests.desktop.conftest import search
 
     home, folder, said = spoken_library
@@ -60,7 +60,7 @@ def test_a_spoken_moment_plays_with_its_transcript(qtbot, make_window, spoken_li
 
 
 def test_speech_is_turned_on_and_off_in_the_settings(qtbot, make_window, spoken_library):
-    from desktop_app.settings_dialog import SettingsDialog
+    from desktop_app.dialogs.settings import SettingsDialog
 
     home, _, _ = spoken_library
     w = make_window(home, wait_model=True)
