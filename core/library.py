@@ -59,9 +59,17 @@ from core.search.engine import Filters, Hit, SearchEngine
 from core.search.explain import Explanation, explain_file
 from core.search.feedback import SearchSession
 from core.search.find import COMPOSE, SIMILAR, TEXT, Found, Query, prepare
-from core.search.moments import MomentFinder, Timeline, across_library, moment_vector, video_record
-from core.search.query import parse_box, text_query
-from core.store.catalog import Catalog, FileRecord
+from core.search.moments import (
+    TIMELINE_MOMENTS,
+    MomentFinder,
+    Timeline,
+    across_library,
+    moment_vector,
+    video_record,
+    videos_only,
+)
+from core.search.query import QueryVector, parse_box, text_query
+from core.store.catalog import Catalog, FileRecord, TextLine
 from core.store.repair import repair_catalog
 from core.store.vectors import VectorIndex
 
@@ -70,7 +78,8 @@ from core.store.vectors import VectorIndex
 __all__ = ["COMPOSE", "DEFAULT_METHOD", "METHODS", "POLL_S", "QUIET_S", "SIMILAR", "SORTS", "TEXT", "Control",
            "DuplicateGroup", "Filters", "FolderWatcher", "Found", "Hit", "IndexReport", "Library", "LibraryWatcher",
            "Matches", "ModelChoice", "ModelInfo", "ModelSwitch", "Progress", "ProgressCallback", "Query",
-           "file_date", "ignored_path", "parse_box", "repair_catalog", "roots_to_index", "sort_hits", "vanished_line"]
+           "TextLine", "file_date", "ignored_path", "parse_box", "repair_catalog", "roots_to_index", "sort_hits",
+           "vanished_line"]
 
 
 class Library:
@@ -224,6 +233,28 @@ class Library:
         """Whether indexing reads the text in photos and videos; `wanted` sets it (remembered by the library)."""
         return self.indexing.reads_text(wanted)
 
+    def hears_speech(self, wanted: bool | None = None, model_dir: str | os.PathLike[str] | None = None) -> bool:
+        """Whether indexing transcribes what is said in videos; `wanted` sets it, `model_dir` a faster-whisper
+        model for it (both remembered by the library; core/indexing/speech.py)."""
+        from core.indexing import speech
+
+        if wanted is not None:
+            self.catalog.set_setting(speech.SETTING, "on" if wanted else "off")
+        if model_dir is not None:
+            self.catalog.set_setting(speech.MODEL_SETTING, str(Path(model_dir).expanduser().resolve()))
+        return speech.speech_enabled(self.catalog)
+
+    def _speech_status(self) -> dict:
+        from core.indexing import speech
+        from core.store import catalog_speech
+
+        heard, lines = catalog_speech.counts(self.catalog, speech.EXPERT)
+        subtitled, subtitle_lines = catalog_speech.counts(self.catalog, "subtitle")
+        return {"enabled": speech.speech_enabled(self.catalog), "heard": heard, "lines": lines,
+                "pending": len(catalog_speech.pending(self.catalog, speech.EXPERT)),
+                "engine": speech.choose_engine(self.catalog).name, "subtitled": subtitled,
+                "subtitle_lines": subtitle_lines}
+
     def switch_model(self, model: str | None = None, weights: str | os.PathLike[str] | None = None,
                      pretrained: str | None = None) -> ModelSwitch:
         """A switch to another model: `run()` it on a worker; this library answers with its model meanwhile."""
@@ -298,18 +329,43 @@ class Library:
         (a library id or path). Each hit is a moment: `start_s`/`end_s`, the best
         frame's time `t_s` and item, and the query's cosine with the moment as `score`.
         """
+        from core.search.fusion import fused_video_moments, ranked
+
         engine = self.engine()
         rec = None if video is None else video_record(engine.context, video)  # before the model loads: errors come fast
-        vec = moment_vector(engine.context, query)
+        parsed = text_query(engine.context, query) if isinstance(query, str) else None
+        vec = moment_vector(engine.context, query if parsed is None else parsed.vector)
+        words = parsed.words if parsed is not None else ""
         if rec is None:
+            if words:  # what is shown, written on screen, or said
+                return ranked(engine, QueryVector(vec, words=words), n, filters=videos_only(filters))
             return across_library(engine, vec, n, filters)
+        if words:
+            return fused_video_moments(engine, self._moments.video_moments(rec, vec, n), vec, words, rec.id, n)
         return self._moments.video_moments(rec, vec, n)
 
-    def timeline(self, file_id: int, query: str | np.ndarray | None = None) -> Timeline:
-        """What a player's timeline draws for a video: sample times, the query's curve, its moments."""
+    def timeline(self, file_id: int, query: str | np.ndarray | None = None, words: str | None = None) -> Timeline:
+        """What a player's timeline draws for a video: sample times, the query's curve, its moments.
+
+        With words (a text `query`, or `words` beside a query vector) the moments are the fusion's: where
+        the video shows them, writes them on screen or says them, each with the expert that found it.
+        """
+        from core.search.fusion import fused_video_moments
+
         context = self.engine().context
         rec = video_record(context, file_id)
-        return self._moments.timeline(rec, None if query is None else moment_vector(context, query))
+        vec = None if query is None else moment_vector(context, query)
+        line = self._moments.timeline(rec, vec)
+        words = words or (text_query(context, query).words if isinstance(query, str) else None)
+        if vec is not None and words:
+            line.moments = fused_video_moments(self.engine(), line.moments, vec, words, rec.id, TIMELINE_MOMENTS)
+        return line
+
+    def transcript(self, file_id: int) -> list[TextLine]:
+        """A video's subtitle and spoken lines in time order (empty when it has none or was not heard)."""
+        from core.store.catalog_speech import timed_lines
+
+        return timed_lines(self.catalog, file_id)
 
     def frame_thumbnail(self, file_id: int, t_s: float) -> Path | None:
         """The cached thumbnail of the sampled frame that stands for `t_s` (`core.media.video.sample_at`)."""
@@ -416,6 +472,7 @@ class Library:
         read, lines = self.catalog.ocr_counts()
         st["text"] = {"enabled": ocr_enabled(self.catalog), "read": read, "lines": lines,
                       "pending": self.catalog.ocr_pending_count()}
+        st["speech"] = self._speech_status()
         st["failures"] = [{"path": f.path, "reason": f.error} for f in self.catalog.failed_files()]
         st["follow_outside_links"] = self.follows_outside_links
         st["outside_links"] = {root: [{"link": link, "target": target} for link, target in pairs]

@@ -95,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--ocr", action=argparse.BooleanOptionalAction, default=None,
                    help="read the text in photos so searches find their words (slower; remembered "
                         "for the library; default off)")
+    s.add_argument("--speech", action=argparse.BooleanOptionalAction, default=None,
+                   help="transcribe what is said in videos so searches find it (slow; remembered for the "
+                        "library; default off)")
+    s.add_argument("--speech-model", metavar="DIR",
+                   help="a faster-whisper model folder for --speech (default: PocketSphinx's English model)")
     s.add_argument("--every-frame", action="store_true",
                    help="embed every sampled video frame, also those that look like the last one embedded")
     s.add_argument("--cluster", metavar="ADDRESS",
@@ -198,12 +203,36 @@ def _print_hits(hits, as_json: bool, out=None, explain: Callable | None = None) 
     for h in hits:  # one shape for photos and moments; a moment adds where it is, for a player to jump to
         span = f"  {_fmt_time(h.start_s)}–{_fmt_time(h.end_s)}" if h.start_s is not None else ""
         confidence = f"  {h.extra['confidence']}" if "confidence" in h.extra else ""
-        print(f"{h.score:6.3f}  {shown_path(h.path)}  [id {h.file.id}]{span}{confidence}", file=out)
+        print(f"{h.score:6.3f}  {shown_path(h.path)}  [id {h.file.id}]{span}{confidence}{_said_at(h)}", file=out)
         e = explain(h) if explain else None
         if e is not None:
             print(f"        best region {','.join(map(str, e.box))}  ({e.score:.3f})", file=out)
-        for line in h.extra.get("text", {}).get("lines", []) if explain else ():
-            print(f"        text \"{shown_path(line['text'])}\" at {','.join(map(str, line['box']))}", file=out)
+        for line in h.extra.get("text", {}).get("lines", []) if explain or _said_at(h) else ():
+            if line.get("expert", "ocr") == "ocr":
+                print(f"        text \"{shown_path(line['text'])}\" at {','.join(map(str, line['box']))}", file=out)
+                continue
+            how = "said" if line["expert"] == "speech" else "subtitle"
+            print(f"        {how} \"{shown_path(line['text'])}\" {_clock(line['start_s'])}–{_clock(line['end_s'])}",
+                  file=out)
+            if explain and line.get("words"):
+                print("          words: " + "  ".join(f"{w} {_clock(a)}" for w, a, _ in line["words"]), file=out)
+
+
+def _clock(seconds: float) -> str:
+    """A time to the tenth of a second, never after the moment it names (a seek there misses nothing)."""
+    tenths = int(max(0.0, seconds) * 10)
+    m, t = divmod(tenths, 600)
+    return f"{m // 60:02d}:{m % 60:02d}:{t // 10:02d}.{t % 10}"
+
+
+def _said_at(hit) -> str:
+    """ "  said at 00:01:12" for a moment found by its speech (or subtitles), from the first word."""
+    text = hit.extra.get("text", {})
+    if text.get("expert") not in ("speech", "subtitle") or hit.start_s is None:
+        return ""
+    whole = int(hit.start_s)
+    return f"  {'said' if text['expert'] == 'speech' else 'subtitled'} at " \
+           f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
 class _ProgressBar:
@@ -225,8 +254,9 @@ class _ProgressBar:
             self.phase = p.phase
             if p.phase == "scan":
                 self.bar = tqdm(desc="scanning", unit=" files", file=sys.stderr, leave=False)
-            elif p.phase in ("embed", "ocr"):
-                self.bar = tqdm(desc="indexing" if p.phase == "embed" else "reading text", total=p.files_total,
+            elif p.phase in ("embed", "ocr", "speech"):
+                desc = {"embed": "indexing", "ocr": "reading text", "speech": "hearing speech"}[p.phase]
+                self.bar = tqdm(desc=desc, total=p.files_total,
                                 unit=" files", file=sys.stderr, dynamic_ncols=True)
             else:
                 self.bar = None
@@ -259,7 +289,8 @@ def cmd_index(args) -> int:
     try:
         report = lib.index(args.folders or None, progress=bar, control=control,
                            workers=args.workers, batch_size=args.batch_size, fps=args.fps,
-                           dedup=False if args.every_frame else None, cluster=args.cluster, ocr=args.ocr)
+                           dedup=False if args.every_frame else None, cluster=args.cluster, ocr=args.ocr,
+                           speech=args.speech, speech_model=args.speech_model)
     except KeyboardInterrupt:
         control.cancel()
         raise
@@ -269,7 +300,8 @@ def cmd_index(args) -> int:
     if args.json:
         d = {k: getattr(report, k) for k in ("found", "new", "changed", "moved", "removed", "unchanged",
                                               "indexed", "frames", "videos", "video_frames", "video_seconds",
-                                              "text_read", "text_lines",
+                                              "text_read", "text_lines", "subtitle_videos", "subtitle_lines",
+                                              "speech_videos", "speech_lines", "speech_audio_s",
                                               "cancelled", "elapsed_s")}
         d["failed"] = [{"path": p, "reason": r} for p, r in report.failed]
         d["problems"] = [{"path": p, "reason": r} for p, r in report.problems]
@@ -283,6 +315,11 @@ def cmd_index(args) -> int:
         print(f"video: {report.videos} indexed, {_fmt_time(report.video_seconds)}, {report.video_frames} frames")
     if report.text_read:
         print(f"text: read {report.text_read} files in {report.text_s:.1f} s, {report.text_lines} lines found")
+    if report.subtitle_lines:
+        print(f"subtitles: {report.subtitle_lines} lines in {report.subtitle_videos} videos")
+    if report.speech_audio_s:
+        print(f"speech: heard {_fmt_time(report.speech_audio_s)} in {report.speech_s:.1f} s, "
+              f"{report.speech_lines} lines")
     for path, reason in report.failed:
         print(f"  failed: {shown_path(path)}: {reason}")
     for path, reason in report.problems:
@@ -439,6 +476,12 @@ def cmd_status(args) -> int:
     if text["enabled"] or text["read"]:
         print(f"text:     {text['read']} files read, {text['lines']} lines, {text['pending']} to read"
               + ("" if text["enabled"] else " (reading is off: medialens index --ocr)"))
+    heard = st["speech"]
+    if heard["enabled"] or heard["heard"]:
+        print(f"speech:   {heard['heard']} videos heard, {heard['lines']} lines, {heard['pending']} to hear "
+              f"({heard['engine']})" + ("" if heard["enabled"] else " (hearing is off: medialens index --speech)"))
+    if heard["subtitle_lines"]:
+        print(f"subtitles: {heard['subtitle_lines']} lines in {heard['subtitled']} videos")
     for root, links in st["outside_links"].items():
         print(f"outside:  {shown_path(root)} reaches outside itself through "
               + ", ".join(f"{shown_path(x['link'])} -> {shown_path(x['target'])}" for x in links)
@@ -519,6 +562,7 @@ def _add_moments_parser(sub, common: argparse.ArgumentParser) -> None:
     s.add_argument("query", help="what happens, e.g. \"people arm wrestling\"")
     s.add_argument("--video", metavar="PATH", help="only inside this video (a library path or id)")
     s.add_argument("-n", type=_positive, default=10, metavar="K", help="how many moments (default 10)")
+    s.add_argument("--explain", action="store_true", help="show the words said or shown, with their times")
     s.add_argument("--json", action="store_true", help="print a JSON list for scripts")
     s.add_argument("--folder", metavar="DIR", help="only videos under this folder")
     s.add_argument("--from", dest="date_from", type=_date, metavar="DATE", help="taken on or after DATE")
@@ -531,7 +575,7 @@ def cmd_moments(args) -> int:
     filters = Filters(folder=args.folder, date_from=args.date_from, date_to=args.date_to)
     with _open_library(args) as lib:
         hits = lib.moments(args.query, video=args.video, n=args.n, filters=filters)
-        _print_hits(hits, args.json)
+        _print_hits(hits, args.json, explain=(lambda h: None) if args.explain else None)
     return EXIT_OK
 
 

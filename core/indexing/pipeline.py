@@ -31,7 +31,7 @@ from collections.abc import Callable
 import numpy as np
 
 from core.errors import MediaError
-from core.indexing import ocr
+from core.indexing import ocr, speech, subtitles
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback, TimeLeft
 from core.indexing.decoders import (
     DECODERS,
@@ -60,7 +60,8 @@ class Indexer:
 
     def __init__(self, catalog: Catalog, encoder: BaseEncoder, vindex: VectorIndex, model_id: int,
                  thumbs: ThumbnailCache, *, batch_size: int | None = None, workers: int | None = None,
-                 lookahead: int | None = None, options: dict | None = None, read_text: bool = False):
+                 lookahead: int | None = None, options: dict | None = None, read_text: bool = False,
+                 hear_speech: bool = False):
         self.catalog = catalog
         self.encoder = encoder
         self.vindex = vindex
@@ -72,6 +73,7 @@ class Indexer:
         self.lookahead = lookahead or 2 * self.batch_size
         self.options = options or {}
         self.read_text = read_text  # the OCR stage after embedding (core/indexing/ocr.py)
+        self.hear_speech = hear_speech  # the speech stage after it (core/indexing/speech.py)
         self.save_every_s = 120.0
         #: Replaces the local decoders and the model when set (`core.indexing.cluster.RemoteDecoder`).
         self.remote_decoder: Decoder | None = None
@@ -214,6 +216,15 @@ class Indexer:
         if self.read_text and not control.cancelled:
             ocr.run_stage(self.catalog, [r[0] for r in roots], report, control,
                           lambda done, total: emit("ocr", force=True, files_done=done, files_total=total))
+        if not control.cancelled:  # cheap (milliseconds a video): always on
+            got = subtitles.run_stage(self.catalog, [r[0] for r in roots])
+            report.subtitle_videos, report.subtitle_lines = got.videos, got.lines
+            report.problems.extend(got.problems)
+        if self.hear_speech and not control.cancelled:
+            speech.run_stage(self.catalog, [r[0] for r in roots], report, control,
+                             lambda done, total, done_s, total_s: emit(
+                                 "speech", force=True, files_done=done, files_total=total, video_s_done=done_s,
+                                 video_s_total=total_s))
         report.cancelled = control.cancelled
         report.elapsed_s = time.monotonic() - t0
         emit("done", force=True)

@@ -72,9 +72,10 @@ class IndexRuns:
             opts = {**lib.options, **options}
             cluster = opts.pop("cluster", None)
             read_text = self.reads_text(opts.pop("ocr", None))
+            hear_speech = lib.hears_speech(opts.pop("speech", None), opts.pop("speech_model", None))
             indexer = Indexer(lib.catalog, lib.encoder, engine.vindex, engine.model_id, lib.thumbs,
                               batch_size=opts.pop("batch_size", None), workers=opts.pop("workers", None),
-                              options=opts, read_text=read_text)
+                              options=opts, read_text=read_text, hear_speech=hear_speech)
             if cluster:
                 from core.indexing import cluster as ray_cluster
 
