@@ -56,7 +56,7 @@ from core.catalog_file import catalog_error, check_catalog_file
 from core.errors import LibraryError
 from core.vectors import f16_blob
 
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003_people"
 
 
 class FsPath(TypeDecorator):

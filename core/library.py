@@ -70,6 +70,7 @@ class Library:
         self._encoder: BaseEncoder | None = None
         self._engine: SearchEngine | None = None
         self._moments: MomentFinder | None = None
+        self._people = None
 
     # ----- model choice -----------------------------------------------------------------------
 
@@ -216,9 +217,10 @@ class Library:
             opts = {**self.options, **options}
             cluster = opts.pop("cluster", None)
             read_text = self.reads_text(opts.pop("ocr", None))
+            find_faces = self.finds_faces(opts.pop("faces", None))
             indexer = Indexer(self.catalog, self.encoder, engine.vindex, engine.model_id, self.thumbs,
                               batch_size=opts.pop("batch_size", None), workers=opts.pop("workers", None),
-                              options=opts, read_text=read_text)
+                              options=opts, read_text=read_text, find_faces=find_faces)
             if cluster:
                 from core import cluster as ray_cluster
 
@@ -240,6 +242,24 @@ class Library:
         if wanted is not None:
             self.catalog.set_setting(ocr.SETTING, "on" if wanted else "off")
         return ocr.ocr_enabled(self.catalog)
+
+    def finds_faces(self, wanted: bool | None = None) -> bool:
+        """Whether indexing finds the faces in photos and videos; `wanted` sets it (remembered by the library)."""
+        from core.indexing import faces
+
+        if wanted is not None:
+            self.catalog.set_setting(faces.SETTING, "on" if wanted else "off")
+        return faces.faces_enabled(self.catalog)
+
+    @property
+    def people(self):
+        """The library's people: faces grouped, named, searched (`core.people_manager.People`)."""
+        from core.people_manager import People
+
+        with self._lock:
+            if self._people is None:
+                self._people = People(self)
+            return self._people
 
     def switch_model(self, model: str | None = None, weights: str | os.PathLike[str] | None = None,
                      pretrained: str | None = None) -> ModelSwitch:

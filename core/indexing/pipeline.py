@@ -33,7 +33,7 @@ import numpy as np
 from core.catalog import Catalog, FileRecord
 from core.embed import BaseEncoder
 from core.errors import MediaError
-from core.indexing import ocr
+from core.indexing import faces, ocr
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback, TimeLeft
 from core.indexing.decoders import (
     DECODERS,
@@ -60,7 +60,8 @@ class Indexer:
 
     def __init__(self, catalog: Catalog, encoder: BaseEncoder, vindex: VectorIndex, model_id: int,
                  thumbs: ThumbnailCache, *, batch_size: int | None = None, workers: int | None = None,
-                 lookahead: int | None = None, options: dict | None = None, read_text: bool = False):
+                 lookahead: int | None = None, options: dict | None = None, read_text: bool = False,
+                 find_faces: bool = False):
         self.catalog = catalog
         self.encoder = encoder
         self.vindex = vindex
@@ -72,6 +73,7 @@ class Indexer:
         self.lookahead = lookahead or 2 * self.batch_size
         self.options = options or {}
         self.read_text = read_text  # the OCR stage after embedding (core/indexing/ocr.py)
+        self.find_faces = find_faces  # the face stage after it (core/indexing/faces.py)
         self.save_every_s = 120.0
         #: Replaces the local decoders and the model when set (`core.cluster.RemoteDecoder`).
         self.remote_decoder: Decoder | None = None
@@ -214,6 +216,9 @@ class Indexer:
         if self.read_text and not control.cancelled:
             ocr.run_stage(self.catalog, [r[0] for r in roots], report, control,
                           lambda done, total: emit("ocr", force=True, files_done=done, files_total=total))
+        if self.find_faces and not control.cancelled:
+            faces.run_stage(self.catalog, [r[0] for r in roots], report, control,
+                            lambda done, total: emit("faces", force=True, files_done=done, files_total=total))
         report.cancelled = control.cancelled
         report.elapsed_s = time.monotonic() - t0
         emit("done", force=True)
