@@ -342,10 +342,19 @@ class PeopleStore:
         return {f.person_id: f for f in self.faces_by_id(ids) if f.person_id is not None}
 
     def find_people(self, name: str) -> list[PersonRecord]:
-        """People whose name is `name` (any case), else those whose name starts with it."""
-        every = self.people(include_hidden=True)
-        exact = [p for p in every if p.name and p.name.lower() == name.lower()]
-        return exact or [p for p in every if p.name and p.name.lower().startswith(name.lower())]
+        """People whose name is `name` (any case), else those each of whose words `name`'s words begin
+        ("obama" and "bar ob" find "Barack Obama")."""
+        every = [p for p in self.people(include_hidden=True) if p.name]
+        wanted = name.lower().split()
+        exact = [p for p in every if p.name.lower().split() == wanted]
+        if exact or not wanted:
+            return exact
+
+        def fits(full: str) -> bool:
+            words = full.lower().replace("-", " ").split() + full.lower().split()
+            return all(any(w.startswith(q) for w in words) for q in wanted)
+
+        return [p for p in every if fits(p.name)]
 
     # ----- what the user said ------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from core import __version__
+from core import __version__, cli_people
 from core.errors import MediaLensError
 from core.output import shown_path, write_json
 
@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--ocr", action=argparse.BooleanOptionalAction, default=None,
                    help="read the text in photos so searches find their words (slower; remembered "
                         "for the library; default off)")
+    s.add_argument("--faces", action=argparse.BooleanOptionalAction, default=None,
+                   help="find the faces in photos and videos and group them into people (slower; remembered "
+                        "for the library; default off)")
     s.add_argument("--every-frame", action="store_true",
                    help="embed every sampled video frame, also those that look like the last one embedded")
     s.add_argument("--cluster", metavar="ADDRESS",
@@ -103,11 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Photos and video moments matching a text. The list ends where the "
                                    "matches end (a cutoff read from this query's own scores); --all "
                                    "shows what lies below it too.")
-    s.add_argument("query", help="what to look for, e.g. \"dog on a beach\"; -word or -\"a phrase\" avoids things")
+    s.add_argument("query", nargs="?", default="",
+                   help="what to look for, e.g. \"dog on a beach\"; -word or -\"a phrase\" avoids things; "
+                        "person:\"Name\" (or --person) only the photos showing that person, -person:Name without")
     s.add_argument("--all", dest="show_all", action="store_true",
                    help="ignore the cutoff: page through every result, best first")
     s.add_argument("--sort", choices=["relevance", "date"], default="relevance",
                    help="order of the matches: best first (default) or newest first (capture time, else file time)")
+    cli_people.add_search_arguments(s)
 
     s = sub.add_parser("browse", parents=[common, filters], help="the library without a query, newest first")
     s.add_argument("-n", type=_positive, default=50, metavar="N", help="how many files (default 50)")
@@ -134,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="follow folder links that lead outside a library folder (the default), or skip them")
 
     _add_moments_parser(sub, common)
+    cli_people.add_parsers(sub, common)
     _add_duplicates_parser(sub, common)
     s = sub.add_parser("repair", parents=[common], help="recover a damaged catalog, then index what was lost",
                        description="Recover what SQLite can read from a damaged catalog into a new one (the "
@@ -212,8 +219,9 @@ class _ProgressBar:
             self.phase = p.phase
             if p.phase == "scan":
                 self.bar = tqdm(desc="scanning", unit=" files", file=sys.stderr, leave=False)
-            elif p.phase in ("embed", "ocr"):
-                self.bar = tqdm(desc="indexing" if p.phase == "embed" else "reading text", total=p.files_total,
+            elif p.phase in ("embed", "ocr", "faces"):
+                desc = {"embed": "indexing", "ocr": "reading text", "faces": "finding faces"}[p.phase]
+                self.bar = tqdm(desc=desc, total=p.files_total,
                                 unit=" files", file=sys.stderr, dynamic_ncols=True)
             else:
                 self.bar = None
@@ -246,7 +254,8 @@ def cmd_index(args) -> int:
     try:
         report = lib.index(args.folders or None, progress=bar, control=control,
                            workers=args.workers, batch_size=args.batch_size, fps=args.fps,
-                           dedup=False if args.every_frame else None, cluster=args.cluster, ocr=args.ocr)
+                           dedup=False if args.every_frame else None, cluster=args.cluster, ocr=args.ocr,
+                           faces=args.faces)
     except KeyboardInterrupt:
         control.cancel()
         raise
@@ -256,7 +265,7 @@ def cmd_index(args) -> int:
     if args.json:
         d = {k: getattr(report, k) for k in ("found", "new", "changed", "moved", "removed", "unchanged",
                                               "indexed", "frames", "videos", "video_frames", "video_seconds",
-                                              "text_read", "text_lines",
+                                              "text_read", "text_lines", "faces_looked", "faces_found",
                                               "cancelled", "elapsed_s")}
         d["failed"] = [{"path": p, "reason": r} for p, r in report.failed]
         d["problems"] = [{"path": p, "reason": r} for p, r in report.problems]
@@ -270,6 +279,9 @@ def cmd_index(args) -> int:
         print(f"video: {report.videos} indexed, {_fmt_time(report.video_seconds)}, {report.video_frames} frames")
     if report.text_read:
         print(f"text: read {report.text_read} files in {report.text_s:.1f} s, {report.text_lines} lines found")
+    if report.faces_looked:
+        print(f"faces: looked at {report.faces_looked} files in {report.faces_s:.1f} s, "
+              f"{report.faces_found} faces found (medialens people)")
     for path, reason in report.failed:
         print(f"  failed: {shown_path(path)}: {reason}")
     for path, reason in report.problems:
@@ -328,6 +340,8 @@ def cmd_search(args) -> int:
     from core.search.query import text_query
 
     with _open_library(args) as lib:
+        if cli_people.names_people(args):
+            return cli_people.search(lib, args, _print_hits, _matches_line, _filters(args))
         exact = True if args.exact else None
         if args.show_all and args.sort == "relevance":  # every result, paged by the engine
             hits = lib.search(args.query, n=args.n, offset=args.offset, filters=_filters(args), exact=exact)
@@ -635,7 +649,7 @@ COMMANDS: dict[str, Callable] = {
     "index": cmd_index, "search": cmd_search, "similar": cmd_similar, "status": cmd_status,
     "models": cmd_models, "roots": cmd_roots, "moments": cmd_moments,
     "compose": cmd_compose, "repair": cmd_repair, "watch": cmd_watch, "browse": cmd_browse,
-    "duplicates": cmd_duplicates,
+    "duplicates": cmd_duplicates, "people": lambda args: cli_people.cmd_people(args, _open_library),
 }
 
 
