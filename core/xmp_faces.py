@@ -12,6 +12,7 @@ atomically, replacing only the regions: every other property another tool wrote 
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 import xml.etree.ElementTree as ET
@@ -122,7 +123,11 @@ def write_regions(media_path: str | os.PathLike[str], regions: list[FaceRegion],
     side = sidecar_path(media_path)
     if side.exists():
         try:
-            root = ET.fromstring(side.read_bytes())
+            raw = side.read_bytes()
+            for _, (prefix, uri) in ET.iterparse(io.BytesIO(raw), events=("start-ns",)):
+                if prefix and not prefix.startswith("ns"):
+                    ET.register_namespace(prefix, uri)  # other tools' prefixes are written back as they were
+            root = ET.fromstring(raw)
         except ET.ParseError as exc:
             raise MediaLensError(f"{side}: the sidecar is not valid XMP ({exc}); left as it is") from None
     else:
