@@ -300,7 +300,10 @@ class Library:
         `text` may also be a text query the caller made already (`core.search.query.text_query`).
         """
         from core.search.fusion import fused_matches
+        from core.search.people import parse_people
 
+        if isinstance(text, str) and parse_people(text).names_people:  # person:"Name" (core.search.people)
+            return self.people.matches(text, filters=filters)
         engine = self.engine()
         query = text_query(engine.context, text) if isinstance(text, str) else text
         found = find_matches(engine, query.vector, filters, query.exclude, exact=exact, words=query.words)
@@ -364,6 +367,10 @@ class Library:
 
     def timeline(self, file_id: int, query: str | np.ndarray | None = None) -> Timeline:
         """What a player's timeline draws for a video: sample times, the query's curve, its moments."""
+        from core.search.people import parse_people
+
+        if isinstance(query, str) and parse_people(query).names_people:  # where the people are seen
+            return self.people.timeline(file_id, query)
         context = self.engine().context
         rec = video_record(context, file_id)
         return self._moments.timeline(rec, None if query is None else moment_vector(context, query))

@@ -107,9 +107,51 @@ class People:
         hit_people(found.hits, self.store)
         return found
 
+    def timeline(self, file_id: int, text: str):
+        """A video's timeline for a person query: its moments are the query's hits in this video (the spans
+        where the people are seen, or, with words, their frames the words match best)."""
+        import dataclasses
+
+        base = self.library.timeline(file_id)
+        return dataclasses.replace(base, moments=[h for h in self.matches(text).matches if h.file.id == file_id])
+
     def moments(self, who: int | str, file_id: int) -> list[tuple[float, float]]:
         """(start, end) seconds where the person's face is seen in a video (from the frames looked at)."""
         return person_moments(self.store, self.resolve(who), file_id, VIDEO_STEP_S)
+
+    def face_image(self, face_id: int, side: int = 128) -> bytes | None:
+        """A square PNG of a face with some room around it (for round thumbnails); None when unreadable."""
+        import io
+
+        from core.errors import MediaError
+        from core.media import load_image
+
+        found = self.store.faces_by_id([face_id])
+        if not found:
+            return None
+        f = found[0]
+        rec = self.library.catalog.file(f.file_id)
+        if rec is None:
+            return None
+        try:
+            if rec.kind == "video":
+                from PIL import Image
+
+                thumb = self.library.frame_thumbnail(rec.id, f.t_s or 0.0)
+                if thumb is None:
+                    return None
+                img = Image.open(thumb).convert("RGB")
+            else:
+                img, _ = load_image(rec.path, min_side=1024)
+        except (MediaError, OSError):
+            return None
+        sx, sy = img.width / (rec.width or img.width), img.height / (rec.height or img.height)
+        x0, y0, x1, y1 = f.box
+        cx, cy, half = (x0 + x1) / 2 * sx, (y0 + y1) / 2 * sy, max(x1 - x0, y1 - y0) * 0.8 * max(sx, sy)
+        crop = img.crop((round(cx - half), round(cy - half), round(cx + half), round(cy + half)))
+        out = io.BytesIO()
+        crop.resize((side, side)).save(out, "PNG")
+        return out.getvalue()
 
     # ----- interoperability --------------------------------------------------------------------
 

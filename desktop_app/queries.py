@@ -62,7 +62,7 @@ class Request:
         return self.kind != REFINED
 
 
-def engine_query(library: Library, request: Request) -> Query:
+def engine_query(library: Library, request: Request) -> Query | str:
     """The engine's query for `request` (worker thread), as `Library.search/similar/compose` make it.
 
     Made once per request: its pages reuse it, so paging through a composed edit or
@@ -70,10 +70,13 @@ def engine_query(library: Library, request: Request) -> Query:
     reference's near-duplicates) again for every page.
     """
     from core.search.compose import composed_query
+    from core.search.people import parse_people
     from core.search.query import similar_query, text_query
 
     ctx = library.engine().context
     if request.kind == TEXT:
+        if parse_people(request.text).names_people:
+            return request.text  # person:"Name" queries are answered whole by Library.matches (core.search.people)
         return text_query(ctx, request.text)
     if request.kind == SIMILAR:
         return similar_query(ctx, request.target, t_s=request.t_s, box=request.box)
@@ -84,11 +87,13 @@ def engine_query(library: Library, request: Request) -> Query:
     raise ValueError(f"cannot page a {request.kind} query")
 
 
-def fetch_page(library: Library, query: Query, filters: FilterState, n: int, offset: int) -> list[Hit]:
+def fetch_page(library: Library, query: Query | str, filters: FilterState, n: int, offset: int) -> list[Hit]:
     """One page of results for the engine's `query` (worker thread); a text's words are also looked for
     in the text read in pictures."""
     from core.search.fusion import ranked
 
+    if isinstance(query, str):  # a person query (see engine_query)
+        return library.matches(query, filters.to_filters()).hits[offset:offset + n]
     return ranked(library.engine(), query, n, offset, filters.to_filters())
 
 
@@ -108,7 +113,7 @@ class Cut:
     complete: bool = True
 
 
-def fetch_matches(library: Library, query: Query, filters: FilterState, show_all: bool,
+def fetch_matches(library: Library, query: Query | str, filters: FilterState, show_all: bool,
                   sort: str) -> tuple[list[Hit], Cut]:
     """A text search's matches (or, with `show_all`, every result read) in the order asked (worker thread)."""
     from core.library import sort_hits
