@@ -421,6 +421,10 @@ def cmd_status(args) -> int:
     if text["enabled"] or text["read"]:
         print(f"text:     {text['read']} files read, {text['lines']} lines, {text['pending']} to read"
               + ("" if text["enabled"] else " (reading is off: medialens index --ocr)"))
+    faces = st["faces"]
+    if faces["enabled"] or faces["faces"]:
+        print(f"faces:    {faces['faces']} in {faces['files']} files, {faces['people']} people, {faces['pending']} "
+              "to look at" + ("" if faces["enabled"] else " (finding faces is off: medialens index --faces)"))
     for root, links in st["outside_links"].items():
         print(f"outside:  {shown_path(root)} reaches outside itself through "
               + ", ".join(f"{shown_path(x['link'])} -> {shown_path(x['target'])}" for x in links)

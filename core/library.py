@@ -505,6 +505,7 @@ class Library:
         read, lines = self.catalog.ocr_counts()
         st["text"] = {"enabled": ocr_enabled(self.catalog), "read": read, "lines": lines,
                       "pending": self.catalog.ocr_pending_count()}
+        st["faces"] = self.people.counts()
         st["failures"] = [{"path": f.path, "reason": f.error} for f in self.catalog.failed_files()]
         st["follow_outside_links"] = self.follows_outside_links
         st["outside_links"] = {root: [{"link": link, "target": target} for link, target in pairs]

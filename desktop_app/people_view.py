@@ -84,8 +84,11 @@ class PeopleDialog(QDialog):
         merge_button.clicked.connect(self.merge_selected)
         hide_button = QPushButton(self.tr("Hide"), self)
         hide_button.clicked.connect(self.hide_selected)
+        self.turn_on = QPushButton(self.tr("Find Faces in This Library"), self)
+        self.turn_on.setVisible(False)
+        self.turn_on.clicked.connect(self.find_faces)
         row = QHBoxLayout()
-        for w in (self.name_field, name_button, merge_button, hide_button):
+        for w in (self.name_field, name_button, merge_button, hide_button, self.turn_on):
             row.addWidget(w)
         list_page = QWidget(self)
         lay = QVBoxLayout(list_page)
@@ -161,8 +164,24 @@ class PeopleDialog(QDialog):
             self.summary.setText(self.tr("{0} people; {1} faces in {2} files. Double-click a person to see "
                                          "their faces.").format(len(people), counts["faces"], counts["files"]))
         else:
-            self.summary.setText(self.tr("Finding faces is off for this library (medialens index --faces)."))
+            self.summary.setText(self.tr("Finding faces is off for this library."))
+        self.turn_on.setVisible(not counts["enabled"])
         self.loaded.emit(len(people))
+
+    def find_faces(self) -> None:
+        """Turn the face stage on for this library (remembered) and index: the faces of what is indexed are found."""
+        def started(_on) -> None:
+            self.summary.setText(self.tr("Finding faces… this page fills when indexing is done."))
+            self.turn_on.setVisible(False)
+            if not self.host.indexing:
+                self.host.index()
+            self.host.indexing_finished.connect(self._refresh_once)
+
+        self.host.call(lambda lib: lib.finds_faces(True), started, self._failed)
+
+    def _refresh_once(self, _report=None) -> None:
+        self.host.indexing_finished.disconnect(self._refresh_once)
+        self.refresh()
 
     def _load_thumb(self, item: QStandardItem, face_id: int) -> None:
         def done(png: bytes | None) -> None:

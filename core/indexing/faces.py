@@ -49,6 +49,9 @@ BATCH = 16
 VIDEO_STEP_S = 1.0
 #: The catalog setting that turns the stage on for a library ("on" / "off").
 SETTING = "faces"
+#: One face model per process, loaded on first use and kept: a watched library indexes again and again,
+#: and loading the two model files costs about as much as looking at a photo.
+MODEL = FaceModel()
 
 
 @dataclass
@@ -179,7 +182,7 @@ def run_stage(catalog: Catalog, root_ids: Sequence[int], report: IndexReport, co
     from core.people import cluster
 
     progress(0, PeopleStore(catalog).pending_count(root_ids))
-    got = find_library_faces(catalog, FaceModel(), control, progress, root_ids)
+    got = find_library_faces(catalog, MODEL, control, progress, root_ids)
     if not control.cancelled:
         cluster(PeopleStore(catalog))
     report.faces_looked += got.looked
