@@ -5,9 +5,9 @@ an Apache-2.0 app may ship or download):
 
 * **dlib** (`dlib-bin`, a 4 MB prebuilt wheel; Boost licence) runs them, on the CPU, with no torch.
 * **Detector**: dlib's HOG + linear SVM frontal detector, built into dlib (no model file). On the
-  shared faces set (20 photos, 23 faces) it found 23 of 23 at 1280 px without upsampling, 107 ms
-  a photo here (tests/bench/faces.py; 396 ms with 2x upsampling at 960 px for the same recall).
-  It misses faces turned more than ~45 degrees and faces under ~80 px at the detection size.
+  shared faces set (20 photos, 23 faces) it finds 23 of 23 at 960 px without upsampling
+  (tests/bench/faces.py). It misses faces turned more than ~45 degrees and faces under ~80 px at
+  the detection size: on everyday COCO scenes, where people are small, it finds few faces.
 * **Landmarks**: dlib's 5-point shape predictor (9 MB, CC0: trained on dlib's own 5-point data
   set, unlike the 68-point model whose iBUG 300-W training data is non-commercial).
 * **Identity vectors**: dlib's ResNet-34-like face recognition model v1 (22 MB, CC0), 99.38 % on
@@ -38,13 +38,15 @@ from core.errors import LibraryError
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image
 
-#: The detector looks at pictures shrunk to this longer side, without upsampling: the 23 faces of
-#: the shared set are all found at 107 ms a photo (2x upsampling at 960 px: the same 23, 396 ms).
-DETECT_SIDE = 1280
-#: Smaller pictures are enlarged to this longer side first, so faces down to ~55 px of a 640 px photo
+#: The detector looks at pictures shrunk to this longer side, without upsampling (faces from ~80 px
+#: there, 8 % of the picture's width): the 23 faces of the shared set are all found at 960 as at 1280,
+#: and the HOG scan's cost grows with the pixels (COCO photos at load 22 on 2 cores: 231 ms at 640 px,
+#: 356 at 800, 503 at 960, against ~1100 ms for ViT-B-32's embedding in the same conditions).
+DETECT_SIDE = 960
+#: Smaller pictures are enlarged to this longer side first, so faces down to ~64 px of a 640 px photo
 #: are seen. dlib's own 2x upsampling found 3 faces in 40 COCO photos at 829 ms a photo, none at 177 ms
-#: without it (load 24 on 2 cores): 1.5x is the step that keeps the stage within +50 % of indexing.
-ENLARGE_TO = 960
+#: without it: 1.25x is the step the +50 % budget of the stage leaves room for.
+ENLARGE_TO = 800
 #: Detections scoring below this are dropped (dlib's SVM margin; 0 is its own default).
 MIN_SCORE = 0.0
 #: A face this many pixels wide (at the detection size) or more has an identity vector worth trusting.

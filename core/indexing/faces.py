@@ -13,7 +13,7 @@ Photos may carry named face regions in an XMP sidecar (digiKam, Lightroom; `core
 are read here, matched to the faces found (a region the detector missed is kept as a named face
 without a vector), and named people come from them.
 
-Off by default (it roughly doubles a photo's indexing time on a CPU: tests/bench/faces.py); a
+Off by default (it adds about half to a photo's indexing time on a CPU: tests/bench/faces.py); a
 library turns it on once (`medialens index --faces`) and keeps it.
 """
 
@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 #: Pictures are decoded with both sides at least this long (JPEG draft), enough for `core.faces.DETECT_SIDE`.
-DECODE_SIDE = 1280
+DECODE_SIDE = 960
 #: Items committed per transaction.
 BATCH = 16
 #: Video frames are looked at most one every this many seconds of the indexer's samples.

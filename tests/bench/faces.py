@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 from _common import SHARED_DATA, machine, random_weights
 
+from core.indexing.faces import DECODE_SIDE
+
 FACES = SHARED_DATA / "faces"
 
 
@@ -42,7 +44,7 @@ def bench_shared(tmp: Path, model: str, weights) -> None:
     fm.detect(load_image(FACES / "obama_small.jpg")[0])  # loading is not detecting
     found, times = {}, []
     for name in truth:
-        img, info = load_image(FACES / name, min_side=1280)
+        img, info = load_image(FACES / name, min_side=DECODE_SIDE)
         t0 = time.perf_counter()
         faces = fm.detect(img, (info.width / img.width, info.height / img.height))
         times.append(time.perf_counter() - t0)
@@ -116,7 +118,7 @@ def bench_coco(n: int) -> None:
     fm.detect(load_image(photos[0])[0])
     counts, times = [], []
     for p in photos:
-        img, info = load_image(p, min_side=1280)
+        img, info = load_image(p, min_side=DECODE_SIDE)
         t0 = time.perf_counter()
         counts.append(len(fm.detect(img, (info.width / img.width, info.height / img.height))))
         times.append(time.perf_counter() - t0)
