@@ -252,3 +252,23 @@ def test_a_kill_during_the_face_stage_resumes(make_library, tmp_path, face_crops
     assert report.faces_looked == len(looked) == 2 * face_stage.BATCH + 3 - done_before
     assert store.counts()[:2] == (2 * face_stage.BATCH + 3, 2 * face_stage.BATCH + 3)
     lib.close()
+
+
+def test_the_people_commands(faces_library, tiny_weights, capsys):
+    from core.cli import main
+    from tests.conftest import TINY_MODEL
+
+    lib, _, truth = faces_library
+    ids = {v: k for k, v in _identity_of_people(lib, truth).items()}
+    common = ["--library", str(lib.home), "--model", TINY_MODEL, "--weights", str(tiny_weights)]
+    assert main(["people", "name", str(ids["alex_lacamoire"]), "Alex", "Lacamoire", *common]) == 0
+    assert main(["people", *common]) == 0
+    listed = capsys.readouterr().out
+    assert "Alex Lacamoire" in listed and "faces in" in listed
+    assert main(["search", "--person", "lacamoire", *common]) == 0
+    assert "test-alex_lacamoire1.jpg" in capsys.readouterr().out
+    assert main(["search", "person:nobody a tie", *common]) == 1
+    said = capsys.readouterr().err.strip()
+    assert said == "medialens: error: no person is called 'nobody' (medialens people lists them)"
+    assert main(["people", "split", "Alex Lacamoire", "x", *common]) == 1
+    assert "are numbers" in capsys.readouterr().err
