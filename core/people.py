@@ -13,7 +13,7 @@ a wrong merge is costlier to the user than a person found in two parts.
 
 What the user says is never undone by a re-cluster: names live on the person, assignments the user
 made carry `by_user`, and every decision is also kept as example vectors ("this face is X", "this
-face is not X") that a re-detected face of the same photo matches again (`core.catalog_people`).
+face is not X") that a re-detected face of the same photo matches again (`core.store.catalog_people`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.catalog_people import PeopleStore
 from core.errors import LibraryError
+from core.store.catalog_people import PeopleStore
 
 #: A face joins a person whose nearest face or confirmed example is this close.
 JOIN_DISTANCE = 0.5

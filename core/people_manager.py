@@ -2,7 +2,7 @@
 search with words, a person's moments in videos, named regions to XMP sidecars).
 
 A thin part of the facade: grouping and the user's decisions are `core.people`, storage is
-`core.catalog_people`, the search is `core.search.people`.
+`core.store.catalog_people`, the search is `core.search.people`.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from core import people as grouping
-from core.catalog_people import FaceRecord, PeopleStore, PersonRecord
 from core.errors import QueryError
 from core.indexing.faces import VIDEO_STEP_S
 from core.search.cutoff import Matches
 from core.search.people import hit_people, parse_people, person_matches, person_moments
 from core.search.query import text_query
+from core.store.catalog_people import FaceRecord, PeopleStore, PersonRecord
 from core.xmp_faces import FaceRegion, write_regions
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -115,6 +115,10 @@ class People:
         base = self.library.timeline(file_id)
         return dataclasses.replace(base, moments=[h for h in self.matches(text).matches if h.file.id == file_id])
 
+    def find(self, query) -> PersonFound:
+        """A person query (`core.search.find.Query` of kind TEXT with person: terms) made ready: `Library.find`."""
+        return PersonFound(self, query)
+
     def moments(self, who: int | str, file_id: int) -> list[tuple[float, float]]:
         """(start, end) seconds where the person's face is seen in a video (from the frames looked at)."""
         return person_moments(self.store, self.resolve(who), file_id, VIDEO_STEP_S)
@@ -124,7 +128,7 @@ class People:
         import io
 
         from core.errors import MediaError
-        from core.media import load_image
+        from core.media.image import load_image
 
         found = self.store.faces_by_id([face_id])
         if not found:
@@ -172,3 +176,36 @@ class People:
                        for f in self.store.faces_of_file(file_id) if f.person_id in names]
             written.append(str(write_regions(rec.path, regions, (rec.width, rec.height))))
         return written
+
+
+class PersonFound:
+    """A person query made ready, with `core.search.find.Found`'s doors: its matches (computed once), pages of
+    them, and why a photo matched its words."""
+
+    def __init__(self, people: People, query):
+        self.people = people
+        self.query = query
+        self._matches: Matches | None = None
+
+    def matches(self) -> Matches:
+        if self._matches is None:
+            self._matches = self.people.matches(self.query.text, filters=self.query.filters)
+        return self._matches
+
+    def page(self, n: int = 20, offset: int = 0) -> list:
+        return self.matches().hits[offset:offset + n]
+
+    def is_cut(self, show_all: bool = False, sort: str = "relevance") -> bool:
+        return True
+
+    def explain(self, file_id: int):
+        from core.search.explain import explain_file
+
+        words = parse_people(self.query.text).text
+        if not words:
+            raise QueryError("a person search without words has nothing to explain")
+        context = self.people.library.engine().context
+        return explain_file(context, file_id, text_query(context, words).vector)
+
+    def again(self, vector, exclude, filters, n: int) -> list:
+        raise QueryError("refining a person search is not supported yet: add or change its words")

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.catalog_people import PersonRecord
-    from desktop_app.host import LibraryHost
+    from core.store.catalog_people import PersonRecord
+    from desktop_app.workers.host import LibraryHost
 
 PERSON_ROLE = Qt.ItemDataRole.UserRole + 1  # a person's id (the People list) or a face's id (a person's page)
 FACE_ROLE = Qt.ItemDataRole.UserRole + 2  # the face shown as the thumbnail

@@ -26,18 +26,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.catalog_people import FaceFound, PeopleStore
 from core.errors import MediaError
 from core.faces import DetectedFace, FaceModel
 from core.indexing.ocr import frames_to_read
-from core.media import load_image
+from core.media.image import load_image
+from core.store.catalog_people import FaceFound, PeopleStore
 from core.xmp_faces import read_regions
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image
 
-    from core.catalog import Catalog, OcrTask
     from core.indexing.control import Control, IndexReport
+    from core.store.catalog import Catalog, OcrTask
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ def find_library_faces(catalog: Catalog, model: FaceModel, control: Control | No
 def _look_at_video(catalog: Catalog, model: FaceModel, file_id: int, path: str,
                    control: Control | None) -> list[tuple[int, list[FaceFound]]]:
     """Every sampled frame of a video with the faces found on it (none on the frames not looked at)."""
-    from core.video import ReadResult, Sampling, read_frames
+    from core.media.video import ReadResult, Sampling, read_frames
 
     items = catalog.items_of_file(file_id)
     chosen = frames_to_read(items, VIDEO_STEP_S)

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.vectors import from_blobs, unit
+from core.vector_math import from_blobs, unit
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.catalog import FileRecord
     from core.search.context import SearchContext
+    from core.store.catalog import FileRecord
 
 #: Filtered queries whose filter allows at most this many items are scored exactly.
 FILTER_EXACT_LIMIT = 100_000

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.catalog_people import PeopleStore
 from core.errors import QueryError
 from core.search.cutoff import CALIBRATIONS, MIN_BACKGROUND, Matches, background, match_count, query_kind, relevance
+from core.store.catalog_people import PeopleStore
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.search.engine import Filters, Hit, SearchEngine

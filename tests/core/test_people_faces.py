@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.catalog_people import PeopleStore
 from core.faces import FaceModel
 from core.indexing import faces as face_stage
+from core.store.catalog_people import PeopleStore
 from core.xmp_faces import FaceRegion, read_regions, write_regions
 
 pytestmark = pytest.mark.slow

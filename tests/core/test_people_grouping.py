@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from core import people as grouping
-from core.catalog_people import FaceFound, PeopleStore
 from core.errors import LibraryError
+from core.store.catalog_people import FaceFound, PeopleStore
 from tests.media_factory import write_pictures
 
 RNG = np.random.default_rng(5)

@@ -31,7 +31,7 @@ def faces_home(tmp_path, tiny_weights, shared_data):
 
 @pytest.fixture
 def host(qtbot, faces_home, tiny_weights):
-    from desktop_app.host import LibraryConfig, LibraryHost
+    from desktop_app.workers.host import LibraryConfig, LibraryHost
     from tests.conftest import TINY_MODEL
 
     h = LibraryHost(LibraryConfig(home=str(faces_home), model=TINY_MODEL, weights=str(tiny_weights), device="cpu"))
