@@ -3,13 +3,13 @@
 It runs after the embedding (a library is searchable by meaning before its faces are found) and
 after the text stage, and is resumable like it: an item counts as looked at when its `face_items`
 row is committed with its faces, in batches, so a cancel or a kill loses at most one batch. The
-faces found are then grouped into people (`core.people.cluster`, incremental: only new faces move).
+faces found are then grouped into people (`core.indexing.people.cluster`, incremental: only new faces move).
 
 Videos are looked at on the frames the indexer kept, at most one every `VIDEO_STEP_S` seconds unless
 a frame stands for that long on its own (`core.indexing.ocr.frames_to_read`), decoded again in one
 pass; a person's moments are the spans of those frames where their face is seen.
 
-Photos may carry named face regions in an XMP sidecar (digiKam, Lightroom; `core.xmp_faces`): those
+Photos may carry named face regions in an XMP sidecar (digiKam, Lightroom; `core.media.xmp_faces`): those
 are read here, matched to the faces found (a region the detector missed is kept as a named face
 without a vector), and named people come from them.
 
@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from core.errors import MediaError
-from core.faces import DetectedFace, FaceModel
 from core.indexing.ocr import frames_to_read
 from core.media.image import load_image
+from core.media.xmp_faces import read_regions
+from core.models.faces import DetectedFace, FaceModel
 from core.store.catalog_people import FaceFound, PeopleStore
-from core.xmp_faces import read_regions
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image
@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-#: Pictures are decoded with both sides at least this long (JPEG draft), enough for `core.faces.DETECT_SIDE`.
+#: Pictures are decoded with both sides at least this long (JPEG draft), enough for `core.models.faces.DETECT_SIDE`.
 DECODE_SIDE = 960
 #: Items committed per transaction.
 BATCH = 16
@@ -179,7 +179,7 @@ def faces_enabled(catalog: Catalog) -> bool:
 def run_stage(catalog: Catalog, root_ids: Sequence[int], report: IndexReport, control: Control,
               progress: Callable[[int, int], None]) -> None:
     """The indexing stage: find the roots' pending faces, then group the new ones into people."""
-    from core.people import cluster
+    from core.indexing.people import cluster
 
     progress(0, PeopleStore(catalog).pending_count(root_ids))
     got = find_library_faces(catalog, MODEL, control, progress, root_ids)

@@ -10,7 +10,7 @@ user said about them (see migration 0003_people).
 * `person_examples`: what the user said, kept as identity vectors rather than row links: "this face
   is this person" (`agrees`=1) or "this face is not this person" (0). A re-index deletes and
   re-detects a changed photo's faces, but their vectors come back within a hair of the stored
-  examples, so the user's word is applied again (`core.people`).
+  examples, so the user's word is applied again (`core.indexing.people`).
 """
 
 from __future__ import annotations

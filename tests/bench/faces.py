@@ -35,9 +35,9 @@ FACES = SHARED_DATA / "faces"
 
 
 def bench_shared(tmp: Path, model: str, weights) -> None:
-    from core.faces import FaceModel
     from core.library import Library
     from core.media.image import load_image
+    from core.models.faces import FaceModel
 
     truth = json.loads((FACES / "identities.json").read_text())["photos"]
     fm = FaceModel()
@@ -110,8 +110,8 @@ def bench_clip(tmp: Path, model: str, weights) -> None:
 
 
 def bench_coco(n: int) -> None:
-    from core.faces import FaceModel
     from core.media.image import load_image
+    from core.models.faces import FaceModel
 
     photos = sorted((SHARED_DATA / "images" / "coco").glob("*.jpg"))[:n]
     fm = FaceModel()

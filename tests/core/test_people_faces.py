@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.faces import FaceModel
 from core.indexing import faces as face_stage
+from core.media.xmp_faces import FaceRegion, read_regions, write_regions
+from core.models.faces import FaceModel
 from core.store.catalog_people import PeopleStore
-from core.xmp_faces import FaceRegion, read_regions, write_regions
 
 pytestmark = pytest.mark.slow
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import people as grouping
 from core.errors import LibraryError
+from core.indexing import people as grouping
 from core.store.catalog_people import FaceFound, PeopleStore
 from tests.media_factory import write_pictures
 

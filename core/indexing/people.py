@@ -4,7 +4,7 @@ Grouping is incremental (`cluster`): a new face joins the person whose nearest k
 example the user confirmed) is within `JOIN_DISTANCE` and clearly nearer than any other person's;
 faces that join no one wait, and become a new person only once `MIN_GROUP` of them agree (each
 within `GROUP_DISTANCE` of another, single-linkage). Faces of low quality (small or barely
-detected: `core.faces.face_quality`) never start or join a group on their own.
+detected: `core.models.faces.face_quality`) never start or join a group on their own.
 
 The distances are Euclidean between dlib's identity vectors, whose authors put faces of one
 person within 0.6. Both thresholds are tighter (0.5), chosen on the shared faces set, where the
@@ -33,7 +33,7 @@ JOIN_MARGIN = 0.04
 GROUP_DISTANCE = 0.5
 #: A group becomes a person once it has this many faces.
 MIN_GROUP = 2
-#: Faces under this quality neither start nor join groups (see `core.faces.face_quality`).
+#: Faces under this quality neither start nor join groups (see `core.models.faces.face_quality`).
 MIN_QUALITY = 0.3
 #: A face this close to one the user said is not a person never joins that person: the same face found
 #: again (a re-detection of the same photo moves its vector by far less), not every look-alike.
