@@ -95,6 +95,7 @@ def person_matches(engine: SearchEngine, store: PeopleStore, people: list[int], 
         hits = _biggest_first(engine, store, shares, people[0], video_step)
         return Matches(hits, len(hits), True, True)
     hits = engine.rank_items(words_query.vector, list(shares), words_query.exclude)
+    _within_spans(hits, store, people[0], video_step)
     calibration = CALIBRATIONS[query_kind(words_query.words)]
     bg = background(engine, words_query.vector)
     if not hits:
@@ -106,6 +107,20 @@ def person_matches(engine: SearchEngine, store: PeopleStore, people: list[int], 
     if bg.size < MIN_BACKGROUND:
         return Matches(hits, len(hits), False, True)
     return Matches(hits, match_count(p, calibration), True, True)
+
+
+def _within_spans(hits: list[Hit], store: PeopleStore, person_id: int, video_step: float) -> None:
+    """A video moment the words found becomes the person's span nearest to its best frame (the moment grouper
+    reads the whole video's frames, so its moment may lie where the person is not seen)."""
+    spans: dict[int, list[tuple[float, float]]] = {}
+    for hit in hits:
+        if hit.file.kind != "video" or hit.t_s is None:
+            continue
+        if hit.file.id not in spans:
+            spans[hit.file.id] = person_moments(store, person_id, hit.file.id, video_step)
+        if spans[hit.file.id]:
+            start, end = min(spans[hit.file.id], key=lambda se: max(se[0] - hit.t_s, hit.t_s - se[1], 0.0))
+            hit.start_s, hit.end_s, hit.t_s = start, end, min(max(hit.t_s, start), end)
 
 
 def _biggest_first(engine: SearchEngine, store: PeopleStore, shares: dict[int, float], person_id: int,

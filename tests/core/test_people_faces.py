@@ -272,3 +272,23 @@ def test_the_people_commands(faces_library, tiny_weights, capsys):
     assert said == "medialens: error: no person is called 'nobody' (medialens people lists them)"
     assert main(["people", "split", "Alex Lacamoire", "x", *common]) == 1
     assert "are numbers" in capsys.readouterr().err
+
+
+def test_a_person_in_a_video_is_found_where_they_are_seen(make_library, tmp_path, shared_data):
+    """The clip: the singer is one person; his moments, with or without words, are spans where his face is."""
+    folder = tmp_path / "clip"
+    folder.mkdir()
+    shutil.copy2(shared_data / "faces" / "short_hamilton_clip.mp4", folder)
+    lib = make_library()
+    lib.index([folder], faces=True)
+    (video,) = lib.browse(n=5)
+    singer = max(lib.people.list(), key=lambda p: p.faces)
+    lib.people.name(singer.id, "Lin-Manuel Miranda")
+    spans = lib.people.moments("Lin-Manuel Miranda", video.id)
+    assert spans and all(0.0 <= a < b <= video.duration_s + 1.5 for a, b in spans)
+    for query in ("person:lin", "person:lin singing on a stage"):
+        hits = lib.people.matches(query).hits
+        assert hits, query
+        assert all((h.start_s, h.end_s) in spans for h in hits), (query, [(h.start_s, h.end_s) for h in hits], spans)
+    timeline = lib.timeline(video.id, "person:lin")
+    assert [(m.start_s, m.end_s) for m in timeline.moments] == spans
