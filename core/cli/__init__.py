@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 
 from core import __version__
 from core.cli import ask
+from core.cli import people as cli_people
 from core.cli.output import shown_path, write_json
 from core.errors import MediaLensError
 
@@ -100,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "library; default off)")
     s.add_argument("--speech-model", metavar="DIR",
                    help="a faster-whisper model folder for --speech (default: PocketSphinx's English model)")
+    s.add_argument("--faces", action=argparse.BooleanOptionalAction, default=None,
+                   help="find the faces in photos and videos and group them into people (slower; remembered "
+                        "for the library; default off)")
     s.add_argument("--every-frame", action="store_true",
                    help="embed every sampled video frame, also those that look like the last one embedded")
     s.add_argument("--cluster", metavar="ADDRESS",
@@ -109,11 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Photos and video moments matching a text. The list ends where the "
                                    "matches end (a cutoff read from this query's own scores); --all "
                                    "shows what lies below it too.")
-    s.add_argument("query", help="what to look for, e.g. \"dog on a beach\"; -word or -\"a phrase\" avoids things")
+    s.add_argument("query", nargs="?", default="",
+                   help="what to look for, e.g. \"dog on a beach\"; -word or -\"a phrase\" avoids things; "
+                        "person:\"Name\" (or --person) only the photos showing that person, -person:Name without")
     s.add_argument("--all", dest="show_all", action="store_true",
                    help="ignore the cutoff: page through every result, best first")
     s.add_argument("--sort", choices=["relevance", "date"], default="relevance",
                    help="order of the matches: best first (default) or newest first (capture time, else file time)")
+    cli_people.add_search_arguments(s)
 
     s = sub.add_parser("browse", parents=[common, filters], help="the library without a query, newest first")
     s.add_argument("-n", type=_positive, default=50, metavar="N", help="how many files (default 50)")
@@ -147,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="follow folder links that lead outside a library folder (the default), or skip them")
 
     _add_moments_parser(sub, common)
+    cli_people.add_parsers(sub, common)
     _add_duplicates_parser(sub, common)
     s = sub.add_parser("repair", parents=[common], help="recover a damaged catalog, then index what was lost",
                        description="Recover what SQLite can read from a damaged catalog into a new one (the "
@@ -254,8 +262,9 @@ class _ProgressBar:
             self.phase = p.phase
             if p.phase == "scan":
                 self.bar = tqdm(desc="scanning", unit=" files", file=sys.stderr, leave=False)
-            elif p.phase in ("embed", "ocr", "speech"):
-                desc = {"embed": "indexing", "ocr": "reading text", "speech": "hearing speech"}[p.phase]
+            elif p.phase in ("embed", "ocr", "speech", "faces"):
+                desc = {"embed": "indexing", "ocr": "reading text", "speech": "hearing speech",
+                        "faces": "finding faces"}[p.phase]
                 self.bar = tqdm(desc=desc, total=p.files_total,
                                 unit=" files", file=sys.stderr, dynamic_ncols=True)
             else:
@@ -290,7 +299,8 @@ def cmd_index(args) -> int:
         report = lib.index(args.folders or None, progress=bar, control=control,
                            workers=args.workers, batch_size=args.batch_size, fps=args.fps,
                            dedup=False if args.every_frame else None, cluster=args.cluster, ocr=args.ocr,
-                           speech=args.speech, speech_model=args.speech_model)
+                           speech=args.speech, speech_model=args.speech_model,
+                           faces=args.faces)
     except KeyboardInterrupt:
         control.cancel()
         raise
@@ -302,6 +312,7 @@ def cmd_index(args) -> int:
                                               "indexed", "frames", "videos", "video_frames", "video_seconds",
                                               "text_read", "text_lines", "subtitle_videos", "subtitle_lines",
                                               "speech_videos", "speech_lines", "speech_audio_s",
+                                              "faces_looked", "faces_found",
                                               "cancelled", "elapsed_s")}
         d["failed"] = [{"path": p, "reason": r} for p, r in report.failed]
         d["problems"] = [{"path": p, "reason": r} for p, r in report.problems]
@@ -320,6 +331,9 @@ def cmd_index(args) -> int:
     if report.speech_audio_s:
         print(f"speech: heard {_fmt_time(report.speech_audio_s)} in {report.speech_s:.1f} s, "
               f"{report.speech_lines} lines")
+    if report.faces_looked:
+        print(f"faces: looked at {report.faces_looked} files in {report.faces_s:.1f} s, "
+              f"{report.faces_found} faces found (medialens people)")
     for path, reason in report.failed:
         print(f"  failed: {shown_path(path)}: {reason}")
     for path, reason in report.problems:
@@ -377,7 +391,8 @@ def cmd_search(args) -> int:
     from core.library import TEXT, Query
 
     with _open_library(args) as lib:
-        query = Query(TEXT, text=args.query, filters=_filters(args), exact=True if args.exact else None)
+        text = cli_people.query_text(args)  # --person NAME is person:"NAME" in the text
+        query = Query(TEXT, text=text, filters=_filters(args), exact=True if args.exact else None)
         if ask.wanted(args):
             return _asking(lib, args, query, counted=True)
         found = lib.find(query)
@@ -482,6 +497,10 @@ def cmd_status(args) -> int:
               f"({heard['engine']})" + ("" if heard["enabled"] else " (hearing is off: medialens index --speech)"))
     if heard["subtitle_lines"]:
         print(f"subtitles: {heard['subtitle_lines']} lines in {heard['subtitled']} videos")
+    faces = st["faces"]
+    if faces["enabled"] or faces["faces"]:
+        print(f"faces:    {faces['faces']} in {faces['files']} files, {faces['people']} people, {faces['pending']} "
+              "to look at" + ("" if faces["enabled"] else " (finding faces is off: medialens index --faces)"))
     for root, links in st["outside_links"].items():
         print(f"outside:  {shown_path(root)} reaches outside itself through "
               + ", ".join(f"{shown_path(x['link'])} -> {shown_path(x['target'])}" for x in links)
@@ -720,7 +739,7 @@ COMMANDS: dict[str, Callable] = {
     "index": cmd_index, "search": cmd_search, "similar": cmd_similar, "status": cmd_status,
     "models": cmd_models, "roots": cmd_roots, "moments": cmd_moments,
     "compose": cmd_compose, "repair": cmd_repair, "watch": cmd_watch, "browse": cmd_browse,
-    "duplicates": cmd_duplicates,
+    "duplicates": cmd_duplicates, "people": lambda args: cli_people.cmd_people(args, _open_library),
 }
 
 

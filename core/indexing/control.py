@@ -44,7 +44,7 @@ class Control:
 
 @dataclass
 class Progress:
-    phase: str  # "scan" | "plan" | "embed" | "ocr" | "speech" | "done"
+    phase: str  # "scan" | "plan" | "embed" | "ocr" | "speech" | "faces" | "done"
     found: int = 0
     files_total: int = 0
     files_done: int = 0
@@ -128,5 +128,8 @@ class IndexReport:
     speech_lines: int = 0
     speech_audio_s: float = 0.0
     speech_s: float = 0.0
+    faces_looked: int = 0  # photos and videos whose faces were looked for (core/indexing/faces.py), faces found
+    faces_found: int = 0
+    faces_s: float = 0.0
 
 

@@ -31,7 +31,7 @@ from collections.abc import Callable
 import numpy as np
 
 from core.errors import MediaError
-from core.indexing import ocr, speech, subtitles
+from core.indexing import faces, ocr, speech, subtitles
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback, TimeLeft
 from core.indexing.decoders import (
     DECODERS,
@@ -61,7 +61,7 @@ class Indexer:
     def __init__(self, catalog: Catalog, encoder: BaseEncoder, vindex: VectorIndex, model_id: int,
                  thumbs: ThumbnailCache, *, batch_size: int | None = None, workers: int | None = None,
                  lookahead: int | None = None, options: dict | None = None, read_text: bool = False,
-                 hear_speech: bool = False):
+                 hear_speech: bool = False, find_faces: bool = False):
         self.catalog = catalog
         self.encoder = encoder
         self.vindex = vindex
@@ -74,6 +74,7 @@ class Indexer:
         self.options = options or {}
         self.read_text = read_text  # the OCR stage after embedding (core/indexing/ocr.py)
         self.hear_speech = hear_speech  # the speech stage after it (core/indexing/speech.py)
+        self.find_faces = find_faces  # the face stage after it (core/indexing/faces.py)
         self.save_every_s = 120.0
         #: Replaces the local decoders and the model when set (`core.indexing.cluster.RemoteDecoder`).
         self.remote_decoder: Decoder | None = None
@@ -225,6 +226,9 @@ class Indexer:
                              lambda done, total, done_s, total_s: emit(
                                  "speech", force=True, files_done=done, files_total=total, video_s_done=done_s,
                                  video_s_total=total_s))
+        if self.find_faces and not control.cancelled:
+            faces.run_stage(self.catalog, [r[0] for r in roots], report, control,
+                            lambda done, total: emit("faces", force=True, files_done=done, files_total=total))
         report.cancelled = control.cancelled
         report.elapsed_s = time.monotonic() - t0
         emit("done", force=True)

@@ -73,9 +73,11 @@ class IndexRuns:
             cluster = opts.pop("cluster", None)
             read_text = self.reads_text(opts.pop("ocr", None))
             hear_speech = lib.hears_speech(opts.pop("speech", None), opts.pop("speech_model", None))
+            find_faces = lib.finds_faces(opts.pop("faces", None))
             indexer = Indexer(lib.catalog, lib.encoder, engine.vindex, engine.model_id, lib.thumbs,
                               batch_size=opts.pop("batch_size", None), workers=opts.pop("workers", None),
-                              options=opts, read_text=read_text, hear_speech=hear_speech)
+                              options=opts, read_text=read_text, hear_speech=hear_speech,
+                              find_faces=find_faces)
             if cluster:
                 from core.indexing import cluster as ray_cluster
 

@@ -130,6 +130,16 @@ class SearchEngine:
                 return keys[mask][:k], sims[mask][:k]
             want *= 4
 
+    def rank_items(self, query: np.ndarray, item_ids: list[int],
+                   exclude_files: set[int] | frozenset[int] = frozenset()) -> list[Hit]:
+        """Every one of `item_ids` scored exactly against the query, grouped into files and moments, best first
+        (a restriction no filter expresses: the photos a person is in, `core.search.people`)."""
+        keys, sims = self._exact(unit(query), item_ids, len(item_ids))
+        hits = self._group(unit(query), keys, sims, exclude_files)
+        for hit in hits:
+            hit.query = query
+        return hits
+
     # ----- ranked results ---------------------------------------------------------------------
 
     def by_vector(self, query: np.ndarray, n: int = 20, offset: int = 0, filters: Filters | None = None,

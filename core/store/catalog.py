@@ -57,7 +57,7 @@ from core.errors import LibraryError
 from core.store.catalog_file import catalog_error, check_catalog_file
 from core.vector_math import f16_blob
 
-SCHEMA_HEAD = "0003_speech"
+SCHEMA_HEAD = "0004_people"
 
 
 class FsPath(TypeDecorator):

@@ -192,6 +192,9 @@ class PreviewPane(QWidget):
                 self.canvas.set_message(self.tr("This picture cannot be shown."))
                 return
             self.canvas.set_image(image, QSize(rec.width or image.width(), rec.height or image.height()))
+            self.host.call(lambda lib: [(f.box, name or "") for f, name in lib.people.faces_of_file(rec.id)],
+                           lambda faces: self.canvas.set_faces(faces) if req == self._request else None,
+                           lambda exc: None)
 
         self.host.call(lambda lib: load_preview(lib, rec.id, rec.path), done,
                        lambda exc: done(None) if req == self._request else None)
