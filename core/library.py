@@ -32,6 +32,7 @@ from core.errors import LibraryError, MediaError, MediaLensError
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
 from core.indexing.pipeline import Indexer
 from core.links import follows_outside_links, outside_links, set_follow_outside_links
+from core.manage import Manager, sync_metadata
 from core.media import ThumbnailCache
 from core.model_switch import ModelChoice, ModelInfo, ModelSwitch, choose_model, switched
 from core.paths import models_cache_dir, resolve_home
@@ -226,6 +227,9 @@ class Library:
                 indexer.remote_decoder = ray_cluster.RemoteDecoder(self.choice.name, self.choice.pretrained,
                                                                    self.choice.weights, opts)
             report = indexer.run(roots, progress=progress, control=control)
+            if not (control and control.cancelled):  # ratings, tags, sidecars, places (core/manage.py)
+                stop = lambda: bool(control and control.cancelled)  # noqa: E731
+                report.problems.extend(sync_metadata(self.catalog, stop).problems)
             while not (control and control.cancelled) and not engine.vindex.wait_rebuilt(0.5):
                 pass  # the writer leaves a saved index behind: finish a background rebuild first
             engine.vindex.save(wait=False)
@@ -262,6 +266,19 @@ class Library:
             self._remember_model()
         if old is not None:
             old.vindex.save()
+
+    # ----- managing (core/manage.py) ------------------------------------------------------------
+
+    @property
+    def manager(self) -> Manager:
+        """Ratings, favourites, tags, titles, albums and smart albums, with their XMP sidecars."""
+        return Manager(self.catalog)
+
+    def album_filters(self, names: list[str], base: Filters | None = None) -> Filters:
+        """`base` narrowed to the files in any of these albums; a smart album's are found by its search."""
+        from core.manage import smart_album_filters
+
+        return smart_album_filters(self, names, base or Filters())
 
     # ----- queries ----------------------------------------------------------------------------
 
@@ -403,14 +420,23 @@ class Library:
         vec = text_query(context, query).vector if isinstance(query, str) else query
         return explain_file(context, file_id, vec)
 
-    def duplicates(self, threshold: float | None = None, near: bool = True, moments: bool = True) -> list:
+    def duplicates(self, threshold: float | None = None, near: bool = True, moments: bool = True,
+                   filters: Filters | None = None) -> list:
         """Groups of copies, biggest first: `core.search.duplicates.DuplicateGroup` (files) and
         `core.search.repeats.RepeatedMoment` (the same footage in several videos or twice in one).
 
         `near` adds photos at least `threshold` similar (default: the library's calibrated copy
         similarity) and, with `moments`, repeated video footage; without it only byte-identical
-        files are grouped.
+        files are grouped. `filters` keeps the copies that pass them (groups of two or more).
         """
+        groups = self._all_duplicates(threshold, near, moments)
+        if filters is None or not filters.active:
+            return groups
+        from core.manage import narrow_groups
+
+        return narrow_groups(groups, self.catalog.file_ids_where(**dataclasses.asdict(filters)))
+
+    def _all_duplicates(self, threshold: float | None, near: bool, moments: bool) -> list:
         from core.search.compose import duplicate_thresholds
         from core.search.duplicates import find_duplicates, largest_first
         from core.search.repeats import repeated_moments

@@ -10,6 +10,7 @@ engine (`core.search.moments.MomentFinder`; without one, a video's best frame).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,10 +36,27 @@ class Filters:
     folder: str | None = None  # only files under this folder
     date_from: dt.datetime | None = None  # capture time, inclusive
     date_to: dt.datetime | None = None  # capture time, exclusive
+    # managing filters (`core.catalog_manage.file_conditions`)
+    albums: tuple[int, ...] | None = None  # in any of these manual albums
+    tags: tuple[str, ...] | None = None  # carries every one of these tags (or a tag under it)
+    min_rating: int | None = None  # rated at least this
+    favourite: bool | None = None
+    place: str | None = None  # taken in this city, region or country
+    camera: str | None = None  # camera make, model or lens contains this
+    file_ids: frozenset[int] | None = None  # one of these files (a smart album's search)
 
     @property
     def active(self) -> bool:
-        return bool(self.kinds or self.folder or self.date_from or self.date_to)
+        return bool(self.kinds or self.folder or self.date_from or self.date_to) or self.managed
+
+    @property
+    def managed(self) -> bool:
+        """Whether a filter on what the user set (album, tag, rating, favourite) or on place or camera is on."""
+        return any(getattr(self, f) is not None for f in MANAGED_FIELDS)
+
+
+#: The `Filters` fields that `core.catalog_manage.file_conditions` applies.
+MANAGED_FIELDS = ("albums", "tags", "min_rating", "favourite", "place", "camera", "file_ids")
 
 
 @dataclass
@@ -102,7 +120,7 @@ class SearchEngine:
     # ----- candidates -------------------------------------------------------------------------
 
     def _allowed_items(self, filters: Filters) -> list[int]:
-        return self.catalog.item_ids_where(filters.kinds, filters.folder, filters.date_from, filters.date_to)
+        return self.catalog.item_ids_where(**dataclasses.asdict(filters))
 
     def _exact(self, query: np.ndarray, item_ids: list[int], k: int) -> tuple[np.ndarray, np.ndarray]:
         blobs = self.catalog.vectors_for_items(self.model_id, item_ids)
