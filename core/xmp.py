@@ -143,7 +143,7 @@ class XmpDocument:
         if start < 0:
             raise ValueError("no XML in it")
         try:
-            root = ET.fromstring(_without_packet_wrapper(raw[start:]))
+            root = _parse_keeping_prefixes(_without_packet_wrapper(raw[start:]))
         except ET.ParseError as exc:
             raise ValueError(str(exc)) from None
         return cls(root)
@@ -299,6 +299,19 @@ class XmpDocument:
         body = ET.tostring(self.root, encoding="unicode")
         return ("<?xpacket begin=\"\ufeff\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n" + body
                 + "\n<?xpacket end=\"w\"?>\n").encode("utf-8")
+
+
+def _parse_keeping_prefixes(raw: bytes) -> ET.Element:
+    """Parse, registering the packet's own namespace prefixes so a rewrite keeps them ("darktable:",
+    not "ns0:"); a prefix MediaLens already uses for another namespace keeps MediaLens's meaning."""
+    parser = ET.XMLPullParser(events=("start-ns",))
+    parser.feed(raw)
+    parser.close()
+    taken = set(NS) | {"xml"}
+    for _event, (prefix, uri) in parser.read_events():
+        if prefix and prefix not in taken and not re.fullmatch(r"ns\d+", prefix):
+            ET.register_namespace(prefix, uri)
+    return ET.fromstring(raw)
 
 
 def _without_packet_wrapper(raw: bytes) -> bytes:
