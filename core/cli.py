@@ -18,7 +18,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from core import __version__
+from core import __version__, cli_manage
 from core.errors import MediaLensError
 from core.output import shown_path, write_json
 
@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     filters.add_argument("--folder", metavar="DIR", help="only files under this folder")
     filters.add_argument("--from", dest="date_from", type=_date, metavar="DATE", help="taken on or after DATE")
     filters.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="taken before DATE")
+    cli_manage.add_filter_arguments(filters)
 
     results = argparse.ArgumentParser(add_help=False, parents=[filters])
     results.add_argument("-n", type=_positive, default=20, metavar="N", help="how many results (default 20)")
@@ -108,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ignore the cutoff: page through every result, best first")
     s.add_argument("--sort", choices=["relevance", "date"], default="relevance",
                    help="order of the matches: best first (default) or newest first (capture time, else file time)")
+    s.add_argument("--literal", action="store_true",
+                   help="search the text as typed: no dates, places or cameras taken out of it")
 
     s = sub.add_parser("browse", parents=[common, filters], help="the library without a query, newest first")
     s.add_argument("-n", type=_positive, default=50, metavar="N", help="how many files (default 50)")
@@ -146,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet-s", type=float, default=None, metavar="S",
                    help="index once the folders have been quiet this long (default 2)")
     _add_compose_arguments(sub, common, results)
+    cli_manage.add_parsers(sub, common, _date)
     sub.add_parser("gui", parents=[common], help="open the window (the default)")
     return p
 
@@ -156,11 +160,8 @@ def _open_library(args):
     return Library(args.library, model=args.model, weights=args.weights, device=args.device, runtime=args.runtime)
 
 
-def _filters(args):
-    from core.search.engine import Filters
-
-    return Filters(kinds=frozenset([args.kind]) if args.kind else None, folder=args.folder,
-                   date_from=args.date_from, date_to=args.date_to)
+def _filters(args, lib=None):
+    return cli_manage.filters_from_args(args, lib)
 
 
 def _print_hits(hits, as_json: bool, out=None, explain: Callable | None = None) -> None:
@@ -329,11 +330,15 @@ def cmd_search(args) -> int:
 
     with _open_library(args) as lib:
         exact = True if args.exact else None
+        text, filters = cli_manage.understood_query(lib, args, _filters(args, lib))
+        if not text:  # only filters ("photos from my Pixel"): the files they allow, newest first
+            return _print_browse(lib, args, filters)
+        args.query = text
         if args.show_all and args.sort == "relevance":  # every result, paged by the engine
-            hits = lib.search(args.query, n=args.n, offset=args.offset, filters=_filters(args), exact=exact)
+            hits = lib.search(args.query, n=args.n, offset=args.offset, filters=filters, exact=exact)
             footer = ""
         else:
-            found = lib.matches(args.query, filters=_filters(args), exact=exact)
+            found = lib.matches(args.query, filters=filters, exact=exact)
             chosen = found.hits if args.show_all else found.matches
             hits = sort_hits(chosen, args.sort)[args.offset:args.offset + args.n]
             footer = _matches_line(found, len(hits), args)
@@ -356,11 +361,15 @@ def _matches_line(found, shown: int, args) -> str:
 
 
 def cmd_browse(args) -> int:
+    with _open_library(args) as lib:
+        return _print_browse(lib, args, _filters(args, lib))
+
+
+def _print_browse(lib, args, filters) -> int:
     from core.search.cutoff import file_date
 
-    with _open_library(args) as lib:
-        files = lib.browse(args.offset, args.n, _filters(args))
-        total = lib.browse_count(_filters(args))
+    files = lib.browse(args.offset, args.n, filters)
+    total = lib.browse_count(filters)
     if args.json:
         write_json([{"id": f.id, "path": f.path, "kind": f.kind, "date": file_date(f).isoformat()}
                     for f in files], sys.stdout)
@@ -382,7 +391,7 @@ def cmd_similar(args) -> int:
     from core.search.query import similar_query
 
     with _open_library(args) as lib:
-        hits = lib.similar(args.target, n=args.n, offset=args.offset, filters=_filters(args), t_s=args.t_s,
+        hits = lib.similar(args.target, n=args.n, offset=args.offset, filters=_filters(args, lib), t_s=args.t_s,
                            exact=True if args.exact else None, box=args.box)
         _print_hits(hits, args.json,
                     explain=_explainer(lib, args, lambda ctx: similar_query(ctx, args.target, args.t_s, args.box)))
@@ -481,17 +490,12 @@ def _add_moments_parser(sub, common: argparse.ArgumentParser) -> None:
     s.add_argument("--video", metavar="PATH", help="only inside this video (a library path or id)")
     s.add_argument("-n", type=_positive, default=10, metavar="K", help="how many moments (default 10)")
     s.add_argument("--json", action="store_true", help="print a JSON list for scripts")
-    s.add_argument("--folder", metavar="DIR", help="only videos under this folder")
-    s.add_argument("--from", dest="date_from", type=_date, metavar="DATE", help="taken on or after DATE")
-    s.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="taken before DATE")
+    cli_manage.add_dated_filters(s, _date, "only videos under this folder", kind=False)
 
 
 def cmd_moments(args) -> int:
-    from core.search.engine import Filters
-
-    filters = Filters(folder=args.folder, date_from=args.date_from, date_to=args.date_to)
     with _open_library(args) as lib:
-        hits = lib.moments(args.query, video=args.video, n=args.n, filters=filters)
+        hits = lib.moments(args.query, video=args.video, n=args.n, filters=_filters(args, lib))
         _print_hits(hits, args.json)
     return EXIT_OK
 
@@ -513,6 +517,7 @@ def _add_duplicates_parser(sub, common: argparse.ArgumentParser) -> None:
     s.add_argument("--trash", action="store_true",
                    help="move every copy but the first of each group to the trash (asks first)")
     s.add_argument("--yes", action="store_true", help="with --trash: do not ask")
+    cli_manage.add_dated_filters(s, _date)
 
 
 def _size(n: int) -> str:
@@ -523,7 +528,8 @@ def cmd_duplicates(args) -> int:
     if args.threshold is not None and not 0 < args.threshold <= 1:
         raise MediaLensError(f"--threshold must be above 0 and at most 1: {args.threshold}")
     with _open_library(args) as lib:
-        groups = lib.duplicates(args.threshold, near=not args.exact_only, moments=not args.no_moments)
+        groups = lib.duplicates(args.threshold, near=not args.exact_only, moments=not args.no_moments,
+                                filters=_filters(args, lib))
         _print_groups(groups, args.json)
         if args.trash and groups:
             return _trash_copies(lib, groups, args.yes)
@@ -623,7 +629,7 @@ def cmd_compose(args) -> int:
     from core.search.compose import composed_query
 
     with _open_library(args) as lib:
-        hits = lib.compose(args.reference, args.text, n=args.n, offset=args.offset, filters=_filters(args),
+        hits = lib.compose(args.reference, args.text, n=args.n, offset=args.offset, filters=_filters(args, lib),
                            method=args.method, balance=args.balance, include_reference=args.include_reference,
                            t_s=args.t_s, exact=True if args.exact else None)
         _print_hits(hits, args.json, explain=_explainer(lib, args, lambda ctx: composed_query(
@@ -636,6 +642,7 @@ COMMANDS: dict[str, Callable] = {
     "models": cmd_models, "roots": cmd_roots, "moments": cmd_moments,
     "compose": cmd_compose, "repair": cmd_repair, "watch": cmd_watch, "browse": cmd_browse,
     "duplicates": cmd_duplicates,
+    **cli_manage.commands(_open_library),
 }
 
 
