@@ -63,6 +63,8 @@ class Understood:
     text: str
     parts: tuple[Part, ...] = ()
     original: str = ""
+    #: what `understand` was given besides the text (places, cameras, today, kinds skipped), for `without`
+    given: tuple = field(default=((), (), None, frozenset()), repr=False, compare=False)
 
     def part(self, kind: str) -> Part | None:
         return next((p for p in self.parts if p.kind == kind), None)
@@ -74,12 +76,10 @@ class Understood:
 
     def without(self, kind: str) -> Understood:
         """The same text with one part given back to the model (a chip removed in the window)."""
-        dropped = self.part(kind)
-        if dropped is None:
+        if self.part(kind) is None:
             return self
-        kept = tuple(p for p in self.parts if p is not dropped)
-        return understand(self.original, skip={p.kind for p in self.parts} - {p.kind for p in kept}) \
-            if self.original else replace(self, parts=kept)
+        places, cameras, today, skipped = self.given
+        return understand(self.original, places, cameras, today, skip=skipped | {kind})
 
     def filters(self, base: Filters | None = None) -> Filters:
         """`base` with the understood date, place, camera and kind added (the base's own values win)."""
@@ -288,8 +288,8 @@ def understand(text: str, places: Iterable[str] = (), cameras: Iterable[str] = (
     `skip`: kinds of part to leave as text (a chip the user removed).
     """
     today = today or dt.date.today()
-    skip = set(skip)
-    places, cameras = list(places), list(cameras)
+    skip = frozenset(skip)
+    places, cameras = tuple(places), tuple(cameras)
     st = _State(text)
     if "date" not in skip:
         _dates(st, today)
@@ -307,4 +307,5 @@ def understand(text: str, places: Iterable[str] = (), cameras: Iterable[str] = (
     rest = re.sub(r"^(?:(?:and|of|from|in|at|on|with)\s+|的|在)|\s+(?:and|of|from|in|at|on|with|taken|shot)$", "",
                   rest, flags=re.I).strip(" ,")
     order = {"date": 0, "place": 1, "camera": 2, "kind": 3}
-    return Understood(rest, tuple(sorted(st.parts, key=lambda p: order[p.kind])), text)
+    return Understood(rest, tuple(sorted(st.parts, key=lambda p: order[p.kind])), text,
+                      (places, cameras, today, skip))
