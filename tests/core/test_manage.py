@@ -194,3 +194,11 @@ def test_filters_compose_with_every_search_kind(trip_library, kind):
     assert run(narrow) == {ids["lisbon_jul"]}
     assert run(wide) == {ids["lisbon_jul"], ids["shanghai_jan"]}
     assert run(dataclasses.replace(wide, camera="Canon")) == {ids["shanghai_jan"]}
+
+
+def test_a_filtered_search_sees_a_change_made_after_it(trip_library):
+    lib, photos, ids = trip_library
+    rated = Filters(min_rating=5)
+    assert lib.similar(str(photos["plain"]), n=10, filters=rated) == []
+    lib.manager.edit([ids["porto_jul"]], rating=5)  # the engine's kept list of allowed items is now stale
+    assert [h.file.id for h in lib.similar(str(photos["plain"]), n=10, filters=rated)] == [ids["porto_jul"]]
