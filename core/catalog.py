@@ -262,15 +262,20 @@ def _record(f: MediaFile) -> FileRecord:
     )
 
 
+#: Builds the SQL conditions of the managing filters; `core.catalog_manage` puts its `file_conditions` here
+#: when imported (the catalog cannot import it: it builds on this module's tables).
+MANAGED_CONDITIONS: list = []
+
+
 def _file_conditions(kinds: Iterable[str] | None = None, folder: str | None = None,
                      date_from: dt.datetime | None = None, date_to: dt.datetime | None = None, **managed) -> list:
     """SQL conditions on `files` for a search filter's restrictions (all optional, combined with AND);
     `managed`: albums, tags, rating, favourite, place, camera (`core.catalog_manage.file_conditions`)."""
     conds = []
     if any(v is not None for v in managed.values()):
-        from core.catalog_manage import file_conditions
-
-        conds.extend(file_conditions(**managed))
+        if not MANAGED_CONDITIONS:
+            raise LibraryError("filters on albums, tags, ratings, places or cameras need core.catalog_manage")
+        conds.extend(MANAGED_CONDITIONS[0](**managed))
     if kinds:
         conds.append(MediaFile.kind.in_(sorted(kinds)))
     if folder:

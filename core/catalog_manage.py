@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.catalog import Base, Catalog, FsPath, MediaFile, _chunks
+from core.catalog import MANAGED_CONDITIONS, Base, Catalog, FsPath, MediaFile, _chunks
 from core.errors import LibraryError
 
 
@@ -186,6 +186,9 @@ def file_conditions(albums: Sequence[int] | None = None, tags: Sequence[str] | N
     if file_ids is not None:
         conds.append(MediaFile.id.in_(sorted(file_ids)))
     return conds
+
+
+MANAGED_CONDITIONS[:] = [file_conditions]
 
 
 class ManageCatalog:
