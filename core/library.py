@@ -280,6 +280,14 @@ class Library:
 
         return smart_album_filters(self, names, base or Filters())
 
+    def understand(self, text: str, skip=()):
+        """What a search text says about dates, and about places and cameras this library knows
+        (`core.search.understand.Understood`: the words for the model, and filters)."""
+        from core.search.understand import understand
+
+        store = self.manager.store
+        return understand(text, store.place_names(), store.camera_names(), skip=skip)
+
     # ----- queries ----------------------------------------------------------------------------
 
     def search(self, text: str, n: int = 20, offset: int = 0, filters: Filters | None = None,

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover - type names only; the engine is imported 
 TEXT, SIMILAR, COMPOSE, REFINED, BROWSE = "text", "similar", "compose", "refined", "browse"
 
 
+
 @dataclass(frozen=True)
 class FilterState:
     """The filter bar's state; `None` everywhere means "everything"."""
@@ -27,21 +28,41 @@ class FilterState:
     folder: str | None = None
     date_from: dt.date | None = None  # inclusive
     date_to: dt.date | None = None  # inclusive (the engine's bound is exclusive)
+    # the side bar's (desktop_app/manage_panel.py)
+    album: str | None = None
+    tag: str | None = None
+    min_rating: int | None = None
+    favourite: bool = False
+    place: str | None = None
+    # a text search's dates, places and cameras, understood on the worker (core.search.understand);
+    # `skip`: the kinds of part whose chip the user removed
+    understand_text: str | None = None
+    skip: frozenset = frozenset()
 
     @property
     def active(self) -> bool:
-        return bool(self.kind or self.folder or self.date_from or self.date_to)
+        return bool(self.kind or self.folder or self.date_from or self.date_to or self.album or self.tag
+                    or self.min_rating is not None or self.favourite or self.place)
 
-    def to_filters(self) -> Filters | None:
-        """The engine's `Filters` (imported here, on the worker, to keep start-up light)."""
-        if not self.active:
+    def to_filters(self, library: Library | None = None) -> Filters | None:
+        """The engine's `Filters` (imported here, on the worker, to keep start-up light); with the
+        library, an album by name and what the search text says about dates, places and cameras."""
+        if not self.active and not (library is not None and self.understand_text):
             return None
         from core.library import Filters
 
         start = dt.datetime.combine(self.date_from, dt.time()) if self.date_from else None
         end = dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time()) if self.date_to else None
-        return Filters(kinds=frozenset([self.kind]) if self.kind else None, folder=self.folder,
-                       date_from=start, date_to=end)
+        filters = Filters(kinds=frozenset([self.kind]) if self.kind else None, folder=self.folder,
+                          date_from=start, date_to=end, tags=(self.tag,) if self.tag else None,
+                          min_rating=self.min_rating, favourite=True if self.favourite else None, place=self.place)
+        if library is None:
+            return filters
+        if self.album:
+            filters = library.album_filters([self.album], filters)
+        if self.understand_text:
+            filters = library.understand(self.understand_text, self.skip).filters(filters)
+        return filters if filters.active else None
 
 
 @dataclass(frozen=True)
@@ -55,6 +76,8 @@ class Request:
     t_s: float | None = None
     box: tuple[int, int, int, int] | None = None
     balance: float | None = None
+    understand: bool = False  # a text whose dates, places and cameras become filters (`Library.understand`)
+    skip: frozenset = frozenset()  # the kinds of part given back to the model (chips removed)
 
     @property
     def pageable(self) -> bool:
@@ -62,7 +85,7 @@ class Request:
         return self.kind != REFINED
 
 
-def engine_query(library: Library, request: Request) -> Query:
+def engine_query(library: Library, request: Request) -> Query | None:
     """The engine's query for `request` (worker thread), as `Library.search/similar/compose` make it.
 
     Made once per request: its pages reuse it, so paging through a composed edit or
@@ -74,7 +97,8 @@ def engine_query(library: Library, request: Request) -> Query:
 
     ctx = library.engine().context
     if request.kind == TEXT:
-        return text_query(ctx, request.text)
+        text = library.understand(request.text, request.skip).text if request.understand else request.text
+        return text_query(ctx, text) if text else None  # None: only filters were typed
     if request.kind == SIMILAR:
         return similar_query(ctx, request.target, t_s=request.t_s, box=request.box)
     if request.kind == COMPOSE:
@@ -89,14 +113,14 @@ def fetch_page(library: Library, query: Query, filters: FilterState, n: int, off
     in the text read in pictures."""
     from core.search.fusion import ranked
 
-    return ranked(library.engine(), query, n, offset, filters.to_filters())
+    return ranked(library.engine(), query, n, offset, filters.to_filters(library))
 
 
 def fetch_browse_page(library: Library, filters: FilterState, n: int, offset: int) -> list[Hit]:
     """One page of the library without a query, newest first, as results (worker thread)."""
     from core.library import Hit
 
-    return [Hit(f, 0, 0.0) for f in library.browse(offset, n, filters.to_filters())]
+    return [Hit(f, 0, 0.0) for f in library.browse(offset, n, filters.to_filters(library))]
 
 
 @dataclass(frozen=True)
@@ -113,16 +137,17 @@ def fetch_matches(library: Library, query: Query, filters: FilterState, show_all
     """A text search's matches (or, with `show_all`, every result read) in the order asked (worker thread)."""
     from core.library import sort_hits
 
-    found = library.matches(query, filters.to_filters())
+    found = library.matches(query, filters.to_filters(library))
     shown = found.hits if show_all else found.matches
     return sort_hits(shown, sort), Cut(found.count, len(found.hits) - found.count, found.complete)
 
 
 def start_session(library: Library, request: Request, filters: FilterState) -> Any:
     """A feedback session whose first round is `request` (worker thread)."""
-    session = library.session(filters=filters.to_filters())
+    session = library.session(filters=filters.to_filters(library))
     if request.kind == TEXT:
-        session.text(request.text)
+        session.text(library.understand(request.text, request.skip).text or request.text
+                     if request.understand else request.text)
     elif request.kind == SIMILAR:
         session.similar(request.target, box=request.box, t_s=request.t_s)
     elif request.kind == COMPOSE:
