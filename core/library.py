@@ -9,7 +9,7 @@ It owns the lifecycle only — open/close, roots, its model, status — and
 builds, once, the two things that do the work: a `SearchContext` with its
 `SearchEngine` (`core.search`) and, per run, an `Indexer` (`core.indexing`).
 Its query methods are one-line hand-offs to `core.search`. Which model it opens with, and
-switching to another in the background, are `core.model_switch`.
+switching to another in the background, are `core.indexing.model_switch`.
 
 Thread-safety: searches may run on several threads while one thread indexes;
 the catalog, the vector index and the encoder each guard themselves.
@@ -26,32 +26,50 @@ from pathlib import Path
 
 import numpy as np
 
-from core.catalog import Catalog, FileRecord
-from core.embed import REGISTRY, BaseEncoder, cached_weights
 from core.errors import LibraryError, MediaError, MediaLensError
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
+from core.indexing.links import follows_outside_links, outside_links, set_follow_outside_links
+from core.indexing.manage import Manager, export_files, narrow_groups, sync_metadata
+from core.indexing.model_switch import ModelChoice, ModelInfo, ModelSwitch, choose_model, switched
 from core.indexing.pipeline import Indexer
-from core.links import follows_outside_links, outside_links, set_follow_outside_links
-from core.manage import Manager, sync_metadata
-from core.media import ThumbnailCache
-from core.model_switch import ModelChoice, ModelInfo, ModelSwitch, choose_model, switched
+from core.indexing.watch import (
+    POLL_S,
+    QUIET_S,
+    FolderWatcher,
+    LibraryWatcher,
+    ignored_path,
+    roots_to_index,
+    vanished_line,
+)
+from core.media.clips import cut_clip
+from core.media.image.image import ThumbnailCache
+from core.media.image.video import check_index_options as check_video_options
+from core.models.embed import REGISTRY, BaseEncoder, cached_weights
+from core.models.runtime.choose import open_encoder
+from core.models.runtime.manifest import list_exports
 from core.paths import models_cache_dir, resolve_home
-from core.runtime.choose import open_encoder
-from core.runtime.manifest import list_exports
-from core.search.compose import composed_query
+from core.search.albums import filters_to_json
+from core.search.compose import DEFAULT_METHOD, METHODS
 from core.search.context import SearchContext
-from core.search.cutoff import SORTS, Matches, file_date, find_matches, sort_hits
+from core.search.cutoff import SORTS, Matches, file_date, sort_hits
+from core.search.duplicates import DuplicateGroup
 from core.search.engine import Filters, Hit, SearchEngine
 from core.search.explain import Explanation, explain_file
 from core.search.feedback import SearchSession
+from core.search.find import COMPOSE, SIMILAR, TEXT, Found, Query, prepare
 from core.search.moments import MomentFinder, Timeline, across_library, moment_vector, video_record
-from core.search.query import Query, similar_query, text_query
-from core.vectors import VectorIndex
-from core.video import check_index_options as check_video_options
+from core.search.query import parse_box, text_query
+from core.store.catalog import Catalog, FileRecord
+from core.store.repair import repair_catalog
+from core.store.vectors import VectorIndex
 
-#: What the GUI imports from here (it talks to `core.library` only).
-__all__ = ["SORTS", "Control", "Filters", "Hit", "IndexReport", "Library", "Matches", "ModelChoice", "ModelInfo",
-           "ModelSwitch", "Progress", "ProgressCallback", "file_date", "sort_hits"]
+#: What the GUI and the CLI import from here: they talk to `core.library` (and `core.errors`, `core.paths`)
+#: only, never to the parts behind it (`tests/core/test_layout.py`).
+__all__ = ["COMPOSE", "DEFAULT_METHOD", "METHODS", "POLL_S", "QUIET_S", "SIMILAR", "SORTS", "TEXT", "Control",
+           "DuplicateGroup", "Filters", "FolderWatcher", "Found", "Hit", "IndexReport", "Library", "LibraryWatcher",
+           "Matches", "ModelChoice", "ModelInfo", "ModelSwitch", "Progress", "ProgressCallback", "Query",
+           "cut_clip", "export_files", "file_date", "filters_to_json", "ignored_path", "parse_box", "repair_catalog",
+           "roots_to_index", "sort_hits", "vanished_line"]
 
 
 class Library:
@@ -68,6 +86,11 @@ class Library:
         self.options = options or {}
         self.choice = choose_model(model, weights, pretrained, self.remembered_model())
         self._lock = threading.RLock()
+        # Held by this process's indexing run and by its saves of a rebuilt vector file. Both also take the
+        # `index.lock` file lock (other processes); without this, a save by the background rebuild (it follows a
+        # repair or a damaged vector file, seconds long at 1M) made the next `index` in the same process fail with
+        # "another MediaLens is already indexing" — the window then kept the pre-repair counts.
+        self._index_mutex = threading.Lock()
         self._encoder: BaseEncoder | None = None
         self._engine: SearchEngine | None = None
         self._moments: MomentFinder | None = None
@@ -145,18 +168,23 @@ class Library:
         return engine
 
     def _save_index_if_free(self, vindex: VectorIndex) -> None:
-        """Save a rebuilt index unless another process is the writer (it saves its own)."""
+        """Save a rebuilt index unless an indexing run is the writer (this process's or another's: it saves its own)."""
         from filelock import FileLock, Timeout
 
-        lock = FileLock(str(self.home / "index.lock"))
+        if not self._index_mutex.acquire(blocking=False):
+            return  # this process is indexing: the run saves the index when it ends
         try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            return
-        try:
-            vindex.save(wait=False)  # called by the rebuild itself, once its index is in place
+            lock = FileLock(str(self.home / "index.lock"))
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                return
+            try:
+                vindex.save(wait=False)  # called by the rebuild itself, once its index is in place
+            finally:
+                lock.release()
         finally:
-            lock.release()
+            self._index_mutex.release()
 
     # ----- roots ------------------------------------------------------------------------------
 
@@ -194,8 +222,6 @@ class Library:
 
         `remember=False` leaves the library's remembered model alone (a model switch in progress).
         """
-        from filelock import FileLock, Timeout
-
         for f in folders or []:
             self.add_root(f)
         roots = self.catalog.roots()
@@ -205,6 +231,13 @@ class Library:
         if not roots:
             raise LibraryError("no library folders yet: give one, e.g. `medialens index ~/Pictures`")
         check_video_options({**self.options, **options})
+        with self._index_mutex:  # waits out this process's save of a rebuilt index (see __init__)
+            return self._index_locked(roots, progress, control, remember, options)
+
+    def _index_locked(self, roots: list, progress: ProgressCallback | None, control: Control | None,
+                      remember: bool, options: dict) -> IndexReport:
+        from filelock import FileLock, Timeout
+
         lock = FileLock(str(self.home / "index.lock"))
         try:
             lock.acquire(timeout=0)
@@ -221,13 +254,13 @@ class Library:
                               batch_size=opts.pop("batch_size", None), workers=opts.pop("workers", None),
                               options=opts, read_text=read_text)
             if cluster:
-                from core import cluster as ray_cluster
+                from core.indexing import cluster as ray_cluster
 
                 ray_cluster.connect(cluster)
                 indexer.remote_decoder = ray_cluster.RemoteDecoder(self.choice.name, self.choice.pretrained,
                                                                    self.choice.weights, opts)
             report = indexer.run(roots, progress=progress, control=control)
-            if not (control and control.cancelled):  # ratings, tags, sidecars, places (core/manage.py)
+            if not (control and control.cancelled):  # ratings, tags, sidecars, places (core/indexing/manage.py)
                 stop = lambda: bool(control and control.cancelled)  # noqa: E731
                 report.problems.extend(sync_metadata(self.catalog, stop).problems)
             while not (control and control.cancelled) and not engine.vindex.wait_rebuilt(0.5):
@@ -267,7 +300,7 @@ class Library:
         if old is not None:
             old.vindex.save()
 
-    # ----- managing (core/manage.py) ------------------------------------------------------------
+    # ----- managing (core/indexing/manage.py) ------------------------------------------------------------
 
     @property
     def manager(self) -> Manager:
@@ -276,7 +309,7 @@ class Library:
 
     def album_filters(self, names: list[str], base: Filters | None = None) -> Filters:
         """`base` narrowed to the files in any of these albums; a smart album's are found by its search."""
-        from core.manage import smart_album_filters
+        from core.search.albums import smart_album_filters
 
         return smart_album_filters(self, names, base or Filters())
 
@@ -290,26 +323,20 @@ class Library:
 
     # ----- queries ----------------------------------------------------------------------------
 
+    def find(self, query: Query) -> Found:
+        """The one way in for a search: `query` made ready once (`core.search.find`); page it, cut it where
+        its matches end, start a feedback session with it, or ask why a photo matched it."""
+        return prepare(self.engine(), query)
+
     def search(self, text: str, n: int = 20, offset: int = 0, filters: Filters | None = None,
                exact: bool | None = None) -> list[Hit]:
         """Photos and moments matching a text, best first; `-word` or `-"a phrase"` avoids things."""
-        from core.search.fusion import ranked
+        return self.find(Query(TEXT, text=text, filters=filters, exact=exact)).page(n, offset)
 
-        engine = self.engine()
-        return ranked(engine, text_query(engine.context, text), n, offset, filters, exact=exact)
-
-    def matches(self, text: str | Query, filters: Filters | None = None, exact: bool | None = None) -> Matches:
+    def matches(self, text: str, filters: Filters | None = None, exact: bool | None = None) -> Matches:
         """`search`'s results cut where the text's matches end, each with a readable confidence
-        (see `core.search.cutoff`); the results below the cut come along for "show all".
-
-        `text` may also be a text query the caller made already (`core.search.query.text_query`).
-        """
-        from core.search.fusion import fused_matches
-
-        engine = self.engine()
-        query = text_query(engine.context, text) if isinstance(text, str) else text
-        found = find_matches(engine, query.vector, filters, query.exclude, exact=exact, words=query.words)
-        return fused_matches(engine, query, found, filters, exact)
+        (see `core.search.cutoff`); the results below the cut come along for "show all"."""
+        return self.find(Query(TEXT, text=text, filters=filters, exact=exact)).matches()
 
     def browse(self, offset: int = 0, n: int = 200, filters: Filters | None = None) -> list[FileRecord]:
         """The library without a query: indexed photos and videos newest first (capture time, else file time)."""
@@ -326,9 +353,8 @@ class Library:
 
         `box` (left, top, right, bottom in the upright original's pixels) searches by that region only.
         """
-        engine = self.engine()
-        query = similar_query(engine.context, target, t_s, box, include_self)
-        return engine.by_vector(query.vector, n, offset, filters, exclude_files=query.exclude, exact=exact)
+        return self.find(Query(SIMILAR, target=target, t_s=t_s, box=box, include_target=include_self,
+                               filters=filters, exact=exact)).page(n, offset)
 
     def file(self, file_id: int):
         return self.catalog.file(file_id)
@@ -374,14 +400,14 @@ class Library:
         return self._moments.timeline(rec, None if query is None else moment_vector(context, query))
 
     def frame_thumbnail(self, file_id: int, t_s: float) -> Path | None:
-        """The cached thumbnail of the sampled frame that stands for `t_s` (`core.video.sample_at`)."""
+        """The cached thumbnail of the sampled frame that stands for `t_s` (`core.media.image.video.sample_at`)."""
         rec = self.catalog.file(file_id)
         if rec is None or rec.kind != "video" or not rec.content_hash:
             return None
         times = [t for _, t in self.catalog.items_of_file(file_id) if t is not None]
         if not times:
             return None
-        from core.video import sample_at
+        from core.media.image.video import sample_at
 
         return self._video_thumbnail(rec, times[sample_at(times, t_s)])
 
@@ -390,7 +416,7 @@ class Library:
 
         A lost poster is remade from the frame a tenth of the way in (past most intros and fades).
         """
-        from core.video import frame_at, frame_thumb_suffix
+        from core.media.image.video import frame_at, frame_thumb_suffix
 
         suffix = "" if t_s is None else frame_thumb_suffix(t_s)
         if self.thumbs.has(rec.content_hash, suffix):
@@ -413,13 +439,12 @@ class Library:
         on the picture, 1 on the words (None: the method's own default). The reference and its
         near-duplicates are left out unless `include_reference`.
         """
-        engine = self.engine()
-        query = composed_query(engine.context, reference, text, method=method, balance=balance, t_s=t_s,
-                               include_reference=include_reference)
-        return engine.by_vector(query.vector, n, offset, filters, exclude_files=query.exclude, exact=exact)
+        return self.find(Query(COMPOSE, text=text, target=reference, method=method, balance=balance, t_s=t_s,
+                               include_target=include_reference, filters=filters, exact=exact)).page(n, offset)
 
     def session(self, filters: Filters | None = None) -> SearchSession:
-        """A search session: query, mark results relevant or not, refine, undo (see `core.search.feedback`)."""
+        """A search session: query (`start`), mark results relevant or not, refine, undo
+        (see `core.search.feedback`)."""
         return SearchSession(self.engine(), filters)
 
     def explain(self, file_id: int, query: str | np.ndarray) -> Explanation:
@@ -440,8 +465,6 @@ class Library:
         groups = self._all_duplicates(threshold, near, moments)
         if filters is None or not filters.active:
             return groups
-        from core.manage import narrow_groups
-
         return narrow_groups(groups, self.catalog.file_ids_where(**dataclasses.asdict(filters)))
 
     def _all_duplicates(self, threshold: float | None, near: bool, moments: bool) -> list:
@@ -528,7 +551,7 @@ class Library:
 
     @property
     def follows_outside_links(self) -> bool:
-        """Whether folder links leading outside a library folder are followed (see `core.links`)."""
+        """Whether folder links leading outside a library folder are followed (see `core.indexing.links`)."""
         return follows_outside_links(self.catalog)
 
     @follows_outside_links.setter

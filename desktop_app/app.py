@@ -26,11 +26,12 @@ def build(library: str | None = None, model: str | None = None, weights: str | N
     """The application and its (not yet shown) window, configured from arguments over saved settings."""
     from PySide6.QtWidgets import QApplication
 
-    from desktop_app import compat, host, i18n, theme
-    from desktop_app.host import LibraryConfig
-    from desktop_app.icons import icon, set_icon_folder
+    from desktop_app import compat, i18n, theme
     from desktop_app.paths import resources_dir, settings_path
     from desktop_app.settings import Settings
+    from desktop_app.widgets.icons import icon, set_icon_folder
+    from desktop_app.workers import host
+    from desktop_app.workers.host import LibraryConfig
 
     compat.protect_singletons()
     host.FREEZE_HEAP_WHEN_READY = True

@@ -14,12 +14,12 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
-from desktop_app.actions import make_action
-from desktop_app.icons import icon
+from desktop_app.widgets.actions import make_action
+from desktop_app.widgets.icons import icon
 
 if TYPE_CHECKING:  # pragma: no cover
-    from desktop_app.host import LibraryHost
-    from desktop_app.library_dialogs import FailuresDialog
+    from desktop_app.dialogs.library import FailuresDialog
+    from desktop_app.workers.host import LibraryHost
 
 
 class LibraryActions(QObject):
@@ -59,7 +59,7 @@ class LibraryActions(QObject):
             self.host.add_root(folder, lambda _path: self.host.index([folder]))
 
     def show_folders(self) -> None:
-        from desktop_app.library_dialogs import FoldersDialog  # dialogs load when first opened, not at start-up
+        from desktop_app.dialogs.library import FoldersDialog  # dialogs load when first opened, not at start-up
 
         dialog = FoldersDialog(self.host, self.host.status.get("roots", []), self.dialog_parent)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -67,7 +67,7 @@ class LibraryActions(QObject):
 
     def show_failures(self) -> None:
         if self.failures_dialog is None:
-            from desktop_app.library_dialogs import FailuresDialog
+            from desktop_app.dialogs.library import FailuresDialog
 
             self.failures_dialog = FailuresDialog(self.dialog_parent)
         self.failures_dialog.set_failures(self.host.status.get("failures", []))
@@ -76,7 +76,7 @@ class LibraryActions(QObject):
         self.host.refresh_status()
 
     def show_duplicates(self) -> None:
-        from desktop_app.duplicates_view import DuplicatesDialog
+        from desktop_app.pages.duplicates import DuplicatesDialog
 
         dialog = DuplicatesDialog(self.host, self.dialog_parent)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

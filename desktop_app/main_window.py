@@ -37,27 +37,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app import manage_actions
-from desktop_app.actions import fill_menu, make_action
-from desktop_app.drops import DropHandler, DropOverlay, acceptable
-from desktop_app.first_run import FirstRunPage
-from desktop_app.host import LibraryConfig, LibraryHost, ModelState, ModelStatus
-from desktop_app.icons import icon
 from desktop_app.library_actions import LibraryActions
-from desktop_app.message_bar import MessageBar
-from desktop_app.month_label import MonthLabel
-from desktop_app.order_bar import OrderBar
-from desktop_app.preview import PreviewPane
-from desktop_app.queries import BROWSE, TEXT, Request
-from desktop_app.results import ResultsModel
-from desktop_app.results_actions import ResultsActions
-from desktop_app.results_header import ResultsHeader
-from desktop_app.results_view import ResultsView
-from desktop_app.search_controller import SearchController
+from desktop_app.pages.first_run import FirstRunPage
+from desktop_app.pages.search import manage_actions
+from desktop_app.pages.search.month_label import MonthLabel
+from desktop_app.pages.search.order_bar import OrderBar
+from desktop_app.pages.search.preview import PreviewPane
+from desktop_app.pages.search.queries import BROWSE, TEXT, Request
+from desktop_app.pages.search.results import ResultsModel
+from desktop_app.pages.search.results_actions import ResultsActions
+from desktop_app.pages.search.results_header import ResultsHeader
+from desktop_app.pages.search.results_view import ResultsView
+from desktop_app.pages.search.search_controller import SearchController
+from desktop_app.pages.search.top_bar import TopBar
 from desktop_app.settings import Settings
-from desktop_app.status_bar import LibraryStatusBar
-from desktop_app.thumbnails import ThumbnailLoader
-from desktop_app.top_bar import TopBar
+from desktop_app.widgets.actions import fill_menu, make_action
+from desktop_app.widgets.drops import DropHandler, DropOverlay, acceptable
+from desktop_app.widgets.icons import icon
+from desktop_app.widgets.message_bar import MessageBar
+from desktop_app.widgets.status_bar import LibraryStatusBar
+from desktop_app.workers.host import LibraryConfig, LibraryHost, ModelState, ModelStatus
+from desktop_app.workers.thumbnails import ThumbnailLoader
 
 if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
@@ -312,7 +312,7 @@ class MainWindow(QMainWindow):
         self.host.reopen(LibraryConfig(config.home, None, path, config.device, config.options, config.watch))
 
     def _show_settings(self) -> None:
-        from desktop_app.settings_dialog import SettingsDialog
+        from desktop_app.dialogs.settings import SettingsDialog
 
         dialog = SettingsDialog(self.settings, self.host, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -6,8 +6,10 @@ Qt's `xcb` plugin links a dozen small X libraries that a minimal Debian or Ubunt
 by its soname, the way the dynamic loader will (a PyInstaller bundle's own folder included), and
 `platform_problem` turns the missing ones into one line naming the Debian packages to install.
 
-The same table gives the `.deb`'s Depends (`debian_depends`, read by packaging/build-linux.sh)
-and the README's list, so the three cannot disagree.
+This table is the one list of the app's system packages: the `.deb`'s Depends (`debian_depends`, read by
+packaging/build-linux.sh), `.ci/run`'s apt-get line (`python3 desktop_app/platform_check.py` prints them; the file
+imports nothing outside the standard library so it runs before any install) and the README's install line all come
+from it, and tests/desktop/test_platform_check.py checks that they agree.
 """
 
 from __future__ import annotations
@@ -92,6 +94,15 @@ def platform_problem(environ: Mapping[str, str] | None = None, platform: str | N
             f"(medialens --help)")
 
 
+def debian_packages() -> list[str]:
+    """Every Debian package the app needs at run time, each once, in table order."""
+    return list(dict.fromkeys([*XCB_LIBRARIES.values(), *OTHER_DEPENDS]))
+
+
 def debian_depends() -> str:
     """The `Depends:` field of the .deb: every package above."""
-    return ", ".join(dict.fromkeys([*XCB_LIBRARIES.values(), *OTHER_DEPENDS]))
+    return ", ".join(debian_packages())
+
+
+if __name__ == "__main__":  # `.ci/run` and the README: apt-get install $(python3 desktop_app/platform_check.py)
+    print(" ".join(debian_packages()))

@@ -28,6 +28,19 @@ SWAPS = {
 }
 
 
+#: Qt files PyInstaller's PySide6 hooks collect that the app never loads. The virtual keyboard is an input-context
+#: plugin (QtGui's hook takes every `platforminputcontexts` plugin) whose libraries pull QtQuick and QML in.
+#: QtQuick, QtQml and QtQmlModels themselves (~16 MB) stay: Qt's FFmpeg media plugin, which plays the videos,
+#: links them (`readelf -d plugins/multimedia/libffmpegmediaplugin.so`: NEEDED libQt6Quick, libQt6Qml).
+UNUSED_QT_FILES = ("libqtvirtualkeyboardplugin", "libQt6VirtualKeyboard")
+
+
+def unused_in_bundle(dest: str) -> bool:
+    """Whether a file PyInstaller collected (its path inside the bundle) is one the app never loads."""
+    name = Path(dest).name
+    return any(name.startswith(prefix) for prefix in UNUSED_QT_FILES)
+
+
 def requirements(platform: str) -> list[str]:
     project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())["project"]
     out = []

@@ -78,3 +78,42 @@ def test_build_requirements_install_every_qt_module_the_app_imports(platform):
     missing = {m: _holder(m) for m in sorted(modules) if _holder(m) not in installed}
     assert not missing, f"the {platform} build would lack {missing}"
     assert "pyside6-webengine" not in installed  # what the swap is for: the meta package's unused 400 MB
+
+
+def _build_module():
+    spec = importlib.util.spec_from_file_location("build_requirements", REPO / "packaging" / "requirements.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_bundle_leaves_out_the_virtual_keyboard_but_keeps_what_the_video_player_links():
+    """The virtual keyboard plugin came in with QtGui's input-context plugins and is never used; QtQuick/QML
+    look unused too, but Qt's FFmpeg media plugin links them, so dropping them would break video playback."""
+    build = _build_module()
+    for dropped in ("PySide6/Qt/plugins/platforminputcontexts/libqtvirtualkeyboardplugin.so",
+                    "PySide6/Qt/lib/libQt6VirtualKeyboard.so.6", "PySide6/Qt/lib/libQt6VirtualKeyboardQml.so.6"):
+        assert build.unused_in_bundle(dropped)
+    for kept in ("PySide6/Qt/plugins/platforminputcontexts/libcomposeplatforminputcontextplugin.so",
+                 "PySide6/Qt/lib/libQt6Quick.so.6", "PySide6/Qt/lib/libQt6Qml.so.6",
+                 "PySide6/Qt/plugins/multimedia/libffmpegmediaplugin.so", "PySide6/Qt/lib/libQt6Widgets.so.6"):
+        assert not build.unused_in_bundle(kept)
+    spec = (REPO / "packaging" / "medialens.spec").read_text(encoding="utf-8")
+    assert "unused_in_bundle(entry[0])" in spec
+
+
+def test_what_the_bundle_keeps_is_what_the_video_plugin_needs():
+    import shutil
+    import subprocess
+    import sys
+
+    if not sys.platform.startswith("linux") or shutil.which("readelf") is None:
+        pytest.skip("needs Linux and readelf")
+    import PySide6
+
+    plugin = Path(PySide6.__file__).parent / "Qt" / "plugins" / "multimedia" / "libffmpegmediaplugin.so"
+    if not plugin.exists():
+        pytest.skip("this PySide6 has no FFmpeg media plugin")
+    out = subprocess.run(["readelf", "-d", str(plugin)], capture_output=True, text=True, check=True).stdout
+    needed = re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", out)
+    assert not [lib for lib in needed if _build_module().unused_in_bundle(lib)]

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.catalog import Catalog
-from core.scan import FoundFile
+from core.indexing.scan import FoundFile
+from core.store.catalog import Catalog
 
 
 def clustered_vectors(n: int, dim: int = 512, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

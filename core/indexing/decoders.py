@@ -19,8 +19,8 @@ import numpy as np
 
 from core.errors import MediaError
 from core.indexing.control import Control
-from core.media import ThumbnailCache, content_hash, load_image, sniff_kind
-from core.video import POSTER_MIN_STD, ReadResult, Sampling, format_hms, frame_thumb_suffix, read_frames
+from core.media.image import ThumbnailCache, content_hash, load_image, sniff_kind
+from core.media.video import POSTER_MIN_STD, ReadResult, Sampling, format_hms, frame_thumb_suffix, read_frames
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image
@@ -45,7 +45,7 @@ class Frame(NamedTuple):
     t_s: float | None
     item_id: int | None
     tensor: Any  # (C, H, W), the model's preprocessing applied (a torch tensor or a numpy array)
-    vector: Any = None  # the embedding, when it was made elsewhere (core.cluster); tensor is None then
+    vector: Any = None  # the embedding, when it was made elsewhere (core.indexing.cluster); tensor is None then
 
 
 class FileDone(NamedTuple):

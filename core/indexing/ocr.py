@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.catalog import Catalog, OcrTask, TextLine
 from core.errors import LibraryError, MediaError
-from core.media import load_image
+from core.media.image import load_image
+from core.store.catalog import VIDEO_STEP_S, Catalog, OcrTask, TextLine
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image
@@ -53,9 +53,6 @@ ENLARGE_TO = 768
 MIN_CONFIDENCE = 0.6
 #: Items committed per transaction.
 BATCH = 16
-#: Video frames are read at most one every this many seconds of the frames the indexer sampled:
-#: on-screen text shown this long or longer is found, at a fraction of reading every sample.
-VIDEO_STEP_S = 2.0
 #: The catalog setting that turns the stage on for a library ("on" / "off").
 SETTING = "ocr"
 
@@ -191,7 +188,7 @@ def frames_to_read(items: Sequence[tuple[int, float | None]], step: float = VIDE
 def _read_video(catalog: Catalog, reader: TextReader, file_id: int, path: str,
                 control: Control | None) -> list[tuple[int, list[TextLine]]]:
     """Every sampled frame of a video with the lines read on it (none on the frames not read)."""
-    from core.video import ReadResult, Sampling, read_frames
+    from core.media.video import ReadResult, Sampling, read_frames
 
     items = catalog.items_of_file(file_id)
     chosen = frames_to_read(items)

@@ -30,8 +30,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-from core.catalog import Catalog, FileRecord
-from core.embed import BaseEncoder
 from core.errors import MediaError
 from core.indexing import ocr
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback, TimeLeft
@@ -46,9 +44,11 @@ from core.indexing.decoders import (
     VideoFound,
     decode_image,
 )
-from core.media import ThumbnailCache, content_hash
-from core.scan import offline_mounts, under_any, walk
-from core.vectors import VectorIndex
+from core.indexing.scan import offline_mounts, under_any, walk
+from core.media.image import ThumbnailCache, content_hash
+from core.models.embed import BaseEncoder
+from core.store.catalog import Catalog, FileRecord
+from core.store.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class Indexer:
         self.options = options or {}
         self.read_text = read_text  # the OCR stage after embedding (core/indexing/ocr.py)
         self.save_every_s = 120.0
-        #: Replaces the local decoders and the model when set (`core.cluster.RemoteDecoder`).
+        #: Replaces the local decoders and the model when set (`core.indexing.cluster.RemoteDecoder`).
         self.remote_decoder: Decoder | None = None
 
     # ----- phase 1: scan and plan -------------------------------------------------------------
@@ -81,7 +81,7 @@ class Indexer:
     def scan(self, roots: list[tuple[int, str]], report: IndexReport, control: Control,
              emit: Callable[..., None]) -> None:
         """Bring the catalog's file rows in line with the disk (no decoding yet)."""
-        from core.links import follows_outside_links, record_outside_links
+        from core.indexing.links import follows_outside_links, record_outside_links
 
         scan_id = int(self.catalog.get_setting("scan_counter", "0")) + 1
         kinds = set(DECODERS)

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import io
 import os
-import threading
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,13 +31,13 @@ import numpy as np
 from PIL import Image, ImageEnhance
 
 from core.errors import MediaError, QueryError
-from core.media import load_image
+from core.media.image import load_image
 from core.search import inversion
-from core.search.query import Query, avoid_terms, parse_query
-from core.vectors import unit
+from core.search.query import QueryVector, avoid_terms, parse_query
+from core.vector_math import unit
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.embed import Encoder
+    from core.models.embed import Encoder
     from core.search.context import SearchContext
 
 #: The caption a change's direction is measured from (``direction``).
@@ -56,8 +54,6 @@ EDIT_SIMILARITY = 0.9
 #: Crops and edits of other photos than the calibration ones may be less alike: the edit cosine's margin.
 EDIT_MARGIN = 1.5
 _DUPLICATE_PROBE = 32
-_thresholds: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_thresholds_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -80,9 +76,6 @@ DEFAULT_METHOD = "sum"
 #: Used when the default needs textual inversion and the model's text tower does not allow it.
 FALLBACK_METHOD = "direction"
 
-_inversions = inversion.InversionCache()
-
-
 def _mix(reference: np.ndarray, other: np.ndarray, balance: float) -> np.ndarray:
     return unit((1.0 - balance) * unit(reference) + balance * unit(other))
 
@@ -104,10 +97,12 @@ def choose_method(encoder: Encoder, method: str | None) -> Method:
 
 
 def compose_vector(encoder: Encoder, reference: np.ndarray, change: str, method: Method,
-                   balance: float | None = None, steps: int | None = None) -> np.ndarray:
+                   balance: float | None = None, steps: int | None = None,
+                   inversions: inversion.InversionCache | None = None) -> np.ndarray:
     """The query vector of `reference` changed as `change` says (no `-avoided` terms here).
 
-    An empty `change` (a composed query that only avoids things) is the reference itself.
+    An empty `change` (a composed query that only avoids things) is the reference itself. `inversions`:
+    the pseudo-words already made (a search context keeps its own, `composed_query`).
     """
     b = method.balance if balance is None else float(balance)
     if not 0.0 <= b <= 1.0:
@@ -120,7 +115,7 @@ def compose_vector(encoder: Encoder, reference: np.ndarray, change: str, method:
     if method.name == "direction":
         changed, neutral = encoder.encode_texts([change, NEUTRAL])
         return _mix(r, changed - neutral, b)
-    word = _inversions.get(encoder, r, steps)
+    word = (inversions or inversion.InversionCache()).get(encoder, r, steps)
     changed_caption = inversion.CHANGE_TEMPLATE.format(change=change)
     if method.name == "inversion":
         return _mix(r, inversion.encode_with_word(encoder, word, [changed_caption])[0], b)
@@ -165,10 +160,10 @@ def duplicate_thresholds(ctx: SearchContext) -> tuple[float, float]:
     pair may be a crop or an edit (`core.search.duplicates` then tests its pixels), calibrated as the copy
     one is, on the library's own photos and their 80 % crops and 20 % brighter copies (the least alike of
     them); once per search context."""
-    with _thresholds_lock:
-        known = _thresholds.get(ctx)
-        if known is not None and known[0] == ctx.model_key:
-            return known[1], known[2]
+    return ctx.remember("copy similarity", lambda: _calibrate(ctx))
+
+
+def _calibrate(ctx: SearchContext) -> tuple[float, float]:
     images = []
     for path in ctx.catalog.photo_paths(4 * CALIBRATION_PHOTOS):
         try:
@@ -183,15 +178,12 @@ def duplicate_thresholds(ctx: SearchContext) -> tuple[float, float]:
     # Only a candidate filter (the second test decides): half as far again as the least alike calibration edit.
     edits = 1.0 - EDIT_MARGIN * (1.0 - float(edit_similarity(ctx.encoder, images).min())) if images \
         else EDIT_SIMILARITY
-    edits = min(edits, threshold)
-    with _thresholds_lock:
-        _thresholds[ctx] = (ctx.model_key, threshold, edits)
-    return threshold, edits
+    return threshold, min(edits, threshold)
 
 
 def _video_frames(ctx: SearchContext, n: int) -> list[Image.Image]:
     """A frame one second into each of up to `n` library videos."""
-    from core.video import frame_at
+    from core.media.video import frame_at
 
     frames = []
     for path in ctx.catalog.photo_paths(4 * n, kind="video"):
@@ -213,13 +205,14 @@ def near_duplicates(ctx: SearchContext, reference: np.ndarray, threshold: float)
 
 def composed_query(ctx: SearchContext, reference: int | str | os.PathLike[str], text: str,
                    method: str | None = None, balance: float | None = None, t_s: float | None = None,
-                   include_reference: bool = False, steps: int | None = None) -> Query:
+                   include_reference: bool = False, steps: int | None = None) -> QueryVector:
     """The query for a reference (library item, video frame at `t_s`, or outside file) changed by `text`."""
     parsed = parse_query(text, "change text")
     chosen = choose_method(ctx.encoder, method)
     ref, files = ctx.query_vector_for(reference, t_s)
-    vec = compose_vector(ctx.encoder, ref, parsed.text, chosen, balance, steps)
+    vec = compose_vector(ctx.encoder, ref, parsed.text, chosen, balance, steps,
+                         ctx.remember("pseudo-words", inversion.InversionCache))
     vec = avoid_terms(vec, parsed.avoid, ctx.encoder.encode_texts)
     if include_reference:
-        return Query(vec)
-    return Query(vec, frozenset(files | near_duplicates(ctx, ref, duplicate_threshold(ctx))))
+        return QueryVector(vec)
+    return QueryVector(vec, frozenset(files | near_duplicates(ctx, ref, duplicate_threshold(ctx))))

@@ -3,30 +3,35 @@
 One per open library and model: the catalog, the encoder (loaded on first use),
 the model's vector index, and the vectors of library things. Query builders
 (`core.search.query`, `compose`, `explain`, `feedback`) take a `SearchContext`,
-never the `Library`.
+never the `Library`. What queries calibrate once per library and model (the copy
+similarity, the reference prompts' direction, the background sample, recent
+pseudo-words) is kept on the context too (`remember`), never in module globals:
+two libraries open in one process never share them, and a new model starts afresh.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from core.errors import MediaError, QueryError
-from core.media import load_image
-from core.vectors import from_blobs, unit
+from core.media.image import load_image
+from core.vector_math import from_blobs, unit
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.catalog import Catalog, FileRecord
-    from core.embed import BaseEncoder
-    from core.vectors import VectorIndex
+    from core.models.embed import BaseEncoder
+    from core.store.catalog import Catalog, FileRecord
+    from core.store.vectors import VectorIndex
 
 #: A box on an image: (left, top, right, bottom) in the pixels of the upright original.
 Box = tuple[int, int, int, int]
+T = TypeVar("T")
 
 
 @dataclass(eq=False)
@@ -39,10 +44,31 @@ class SearchContext:
     model_id: int
     dim: int
     model_key: str
+    _remembered: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    _remembered_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
     def encoder(self) -> BaseEncoder:
         return self.encoder_of()
+
+    def remember(self, name: str, make: Callable[[], T], still_good: Callable[[T], bool] | None = None) -> T:
+        """`make()`'s value, made on first use and kept for this context (while `still_good(value)` holds).
+
+        Made outside the lock (a calibration may encode pictures for seconds); two threads that
+        both miss make it twice and keep the later one, which is the same value.
+        """
+        with self._remembered_lock:
+            if name in self._remembered and (still_good is None or still_good(self._remembered[name])):
+                return self._remembered[name]
+        value = make()
+        with self._remembered_lock:
+            self._remembered[name] = value
+        return value
+
+    def forget(self) -> None:
+        """Drop what `remember` kept (the model's reference prompts changed, say)."""
+        with self._remembered_lock:
+            self._remembered.clear()
 
     # ----- encoding -----------------------------------------------------------------------------
 
@@ -102,7 +128,7 @@ class SearchContext:
             raise QueryError(f"file {file_id} has not been indexed yet")
         ids = [i for i, _ in items]
         if t_s is not None:
-            from core.video import sample_at
+            from core.media.video import sample_at
 
             ids_for_vec = [ids[sample_at([t or 0.0 for _, t in items], t_s)]]
         else:

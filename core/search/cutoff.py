@@ -24,7 +24,7 @@ star", at most `SHORT_WORDS` words) names a kind of thing many pictures can show
 anything longer, and a picture, describes one scene. Each kind has its own
 calibration. A short text is also **focused** before it is searched: the mean of
 the model's reference prompts (short prompts of things the model knows, unrelated
-to any one query: `core/model_configs/<model>.prompts.txt`) is taken off its
+to any one query: `core/models/model_configs/<model>.prompts.txt`) is taken off its
 vector (`REFERENCE_WEIGHT`). That mean is what every short prompt shares; taking it
 off is a query-side form of hubness reduction (each picture's score loses its
 mean score over the prompts, `x·mean(b)`), so pictures that match *any* short
@@ -46,8 +46,6 @@ figures should be measured again (there is no labelled data for real models here
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,10 +53,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.vectors import from_blobs, unit
+from core.vector_math import from_blobs, unit
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.embed import BaseEncoder
+    from core.models.embed import BaseEncoder
+    from core.search.context import SearchContext
     from core.search.engine import Filters, Hit, SearchEngine
 
 #: Ranks (1-based) whose distance below the best result describes the head of a query's scores.
@@ -69,7 +68,7 @@ KINDS = ("short", "long")
 #: How much of the reference prompts' mean a short text's vector loses (chosen on the validation galleries).
 REFERENCE_WEIGHT = 1.25
 #: Where a model's reference prompts are: `<model name>.prompts.txt`, one prompt a line.
-PROMPTS_DIR = Path(__file__).resolve().parents[1] / "model_configs"
+PROMPTS_DIR = Path(__file__).resolve().parents[1] / "models" / "model_configs"
 #: How many library vectors stand for the background of a query's scores.
 SAMPLE_SIZE = 4096
 #: Below this many vectors the background says too little: every result counts as a match.
@@ -122,27 +121,6 @@ def query_kind(words: str) -> str:
     return "short" if 0 < n <= SHORT_WORDS else "long"
 
 
-class _References:
-    """Each encoder's reference direction: the mean vector of its model's reference prompts (None: no prompts)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-    def of(self, encoder: BaseEncoder) -> np.ndarray | None:
-        with self._lock:
-            if encoder in self._cache:
-                return self._cache[encoder]
-        prompts = reference_prompts(encoder.name)
-        mean = reference_direction(encoder.encode_texts(prompts)) if prompts else None
-        with self._lock:
-            self._cache[encoder] = mean
-        return mean
-
-
-_REFERENCES = _References()
-
-
 def reference_prompts(model_name: str) -> list[str]:
     """A model's reference prompts (`PROMPTS_DIR/<name>.prompts.txt`), or none."""
     path = PROMPTS_DIR / f"{model_name}.prompts.txt"
@@ -165,11 +143,17 @@ def focused(vector: np.ndarray, words: str, reference: np.ndarray | None) -> np.
     return unit(np.asarray(vector, np.float64) - REFERENCE_WEIGHT * reference).astype(np.float32)
 
 
-def focus(encoder: BaseEncoder, vector: np.ndarray, words: str) -> np.ndarray:
-    """`focused` with the encoder's model's reference prompts (encoded once per encoder)."""
+def focus(ctx: SearchContext, vector: np.ndarray, words: str) -> np.ndarray:
+    """`focused` with the model's reference prompts (encoded once per search context)."""
     if query_kind(words) != "short":
         return vector
-    return focused(vector, words, _REFERENCES.of(encoder))
+    return focused(vector, words, ctx.remember("reference direction", lambda: reference_of(ctx.encoder)))
+
+
+def reference_of(encoder: BaseEncoder) -> np.ndarray | None:
+    """The mean vector of the encoder's model's reference prompts (None: the model has none)."""
+    prompts = reference_prompts(encoder.name)
+    return reference_direction(encoder.encode_texts(prompts)) if prompts else None
 
 
 @dataclass(frozen=True)
@@ -261,34 +245,25 @@ class Matches:
     def below_cutoff(self) -> list[Hit]:
         return self.hits[self.count:]
 
-
-class _Samples:
-    """A random sample of each engine's vectors (the background), taken again when the library grows."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-    def of(self, engine: SearchEngine) -> np.ndarray:
-        size = len(engine.vindex)
-        with self._lock:
-            cached = self._cache.get(engine)
-            if cached is not None and abs(cached[0] - size) <= 0.1 * max(cached[0], 1):
-                return cached[1]
-        blobs = engine.catalog.sample_vectors(engine.model_id, SAMPLE_SIZE)
-        vectors = from_blobs(blobs, engine.dim).astype(np.float32) if blobs else np.zeros((0, engine.dim),
-                                                                                         np.float32)
-        with self._lock:
-            self._cache[engine] = (size, vectors)
-        return vectors
-
-
-_SAMPLES = _Samples()
+    def shown(self, show_all: bool = False, by: str = "relevance") -> list[Hit]:
+        """What a list of them shows: the matches (with `show_all`, every result read) in the order asked."""
+        return sort_hits(self.hits if show_all else self.matches, by)
 
 
 def background(engine: SearchEngine, query: np.ndarray) -> Background:
-    """The query's background: its scores against a sample of the engine's library."""
-    return Background.of(_SAMPLES.of(engine) @ unit(query))
+    """The query's background: its scores against a sample of the engine's library, taken again when the
+    library has grown or shrunk by a tenth since."""
+    size = len(engine.vindex)
+
+    def sample() -> tuple[int, np.ndarray]:
+        blobs = engine.catalog.sample_vectors(engine.model_id, SAMPLE_SIZE)
+        vectors = from_blobs(blobs, engine.dim).astype(np.float32) if blobs else np.zeros((0, engine.dim),
+                                                                                         np.float32)
+        return size, vectors
+
+    _, vectors = engine.context.remember("background sample", sample,
+                                         lambda taken: abs(taken[0] - size) <= 0.1 * max(taken[0], 1))
+    return Background.of(vectors @ unit(query))
 
 
 def find_matches(engine: SearchEngine, query: np.ndarray, filters: Filters | None = None,

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.catalog import Catalog, FileRecord
 from core.errors import LibraryError, MediaError
-from core.media import load_image
-from core.vectors import from_blobs
+from core.media.image import load_image
+from core.store.catalog import Catalog, FileRecord
+from core.vector_math import from_blobs
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.search.context import SearchContext

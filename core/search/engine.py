@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.catalog_manage import ChangeStamp
-from core.vectors import from_blobs, unit
+from core.store.catalog_manage import ChangeStamp
+from core.vector_math import from_blobs, unit
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.catalog import FileRecord
     from core.search.context import SearchContext
+    from core.store.catalog import FileRecord
 
 #: Filtered queries whose filter allows at most this many items are scored exactly.
 FILTER_EXACT_LIMIT = 100_000
@@ -39,7 +39,7 @@ class Filters:
     folder: str | None = None  # only files under this folder
     date_from: dt.datetime | None = None  # capture time, inclusive
     date_to: dt.datetime | None = None  # capture time, exclusive
-    # managing filters (`core.catalog_manage.file_conditions`)
+    # managing filters (`core.store.catalog_manage.file_conditions`)
     albums: tuple[int, ...] | None = None  # in any of these manual albums
     tags: tuple[str, ...] | None = None  # carries every one of these tags (or a tag under it)
     min_rating: int | None = None  # rated at least this
@@ -58,7 +58,7 @@ class Filters:
         return any(getattr(self, f) is not None for f in MANAGED_FIELDS)
 
 
-#: The `Filters` fields that `core.catalog_manage.file_conditions` applies.
+#: The `Filters` fields that `core.store.catalog_manage.file_conditions` applies.
 MANAGED_FIELDS = ("albums", "tags", "min_rating", "favourite", "place", "camera", "file_ids")
 
 
@@ -125,7 +125,7 @@ class SearchEngine:
     # ----- candidates -------------------------------------------------------------------------
 
     def _allowed_items(self, filters: Filters) -> list[int]:
-        """The items a filter allows, kept until the catalog changes (`core.catalog_manage.ChangeStamp`):
+        """The items a filter allows, kept until the catalog changes (`core.store.catalog_manage.ChangeStamp`):
         the query behind them costs about 0.4 s at 100k items, paid again by every page and refinement."""
         stamp = self._stamp()
         cached = self._allowed.get(filters)

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.errors import MediaError, QueryError
-from core.media import load_image
-from core.vectors import unit
+from core.media.image import load_image
+from core.vector_math import unit
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image
 
-    from core.embed import Encoder
+    from core.models.embed import Encoder
     from core.search.context import SearchContext
 
 #: Grid cells across the picture's short side; windows span `WINDOW_CELLS` cells a side.

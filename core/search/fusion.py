@@ -13,7 +13,7 @@ models (tests/bench/ocr.py compares CLIP alone, OCR alone and fused, R@1 and R@5
 
 Matching is forgiving where OCR is weak and strict where chance is high: recognisers often
 drop the spaces between words ("MUSEUMOFART") and read letters as digits ("INV0ICE"), so
-both sides are folded alike (`core.catalog.fold_text`), a word of `LOOSE_MATCH` or more
+both sides are folded alike (`core.store.catalog.fold_text`), a word of `LOOSE_MATCH` or more
 letters counts anywhere inside a line, and a shorter one must start a word or a run of
 letters or digits there ("art" must not match "PARTY"; "2024" is in "INVOICE2024"), or be
 one of the pieces a run-together token splits into ("PARKINGONLY": parking, only). Words
@@ -33,14 +33,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.catalog import Catalog, TextLine, fold_text
-from core.indexing.ocr import VIDEO_STEP_S
-from core.vectors import from_blobs
+from core.store.catalog import VIDEO_STEP_S, Catalog, TextLine, fold_text
+from core.vector_math import from_blobs
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.search.cutoff import Matches
     from core.search.engine import Filters, Hit, SearchEngine
-    from core.search.query import Query
+    from core.search.query import QueryVector
 
 #: Reciprocal-rank fusion's constant (the value of Cormack et al. 2009, which ranks well without tuning).
 RRF_K = 60
@@ -230,7 +229,7 @@ def _to_next_sample(catalog, proposals: list[_Proposal]) -> None:
             p.end_s = max(p.end_s, (rec.duration_s or p.end_s) if rec is not None else p.end_s)
 
 
-def ranked(engine: SearchEngine, query: Query, n: int = 20, offset: int = 0, filters: Filters | None = None,
+def ranked(engine: SearchEngine, query: QueryVector, n: int = 20, offset: int = 0, filters: Filters | None = None,
            exact: bool | None = None) -> list[Hit]:
     """A page of results for an engine query: fused with the text read in pictures when it has words."""
     if not query.words:
@@ -292,7 +291,7 @@ def fused_search(engine: SearchEngine, vector: np.ndarray, words: str, n: int = 
     return [h for _, h in fused][offset:offset + n]
 
 
-def fused_matches(engine: SearchEngine, query: Query, found: Matches, filters: Filters | None = None,
+def fused_matches(engine: SearchEngine, query: QueryVector, found: Matches, filters: Filters | None = None,
                   exact: bool | None = None) -> Matches:
     """A cut result list (`core.search.cutoff`) with the pictures that show the query's words among its
     matches, in the fused order: a picture holding the words is a match whatever its cosine."""

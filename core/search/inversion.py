@@ -34,8 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.embed import Encoder
 from core.errors import QueryError
+from core.models.embed import Encoder
 
 #: The caption the pseudo-word must reproduce, and the one that carries the change.
 TEMPLATE = "a photo of *"

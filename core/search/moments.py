@@ -1,7 +1,7 @@
 """Video moments: where in a video a query matches, as (video, start_s, end_s, score).
 
 A video is indexed as sampled frames, each an item with a time and a vector
-(`core.video`). Each sample stands for the stretch until the next one: sample k
+(`core.media.video`). Each sample stands for the stretch until the next one: sample k
 covers [t_k, t_(k+1)), the first from 0 and the last until the end. With a
 sample at every detected cut, span edges then fall exactly on the cuts.
 
@@ -65,14 +65,14 @@ import numpy as np
 from core.errors import QueryError
 from core.search.engine import Filters, Hit
 from core.search.query import text_query
-from core.vectors import from_blobs, unit
+from core.vector_math import from_blobs, unit
 
 if TYPE_CHECKING:  # pragma: no cover
     import os
 
-    from core.catalog import FileRecord
     from core.search.context import SearchContext
     from core.search.engine import SearchEngine
+    from core.store.catalog import FileRecord
 
 METHODS = ("temporal", "threshold")
 #: On the hard generated videos (long shots that change slowly and are briefly hidden, adjacent

@@ -27,7 +27,7 @@ import numpy as np
 
 from core.errors import QueryError
 from core.search.context import Box
-from core.vectors import unit
+from core.vector_math import unit
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.search.context import SearchContext
@@ -79,7 +79,7 @@ def avoid_terms(query: np.ndarray, avoid: tuple[str, ...],
 
 
 @dataclass(frozen=True)
-class Query:
+class QueryVector:
     """A query ready for `SearchEngine.by_vector`: its vector and the files it stands for.
 
     `exclude` holds the files a result list should leave out (the reference of a
@@ -92,7 +92,7 @@ class Query:
     words: str = ""
 
 
-def text_query(ctx: SearchContext, raw: str) -> Query:
+def text_query(ctx: SearchContext, raw: str) -> QueryVector:
     """A search text, with its `-avoided` terms, as a query (a short one focused: `core.search.cutoff.focus`)."""
     parsed = parse_query(raw)
     if not parsed.text:
@@ -100,12 +100,12 @@ def text_query(ctx: SearchContext, raw: str) -> Query:
                          f"e.g. \"beach -people\"")
     from core.search.cutoff import focus
 
-    vec = focus(ctx.encoder, ctx.encode_text(parsed.text), parsed.text)  # a short text is focused
-    return Query(avoid_terms(vec, parsed.avoid, ctx.encoder.encode_texts), words=parsed.text)
+    vec = focus(ctx, ctx.encode_text(parsed.text), parsed.text)  # a short text is focused
+    return QueryVector(avoid_terms(vec, parsed.avoid, ctx.encoder.encode_texts), words=parsed.text)
 
 
 def similar_query(ctx: SearchContext, target: int | str | os.PathLike[str], t_s: float | None = None,
-                  box: Box | None = None, include_self: bool = False) -> Query:
+                  box: Box | None = None, include_self: bool = False) -> QueryVector:
     """Look-alikes of a library file or an outside image, or of a region of it when `box` is given.
 
     A region is cropped from the upright original at full resolution (the catalog's
@@ -126,7 +126,7 @@ def similar_query(ctx: SearchContext, target: int | str | os.PathLike[str], t_s:
                 raise QueryError(f"{rec.path}: region search works on photos; this is a {rec.kind}")
             path = rec.path
         vec = ctx.encode_image_file(path, box=box)
-    return Query(np.asarray(vec, np.float32), frozenset() if include_self else frozenset(files))
+    return QueryVector(np.asarray(vec, np.float32), frozenset() if include_self else frozenset(files))
 
 
 def parse_box(box: Box | str) -> Box:

@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.catalog import FileRecord
-from core.vectors import from_blobs
-from core.video import MAX_SHARED_S
+from core.media.video import MAX_SHARED_S
+from core.store.catalog import FileRecord
+from core.vector_math import from_blobs
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.search.context import SearchContext

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from _common import machine
 
-from core.catalog import Catalog
+from core.store.catalog import Catalog
 
 PAGE = 200
 

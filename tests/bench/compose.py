@@ -43,6 +43,9 @@ from tests.quality import world  # noqa: E402
 from tests.quality.metrics import recall_at_k, relevance  # noqa: E402
 from tests.quality.model import MODEL_NAME, WEIGHTS  # noqa: E402
 
+#: The pseudo-words made so far (a search context keeps its own; the bench has none)
+INVERSIONS = inversion.InversionCache()
+
 CIRR = REPO.parent / "shared" / "data" / "cir"
 DEV_SEED = 4_400_001  # sweeps choose on these
 REPORT_SEED = 4_400_002  # this module's own report sections
@@ -100,7 +103,8 @@ def variant_queries(encoder: Any, ts: Triplets, variants: Sequence[Variant]) -> 
     rows: list[list[np.ndarray]] = [[] for _ in variants]
     for r, t in zip(ts.references, ts.items, strict=True):
         for out, (method, balance, steps) in zip(rows, variants, strict=True):
-            out.append(compose.compose_vector(encoder, r, t.change, compose.METHODS[method], balance, steps))
+            out.append(compose.compose_vector(encoder, r, t.change, compose.METHODS[method], balance, steps,
+                                              INVERSIONS))
     return [np.stack(out) for out in rows]
 
 
@@ -203,7 +207,7 @@ def inversion_templates(encoder: Any, n: int = 180, seed: int = DEV_SEED) -> Tab
         for fit_caption, change_caption in TEMPLATES:
             inversion.TEMPLATE, inversion.CHANGE_TEMPLATE = fit_caption, change_caption
             queries = variant_queries(encoder, ts, [("inversion", None, None), ("inversion-direction", None, None)])
-            fit = np.mean([compose._inversions.get(encoder, r).fit for r in ts.references[:50]])
+            fit = np.mean([INVERSIONS.get(encoder, r).fit for r in ts.references[:50]])
             table.rows.append([fit_caption, change_caption, float(fit), *(ts.recall(q)[1] for q in queries)])
     finally:
         inversion.TEMPLATE, inversion.CHANGE_TEMPLATE = saved
@@ -227,7 +231,7 @@ def inversion_budget(encoder: Any, n: int = 90, seed: int = DEV_SEED,
                   ["steps", "fit (cos)", "inversion R@1", "inversion-direction R@1", "ms per reference"])
     for s in steps:
         queries = variant_queries(encoder, ts, [("inversion", None, s), ("inversion-direction", None, s)])
-        fit = np.mean([compose._inversions.get(encoder, r, s).fit for r in ts.references[-50:]])
+        fit = np.mean([INVERSIONS.get(encoder, r, s).fit for r in ts.references[-50:]])
         table.rows.append([s, float(fit), *(ts.recall(q)[1] for q in queries),
                            round(_median_ms(lambda s=s: inversion.invert(encoder, ts.references[0], s), 3), 1)])
     table.notes.append(f"{n} triplets, seed {seed}; learning rate {inversion.LEARNING_RATE} x the vocabulary's "
@@ -237,7 +241,7 @@ def inversion_budget(encoder: Any, n: int = 90, seed: int = DEV_SEED,
 
 def inversion_latency_vit_b32(steps: Sequence[int] = (10, 20, 40, 80)) -> Table:
     """What the inversion costs with a real-size text tower (ViT-B-32, random weights: timing only)."""
-    from core.embed import Encoder
+    from core.models.embed import Encoder
 
     enc = Encoder("ViT-B-32", weights=random_weights("ViT-B-32"), device="cpu").load()
     target = _unit(np.random.default_rng(0).standard_normal(enc.dim).astype(np.float32))
@@ -461,7 +465,7 @@ def explanations(encoder: Any, size: int = 300, seed: int = REPORT_SEED) -> Tabl
 
 def explain_latency_vit_b32() -> Table:
     """Explaining one 4:3 photo with ViT-B-32 on this CPU (random weights: timing only)."""
-    from core.embed import Encoder
+    from core.models.embed import Encoder
     from core.search.explain import explain_image
 
     enc = Encoder("ViT-B-32", weights=random_weights("ViT-B-32"), device="cpu").load()

@@ -27,8 +27,8 @@ def main() -> None:
     ap.add_argument("--weights")
     args = ap.parse_args()
 
-    from core.embed import Encoder
-    from core.media import load_image
+    from core.media.image import load_image
+    from core.models.embed import Encoder
 
     weights = Path(args.weights) if args.weights else random_weights(args.model)
     enc = Encoder(args.model, weights=weights, device="cpu").load()

@@ -27,11 +27,11 @@ from _common import machine
 def build(home: Path, n: int, seed: int = 0):
     from sqlalchemy import insert, update
 
-    from core.catalog import Catalog, MediaFile
-    from core.catalog_manage import FileMeta
     from core.search.context import SearchContext
     from core.search.engine import SearchEngine
-    from core.vectors import VectorIndex
+    from core.store.catalog import Catalog, MediaFile
+    from core.store.catalog_manage import FileMeta
+    from core.store.vectors import VectorIndex
     from tests.vector_factory import clustered_vectors, fill_catalog
 
     vecs, centres = clustered_vectors(n, 512, seed=seed)

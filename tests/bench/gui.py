@@ -201,10 +201,10 @@ def big_grid(window, n: int) -> None:
 def browse_view(app, n: int, work: Path, model: str, weights: Path) -> None:
     from browse import build
 
-    from desktop_app.host import LibraryConfig
     from desktop_app.main_window import MainWindow
-    from desktop_app.queries import BROWSE
+    from desktop_app.pages.search.queries import BROWSE
     from desktop_app.settings import Settings
+    from desktop_app.workers.host import LibraryConfig
 
     home = work / f"browse-{n}"
     home.mkdir()
@@ -261,13 +261,13 @@ def main() -> None:
 
     from PySide6.QtWidgets import QApplication
 
-    from desktop_app import host
     from desktop_app.compat import protect_singletons
-    from desktop_app.host import LibraryConfig
-    from desktop_app.icons import set_icon_folder
     from desktop_app.main_window import MainWindow
     from desktop_app.paths import resources_dir
     from desktop_app.settings import Settings
+    from desktop_app.widgets.icons import set_icon_folder
+    from desktop_app.workers import host
+    from desktop_app.workers.host import LibraryConfig
 
     protect_singletons()
     app = QApplication.instance() or QApplication([sys.argv[0]])

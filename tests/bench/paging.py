@@ -7,7 +7,7 @@ time). Until it kept the engine's `Query`, every page asked `Library.search /
 similar / compose` again, which encodes the words again and, for a composed
 edit, recomputes its vector and looks for the reference's near-duplicates; a
 region search re-cropped and re-encoded the picture. Now the first page builds
-the query (`desktop_app.queries.engine_query`) and every page reuses it
+the query (`desktop_app.pages.search.queries.find`, `Library.find`) and every page reuses it
 (`fetch_page`). Both ways run here on the same library, in alternating order,
 `--repeat` times; the table gives the median time of a later page (the first
 page costs the same either way) and the pages must be identical.
@@ -31,7 +31,7 @@ from _common import REPO, SHARED_DATA, machine
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from desktop_app.queries import COMPOSE, SIMILAR, TEXT, FilterState, Request, engine_query, fetch_page
+from desktop_app.pages.search.queries import COMPOSE, SIMILAR, TEXT, FilterState, Request, fetch_page, find
 
 WEIGHTS = REPO / "tests" / "quality" / "medialens-world.safetensors"
 PAGES = (30, 60, 120)  # the window's doubling pages (it starts at 120), scaled to a library of a few hundred
@@ -83,14 +83,14 @@ def main() -> int:
         print("| query | page, built per page (before) | page, query kept (now) | ratio |")
         print("|---|---|---|---|")
         for name, request in requests.items():
-            query = engine_query(lib, request)
+            found = find(lib, request, FILTERS)
             old: list[float] = []
             new: list[float] = []
             for r in range(args.repeat):
                 for i, offset in enumerate(offsets):
                     n = PAGES[i + 1]
                     ways = [(old, partial(per_page_library, lib, request, n, offset)),
-                            (new, partial(fetch_page, lib, query, FILTERS, n, offset))]
+                            (new, partial(fetch_page, found, n, offset))]
                     pages = []
                     for times, page in ways if r % 2 == 0 else ways[::-1]:
                         t0 = time.perf_counter()

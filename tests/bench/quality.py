@@ -75,8 +75,8 @@ def _cell(value: Any) -> str:
 
 
 def load_encoder(model: str, weights: Path) -> Any:
-    """The engine's encoder (``core.embed.Encoder``) on CPU: the code path users get."""
-    from core.embed import Encoder
+    """The engine's encoder (``core.models.embed.Encoder``) on CPU: the code path users get."""
+    from core.models.embed import Encoder
 
     return Encoder(model, weights=weights, device="cpu").load()
 
@@ -94,7 +94,7 @@ def engine_fast_decode(image_size: int) -> Callable[[Path], Image.Image] | None:
     text->image section then reports only the full decode.
     """
     try:
-        from core.media import load_image
+        from core.media.image import load_image
     except ImportError:
         return None
     return lambda path: load_image(str(path), min_side=image_size)[0]
@@ -165,7 +165,7 @@ def text_to_image(
         )
     fast = engine_fast_decode(image_size)
     if fast is None:
-        table.notes.append("engine fast decode: not available in core.media, skipped")
+        table.notes.append("engine fast decode: not available in core.media.image, skipped")
     else:
         fast_vectors, fast_s = encode_files(encoder, paths, fast)
         fast_scores = query_vectors @ fast_vectors.T

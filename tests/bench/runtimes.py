@@ -42,7 +42,7 @@ def _worker(runtime: str, model: str, weights: str, models_dir: str) -> dict:
     import numpy as np
 
     os.environ["MEDIALENS_MODELS"] = models_dir
-    from core.runtime.choose import open_encoder
+    from core.models.runtime.choose import open_encoder
 
     t0 = time.perf_counter()
     enc = open_encoder(model, weights=weights, device="cpu", cache_dir=Path(models_dir), runtime=runtime)
@@ -116,7 +116,7 @@ def _median(rows: list[dict], key: str) -> float:
 
 
 def bench_model(model: str, weights: Path, args, tmp: Path, env: dict) -> dict:
-    from core.runtime.export import export_model
+    from core.models.runtime.export import export_model
 
     models_dir = tmp / f"models-{model}"
     t = time.perf_counter()
@@ -192,6 +192,7 @@ def install_sizes() -> None:
     import importlib.metadata as md
 
     import tomllib
+
     from packaging.requirements import Requirement
 
     def closure(reqs: list[str]) -> set[str]:

@@ -106,8 +106,8 @@ def rebuild(home: Path, queries: np.ndarray) -> dict:
 
 
 def query(home: Path, queries: np.ndarray, n_text: int) -> dict:
-    from core import vectors
     from core.library import Library
+    from core.store import vectors
 
     res: dict = {}
     t0 = time.perf_counter()
@@ -206,7 +206,7 @@ def main() -> None:
     models = cache / "models"  # the text tower runs on ONNX Runtime, as the app's default does
     os.environ["MEDIALENS_MODELS"] = str(models)
     if not (models / "onnx").exists():
-        from core.runtime.export import export_model
+        from core.models.runtime.export import export_model
 
         export_model(MODEL, weights=weights, models_dir=models,
                      probe_files=sorted((SHARED_DATA / "images" / "coco").glob("*.jpg"))[:4])

@@ -20,7 +20,7 @@ alternated A/B/C per repeat, median of ``--repeat`` runs:
 * **old adaptive default**: adaptive GOP plans as before this change — every sample embedded,
   non-reference frames decoded, the cut miniature scaled by FFmpeg;
 * **default**: samples that look like the last embedded one share its vector, quiet long
-  GOPs cost their keyframe, non-reference frames skipped (``core.video`` notes).
+  GOPs cost their keyframe, non-reference frames skipped (``core.media.video`` notes).
 
 The model is run as the program runs it: the ONNX export on ONNX Runtime (made once in the cache).
 The CPU-bound figure (video seconds / (process CPU seconds / 2 cores)) does not depend on what
@@ -152,9 +152,9 @@ def onnx_models(model: str, weights: str | None) -> tuple[str, Path]:
     $MEDIALENS_MODELS points every `Library` of this process at the cache, so `open_encoder` finds the
     export (random weights unless `weights` is given: timing needs no training).
     """
-    from core.embed import model_key, resolve_identity
-    from core.runtime.export import export_model
-    from core.runtime.manifest import find_export
+    from core.models.embed import model_key, resolve_identity
+    from core.models.runtime.export import export_model
+    from core.models.runtime.manifest import find_export
 
     models = CACHE / "models"
     os.environ["MEDIALENS_MODELS"] = str(models)
@@ -214,7 +214,7 @@ def naive(path: Path) -> list[float]:
 def seek_each_second(path: Path) -> list[float]:
     import av
 
-    from core import video
+    from core.media import video
 
     times = []
     with av.open(str(path)) as c:
@@ -237,7 +237,7 @@ def seek_each_second(path: Path) -> list[float]:
 def core_strategy(strategy: str, thread_type: str | None = None, options: dict | None = None
                   ) -> Callable[[Path], list[float]]:
     def run(path: Path) -> list[float]:
-        from core import video
+        from core.media import video
 
         saved = video.THREAD_TYPE, video.DECODER_OPTIONS
         video.THREAD_TYPE = thread_type or saved[0]
@@ -279,16 +279,17 @@ CONFIGS = {
 
 
 class _OldAdaptive:
-    """core.video as it decoded before frame sharing: non-reference frames decoded, miniatures scaled by FFmpeg."""
+    """core.media.video as it decoded before frame sharing: non-reference frames decoded, miniatures scaled by
+    FFmpeg."""
 
     def __enter__(self):
-        from core import video
+        from core.media import video
 
         self.saved = video.NONREF_MIN_FRAMES, video._LUMA_FORMATS
         video.NONREF_MIN_FRAMES, video._LUMA_FORMATS = float("inf"), frozenset()
 
     def __exit__(self, *exc):
-        from core import video
+        from core.media import video
 
         video.NONREF_MIN_FRAMES, video._LUMA_FORMATS = self.saved
 
@@ -316,7 +317,7 @@ def index_once(paths: list[Path], model: str, weights: Path, config: str, home: 
 
 
 def index_table(clips: dict[str, list[Path]], model: str, weights: Path, repeat: int, given: bool) -> None:
-    from core.video import probe
+    from core.media.video import probe
 
     home = Path(tempfile.mkdtemp(prefix="medialens-bench-index-"))
     print(f"\n# indexing through Library.index, {model} ({'given weights' if given else 'random weights'}), "

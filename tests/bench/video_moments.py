@@ -229,7 +229,7 @@ def false_merges(path: Path, spans: Sequence[tuple[float, float]]) -> tuple[int,
     A shared sample is a false merge when it lies in another true span than the embedded sample whose
     vector it shares.
     """
-    from core import video
+    from core.media import video
 
     def where(t: float) -> int:
         return next((i for i, (a, b) in enumerate(spans) if a <= t < b), len(spans))

@@ -67,8 +67,8 @@ class _Wrapped:
 
 def profile_stages(paths: list[Path], encoder, home: Path) -> tuple[dict[str, float], int, int]:
     """CPU seconds per stage over the clips, samples taken and frames embedded."""
-    from core import video
-    from core.media import ThumbnailCache
+    from core.media import video
+    from core.media.image import ThumbnailCache
 
     spent: dict[str, float] = defaultdict(float)
     thumbs = ThumbnailCache(home / "thumbs")
@@ -121,7 +121,7 @@ VARIANTS = [
 
 @contextlib.contextmanager
 def _decoder(thread_type: str | None, options: dict | None):
-    from core import video
+    from core.media import video
 
     saved = video.THREAD_TYPE, video.DECODER_OPTIONS
     video.THREAD_TYPE = thread_type or saved[0]
@@ -133,7 +133,7 @@ def _decoder(thread_type: str | None, options: dict | None):
 
 
 def _read(paths: list[Path], strategy: str, min_side: int, targets: dict | None = None):
-    from core import video
+    from core.media import video
 
     out = {}
     for p in paths:
@@ -151,7 +151,7 @@ def options_table(clips: dict[str, list[Path]], encoder, repeat: int) -> None:
 
     import numpy as np
 
-    from core.video import probe
+    from core.media.video import probe
 
     size = max(encoder.image_size, 240)
     print(f"\n# decoding alone under FFmpeg options (read_frames, 1 sample/s), median of {repeat}, alternated; "
@@ -214,7 +214,7 @@ def main() -> None:
     model, weights = onnx_models(args.model, args.weights)
 
     from core.library import Library
-    from core.video import probe
+    from core.media.video import probe
 
     clips = wanted_clips(wanted)
     home = Path(tempfile.mkdtemp(prefix="medialens-bench-profile-"))

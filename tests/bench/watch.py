@@ -64,8 +64,8 @@ def main() -> None:
 
     import open_clip
 
+    from core.indexing.watch import LibraryWatcher
     from core.library import Library
-    from core.watch import LibraryWatcher
 
     tmp = Path(tempfile.mkdtemp(prefix="medialens-watch-"))
     (tmp / "cfg").mkdir()

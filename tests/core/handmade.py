@@ -11,10 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
-from core.catalog import Catalog, MediaFile
 from core.search.context import SearchContext
 from core.search.engine import SearchEngine, best_frame
-from core.vectors import VectorIndex, f16_blob
+from core.store.catalog import Catalog, MediaFile
+from core.store.vectors import VectorIndex
+from core.vector_math import f16_blob
 
 DIM = 8
 

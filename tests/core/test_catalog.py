@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from core.catalog import SCHEMA_HEAD, Catalog, MediaFile
 from core.errors import LibraryError
+from core.store.catalog import SCHEMA_HEAD, Catalog, MediaFile
 from tests.conftest import REPO
 
 
@@ -31,7 +31,7 @@ def test_a_catalog_of_the_previous_schema_is_upgraded_with_its_files(tmp_path):
         s.add(MediaFile(root_id=root, path=str(tmp_path / "a.jpg"), size=1, mtime_ns=0, kind="image",
                         status="ok", seen_scan=1, added_at=0.0))
     cfg = Config()
-    cfg.set_main_option("script_location", str(REPO / "core" / "migrations"))
+    cfg.set_main_option("script_location", str(REPO / "core" / "store" / "migrations"))
     with cat.engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0001")

@@ -43,7 +43,7 @@ def _contents(lib) -> dict[tuple[str, float | None], np.ndarray]:
 def _files(lib):
     from sqlalchemy import select
 
-    from core.catalog import MediaFile
+    from core.store.catalog import MediaFile
 
     with lib.catalog.session() as s:
         return [(r[0], r[1]) for r in s.execute(select(MediaFile.id, MediaFile.path))]
@@ -51,7 +51,7 @@ def _files(lib):
 
 @pytest.fixture(scope="module")
 def local_cluster(tiny_config_dir):
-    from core import cluster
+    from core.indexing import cluster
 
     cluster.connect("local", num_cpus=2)
     yield

@@ -349,7 +349,7 @@ def test_a_video_frame_can_be_the_reference(make_library, tmp_path):
     indexer would): composing from the frame at `t_s` starts from that frame, not the whole video."""
     import time as _time
 
-    from core.catalog import MediaFile
+    from core.store.catalog import MediaFile
 
     folder = tmp_path / "pics"
     paths = write_pictures(folder, 6)

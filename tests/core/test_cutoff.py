@@ -13,10 +13,10 @@ import os
 import numpy as np
 import pytest
 
-from core.catalog import FileRecord
 from core.errors import QueryError
 from core.search import cutoff
 from core.search.engine import Filters, Hit
+from core.store.catalog import FileRecord
 from tests.conftest import TINY_MODEL
 from tests.media_factory import write_pictures
 
@@ -126,6 +126,20 @@ def test_matches_cut_label_and_page_the_library(dated_library):
     assert {h.path for h in only_b.hits} == {str(p) for p in paths[25:]}
 
 
+def test_a_refined_text_search_stays_cut_where_its_matches_end(dated_library):
+    """A feedback session searched a text's rounds with its bare vector: every result came back, cut nowhere and
+    without the words read in pictures. Its rounds are searched as `Library.find` searches the text."""
+    lib, paths, _ = dated_library
+    cut = lib.matches("red circles")
+    session = lib.session()
+    first = session.text("red circles", n=len(paths))
+    assert [h.file.id for h in first] == [h.file.id for h in cut.matches]
+    session.mark(first[0].file.id, True)
+    refined = session.refine()
+    assert refined and all(h.extra["confidence"] in ("strong", "likely", "weak") for h in refined)
+    assert all(h.extra.get("relevance", 0) >= 0 for h in refined) and len(refined) <= len(paths)
+
+
 def test_browse_pages_newest_first_with_filters(dated_library):
     lib, paths, folders = dated_library
     first, second = lib.browse(0, 10), lib.browse(10, 10)
@@ -144,7 +158,7 @@ def test_search_matches_and_explain_share_a_short_query_focused_by_the_models_pr
     (tmp_path / f"{TINY_MODEL}.prompts.txt").write_text("# test prompts\na blue square\ngreen stripes\n")
     monkeypatch.setattr(cutoff, "PROMPTS_DIR", tmp_path)
     monkeypatch.setattr(cutoff, "REFERENCE_WEIGHT", 3.0)  # the tiny model's vectors: a weight that reorders
-    monkeypatch.setattr(cutoff, "_REFERENCES", cutoff._References())
+    lib.engine().context.forget()  # what it remembered of the model's prompts (none) before these
     found = lib.matches("red circles")
     searched = lib.search("red circles", n=40)
     assert [h.path for h in found.hits] == [h.path for h in searched] != plain

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.embed import REGISTRY, Encoder, find_spec, model_key
 from core.errors import ModelError
+from core.models.embed import REGISTRY, Encoder, find_spec, model_key
 from tests.conftest import TINY_MODEL
 from tests.media_factory import picture
 

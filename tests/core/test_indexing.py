@@ -46,7 +46,7 @@ def _ids_by_name(lib):
 def _files(lib):
     from sqlalchemy import select
 
-    from core.catalog import MediaFile
+    from core.store.catalog import MediaFile
 
     with lib.catalog.session() as s:
         return [(r[0], r[1]) for r in s.execute(select(MediaFile.id, MediaFile.path))]
@@ -324,3 +324,52 @@ def test_a_photo_only_run_reports_no_video(make_library, tmp_path):
     report = make_library().index([tmp_path / "pics"])
     assert report.indexed == 3 and report.frames == 3
     assert report.videos == 0 and report.video_frames == 0 and report.video_seconds == 0
+
+
+def test_indexing_waits_while_this_process_saves_a_rebuilt_index(make_library, tmp_path, monkeypatch):
+    """A repair or a damaged vector file starts a background rebuild whose save holds `index.lock` for a moment.
+
+    An `index` in the same process then failed with "another MediaLens is already indexing" (the window, which
+    indexes right after a repair, kept showing the counts from before: issue 22). It must wait for the save.
+    """
+    import threading
+
+    photos = tmp_path / "photos"
+    write_pictures(photos, 6)
+    lib = make_library()
+    lib.index([photos])
+    vindex = lib.engine().vindex
+    saving, release = threading.Event(), threading.Event()
+    real_save = vindex.save
+
+    def slow_save(*args, **kwargs):
+        saving.set()
+        release.wait(30)
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(vindex, "save", slow_save)
+    saver = threading.Thread(target=lib._save_index_if_free, args=(vindex,))
+    saver.start()
+    assert saving.wait(30)
+    threading.Timer(0.3, release.set).start()
+    write_pictures(photos / "more", 3)
+    report = lib.index()
+    saver.join(30)
+    assert report.new == 3 and report.indexed == 3
+    assert lib.status()["images"] == 9
+
+
+def test_a_save_of_a_rebuilt_index_leaves_the_lock_to_a_running_index(make_library, tmp_path, monkeypatch):
+    """While this process indexes, a finished background rebuild does not save (the run saves at its end)."""
+    photos = tmp_path / "photos"
+    write_pictures(photos, 4)
+    lib = make_library()
+    lib.index([photos])
+    vindex = lib.engine().vindex
+    saves = []
+    monkeypatch.setattr(vindex, "save", lambda *a, **k: saves.append(1))
+    with lib._index_mutex:
+        lib._save_index_if_free(vindex)
+    assert saves == []
+    lib._save_index_if_free(vindex)
+    assert saves == [1]

@@ -3,9 +3,12 @@
 * no import cycles among the modules of `core/` and `desktop_app/` (imports under
   `if TYPE_CHECKING:` are for type names only and do not count);
 * `core/` never imports `desktop_app` or Qt;
-* SQL statements are built only in `core/catalog.py` and the migrations: nothing else
-  imports sqlalchemy (so no `select`, `insert`, `update`, `delete` or `text`) or reaches
-  for a mapped class's `__table__`.
+* each part imports only the parts `MAY_IMPORT` lists: the GUI and the CLI talk to the facade
+  (`core.library`) and `core.errors` / `core.paths` only, search never imports indexing, the store
+  never imports the model layer or search, and nothing below the facade imports it;
+* SQL statements are built only in the store (`core/store/`: the catalog, `catalog_<feature>.py`
+  modules beside it, and the migrations): nothing else imports sqlalchemy (so no `select`,
+  `insert`, `update`, `delete` or `text`) or reaches for a mapped class's `__table__`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,38 @@ from tests.conftest import REPO
 
 PACKAGES = ("core", "desktop_app")
 SQL_BUILDERS = {"select", "insert", "update", "delete", "text"}
-SQL_HOMES = ("core/catalog.py", "core/catalog_", "core/migrations/")  # core/catalog_<feature>.py too
+SQL_HOMES = ("core/store/",)
+
+#: The parts of the code, by module prefix (the longest prefix wins): what each part may import besides itself.
+PARTS = {
+    "desktop_app": "gui",
+    "core.cli": "cli",
+    "core.library": "facade",
+    "core.search": "search",
+    "core.indexing": "indexing",
+    "core.models": "models",
+    "core.store": "store",
+    "core.media": "media",
+    "core": "base",  # core/__init__ (the version), errors, paths, vector_math, native: leaves every part may use
+}
+MAY_IMPORT = {
+    "gui": {"facade", "base", "cli"},  # cli: the launcher runs a subcommand
+    "cli": {"facade", "base"},
+    "facade": {"search", "indexing", "models", "store", "media", "base"},
+    "search": {"models", "store", "media", "base"},
+    "indexing": {"models", "store", "media", "base"},
+    "models": {"media", "base"},
+    "store": {"base"},
+    "media": {"base"},
+    "base": set(),
+}
+#: The only modules of the base the GUI and the CLI use; the rest of it sits behind the facade.
+PUBLIC_BASE = {"core", "core.errors", "core.paths"}
+#: Modules a part may import although their part is closed to it, each with its reason.
+EXCEPTIONS = {
+    # `medialens models export|verify`: the model layer's own subcommands, run with no library open.
+    ("core.cli", "core.models.runtime.cli"),
+}
 
 
 def _modules() -> dict[str, Path]:
@@ -134,6 +168,41 @@ def test_core_never_imports_the_gui_or_qt():
     assert bad == []
 
 
+def _part(module: str) -> str | None:
+    for prefix in sorted(PARTS, key=len, reverse=True):
+        if module == prefix or module.startswith(prefix + "."):
+            return PARTS[prefix]
+    return None
+
+
+def _part_violations(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    bad = []
+    for module, targets in graph.items():
+        mine = _part(module)
+        for target in targets:
+            theirs = _part(target)
+            if theirs is None or theirs == mine or (module, target) in EXCEPTIONS:
+                continue
+            if theirs not in MAY_IMPORT[mine] or (mine in ("gui", "cli") and theirs == "base"
+                                                  and target not in PUBLIC_BASE):
+                bad.append((module, target))
+    return sorted(bad)
+
+
+def test_each_part_imports_only_the_parts_below_it():
+    graph, _ = _graph()
+    assert _part("core.store.catalog_faces") == "store" and _part("core.library") == "facade"
+    assert _part_violations(graph) == []
+
+
+def test_the_part_check_sees_a_leak():
+    assert _part_violations({"desktop_app.x": {"core.search.query"}, "core.search.fusion": {"core.indexing.ocr"},
+                             "core.store.vectors": {"core.models.runtime.native"},
+                             "core.cli": {"core.vector_math"}, "core.library": {"core.search.engine"}}) == [
+        ("core.cli", "core.vector_math"), ("core.search.fusion", "core.indexing.ocr"),
+        ("core.store.vectors", "core.models.runtime.native"), ("desktop_app.x", "core.search.query")]
+
+
 def test_sql_statements_are_built_only_in_the_catalog():
     _, raw = _graph()
     modules = _modules()
@@ -155,3 +224,41 @@ def test_the_sql_check_would_see_a_statement():
     assert [(m, n) for m, n in _imports(tree, "core.x", False)] == [("sqlalchemy", ["select", "func"])]
     assert SQL_BUILDERS & {"select", "func"} == {"select"}
     assert any(isinstance(n, ast.Attribute) and n.attr == "__table__" for n in ast.walk(tree))
+
+
+#: What a search module may make at import time: constants, and the locks of the text tower's hook
+#: (`core.search.inversion`), which are no library's state.
+IMPORT_TIME_CALLS = {"re.compile", "frozenset", "tuple", "TypeVar", "threading.local", "threading.Lock"}
+
+
+def _state_at_import(source: str) -> list[str]:
+    """Module-level values made by calling something other than `IMPORT_TIME_CALLS`: caches, registries."""
+    out = []
+    for node in ast.parse(source).body:
+        value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
+        if isinstance(value, ast.Call) and ast.unparse(value.func) not in IMPORT_TIME_CALLS:
+            out.append(ast.unparse(node).split("=")[0].strip())
+    return out
+
+
+def test_search_keeps_no_library_state_in_module_globals():
+    """What queries calibrate per library and model lives on its `SearchContext` (`remember`), so two open
+    libraries never share it and a new model starts afresh."""
+    assert _state_at_import("_cache = weakref.WeakKeyDictionary()\nX = frozenset('ab')\n_R = re.compile('a')\n"
+                            "_SAMPLES = _Samples()\n") == ["_cache", "_SAMPLES"]
+    bad = {path.name: found for path in (REPO / "core" / "search").glob("*.py")
+           if (found := _state_at_import(path.read_text(encoding="utf-8")))}
+    assert bad == {}
+
+
+def _engine_calls(source: str) -> list[int]:
+    return [node.lineno for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute) and node.func.attr == "engine"]
+
+
+def test_the_window_never_reaches_behind_the_facade_for_the_engine():
+    """The window asks `Library.find` (and the library's other methods); `Library.engine()` is core's own."""
+    assert _engine_calls("ctx = library.engine().context\nlib.find(q)\n") == [1]
+    bad = {path.relative_to(REPO).as_posix(): lines for path in (REPO / "desktop_app").rglob("*.py")
+           if (lines := _engine_calls(path.read_text(encoding="utf-8")))}
+    assert bad == {}

@@ -9,9 +9,9 @@ import datetime as dt
 import pytest
 
 from core.errors import LibraryError
-from core.manage import sync_metadata
+from core.indexing.manage import sync_metadata
+from core.media.xmp import XmpDocument, existing_sidecar, read_sidecar, sidecar_path
 from core.search.engine import Filters
-from core.xmp import XmpDocument, existing_sidecar, read_sidecar, sidecar_path
 from tests.manage_factory import trip
 
 
@@ -124,7 +124,7 @@ def test_a_damaged_sidecar_is_named_and_never_overwritten(trip_library):
 
 def test_a_crash_between_sidecar_and_catalog_is_mended_by_the_sidecar(trip_library, monkeypatch):
     lib, photos, ids = trip_library
-    from core.catalog_manage import ManageCatalog
+    from core.store.catalog_manage import ManageCatalog
 
     def crash(*_a, **_k):
         raise KeyboardInterrupt("killed")

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from core.errors import MediaError
-from core.media import ThumbnailCache, content_hash, load_image, sniff_kind
+from core.media.image import ThumbnailCache, content_hash, load_image, sniff_kind
 from tests.media_factory import huge_png_header, jpeg_with_exif, picture, truncated_jpeg
 
 
@@ -117,7 +117,7 @@ def test_content_hash_is_stable_and_sampled_for_large_files(tmp_path, monkeypatc
     b = tmp_path / "b.bin"
     b.write_bytes(b"x" * 1000)
     assert content_hash(a) == content_hash(b) == content_hash(a, data=a.read_bytes())
-    monkeypatch.setattr("core.media.FULL_HASH_LIMIT", 100)
+    monkeypatch.setattr("core.media.image.FULL_HASH_LIMIT", 100)
     c = tmp_path / "c.bin"
     c.write_bytes(b"y" * 5000)
     assert content_hash(c) != content_hash(a)

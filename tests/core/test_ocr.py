@@ -10,11 +10,11 @@ import shutil
 
 import pytest
 
-from core.catalog import Catalog, TextLine
 from core.indexing import ocr
 from core.indexing.control import Control
 from core.search.fusion import text_evidence
 from core.search.query import text_query
+from core.store.catalog import Catalog, TextLine
 from tests.text_pictures import text_photo, write_text_photos
 
 pytestmark = pytest.mark.slow
@@ -123,7 +123,7 @@ def test_removed_photos_take_their_text_with_them(make_library, text_folder):
 
 def test_matching_is_forgiving_of_lost_spaces_and_strict_with_short_words(tmp_path):
     """Lines as a recogniser returns them, stored through the catalog and searched with its FTS5 index."""
-    from core.catalog import Item, MediaFile
+    from core.store.catalog import Item, MediaFile
 
     cat = Catalog(tmp_path / "c.db")
     root = cat.add_root(str(tmp_path))
@@ -203,7 +203,7 @@ def test_repair_keeps_the_text_read_or_reads_it_again(make_library, text_folder,
     damaged page lost is read again by the index pass that follows (the library's OCR setting survives)."""
     import sqlite3
 
-    from core.repair import repair_catalog
+    from core.store.repair import repair_catalog
     from tests.e2e.test_faults import damage
 
     folder, placed = text_folder

@@ -58,17 +58,17 @@ def export_models_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def tiny_export(tiny_weights, export_models_dir):
-    from core.runtime.export import export_model
+    from core.models.runtime.export import export_model
 
     probes = sorted((SHARED_DATA / "images" / "formats").glob("*"))[:12] if SHARED_DATA.is_dir() else []
     return export_model(TINY_MODEL, weights=tiny_weights, models_dir=export_models_dir, probe_files=probes)
 
 
 def test_export_agrees_with_open_clip_and_says_so_in_its_manifest(tiny_export, tiny_weights):
-    from core.embed import Encoder, model_key
-    from core.runtime.encoder import OnnxEncoder
-    from core.runtime.export import MIN_COSINE
-    from core.runtime.manifest import verify
+    from core.models.embed import Encoder, model_key
+    from core.models.runtime.encoder import OnnxEncoder
+    from core.models.runtime.export import MIN_COSINE
+    from core.models.runtime.manifest import verify
 
     m = verify(tiny_export.folder)  # every file's SHA-256
     assert m.key == model_key(TINY_MODEL, None, tiny_weights.resolve())
@@ -94,8 +94,8 @@ def test_export_agrees_with_open_clip_and_says_so_in_its_manifest(tiny_export, t
 def test_preprocessing_is_open_clips_to_the_bit(shared_data, size, mode, interpolation, fill):
     from open_clip.transform import image_transform
 
-    from core.runtime.manifest import ImageConfig
-    from core.runtime.preprocess import ImageTransform
+    from core.models.runtime.manifest import ImageConfig
+    from core.models.runtime.preprocess import ImageTransform
 
     mean, std = (0.48145466, 0.4578275, 0.40821073), (0.26862954, 0.26130258, 0.27577711)
     theirs = image_transform(size, is_train=False, mean=mean, std=std, resize_mode=mode,
@@ -119,8 +119,8 @@ def test_preprocessing_is_open_clips_to_the_bit(shared_data, size, mode, interpo
 def test_token_ids_are_open_clips(tmp_path, context_length):
     import open_clip
 
-    from core.runtime.encoder import Tokenizer
-    from core.runtime.export import _tokenizer_json
+    from core.models.runtime.encoder import Tokenizer
+    from core.models.runtime.export import _tokenizer_json
 
     theirs = open_clip.tokenizer.SimpleTokenizer(context_length=context_length)
     ours = Tokenizer(tmp_path / "tokenizer.json", _tokenizer_json(theirs, tmp_path))
@@ -199,7 +199,7 @@ def _copy(tiny_export, tmp_path):
 
 
 def test_damaged_exports_are_one_clear_line(tiny_export, tmp_path):
-    from core.runtime.encoder import OnnxEncoder
+    from core.models.runtime.encoder import OnnxEncoder
 
     folder = _copy(tiny_export, tmp_path)
     picture = [Image.new("RGB", (64, 64))]
@@ -222,7 +222,7 @@ def test_damaged_exports_are_one_clear_line(tiny_export, tmp_path):
 
 
 def test_a_tokenizer_of_another_model_is_refused(tiny_export, tmp_path):
-    from core.runtime.encoder import OnnxEncoder
+    from core.models.runtime.encoder import OnnxEncoder
 
     folder = _copy(tiny_export, tmp_path)
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -233,8 +233,8 @@ def test_a_tokenizer_of_another_model_is_refused(tiny_export, tmp_path):
 
 
 def test_an_export_that_disagrees_with_open_clip_is_refused_and_leaves_nothing(tiny_weights, tmp_path, monkeypatch):
-    from core.runtime import export
-    from core.runtime.manifest import exports_root
+    from core.models.runtime import export
+    from core.models.runtime.manifest import exports_root
 
     real = export._image_config
 
@@ -249,7 +249,7 @@ def test_an_export_that_disagrees_with_open_clip_is_refused_and_leaves_nothing(t
 
 
 def test_providers_are_chosen_best_first_and_a_missing_one_is_a_clear_error():
-    from core.runtime.encoder import choose_providers
+    from core.models.runtime.encoder import choose_providers
 
     gpu = ["CUDAExecutionProvider", "CPUExecutionProvider"]
     assert choose_providers("auto", gpu) == gpu
@@ -264,7 +264,7 @@ def test_providers_are_chosen_best_first_and_a_missing_one_is_a_clear_error():
 
 def test_a_provider_that_cannot_start_falls_back_to_the_cpu(tiny_export, monkeypatch, caplog):
     """As on a machine whose onnxruntime-gpu finds no CUDA libraries."""
-    from core.runtime.encoder import OnnxEncoder
+    from core.models.runtime.encoder import OnnxEncoder
 
     enc = OnnxEncoder(tiny_export.folder)
     monkeypatch.setattr(enc, "_available", lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"])
@@ -275,7 +275,7 @@ def test_a_provider_that_cannot_start_falls_back_to_the_cpu(tiny_export, monkeyp
 
 
 def test_runtime_choice_errors_are_clear(tiny_weights, tmp_path):
-    from core.runtime.choose import open_encoder
+    from core.models.runtime.choose import open_encoder
 
     with pytest.raises(ModelError, match=r"no ONNX export .*medialens models export"):
         open_encoder(TINY_MODEL, weights=tiny_weights, cache_dir=tmp_path, runtime="onnx")
@@ -303,7 +303,7 @@ def test_models_export_and_verify_on_the_command_line(tmp_path, cli_env, tiny_we
 
 def test_textual_inversion_on_an_export_uses_the_torch_model_it_came_from(tiny_export, tiny_weights):
     """Inversion needs autograd: an ONNX encoder hands it the torch model of the same vector space."""
-    from core.runtime.encoder import OnnxEncoder
+    from core.models.runtime.encoder import OnnxEncoder
     from core.search.inversion import supports_inversion
 
     enc = OnnxEncoder(tiny_export.folder, device="cpu")

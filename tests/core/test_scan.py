@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from core.scan import offline_mounts, walk
+from core.indexing.scan import offline_mounts, walk
 from tests.media_factory import picture, write_pictures
 
 
@@ -93,7 +93,7 @@ def test_unreadable_folder_is_reported_and_the_walk_goes_on(tmp_path, monkeypatc
             raise PermissionError(13, "Permission denied", str(path))
         return real_scandir(path)
 
-    monkeypatch.setattr("core.scan.os.scandir", scandir)
+    monkeypatch.setattr("core.indexing.scan.os.scandir", scandir)
     result = walk(tmp_path)
     assert names(result) == ["pic_00000.jpg", "pic_00001.jpg"]
     assert result.problems == [(str(locked), "folder cannot be read: permission denied")]

@@ -16,9 +16,9 @@ import threading
 import numpy as np
 import pytest
 
-from core import vectors
-from core.catalog import Catalog
-from core.vectors import VectorIndex
+from core.store import vectors
+from core.store.catalog import Catalog
+from core.store.vectors import VectorIndex
 from tests.vector_factory import clustered_vectors, exact_top, fill_catalog, text_like_queries
 
 DIM = 64
@@ -225,8 +225,8 @@ def test_search_status_and_close_never_write_the_index(make_library, tmp_path, m
 _SAVER = """
 import sys
 from pathlib import Path
-from core.catalog import Catalog
-from core.vectors import VectorIndex
+from core.store.catalog import Catalog
+from core.store.vectors import VectorIndex
 home = Path(sys.argv[1])
 catalog = Catalog(home / "catalog.db")
 model_id, dim = catalog.find_model("synthetic")

@@ -1,4 +1,4 @@
-"""The vector cache (`core.vectors`): f16 blobs, unit vectors, and a usearch index that follows the catalog."""
+"""The vector cache (`core.store.vectors`): f16 blobs, unit vectors, and a usearch index that follows the catalog."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from core.errors import QueryError
-from core.vectors import VectorIndex, f16_blob, from_blobs, unit
+from core.store.vectors import VectorIndex
+from core.vector_math import f16_blob, from_blobs, unit
 from tests.core.handmade import DIM, HandmadeLibrary, axis, blend
 
 

@@ -14,11 +14,11 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from core.catalog import Embedded, Item, MediaFile
 from core.errors import LibraryError, MediaError
 from core.indexing import decoders
 from core.indexing.control import Control
-from core.video import MAX_SHARED_S, ReadResult, Sampling, frame_at, probe, read_frames
+from core.media.video import MAX_SHARED_S, ReadResult, Sampling, frame_at, probe, read_frames
+from core.store.catalog import Embedded, Item, MediaFile
 from tests.conftest import TINY_MODEL, medialens_cmd, save_random_weights
 from tests.e2e.test_cli import run
 from tests.video_factory import Segment, audio_only, mean_colour, segment_frame, truncate, write_video

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core.watch import FolderWatcher, LibraryWatcher
+from core.indexing.watch import FolderWatcher, LibraryWatcher
 from tests.media_factory import write_pictures
 
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from core.embed import REGISTRY
 from core.errors import ModelError
-from core.weights import SIGNATURES, identify, model_for_weights, tensor_shapes
+from core.models.embed import REGISTRY
+from core.models.weights import SIGNATURES, identify, model_for_weights, tensor_shapes
 from tests.conftest import REPO, TINY_MODEL
 from tests.e2e.test_cli import run
 from tests.media_factory import write_pictures
@@ -22,7 +22,7 @@ WORLD = REPO / "tests" / "quality" / "medialens-world.safetensors"
 
 def test_the_world_weights_are_recognised_without_torch(cli_env):
     env = {**cli_env, "PYTHONPATH": str(REPO / "tests" / "core" / "no_torch") + ":" + cli_env["PYTHONPATH"]}
-    code = ("import sys; from core.weights import identify; print(identify(sys.argv[1])); "
+    code = ("import sys; from core.models.weights import identify; print(identify(sys.argv[1])); "
             "print('torch' in sys.modules and sys.modules['torch'] is not None)")
     out = subprocess.run([sys.executable, "-c", code, str(WORLD)], env=env, cwd=REPO, capture_output=True,
                          text=True, timeout=120)
@@ -76,7 +76,7 @@ def test_signatures_match_the_models_open_clip_builds(spec):
         pytest.importorskip(module)
     import open_clip
 
-    from core.embed import _register_configs
+    from core.models.embed import _register_configs
 
     _register_configs()
     model = open_clip.create_model(spec.name, pretrained=None, device="meta")
@@ -98,7 +98,7 @@ def test_index_with_the_world_weights_needs_no_model_name(tmp_path, cli_env):
 def test_an_exported_model_folder_names_its_model(tiny_weights, tmp_path):
     """The folder's manifest says which model it is, so `--weights FOLDER` needs no --model either."""
     pytest.importorskip("open_clip")
-    from core.runtime.export import export_model
+    from core.models.runtime.export import export_model
 
     export = export_model(TINY_MODEL, weights=tiny_weights, models_dir=tmp_path)
     assert identify(export.folder) == TINY_MODEL

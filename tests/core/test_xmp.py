@@ -1,11 +1,19 @@
-"""The XMP reader and sidecar writer (core/xmp.py): what it keeps, what it refuses, and all-or-nothing writes."""
+"""The XMP reader and sidecar writer (core/media/xmp.py): what it keeps, what it refuses, and all-or-nothing writes."""
 
 from __future__ import annotations
 
 import pytest
 
-from core import xmp
-from core.xmp import FaceRegion, SidecarError, XmpDocument, read_sidecar, set_regions, sidecar_path, update_sidecar
+from core.media import xmp
+from core.media.xmp import (
+    FaceRegion,
+    SidecarError,
+    XmpDocument,
+    read_sidecar,
+    set_regions,
+    sidecar_path,
+    update_sidecar,
+)
 
 FOREIGN = b"""<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
 <rdf:Description rdf:about="" xmlns:darktable="http://darktable.sf.net/" xmlns:xmp="http://ns.adobe.com/xap/1.0/"

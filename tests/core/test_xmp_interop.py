@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from core.xmp import FaceRegion, set_regions, sidecar_path
+from core.media.xmp import FaceRegion, set_regions, sidecar_path
 from tests.manage_factory import LISBON, exif_photo
 
 needs_exiftool = pytest.mark.skipif(shutil.which("exiftool") is None, reason="exiftool not installed")

@@ -60,8 +60,8 @@ def indexed_home(photo_folder, tiny_weights, tmp_path_factory) -> Path:
 def _gui_once() -> None:
     """What `run()` does once per process: the PySide6 reference guard, and where the icons are."""
     from desktop_app.compat import protect_singletons
-    from desktop_app.icons import set_icon_folder
     from desktop_app.paths import resources_dir
+    from desktop_app.widgets.icons import set_icon_folder
 
     protect_singletons()
     set_icon_folder(resources_dir() / "icons")
@@ -70,9 +70,9 @@ def _gui_once() -> None:
 @pytest.fixture
 def make_window(qtbot, tiny_weights, tmp_path):
     """Build a MainWindow over a library folder and wait until the library is open."""
-    from desktop_app.host import LibraryConfig
     from desktop_app.main_window import MainWindow
     from desktop_app.settings import Settings
+    from desktop_app.workers.host import LibraryConfig
 
     windows = []
 

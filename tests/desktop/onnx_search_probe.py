@@ -19,9 +19,9 @@ from PySide6.QtWidgets import QApplication
 
 def main() -> int:
     from desktop_app.compat import protect_singletons
-    from desktop_app.host import LibraryConfig
     from desktop_app.main_window import MainWindow
     from desktop_app.settings import Settings
+    from desktop_app.workers.host import LibraryConfig
 
     home, export, query = sys.argv[1:4]
     app = QApplication(sys.argv[:1])

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from core.search.cutoff import file_date
-from desktop_app.queries import BROWSE, TEXT
+from desktop_app.pages.search.queries import BROWSE, TEXT
 from tests.conftest import TINY_MODEL, save_random_weights
 from tests.desktop.conftest import search
 
@@ -80,7 +80,7 @@ def own_home(indexed_home, tmp_path):
 
 def test_model_switch_keeps_answering_with_the_old_model_until_the_new_index_is_complete(
         qtbot, make_window, own_home, other_weights):
-    from desktop_app.host import LibraryConfig
+    from desktop_app.workers.host import LibraryConfig
 
     window = make_window(own_home, wait_model=True)
     lib = window.host.library
@@ -106,7 +106,7 @@ def test_model_switch_keeps_answering_with_the_old_model_until_the_new_index_is_
 
 
 def test_cancelled_model_switch_keeps_the_old_model(qtbot, make_window, own_home, other_weights):
-    from desktop_app.host import LibraryConfig
+    from desktop_app.workers.host import LibraryConfig
 
     window = make_window(own_home, wait_model=True)
     lib = window.host.library

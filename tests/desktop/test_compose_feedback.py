@@ -7,8 +7,8 @@ import os
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop_app.queries import COMPOSE, REFINED, TEXT
-from desktop_app.results import Role
+from desktop_app.pages.search.queries import COMPOSE, REFINED, TEXT
+from desktop_app.pages.search.results import Role
 from tests.desktop.conftest import search
 
 

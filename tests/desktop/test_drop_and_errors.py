@@ -8,7 +8,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desktop_app.queries import SIMILAR
+from desktop_app.pages.search.queries import SIMILAR
 
 
 def drop(window, mime: QMimeData) -> bool:

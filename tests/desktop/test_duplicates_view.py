@@ -34,7 +34,7 @@ def planted_home(tmp_path):
 
 @pytest.fixture
 def host(qtbot, planted_home):
-    from desktop_app.host import LibraryConfig, LibraryHost
+    from desktop_app.workers.host import LibraryConfig, LibraryHost
 
     h = LibraryHost(LibraryConfig(home=str(planted_home[0]), model=MODEL_NAME, weights=str(WEIGHTS), device="cpu"))
     with qtbot.waitSignal(h.opened, timeout=30_000):
@@ -54,7 +54,7 @@ def _rows(dialog):
 
 def test_duplicates_page_lists_groups_and_moves_checked_copies_to_the_trash(qtbot, host, planted_home, tmp_path,
                                                                           monkeypatch):
-    from desktop_app.duplicates_view import DuplicatesDialog
+    from desktop_app.pages.duplicates import DuplicatesDialog
 
     _, folder = planted_home
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
@@ -90,7 +90,7 @@ def test_duplicates_page_lists_groups_and_moves_checked_copies_to_the_trash(qtbo
 
 
 def test_the_library_menu_opens_the_duplicates_page(qtbot, window):
-    from desktop_app.duplicates_view import DuplicatesDialog
+    from desktop_app.pages.duplicates import DuplicatesDialog
 
     window.library_actions.act_duplicates.trigger()
     dialog = window.findChild(DuplicatesDialog)
@@ -106,8 +106,8 @@ def test_repeated_video_moments_are_listed_and_open_the_player_at_their_start(qt
     """Videos with footage shown twice in one and a clip cut from another: moment groups with their spans,
     nothing to check for the trash, and a double-click asks for the player at the occurrence's start."""
     from core.library import Library
-    from desktop_app.duplicates_view import MOMENT_ROLE, DuplicatesDialog
-    from desktop_app.host import LibraryConfig, LibraryHost
+    from desktop_app.pages.duplicates import MOMENT_ROLE, DuplicatesDialog
+    from desktop_app.workers.host import LibraryConfig, LibraryHost
     from tests.quality.repeat_world import make_repeat_world
 
     make_repeat_world(tmp_path / "videos")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from desktop_app.host import LibraryConfig, LibraryHost, ModelState
 from desktop_app.main_window import MainWindow
 from desktop_app.settings import Settings
+from desktop_app.workers.host import LibraryConfig, LibraryHost, ModelState
 
 
 def test_an_offline_machine_is_offered_a_weights_file(qtbot, tmp_path, monkeypatch):
@@ -55,7 +55,7 @@ def test_offline_is_known_in_seconds_and_the_file_choice_offered_at_once(qtbot, 
     """
     import socket
 
-    from core import hub
+    from core.models import hub
 
     asked = []
 
@@ -81,7 +81,7 @@ def test_a_file_that_fits_no_model_offers_the_model_picker(qtbot, tmp_path, monk
     import numpy as np
     from safetensors.numpy import save_file
 
-    from desktop_app.settings_dialog import SettingsDialog
+    from desktop_app.dialogs.settings import SettingsDialog
 
     odd = tmp_path / "odd.safetensors"
     save_file({"encoder.weight": np.zeros((4, 3), np.float32)}, str(odd))
@@ -103,7 +103,7 @@ def test_a_file_that_fits_no_model_offers_the_model_picker(qtbot, tmp_path, monk
 
 
 def test_a_file_picked_inside_an_exported_model_loads_the_folder(tmp_path):
-    from desktop_app.first_run import model_source
+    from desktop_app.pages.first_run import model_source
 
     folder = tmp_path / "ViT-B-32_laion"
     folder.mkdir()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFileDialog
 
-from desktop_app.library_dialogs import FoldersDialog
+from desktop_app.dialogs.library import FoldersDialog
 from tests.media_factory import truncated_jpeg, write_pictures
 
 
@@ -81,9 +81,9 @@ def test_folders_dialog_shows_links_outside_and_can_stop_following_them(qtbot, m
 
 def test_a_damaged_catalog_is_named_with_a_repair_button_that_recovers_it(qtbot, tmp_path, tiny_weights):
     from core.library import Library
-    from desktop_app.host import LibraryConfig
     from desktop_app.main_window import MainWindow
     from desktop_app.settings import Settings
+    from desktop_app.workers.host import LibraryConfig
     from tests.conftest import TINY_MODEL
     from tests.e2e.test_faults import damage
 
@@ -111,7 +111,7 @@ def test_a_damaged_catalog_is_named_with_a_repair_button_that_recovers_it(qtbot,
 def test_status_bar_shows_a_background_index_rebuild(qtbot):
     from PySide6.QtGui import QAction
 
-    from desktop_app.status_bar import LibraryStatusBar
+    from desktop_app.widgets.status_bar import LibraryStatusBar
 
     bar = LibraryStatusBar(QAction("failed"))
     qtbot.addWidget(bar)

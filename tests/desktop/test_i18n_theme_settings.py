@@ -71,7 +71,7 @@ def test_settings_round_trip_and_damaged_files(tmp_path):
 
 
 def test_settings_dialog_applies_thumbnail_memory_and_reopens_for_a_new_device(qtbot, window, monkeypatch):
-    from desktop_app.settings_dialog import SettingsDialog
+    from desktop_app.dialogs.settings import SettingsDialog
 
     dialog = SettingsDialog(window.settings, window.host, window)
     qtbot.addWidget(dialog)
@@ -140,7 +140,7 @@ def test_the_watch_setting_turns_live_watching_off_and_on(qtbot, window):
 
 def test_settings_dialog_shows_the_model_text_unclipped(qtbot, window):
     """The registry's labels and notes arrive after the dialog is shown; the longest must fit, not be cut."""
-    from desktop_app.settings_dialog import SettingsDialog
+    from desktop_app.dialogs.settings import SettingsDialog
 
     dialog = SettingsDialog(window.settings, window.host, window)
     qtbot.addWidget(dialog)

@@ -96,8 +96,8 @@ def test_pause_and_resume_from_the_status_bar(qtbot, make_window, tmp_path, slow
 
 
 def test_the_window_watches_its_folders_and_indexes_what_changes(qtbot, make_window, tmp_path):
-    from desktop_app.host import LibraryConfig
     from desktop_app.settings import Settings
+    from desktop_app.workers.host import LibraryConfig
 
     assert LibraryConfig().watch and Settings().watch_folders, "on by default"
     folder = tmp_path / "pictures"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from core.xmp import read_sidecar, sidecar_path
+from core.media.xmp import read_sidecar, sidecar_path
 from tests.desktop.conftest import search
 from tests.manage_factory import trip
 

@@ -10,7 +10,7 @@ from tests.conftest import REPO, TINY_MODEL
 
 
 def test_window_search_on_an_exported_model_never_imports_torch(indexed_home, tiny_weights, cli_env, tmp_path):
-    from core.runtime.export import export_model
+    from core.models.runtime.export import export_model
 
     export = export_model(TINY_MODEL, weights=tiny_weights, models_dir=tmp_path / "models").folder
     env = dict(cli_env, QT_QPA_PLATFORM="offscreen", MEDIALENS_GUI_CONFIG=str(tmp_path / "settings.json"),

@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.platform_check import XCB_LIBRARIES, debian_depends, missing_platform_libraries, platform_problem
+from desktop_app.platform_check import (
+    XCB_LIBRARIES,
+    debian_depends,
+    debian_packages,
+    missing_platform_libraries,
+    platform_problem,
+)
 from tests.conftest import REPO
 
 MINIMAL_DEBIAN = {"libxcb-cursor.so.0", "libxcb-icccm.so.4", "libxcb-keysyms.so.1"}  # what a minimal Debian 12 lacks
@@ -69,3 +75,38 @@ def test_the_deb_and_the_readme_list_the_same_packages():
     readme = (REPO / "README.md").read_text()
     for package in ("libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1"):
         assert package in depends and package in readme
+
+
+def test_the_readme_ci_and_deb_install_the_same_system_packages():
+    """One list (platform_check's table): the README's apt line, `.ci/run`'s and the .deb's Depends agree.
+
+    `.ci/run` must install everything the README tells a user to install, so CI cannot pass on a machine where
+    someone installed a library by hand (a fresh machine once failed `test_this_machine_has_them` for that).
+    """
+    packages = debian_packages()
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    apt_lines = re.findall(r"^sudo apt-get update && sudo apt-get install -y (.+)$", readme, re.MULTILINE)
+    assert len(apt_lines) == 1, "the README's install block has one apt-get line"
+    assert apt_lines[0].split() == packages
+
+    script = REPO / "desktop_app" / "platform_check.py"
+    printed = subprocess.run(["python3", str(script)], capture_output=True, text=True, check=True, timeout=60)
+    assert printed.stdout.split() == packages  # runs with the system Python alone, before any install
+
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert 'APP_PACKAGES="$(python3 desktop_app/platform_check.py)"' in ci
+    assert "packaging/deps/test-debian.txt" in ci
+    install = ci[ci.index("apt-get install"):].split("\n", 2)
+    assert "$APP_PACKAGES" in install[0] + install[1] and "$TEST_PACKAGES" in install[0] + install[1]
+
+    build = (REPO / "packaging" / "build-linux.sh").read_text(encoding="utf-8")
+    assert "from desktop_app.platform_check import debian_depends" in build and "Depends: $DEPENDS" in build
+    assert debian_depends().split(", ") == packages
+
+
+def test_the_test_only_packages_are_named_one_a_line():
+    names = [line.split("#")[0].strip() for line in
+             (REPO / "packaging" / "deps" / "test-debian.txt").read_text(encoding="utf-8").splitlines()]
+    names = [n for n in names if n]
+    assert names and all(re.fullmatch(r"[a-z0-9][a-z0-9.+-]+", n) for n in names)
+    assert not set(names) & set(debian_packages())  # the app's own packages live in one place only

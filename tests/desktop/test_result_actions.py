@@ -7,7 +7,7 @@ import os
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 
-from desktop_app.queries import SIMILAR
+from desktop_app.pages.search.queries import SIMILAR
 from tests.desktop.conftest import search
 
 
@@ -59,7 +59,7 @@ def test_region_search_from_a_box_drawn_on_the_preview(qtbot, window, monkeypatc
     canvas = window.preview.canvas
     qtbot.waitUntil(lambda: canvas.image is not None, timeout=10_000)
     assert window.preview.region_action.isVisible()
-    from core.search import query as engine_query
+    from core.search import find as engine_query  # where queries are made ready
 
     boxes = []
     similar = engine_query.similar_query

@@ -8,10 +8,10 @@ import pytest
 from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QImage
 
-from core.catalog import FileRecord
 from core.search.engine import Hit
-from desktop_app.results import ResultsModel, Role
-from desktop_app.thumbnails import ThumbnailLoader
+from core.store.catalog import FileRecord
+from desktop_app.pages.search.results import ResultsModel, Role
+from desktop_app.workers.thumbnails import ThumbnailLoader
 
 
 def record(i: int, kind: str = "image") -> FileRecord:

@@ -6,7 +6,7 @@ import threading
 
 from PySide6.QtCore import QModelIndex, Qt
 
-from desktop_app.results import Role
+from desktop_app.pages.search.results import Role
 from tests.desktop.conftest import N_MADE, search
 
 
@@ -45,8 +45,8 @@ def test_thumbnails_load_on_worker_threads_and_repaint_their_cells(qtbot, window
 
 
 def test_more_results_are_fetched_while_the_grid_is_not_full(qtbot, window, monkeypatch):
-    from core.search import query as engine_query
-    from desktop_app import search_controller
+    from core.search import find as engine_query  # where queries are made ready
+    from desktop_app.pages.search import search_controller
 
     monkeypatch.setattr(search_controller, "FIRST_PAGE", 8)
     encoded = []

@@ -53,7 +53,7 @@ def test_words_in_a_photo_find_it_first_and_show_where(qtbot, make_window, text_
 def test_settings_turn_reading_on_and_the_library_reads_what_it_has(qtbot, make_window, tmp_path, tiny_weights,
                                                                     shared_data):
     from core.library import Library
-    from desktop_app.settings_dialog import SettingsDialog
+    from desktop_app.dialogs.settings import SettingsDialog
     from tests.conftest import TINY_MODEL
 
     folder = tmp_path / "photos"

@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 
-from core.catalog import FileRecord
 from core.search.engine import Hit
-from desktop_app.results import Role
+from core.store.catalog import FileRecord
+from desktop_app.pages.search.results import Role
 
 CLIP = "videos/car_traffic_small.mp4"  # 30.5 s, H.264
 
@@ -103,7 +103,8 @@ def test_without_qtmultimedia_a_video_moment_shows_its_frame(qtbot, request, mon
     "Select a result" hint: the player's import failed inside the selection slot. The frame shows instead."""
     import sys
 
-    monkeypatch.setitem(sys.modules, "desktop_app.player", None)  # `import` raises ImportError, as in that bundle
+    # `import` raises ImportError, as in that bundle
+    monkeypatch.setitem(sys.modules, "desktop_app.pages.search.player", None)
     monkeypatch.setitem(sys.modules, "PySide6.QtMultimedia", None)
     w = request.getfixturevalue("bird_search")  # the search selects its first result
     hit = w.model.hits[0]

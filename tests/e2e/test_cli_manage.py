@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from core.xmp import read_sidecar, sidecar_path
+from core.media.xmp import read_sidecar, sidecar_path
 from tests.e2e.test_cli import assert_clean_error
 from tests.manage_factory import trip
 

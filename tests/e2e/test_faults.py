@@ -1,6 +1,6 @@
 """Fault injection (issue 17): each fault is made for real, and the user gets one clear line and loses nothing.
 
-Defects 1–3 (the vector index cache) are covered beside `core/vectors.py`; here:
+Defects 1–3 (the vector index cache) are covered beside `core/store/vectors.py`; here:
 4 a damaged catalog page, 5 an empty or foreign catalog file, 6 odd file names in
 output, 7 a malicious pickle as weights, 8 special files and links in a library folder.
 """
@@ -19,7 +19,7 @@ import subprocess
 
 import pytest
 
-from core.repair import repair_catalog, salvage_rows
+from core.store.repair import repair_catalog, salvage_rows
 from tests.conftest import TINY_MODEL, medialens_cmd
 from tests.e2e.test_cli import assert_clean_error, run
 from tests.media_factory import picture, write_pictures

@@ -10,8 +10,8 @@ import sys
 import textwrap
 import time
 
-from core.manage import Manager, sync_metadata
-from core.xmp import read_sidecar, sidecar_path
+from core.indexing.manage import Manager, sync_metadata
+from core.media.xmp import read_sidecar, sidecar_path
 from tests.core.handmade import HandmadeLibrary, axis
 from tests.media_factory import write_pictures
 
@@ -20,8 +20,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 WRITER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from core.catalog import Catalog
-    from core.manage import Manager
+    from core.store.catalog import Catalog
+    from core.indexing.manage import Manager
     catalog = Catalog(Path(sys.argv[1]))
     manager = Manager(catalog)
     ids = [int(i) for i in sys.argv[2].split(",")]

@@ -53,7 +53,7 @@ RUNTIMES = ["torch", "onnx"]
 
 def export_world_model(weights, models_dir):
     """MediaLens-World (or random weights of it) exported to ONNX, checked on real photos and world captions."""
-    from core.runtime.export import PROBE_TEXTS, export_model
+    from core.models.runtime.export import PROBE_TEXTS, export_model
     from tests.conftest import SHARED_DATA
 
     photos = sorted((SHARED_DATA / "images" / "coco").glob("*.jpg"))[:24]
@@ -74,7 +74,7 @@ def trained_encoder(request):
     if not WEIGHTS.exists():
         pytest.fail(f"{WEIGHTS} is missing: it is a committed test asset (python -m tests.quality.train)")
     if request.param == "onnx":
-        from core.runtime.encoder import OnnxEncoder
+        from core.models.runtime.encoder import OnnxEncoder
 
         return OnnxEncoder(request.getfixturevalue("world_export").folder, device="cpu")
     return TorchEncoder(*load_world_model())
@@ -86,7 +86,7 @@ def random_encoder(request, tmp_path_factory):
     import torch
 
     if request.param == "onnx":
-        from core.runtime.encoder import OnnxEncoder
+        from core.models.runtime.encoder import OnnxEncoder
         from tests.bench._common import random_weights
         from tests.quality.model import register_configs
 

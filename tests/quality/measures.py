@@ -2,7 +2,7 @@
 
 Every measure takes an *encoder*: anything with ``encode_images(list of PIL images)``
 and ``encode_texts(list of str)`` returning L2-normalised rows, which is the shape of
-the engine's ``core.embed.Encoder``, so the same numbers can be taken through the
+the engine's ``core.models.embed.Encoder``, so the same numbers can be taken through the
 engine once it is the thing under test.
 """
 
@@ -216,8 +216,9 @@ def moment_ious(
 
 
 def sample_video(path: Path) -> tuple[np.ndarray, list[Image.Image]]:
-    """(times, images) of the frames the engine embeds: ``core.video``'s default sampling, shared frames left out."""
-    from core import video
+    """(times, images) of the frames the engine embeds: ``core.media.video``'s default sampling, shared frames
+    left out."""
+    from core.media import video
 
     kept = [f for f in video.read_frames(path) if not f.shares]
     return np.array([f.t_s for f in kept]), [f.image for f in kept]

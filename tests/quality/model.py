@@ -1,7 +1,7 @@
 """Load the project's world-trained CLIP the way a user's local weights file is loaded.
 
 Until the engine's model loader exists, tests and benchmarks use this: the config in
-``core/model_configs`` is registered with open_clip and the safetensors file goes in
+``core/models/model_configs`` is registered with open_clip and the safetensors file goes in
 as ``pretrained=<path>``, so the same open_clip code path (strict key matching) is
 exercised as for any local weights file.
 """
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-MODEL_CONFIGS = REPO_ROOT / "core" / "model_configs"
+MODEL_CONFIGS = REPO_ROOT / "core" / "models" / "model_configs"
 MODEL_NAME = "MediaLens-World"
 WEIGHTS = Path(__file__).resolve().parent / "medialens-world.safetensors"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.runtime.export import MIN_COSINE
+from core.models.runtime.export import MIN_COSINE
 
 pytestmark = pytest.mark.quality
 
@@ -23,7 +23,7 @@ def test_quality_world_export_agrees_with_open_clip_on_real_photos_and_texts(wor
 
 
 def test_quality_world_export_gives_the_torch_vectors_of_the_gallery(world_export, gallery):
-    from core.runtime.encoder import OnnxEncoder
+    from core.models.runtime.encoder import OnnxEncoder
     from tests.quality.model import TorchEncoder, load_world_model
 
     torch_enc, onnx_enc = TorchEncoder(*load_world_model()), OnnxEncoder(world_export.folder, device="cpu")

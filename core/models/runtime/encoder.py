@@ -1,0 +1,257 @@
+"""An `Encoder` on ONNX Runtime: an exported model folder, run without torch, torchvision or open_clip.
+
+Same interface and same vectors as the torch encoder in `core.models.embed` (the export checked
+cosine ≥ 0.9999 against open_clip). Each tower is its own session, opened on first use: a
+text search loads only the text tower. Execution providers are tried in the order
+CUDA, DirectML, CoreML, CPU (`--device` / $MEDIALENS_DEVICE picks one); a provider that
+fails to start falls back to the CPU with one logged line. Threads: all cores on a
+two-core machine (one thread would halve indexing), one core left free for the window on
+bigger ones ($MEDIALENS_THREADS overrides).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from core.errors import ModelError
+from core.models.embed import BaseEncoder, find_spec
+from core.models.runtime.manifest import TextConfig, check_files, read_manifest
+from core.models.runtime.preprocess import ImageTransform
+
+log = logging.getLogger(__name__)
+
+#: ONNX Runtime's provider for each device name MediaLens accepts, in the order `auto` prefers them.
+PROVIDERS: dict[str, str] = {
+    "cuda": "CUDAExecutionProvider",
+    "directml": "DmlExecutionProvider",
+    "coreml": "CoreMLExecutionProvider",
+    "cpu": "CPUExecutionProvider",
+}
+_ALIASES = {"dml": "directml", "mps": "coreml"}
+_DEVICE_OF = {v: k for k, v in PROVIDERS.items()}
+
+
+def choose_providers(preference: str | None, available: Sequence[str]) -> list[str]:
+    """Providers to ask ONNX Runtime for, best first, always ending with the CPU."""
+    pref = (preference or os.environ.get("MEDIALENS_DEVICE") or "auto").lower()
+    if pref == "auto":
+        return [p for p in PROVIDERS.values() if p in available] or ["CPUExecutionProvider"]
+    base = _ALIASES.get(pref.split(":")[0], pref.split(":")[0])
+    provider = PROVIDERS.get(base)
+    if provider is None:
+        raise ModelError(f"unknown device {pref!r}: use auto, {', '.join(PROVIDERS)}")
+    if provider not in available:
+        hint = " (install onnxruntime-gpu)" if base == "cuda" else ""
+        raise ModelError(f"device {pref!r} was asked for, but ONNX Runtime here has no {provider}{hint}")
+    return [provider] if base == "cpu" else [provider, "CPUExecutionProvider"]
+
+
+def default_threads() -> int:
+    env = os.environ.get("MEDIALENS_THREADS")
+    if env and env.isdigit() and int(env) > 0:
+        return int(env)
+    cores = os.cpu_count() or 2
+    return cores if cores <= 2 else cores - 1
+
+
+def clean_text(text: str) -> str:
+    """open_clip's text cleaning ("lower"): ftfy, HTML entities, runs of whitespace, lower case."""
+    import ftfy
+
+    text = html.unescape(html.unescape(ftfy.fix_text(text))).strip()
+    return " ".join(text.split()).strip().lower()
+
+
+class Tokenizer:
+    """`tokenizer.json` (the `tokenizers` library) framed as open_clip frames tokens: int64 (N, context)."""
+
+    def __init__(self, path: Path, cfg: TextConfig):
+        from tokenizers import Tokenizer as HFTokenizer
+
+        try:
+            tok = HFTokenizer.from_file(str(path))
+        except Exception as exc:  # tokenizers raises a bare Exception for a bad file
+            raise ModelError(f"{path}: not a readable tokenizer ({str(exc)[:120]}); export the model again") from None
+        if tok.get_vocab_size() != cfg.vocab_size or tok.token_to_id("<start_of_text>") != cfg.sot_id \
+                or tok.token_to_id("<end_of_text>") != cfg.eot_id:
+            raise ModelError(f"{path}: this tokenizer does not match the model in {path.parent} "
+                             f"(vocabulary or start/end tokens differ); export the model again")
+        tok.enable_truncation(max_length=cfg.context_length)
+        tok.enable_padding(length=cfg.context_length, pad_id=cfg.pad_id, pad_token="!")
+        self._tok = tok
+        self.context_length = cfg.context_length
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        encoded = self._tok.encode_batch([clean_text(t) for t in texts])
+        return np.asarray([e.ids for e in encoded], dtype=np.int64).reshape(len(texts), self.context_length)
+
+
+def normalise_rows(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, np.float32)
+    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
+
+
+class OnnxEncoder(BaseEncoder):
+    """Images and texts to L2-normalised float32 vectors with an exported model on ONNX Runtime."""
+
+    runtime = "onnx"
+
+    def __init__(self, folder: str | os.PathLike[str], device: str | None = None, threads: int | None = None,
+                 cache_dir: Path | None = None, text_cache_size: int = 256):
+        self.folder = Path(folder).expanduser().resolve()
+        self.manifest = m = read_manifest(self.folder)
+        source = Path(m.source) if m.source and m.pretrained is None else None
+        super().__init__(m.name, find_spec(m.name), m.pretrained, source, m.key, cache_dir, text_cache_size)
+        self._device_pref = device
+        self.threads = threads or default_threads()
+        self._transform = ImageTransform(m.image)
+        self._sessions: dict[str, object] = {}
+        self._tokenizer: Tokenizer | None = None
+        self._providers: list[str] | None = None
+        self._torch: BaseEncoder | None = None
+
+    # ----- lifecycle --------------------------------------------------------------------------
+
+    @property
+    def loaded(self) -> bool:
+        return bool(self._sessions)
+
+    def load(self, progress: Callable[[str], None] | None = None) -> OnnxEncoder:
+        """Open both towers (a warm-up; encoding opens only the tower it needs)."""
+        if progress:
+            progress(f"loading {self.name} (ONNX, {self.folder}) on {self.device}")
+        self._session("visual")
+        self._session("text")
+        self._text_tokenizer()
+        return self
+
+    def unload(self) -> None:
+        with self._lock:
+            self._sessions.clear()
+            self._text_cache.clear()
+
+    def _available(self) -> list[str]:
+        import onnxruntime as ort
+
+        return list(ort.get_available_providers())
+
+    def _session(self, role: str):
+        with self._lock:
+            found = self._sessions.get(role)
+            if found is None:
+                found = self._sessions[role] = self._open(role)
+            return found
+
+    def _open(self, role: str):
+        import onnxruntime as ort
+
+        check_files(self.folder, self.manifest, (role,))
+        path = self.folder / self.manifest.files[role].path
+        wanted = self.providers
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 4  # MediaLens reports provider fall-backs itself, in one line
+        # Idle threads sleep instead of spinning: a desktop app shares its cores with the window (and
+        # with the decoder threads while indexing); spinning buys microseconds per call, not more.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        try:
+            with warnings.catch_warnings():  # a provider missing from this build: reported below, in one line
+                warnings.simplefilter("ignore")
+                session = ort.InferenceSession(str(path), options, providers=wanted)
+        except Exception as exc:  # onnxruntime raises its own types (InvalidProtobuf, Fail, ...)
+            reason = str(exc).split("\n")[0][:200]
+            if wanted[0] != "CPUExecutionProvider":
+                log.warning("%s could not start for %s (%s); using the CPU", wanted[0], path, reason)
+                try:
+                    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+                except Exception:
+                    session = None
+                if session is not None:
+                    self._providers = ["CPUExecutionProvider"]
+                    return session
+            raise ModelError(f"{path}: ONNX Runtime cannot load it ({reason}); export the model again "
+                             f"(`medialens models export {self.name}`)") from None
+        active = session.get_providers()
+        if active and active[0] != wanted[0]:
+            log.warning("%s could not start for %s; using %s", wanted[0], path, active[0])
+            self._providers = list(active)
+        return session
+
+    # ----- properties -------------------------------------------------------------------------
+
+    @property
+    def providers(self) -> list[str]:
+        if self._providers is None:
+            self._providers = choose_providers(self._device_pref, self._available())
+        return self._providers
+
+    @property
+    def device(self) -> str:
+        return _DEVICE_OF.get(self.providers[0], self.providers[0])
+
+    @property
+    def dim(self) -> int:
+        return self.manifest.embed_dim
+
+    @property
+    def image_size(self) -> int:
+        return max(self.manifest.image.size)
+
+    @property
+    def tokenizer(self) -> Tokenizer:
+        return self._text_tokenizer()
+
+    def _text_tokenizer(self) -> Tokenizer:
+        with self._lock:
+            if self._tokenizer is None:
+                check_files(self.folder, self.manifest, ("tokenizer",))
+                self._tokenizer = Tokenizer(self.folder / self.manifest.files["tokenizer"].path, self.manifest.text)
+            return self._tokenizer
+
+    # ----- encoding ---------------------------------------------------------------------------
+
+    def preprocess(self, image) -> np.ndarray:
+        """open_clip's preprocessing of one PIL image, with Pillow and numpy (safe from worker threads)."""
+        return self._transform(image)
+
+    def encode_tensors(self, batch) -> np.ndarray:
+        """Preprocessed images (N, 3, H, W) to normalised vectors (N, dim) float32."""
+        session = self._session("visual")
+        x = np.ascontiguousarray(batch, dtype=np.float32)
+        return normalise_rows(session.run(None, {session.get_inputs()[0].name: x})[0])
+
+    def encode_preprocessed(self, arrays: Sequence[np.ndarray]) -> np.ndarray:
+        return self.encode_tensors(np.stack(list(arrays)))
+
+    def _encode_text_batch(self, texts: list[str]) -> np.ndarray:
+        tokens = self._text_tokenizer()(texts)
+        session = self._session("text")
+        return normalise_rows(session.run(None, {session.get_inputs()[0].name: tokens})[0])
+
+    def torch_encoder(self) -> BaseEncoder:
+        """The open_clip model this was exported from, for what needs autograd (textual inversion)."""
+        from core.models.embed import Encoder, torch_available
+
+        with self._lock:
+            if self._torch is None:
+                if not torch_available():
+                    raise ModelError("this needs the torch extra (pip install 'medialens[torch]'); "
+                                     "without it, compose with --method sum or direction")
+                if self.pretrained is None and (self.weights is None or not self.weights.is_file()):
+                    raise ModelError(f"this needs the weights {self.name} was exported from "
+                                     f"({self.weights or 'unknown'}), which are not on this machine")
+                self._torch = Encoder(self.name, pretrained=self.pretrained, weights=self.weights,
+                                      device=self._device_pref, cache_dir=self.cache_dir)
+            return self._torch
+
+    @property
+    def torch_model(self):
+        return self.torch_encoder().torch_model

@@ -1,0 +1,207 @@
+"""What an exported model folder holds: `manifest.json` beside `visual.onnx`, `text.onnx`, `tokenizer.json`.
+
+The manifest carries everything the runtime needs without open_clip: the model's identity
+(its registry name and the *model key* of the vectors it produces, so a library indexed with
+torch is searchable with ONNX Runtime and back), the preprocessing (size, mean/std, resize
+rule), the tokenizer's framing (context length, start/end ids), the embedding size, each
+file's size and SHA-256, and the agreement measured against open_clip when it was exported.
+
+Exports live under `<models dir>/onnx/<slug of the key>/`; `find_export` looks a key up
+there. A folder can also be copied anywhere and named with `--weights FOLDER`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from core.errors import ModelError
+
+MANIFEST = "manifest.json"
+FORMAT = 1
+EXPORTS_SUBDIR = "onnx"
+
+
+@dataclass(frozen=True)
+class ImageConfig:
+    """open_clip's inference transform, as numbers (see `core.models.runtime.preprocess`)."""
+
+    size: tuple[int, int]  # (height, width)
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    interpolation: str = "bicubic"
+    resize_mode: str = "shortest"
+    fill_color: int = 0
+
+
+@dataclass(frozen=True)
+class TextConfig:
+    """How token ids are framed: [start] tokens [end], truncated to `context_length`, padded with `pad_id`."""
+
+    context_length: int
+    sot_id: int
+    eot_id: int
+    pad_id: int = 0
+    vocab_size: int = 49408
+    clean: str = "lower"
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    path: str
+    bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    name: str
+    key: str
+    embed_dim: int
+    image: ImageConfig
+    text: TextConfig
+    files: dict[str, FileEntry]
+    pretrained: str | None = None
+    source: str | None = None  # the weights file or hub tag it was exported from
+    logit_scale: float = 100.0
+    opset: int = 17
+    agreement: dict = field(default_factory=dict)
+    exported_with: dict = field(default_factory=dict)
+    format: int = FORMAT
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Manifest:
+        image, text = dict(d["image"]), dict(d["text"])
+        image["size"] = tuple(image["size"])
+        image["mean"], image["std"] = tuple(image["mean"]), tuple(image["std"])
+        return cls(**{**d, "image": ImageConfig(**image), "text": TextConfig(**text),
+                      "files": {k: FileEntry(**v) for k, v in d["files"].items()}})
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def file_entry(folder: Path, name: str) -> FileEntry:
+    p = folder / name
+    return FileEntry(name, p.stat().st_size, sha256_of(p))
+
+
+def is_export(folder: Path) -> bool:
+    return folder.is_dir() and (folder / MANIFEST).is_file()
+
+
+def read_manifest(folder: Path) -> Manifest:
+    """The manifest of an exported model folder; a clear error when it is missing or damaged."""
+    path = Path(folder) / MANIFEST
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"{folder}: not an exported model folder (no {MANIFEST}); "
+                         f"make one with `medialens models export NAME`") from None
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{path}: cannot be read ({exc}); export the model again") from None
+    if not isinstance(d, dict) or d.get("format") != FORMAT:
+        raise ModelError(f"{path}: written by another MediaLens version (format {d.get('format')!r}, "
+                         f"this one reads {FORMAT}); export the model again")
+    try:
+        return Manifest.from_dict(d)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelError(f"{path}: incomplete manifest ({exc}); export the model again") from None
+
+
+def check_files(folder: Path, manifest: Manifest, which: tuple[str, ...]) -> None:
+    """Files present with the size the manifest gives (a cheap truncation check; SHA-256 in `verify`)."""
+    for role in which:
+        entry = manifest.files.get(role)
+        if entry is None:
+            raise ModelError(f"{folder / MANIFEST}: names no {role} file; export the model again")
+        p = folder / entry.path
+        if not p.is_file():
+            raise ModelError(f"{p}: missing from the exported model; export it again "
+                             f"(`medialens models export {manifest.name}`)")
+        size = p.stat().st_size
+        if size != entry.bytes:
+            raise ModelError(f"{p}: {size} bytes where the export wrote {entry.bytes} (truncated or replaced); "
+                             f"export it again (`medialens models export {manifest.name}`)")
+
+
+def verify(folder: Path) -> Manifest:
+    """Every file's SHA-256 against the manifest (reads every byte: for `models verify` and installers)."""
+    manifest = read_manifest(folder)
+    check_files(folder, manifest, tuple(manifest.files))
+    for entry in manifest.files.values():
+        if sha256_of(folder / entry.path) != entry.sha256:
+            raise ModelError(f"{folder / entry.path}: its checksum does not match the manifest (damaged); "
+                             f"export it again (`medialens models export {manifest.name}`)")
+    return manifest
+
+
+def slug(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", key)
+
+
+def exports_root(models_dir: Path) -> Path:
+    return Path(models_dir) / EXPORTS_SUBDIR
+
+
+def export_folder(models_dir: Path, key: str) -> Path:
+    return exports_root(models_dir) / slug(key)
+
+
+def find_export(key: str, models_dir: Path | None) -> Path | None:
+    """The exported folder for a model key under `models_dir`, if there is one."""
+    if models_dir is None:
+        return None
+    folder = export_folder(models_dir, key)
+    if not is_export(folder):
+        return None
+    try:
+        return folder if read_manifest(folder).key == key else None
+    except ModelError:
+        return folder  # damaged: the encoder reports it in one line when it loads
+
+
+def _exports(models_dir: Path | None) -> list[tuple[Path, Manifest]]:
+    root = exports_root(models_dir) if models_dir else None
+    if root is None or not root.is_dir():
+        return []
+    out = []
+    for folder in sorted(root.iterdir()):
+        if is_export(folder):
+            try:
+                out.append((folder, read_manifest(folder)))
+            except ModelError:
+                continue
+    return out
+
+
+def list_exports(models_dir: Path | None) -> list[Manifest]:
+    """Every readable export under `models_dir` (damaged ones are skipped)."""
+    return [manifest for _, manifest in _exports(models_dir)]
+
+
+def export_named(name: str, models_dir: Path | None) -> Path | None:
+    """The one export of the model called `name` (any case) under `models_dir`; None when there is none.
+
+    Exports are keyed by the weights they were made from, so a model with no hub weights
+    (a fine-tune, MediaLens-World) is found by name only this way. Two exports of the same
+    model from different weights files are two vector spaces: rather than pick one silently,
+    this raises a one-line ModelError naming them.
+    """
+    found = [(folder, m) for folder, m in _exports(models_dir) if m.name.lower() == name.lower()]
+    if len(found) > 1:
+        made_from = "; ".join(f"{folder} (from {m.source or m.key})" for folder, m in found)
+        raise ModelError(f"model {found[0][1].name} has {len(found)} ONNX exports: {made_from}; "
+                         f"pick one with --weights FOLDER")
+    return found[0][0] if found else None

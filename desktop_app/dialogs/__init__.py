@@ -1,0 +1,1 @@
+"""Dialogs: the library's folders and failures, and the preferences."""

@@ -1,0 +1,1 @@
+"""Widgets and helpers more than one page uses: actions, icons, formatting, message and status bars."""

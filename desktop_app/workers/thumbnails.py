@@ -1,0 +1,191 @@
+"""Thumbnails for the results grid: loaded on worker threads, cached as pixmaps on the GUI thread.
+
+`Library.thumbnail()` returns a cached WebP path, but may decode the original
+to make it, so it only ever runs on this loader's pool. Workers produce
+`QImage`s (safe off the GUI thread) already cut to the grid's cell: cropped to
+a square, scaled to the cell's device pixels and with rounded corners, so
+painting a cell is a plain copy. The GUI thread turns them into `QPixmap`s
+kept in an LRU bounded by memory. Requests come only from painting, so only
+visible cells ask; the queue is served newest-first and capped, so after a fast
+scroll the cells now on screen load first and the ones scrolled past are dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QRect, QRectF, Qt, QThreadPool, Signal
+from PySide6.QtGui import QImage, QPainter, QPainterPath, QPixmap
+
+if TYPE_CHECKING:  # pragma: no cover
+    from desktop_app.workers.host import LibraryHost
+
+log = logging.getLogger(__name__)
+
+#: (file id, time in seconds or None): a photo, a video's poster, or one frame of a video
+ThumbKey = tuple[int, float | None]
+
+MAX_QUEUED = 256
+#: corner radius of a cell's picture, in device-independent pixels (the delegate draws borders to match)
+CORNER_RADIUS = 6.0
+
+
+class ThumbnailLoader(QObject):
+    """Asynchronous, memory-bounded thumbnail cache shared by the grid and the preview chips."""
+
+    loaded = Signal(object)  # ThumbKey whose pixmap (or failure) is now known
+    _ready = Signal(object, object)  # worker → GUI: key, QImage | None
+
+    def __init__(self, host: LibraryHost, cache_mb: int = 256, workers: int = 2, parent: QObject | None = None):
+        super().__init__(parent)
+        self.host = host
+        self._budget = cache_mb * 1024 * 1024
+        self._used = 0
+        self._cache: OrderedDict[ThumbKey, QPixmap] = OrderedDict()
+        self._failed: set[ThumbKey] = set()
+        self._lock = threading.Lock()
+        self._wanted: OrderedDict[ThumbKey, None] = OrderedDict()
+        self._inflight: set[ThumbKey] = set()
+        self._running = 0
+        self._side = 168  # cell picture side, device pixels
+        self._dpr = 1.0
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(workers)
+        self._pool.setObjectName("medialens-thumbnails")
+        self._ready.connect(self._on_ready)
+        host.closed.connect(self.clear)
+
+    # ----- GUI thread -------------------------------------------------------------------------
+
+    def pixmap(self, key: ThumbKey) -> QPixmap | None:
+        """The cached pixmap, or None (and a load is queued unless it failed before)."""
+        pm = self._cache.get(key)
+        if pm is not None:
+            self._cache.move_to_end(key)
+            return pm
+        if key not in self._failed:
+            self.request(key)
+        return None
+
+    def failed(self, key: ThumbKey) -> bool:
+        return key in self._failed
+
+    def request(self, key: ThumbKey) -> None:
+        start = 0
+        with self._lock:
+            if key in self._inflight:
+                return
+            self._wanted[key] = None
+            self._wanted.move_to_end(key)
+            while len(self._wanted) > MAX_QUEUED:
+                self._wanted.popitem(last=False)  # the oldest request: scrolled past long ago
+            while self._running < self._pool.maxThreadCount() and start < len(self._wanted):
+                self._running += 1
+                start += 1
+        for _ in range(start):
+            self._pool.start(self._drain)
+
+    def forget_pending(self) -> None:
+        """Drop queued requests (a new result list replaces the old one)."""
+        with self._lock:
+            self._wanted.clear()
+
+    def clear(self) -> None:
+        """Forget everything (another library was opened)."""
+        self.forget_pending()
+        self._cache.clear()
+        self._failed.clear()
+        self._used = 0
+
+    def set_cell(self, side: int, device_pixel_ratio: float) -> None:
+        """The picture size of a grid cell (logical pixels); cached pictures of another size are dropped."""
+        px = max(16, round(side * device_pixel_ratio))
+        if (px, device_pixel_ratio) != (self._side, self._dpr):
+            self._side, self._dpr = px, device_pixel_ratio
+            self.forget_pending()
+            self._cache.clear()
+            self._used = 0
+
+    def set_budget_mb(self, mb: int) -> None:
+        self._budget = mb * 1024 * 1024
+        self._evict()
+
+    @property
+    def used_bytes(self) -> int:
+        return self._used
+
+    def _on_ready(self, key: ThumbKey, image: QImage | None) -> None:
+        with self._lock:
+            self._inflight.discard(key)
+        if image is None or image.isNull():
+            self._failed.add(key)
+        else:
+            pm = QPixmap.fromImage(image)
+            pm.setDevicePixelRatio(self._dpr)
+            self._cache[key] = pm
+            self._used += _cost(pm)
+            self._evict()
+        self.loaded.emit(key)
+
+    def _evict(self) -> None:
+        while self._used > self._budget and len(self._cache) > 1:
+            _, pm = self._cache.popitem(last=False)
+            self._used -= _cost(pm)
+
+    # ----- worker threads ---------------------------------------------------------------------
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                if not self._wanted:
+                    self._running -= 1
+                    return
+                key, _ = self._wanted.popitem(last=True)  # newest first: what is on screen now
+                self._inflight.add(key)
+            self._ready.emit(key, self._load(key))
+
+    def _load(self, key: ThumbKey) -> QImage | None:
+        lib = self.host.library
+        if lib is None:
+            return None
+        file_id, t_s = key
+        try:
+            path = None
+            if t_s is not None:
+                path = lib.frame_thumbnail(file_id, t_s)
+            if path is None:
+                path = lib.thumbnail(file_id)
+        except Exception as exc:  # a thumbnail that cannot be made shows a placeholder, never an error
+            log.debug("no thumbnail for %s: %s", key, exc)
+            return None
+        if path is None:
+            return None
+        image = QImage(str(path))
+        if image.isNull():
+            return None
+        return cell_picture(image, self._side, CORNER_RADIUS * self._dpr)
+
+
+def cell_picture(image: QImage, side: int, radius: float) -> QImage:
+    """The centred square of `image`, `side` pixels wide, with rounded corners (worker threads)."""
+    w, h = image.width(), image.height()
+    edge = min(w, h)
+    square = image.copy(QRect((w - edge) // 2, (h - edge) // 2, edge, edge))
+    square = square.scaled(side, side, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    out = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
+    out.fill(Qt.GlobalColor.transparent)
+    p = QPainter(out)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    clip = QPainterPath()
+    clip.addRoundedRect(QRectF(0, 0, side, side), radius, radius)
+    p.setClipPath(clip)
+    p.drawImage(0, 0, square)
+    p.end()
+    return out
+
+
+def _cost(pm: QPixmap) -> int:
+    return pm.width() * pm.height() * 4
