@@ -42,8 +42,8 @@ from core.indexing.watch import (
     vanished_line,
 )
 from core.media.clips import cut_clip
-from core.media.image.image import ThumbnailCache
-from core.media.image.video import check_index_options as check_video_options
+from core.media.image import ThumbnailCache
+from core.media.video import check_index_options as check_video_options
 from core.models.embed import REGISTRY, BaseEncoder, cached_weights
 from core.models.runtime.choose import open_encoder
 from core.models.runtime.manifest import list_exports
@@ -400,14 +400,14 @@ class Library:
         return self._moments.timeline(rec, None if query is None else moment_vector(context, query))
 
     def frame_thumbnail(self, file_id: int, t_s: float) -> Path | None:
-        """The cached thumbnail of the sampled frame that stands for `t_s` (`core.media.image.video.sample_at`)."""
+        """The cached thumbnail of the sampled frame that stands for `t_s` (`core.media.video.sample_at`)."""
         rec = self.catalog.file(file_id)
         if rec is None or rec.kind != "video" or not rec.content_hash:
             return None
         times = [t for _, t in self.catalog.items_of_file(file_id) if t is not None]
         if not times:
             return None
-        from core.media.image.video import sample_at
+        from core.media.video import sample_at
 
         return self._video_thumbnail(rec, times[sample_at(times, t_s)])
 
@@ -416,7 +416,7 @@ class Library:
 
         A lost poster is remade from the frame a tenth of the way in (past most intros and fades).
         """
-        from core.media.image.video import frame_at, frame_thumb_suffix
+        from core.media.video import frame_at, frame_thumb_suffix
 
         suffix = "" if t_s is None else frame_thumb_suffix(t_s)
         if self.thumbs.has(rec.content_hash, suffix):
