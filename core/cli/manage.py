@@ -221,6 +221,20 @@ def cmd_export(args, open_library) -> int:
     return 1 if problems else 0
 
 
+def cmd_sidecars(args, open_library) -> int:
+    with open_library(args) as lib:
+        m = lib.manager
+        if args.naming:
+            m.naming = args.naming
+        if args.write is not None:
+            m.writes_sidecars = args.write
+        example = "photo.jpg.xmp" if m.naming == "full" else "photo.xmp"
+        print(f"sidecars: {'written' if m.writes_sidecars else 'not written'}; named like {example}")
+        for path, reason in m.store.sidecar_errors():
+            print(f"# {path}: {reason}")
+    return 0
+
+
 def _seconds(value: str) -> float:
     try:
         parts = [float(p) for p in value.split(":")]
@@ -255,6 +269,12 @@ def add_parsers(sub, common: argparse.ArgumentParser, date_type) -> None:
     s.add_argument("--query", help="save: the smart album's search text")
     s.add_argument("--json", action="store_true", help="print JSON for scripts (list)")
     add_dated_filters(s, date_type)
+    s = sub.add_parser("sidecars", parents=[common], help="where ratings and tags are written; damaged sidecars",
+                       description="What you set is written to an XMP sidecar beside each file (never the file "
+                                   "itself): photo.jpg.xmp (digiKam, darktable) or photo.xmp (Lightroom).")
+    s.add_argument("--naming", choices=["full", "stem"], help="full: photo.jpg.xmp (default); stem: photo.xmp")
+    s.add_argument("--write", action=argparse.BooleanOptionalAction, default=None,
+                   help="write sidecars (default) or keep what you set in the catalog only")
     s = sub.add_parser("places", parents=[common], help="where the photos were taken: countries, then cities")
     s.add_argument("--json", action="store_true", help="print JSON for scripts")
     s = sub.add_parser("export", parents=[common], help="copy files to a folder, or cut a video moment as a clip")
@@ -269,5 +289,6 @@ def commands(open_library) -> dict:
         return lambda args: fn(args, open_library)
 
     return {"rate": bind(cmd_rate), "fav": bind(cmd_fav), "tag": bind(cmd_tag), "album": bind(cmd_album),
-            "places": bind(cmd_places), "export": bind(cmd_export)}
+            "places": bind(cmd_places), "export": bind(cmd_export),
+            "sidecars": bind(cmd_sidecars)}
 
