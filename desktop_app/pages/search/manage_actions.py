@@ -246,6 +246,16 @@ def install(window) -> ManageActions:
         else:
             chips.show_parts(())
 
+    def details(*_args) -> None:
+        hit = window.results_actions.current_hit()
+        if hit is None:
+            panel.show_details(None)
+            return
+        fid = hit.file.id
+        window.host.call(lambda lib: lib.manager.store.metas([fid])[fid], panel.show_details)
+
+    window.grid.selectionModel().currentChanged.connect(details)
+    actions.changed.connect(details)
     panel.filters_changed.connect(lambda fields: window.controller.set_side_filters(**fields))
     chips.removed.connect(window.controller.give_back)
     window.controller.finished.connect(understood)

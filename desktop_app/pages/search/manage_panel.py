@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
+    QLabel,
     QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
@@ -68,7 +69,13 @@ class ManagePanel(QWidget):
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.tabs)
+        outer.addWidget(self.tabs, 1)
+        self.details = QLabel(self)
+        self.details.setObjectName("manageDetails")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.setContentsMargins(8, 4, 8, 8)
+        outer.addWidget(self.details)
         self._chosen: tuple[str, str] | None = None  # the album, tag or place chosen, as (field, value)
         self._fill_empty()
 
@@ -127,6 +134,24 @@ class ManagePanel(QWidget):
         self.places.resizeColumnToContents(0)
         if not places:
             QTreeWidgetItem(self.places, [self.tr("No places yet: photos with a GPS position get one"), ""])
+
+    def show_details(self, meta) -> None:
+        """What was set on the current result (`FileMetaRecord`), under the lists; None: nothing current."""
+        if meta is None:
+            self.details.clear()
+            return
+        lines = [("★" * meta.rating + "☆" * (5 - meta.rating)) if meta.rating else self.tr("Not rated")]
+        if meta.favourite:
+            lines[0] += "  ·  " + self.tr("Favourite")
+        if meta.place:
+            lines.append(meta.place)
+        if meta.lens:
+            lines.append(meta.lens)
+        if meta.tags:
+            lines.append(", ".join(meta.tags))
+        if meta.sidecar_error:
+            lines.append("⚠ " + meta.sidecar_error)
+        self.details.setText("\n".join(lines))
 
     # ----- choosing ---------------------------------------------------------------------------
 
