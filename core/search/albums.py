@@ -43,7 +43,8 @@ def filters_from_json(data: dict):
 
 def smart_album_filters(library, names: Sequence[str], base):
     """`base` narrowed to files in any of the named albums; a smart album's members are its search's
-    matches (cut where its matches end) or, without a text, every file its filters allow."""
+    matches (cut where its matches end), its text's dates, places and cameras understood as filters
+    ("beach July 2023"), or, when no words are left, every file its filters allow."""
     store = ManageCatalog(library.catalog)
     albums = [store.album(n) for n in names]
     manual = tuple(a.id for a in albums if not a.smart)
@@ -55,8 +56,11 @@ def smart_album_filters(library, names: Sequence[str], base):
         members |= library.catalog.file_ids_where(albums=manual)
     for album in smart:
         saved = filters_from_json(album.filters or {})
-        if album.query:
-            members |= {h.file.id for h in library.matches(album.query, filters=saved).matches}
+        understood = library.understand(album.query) if album.query else None
+        if understood is not None:
+            saved = understood.filters(saved)
+        if understood is not None and understood.text:
+            members |= {h.file.id for h in library.matches(understood.text, filters=saved).matches}
         else:
             members |= library.catalog.file_ids_where(**vars(saved))
     ids = frozenset(members) if base.file_ids is None else base.file_ids & frozenset(members)

@@ -146,6 +146,7 @@ def test_albums_and_smart_albums(trip_library):
     assert m.add_to_album("Portugal trip", [ids["lisbon_jul"]]) == 0
     m.add_to_album("Best", [ids["lisbon_jul"], ids["shanghai_jan"]])  # an item in many albums
     m.save_search("Lisbon", None, {"place": "Lisbon"})
+    m.save_search("My Pixel", "photos from my Pixel", {})  # understood: a camera filter, no words left
     albums = {a.name: a for a in m.albums()}
     assert albums["Portugal trip"].count == 2 and albums["Lisbon"].smart and albums["Lisbon"].count is None
     assert _names(lib, ids, [f.id for f in lib.browse(filters=lib.album_filters(["Best"]))]) == {
@@ -153,6 +154,8 @@ def test_albums_and_smart_albums(trip_library):
     smart = lib.album_filters(["Lisbon"])
     assert _names(lib, ids, [f.id for f in lib.browse(filters=smart)]) == {"lisbon_jul", "lisbon_2022a",
                                                                            "lisbon_2022b"}
+    pixel = lib.album_filters(["My Pixel"])
+    assert _names(lib, ids, [f.id for f in lib.browse(filters=pixel)]) == {"lisbon_jul", "porto_jul"}
     both = lib.album_filters(["Lisbon", "Portugal trip"], Filters(date_from=dt.datetime(2023, 1, 1)))
     assert _names(lib, ids, [f.id for f in lib.browse(filters=both)]) == {"lisbon_jul", "porto_jul"}
     with pytest.raises(LibraryError, match="smart album"):
