@@ -44,6 +44,7 @@ from desktop_app.pages.search.month_label import MonthLabel
 from desktop_app.pages.search.order_bar import OrderBar
 from desktop_app.pages.search.preview import PreviewPane
 from desktop_app.pages.search.queries import BROWSE, TEXT, Request
+from desktop_app.pages.search.question_bar import QuestionBar
 from desktop_app.pages.search.results import ResultsModel
 from desktop_app.pages.search.results_actions import ResultsActions
 from desktop_app.pages.search.results_header import ResultsHeader
@@ -148,6 +149,7 @@ class MainWindow(QMainWindow):
         self.preview.add_tools(self.results_actions.preview_tools)
         self.results_header = ResultsHeader(self.controller, self.results_actions.feedback,
                                             self.results_actions.reference_name, self.main_page)
+        self.question_bar = QuestionBar(self.controller)
         self.order_bar = OrderBar(self.controller, self.results_header)
         self.month_label = MonthLabel(self.controller, self.grid, self.results_header)
         self.results_header.layout().insertWidget(2, self.month_label)
@@ -165,6 +167,7 @@ class MainWindow(QMainWindow):
         page.setSpacing(0)
         page.addWidget(self.top_bar)
         page.addWidget(self.results_header)
+        page.addWidget(self.question_bar)
         page.addWidget(self.splitter, 1)
 
         lay = QVBoxLayout(central)

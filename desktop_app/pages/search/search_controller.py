@@ -57,6 +57,7 @@ class SearchController(QObject):
     failed = Signal(object, str)  # Request, message
     busy_changed = Signal(bool)
     feedback_changed = Signal()  # marks or refine rounds changed
+    question_changed = Signal(object)  # the question worth asking about the results (core's ask.Question) or None
 
     def __init__(self, host: LibraryHost, model: ResultsModel, parent: QObject | None = None):
         super().__init__(parent)
@@ -75,7 +76,9 @@ class SearchController(QObject):
         self._page = FIRST_PAGE
         self._box: _SessionBox | None = None
         self._busy = False
+        self.question: Any = None  # the question shown for the current results
         model.more_wanted.connect(self._fetch_more)
+        self.finished.connect(self._ask)
         host.closed.connect(self._forget)
 
     # ----- queries ----------------------------------------------------------------------------
@@ -269,6 +272,43 @@ class SearchController(QObject):
                 self.failed.emit(self.request, describe_error(exc))
 
         self.host.call(job, done, failed, pool="session")
+
+    # ----- asking back (core/search/ask.py) -------------------------------------------------------
+
+    def _ask(self, request: Request) -> None:
+        """After each result list: the question whose answer narrows it most (None: nothing worth asking)."""
+        self.question = None
+        self.question_changed.emit(None)
+        base = self.base_request
+        if base is None or base.kind == BROWSE or request.kind == BROWSE:
+            return
+        if self._box is None:
+            self._box = _SessionBox(base, self.filters)
+        box, gen = self._box, self._generation
+
+        def done(question: Any) -> None:
+            if gen == self._generation:
+                self.question = question
+                self.question_changed.emit(question)
+
+        self.host.call(lambda lib: box.get(lib).question(), done, lambda _exc: None, pool="session")
+
+    def answer(self, label: str, negated: bool = False) -> None:
+        """Narrow the results by an answer to the current question ("not X" with `negated`); Undo takes it back."""
+        question = self.question
+        if question is None or self._box is None:
+            return
+        self.question = None
+        self.question_changed.emit(None)
+        self._round(lambda session: session.answer(question, label, negated, n=REFINE_N), +1)
+
+    def skip_question(self) -> None:
+        """"Doesn't matter": ask something else about the same results."""
+        question, box = self.question, self._box
+        if question is None or box is None:
+            return
+        request = self.request
+        self.host.call(lambda lib: box.get(lib).skip(question), lambda _r: self._ask(request), pool="session")
 
     # ----- state ------------------------------------------------------------------------------
 
