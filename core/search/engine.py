@@ -126,7 +126,8 @@ class SearchEngine:
 
     def _allowed_items(self, filters: Filters) -> list[int]:
         """The items a filter allows, kept until the catalog changes (`core.store.catalog_manage.ChangeStamp`):
-        the query behind them costs about 0.4 s at 100k items, paid again by every page and refinement."""
+        the query behind them costs 0.3 s at 100k items (tests/bench/filters.py), which every page and
+        refinement would pay again; kept, a three-filter search costs 1.64× the unfiltered one (5.3× before)."""
         stamp = self._stamp()
         cached = self._allowed.get(filters)
         if cached is not None and cached[0] == stamp:
