@@ -620,7 +620,8 @@ class VectorIndex:
         """Cosines of the query with the vectors of `keys` held here: (keys found, their cosines, keys not held).
 
         A filtered search scores the items its filter allows from memory this way, rather than reading
-        their vectors from the catalog (40 ms per thousand on the filters benchmark's machine).
+        their vectors from the catalog (with the kept allowed items, 5.3× → 1.64× the unfiltered search at
+        100k items: tests/bench/filters.py).
         """
         self._store_ready.wait()
         keys = np.asarray(keys, np.uint64)
