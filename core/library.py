@@ -34,6 +34,7 @@ from core.indexing import people as grouping
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
 from core.indexing.faces import VIDEO_STEP_S
 from core.indexing.links import follows_outside_links, outside_links, set_follow_outside_links
+from core.indexing.manage import Manager, export_files, narrow_groups
 from core.indexing.model_switch import ModelChoice, ModelInfo, ModelSwitch, choose_model, switched
 from core.indexing.runs import IndexRuns
 from core.indexing.watch import (
@@ -45,6 +46,7 @@ from core.indexing.watch import (
     roots_to_index,
     vanished_line,
 )
+from core.media.clips import cut_clip
 from core.media.image import ThumbnailCache
 from core.media.thumbnails import Thumbnails
 from core.media.xmp_faces import FaceRegion, write_regions
@@ -54,6 +56,7 @@ from core.models.runtime.choose import open_encoder
 from core.models.runtime.download import DownloadProgress, installed
 from core.models.runtime.manifest import list_exports
 from core.paths import models_cache_dir, resolve_home
+from core.search.albums import filters_to_json
 from core.search.compose import DEFAULT_METHOD, METHODS
 from core.search.context import SearchContext
 from core.search.cutoff import SORTS, Matches, file_date, sort_hits
@@ -83,8 +86,8 @@ from core.store.vectors import VectorIndex
 __all__ = ["COMPOSE", "DEFAULT_METHOD", "METHODS", "POLL_S", "QUIET_S", "SIMILAR", "SORTS", "TEXT", "Control",
            "DuplicateGroup", "Filters", "FolderWatcher", "Found", "Hit", "IndexReport", "Library", "LibraryWatcher",
            "Matches", "ModelChoice", "ModelInfo", "ModelSwitch", "Progress", "ProgressCallback", "Query",
-           "TextLine", "file_date", "ignored_path", "parse_box", "repair_catalog", "roots_to_index", "sort_hits",
-           "vanished_line"]
+           "TextLine", "cut_clip", "export_files", "file_date", "filters_to_json", "ignored_path", "parse_box",
+           "repair_catalog", "roots_to_index", "sort_hits", "vanished_line"]
 
 
 class Library:
@@ -299,6 +302,27 @@ class Library:
         if old is not None:
             old.vindex.save()
 
+    # ----- managing (core/indexing/manage.py) ------------------------------------------------------------
+
+    @property
+    def manager(self) -> Manager:
+        """Ratings, favourites, tags, titles, albums and smart albums, with their XMP sidecars."""
+        return Manager(self.catalog)
+
+    def album_filters(self, names: list[str], base: Filters | None = None) -> Filters:
+        """`base` narrowed to the files in any of these albums; a smart album's are found by its search."""
+        from core.search.albums import smart_album_filters
+
+        return smart_album_filters(self, names, base or Filters())
+
+    def understand(self, text: str, skip=()):
+        """What a search text says about dates, and about places and cameras this library knows
+        (`core.search.understand.Understood`: the words for the model, and filters)."""
+        from core.search.understand import understand
+
+        store = self.manager.store
+        return understand(text, store.place_names(), store.camera_names(), skip=skip)
+
     # ----- queries ----------------------------------------------------------------------------
 
     def find(self, query: Query) -> Found:
@@ -423,14 +447,21 @@ class Library:
         vec = text_query(context, query).vector if isinstance(query, str) else query
         return explain_file(context, file_id, vec)
 
-    def duplicates(self, threshold: float | None = None, near: bool = True, moments: bool = True) -> list:
+    def duplicates(self, threshold: float | None = None, near: bool = True, moments: bool = True,
+                   filters: Filters | None = None) -> list:
         """Groups of copies, biggest first: `core.search.duplicates.DuplicateGroup` (files) and
         `core.search.repeats.RepeatedMoment` (the same footage in several videos or twice in one).
 
         `near` adds photos at least `threshold` similar (default: the library's calibrated copy
         similarity) and, with `moments`, repeated video footage; without it only byte-identical
-        files are grouped.
+        files are grouped. `filters` keeps the copies that pass them (groups of two or more).
         """
+        groups = self._all_duplicates(threshold, near, moments)
+        if filters is None or not filters.active:
+            return groups
+        return narrow_groups(groups, self.catalog.file_ids_where(**dataclasses.asdict(filters)))
+
+    def _all_duplicates(self, threshold: float | None, near: bool, moments: bool) -> list:
         from core.search.compose import duplicate_thresholds
         from core.search.duplicates import find_duplicates, largest_first
         from core.search.repeats import repeated_moments

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 from core.errors import CatalogDamaged  # a leaf module: cheap to import
 from desktop_app.library_actions import LibraryActions
 from desktop_app.pages.first_run import FirstRunPage
+from desktop_app.pages.search import manage_actions
 from desktop_app.pages.search.month_label import MonthLabel
 from desktop_app.pages.search.order_bar import OrderBar
 from desktop_app.pages.search.preview import PreviewPane
@@ -190,8 +191,10 @@ class MainWindow(QMainWindow):
         results = self.results_actions
         fill_menu(mb.addMenu(self.tr("&Library")),
                   (*self.library_actions.menu, None, self.act_settings, None, self.act_quit))
-        fill_menu(mb.addMenu(self.tr("&Search")), (self.act_find, None, *results.search_menu))
+        search_menu = fill_menu(mb.addMenu(self.tr("&Search")), (self.act_find, None, *results.search_menu))
         self.result_menu = fill_menu(mb.addMenu(self.tr("&Item")), results.item_menu)
+        self.manage_actions = manage_actions.install(self)  # side bar, chips, rating/tag/album keys, export
+        fill_menu(search_menu, (None, self.manage_actions.act_save_search))
         fill_menu(mb.addMenu(self.tr("&View")), (self.act_preview, None, self.act_zoom_in, self.act_zoom_out))
         fill_menu(mb.addMenu(self.tr("&Help")), (self.act_about,))
 

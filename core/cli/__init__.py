@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 
 from core import __version__
 from core.cli import ask
+from core.cli import manage as cli_manage
 from core.cli import people as cli_people
 from core.cli.output import shown_path, write_json
 from core.errors import MediaLensError
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     filters.add_argument("--folder", metavar="DIR", help="only files under this folder")
     filters.add_argument("--from", dest="date_from", type=_date, metavar="DATE", help="taken on or after DATE")
     filters.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="taken before DATE")
+    cli_manage.add_filter_arguments(filters)
 
     results = argparse.ArgumentParser(add_help=False, parents=[filters])
     results.add_argument("-n", type=_positive, default=20, metavar="N", help="how many results (default 20)")
@@ -118,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "person:\"Name\" (or --person) only the photos showing that person, -person:Name without")
     s.add_argument("--all", dest="show_all", action="store_true",
                    help="ignore the cutoff: page through every result, best first")
+    s.add_argument("--literal", action="store_true",
+                   help="search the text as typed: no dates, places or cameras taken out of it")
     s.add_argument("--sort", choices=["relevance", "date"], default="relevance",
                    help="order of the matches: best first (default) or newest first (capture time, else file time)")
     cli_people.add_search_arguments(s)
@@ -167,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet-s", type=float, default=None, metavar="S",
                    help="index once the folders have been quiet this long (default 2)")
     _add_compose_arguments(sub, common, results)
+    cli_manage.add_parsers(sub, common, _date)
     sub.add_parser("gui", parents=[common], help="open the window (the default)")
     return p
 
@@ -182,11 +187,8 @@ def _open_library(args):
     return lib
 
 
-def _filters(args):
-    from core.library import Filters
-
-    return Filters(kinds=frozenset([args.kind]) if args.kind else None, folder=args.folder,
-                   date_from=args.date_from, date_to=args.date_to)
+def _filters(args, lib=None):
+    return cli_manage.filters_from_args(args, lib)
 
 
 def _print_hits(hits, as_json: bool, out=None, explain: Callable | None = None) -> None:
@@ -391,8 +393,12 @@ def cmd_search(args) -> int:
     from core.library import TEXT, Query
 
     with _open_library(args) as lib:
-        text = cli_people.query_text(args)  # --person NAME is person:"NAME" in the text
-        query = Query(TEXT, text=text, filters=_filters(args), exact=True if args.exact else None)
+        args.query = cli_people.query_text(args)  # --person NAME is person:"NAME" in the text
+        text, filters = cli_manage.understood_query(lib, args, _filters(args, lib))
+        if not text:  # only filters ("photos from my Pixel"): the files they allow, newest first
+            return _print_browse(lib, args, filters)
+        args.query = text
+        query = Query(TEXT, text=text, filters=filters, exact=True if args.exact else None)
         if ask.wanted(args):
             return _asking(lib, args, query, counted=True)
         found = lib.find(query)
@@ -411,7 +417,7 @@ def cmd_search(args) -> int:
 
 def _asking(lib, args, query, counted: bool = False) -> int:
     """--ask / --answer: rounds of questions after the first results (core/cli/ask.py)."""
-    session = lib.session(_filters(args))
+    session = lib.session(query.filters)
     hits = session.start(query, n=args.n)
     matches = lib.find(query).matches() if counted else None
 
@@ -438,11 +444,15 @@ def _matches_line(found, shown: int, args) -> str:
 
 
 def cmd_browse(args) -> int:
+    with _open_library(args) as lib:
+        return _print_browse(lib, args, _filters(args, lib))
+
+
+def _print_browse(lib, args, filters) -> int:
     from core.library import file_date
 
-    with _open_library(args) as lib:
-        files = lib.browse(args.offset, args.n, _filters(args))
-        total = lib.browse_count(_filters(args))
+    files = lib.browse(args.offset, args.n, filters)
+    total = lib.browse_count(filters)
     if args.json:
         write_json([{"id": f.id, "path": f.path, "kind": f.kind, "date": file_date(f).isoformat()}
                     for f in files], sys.stdout)
@@ -464,7 +474,7 @@ def cmd_similar(args) -> int:
     from core.library import SIMILAR, Query
 
     with _open_library(args) as lib:
-        query = Query(SIMILAR, target=args.target, t_s=args.t_s, box=args.box, filters=_filters(args),
+        query = Query(SIMILAR, target=args.target, t_s=args.t_s, box=args.box, filters=_filters(args, lib),
                       exact=True if args.exact else None)
         if ask.wanted(args):
             return _asking(lib, args, query)
@@ -583,17 +593,12 @@ def _add_moments_parser(sub, common: argparse.ArgumentParser) -> None:
     s.add_argument("-n", type=_positive, default=10, metavar="K", help="how many moments (default 10)")
     s.add_argument("--explain", action="store_true", help="show the words said or shown, with their times")
     s.add_argument("--json", action="store_true", help="print a JSON list for scripts")
-    s.add_argument("--folder", metavar="DIR", help="only videos under this folder")
-    s.add_argument("--from", dest="date_from", type=_date, metavar="DATE", help="taken on or after DATE")
-    s.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="taken before DATE")
+    cli_manage.add_dated_filters(s, _date, "only videos under this folder", kind=False)
 
 
 def cmd_moments(args) -> int:
-    from core.library import Filters
-
-    filters = Filters(folder=args.folder, date_from=args.date_from, date_to=args.date_to)
     with _open_library(args) as lib:
-        hits = lib.moments(args.query, video=args.video, n=args.n, filters=filters)
+        hits = lib.moments(args.query, video=args.video, n=args.n, filters=_filters(args, lib))
         _print_hits(hits, args.json, explain=(lambda h: None) if args.explain else None)
     return EXIT_OK
 
@@ -615,6 +620,7 @@ def _add_duplicates_parser(sub, common: argparse.ArgumentParser) -> None:
     s.add_argument("--trash", action="store_true",
                    help="move every copy but the first of each group to the trash (asks first)")
     s.add_argument("--yes", action="store_true", help="with --trash: do not ask")
+    cli_manage.add_dated_filters(s, _date)
 
 
 def _size(n: int) -> str:
@@ -625,7 +631,8 @@ def cmd_duplicates(args) -> int:
     if args.threshold is not None and not 0 < args.threshold <= 1:
         raise MediaLensError(f"--threshold must be above 0 and at most 1: {args.threshold}")
     with _open_library(args) as lib:
-        groups = lib.duplicates(args.threshold, near=not args.exact_only, moments=not args.no_moments)
+        groups = lib.duplicates(args.threshold, near=not args.exact_only, moments=not args.no_moments,
+                                filters=_filters(args, lib))
         _print_groups(groups, args.json)
         if args.trash and groups:
             return _trash_copies(lib, groups, args.yes)
@@ -727,7 +734,7 @@ def cmd_compose(args) -> int:
     with _open_library(args) as lib:
         query = Query(COMPOSE, text=args.text, target=args.reference, method=args.method,
                       balance=args.balance, include_target=args.include_reference, t_s=args.t_s,
-                      filters=_filters(args), exact=True if args.exact else None)
+                      filters=_filters(args, lib), exact=True if args.exact else None)
         if ask.wanted(args):
             return _asking(lib, args, query)
         found = lib.find(query)
@@ -740,6 +747,7 @@ COMMANDS: dict[str, Callable] = {
     "models": cmd_models, "roots": cmd_roots, "moments": cmd_moments,
     "compose": cmd_compose, "repair": cmd_repair, "watch": cmd_watch, "browse": cmd_browse,
     "duplicates": cmd_duplicates, "people": lambda args: cli_people.cmd_people(args, _open_library),
+    **cli_manage.commands(_open_library),
 }
 
 

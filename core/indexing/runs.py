@@ -85,6 +85,11 @@ class IndexRuns:
                 indexer.remote_decoder = ray_cluster.RemoteDecoder(lib.choice.name, lib.choice.pretrained,
                                                                    lib.choice.weights, opts)
             report = indexer.run(roots, progress=progress, control=control)
+            if not (control and control.cancelled):  # ratings, tags, sidecars, places (core/indexing/manage.py)
+                from core.indexing.manage import sync_metadata
+
+                stop = lambda: bool(control and control.cancelled)  # noqa: E731
+                report.problems.extend(sync_metadata(lib.catalog, stop).problems)
             while not (control and control.cancelled) and not engine.vindex.wait_rebuilt(0.5):
                 pass  # the writer leaves a saved index behind: finish a background rebuild first
             engine.vindex.save(wait=False)

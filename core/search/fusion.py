@@ -26,10 +26,11 @@ captured by one short word that happens to be written somewhere.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -312,6 +313,10 @@ def _fuse(engine: SearchEngine, clip: list[Hit], proposals: list[_Proposal], vec
     q = q / np.linalg.norm(q)
     files = engine.catalog.files(p.evidence.file_id for p in proposals)
     blobs = engine.catalog.vectors_for_items(engine.model_id, [p.evidence.item_id for p in proposals])
+    if filters is not None and filters.managed:  # album, tag, rating, place...: asked of the catalog, once
+        proposed = frozenset(files) if filters.file_ids is None else frozenset(files) & filters.file_ids
+        allowed = engine.catalog.file_ids_where(**dataclasses.asdict(replace(filters, file_ids=proposed)))
+        files = {fid: rec for fid, rec in files.items() if fid in allowed}
     text_rank: dict[int, tuple[int, _Proposal]] = {}  # id(hit) -> (rank in the text list, proposal)
     extra_hits = []
     for p in proposals:

@@ -57,7 +57,7 @@ from core.errors import LibraryError
 from core.store.catalog_file import catalog_error, check_catalog_file
 from core.vector_math import f16_blob
 
-SCHEMA_HEAD = "0004_people"
+SCHEMA_HEAD = "0005_manage"
 
 
 class FsPath(TypeDecorator):
@@ -282,10 +282,20 @@ def _record(f: MediaFile) -> FileRecord:
     )
 
 
+#: Builds the SQL conditions of the managing filters; `core.store.catalog_manage` puts its `file_conditions` here
+#: when imported (the catalog cannot import it: it builds on this module's tables).
+MANAGED_CONDITIONS: list = []
+
+
 def _file_conditions(kinds: Iterable[str] | None = None, folder: str | None = None,
-                     date_from: dt.datetime | None = None, date_to: dt.datetime | None = None) -> list:
-    """SQL conditions on `files` for a search filter's restrictions (all optional, combined with AND)."""
+                     date_from: dt.datetime | None = None, date_to: dt.datetime | None = None, **managed) -> list:
+    """SQL conditions on `files` for a search filter's restrictions (all optional, combined with AND);
+    `managed`: albums, tags, rating, favourite, place, camera (`core.store.catalog_manage.file_conditions`)."""
     conds = []
+    if any(v is not None for v in managed.values()):
+        if not MANAGED_CONDITIONS:
+            raise LibraryError("filters on albums, tags, ratings, places or cameras need core.store.catalog_manage")
+        conds.extend(MANAGED_CONDITIONS[0](**managed))
     if kinds:
         conds.append(MediaFile.kind.in_(sorted(kinds)))
     if folder:
@@ -648,12 +658,11 @@ class Catalog:
                 return s2.scalar(select(func.max(RemovedItem.seq))) or 0
         return s.scalar(select(func.max(RemovedItem.seq))) or 0
 
-    def item_ids_where(self, kinds: Sequence[str] | None = None, folder: str | None = None,
-                       date_from: dt.datetime | None = None, date_to: dt.datetime | None = None) -> list[int]:
-        """Ids of the items whose file passes every given restriction (a search filter)."""
+    def item_ids_where(self, **restrictions) -> list[int]:
+        """Ids of the items whose file passes every given restriction (a search filter's fields)."""
         with self.session() as s:
             q = select(Item.id).join(MediaFile, MediaFile.id == Item.file_id).where(
-                *_file_conditions(kinds, folder, date_from, date_to))
+                *_file_conditions(**restrictions))
             return list(s.scalars(q))
 
     def sample_vectors(self, model_id: int, n: int) -> list[bytes]:
@@ -668,6 +677,12 @@ class Catalog:
             q = (select(MediaFile).where(MediaFile.status == "ok", *_file_conditions(**restrictions))
                  .order_by(_file_date().desc(), MediaFile.id.desc()).offset(offset).limit(limit))
             return [_record(f) for f in s.scalars(q)]
+
+    def file_ids_where(self, **restrictions) -> set[int]:
+        """Ids of the indexed files that pass every given restriction (a search filter's fields)."""
+        with self.session() as s:
+            return set(s.scalars(select(MediaFile.id).where(MediaFile.status == "ok",
+                                                            *_file_conditions(**restrictions))))
 
     def count_files(self, **restrictions) -> int:
         """How many indexed files `browse_files` pages through."""
