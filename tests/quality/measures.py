@@ -30,10 +30,14 @@ def _normalise(rows: np.ndarray) -> np.ndarray:
 
 
 def text_image_recall(
-    encoder: Encoder, pictures: Sequence[world.Picture], image_vectors: np.ndarray, ks: Sequence[int] = (1, 5, 10)
+    encoder: Encoder,
+    pictures: Sequence[world.Picture],
+    image_vectors: np.ndarray,
+    ks: Sequence[int] = (1, 5, 10),
+    queries: Sequence[str] | None = None,
 ) -> dict[int, float]:
-    """R@k of each picture's full test-phrasing ``query`` against the gallery (same scene = hit)."""
-    queries = encoder.encode_texts([p.query for p in pictures])
+    """R@k of each picture's full test-phrasing ``query`` (or ``queries[i]``) against the gallery (same scene = hit)."""
+    queries = encoder.encode_texts([p.query for p in pictures] if queries is None else list(queries))
     keys = [p.scene for p in pictures]
     return recall_at_k(queries @ image_vectors.T, relevance(keys, keys), ks)
 
