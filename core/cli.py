@@ -122,9 +122,16 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("models", parents=[common], help="the models MediaLens can use; export one to ONNX",
                        description="List the models, export one to ONNX (`models export NAME [--weights FILE]`: "
                                    "needs the torch extra) or check an export's files (`models verify NAME`).")
-    s.add_argument("action", nargs="?", choices=["list", "export", "verify"], default="list")
-    s.add_argument("name", nargs="?", metavar="NAME", help="the model to export or verify")
+    s.add_argument("action", nargs="?", choices=["list", "get", "export", "verify"], default="list")
+    s.add_argument("name", nargs="?", metavar="NAME", help="the model to download, export or verify")
     s.add_argument("--probes", metavar="DIR", help="export: also check agreement on the pictures in DIR")
+    s.add_argument("--layout", choices=["medialens", "immich"], default="medialens",
+                   help="export: MediaLens's folder (default) or Immich's Hugging Face layout")
+    s.add_argument("--out", metavar="DIR", help="export --layout immich: write here (default: the models folder)")
+    s.add_argument("--tokenizer", metavar="FILE",
+                   help="export --layout immich: a tokenizers tokenizer.json the model was trained with")
+    s.add_argument("--languages", metavar="LIST", default="en",
+                   help="export --layout immich: the query languages, comma-separated (default en)")
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("roots", parents=[common], help="list, add or remove library folders")
@@ -152,8 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _open_library(args):
     from core.library import Library
+    from core.runtime.cli import DownloadBar
 
-    return Library(args.library, model=args.model, weights=args.weights, device=args.device, runtime=args.runtime)
+    lib = Library(args.library, model=args.model, weights=args.weights, device=args.device, runtime=args.runtime)
+    pending = lib.pending_download()
+    if pending is not None:  # the first command that needs the model downloads it, with a bar on stderr
+        lib.download_progress = DownloadBar(f"{pending.name} (once)")
+    return lib
 
 
 def _filters(args):
@@ -427,15 +439,22 @@ def cmd_models(args) -> int:
         if not (args.name or args.model or args.weights):
             raise MediaLensError(f"`medialens models {args.action}` needs a model NAME (see `medialens models`)")
         return (export_command if args.action == "export" else verify_command)(args)
+    from core.runtime.cli import catalogue_rows, get_command, print_catalogue
+
+    if args.action == "get":
+        return get_command(args)
     with _open_library(args) as lib:
         infos = lib.models()
+        downloads = catalogue_rows(lib.choice.key())
     if args.json:
-        print(json.dumps([{"name": i.spec.name, "pretrained": i.spec.pretrained, "params_m": i.spec.params_m,
-                           "download_mb": i.spec.download_mb, "dim": i.spec.dim, "quality": i.spec.quality,
-                           "notes": i.spec.notes, "installed": i.installed, "active": i.active,
-                           "exported": i.exported} for i in infos],
-                         indent=1))
+        print(json.dumps(downloads + [{"name": i.spec.name, "kind": "torch", "pretrained": i.spec.pretrained,
+                                       "params_m": i.spec.params_m, "download_mb": i.spec.download_mb,
+                                       "dim": i.spec.dim, "quality": i.spec.quality, "notes": i.spec.notes,
+                                       "installed": i.installed, "active": i.active, "exported": i.exported}
+                                      for i in infos], indent=1))
         return EXIT_OK
+    print_catalogue(downloads)
+    print("\nWith the torch extra (open_clip; `medialens models export NAME` makes the ONNX copy the app runs):")
     for i in infos:
         mark = "*" if i.active else " "
         state = "installed" if i.installed else ("local file" if i.spec.pretrained is None else "download")

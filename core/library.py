@@ -35,7 +35,9 @@ from core.links import follows_outside_links, outside_links, set_follow_outside_
 from core.media import ThumbnailCache
 from core.model_switch import ModelChoice, ModelInfo, ModelSwitch, choose_model, switched
 from core.paths import models_cache_dir, resolve_home
+from core.runtime.catalogue import CatalogueEntry, find_entry
 from core.runtime.choose import open_encoder
+from core.runtime.download import DownloadProgress, installed
 from core.runtime.manifest import list_exports
 from core.search.compose import composed_query
 from core.search.context import SearchContext
@@ -68,6 +70,8 @@ class Library:
         self.choice = choose_model(model, weights, pretrained, self.remembered_model())
         self._lock = threading.RLock()
         self._encoder: BaseEncoder | None = None
+        #: hears (bytes done, bytes expected) while the model downloads (`core.runtime.download`)
+        self.download_progress: DownloadProgress | None = None
         self._engine: SearchEngine | None = None
         self._moments: MomentFinder | None = None
 
@@ -87,13 +91,25 @@ class Library:
 
     @property
     def encoder(self) -> BaseEncoder:
-        """The model's ONNX export on ONNX Runtime when there is one (no torch), else open_clip on torch."""
+        """The model's ONNX export on ONNX Runtime when there is one (no torch; downloaded from the
+        catalogue first when it is one of its models), else open_clip on torch."""
+        return self._open_encoder(download=True)
+
+    def _open_encoder(self, download: bool) -> BaseEncoder:
         with self._lock:
             if self._encoder is None:
                 self._encoder = open_encoder(self.choice.name, pretrained=self.choice.pretrained,
                                              weights=self.choice.weights, device=self.device,
-                                             cache_dir=models_cache_dir(), runtime=self.runtime)
+                                             cache_dir=models_cache_dir(), runtime=self.runtime,
+                                             download=download, download_progress=self.download_progress)
             return self._encoder
+
+    def pending_download(self) -> CatalogueEntry | None:
+        """The catalogue model that opening the encoder would download first, if any (nothing is loaded)."""
+        if self._encoder is not None or self.choice.weights is not None or (self.runtime or "") == "torch":
+            return None
+        entry = find_entry(key=self.choice.key())
+        return entry if entry is not None and installed(entry, models_cache_dir()) is None else None
 
     def models(self) -> list[ModelInfo]:
         cache = models_cache_dir()
@@ -487,7 +503,7 @@ class Library:
     def _runtime_note(self) -> str:
         """Which runtime would encode: "onnx (FOLDER)" or "torch"; or why none can (nothing is loaded)."""
         try:
-            enc = self.encoder
+            enc = self._open_encoder(download=False)  # a status never starts a download
         except MediaLensError as exc:
             return f"none: {exc}"
         return f"onnx ({enc.folder})" if enc.runtime == "onnx" else enc.runtime

@@ -20,6 +20,7 @@ from core.embed import DEFAULT_MODEL, REGISTRY, BaseEncoder, ModelSpec, find_spe
 from core.errors import LibraryError
 from core.indexing.control import Control, IndexReport, ProgressCallback
 from core.paths import models_cache_dir
+from core.runtime.catalogue import find_entry, propose
 from core.runtime.manifest import export_named, exports_root, read_manifest
 from core.weights import model_for_weights
 
@@ -65,12 +66,15 @@ def choose_model(model: str | None, weights, pretrained: str | None, remembered:
             model = model_for_weights(w, model) or model
         weights = str(w)
     if model is None and weights is None and pretrained is None:
-        return remembered or ModelChoice(DEFAULT_MODEL.name, DEFAULT_MODEL.pretrained)
+        return remembered or proposed_choice()
     name = model or (remembered.name if remembered and weights else DEFAULT_MODEL.name)
     spec = find_spec(name)
     if spec is None:
         if weights is not None:  # a custom open_clip architecture with its own weights file
             return ModelChoice(name, None, weights)
+        entry = find_entry(name)  # a model of the download catalogue, by its hub name
+        if entry is not None:
+            return ModelChoice(entry.model, entry.pretrained)
         exported = export_named(name, models_cache_dir())  # a custom architecture exported once
         if exported is not None:
             return ModelChoice(read_manifest(exported).name, None, str(exported))
@@ -87,6 +91,25 @@ def choose_model(model: str | None, weights, pretrained: str | None, remembered:
                                    f"once with `medialens models export {spec.name} --weights PATH`")
             return ModelChoice(spec.name, None, str(exported))
     return ModelChoice(spec.name, None if weights else (pretrained or spec.pretrained), weights)
+
+
+def proposed_choice() -> ModelChoice:
+    """A new library's model: the catalogue's proposal for this machine and the system language.
+
+    (`core.runtime.catalogue.propose`: on an English system with a laptop's CPU, ViT-B-32 as before;
+    a `zh_*` or other non-English locale gets a multilingual model.) `$MEDIALENS_DEFAULT_MODEL`
+    names another.
+    """
+    named = os.environ.get("MEDIALENS_DEFAULT_MODEL")
+    if named:
+        entry = find_entry(named)
+        spec = find_spec(named)
+        if entry is not None:
+            return ModelChoice(entry.model, entry.pretrained)
+        if spec is not None:
+            return ModelChoice(spec.name, spec.pretrained)
+    entry = propose()
+    return ModelChoice(entry.model, entry.pretrained)
 
 
 def switched() -> BaseEncoder:

@@ -1,11 +1,16 @@
 """The first-run page: choose folders to index, and get the model (download, or a local file).
 
 Shown while the library has no folders. The model warms up in the background
-as soon as the window is open, so the page can show its download progress, or,
-on a machine without internet, say so and offer to load a weights file.
+as soon as the window is open: a new library's model is the one proposed for this
+computer and language (`core.runtime.catalogue.propose`), downloaded from the catalogue
+while the page shows its size, what it is good at, the progress and the time left. On a
+machine without internet it says so and offers to load a file instead; a PyTorch weights
+file picked in an installation without torch is refused with why and what to do.
 """
 
 from __future__ import annotations
+
+import time
 
 from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,6 +29,17 @@ from PySide6.QtWidgets import (
 from desktop_app.folder_list import FolderListModel
 from desktop_app.host import ModelState, ModelStatus
 from desktop_app.icons import icon
+
+
+def _duration(seconds: float) -> str:
+    """A download's time, as a person says it: "a few seconds", "3 min", "1 h 20 min"."""
+    if seconds < 20:
+        return QCoreApplication.translate("FirstRunPage", "a few seconds")
+    minutes = max(1, round(seconds / 60))
+    if minutes < 60:
+        return QCoreApplication.translate("FirstRunPage", "%1 min").replace("%1", str(minutes))
+    return QCoreApplication.translate("FirstRunPage", "%1 h %2 min").replace("%1", str(minutes // 60)).replace(
+        "%2", str(minutes % 60))
 
 
 def weights_filter() -> str:
@@ -46,6 +62,7 @@ class FirstRunPage(QWidget):
     start_requested = Signal(list)  # folders to add and index
     weights_chosen = Signal(str)
     model_picker_requested = Signal()  # a chosen file fits no known model: which one is it?
+    download_requested = Signal()  # use the downloadable model proposed for this computer, not a file
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -92,6 +109,13 @@ class FirstRunPage(QWidget):
         self.model_progress.setFixedHeight(8)
         self.model_progress.setTextVisible(False)
         self.model_progress.setRange(0, 0)
+        self.download_detail = QLabel(card)  # MB done, time left
+        self.download_detail.setObjectName("hint")
+        self.download_button = QPushButton(self.tr("Download a model instead"), card)
+        self.download_button.setToolTip(self.tr("Forget the chosen file and download the model proposed for "
+                                                "this computer"))
+        self.download_button.clicked.connect(self.download_requested)
+        self._download_started: tuple[float, float] | None = None  # (time, MB) of the first progress report
         self.weights_button = QPushButton(self.tr("Use a weights file…"), card)
         self.weights_button.setToolTip(self.tr("For computers without internet: pick a model file copied here"))
         self.weights_button.clicked.connect(self.choose_weights)
@@ -99,6 +123,7 @@ class FirstRunPage(QWidget):
         self.picker_button.setToolTip(self.tr("Say which model the chosen file belongs to"))
         self.picker_button.clicked.connect(self.model_picker_requested)
         model_row = QHBoxLayout()
+        model_row.addWidget(self.download_button)
         model_row.addWidget(self.weights_button)
         model_row.addWidget(self.picker_button)
         model_row.addStretch(1)
@@ -129,6 +154,7 @@ class FirstRunPage(QWidget):
         lay.addWidget(model_title)
         lay.addWidget(self.model_label)
         lay.addWidget(self.model_progress)
+        lay.addWidget(self.download_detail)
         lay.addWidget(self.model_detail)
         lay.addLayout(model_row)
         lay.addSpacing(16)
@@ -156,7 +182,12 @@ class FirstRunPage(QWidget):
     def set_model_state(self, status: ModelStatus) -> None:
         state = status.state
         self.model_progress.setVisible(state in (ModelState.LOADING, ModelState.DOWNLOADING))
-        self.weights_button.setVisible(state == ModelState.FAILED)
+        self.download_detail.setVisible(state == ModelState.DOWNLOADING)
+        # a file instead: while a download runs (someone who has the file need not wait), or when it failed
+        self.weights_button.setVisible(state in (ModelState.FAILED, ModelState.DOWNLOADING))
+        torch_weights = (state == ModelState.FAILED and "runs exported models only" in status.error
+                         and status.weights.lower().endswith((".safetensors", ".bin", ".pt", ".pth")))
+        self.download_button.setVisible(torch_weights)
         self.picker_button.setVisible(state == ModelState.FAILED and "fit none of the known models" in status.error)
         self.model_detail.setToolTip("")
         self.model_ok = state != ModelState.FAILED
@@ -169,9 +200,22 @@ class FirstRunPage(QWidget):
             self.model_progress.setRange(0, 0)
             self.model_label.setText(self.tr("Downloading %1 (%2 MB, once)…").replace("%1", status.name)
                                      .replace("%2", str(status.download_mb)))
+            self._download_started = None
+            self.download_detail.setText(self.tr("About %1 on a 50 Mbit/s connection; you can add folders "
+                                                 "meanwhile.").replace("%1", _duration(status.download_mb / 6.25)))
         elif state == ModelState.READY:
             self.model_label.setText(self.tr("✓ %1 is ready.").replace("%1", status.name))
-        elif "could not be downloaded" in status.error:
+        elif torch_weights:
+            from pathlib import Path
+
+            self.model_label.setText(self.tr("This file cannot be used by this installation of MediaLens."))
+            detail = self.tr("%1 holds PyTorch weights, and this MediaLens runs exported models only (it was "
+                             "installed without torch). Download a model instead, or export this file on a "
+                             "computer with MediaLens's torch extra (medialens models export NAME --weights "
+                             "FILE) and choose the exported folder's manifest.json here.").replace(
+                                 "%1", Path(status.weights).name)
+            self.model_detail.setToolTip(status.error)
+        elif "could not be downloaded" in status.error or "cannot download" in status.error:
             self.model_label.setText(self.tr("%1 could not be downloaded.").replace("%1", status.name))
             detail = self.tr("This computer seems to be offline. Copy the model's weights file here (from a "
                              "computer with internet, %1 MB) and choose it below.").replace(
@@ -196,10 +240,19 @@ class FirstRunPage(QWidget):
 
     def set_download(self, done_mb: float, total_mb: float) -> None:
         if total_mb > 0:
-            self.model_progress.setRange(0, int(total_mb))
-            self.model_progress.setValue(int(min(done_mb, total_mb)))
-            self.model_progress.setToolTip(self.tr("%1 of %2 MB").replace("%1", f"{done_mb:.0f}")
-                                           .replace("%2", f"{total_mb:.0f}"))
+            scale = 10  # tenths of a MB: a small model moves the bar too
+            self.model_progress.setRange(0, int(total_mb * scale))
+            self.model_progress.setValue(int(min(done_mb, total_mb) * scale))
+            done = self.tr("%1 of %2 MB").replace("%1", f"{done_mb:.0f}").replace("%2", f"{total_mb:.0f}")
+            self.model_progress.setToolTip(done)
+            now = time.monotonic()
+            if self._download_started is None:
+                self._download_started = (now, done_mb)
+            start, first = self._download_started
+            rate = (done_mb - first) / (now - start) if now - start > 1 else 0.0
+            if rate > 0 and done_mb < total_mb:
+                done += " · " + self.tr("about %1 left").replace("%1", _duration((total_mb - done_mb) / rate))
+            self.download_detail.setText(done)
 
     def _update(self, *_args) -> None:
         self.remove_button.setEnabled(self.folder_view.selectionModel().hasSelection())

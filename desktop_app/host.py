@@ -97,6 +97,14 @@ class ModelStatus:
     download_mb: int = 0  # size of the download, when one is needed
     notes: str = ""  # the registry's one-line description
     error: str = ""  # why it cannot be used (FAILED)
+    weights: str = ""  # the weights file or folder the library was asked to use, if any
+
+
+def download_notes(entry) -> str:
+    """One line on a catalogue model for the first-run page: languages, quality with its source, licence."""
+    names = {"en": "English", "zh": "Chinese", "multilingual": "many languages"}
+    languages = ", ".join(names.get(code, code) for code in entry.languages)
+    return f"{languages} · {entry.quality} ({entry.quality_source}) · licence {entry.licence}"
 
 
 class LibraryHost(QObject):
@@ -218,8 +226,14 @@ class LibraryHost(QObject):
 
         def job() -> ModelStatus:
             background_priority()
+            pending = lib.pending_download()
             active = next((m for m in lib.models() if m.active), None)
-            if active is not None:
+            if pending is not None:  # a catalogue model: downloaded here, in the background, with progress
+                spec.append(pending)
+                self.model_state.emit(ModelStatus(ModelState.DOWNLOADING, pending.name,
+                                                  download_mb=pending.download_mb, notes=download_notes(pending)))
+                lib.download_progress = lambda done, total: self.download_progress.emit(done / 1e6, total / 1e6)
+            elif active is not None:
                 spec.append(active.spec)
                 if not (active.installed or active.exported) and lib.choice.weights is None:
                     self.model_state.emit(ModelStatus(ModelState.DOWNLOADING, name,
@@ -233,8 +247,9 @@ class LibraryHost(QObject):
                 lib.encoder.load()
             finally:
                 stop.set()
-            notes = active.spec.notes if active is not None else ""
-            return ModelStatus(ModelState.READY, name, device=lib.encoder.device, notes=notes)
+            notes = download_notes(pending) if pending is not None else active.spec.notes if active is not None else ""
+            return ModelStatus(ModelState.READY, pending.name if pending is not None else name,
+                               device=lib.encoder.device, notes=notes)
 
         def ready(status: ModelStatus) -> None:
             if FREEZE_HEAP_WHEN_READY:
@@ -246,8 +261,9 @@ class LibraryHost(QObject):
         def failed(exc: BaseException) -> None:
             if self.library is lib:
                 size = spec[0].download_mb if spec and lib.choice.weights is None else 0
-                self.model_state.emit(ModelStatus(ModelState.FAILED, name, download_mb=size,
-                                                  error=describe_error(exc)))
+                shown = spec[0].name if spec and hasattr(spec[0], "repo") else name  # a catalogue entry's name
+                self.model_state.emit(ModelStatus(ModelState.FAILED, shown, download_mb=size,
+                                                  error=describe_error(exc), weights=lib.choice.weights or ""))
 
         run_task(self._pools["model"], job, ready, failed)
 

@@ -217,6 +217,7 @@ class MainWindow(QMainWindow):
         self.index_status.cancel_clicked.connect(h.cancel)
         self.first_run.start_requested.connect(self._first_run_start)
         self.first_run.weights_chosen.connect(self._weights_chosen)
+        self.first_run.download_requested.connect(lambda: self._weights_chosen(None))
         self.first_run.model_picker_requested.connect(self._show_settings)
         self.drops.ready.connect(self._dropped_file)
         self.drops.failed.connect(self.show_error)
@@ -301,8 +302,9 @@ class MainWindow(QMainWindow):
         self.search_bar.field.setFocus()
         self.host.index(folders)
 
-    def _weights_chosen(self, path: str) -> None:
-        # No model named: the engine recognises which model the file (or exported folder) belongs to.
+    def _weights_chosen(self, path: str | None) -> None:
+        # No model named: the engine recognises which model the file (or exported folder) belongs to;
+        # no file either (None): the library's own model, downloaded if need be.
         self.settings.weights, self.settings.model = path, None
         self._save_settings()
         config = self.host.config

@@ -107,3 +107,23 @@ def make_library(tmp_path, tiny_weights):
 
 def medialens_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "desktop_app", *args]
+
+
+@pytest.fixture(scope="session")
+def immich_tiny(tiny_weights, tmp_path_factory) -> Path:
+    """The tiny model exported in Immich's hub layout by the project's exporter (what the fake hub serves)."""
+    from core.runtime.export_immich import export_immich
+
+    root = tmp_path_factory.mktemp("immich-tiny")
+    return export_immich(TINY_MODEL, weights=tiny_weights, models_dir=root / "models", out=root / "tiny").folder
+
+
+@pytest.fixture
+def online(monkeypatch):
+    """The session is offline (HF_HUB_OFFLINE=1): this test may reach 127.0.0.1 (tests/fake_hub.py), nothing else."""
+    import huggingface_hub.constants
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)

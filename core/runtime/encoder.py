@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import string
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -70,7 +71,12 @@ def clean_text(text: str) -> str:
 
 
 class Tokenizer:
-    """`tokenizer.json` (the `tokenizers` library) framed as open_clip frames tokens: int64 (N, context)."""
+    """`tokenizer.json` (the `tokenizers` library) framed to the model's context: int64 ids (N, context).
+
+    Two kinds (`TextConfig.kind`): MediaLens's own export of open_clip's BPE, which must carry
+    open_clip's start/end tokens and is cleaned as open_clip cleans; and a Hugging Face tokenizer
+    (Immich's layout, a `tokenizers`-trained file) that frames its own ids and pads with its pad token.
+    """
 
     def __init__(self, path: Path, cfg: TextConfig):
         from tokenizers import Tokenizer as HFTokenizer
@@ -79,18 +85,56 @@ class Tokenizer:
             tok = HFTokenizer.from_file(str(path))
         except Exception as exc:  # tokenizers raises a bare Exception for a bad file
             raise ModelError(f"{path}: not a readable tokenizer ({str(exc)[:120]}); export the model again") from None
-        if tok.get_vocab_size() != cfg.vocab_size or tok.token_to_id("<start_of_text>") != cfg.sot_id \
+        pad_id, pad_token = cfg.pad_id, "!"
+        if cfg.kind == "hf":
+            found = tok.token_to_id(cfg.pad_token) if cfg.pad_token else None
+            pad_id, pad_token = (found, cfg.pad_token) if found is not None else (0, tok.id_to_token(0) or "")
+        elif tok.get_vocab_size() != cfg.vocab_size or tok.token_to_id("<start_of_text>") != cfg.sot_id \
                 or tok.token_to_id("<end_of_text>") != cfg.eot_id:
             raise ModelError(f"{path}: this tokenizer does not match the model in {path.parent} "
                              f"(vocabulary or start/end tokens differ); export the model again")
         tok.enable_truncation(max_length=cfg.context_length)
-        tok.enable_padding(length=cfg.context_length, pad_id=cfg.pad_id, pad_token="!")
+        tok.enable_padding(length=cfg.context_length, pad_id=pad_id, pad_token=pad_token)
         self._tok = tok
+        self.cfg = cfg
         self.context_length = cfg.context_length
 
+    def clean(self, text: str) -> str:
+        if self.cfg.clean == "lower":
+            text = clean_text(text)
+        else:  # Immich's cleaning: runs of whitespace; "canonicalize" also drops punctuation, lower case
+            text = " ".join(text.split())
+            if self.cfg.clean == "canonicalize":
+                text = text.translate(_PUNCTUATION).lower()
+        if self.cfg.flores_prefix:
+            from core.runtime.immich import flores_code
+
+            text = f"{flores_code()}{text}"
+        return text
+
+    def encode(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, attention mask), each int64 (N, context)."""
+        encoded = self._tok.encode_batch([self.clean(t) for t in texts])
+        shape = (len(texts), self.context_length)
+        return (np.asarray([e.ids for e in encoded], dtype=np.int64).reshape(shape),
+                np.asarray([e.attention_mask for e in encoded], dtype=np.int64).reshape(shape))
+
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        encoded = self._tok.encode_batch([clean_text(t) for t in texts])
-        return np.asarray([e.ids for e in encoded], dtype=np.int64).reshape(len(texts), self.context_length)
+        return self.encode(texts)[0]
+
+
+_PUNCTUATION = str.maketrans("", "", string.punctuation)
+_INT_TYPES = {"tensor(int32)": np.int32, "tensor(int64)": np.int64}
+
+
+def _run_rows(session, feeds: dict[str, np.ndarray]) -> np.ndarray:
+    """Run a tower; one row at a time when its batch axis is fixed at 1 (Immich's exports)."""
+    batch = session.get_inputs()[0].shape[0]
+    first = next(iter(feeds.values()))
+    if batch == 1 and len(first) > 1:
+        return np.concatenate([session.run(None, {k: v[i:i + 1] for k, v in feeds.items()})[0]
+                               for i in range(len(first))])
+    return session.run(None, feeds)[0]
 
 
 def normalise_rows(v: np.ndarray) -> np.ndarray:
@@ -226,15 +270,20 @@ class OnnxEncoder(BaseEncoder):
         """Preprocessed images (N, 3, H, W) to normalised vectors (N, dim) float32."""
         session = self._session("visual")
         x = np.ascontiguousarray(batch, dtype=np.float32)
-        return normalise_rows(session.run(None, {session.get_inputs()[0].name: x})[0])
+        return normalise_rows(_run_rows(session, {session.get_inputs()[0].name: x}))
 
     def encode_preprocessed(self, arrays: Sequence[np.ndarray]) -> np.ndarray:
         return self.encode_tensors(np.stack(list(arrays)))
 
     def _encode_text_batch(self, texts: list[str]) -> np.ndarray:
-        tokens = self._text_tokenizer()(texts)
+        ids, mask = self._text_tokenizer().encode(texts)
         session = self._session("text")
-        return normalise_rows(session.run(None, {session.get_inputs()[0].name: tokens})[0])
+        inputs = session.get_inputs()
+        feeds = {}
+        for inp in inputs:  # ids alone, or M-CLIP's input_ids + attention_mask; int32 or int64 as the tower says
+            values = mask if inp.name == "attention_mask" else ids
+            feeds[inp.name] = values.astype(_INT_TYPES.get(inp.type, np.int64))
+        return normalise_rows(_run_rows(session, feeds))
 
     def torch_encoder(self) -> BaseEncoder:
         """The open_clip model this was exported from, for what needs autograd (textual inversion)."""

@@ -8,6 +8,11 @@ file's size and SHA-256, and the agreement measured against open_clip when it wa
 
 Exports live under `<models dir>/onnx/<slug of the key>/`; `find_export` looks a key up
 there. A folder can also be copied anywhere and named with `--weights FOLDER`.
+
+A second layout is read too: Immich's Hugging Face exports (`config.json`, `visual/model.onnx`,
+`textual/model.onnx` + `tokenizer.json`; see `core.runtime.immich`), which is what the app
+downloads (`core.runtime.download`) and what `medialens models export --layout immich` writes.
+`read_manifest` gives the same `Manifest` for both, so one `OnnxEncoder` runs either.
 """
 
 from __future__ import annotations
@@ -23,6 +28,21 @@ from core.errors import ModelError
 MANIFEST = "manifest.json"
 FORMAT = 1
 EXPORTS_SUBDIR = "onnx"
+
+# Immich's layout (the second reader, `read_immich`; see `core.runtime.immich` for what it holds)
+SIDECAR = "medialens.json"
+CONFIG = "config.json"
+VISUAL = "visual/model.onnx"
+PREPROCESS = "visual/preprocess_cfg.json"
+TEXTUAL = "textual/model.onnx"
+TOKENIZER = "textual/tokenizer.json"
+TOKENIZER_CONFIG = "textual/tokenizer_config.json"
+#: role in a `Manifest` -> path inside the folder
+ROLES = {"visual": VISUAL, "text": TEXTUAL, "tokenizer": TOKENIZER}
+#: every file of the layout, in download order (small ones first: a bad repository fails fast)
+FILES = (CONFIG, PREPROCESS, TOKENIZER_CONFIG, TOKENIZER, TEXTUAL, VISUAL)
+MULTILINGUAL = ("multilingual",)
+
 
 
 @dataclass(frozen=True)
@@ -46,7 +66,12 @@ class TextConfig:
     eot_id: int
     pad_id: int = 0
     vocab_size: int = 49408
-    clean: str = "lower"
+    clean: str = "lower"  # open_clip's ftfy + lower case; "whitespace" or "canonicalize" (Immich's cleaning)
+    #: "open_clip": MediaLens's own BPE export, framed here; "hf": a Hugging Face `tokenizers` file that
+    #: frames its own ids (its post-processor), padded with `pad_token` (Immich's multilingual models)
+    kind: str = "open_clip"
+    pad_token: str | None = None
+    flores_prefix: bool = False  # NLLB text towers want the query's FLORES-200 language code before the text
 
 
 @dataclass(frozen=True)
@@ -71,6 +96,8 @@ class Manifest:
     agreement: dict = field(default_factory=dict)
     exported_with: dict = field(default_factory=dict)
     format: int = FORMAT
+    layout: str = "medialens"  # or "immich" (see `core.runtime.immich`)
+    languages: tuple[str, ...] = ("en",)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1)
@@ -81,6 +108,7 @@ class Manifest:
         image["size"] = tuple(image["size"])
         image["mean"], image["std"] = tuple(image["mean"]), tuple(image["std"])
         return cls(**{**d, "image": ImageConfig(**image), "text": TextConfig(**text),
+                      "languages": tuple(d.get("languages") or ("en",)),
                       "files": {k: FileEntry(**v) for k, v in d["files"].items()}})
 
 
@@ -98,12 +126,14 @@ def file_entry(folder: Path, name: str) -> FileEntry:
 
 
 def is_export(folder: Path) -> bool:
-    return folder.is_dir() and (folder / MANIFEST).is_file()
+    return folder.is_dir() and ((folder / MANIFEST).is_file() or is_immich_layout(folder))
 
 
 def read_manifest(folder: Path) -> Manifest:
-    """The manifest of an exported model folder; a clear error when it is missing or damaged."""
+    """The manifest of an exported model folder (either layout); a clear error when it is missing or damaged."""
     path = Path(folder) / MANIFEST
+    if not path.is_file() and is_immich_layout(Path(folder)):
+        return read_immich(Path(folder))
     try:
         d = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -141,7 +171,7 @@ def verify(folder: Path) -> Manifest:
     manifest = read_manifest(folder)
     check_files(folder, manifest, tuple(manifest.files))
     for entry in manifest.files.values():
-        if sha256_of(folder / entry.path) != entry.sha256:
+        if entry.sha256 and sha256_of(folder / entry.path) != entry.sha256:
             raise ModelError(f"{folder / entry.path}: its checksum does not match the manifest (damaged); "
                              f"export it again (`medialens models export {manifest.name}`)")
     return manifest
@@ -178,7 +208,7 @@ def _exports(models_dir: Path | None) -> list[tuple[Path, Manifest]]:
         return []
     out = []
     for folder in sorted(root.iterdir()):
-        if is_export(folder):
+        if not folder.name.startswith(".") and is_export(folder):  # .download-*, .export-*: not there yet
             try:
                 out.append((folder, read_manifest(folder)))
             except ModelError:
@@ -205,3 +235,83 @@ def export_named(name: str, models_dir: Path | None) -> Path | None:
         raise ModelError(f"model {found[0][1].name} has {len(found)} ONNX exports: {made_from}; "
                          f"pick one with --weights FOLDER")
     return found[0][0] if found else None
+
+
+# ----- the second reader: Immich's Hugging Face layout ---------------------------------------------
+
+def is_immich_layout(folder: Path) -> bool:
+    folder = Path(folder)
+    return (folder / CONFIG).is_file() and (folder / VISUAL).is_file() and (folder / TEXTUAL).is_file()
+
+
+def _json(path: Path) -> dict:
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"{path}: missing from the downloaded model; download it again "
+                         f"(`medialens models get NAME`)") from None
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{path}: cannot be read ({str(exc)[:120]}); download the model again") from None
+    if not isinstance(d, dict):
+        raise ModelError(f"{path}: not a JSON object; download the model again")
+    return d
+
+
+def identity_from_folder_name(name: str) -> tuple[str, str | None, str]:
+    """(open_clip name, pretrained tag, model key) of an Immich repository name: `ViT-B-32__openai`."""
+    model, sep, tag = name.partition("__")
+    if not sep:
+        return name, None, f"{name}:immich"
+    return model, tag, f"{model}:{tag}"
+
+
+def _pad_token(cfg: dict) -> str | None:
+    pad = cfg.get("pad_token")
+    if isinstance(pad, dict):  # an AddedToken as transformers saves it
+        pad = pad.get("content")
+    return pad if isinstance(pad, str) else None
+
+
+def read_immich(folder: Path) -> Manifest:
+    """A `Manifest` for a folder in Immich's layout (checksums and identity from `medialens.json` if present)."""
+    folder = Path(folder)
+    cfg = _json(folder / CONFIG)
+    pre = _json(folder / PREPROCESS)
+    tok_cfg = _json(folder / TOKENIZER_CONFIG) if (folder / TOKENIZER_CONFIG).is_file() else {}
+    side = _json(folder / SIDECAR) if (folder / SIDECAR).is_file() else {}
+    text_cfg = cfg.get("text_cfg") or {}
+    try:
+        size = pre["size"]
+        size = (int(size), int(size)) if isinstance(size, int) else (int(size[0]), int(size[-1]))
+        image = ImageConfig(size=size, mean=tuple(float(x) for x in pre["mean"]),
+                            std=tuple(float(x) for x in pre["std"]),
+                            interpolation=str(pre.get("interpolation") or "bicubic"),
+                            resize_mode=str(pre.get("resize_mode") or "shortest"),
+                            fill_color=int(pre.get("fill_color") or 0))
+        embed_dim = int(cfg["embed_dim"])
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise ModelError(f"{folder}: its config.json or visual/preprocess_cfg.json lacks {exc}; "
+                         f"download the model again") from None
+    model, tag, key = identity_from_folder_name(folder.name)
+    name = side.get("name") or model
+    clean = side.get("clean") or ("canonicalize" if (text_cfg.get("tokenizer_kwargs") or {}).get("clean")
+                                  == "canonicalize" else "whitespace")
+    nllb = name.lower().startswith("nllb")
+    text = TextConfig(context_length=int(text_cfg.get("context_length", 77)), sot_id=-1, eot_id=-1,
+                      vocab_size=int(text_cfg.get("vocab_size", 0) or 0), clean=clean, kind="hf",
+                      pad_token=_pad_token(tok_cfg), flores_prefix=nllb)
+    recorded = side.get("files") or {}
+    files = {}
+    for role, rel in ROLES.items():
+        entry = recorded.get(role)
+        if entry:
+            files[role] = FileEntry(**entry)
+        else:  # no checksum known: `check_files` still catches a truncated file by its size
+            p = folder / rel
+            files[role] = FileEntry(rel, p.stat().st_size if p.is_file() else -1, "")
+    languages = side.get("languages") or (MULTILINGUAL if nllb or "xlm" in name.lower() or "labse" in name.lower()
+                                          or "i18n" in name.lower() else ("en",))
+    return Manifest(name=name, key=side.get("key") or key, embed_dim=embed_dim, image=image, text=text,
+                    files=files, pretrained=side.get("pretrained", tag), source=side.get("source"),
+                    agreement=side.get("agreement") or {}, exported_with=side.get("exported_with") or {},
+                    format=FORMAT, layout="immich", languages=tuple(languages))

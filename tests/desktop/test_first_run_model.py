@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
+from PySide6.QtCore import QTimer
+
+from core.runtime.catalogue import propose
 from desktop_app.host import LibraryConfig, LibraryHost, ModelState
 from desktop_app.main_window import MainWindow
 from desktop_app.settings import Settings
@@ -21,9 +25,10 @@ def test_an_offline_machine_is_offered_a_weights_file(qtbot, tmp_path, monkeypat
     assert w.pages.currentWidget() is page
     qtbot.waitUntil(lambda: states and states[-1].state == ModelState.FAILED, timeout=60_000)
     assert [s.state for s in states[:2]] == [ModelState.LOADING, ModelState.DOWNLOADING]
-    assert states[1].download_mb == 605  # ViT-B-32, the default
-    assert page.model_label.text() == "ViT-B-32 could not be downloaded."
-    assert "offline" in page.model_detail.text() and "605 MB" in page.model_detail.text()
+    proposed = propose()  # the catalogue's model for this machine and language
+    assert states[1].name == proposed.name and states[1].download_mb == proposed.download_mb
+    assert page.model_label.text() == f"{proposed.name} could not be downloaded."
+    assert "offline" in page.model_detail.text() and f"{proposed.download_mb} MB" in page.model_detail.text()
     assert not page.weights_button.isHidden() and page.model_progress.isHidden()
     page.add_folder(str(tmp_path))
     assert not page.start_button.isEnabled()  # indexing needs the model
@@ -71,9 +76,9 @@ def test_offline_is_known_in_seconds_and_the_file_choice_offered_at_once(qtbot, 
     with qtbot.waitSignal(w.host.opened, timeout=20_000):
         w.start()
     page = w.first_run
-    qtbot.waitUntil(lambda: not page.weights_button.isHidden(), timeout=6_000)
+    qtbot.waitUntil(lambda: page.model_progress.isHidden(), timeout=6_000)
     assert asked == ["huggingface.co"]
-    assert page.model_label.text() == "ViT-B-32 could not be downloaded."
+    assert page.model_label.text() == f"{propose().name} could not be downloaded."
     assert "offline" in page.model_detail.text()
 
 
@@ -115,3 +120,80 @@ def test_a_file_picked_inside_an_exported_model_loads_the_folder(tmp_path):
     lone.write_text("")
     assert model_source(str(lone)) == str(lone)  # not an export: left as picked
     assert model_source(str(tmp_path / "w.safetensors")) == str(tmp_path / "w.safetensors")
+
+
+def test_the_first_run_page_downloads_the_model_in_the_background_and_the_grid_fills(
+        qtbot, tmp_path, monkeypatch, online, immich_tiny):
+    """A new user's first run: the page names the proposed model, downloads it from the hub (here a fake
+    one on 127.0.0.1) with progress while the window stays live, then indexes the chosen folder."""
+    from tests.fake_hub import FakeHub, catalogue_entry
+    from tests.media_factory import write_pictures
+
+    hub = FakeHub(rate_bytes_s=6e6).start()  # ~3 s for the tiny model: progress is seen arriving
+    try:
+        pins = hub.add_folder("medialens-test/MediaLens-Tiny", immich_tiny)
+        key = json.loads((immich_tiny / "medialens.json").read_text())["key"]
+        (tmp_path / "catalogue.json").write_text(json.dumps({"format": 1, "models": [catalogue_entry(
+            "MediaLens-Tiny-hub", "medialens-test/MediaLens-Tiny", pins, key=key, languages=("en", "zh"))]}))
+        for var, value in (("MEDIALENS_CATALOGUE", tmp_path / "catalogue.json"), ("HF_ENDPOINT", hub.url),
+                           ("MEDIALENS_DEFAULT_MODEL", "MediaLens-Tiny-hub"),
+                           ("MEDIALENS_MODELS", tmp_path / "models")):
+            monkeypatch.setenv(var, str(value))
+        w = MainWindow(LibraryConfig(home=str(tmp_path / "lib"), device="cpu"), Settings(), tmp_path / "s.json")
+        qtbot.addWidget(w)
+        w.resize(1100, 760)
+        states, progress, ticks = [], [], []
+        w.host.model_state.connect(states.append)
+        w.host.download_progress.connect(lambda done, total: progress.append((done, total)))
+        timer = QTimer(w)
+        timer.timeout.connect(lambda: ticks.append(len(progress)))
+        timer.start(50)
+        with qtbot.waitSignal(w.host.opened, timeout=20_000):
+            w.show()
+        page = w.first_run
+        qtbot.waitUntil(lambda: any(s.state == ModelState.DOWNLOADING for s in states), timeout=20_000)
+        downloading = next(s for s in states if s.state == ModelState.DOWNLOADING)
+        assert downloading.name == "MediaLens-Tiny-hub" and "English, Chinese" in downloading.notes
+        assert page.model_label.text() == "Downloading MediaLens-Tiny-hub (17 MB, once)…"
+        assert "50 Mbit/s" in page.download_detail.text()
+        assert not page.weights_button.isHidden()  # a file instead, at any time
+        qtbot.waitUntil(lambda: w.host.model_ready, timeout=60_000)
+        assert states[-1].state == ModelState.READY and page.model_label.text() == "✓ MediaLens-Tiny-hub is ready."
+        total = sum(v["bytes"] for k, v in pins.items() if k != "medialens.json") / 1e6
+        assert progress and abs(progress[-1][0] - total) < 1e-6 and progress[-1][1] == progress[-1][0]
+        # the window kept painting while the bytes arrived: the timer ticked between progress reports
+        assert len({t for t in ticks if 0 < t < len(progress)}) >= 2
+        assert w.host.library.encoder.runtime == "onnx" and hub.gets("visual/model.onnx") == [None]
+
+        folder = tmp_path / "pictures"
+        write_pictures(folder, 6)
+        page.add_folder(str(folder))
+        with qtbot.waitSignal(w.host.indexing_finished, timeout=60_000) as finished:
+            page.start_button.click()
+        assert finished.args[0].indexed == 6
+        qtbot.waitUntil(lambda: w.model.rowCount() == 6, timeout=20_000)
+        w.close()
+    finally:
+        hub.stop()
+
+
+def test_a_pytorch_file_in_a_torch_free_install_says_why_and_what_to_do(qtbot, tmp_path, monkeypatch, tiny_weights):
+    from core.runtime import choose
+
+    monkeypatch.setattr(choose, "torch_available", lambda: False)  # as in the .deb, the AppImage, a plain pip install
+    monkeypatch.setenv("MEDIALENS_MODELS", str(tmp_path / "models"))
+    config = LibraryConfig(home=str(tmp_path / "lib"), model="MediaLens-Tiny", weights=str(tiny_weights))
+    w = MainWindow(config, Settings(), tmp_path / "settings.json")
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.host.opened, timeout=20_000):
+        w.start()
+    page = w.first_run
+    qtbot.waitUntil(lambda: not page.download_button.isHidden(), timeout=30_000)
+    assert page.model_label.text() == "This file cannot be used by this installation of MediaLens."
+    detail = page.model_detail.text()
+    assert tiny_weights.name in detail and "PyTorch weights" in detail and "without torch" in detail
+    assert "medialens models export" in detail and not page.weights_button.isHidden()
+    reopened = []
+    monkeypatch.setattr(w.host, "reopen", reopened.append)
+    page.download_button.click()
+    assert reopened[0].weights is None and w.settings.weights is None
