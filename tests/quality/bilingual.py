@@ -54,6 +54,34 @@ def common_chinese_characters() -> list[str]:
     return characters
 
 
+def seed_words() -> dict[str, list[str]]:
+    """Each Chinese character of the world's word tables -> the English words of the entries it is in.
+
+    A bilingual dictionary, read from the two caption generators' own tables (红色 -> red,
+    粉红色 -> pink, 圆形 -> circle, 左边 -> left, 条纹 -> striped, ...), plus a few function
+    words (有 -> with, 在 -> on). ``train.start_from_english`` starts each character's
+    embedding at the mean of its English words' (WECHSEL, Minixhofer et al. 2022: new-language
+    embeddings initialised from a dictionary's source-language neighbours), so Chinese starts
+    near its meaning and training has its word order and its other characters to learn.
+    Characters of the test-only phrasings are in none of these entries.
+    """
+    entries: list[tuple[str, str]] = [
+        *((zh, colour) for colour, words in world_zh.COLOUR_WORDS.items() for zh in words),
+        *((zh, shape) for shape, words in world_zh.SHAPE_WORDS.items() for zh in words),
+        *((zh, position) for position, words in world_zh._POSITION_WORDS.items() for zh in words),
+        *((zh, colour) for colour, words in world_zh._BACKGROUND_COLOUR_WORDS.items() for zh in words),
+        *((zh, world._TEXTURE_ADJECTIVES[t][0]) for t, words in world_zh._TEXTURE_WORDS.items() for zh in words),
+        ("小", "small"), ("大", "big"), ("一", "one"), ("两", "two"), ("三", "three"), ("纯", "plain"),
+        ("浅", "light"), ("背景", "background"), ("图片", "picture"), ("照片", "photo"), ("画面", "picture"),
+        ("移动", "moving"), ("滑动", "sliding"), ("有", "with"), ("在", "on"), ("上", "on"), ("和", "and"),
+    ]
+    words: dict[str, list[str]] = {}
+    for chinese, english in entries:
+        for character in chinese:
+            words.setdefault(character, []).append(english)
+    return words
+
+
 def corpus(n_pictures: int = CORPUS_PICTURES, seed: int = CORPUS_SEED) -> Iterator[str]:
     """English and Chinese captions of train-split pictures, motion captions and edit instructions."""
     rng = random.Random(f"{seed}/corpus")

@@ -8,7 +8,7 @@ engine once it is the thing under test.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -49,11 +49,18 @@ def colour_shape_queries(pictures: Sequence[world.Picture], held_out_only: bool 
 
 
 def colour_shape_hits(
-    encoder: Encoder, pictures: Sequence[world.Picture], image_vectors: np.ndarray, k: int = 5
+    encoder: Encoder,
+    pictures: Sequence[world.Picture],
+    image_vectors: np.ndarray,
+    k: int = 5,
+    object_query: Callable[[str, str], str] = world.object_query,
 ) -> tuple[float, float]:
-    """For queries like "a green star" (held-out pairs): (share with a match in the top k, precision@k)."""
+    """For queries like "a green star" (held-out pairs): (share with a match in the top k, precision@k).
+
+    ``object_query`` words them (``world_zh.object_query_zh``: "绿色的星星").
+    """
     pairs = colour_shape_queries(pictures)
-    queries = encoder.encode_texts([world.object_query(colour, shape) for colour, shape in pairs])
+    queries = encoder.encode_texts([object_query(colour, shape) for colour, shape in pairs])
     top = np.argsort(-(queries @ image_vectors.T), axis=1, kind="stable")[:, :k]
     matches = np.array(
         [
