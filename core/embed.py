@@ -103,31 +103,30 @@ class JsonTokenizer:
 
     A model whose config folder ships one (`model_configs/<name>/tokenizer.json`, e.g. the
     bilingual MediaLens-World-zh) was trained on its ids; open_clip would hand it the CLIP
-    BPE instead. It runs the ONNX runtime's tokenizer, so torch and ONNX read the same ids.
+    BPE instead. Text is cleaned as Immich's reader cleans it (runs of whitespace folded; the
+    file's own normaliser does the rest), so the model reads the same ids when exported in
+    that layout (`tests/quality/test_quality_bilingual.py` checks it).
     """
 
     def __init__(self, path: Path, context_length: int):
         from tokenizers import Tokenizer as HFTokenizer
 
-        from core.runtime.encoder import Tokenizer
-        from core.runtime.manifest import TextConfig
-
-        vocabulary = HFTokenizer.from_file(str(path))
-        self.path, self.context_length = path, context_length
-        self.config = TextConfig(context_length=context_length, sot_id=vocabulary.token_to_id("<start_of_text>"),
-                                 eot_id=vocabulary.token_to_id("<end_of_text>"), pad_id=0,
-                                 vocab_size=vocabulary.get_vocab_size())
-        self._tokenizer = Tokenizer(path, self.config)
+        tokenizer = HFTokenizer.from_file(str(path))
+        padding = tokenizer.padding or {}
+        pad_token = padding.get("pad_token") or tokenizer.id_to_token(0)
+        tokenizer.enable_truncation(max_length=context_length)
+        tokenizer.enable_padding(length=context_length, pad_id=tokenizer.token_to_id(pad_token), pad_token=pad_token)
+        self.path, self.context_length, self._tokenizer = path, context_length, tokenizer
 
     def __call__(self, texts: str | Sequence[str]) -> torch.Tensor:
         import torch
 
-        return torch.from_numpy(self._tokenizer([texts] if isinstance(texts, str) else list(texts)))
+        batch = [texts] if isinstance(texts, str) else list(texts)
+        encoded = self._tokenizer.encode_batch([" ".join(t.split()) for t in batch])
+        return torch.tensor([e.ids for e in encoded], dtype=torch.long).reshape(len(batch), self.context_length)
 
     def vocabulary(self) -> dict[str, int]:
-        from tokenizers import Tokenizer as HFTokenizer
-
-        return HFTokenizer.from_file(str(self.path)).get_vocab()
+        return self._tokenizer.get_vocab()
 
 
 def tokenizer_file(name: str) -> Path | None:
