@@ -206,6 +206,9 @@ class HeldOut:
 
 
 EVAL_ATTRIBUTES = ("colour", "shape", "count", "position", "texture")
+#: What ``evaluate`` reports (the last step's log entry has them, rounded: training does not evaluate twice).
+EVALUATED = ("text_image_r1", "text_image_r5", "composed_colour_target_wins", "text_image_r1_zh", "text_image_r5_zh",
+             *(f"{attribute}_accuracy" for attribute in EVAL_ATTRIBUTES))
 
 
 def make_held_out(n_pictures: int = 500, n_triplets: int = 150, probe_sets: int = 10) -> HeldOut:
@@ -434,7 +437,9 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     train_started = time.monotonic()
     steps, log = fit(model, preprocess, tokenizer, pool, held_out, args, started)
     train_seconds = time.monotonic() - train_started
-    final = evaluate(model, preprocess, tokenizer, held_out, chinese)
+    last = log[-1] if log and log[-1]["step"] == steps else {}
+    final = {k: v for k, v in last.items() if k in EVALUATED}
+    final = final or evaluate(model, preprocess, tokenizer, held_out, chinese)
     state = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
     out = Path(args.out)
     save_file(state, str(out), metadata={"model": args.model, "seed": str(args.seed), "steps": str(steps)})
