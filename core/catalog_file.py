@@ -36,10 +36,16 @@ class CatalogDamaged(LibraryError):
 
 def check_catalog_file(path: Path) -> None:
     """Refuse an existing file that cannot be a catalog; a missing file is fine (a new library)."""
+    if check_catalog_header(path):
+        check_catalog_tables(*catalog_tables(path), path)
+
+
+def check_catalog_header(path: Path) -> bool:
+    """Refuse a file that is empty or not an SQLite database, without reading its schema; False: no file."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        return
+        return False
     except OSError as exc:
         raise LibraryError(f"{path}: the catalog cannot be read ({(exc.strerror or str(exc)).lower()})") from None
     if size == 0:
@@ -57,10 +63,10 @@ def check_catalog_file(path: Path) -> None:
             f"{path}: this file is not a MediaLens catalog (not an SQLite database); "
             f"move it away, or choose another library folder"
         )
-    check_catalog_tables(*_tables_read_only(path), path)
+    return True
 
 
-def _tables_read_only(path: Path) -> tuple[set[str], bool]:
+def catalog_tables(path: Path) -> tuple[set[str], bool]:
     """The database's table names, read without changing the file (a foreign file must stay as it is)."""
     import sqlite3
     from urllib.request import pathname2url
