@@ -38,7 +38,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.catalog import Catalog
-from core.catalog_file import CatalogDamaged, catalog_tables, check_catalog_header, check_catalog_tables, side_files
+from core.catalog_file import (
+    CatalogDamaged,
+    catalog_error,
+    catalog_tables,
+    check_catalog_header,
+    check_catalog_tables,
+    is_damage,
+    side_files,
+)
 from core.catalog_pages import Column, column_layout, salvage_by_layout
 from core.errors import LibraryError
 
@@ -68,6 +76,8 @@ def integrity_problems(path: Path, limit: int = 20) -> list[str]:
         with contextlib.closing(sqlite3.connect(path)) as con:
             rows = [r[0] for r in con.execute(f"PRAGMA integrity_check({limit})")]
     except sqlite3.DatabaseError as exc:
+        if not is_damage(exc) and isinstance(exc, sqlite3.OperationalError):
+            raise catalog_error(path, exc) from None  # a full disk or a failing drive: nothing to repair
         return [str(exc)]
     return [] if rows == ["ok"] else rows
 
@@ -128,6 +138,7 @@ def _repair(path: Path, report: RepairReport, header: bool = True) -> None:
         catalog = Catalog(fresh)
         try:
             report.restored_roots = catalog.restore_lost_roots()
+            _remember_lost_model(catalog)
             _drop_orphans(fresh)
             lost = catalog.lost_item_ids()
             report.lost_items = len(lost)
@@ -152,6 +163,27 @@ def _repair(path: Path, report: RepairReport, header: bool = True) -> None:
         _remove(*work)
         if not report.repaired:
             _remove(kept)
+
+
+def _remember_lost_model(catalog: Catalog) -> None:
+    """The library's remembered model, from the models table when its setting was lost (the newest model).
+
+    Without it the index pass after the repair would fall back to the default model.
+    """
+    import json
+
+    from core.model_switch import ModelChoice
+
+    models = catalog.models()
+    if catalog.get_setting("model") or not models:
+        return
+    newest = models[-1]
+    source = newest.pretrained or ""
+    weights = source if os.path.isfile(source) else None
+    choice = ModelChoice(newest.name, None if weights else newest.pretrained, weights)
+    if choice.key() == newest.key:
+        catalog.set_setting("model", json.dumps({"name": choice.name, "pretrained": choice.pretrained,
+                                                 "weights": choice.weights}))
 
 
 def _copy_with_log(src: Path, dst: Path) -> None:

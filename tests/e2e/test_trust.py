@@ -8,16 +8,22 @@ folders, 11 temp files left by a kill, 12 a same-size rewrite, 13 small CLI ones
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import random
+import shlex
 import shutil
 import sqlite3
+import subprocess
 
 import pytest
 
 from core.repair import repair_catalog
-from tests.e2e.test_cli import assert_clean_error
-from tests.e2e.test_faults import catalog_paths
+from tests.conftest import TINY_MODEL, medialens_cmd
+from tests.e2e.fault_shim import build_shim, faulty_env
+from tests.e2e.test_cli import assert_clean_error, run
+from tests.e2e.test_faults import _can_mount, catalog_paths
 from tests.media_factory import write_pictures
 
 PAGE = 4096
@@ -95,3 +101,119 @@ def test_repair_refuses_a_file_with_no_library_rows(tmp_path):
     with pytest.raises(Exception, match="not a MediaLens catalog"):
         repair_catalog(home)
     assert [p.name for p in home.iterdir() if p.name.startswith("catalog.db")] == ["catalog.db"]
+
+
+# ----- 2. a full disk or a failing drive is not a damaged catalog -----------------------------
+
+FULL_DISK_SCRIPT = r"""
+set -e
+mount -t tmpfs -o size=8m none "$FS"
+cp -r "$HOME_SRC" "$FS/home"
+dd if=/dev/zero of="$FS/filler" bs=64k 2>/dev/null || true
+for c in status "search red" repair; do echo "== $c"; "${CMD[@]}" $c --library "$FS/home" 2>&1 || true; done
+rm "$FS/filler"
+echo "== freed"; "${CMD[@]}" status --json --library "$FS/home"
+"""
+
+
+@pytest.mark.skipif(not _can_mount(), reason="needs `unshare -rm` (a user and mount namespace) to mount a tmpfs")
+def test_a_full_disk_is_called_full_never_damaged(cli, cli_env, tmp_path):
+    write_pictures(tmp_path / "pics", 3)
+    assert cli("index", str(tmp_path / "pics"), "-q").returncode == 0
+    fs = tmp_path / "fs"
+    fs.mkdir()
+    env = dict(cli_env, FS=str(fs), HOME_SRC=str(tmp_path / "home"))
+    script = f"CMD=({' '.join(map(shlex.quote, medialens_cmd()))})\n" + FULL_DISK_SCRIPT
+    proc = subprocess.run(["unshare", "-rm", "bash", "-c", script], env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    stages = dict(part.split("\n", 1) for part in proc.stdout.split("== ")[1:])
+    for command in ("status", "search red", "repair"):
+        said = stages[command]
+        assert "the disk is full" in said and "Traceback" not in said, (command, said)
+        assert "damaged" not in said and "medialens repair" not in said, (command, said)
+    assert json.loads(stages["freed"])["images"] == 3, "once space is freed all is well"
+
+
+@pytest.fixture(scope="module")
+def shim(tmp_path_factory):
+    lib = build_shim(tmp_path_factory.mktemp("shim"))
+    if lib is None:
+        pytest.skip("needs a C compiler to build the fault-injection library")
+    return lib
+
+
+@pytest.mark.parametrize(("suffix", "ops"), [("catalog.db-wal", "write"), ("catalog.db-wal", "sync"),
+                                              ("catalog.db", "read")])
+def test_an_io_error_says_the_drive_failed_never_repair(cli, cli_env, tmp_path, shim, suffix, ops):
+    write_pictures(tmp_path / "pics", 3)
+    assert cli("index", str(tmp_path / "pics"), "-q").returncode == 0
+    write_pictures(tmp_path / "more", 2, start=10)
+    home = tmp_path / "home"
+    env = faulty_env(dict(cli_env, MEDIALENS_HOME=str(home)), shim, suffix, ops, errno.EIO)
+    args = ["status"] if ops == "read" else ["roots", "add", str(tmp_path / "more")]
+    proc = run(args, env)
+    assert_clean_error(proc, str(home / "catalog.db"))
+    assert "is damaged" not in proc.stderr and "repair" not in proc.stderr
+    assert "drive" in proc.stderr or "cannot be read" in proc.stderr
+    st = json.loads(cli("status", "--json", model=False).stdout)
+    assert st["images"] == 3 and st["index"] == "ok", "the failed write lost nothing"
+
+
+# ----- 3. files that failed for a passing reason are tried again -------------------------------
+
+@pytest.mark.parametrize(("ops", "code", "said"), [("read", errno.EIO, "input/output error"),
+                                                   ("open", errno.EACCES, "permission denied")])
+def test_a_file_that_failed_for_a_passing_reason_is_tried_again(cli, cli_env, tiny_weights, tmp_path, shim, ops,
+                                                                code, said):
+    pics = tmp_path / "pics"
+    write_pictures(pics, 3)
+    env = faulty_env(dict(cli_env, MEDIALENS_HOME=str(tmp_path / "home")), shim, "pic_00001.jpg", ops, code)
+    proc = run(["index", str(pics), "--model", TINY_MODEL, "--weights", str(tiny_weights)], env)
+    assert proc.returncode == 0, proc.stderr
+    assert "failed 1" in proc.stdout and said in proc.stdout, proc.stdout
+    again = cli("index", model=False)  # the drive is back, the permission fixed
+    assert "indexed 1" in again.stdout and "failed 0" in again.stdout, again.stdout
+    st = json.loads(cli("status", "--json", model=False).stdout)
+    assert (st["images"], st["failed"]) == (3, 0)
+
+
+# ----- 12. a same-size rewrite with its modification time put back ------------------------------
+
+def same_size_jpegs(a: int, b: int) -> tuple[bytes, bytes]:
+    """Two different photos as JPEG bytes of one length (zeros after the end marker, which decoders ignore)."""
+    import io
+
+    from tests.media_factory import picture
+
+    out = []
+    for seed in (a, b):
+        buf = io.BytesIO()
+        picture(seed).save(buf, "JPEG", quality=90)
+        out.append(buf.getvalue())
+    size = max(map(len, out))
+    return tuple(x + b"\0" * (size - len(x)) for x in out)
+
+
+def test_a_same_size_rewrite_with_its_mtime_put_back_is_indexed_again(cli, tmp_path):
+    from core.media import content_hash
+
+    pics = tmp_path / "pics"
+    write_pictures(pics, 3)
+    old, new = same_size_jpegs(50, 51)
+    photo = pics / "edited.jpg"
+    photo.write_bytes(old)
+    assert cli("index", str(pics), "-q").returncode == 0
+    before = photo.stat()
+    photo.write_bytes(new)
+    os.utime(photo, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (photo.stat().st_size, photo.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+    proc = cli("index", model=False)
+    assert "indexed 1" in proc.stdout, proc.stdout
+    con = sqlite3.connect(tmp_path / "home" / "catalog.db")
+    stored = con.execute("SELECT content_hash FROM files WHERE path = ?", (os.fsencode(photo),)).fetchone()[0]
+    con.close()
+    assert stored == content_hash(photo)
+    os.chmod(photo, 0o600)  # only its change time moves: the same bytes are not indexed again
+    assert "indexed 0, unchanged 4" in cli("index", model=False).stdout
