@@ -391,7 +391,7 @@ def cmd_similar(args) -> int:
 
 def cmd_status(args) -> int:
     with _open_library(args) as lib:
-        st = lib.status()
+        st = lib.status(check=True)
     if args.json:
         write_json(st, sys.stdout)
         return EXIT_OK

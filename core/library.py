@@ -210,6 +210,7 @@ class Library:
         except Timeout:
             raise LibraryError(f"another MediaLens is already indexing the library in {self.home}") from None
         try:
+            self.thumbs.remove_orphans()  # left by a killed run (a live process's are kept)
             engine = self.engine(create=True, sync=False)
             if remember:
                 self._remember_model()
@@ -435,7 +436,13 @@ class Library:
 
     # ----- status -----------------------------------------------------------------------------
 
-    def status(self) -> dict:
+    def status(self, check: bool = False) -> dict:
+        """Counts, the model, the vector index's health; `check` first reads the counted tables' pages
+        (`core.catalog_health`): a damaged catalog is said, not counted around."""
+        if check:
+            from core.catalog_health import check_counted_tables
+
+            check_counted_tables(self.catalog)
         # Roots first: a status read while a folder is removed then never shows the new roots with
         # the old counts (the GUI waits for the roots to change, then trusts the counts).
         roots = self.roots()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.errors import MediaError, QueryError
-from core.media import load_image
+from core.media import check_regular_file, load_image
 from core.vectors import from_blobs, unit
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -120,6 +120,10 @@ def resolve_image_path(path: str | os.PathLike[str]) -> Path:
         raise QueryError(f"{p}: no such file")
     if p.is_dir():
         raise QueryError(f"{p}: is a folder, not an image")
+    try:
+        check_regular_file(p)
+    except MediaError as exc:
+        raise QueryError(f"{p}: {exc}") from None
     return p
 
 

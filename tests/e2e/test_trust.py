@@ -217,3 +217,171 @@ def test_a_same_size_rewrite_with_its_mtime_put_back_is_indexed_again(cli, tmp_p
     assert stored == content_hash(photo)
     os.chmod(photo, 0o600)  # only its change time moves: the same bytes are not indexed again
     assert "indexed 0, unchanged 4" in cli("index", model=False).stdout
+
+
+# ----- 7. another library's vector file ---------------------------------------------------------
+
+def test_another_librarys_vector_file_is_rebuilt_not_trusted(cli_env, tiny_weights, tmp_path):
+    pics = tmp_path / "pics"
+    write_pictures(pics, 20)
+    write_pictures(tmp_path / "other", 4, start=100)
+    for i in range(16):  # library B: the same first 16 photos, then 4 others: same count, same first vectors
+        (tmp_path / "b").mkdir(exist_ok=True)
+        shutil.copy(pics / f"pic_{i:05d}.jpg", tmp_path / "b" / f"pic_{i:05d}.jpg")
+    for p in (tmp_path / "other").iterdir():
+        shutil.copy(p, tmp_path / "b" / p.name)
+    model = ["--model", TINY_MODEL, "--weights", str(tiny_weights)]
+    env_a, env_b = (dict(cli_env, MEDIALENS_HOME=str(tmp_path / name)) for name in ("home-a", "home-b"))
+    assert run(["index", str(pics), "-q", *model], env_a).returncode == 0
+    assert run(["index", str(tmp_path / "b"), "-q", *model], env_b).returncode == 0
+    for f in (tmp_path / "home-b" / "index").iterdir():
+        shutil.copy(f, tmp_path / "home-a" / "index" / f.name)
+
+    st = json.loads(run(["status", "--json"], env_a).stdout)
+    assert st["index"] != "ok" and "another library" in st["index"], st["index"]
+    query = shutil.copy(pics / "pic_00017.jpg", tmp_path / "query.jpg")  # outside the library: searched as is
+    proc = run(["similar", str(query), "-n", "3", "--json"], env_a)
+    hits = json.loads(proc.stdout)
+    assert hits[0]["path"] == str(pics / "pic_00017.jpg") and hits[0]["score"] > 0.99, hits
+
+
+# ----- 9. special files given on the command line -----------------------------------------------
+
+@pytest.mark.parametrize("args", [["similar", "{p}"], ["compose", "{p}", "red"],
+                                  ["similar", "{p}", "--box", "1,1,5,5"]])
+def test_a_named_pipe_given_as_a_picture_is_refused_not_waited_on(cli, cli_env, tmp_path, args):
+    write_pictures(tmp_path / "pics", 2)
+    assert cli("index", str(tmp_path / "pics"), "-q").returncode == 0
+    pipe = tmp_path / "p.jpg"
+    os.mkfifo(pipe)
+    try:
+        proc = run([a.format(p=pipe) for a in args], dict(cli_env, MEDIALENS_HOME=str(tmp_path / "home")),
+                   timeout=90)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the command waited on the named pipe")
+    assert_clean_error(proc, str(pipe), "a named pipe")
+
+
+# ----- 8. status reads what it reports -----------------------------------------------------------
+
+def test_status_with_the_items_page_destroyed_says_damaged_not_ok(cli, tmp_path):
+    write_pictures(tmp_path / "pics", 30)
+    assert cli("index", str(tmp_path / "pics"), "-q").returncode == 0
+    db = tmp_path / "home" / "catalog.db"
+    con = sqlite3.connect(db)
+    (items_page,) = con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'items'").fetchone()
+    con.close()
+    overwrite_page(db, items_page)
+    for args in (["status"], ["status", "--json"]):
+        assert_clean_error(cli(*args, model=False), str(db), "the catalog is damaged", "items", "medialens repair")
+    assert cli("repair", model=False).returncode == 0
+    st = json.loads(cli("status", "--json", model=False).stdout)
+    assert (st["images"], st["vectors"], st["index"]) == (30, 30, "ok")
+
+
+# ----- 10. crafted export folders ----------------------------------------------------------------
+
+def sound_manifest() -> dict:
+    digest = "0" * 64
+    return {
+        "name": TINY_MODEL, "key": f"{TINY_MODEL}:crafted", "embed_dim": 64, "format": 1,
+        "image": {"size": [64, 64], "mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25]},
+        "text": {"context_length": 16, "sot_id": 49406, "eot_id": 49407},
+        "files": {role: {"path": f"{role}.onnx", "bytes": 1, "sha256": digest} for role in ("visual", "text")}
+        | {"tokenizer": {"path": "tokenizer.json", "bytes": 1, "sha256": digest}},
+    }
+
+
+def nested(depth: int) -> str:
+    return '{"format": 1, "image": ' + "[" * depth + "]" * depth + "}"
+
+
+CRAFTED = {
+    "parent-path": lambda m: m["files"]["visual"].update(path="../../etc/passwd"),
+    "absolute-path": lambda m: m["files"]["visual"].update(path="/etc/passwd"),
+    "files-not-object": lambda m: m.update(files="x"),
+    "negative-size": lambda m: m["image"].update(size=[-5, 0]),
+    "huge-size": lambda m: m["image"].update(size=[20000, 20000]),
+    "huge-context": lambda m: m["text"].update(context_length=1e7),
+    "zero-std": lambda m: m["image"].update(std=[0, 0, 0]),
+    "tokens-past-vocab": lambda m: m["text"].update(eot_id=10 ** 9),
+    "deep-nesting": None,
+    "not-an-object": None,
+}
+
+
+def write_crafted(folder, kind: str):
+    folder.mkdir(parents=True)
+    if kind == "deep-nesting":
+        text = nested(100_000)
+    elif kind == "not-an-object":
+        text = "[1, 2, 3]"
+    else:
+        manifest = sound_manifest()
+        CRAFTED[kind](manifest)
+        text = json.dumps(manifest)
+    (folder / "manifest.json").write_text(text)
+    for name in ("visual.onnx", "text.onnx", "tokenizer.json"):
+        (folder / name).write_bytes(b"x")
+    return folder
+
+
+@pytest.mark.parametrize("kind", sorted(CRAFTED))
+def test_a_crafted_export_folder_is_refused_in_one_line(tmp_path, kind):
+    from core.errors import ModelError
+    from core.runtime.manifest import read_manifest
+
+    folder = write_crafted(tmp_path / "export", kind)
+    with pytest.raises(ModelError) as caught:
+        read_manifest(folder)
+    assert str(folder) in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_the_sound_manifest_the_crafted_ones_start_from_is_read(tmp_path):
+    from core.runtime.manifest import read_manifest
+
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(json.dumps(sound_manifest()))
+    assert read_manifest(folder).image.size == (64, 64)
+
+
+def test_models_lists_the_models_with_crafted_folders_in_the_cache(cli_env, tmp_path):
+    cache = tmp_path / "models"
+    for kind in CRAFTED:
+        write_crafted(cache / "onnx" / kind, kind)
+    env = dict(cli_env, MEDIALENS_HOME=str(tmp_path / "home"), MEDIALENS_MODELS=str(cache))
+    proc = run(["models", "--json"], env)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert any(m["name"] == "ViT-B-32" for m in json.loads(proc.stdout))
+    write_pictures(tmp_path / "pics", 1)
+    proc = run(["index", str(tmp_path / "pics"), "--weights", str(cache / "onnx" / "parent-path")], env)
+    assert_clean_error(proc, str(cache / "onnx" / "parent-path"), "outside the model folder")
+
+
+# ----- 11. temporary files left by a kill ------------------------------------------------------
+
+def test_temp_files_of_killed_processes_go_at_the_next_run_a_live_ones_stay(cli, tmp_path):
+    import sys
+
+    write_pictures(tmp_path / "pics", 3)
+    assert cli("index", str(tmp_path / "pics"), "-q").returncode == 0
+    home = tmp_path / "home"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    try:
+        (vectors,) = [p.name for p in (home / "index").glob("*.vectors")]
+        shelf = next(p for p in (home / "thumbnails").iterdir() if p.is_dir())
+        planted = {}
+        for owner, pid in (("dead", dead), ("live", live.pid)):
+            planted[owner] = [home / "index" / f".{vectors}.{pid}.k2x9.tmp",
+                              shelf / f"{'ab' * 20}.{pid}.140001.tmp"]
+            for p in planted[owner]:
+                p.write_bytes(b"partial")
+        assert cli("index", model=False).returncode == 0
+        assert not any(p.exists() for p in planted["dead"]), "a killed process's temporary files are removed"
+        assert all(p.exists() for p in planted["live"]), "a running process's are left alone"
+    finally:
+        live.kill()
+        live.wait()
