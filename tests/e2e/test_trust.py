@@ -385,3 +385,38 @@ def test_temp_files_of_killed_processes_go_at_the_next_run_a_live_ones_stay(cli,
     finally:
         live.kill()
         live.wait()
+
+
+# ----- 6. no network lookups from ONNX Runtime -----------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace to see every connection attempt")
+def test_a_long_watch_on_onnx_runtime_makes_no_network_lookups(cli_env, tiny_weights, tmp_path):
+    import signal
+    import time
+
+    from core.runtime.export import export_model
+
+    models = tmp_path / "models"
+    export_model(TINY_MODEL, weights=tiny_weights, models_dir=models, probe_files=[])
+    pics = tmp_path / "pics"
+    write_pictures(pics, 2)
+    env = dict(cli_env, MEDIALENS_HOME=str(tmp_path / "home"), MEDIALENS_MODELS=str(models))
+    env.pop("ORT_DISABLE_TELEMETRY", None)  # as a user's shell has it
+    model = ["--model", TINY_MODEL, "--weights", str(tiny_weights), "--runtime", "onnx"]
+    assert run(["index", str(pics), "-q", *model], env).returncode == 0
+    trace = tmp_path / "trace.txt"
+    watch = subprocess.Popen(["strace", "-f", "-e", "trace=connect", "-o", str(trace),
+                              *medialens_cmd("watch", "--quiet-s", "0.5", *model)],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    try:
+        time.sleep(5)
+        write_pictures(pics, 3, start=20)  # the model runs in the watching process
+        time.sleep(40)  # ONNX Runtime's events went out within 30 s of its first session
+    finally:
+        os.killpg(watch.pid, signal.SIGINT)  # Ctrl-C reaches the watch, and strace with it
+        out, err = watch.communicate(timeout=60)
+    assert "indexed 3" in out or "3 new" in out, out + err
+    lookups = [line for line in trace.read_text().splitlines() if "AF_INET" in line]
+    assert lookups == [], lookups[:3]
