@@ -420,3 +420,38 @@ def test_a_long_watch_on_onnx_runtime_makes_no_network_lookups(cli_env, tiny_wei
     assert "indexed 3" in out or "3 new" in out, out + err
     lookups = [line for line in trace.read_text().splitlines() if "AF_INET" in line]
     assert lookups == [], lookups[:3]
+
+
+# ----- 4. watch tries a batch again until it lands ------------------------------------------------
+
+def test_watch_tries_a_failed_batch_again_until_it_lands(make_library, tmp_path):
+    import time
+
+    from core.errors import LibraryError
+    from core.watch import LibraryWatcher
+
+    root = tmp_path / "camera"
+    write_pictures(root, 2)
+    lib = make_library()
+    lib.index([root])
+    refusals, lines = [], []
+
+    def index_on_a_disk_that_fills_then_frees(roots):
+        if len(refusals) < 2:
+            refusals.append(roots)
+            raise LibraryError(f"{lib.catalog.path}: the disk is full; free some space on it and try again")
+        return lib.index(roots)
+
+    watcher = LibraryWatcher(lib, report=lines.append, quiet_s=0.3, poll_s=0.2,
+                             index=index_on_a_disk_that_fills_then_frees)
+    watcher.retry_s = 0.2
+    watcher.start()
+    try:
+        write_pictures(root, 10, start=10)  # copied in while the disk is full
+        end = time.monotonic() + 60
+        while time.monotonic() < end and lib.status()["images"] < 12:
+            time.sleep(0.2)
+    finally:
+        watcher.stop()
+    assert lib.status()["images"] == 12, lines
+    assert len(refusals) == 2 and any("trying again in" in line for line in lines), lines
