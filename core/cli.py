@@ -567,7 +567,14 @@ def _trash_copies(lib, groups, confirmed: bool) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("nothing moved")
             return EXIT_OK
-    failed = lib.trash_files(paths)
+    allow_outside = False
+    outside = lib.outside_roots(paths)
+    if outside and not confirmed:  # asked on its own; never with --yes
+        for path, real in outside.items():
+            print(f"  {shown_path(path)} is really {shown_path(real)}, outside every library folder")
+        answer = input(f"move these {len(outside)} files outside the library to the trash too? [y/N] ")
+        allow_outside = answer.strip().lower() in ("y", "yes")
+    failed = lib.trash_files(paths, allow_outside=allow_outside)
     for path, reason in failed:
         print(f"  not moved: {shown_path(path)}: {reason}", file=sys.stderr)
     print(f"moved {len(paths) - len(failed)} files to the trash; `medialens index` updates the library")

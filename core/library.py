@@ -426,13 +426,22 @@ class Library:
             groups = largest_first(groups + repeated_moments(context, cosine))
         return groups
 
-    def trash_files(self, paths: list[str]) -> list[tuple[str, str]]:
+    def trash_files(self, paths: list[str], allow_outside: bool = False) -> list[tuple[str, str]]:
         """Send files to the system trash (the caller has asked the user); (path, reason) of those not moved.
 
-        The library forgets them on its next index run."""
-        from core.search.duplicates import move_to_trash
+        Each is checked right before: one whose content changed since it was indexed, or (unless the user
+        agreed to `allow_outside`, see `outside_roots`) whose real place is outside every library folder, is
+        not moved. The library forgets the moved files on its next index run."""
+        from core.search.duplicates import move_to_trash, trash_refusals
 
-        return move_to_trash(paths)
+        refused = trash_refusals(self.catalog, self.roots(), paths, allow_outside)
+        return list(refused.items()) + move_to_trash([p for p in paths if p not in refused])
+
+    def outside_roots(self, paths: list[str]) -> dict[str, str]:
+        """Path -> real place of those files whose real place is outside every library folder."""
+        from core.search.duplicates import outside_roots
+
+        return outside_roots(paths, self.roots())
 
     # ----- status -----------------------------------------------------------------------------
 

@@ -455,3 +455,29 @@ def test_watch_tries_a_failed_batch_again_until_it_lands(make_library, tmp_path)
         watcher.stop()
     assert lib.status()["images"] == 12, lines
     assert len(refusals) == 2 and any("trying again in" in line for line in lines), lines
+
+
+# ----- 5. duplicates --trash re-checks right before it moves ----------------------------------
+
+def test_trash_leaves_a_copy_overwritten_since_and_one_outside_the_library(cli, cli_env, tiny_weights, tmp_path):
+    root = tmp_path / "photos"
+    write_pictures(root, 3)
+    shutil.copy2(root / "pic_00000.jpg", root / "pic_00000 (1).jpg")
+    outside = tmp_path / "elsewhere"
+    write_pictures(outside, 1, start=1)
+    shutil.copy2(outside / "pic_00001.jpg", outside / "pic_00001 - a copy far away.jpg")
+    (outside / "pic_00001.jpg").unlink()
+    os.symlink(outside, root / "linked")
+    assert cli("index", str(root), "-q").returncode == 0
+    write_pictures(tmp_path / "other", 1, start=40)
+    shutil.copy(tmp_path / "other" / "pic_00040.jpg", root / "pic_00000 (1).jpg")  # overwritten since
+
+    env = dict(cli_env, MEDIALENS_HOME=str(tmp_path / "home"), XDG_DATA_HOME=str(tmp_path / "xdg"))
+    done = run(["duplicates", "--exact-only", "--trash", "--yes"], env)
+    assert "Traceback" not in done.stderr
+    assert f"not moved: {root / 'pic_00000 (1).jpg'}: changed since it was indexed" in done.stderr, done.stderr
+    far = root / "linked" / "pic_00001 - a copy far away.jpg"
+    assert f"not moved: {far}: its real place" in done.stderr and "outside every library folder" in done.stderr
+    assert (root / "pic_00000 (1).jpg").exists() and (outside / "pic_00001 - a copy far away.jpg").exists()
+    trash = tmp_path / "xdg" / "Trash" / "files"
+    assert not trash.exists() or not any(trash.iterdir()), "nothing was moved"
