@@ -91,8 +91,13 @@ def catalog_tables(path: Path) -> tuple[set[str], bool]:
 
 def check_catalog_tables(tables: set[str], has_version: bool, path: Path) -> None:
     """Refuse an SQLite database that is empty or belongs to another program."""
-    if has_version or tables >= CATALOG_TABLES:
+    if has_version:
         return
+    if tables >= CATALOG_TABLES:  # every catalog MediaLens made has had its schema version from the first one
+        raise LibraryError(
+            f"{path}: this database has tables named like a MediaLens catalog's but no schema version, so "
+            f"MediaLens did not make it; it is left as it is: move it away, or choose another library folder"
+        )
     if not tables:
         raise LibraryError(
             f"{path}: the catalog is an empty database with no library in it; "

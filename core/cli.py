@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from core import __version__
-from core.errors import MediaLensError
+from core.errors import LibraryError, MediaLensError
 from core.output import shown_path, write_json
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -153,12 +153,25 @@ def build_parser() -> argparse.ArgumentParser:
 def _open_library(args):
     from core.library import Library
 
+    makes_library = args.command == "index" or (args.command == "roots" and getattr(args, "action", "") == "add")
+    if args.library and not makes_library and not os.path.exists(os.path.expanduser(args.library)):
+        raise LibraryError(f"{args.library}: no library there (no such folder); check the path, or make one "
+                           f"with `medialens index FOLDER --library {args.library}`")
     return Library(args.library, model=args.model, weights=args.weights, device=args.device, runtime=args.runtime)
 
 
 def _filters(args):
+    """The search restrictions, each checked so that none silently matches nothing."""
+    from core.errors import QueryError
     from core.search.engine import Filters
 
+    if getattr(args, "offset", 0) < 0:
+        raise QueryError(f"--offset must be 0 or more, not {args.offset}")
+    if args.date_from and args.date_to and args.date_from >= args.date_to:
+        raise QueryError(f"--from {args.date_from:%Y-%m-%d} is not before --to {args.date_to:%Y-%m-%d}: "
+                         f"no date lies between them")
+    if args.folder and not os.path.isdir(os.path.expanduser(args.folder)):
+        raise QueryError(f"--folder {args.folder}: no such folder")
     return Filters(kinds=frozenset([args.kind]) if args.kind else None, folder=args.folder,
                    date_from=args.date_from, date_to=args.date_to)
 
@@ -646,10 +659,27 @@ COMMANDS: dict[str, Callable] = {
 }
 
 
+#: Options whose value may start with "-" (a box left of or above the picture): argparse would read
+#: `--box -50,-50,20,20` as an unknown option, so the value is glued on as `--box=-50,-50,20,20`.
+_DASHED_VALUES = ("--box",)
+
+
+def _values_glued(argv: list[str]) -> list[str]:
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] in _DASHED_VALUES and i + 1 < len(argv) and argv[i + 1].startswith("-"):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None, open_window: Callable | None = None) -> int:
     """Run one command; no command (or `gui`) calls `open_window(args)`, which the launcher passes."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_values_glued(list(sys.argv[1:] if argv is None else argv)))
     # Without -v nothing is logged: open_clip and huggingface log errors that MediaLens turns into its
     # own one-line messages, and per-file problems are reported in the summary.
     logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.CRITICAL,

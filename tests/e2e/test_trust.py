@@ -481,3 +481,51 @@ def test_trash_leaves_a_copy_overwritten_since_and_one_outside_the_library(cli, 
     assert (root / "pic_00000 (1).jpg").exists() and (outside / "pic_00001 - a copy far away.jpg").exists()
     trash = tmp_path / "xdg" / "Trash" / "files"
     assert not trash.exists() or not any(trash.iterdir()), "nothing was moved"
+
+
+# ----- 13. small ones on the command line ----------------------------------------------------------
+
+@pytest.fixture
+def small_library(cli, tmp_path):
+    write_pictures(tmp_path / "pics", 6)
+    assert cli("index", str(tmp_path / "pics"), "-q").returncode == 0
+    return tmp_path
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["search", "red", "--offset", "-5"], "--offset must be 0 or more"),
+    (["search", "red", "--from", "2024-05-01", "--to", "2024-01-01"], "is not before --to"),
+    (["search", "red", "--folder", "{tmp}/no-such-folder"], "no such folder"),
+    (["similar", "{tmp}/pics/pic_00001.jpg", "--box", "-50,-50,20,20"], "lies outside the image"),
+])
+def test_filters_that_match_nothing_say_why(cli, small_library, args, said):
+    proc = cli(*[a.format(tmp=small_library) for a in args], model=False)
+    assert_clean_error(proc, said)
+
+
+def test_a_mistyped_library_path_is_not_made_a_library(cli_env, tmp_path):
+    typo = tmp_path / "Picturs-library"
+    for args in (["status"], ["search", "red"], ["roots"]):
+        proc = run([*args, "--library", str(typo)], cli_env)
+        assert_clean_error(proc, str(typo), "no library there")
+    assert not typo.exists()
+
+
+def test_a_foreign_database_with_tables_named_like_ours_is_never_written(tmp_path, cli_env):
+    from core.catalog_file import CATALOG_TABLES
+
+    home = tmp_path / "home"
+    home.mkdir()
+    db = home / "catalog.db"
+    con = sqlite3.connect(db)
+    for table in sorted(CATALOG_TABLES):
+        con.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, note TEXT)")
+    con.commit()
+    con.close()
+    before = db.read_bytes()
+    proc = run(["status"], dict(cli_env, MEDIALENS_HOME=str(home)))
+    assert_clean_error(proc, str(db), "MediaLens did not make it")
+    assert db.read_bytes() == before
+    con = sqlite3.connect(db)
+    assert "alembic_version" not in {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+    con.close()
