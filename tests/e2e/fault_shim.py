@@ -1,8 +1,9 @@
 """An `LD_PRELOAD` library that fails chosen system calls on chosen files, as a failing drive would.
 
 Built with the system C compiler into a test's folder. Set in the environment of the process under test:
-`FAULT_SUFFIX` (a path ending: calls on files whose path ends so fail), `FAULT_OPS` (any of `open`, `read`,
-`write`, `sync`, comma-separated), `FAULT_ERRNO` (the errno returned, e.g. 5 for EIO, 13 for EACCES).
+`FAULT_SUFFIX` (a path ending: calls on files whose path ends so fail), `FAULT_OPS` (any of `open`, `read`
+(read(2)), `pread` (pread(2), how SQLite reads), `write`, `sync`, comma-separated), `FAULT_ERRNO` (the
+errno returned, e.g. 5 for EIO, 13 for EACCES).
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ SOURCE = r"""
 
 static int wanted(const char *op, const char *path) {
     const char *suffix = getenv("FAULT_SUFFIX"), *ops = getenv("FAULT_OPS");
-    if (!suffix || !ops || !path || !strstr(ops, op)) return 0;
+    char have[256], want[32];
+    if (!suffix || !ops || !path) return 0;
+    snprintf(have, sizeof have, ",%s,", ops);
+    snprintf(want, sizeof want, ",%s,", op);
+    if (!strstr(have, want)) return 0;
     size_t n = strlen(path), m = strlen(suffix);
     return n >= m && strcmp(path + n - m, suffix) == 0;
 }
@@ -61,10 +66,10 @@ int openat64(int dir, const char *path, int flags, ...) {
 }
 ssize_t read(int fd, void *buf, size_t n) { NEXT(read); return fd_wanted("read", fd) ? fail() : real(fd, buf, n); }
 ssize_t pread(int fd, void *buf, size_t n, off_t at) {
-    NEXT(pread); return fd_wanted("read", fd) ? fail() : real(fd, buf, n, at);
+    NEXT(pread); return fd_wanted("pread", fd) ? fail() : real(fd, buf, n, at);
 }
 ssize_t pread64(int fd, void *buf, size_t n, off_t at) {
-    NEXT(pread64); return fd_wanted("read", fd) ? fail() : real(fd, buf, n, at);
+    NEXT(pread64); return fd_wanted("pread", fd) ? fail() : real(fd, buf, n, at);
 }
 ssize_t write(int fd, const void *buf, size_t n) {
     NEXT(write); return fd_wanted("write", fd) ? fail() : real(fd, buf, n);
