@@ -10,8 +10,6 @@ row: the vector file's count and spot check against it stand in for it).
 
 from __future__ import annotations
 
-from sqlalchemy import text
-
 from core.catalog import Catalog
 from core.catalog_file import REPAIR_HINT, CatalogDamaged
 
@@ -23,7 +21,7 @@ def check_counted_tables(catalog: Catalog) -> None:
     """Raise `CatalogDamaged` (one line, with the repair hint) when a counted table's pages cannot be read."""
     with catalog.session() as s:
         for table in COUNTED_TABLES:
-            found = s.execute(text(f'PRAGMA quick_check("{table}")')).scalars().all()
+            found = s.connection().exec_driver_sql(f'PRAGMA quick_check("{table}")').scalars().all()
             if found != ["ok"]:
                 raise CatalogDamaged(f"{catalog.path}: the catalog is damaged (SQLite: table {table}: "
                                      f"{found[0]}); {REPAIR_HINT}")
