@@ -19,9 +19,12 @@ COUNTED_TABLES = ("roots", "files", "items", "models", "embedded", "settings", "
 
 def check_counted_tables(catalog: Catalog) -> None:
     """Raise `CatalogDamaged` (one line, with the repair hint) when a counted table's pages cannot be read."""
-    with catalog.session() as s:
-        for table in COUNTED_TABLES:
-            found = s.connection().exec_driver_sql(f'PRAGMA quick_check("{table}")').scalars().all()
-            if found != ["ok"]:
-                raise CatalogDamaged(f"{catalog.path}: the catalog is damaged (SQLite: table {table}: "
-                                     f"{found[0]}); {REPAIR_HINT}")
+    for table in COUNTED_TABLES:
+        try:
+            with catalog.session() as s:
+                found = s.connection().exec_driver_sql(f'PRAGMA quick_check("{table}")').scalars().all()
+        except CatalogDamaged:  # the check itself stopped at a page it cannot read
+            found = ["database disk image is malformed"]
+        if found != ["ok"]:
+            raise CatalogDamaged(f"{catalog.path}: the catalog is damaged (SQLite: table {table}: "
+                                 f"{found[0]}); {REPAIR_HINT}")
