@@ -78,7 +78,8 @@ from core.search.people import hit_people, parse_people, person_matches, person_
 from core.search.query import QueryVector, parse_box, text_query
 from core.store.catalog import Catalog, FileRecord, TextLine
 from core.store.catalog_people import FaceRecord, PeopleStore, PersonRecord
-from core.store.repair import repair_catalog
+from core.store.repair import RepairReport
+from core.store.repair import repair_catalog as _repair_catalog
 from core.store.vectors import VectorIndex
 
 #: What the GUI and the CLI import from here: they talk to `core.library` (and `core.errors`, `core.paths`)
@@ -476,17 +477,32 @@ class Library:
             groups = largest_first(groups + repeated_moments(context, cosine))
         return groups
 
-    def trash_files(self, paths: list[str]) -> list[tuple[str, str]]:
+    def trash_files(self, paths: list[str], allow_outside: bool = False) -> list[tuple[str, str]]:
         """Send files to the system trash (the caller has asked the user); (path, reason) of those not moved.
 
-        The library forgets them on its next index run."""
-        from core.search.duplicates import move_to_trash
+        Each is checked right before: one whose content changed since it was indexed, or (unless the user
+        agreed to `allow_outside`, see `outside_roots`) whose real place is outside every library folder, is
+        not moved. The library forgets the moved files on its next index run."""
+        from core.search.duplicates import move_to_trash, trash_refusals
 
-        return move_to_trash(paths)
+        refused = trash_refusals(self.catalog, self.roots(), paths, allow_outside)
+        return list(refused.items()) + move_to_trash([p for p in paths if p not in refused])
+
+    def outside_roots(self, paths: list[str]) -> dict[str, str]:
+        """Path -> real place of those files whose real place is outside every library folder."""
+        from core.search.duplicates import outside_roots
+
+        return outside_roots(paths, self.roots())
 
     # ----- status -----------------------------------------------------------------------------
 
-    def status(self) -> dict:
+    def status(self, check: bool = False) -> dict:
+        """Counts, the model, the vector index's health; `check` first reads the counted tables' pages
+        (`core.store.catalog_health`): a damaged catalog is said, not counted around."""
+        if check:
+            from core.store.catalog_health import check_counted_tables
+
+            check_counted_tables(self.catalog)
         # Roots first: a status read while a folder is removed then never shows the new roots with
         # the old counts (the GUI waits for the roots to change, then trusts the counts).
         roots = self.roots()
@@ -758,3 +774,10 @@ class PersonFound:
 
     def again(self, vector, exclude, filters, n: int) -> list:
         raise QueryError("refining a person search is not supported yet: add or change its words")
+
+
+def repair_catalog(home: str | os.PathLike[str], force: bool = False) -> RepairReport:
+    """Recover a damaged catalog (`core.store.repair`), remembering the library's model if its setting was lost."""
+    from core.indexing.model_switch import remember_lost_model
+
+    return _repair_catalog(Path(home), force, remember_model=remember_lost_model)

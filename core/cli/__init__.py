@@ -23,7 +23,7 @@ from core.cli import ask
 from core.cli import manage as cli_manage
 from core.cli import people as cli_people
 from core.cli.output import shown_path, write_json
-from core.errors import MediaLensError
+from core.errors import LibraryError, MediaLensError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -180,6 +180,10 @@ def _open_library(args):
     from core.library import Library
     from core.models.runtime.cli import DownloadBar
 
+    makes_library = args.command == "index" or (args.command == "roots" and getattr(args, "action", "") == "add")
+    if args.library and not makes_library and not os.path.exists(os.path.expanduser(args.library)):
+        raise LibraryError(f"{args.library}: no library there (no such folder); check the path, or make one "
+                           f"with `medialens index FOLDER --library {args.library}`")
     lib = Library(args.library, model=args.model, weights=args.weights, device=args.device, runtime=args.runtime)
     pending = lib.pending_download()
     if pending is not None:  # the first command that needs the model downloads it, with a bar on stderr
@@ -188,6 +192,18 @@ def _open_library(args):
 
 
 def _filters(args, lib=None):
+    """The search restrictions (core/cli/manage.py), each checked so that none silently matches nothing."""
+    from core.errors import QueryError
+
+    if getattr(args, "offset", 0) < 0:
+        raise QueryError(f"--offset must be 0 or more, not {args.offset}")
+    date_from, date_to = getattr(args, "date_from", None), getattr(args, "date_to", None)
+    if date_from and date_to and date_from >= date_to:
+        raise QueryError(f"--from {date_from:%Y-%m-%d} is not before --to {date_to:%Y-%m-%d}: "
+                         f"no date lies between them")
+    folder = getattr(args, "folder", None)
+    if folder and not os.path.isdir(os.path.expanduser(folder)):
+        raise QueryError(f"--folder {folder}: no such folder")
     return cli_manage.filters_from_args(args, lib)
 
 
@@ -485,7 +501,7 @@ def cmd_similar(args) -> int:
 
 def cmd_status(args) -> int:
     with _open_library(args) as lib:
-        st = lib.status()
+        st = lib.status(check=True)
     if args.json:
         write_json(st, sys.stdout)
         return EXIT_OK
@@ -676,7 +692,14 @@ def _trash_copies(lib, groups, confirmed: bool) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("nothing moved")
             return EXIT_OK
-    failed = lib.trash_files(paths)
+    allow_outside = False
+    outside = lib.outside_roots(paths)
+    if outside and not confirmed:  # asked on its own; never with --yes
+        for path, real in outside.items():
+            print(f"  {shown_path(path)} is really {shown_path(real)}, outside every library folder")
+        answer = input(f"move these {len(outside)} files outside the library to the trash too? [y/N] ")
+        allow_outside = answer.strip().lower() in ("y", "yes")
+    failed = lib.trash_files(paths, allow_outside=allow_outside)
     for path, reason in failed:
         print(f"  not moved: {shown_path(path)}: {reason}", file=sys.stderr)
     print(f"moved {len(paths) - len(failed)} files to the trash; `medialens index` updates the library")
@@ -751,10 +774,27 @@ COMMANDS: dict[str, Callable] = {
 }
 
 
+#: Options whose value may start with "-" (a box left of or above the picture): argparse would read
+#: `--box -50,-50,20,20` as an unknown option, so the value is glued on as `--box=-50,-50,20,20`.
+_DASHED_VALUES = ("--box",)
+
+
+def _values_glued(argv: list[str]) -> list[str]:
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] in _DASHED_VALUES and i + 1 < len(argv) and argv[i + 1].startswith("-"):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None, open_window: Callable | None = None) -> int:
     """Run one command; no command (or `gui`) calls `open_window(args)`, which the launcher passes."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_values_glued(list(sys.argv[1:] if argv is None else argv)))
     # Without -v nothing is logged: open_clip and huggingface log errors that MediaLens turns into its
     # own one-line messages, and per-file problems are reported in the summary.
     logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.CRITICAL,

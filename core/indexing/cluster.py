@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 #: How often a file's task is re-run after its worker died.
 RETRIES = 3
-_ENV_PASSED = ("MEDIALENS_MODEL_CONFIGS", "HF_HUB_OFFLINE")
+_ENV_PASSED = ("MEDIALENS_MODEL_CONFIGS", "HF_HUB_OFFLINE", "ORT_DISABLE_TELEMETRY")
 
 
 def connect(address: str, num_cpus: int | None = None) -> None:

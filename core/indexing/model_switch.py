@@ -26,6 +26,7 @@ from core.paths import models_cache_dir
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.library import Library
+    from core.store.catalog import Catalog
 
 
 @dataclass(frozen=True)
@@ -158,3 +159,22 @@ class ModelSwitch:
         with self._lock:
             if self._control is not None:
                 self._control.cancel()
+
+
+def remember_lost_model(catalog: Catalog) -> None:
+    """The library's remembered model, from the models table when its setting was lost (the newest model).
+
+    Without it the index pass after the repair would fall back to the default model.
+    """
+    import json
+
+    models = catalog.models()
+    if catalog.get_setting("model") or not models:
+        return
+    newest = models[-1]
+    source = newest.pretrained or ""
+    weights = source if os.path.isfile(source) else None
+    choice = ModelChoice(newest.name, None if weights else newest.pretrained, weights)
+    if choice.key() == newest.key:
+        catalog.set_setting("model", json.dumps({"name": choice.name, "pretrained": choice.pretrained,
+                                                 "weights": choice.weights}))

@@ -1,6 +1,9 @@
 """The indexing pipeline: scan → plan → decode (thread pool) → embed (batches) → one writer.
 
-* **Incremental.** (size, mtime) decides "unchanged"; a new path whose content
+* **Incremental.** (size, mtime, change time, inode) decide "unchanged" (a change time or
+  inode alone that moved is checked by content hash: a chmod is not a change, a rewrite
+  that put its mtime back is); a file that failed for a passing reason (an I/O or
+  permission error) or whose change time moved is tried again; a new path whose content
   hash equals a vanished file's keeps that file's row, items and vectors (a move
   or rename); vanished files are swept — unless the folder they were in could not
   be read this time, or is where a drive was mounted at an earlier scan and is
@@ -19,6 +22,7 @@ statement the pipeline runs is a `Catalog` method.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -53,6 +57,30 @@ from core.store.vectors import VectorIndex
 log = logging.getLogger(__name__)
 
 _WORKER_EXIT = object()
+
+
+#: Why a file may fail once and not the next time: it is retried on the next run (a flaky or unplugged
+#: drive, permissions being fixed, a file replaced while it was read).
+PASSING_ERRNOS = (errno.EIO, errno.EACCES, errno.EPERM, errno.ENOENT, errno.EAGAIN, errno.EBUSY, errno.ETIMEDOUT,
+                  errno.ESTALE, errno.ENOTCONN, errno.EINTR, errno.ENXIO, errno.ENODEV, errno.ENOMEM)
+_PASSING_TEXTS = tuple(os.strerror(e).lower() for e in PASSING_ERRNOS)
+
+
+def passing_failure(error: str | None) -> bool:
+    """Whether a file's recorded failure is one that may pass (an I/O or permission error, not bad content)."""
+    return bool(error) and any(text in error.lower() for text in _PASSING_TEXTS)
+
+
+def _identity_changed(st, f) -> bool:
+    """Whether the file's change time or inode differ from the catalog's (a rewrite, a chmod, a replacement)."""
+    return f.ctime_ns is not None and (st.ctime_ns, st.inode) != (f.ctime_ns, f.inode)
+
+
+def _hash_or_none(f) -> str | None:
+    try:
+        return content_hash(f.path, f.size)
+    except OSError:
+        return None
 
 
 class Indexer:
@@ -119,15 +147,22 @@ class Indexer:
         states = self.catalog.file_states(root_id)
         seen = {f.path for f in found}
         missing = {p: st for p, st in states.items() if p not in seen and not under_any(p, unreadable)}
-        new, changed = [], []
+        new, changed, refreshed = [], [], []
         for f in found:
             st = states.get(f.path)
             if st is None:
                 new.append(f)
             elif (st.size, st.mtime_ns) != (f.size, f.mtime_ns):
                 changed.append((st, f))
-            else:
+            elif st.status == "failed" and (passing_failure(st.error) or _identity_changed(st, f)):
+                changed.append((st, f))  # failed for a reason that may have passed: tried again
+            elif not _identity_changed(st, f):
                 report.unchanged += 1
+            elif st.ctime_ns is None or (st.content_hash and _hash_or_none(f) == st.content_hash):
+                refreshed.append((st.id, f))  # first seen since migration 0003, or the same bytes (a chmod)
+                report.unchanged += 1
+            else:
+                changed.append((st, f))  # rewritten with its size and mtime kept
         # Moves and renames: a new path with the content of a vanished file keeps its row.
         moved: list[tuple[int, object]] = []
         by_size: dict[int, list[tuple[str, object]]] = {}
@@ -154,7 +189,8 @@ class Indexer:
                 else:
                     still_new.append(f)
             new = still_new
-        self.catalog.record_scan(root_id, scan_id, moved, [st.id for st in missing.values()], changed, new)
+        self.catalog.record_scan(root_id, scan_id, moved, [st.id for st in missing.values()], changed, new,
+                                 refreshed)
         report.new += len(new)
         report.changed += len(changed)
         report.moved += len(moved)

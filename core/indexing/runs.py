@@ -66,6 +66,7 @@ class IndexRuns:
         except Timeout:
             raise LibraryError(f"another MediaLens is already indexing the library in {lib.home}") from None
         try:
+            lib.thumbs.remove_orphans()  # left by a killed run (a live process's are kept)
             engine = lib.engine(create=True, sync=False)
             if remember:
                 lib.remember_model()

@@ -44,6 +44,8 @@ class FoundFile:
     size: int
     mtime_ns: int
     kind: str  # best guess here; decoding confirms it from the content
+    ctime_ns: int | None = None  # with the inode: tells a rewrite that put its mtime back
+    inode: int | None = None
 
 
 @dataclass
@@ -216,7 +218,7 @@ class _Walker:
         if ident in self.seen_files and st.st_ino:
             return  # the same file reached through a link
         self.seen_files.add(ident)
-        result.files.append(FoundFile(entry.path, st.st_size, st.st_mtime_ns, kind))
+        result.files.append(FoundFile(entry.path, st.st_size, st.st_mtime_ns, kind, st.st_ctime_ns, st.st_ino))
         if self.on_found and len(result.files) % 500 == 0:
             self.on_found(len(result.files))
 

@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 QUIET_S = 2.0
 MAX_WAIT_S = 60.0
 POLL_S = 2.0
+#: A batch that could not be indexed (a full disk, another MediaLens indexing) is tried again after this,
+#: doubling each time up to `RETRY_MAX_S`, until it lands.
+RETRY_S = 5.0
+RETRY_MAX_S = 300.0
 
 
 class FolderWatcher:
@@ -101,6 +105,10 @@ class FolderWatcher:
         if self._observer is not None:
             self._observer.stop()
             self._observer.join()
+
+    def wait_stopped(self, seconds: float) -> bool:
+        """Wait up to `seconds`, or less if watching stops meanwhile; whether it stopped."""
+        return self._stop.wait(seconds)
 
     @property
     def watched(self) -> list[str]:
@@ -208,7 +216,9 @@ class LibraryWatcher:
         self._control = None
         self._stopping = False
         self._control_lock = threading.Lock()
-        self.retry_s = 5.0
+        self.retry_s = RETRY_S
+        self.retry_max_s = RETRY_MAX_S
+        self._failures = 0  # batches in a row that could not be indexed: the back-off grows with them
         self.watcher = FolderWatcher(
             self.lib.roots, self._batch, quiet_s=QUIET_S if quiet_s is None else quiet_s, max_wait_s=max_wait_s,
             poll_s=poll_s, ignore=lambda path: ignored_path(path, str(self.lib.home)),
@@ -231,13 +241,15 @@ class LibraryWatcher:
         try:
             rep = self.index(ready)
         except MediaLensError as exc:
-            if "already indexing" in str(exc):  # another MediaLens holds the index: try again shortly
-                self.report(f"{exc}; trying again in {self.retry_s:.0f} s")
-                time.sleep(self.retry_s)
+            # Another MediaLens indexing, a full disk, a drive that failed a write: all pass. The batch
+            # is kept and tried again, waiting longer each time (5 s, 10 s, ... up to 5 minutes).
+            delay = min(self.retry_s * 2 ** self._failures, self.retry_max_s)
+            self._failures += 1
+            self.report(f"cannot index the changes yet: {exc}; trying again in {delay:.3g} s")
+            if not self.watcher.wait_stopped(delay):
                 self.watcher.note(paths)
-                return
-            self.report(f"cannot index the changes: {exc}")
             return
+        self._failures = 0
         if rep is not None:
             what = label or f"{len(paths)} changes"
             self.report(f"{what}: indexed {rep.indexed}, {rep.new} new, {rep.changed} changed, "

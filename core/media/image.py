@@ -232,6 +232,21 @@ def _describe(exc: BaseException) -> str:
     return text
 
 
+def check_regular_file(path: str | os.PathLike[str]) -> None:
+    """Refuse what is not a plain file before opening it: reading a named pipe blocks for ever, a device
+    never ends (the scan passes both over; a path given on the command line gets the same check)."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise MediaError(f"cannot be read: {(exc.strerror or str(exc)).lower()}") from None
+    if not stat.S_ISREG(mode):
+        kind = ("a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+        raise MediaError(f"not a file that can be read as a picture: {kind}")
+
+
 def load_image(source: str | os.PathLike[str] | bytes, min_side: int | None = None) -> tuple[Image.Image, ImageInfo]:
     """Decode an image as upright RGB, at reduced scale when `min_side` allows.
 
@@ -240,6 +255,8 @@ def load_image(source: str | os.PathLike[str] | bytes, min_side: int | None = No
     """
     _configure_pillow()
     stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    if not isinstance(source, bytes | bytearray):
+        check_regular_file(source)
     try:
         img = Image.open(stream)
         w, h = img.size
@@ -309,6 +326,12 @@ class ThumbnailCache:
         thumb.save(tmp, "WEBP", quality=80, method=2)
         os.replace(tmp, target)
         return target
+
+    def remove_orphans(self) -> int:
+        """Temporary thumbnails (`KEY.PID.TID.tmp`) of processes killed mid-write (`core.tempfiles`)."""
+        from core.tempfiles import pid_field, remove_orphans
+
+        return remove_orphans(self.folder.glob("*/*.tmp"), lambda t: pid_field(t.name, -3))
 
     def get_or_make(self, key: str, path: str | os.PathLike[str]) -> Path:
         """The thumbnail, decoding the original if it is not cached yet."""

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from core.errors import MediaError, QueryError
-from core.media.image import load_image
+from core.media.image import check_regular_file, load_image
 from core.vector_math import from_blobs, unit
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -146,6 +146,10 @@ def resolve_image_path(path: str | os.PathLike[str]) -> Path:
         raise QueryError(f"{p}: no such file")
     if p.is_dir():
         raise QueryError(f"{p}: is a folder, not an image")
+    try:
+        check_regular_file(p)
+    except MediaError as exc:
+        raise QueryError(f"{p}: {exc}") from None
     return p
 
 

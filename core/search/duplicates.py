@@ -27,6 +27,7 @@ files a user confirmed to the platform's trash (send2trash), where they can be r
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.errors import LibraryError, MediaError
-from core.media.image import load_image
+from core.media.image import content_hash, load_image
 from core.store.catalog import Catalog, FileRecord
 from core.vector_math import from_blobs
 
@@ -365,6 +366,41 @@ def _similarities(ctx: SearchContext, recs: list[FileRecord]) -> list[float]:
     vecs = [ctx.file_vector(r.id)[0] for r in recs]
     return [1.0 if r.content_hash == recs[0].content_hash else float(v @ vecs[0])
             for r, v in zip(recs, vecs, strict=True)]
+
+
+def outside_roots(paths: Iterable[str], roots: Iterable[str]) -> dict[str, str]:
+    """Path -> its real place, for the files whose real place lies outside every library folder (reached
+    through a folder link that leads out): trashing one moves a file the library does not hold."""
+    real_roots = [os.path.realpath(r) for r in roots]
+    out = {}
+    for path in paths:
+        real = os.path.realpath(path)
+        if not any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in real_roots):
+            out[path] = real
+    return out
+
+
+def trash_refusals(catalog, roots: Iterable[str], paths: Iterable[str], allow_outside: bool) -> dict[str, str]:
+    """Path -> why it must not be trashed now, checked right before: its bytes are no longer the ones
+    indexed (a copy overwritten with another photo since), it is gone, or (unless `allow_outside`) its
+    real place is outside the library folders."""
+    paths = list(paths)
+    refused = {} if allow_outside else {
+        p: f"its real place {real} is outside every library folder (reached through a folder link); not moved"
+        for p, real in outside_roots(paths, roots).items()}
+    for path in paths:
+        if path in refused:
+            continue
+        rec = catalog.file_by_path(path)
+        try:
+            now = content_hash(path)
+        except OSError as exc:
+            refused[path] = f"cannot be read now ({(exc.strerror or str(exc)).lower()}); not moved"
+            continue
+        if rec is None or rec.content_hash != now:
+            refused[path] = "changed since it was indexed (its content is not what was compared); not moved: " \
+                            "run `medialens index`, then look again"
+    return refused
 
 
 def move_to_trash(paths: Iterable[str]) -> list[tuple[str, str]]:

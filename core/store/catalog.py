@@ -57,7 +57,7 @@ from core.errors import LibraryError
 from core.store.catalog_file import catalog_error, check_catalog_file
 from core.vector_math import f16_blob
 
-SCHEMA_HEAD = "0005_manage"
+SCHEMA_HEAD = "0006_file_identity"
 
 
 class FsPath(TypeDecorator):
@@ -109,6 +109,8 @@ class MediaFile(Base):
     seen_scan: Mapped[int] = mapped_column(Integer, default=0)
     added_at: Mapped[float] = mapped_column(Float)
     indexed_at: Mapped[float | None] = mapped_column(Float)
+    ctime_ns: Mapped[int | None] = mapped_column(BigInteger)  # with the inode: a rewrite that kept its mtime
+    inode: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Item(Base):
@@ -246,6 +248,9 @@ class FileState:
     mtime_ns: int
     status: str
     content_hash: str | None
+    ctime_ns: int | None = None  # None: not known yet (a row from before migration 0003)
+    inode: int | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -542,9 +547,10 @@ class Catalog:
         with self.session() as s:
             rows = s.execute(
                 select(MediaFile.path, MediaFile.id, MediaFile.size, MediaFile.mtime_ns, MediaFile.status,
-                       MediaFile.content_hash).where(MediaFile.root_id == root_id)
+                       MediaFile.content_hash, MediaFile.ctime_ns, MediaFile.inode, MediaFile.error)
+                .where(MediaFile.root_id == root_id)
             )
-            return {r[0]: FileState(r[1], r[2], r[3], r[4], r[5]) for r in rows}
+            return {r[0]: FileState(*r[1:]) for r in rows}
 
     def file(self, file_id: int) -> FileRecord | None:
         with self.session() as s:
@@ -824,17 +830,23 @@ class Catalog:
 
     def record_scan(self, root_id: int, scan_id: int, moved: Sequence[tuple[int, object]],
                     missing_ids: Sequence[int], changed: Sequence[tuple[FileState, object]],
-                    new: Sequence[object]) -> None:
+                    new: Sequence[object], refreshed: Sequence[tuple[int, object]] = ()) -> None:
         """One scan of a root, in one transaction: moved files take their new path, vanished ones are
-        deleted, changed ones are reset to pending (their items dropped), new ones are added pending.
+        deleted, changed ones are reset to pending (their items dropped), new ones are added pending,
+        refreshed ones (same content) only take their new change time and inode.
 
-        The scanned files (`core.indexing.scan.ScannedFile`) carry `path`, `size`, `mtime_ns` and `kind`.
+        The scanned files (`core.indexing.scan.ScannedFile`) carry `path`, `size`, `mtime_ns`, `kind`, `ctime_ns`,
+        `inode`.
         """
         now = time.time()
+
+        def identity(f) -> dict:
+            return {"ctime_ns": getattr(f, "ctime_ns", None), "inode": getattr(f, "inode", None)}
+
         with self.write() as s:
             for file_id, f in moved:
                 s.execute(update(MediaFile).where(MediaFile.id == file_id).values(
-                    path=f.path, mtime_ns=f.mtime_ns, root_id=root_id, seen_scan=scan_id))
+                    path=f.path, mtime_ns=f.mtime_ns, root_id=root_id, seen_scan=scan_id, **identity(f)))
             for chunk in _chunks(list(missing_ids), 900):
                 s.execute(delete(MediaFile).where(MediaFile.id.in_(chunk)))
             for st, f in changed:
@@ -842,11 +854,13 @@ class Catalog:
                 s.execute(delete(Embedded).where(Embedded.file_id == st.id))
                 s.execute(update(MediaFile).where(MediaFile.id == st.id).values(
                     size=f.size, mtime_ns=f.mtime_ns, kind=f.kind, status="pending", error=None,
-                    content_hash=None, seen_scan=scan_id))
+                    content_hash=None, seen_scan=scan_id, **identity(f)))
+            for file_id, f in refreshed:
+                s.execute(update(MediaFile).where(MediaFile.id == file_id).values(**identity(f)))
             if new:
                 s.execute(insert(MediaFile), [
                     {"root_id": root_id, "path": f.path, "size": f.size, "mtime_ns": f.mtime_ns, "kind": f.kind,
-                     "status": "pending", "seen_scan": scan_id, "added_at": now} for f in new])
+                     "status": "pending", "seen_scan": scan_id, "added_at": now, **identity(f)} for f in new])
 
     def clear_partial_items(self, file_ids: Sequence[int]) -> set[int]:
         """Delete the items of those files that no model has completed (partial work of an interrupted

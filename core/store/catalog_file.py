@@ -10,8 +10,10 @@ exception. This module decides before and after SQLite:
 * `check_catalog_tables` refuses an SQLite database that is not MediaLens's
   (tables of another program, or none at all).
 * `catalog_error` turns a driver error into one `LibraryError` line that says what
-  happened to which file and what to do (`medialens repair` for a damaged one),
-  without the driver's text about where to read more.
+  happened to which file and what to do (`medialens repair` for a damaged one;
+  for a full disk or a failing drive, never repair: SQLite's "disk I/O error" is
+  the drive's failure, not the file's), without the driver's text about where
+  to read more.
 """
 
 from __future__ import annotations
@@ -23,7 +25,12 @@ from core.errors import CatalogDamaged, LibraryError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 #: What SQLite says when pages of a database are damaged (sqlite3 error texts, lower case).
-DAMAGE_SIGNS = ("malformed", "not a database", "file is encrypted", "corrupt", "disk i/o error")
+DAMAGE_SIGNS = ("malformed", "not a database", "file is encrypted", "corrupt")
+#: What SQLite says when the drive failed a read or write: a full disk or a failing drive, never damage.
+IO_SIGNS = ("disk i/o error",)
+#: Free space below this on the catalog's drive makes an I/O error "the disk is full" (SQLite needs a few pages
+#: and its 32 KiB shared-memory file to open a catalog at all).
+FULL_BELOW_BYTES = 1 << 20
 #: The tables every MediaLens catalog has had since its first schema.
 CATALOG_TABLES = frozenset({"roots", "files", "items", "vectors", "models"})
 
@@ -32,10 +39,16 @@ REPAIR_HINT = "run `medialens repair` to recover what can be saved (the damaged 
 
 def check_catalog_file(path: Path) -> None:
     """Refuse an existing file that cannot be a catalog; a missing file is fine (a new library)."""
+    if check_catalog_header(path):
+        check_catalog_tables(*catalog_tables(path), path)
+
+
+def check_catalog_header(path: Path) -> bool:
+    """Refuse a file that is empty or not an SQLite database, without reading its schema; False: no file."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        return
+        return False
     except OSError as exc:
         raise LibraryError(f"{path}: the catalog cannot be read ({(exc.strerror or str(exc)).lower()})") from None
     if size == 0:
@@ -53,10 +66,10 @@ def check_catalog_file(path: Path) -> None:
             f"{path}: this file is not a MediaLens catalog (not an SQLite database); "
             f"move it away, or choose another library folder"
         )
-    check_catalog_tables(*_tables_read_only(path), path)
+    return True
 
 
-def _tables_read_only(path: Path) -> tuple[set[str], bool]:
+def catalog_tables(path: Path) -> tuple[set[str], bool]:
     """The database's table names, read without changing the file (a foreign file must stay as it is)."""
     import sqlite3
     from urllib.request import pathname2url
@@ -74,8 +87,13 @@ def _tables_read_only(path: Path) -> tuple[set[str], bool]:
 
 def check_catalog_tables(tables: set[str], has_version: bool, path: Path) -> None:
     """Refuse an SQLite database that is empty or belongs to another program."""
-    if has_version or tables >= CATALOG_TABLES:
+    if has_version:
         return
+    if tables >= CATALOG_TABLES:  # every catalog MediaLens made has had its schema version from the first one
+        raise LibraryError(
+            f"{path}: this database has tables named like a MediaLens catalog's but no schema version, so "
+            f"MediaLens did not make it; it is left as it is: move it away, or choose another library folder"
+        )
     if not tables:
         raise LibraryError(
             f"{path}: the catalog is an empty database with no library in it; "
@@ -103,15 +121,27 @@ def catalog_error(path: Path, exc: BaseException, doing: str = "read") -> Librar
     """One line for a storage failure of the catalog at `path` while it was being read or written."""
     text = driver_text(exc)
     lowered = text.lower()
+    if "full" in lowered or (any(sign in lowered for sign in IO_SIGNS) and disk_full(path)):
+        return LibraryError(f"{path}: the disk is full; free some space on it and try again (nothing was lost)")
+    if any(sign in lowered for sign in IO_SIGNS):
+        return LibraryError(f"{path}: the drive failed to {doing} the catalog (SQLite: {text}); the drive may be "
+                            f"failing or disconnected: check it, then try again (nothing was lost)")
     if is_damage(exc):
         return CatalogDamaged(f"{path}: the catalog is damaged (SQLite: {text}); {REPAIR_HINT}")
-    if "full" in lowered:
-        return LibraryError(f"{path}: the disk is full; free some space and index again")
     if "readonly" in lowered or "read-only" in lowered:
         return LibraryError(f"{path}: the catalog is read-only")
     if "locked" in lowered:
         return LibraryError(f"{path}: the catalog is locked by another program")
     return LibraryError(f"{path}: cannot {doing} the catalog ({text})")
+
+
+def disk_full(path: Path) -> bool:
+    """Whether the drive holding `path` has (almost) no space left for this user."""
+    try:
+        st = os.statvfs(Path(path).parent)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < FULL_BELOW_BYTES
 
 
 def side_files(path: Path) -> list[Path]:

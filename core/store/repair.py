@@ -6,9 +6,13 @@ The steps, each chosen so that nothing the user had is destroyed:
    `catalog.db.damaged-<time>`; it is never written to.
 2. Rows are read from a scratch copy. SQLite's own recovery (the `.recover`
    command of the `sqlite3` program, which reads every page it can parse) is
-   used when that program is installed: Python's `sqlite3` module does not
-   offer it. Without it, or if it fails, rows are read table by table in rowid
-   order, stepping over the pages that cannot be read (`salvage_rows`).
+   used when that program is installed and succeeds (Debian 12's 3.40.1 failed
+   even on a sound catalog): Python's `sqlite3` module does not offer it.
+   Otherwise rows are read table by table in rowid order, stepping over the
+   pages that cannot be read (`salvage_rows`); and when the schema itself is
+   unreadable (a schema page overwritten, the file cut short) no table can be
+   named to SQLite, so rows are read from the pages by the tables' known layout
+   (`core.store.catalog_pages`).
 3. The rows go into a new catalog made by the migrations (so its schema is
    exactly the current one); rows whose parent was lost are dropped by SQLite's
    own foreign key check, a root whose row was lost is remade at its files'
@@ -29,13 +33,21 @@ import shutil
 import sqlite3
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.errors import LibraryError
+from core.errors import CatalogDamaged, LibraryError
 from core.store.catalog import Catalog
-from core.store.catalog_file import check_catalog_file, side_files
+from core.store.catalog_file import (
+    catalog_error,
+    catalog_tables,
+    check_catalog_header,
+    check_catalog_tables,
+    is_damage,
+    side_files,
+)
+from core.store.catalog_pages import Column, column_layout, salvage_by_layout
 
 #: Files near a lost item id (in id order) are indexed again: items are written a batch at a time.
 NEIGHBOUR_WINDOW = 1024
@@ -63,11 +75,14 @@ def integrity_problems(path: Path, limit: int = 20) -> list[str]:
         with contextlib.closing(sqlite3.connect(path)) as con:
             rows = [r[0] for r in con.execute(f"PRAGMA integrity_check({limit})")]
     except sqlite3.DatabaseError as exc:
+        if not is_damage(exc) and isinstance(exc, sqlite3.OperationalError):
+            raise catalog_error(path, exc) from None  # a full disk or a failing drive: nothing to repair
         return [str(exc)]
     return [] if rows == ["ok"] else rows
 
 
-def repair_catalog(home: Path, force: bool = False) -> RepairReport:
+def repair_catalog(home: Path, force: bool = False,
+                   remember_model: Callable[[Catalog], None] | None = None) -> RepairReport:
     """Recover the catalog of the library in `home` (see the module's docstring)."""
     from filelock import FileLock, Timeout
 
@@ -75,7 +90,15 @@ def repair_catalog(home: Path, force: bool = False) -> RepairReport:
     report = RepairReport(catalog=path)
     if not path.exists():
         raise LibraryError(f"{path}: there is no catalog to repair")
-    check_catalog_file(path)
+    try:
+        header = check_catalog_header(path)
+    except LibraryError:
+        if path.stat().st_size == 0:
+            raise
+        header = False  # page 1 overwritten: whether rows of ours are left is known once the pages are read
+    if header:
+        with contextlib.suppress(CatalogDamaged):  # an unreadable schema is what repair is for
+            check_catalog_tables(*catalog_tables(path), path)
     lock = FileLock(str(Path(home) / "index.lock"))
     try:
         lock.acquire(timeout=0)
@@ -85,13 +108,14 @@ def repair_catalog(home: Path, force: bool = False) -> RepairReport:
         report.problems = integrity_problems(path)
         if not report.problems and not force:
             return report
-        _repair(path, report)
+        _repair(path, report, header, remember_model)
     finally:
         lock.release()
     return report
 
 
-def _repair(path: Path, report: RepairReport) -> None:
+def _repair(path: Path, report: RepairReport, header: bool = True,
+            remember_model: Callable[[Catalog], None] | None = None) -> None:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     kept = path.with_name(f"{path.name}.damaged-{stamp}")
     scratch = path.with_name(f"{path.name}.repair-source")
@@ -109,9 +133,14 @@ def _repair(path: Path, report: RepairReport) -> None:
             report.method = "row by row"
         Catalog(fresh).close()  # the current schema, from the migrations
         _copy_rows(source, fresh, report)
+        if not header and not (report.rows.get("roots") or report.rows.get("files")):
+            raise LibraryError(f"{path}: this file is not a MediaLens catalog (not an SQLite database, and no "
+                               f"library rows were found in it); move it away, or choose another library folder")
         catalog = Catalog(fresh)
         try:
             report.restored_roots = catalog.restore_lost_roots()
+            if remember_model is not None:  # the facade's: the store knows no model choice
+                remember_model(catalog)
             _drop_orphans(fresh)
             lost = catalog.lost_item_ids()
             report.lost_items = len(lost)
@@ -186,8 +215,10 @@ def _copy_rows(source: Path, target: Path, report: RepairReport) -> None:
         wanted = _tables(dst)
         try:
             present = _tables(src)
-        except sqlite3.DatabaseError:  # the schema page itself is unreadable: try the current schema's names
-            present = wanted
+        except sqlite3.DatabaseError:  # the schema itself is unreadable: read the pages by the tables' layout
+            _copy_pages(source, dst, wanted, report)
+            dst.commit()
+            return
         for table, columns in wanted.items():
             if table not in present or table == "alembic_version":
                 continue
@@ -212,6 +243,45 @@ def _copy_rows(source: Path, target: Path, report: RepairReport) -> None:
             with contextlib.suppress(sqlite3.DatabaseError):  # external-content full-text tables refill
                 dst.execute(f"INSERT INTO \"{name}\"(\"{name}\") VALUES ('rebuild')")
         dst.commit()
+
+
+def _layouts(dst: sqlite3.Connection, tables: dict[str, list[str]]) -> dict[str, list[Column]]:
+    """How each table's rows are stored (from the new catalog's own schema)."""
+    out = {}
+    for table in tables:
+        info = dst.execute(f'PRAGMA table_info("{table}")').fetchall()  # cid, name, type, notnull, default, pk
+        keys = [r for r in info if r[5]]
+        alias = keys[0][1] if len(keys) == 1 and keys[0][2].upper() == "INTEGER" else None
+        out[table] = [column_layout(r[1], r[2], bool(r[3]) or bool(r[5]), r[1] == alias) for r in info]
+    return out
+
+
+def _copy_pages(source: Path, dst: sqlite3.Connection, wanted: dict[str, list[str]], report: RepairReport) -> None:
+    """Rows read page by page when the schema is unreadable; rows a freed page may have kept are left out.
+
+    Freed pages keep the rows they held: an item whose id is tombstoned in `removed_items`
+    was deleted, and a rowid found with two different rows is kept in neither version.
+    """
+    report.method = "page by page (the schema was unreadable)"
+    tables = {t: c for t, c in wanted.items() if t != "alembic_version"}
+    found = salvage_by_layout(source, _layouts(dst, tables))
+    removed = {row[1] for row in found.rows.get("removed_items", {}).values()}
+    for item_id in removed:
+        found.rows.get("items", {}).pop(item_id, None)
+    for table, rows in found.rows.items():
+        names = ", ".join(f'"{c}"' for c in tables[table])
+        dst.executemany(f'INSERT OR IGNORE INTO "{table}" ({names}) VALUES ({", ".join("?" * len(tables[table]))})',
+                        list(rows.values()))
+        report.rows[table] = len(rows)
+        if found.conflicts.get(table):
+            report.unreadable[table] = found.conflicts[table]
+    if found.unplaced_pages:
+        report.unreadable["(pages of no known table)"] = found.unplaced_pages
+    if removed:  # ids are never reused: the counter stays above every id handed out
+        top = max(removed)
+        dst.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'items'", (top,))
+        dst.execute("INSERT INTO sqlite_sequence(name, seq) SELECT 'items', ? "
+                    "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'items')", (top,))
 
 
 def salvage_rows(con: sqlite3.Connection, table: str, columns: list[str]) -> Iterator[tuple | None]:

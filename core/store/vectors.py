@@ -21,8 +21,9 @@ The catalog is the source of truth; this file must never give a wrong answer and
   with unique names, fsynced, then renamed over the old pair. A failed write (a full disk) removes its
   temporary files and leaves the previous pair as it was; it is logged, never raised. Only the process
   that holds the library's index lock saves (`Library` arranges it): queries and `status` never write.
-* **Checked at open.** The sidecar records how far into the catalog the file has caught up (last vector
-  row id, last deletion tombstone), its size and CRC-32. On open the checksum is verified, the index
+* **Checked at open.** The sidecar records which catalog it belongs to (a random id kept in the catalog),
+  how far into the catalog the file has caught up (last vector row id, last deletion tombstone), its size
+  and CRC-32. On open the checksum is verified, the index
   catches up, its count is compared with the catalog's, and a few of its vectors with the catalog's own.
   Anything that does not match is rebuilt, never trusted.
 * **Rebuilt in the background.** While a missing, stale or damaged file is rebuilt, the catalog's vectors
@@ -82,8 +83,9 @@ REBUILD_BATCH = 65_536
 _FORMAT = 3
 _MAGIC = b"MEDIALENS-VECTORS\n"
 _HEADER = 4096
+#: The catalog setting that names it (`catalog_identity`).
+CATALOG_ID = "catalog_id"
 _SPOT_CHECKS = 16
-_STALE_TEMP_S = 600
 
 
 def _scan(base: np.ndarray, query: np.ndarray, k: int, metric: str) -> tuple[np.ndarray, np.ndarray]:
@@ -346,7 +348,11 @@ class VectorIndex:
     # ----- lifecycle --------------------------------------------------------------------------
 
     def open(self) -> VectorIndex:
-        """Map the saved file, catch up with the catalog; rebuild (in the background) what cannot be trusted."""
+        """Map the saved file, catch up with the catalog; rebuild (in the background) what cannot be trusted.
+
+        Temporary files of a process killed mid-save are removed first (never a live one's)."""
+        _remove_stale_temps(self.path)
+        _remove_stale_temps(self.meta_path)
         with self._lock:
             reason = self._load()
             if reason is None:
@@ -383,6 +389,8 @@ class VectorIndex:
             part = FlatPart.load(self.path, self.dim)
         except Exception as exc:  # a damaged file can fail in many ways
             return f"index file unreadable ({type(exc).__name__})"
+        if meta.get("catalog_id") != catalog_identity(self.catalog, create=False):
+            return "index belongs to another library (its catalog id differs)"
         if meta["last_vector_id"] > self.catalog.last_vector_id(self.model_id):
             return "index is ahead of the catalog (catalog replaced?)"
         self._set_main(part, self.path)
@@ -569,6 +577,7 @@ class VectorIndex:
                     "format": _FORMAT, "dim": self.dim, "count": len(self),
                     "last_vector_id": self._last_vector_id, "last_removed_seq": self._last_removed_seq,
                     "size": data.stat().st_size, "crc32": _crc32(data), "rerank": RERANK,
+                    "catalog_id": catalog_identity(self.catalog, create=True),
                 }
                 tmp_meta = _temp_beside(self.meta_path, tmps)
                 tmp_meta.write_text(json.dumps(meta))
@@ -686,17 +695,30 @@ class VectorIndex:
             return _top(parts, max(k, 0))
 
 
+def catalog_identity(catalog: Catalog, create: bool) -> str | None:
+    """The catalog's random id, written into every vector file saved for it: another library's file (same
+    count, same first vectors) is told apart and rebuilt. Made by the first save (the writer), so queries
+    never write; a file saved before ids existed matches a catalog that has none yet."""
+    known = catalog.get_setting(CATALOG_ID)
+    if known is None and create:
+        import uuid
+
+        known = uuid.uuid4().hex
+        catalog.set_setting(CATALOG_ID, known)
+    return known
+
+
 def _write_part(path: Path, pieces, dim: int, scale: float) -> None:
     """`FlatPart.write`, by name here so that a test can make the disk run full."""
     FlatPart.write(path, pieces, dim, scale)
 
 
 def _remove_stale_temps(target: Path) -> None:
-    """Temporary files left by a process that died mid-write or mid-rebuild (older than `_STALE_TEMP_S`)."""
-    for t in target.parent.glob(f".{target.name}.*.tmp"):
-        with contextlib.suppress(OSError):
-            if time.time() - t.stat().st_mtime > _STALE_TEMP_S:
-                t.unlink()
+    """Temporary files left by a process that died mid-write or mid-rebuild (`core.tempfiles`)."""
+    from core.tempfiles import pid_field, remove_orphans
+
+    prefix = f".{target.name}."
+    remove_orphans(target.parent.glob(f"{prefix}*.tmp"), lambda t: pid_field(t.name[len(prefix):], 0))
 
 
 def _crc32(path: Path) -> int:
@@ -709,7 +731,7 @@ def _crc32(path: Path) -> int:
 
 def _temp_beside(target: Path, made: list[Path]) -> Path:
     """A new, uniquely named temporary file in the target's folder (same filesystem: rename is atomic)."""
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp")
     os.close(fd)
     os.chmod(name, stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o644)  # mkstemp's is 0600
     made.append(Path(name))

@@ -106,7 +106,7 @@ def test_index_of_another_catalog_with_the_same_count_is_not_trusted(synthetic, 
         (folder / f.name).write_bytes(f.read_bytes())
 
     foreign = VectorIndex(other, other_model, DIM, folder, "synthetic", background=False).open()
-    assert foreign.rebuilt_reason == "index vectors differ from the catalog's"
+    assert foreign.rebuilt_reason == "index belongs to another library (its catalog id differs)"
     other.close()
 
 

@@ -198,6 +198,7 @@ def test_core_cli_alone_runs_headless_commands_only():
 
 
 def test_version_and_headless_commands_load_neither_qt_nor_torch(cli_env, tmp_path):
+    (tmp_path / "home").mkdir()  # `status` makes no library folder (a mistyped --library must not become one)
     probe = ("import json, sys\n"
              "from desktop_app.launcher import main\n"
              "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"

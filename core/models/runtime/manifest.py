@@ -130,25 +130,129 @@ def is_export(folder: Path) -> bool:
     return folder.is_dir() and ((folder / MANIFEST).is_file() or is_immich_layout(folder))
 
 
+#: Bounds a manifest's numbers must keep: wider than any CLIP export (sizes 224–448, context 64–77,
+#: vocabularies to 250k), narrow enough that a crafted folder cannot make the runtime allocate gigabytes
+#: (`image.size` [20000, 20000] is 4.5 GiB a picture, `context_length` 1e7 is 1.2 GB of token ids).
+MAX_MANIFEST_BYTES = 1 << 20
+MAX_IMAGE_SIDE = 4096
+MAX_CONTEXT = 4096
+MAX_VOCAB = 1_000_000
+MAX_EMBED_DIM = 16384
+
+
 def read_manifest(folder: Path) -> Manifest:
-    """The manifest of an exported model folder (either layout); a clear error when it is missing or damaged."""
+    """The manifest of an exported model folder (either layout); a clear error when it is missing, damaged or
+    out of bounds."""
     path = Path(folder) / MANIFEST
     if not path.is_file() and is_immich_layout(Path(folder)):
         return read_immich(Path(folder))
     try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise ModelError(f"{path}: {path.stat().st_size} bytes is no manifest (at most {MAX_MANIFEST_BYTES}); "
+                             f"export the model again")
         d = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ModelError(f"{folder}: not an exported model folder (no {MANIFEST}); "
                          f"make one with `medialens models export NAME --weights FILE`") from None
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"{path}: cannot be read ({exc}); export the model again") from None
+    except (OSError, ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        raise ModelError(f"{path}: cannot be read ({reason}); export the model again") from None
     if not isinstance(d, dict) or d.get("format") != FORMAT:
-        raise ModelError(f"{path}: written by another MediaLens version (format {d.get('format')!r}, "
+        found = d.get("format") if isinstance(d, dict) else type(d).__name__
+        raise ModelError(f"{path}: written by another MediaLens version (format {found!r}, "
                          f"this one reads {FORMAT}); export the model again")
+    return validate_manifest(d, Path(folder))
+
+
+def validate_manifest(d: dict, folder: Path) -> Manifest:
+    """A `Manifest` from its JSON form, every field checked for type and bounds and every file path confined
+    to `folder`; one `ModelError` naming the folder and the field otherwise (never another exception).
+
+    For any reader of an exported folder (this format, or another layout mapped onto it).
+    """
+    where = Path(folder) / MANIFEST
+
+    def bad(what: str) -> ModelError:
+        return ModelError(f"{where}: {what}; this folder is not a usable model export (export the model again)")
+
+    def number(section: dict, key: str, lo: float, hi: float, kind: type = int, default=None):
+        value = section.get(key, default)
+        ok = isinstance(value, kind) if kind is int else isinstance(value, int | float)
+        if isinstance(value, bool) or not ok or not (lo <= value <= hi):
+            raise bad(f"{key} is {value!r}, not a {'whole ' if kind is int else ''}number from {lo} to {hi}")
+        return value
+
+    def text(section: dict, key: str, optional: bool = False, limit: int = 500):
+        value = section.get(key)
+        if value is None and optional:
+            return None
+        if not isinstance(value, str) or not value or len(value) > limit:
+            raise bad(f"{key} is {str(value)[:40]!r}, not a name")
+        return value
+
+    for key, kind in (("image", dict), ("text", dict), ("files", dict)):
+        if not isinstance(d.get(key), kind):
+            raise bad(f"{key} is {type(d.get(key)).__name__}, not an object")
+    image, txt = d["image"], d["text"]
+    size = image.get("size")
+    if not (isinstance(size, list) and len(size) == 2):
+        raise bad(f"image.size is {str(size)[:40]!r}, not [height, width]")
+    for side in size:
+        number({"image.size": side}, "image.size", 1, MAX_IMAGE_SIDE)
+    for key in ("mean", "std"):
+        values = image.get(key)
+        if not (isinstance(values, list) and len(values) == 3):
+            raise bad(f"image.{key} is {str(values)[:40]!r}, not three numbers")
+        for v in values:
+            number({f"image.{key}": v}, f"image.{key}", 1e-6 if key == "std" else -1e3, 1e3, float)
+    for key in ("interpolation", "resize_mode"):
+        if key in image:
+            text(image, key, limit=32)
+    number(image, "fill_color", 0, 255, default=0)
+    vocab = number(txt, "vocab_size", 1, MAX_VOCAB, default=49408)
+    number(txt, "context_length", 2, MAX_CONTEXT)
+    for key in ("sot_id", "eot_id", "pad_id"):
+        number(txt, key, 0, vocab - 1, default=0)
+    if "clean" in txt:
+        text(txt, "clean", limit=32)
+    text(d, "name")
+    text(d, "key")
+    for key in ("pretrained", "source"):
+        text(d, key, optional=True, limit=4096)
+    number(d, "embed_dim", 1, MAX_EMBED_DIM)
+    number(d, "logit_scale", 0, 1e4, float, default=100.0)
+    number(d, "opset", 1, 1000, default=17)
+    for role, entry in d["files"].items():
+        if not isinstance(entry, dict):
+            raise bad(f"files.{role} is {type(entry).__name__}, not an object")
+        confined_path(folder, entry.get("path"), f"files.{role}.path")
+        number(entry, "bytes", 0, 1 << 40)
+        digest = entry.get("sha256")
+        if not (isinstance(digest, str) and re.fullmatch(r"[0-9a-f]{64}", digest)):
+            raise bad(f"files.{role}.sha256 is {str(digest)[:40]!r}, not a SHA-256")
+    for key in ("agreement", "exported_with"):
+        if not isinstance(d.get(key, {}), dict):
+            raise bad(f"{key} is {type(d.get(key)).__name__}, not an object")
     try:
         return Manifest.from_dict(d)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelError(f"{path}: incomplete manifest ({exc}); export the model again") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise bad(f"incomplete ({exc})") from None
+
+
+def confined_path(folder: Path, relative, what: str = "a file path") -> Path:
+    """`folder / relative` when it names a file inside `folder` (links resolved); a `ModelError` for an
+    absolute path, `..`, or a link that leads out: a manifest never reaches outside its folder."""
+    where = Path(folder) / MANIFEST
+    if not isinstance(relative, str) or not relative or "\0" in relative:
+        raise ModelError(f"{where}: {what} is {str(relative)[:40]!r}, not a file name")
+    rel = Path(relative)
+    if rel.is_absolute() or ".." in rel.parts or rel.drive:
+        raise ModelError(f"{where}: {what} {relative!r} leads outside the model folder; refused")
+    base = Path(folder).resolve()
+    target = (base / rel).resolve()
+    if target != base and base not in target.parents:
+        raise ModelError(f"{where}: {what} {relative!r} leads outside the model folder (through a link); refused")
+    return base / rel
 
 
 def _again(manifest: Manifest) -> str:

@@ -1,0 +1,30 @@
+"""What `medialens status` checks before it reports: the tables it counts can actually be read.
+
+Counts come from indexes (`files.status`, `items.file_id`), so a destroyed page of a
+table's own rows goes unseen by them while every search that reaches the page fails.
+SQLite's `PRAGMA quick_check(TABLE)` walks one table's b-tree and its indexes
+(structure and page formats, not index contents): linear in the table's size but with
+no sorting, so it is run on the tables status counts except `vectors` (a kilobyte a
+row: the vector file's count and spot check against it stand in for it).
+"""
+
+from __future__ import annotations
+
+from core.store.catalog import Catalog
+from core.store.catalog_file import REPAIR_HINT, CatalogDamaged
+
+#: The tables `Library.status` counts or reads, `vectors` aside (see the module docstring).
+COUNTED_TABLES = ("roots", "files", "items", "models", "embedded", "settings", "ocr_items")
+
+
+def check_counted_tables(catalog: Catalog) -> None:
+    """Raise `CatalogDamaged` (one line, with the repair hint) when a counted table's pages cannot be read."""
+    for table in COUNTED_TABLES:
+        try:
+            with catalog.session() as s:
+                found = s.connection().exec_driver_sql(f'PRAGMA quick_check("{table}")').scalars().all()
+        except CatalogDamaged:  # the check itself stopped at a page it cannot read
+            found = ["database disk image is malformed"]
+        if found != ["ok"]:
+            raise CatalogDamaged(f"{catalog.path}: the catalog is damaged (SQLite: table {table}: "
+                                 f"{found[0]}); {REPAIR_HINT}")
