@@ -26,3 +26,17 @@ def test_a_catalogue_entry_serves_a_registry_model_that_has_no_hub_weights(tmp_p
         "MediaLens-World", "medialens-smoke/MediaLens-World", PINS, key="MediaLens-World:file-0123")]}))
     monkeypatch.setenv("MEDIALENS_CATALOGUE", str(catalogue))
     assert choose_model("MediaLens-World", None, None, None) == ModelChoice("MediaLens-World", "file-0123")
+
+
+def test_a_missing_catalogue_names_who_lost_it(tmp_path, monkeypatch):
+    """The install's own catalogue missing (as in a bundle built without it) is not blamed on $MEDIALENS_CATALOGUE."""
+    from core.errors import ModelError
+    from core.models.runtime import catalogue
+
+    monkeypatch.setenv("MEDIALENS_CATALOGUE", str(tmp_path / "mine.json"))
+    with pytest.raises(ModelError, match=r"mine.json: model catalogue not found \(named in \$MEDIALENS_CATALOGUE\)"):
+        catalogue.catalogue()
+    monkeypatch.delenv("MEDIALENS_CATALOGUE")
+    monkeypatch.setattr(catalogue, "CATALOGUE_FILE", tmp_path / "catalogue.json")
+    with pytest.raises(ModelError, match=r"catalogue.json: model catalogue not found \(part of this install"):
+        catalogue.catalogue()
