@@ -1,4 +1,5 @@
-"""A registry model without hub weights (the world model) that a catalogue serves is downloaded, not refused.
+"""What the packaging smoke test found: a registry model without hub weights that a catalogue serves is downloaded
+(not refused); a missing built-in catalogue and a bundle without the OCR extra say so plainly.
 
 `tests/fake_hub.py FOLDER` names the entry after the folder (`MediaLens-World`), and `medialens models`
 lists it by that name: `index --model MediaLens-World` must then take the download, as `models get
@@ -40,3 +41,19 @@ def test_a_missing_catalogue_names_who_lost_it(tmp_path, monkeypatch):
     monkeypatch.setattr(catalogue, "CATALOGUE_FILE", tmp_path / "catalogue.json")
     with pytest.raises(ModelError, match=r"catalogue.json: model catalogue not found \(part of this install"):
         catalogue.catalogue()
+
+
+def test_an_installer_without_the_ocr_extra_says_so_without_a_pip_hint(monkeypatch):
+    """In a bundle `pip install rapidocr_onnxruntime` cannot help: the OCR extra is not in the installers."""
+    import sys
+
+    from core.indexing.ocr import TextReader
+
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # not installed
+    with pytest.raises(LibraryError, match=r"pip install rapidocr_onnxruntime"):
+        TextReader()._load()
+    monkeypatch.setattr(sys, "frozen", True, raising=False)  # PyInstaller's mark of a bundle
+    with pytest.raises(LibraryError) as refused:
+        TextReader()._load()
+    assert "this installer of MediaLens does not read text in pictures" in str(refused.value)
+    assert "pip install rapidocr" not in str(refused.value)
