@@ -129,8 +129,10 @@ Xvfb "$DISPLAY_NUM" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 & XVFB_P
 sleep 3
 bind /tmp/.X11-unix "$ROOT/tmp/.X11-unix"
 window() {  # window(label, command...): start it, wait, type a search (windowfocus: Xvfb has no window manager), screenshot, stop
+    # its own process group (job control), so that stopping it stops the app under chroot (and the AppImage
+    # runtime's child), not only the subshell: a window left running took the next window's typed query
     local label="$1"; shift
-    "$@" >"$OUT/$label.log" 2>&1 & local pid=$!
+    set -m; "$@" >"$OUT/$label.log" 2>&1 & local pid=$!; set +m
     sleep "${SMOKE_WINDOW_WAIT:-25}"
     if kill -0 "$pid" 2>/dev/null; then
         DISPLAY="$DISPLAY_NUM" xdotool search --sync --onlyvisible --name MediaLens windowfocus --sync \
@@ -142,7 +144,12 @@ window() {  # window(label, command...): start it, wait, type a search (windowfo
     else
         echo "$label: EXITED early" | tee -a "$OUT/smoke.log"; cat "$OUT/$label.log"; FAILED+=("$label")
     fi
-    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+    kill -TERM -- "-$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+    sleep 2
+    if DISPLAY="$DISPLAY_NUM" xdotool search --onlyvisible --name MediaLens >/dev/null 2>&1; then
+        echo "$label: its window is still open after stopping it" | tee -a "$OUT/smoke.log"
+        FAILED+=("$label: still open"); kill -KILL -- "-$pid" 2>/dev/null || true
+    fi
 }
 window deb-window in_root env DISPLAY="$DISPLAY_NUM" medialens gui --library /srv/lib
 
