@@ -16,6 +16,10 @@ class LibraryError(MediaLensError):
     """The library (catalog, index, roots) cannot be opened or changed as asked."""
 
 
+class CatalogDamaged(LibraryError):
+    """The catalog's pages are damaged: `medialens repair` can salvage it (the window offers to)."""
+
+
 class ModelError(MediaLensError):
     """A model cannot be found, downloaded or loaded."""
 

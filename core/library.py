@@ -5,11 +5,14 @@ explicit path to choose another) holding `catalog.db`, one vector file per
 model under `index/`, and `thumbnails/`. The library remembers the model it was
 indexed with; a different model can be named per call.
 
-It owns the lifecycle only — open/close, roots, its model, status — and
-builds, once, the two things that do the work: a `SearchContext` with its
-`SearchEngine` (`core.search`) and, per run, an `Indexer` (`core.indexing`).
-Its query methods are one-line hand-offs to `core.search`. Which model it opens with, and
-switching to another in the background, are `core.indexing.model_switch`.
+It owns the lifecycle — open/close, roots, its model, status — and builds,
+once, the search engine and its `SearchContext` (`core.search`). The flows are
+managers beside it, the way Anki's `Collection` has `col.decks` and `col.models`:
+`lib.indexing` (`core.indexing.runs`: index runs, their locks, the remembered OCR
+setting) and `lib.thumbnails` (`core.media.thumbnails`). A search goes in through
+one method, `find(Query)` (`core.search.find`); `search`, `similar`, `compose` and
+`matches` are one-line hand-offs to it, `index` to `lib.indexing`. Which model it
+opens with, and switching to another in the background, are `core.indexing.model_switch`.
 
 Thread-safety: searches may run on several threads while one thread indexes;
 the catalog, the vector index and the encoder each guard themselves.
@@ -26,11 +29,14 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import LibraryError, MediaError, MediaLensError
+from core.errors import LibraryError, MediaError, MediaLensError, QueryError
+from core.indexing import people as grouping
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
+from core.indexing.faces import VIDEO_STEP_S
 from core.indexing.links import follows_outside_links, outside_links, set_follow_outside_links
+from core.indexing.manage import Manager, export_files, narrow_groups
 from core.indexing.model_switch import ModelChoice, ModelInfo, ModelSwitch, choose_model, switched
-from core.indexing.pipeline import Indexer
+from core.indexing.runs import IndexRuns
 from core.indexing.watch import (
     POLL_S,
     QUIET_S,
@@ -40,14 +46,17 @@ from core.indexing.watch import (
     roots_to_index,
     vanished_line,
 )
+from core.media.clips import cut_clip
 from core.media.image import ThumbnailCache
-from core.media.video import check_index_options as check_video_options
+from core.media.thumbnails import Thumbnails
+from core.media.xmp_faces import FaceRegion, write_regions
 from core.models.embed import REGISTRY, BaseEncoder, cached_weights
 from core.models.runtime.catalogue import CatalogueEntry, catalogue, find_entry
 from core.models.runtime.choose import open_encoder
 from core.models.runtime.download import DownloadProgress, installed
 from core.models.runtime.manifest import list_exports
 from core.paths import models_cache_dir, resolve_home
+from core.search.albums import filters_to_json
 from core.search.compose import DEFAULT_METHOD, METHODS
 from core.search.context import SearchContext
 from core.search.cutoff import SORTS, Matches, file_date, sort_hits
@@ -56,9 +65,19 @@ from core.search.engine import Filters, Hit, SearchEngine
 from core.search.explain import Explanation, explain_file
 from core.search.feedback import SearchSession
 from core.search.find import COMPOSE, SIMILAR, TEXT, Found, Query, prepare
-from core.search.moments import MomentFinder, Timeline, across_library, moment_vector, video_record
-from core.search.query import parse_box, text_query
-from core.store.catalog import Catalog, FileRecord
+from core.search.moments import (
+    TIMELINE_MOMENTS,
+    MomentFinder,
+    Timeline,
+    across_library,
+    moment_vector,
+    video_record,
+    videos_only,
+)
+from core.search.people import hit_people, parse_people, person_matches, person_moments
+from core.search.query import QueryVector, parse_box, text_query
+from core.store.catalog import Catalog, FileRecord, TextLine
+from core.store.catalog_people import FaceRecord, PeopleStore, PersonRecord
 from core.store.repair import repair_catalog
 from core.store.vectors import VectorIndex
 
@@ -67,7 +86,8 @@ from core.store.vectors import VectorIndex
 __all__ = ["COMPOSE", "DEFAULT_METHOD", "METHODS", "POLL_S", "QUIET_S", "SIMILAR", "SORTS", "TEXT", "Control",
            "DuplicateGroup", "Filters", "FolderWatcher", "Found", "Hit", "IndexReport", "Library", "LibraryWatcher",
            "Matches", "ModelChoice", "ModelInfo", "ModelSwitch", "Progress", "ProgressCallback", "Query",
-           "file_date", "ignored_path", "parse_box", "repair_catalog", "roots_to_index", "sort_hits", "vanished_line"]
+           "TextLine", "cut_clip", "export_files", "file_date", "filters_to_json", "ignored_path", "parse_box",
+           "repair_catalog", "roots_to_index", "sort_hits", "vanished_line"]
 
 
 class Library:
@@ -84,16 +104,15 @@ class Library:
         self.options = options or {}
         self.choice = choose_model(model, weights, pretrained, self.remembered_model())
         self._lock = threading.RLock()
-        # Held by this process's indexing run and by its saves of a rebuilt vector file. Both also take the
-        # `index.lock` file lock (other processes); without this, a save by the background rebuild (it follows a
-        # repair or a damaged vector file, seconds long at 1M) made the next `index` in the same process fail with
-        # "another MediaLens is already indexing" — the window then kept the pre-repair counts.
-        self._index_mutex = threading.Lock()
+        #: The managers, one per flow (Anki's `col.decks`, `col.models`): index runs, thumbnails.
+        self.indexing = IndexRuns(self)
+        self.thumbnails = Thumbnails(self.catalog, self.thumbs)
         self._encoder: BaseEncoder | None = None
         #: hears (bytes done, bytes expected) while the model downloads (`core.models.runtime.download`)
         self.download_progress: DownloadProgress | None = None
         self._engine: SearchEngine | None = None
         self._moments: MomentFinder | None = None
+        self._people = None
 
     # ----- model choice -----------------------------------------------------------------------
 
@@ -104,7 +123,8 @@ class Library:
         d = json.loads(raw)
         return ModelChoice(d["name"], d.get("pretrained"), d.get("weights"))
 
-    def _remember_model(self) -> None:
+    def remember_model(self) -> None:
+        """Keep this library's model choice in its catalog: the next open uses it (an index run remembers it)."""
         c = self.choice
         self.catalog.set_setting("model", json.dumps(
             {"name": c.name, "pretrained": c.pretrained, "weights": c.weights}))
@@ -172,7 +192,7 @@ class Library:
                 model_id, dim = row
                 slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.choice.key())
                 vindex = VectorIndex(self.catalog, model_id, dim, self.home / "index", slug)
-                vindex.on_rebuilt = self._save_index_if_free
+                vindex.on_rebuilt = self.indexing.save_if_free
                 vindex.open()
                 context = SearchContext(self.catalog, lambda: self.encoder, vindex, model_id, dim,
                                         self.choice.key())
@@ -182,25 +202,6 @@ class Library:
         if sync:
             engine.vindex.sync()
         return engine
-
-    def _save_index_if_free(self, vindex: VectorIndex) -> None:
-        """Save a rebuilt index unless an indexing run is the writer (this process's or another's: it saves its own)."""
-        from filelock import FileLock, Timeout
-
-        if not self._index_mutex.acquire(blocking=False):
-            return  # this process is indexing: the run saves the index when it ends
-        try:
-            lock = FileLock(str(self.home / "index.lock"))
-            try:
-                lock.acquire(timeout=0)
-            except Timeout:
-                return
-            try:
-                vindex.save(wait=False)  # called by the rebuild itself, once its index is in place
-            finally:
-                lock.release()
-        finally:
-            self._index_mutex.release()
 
     # ----- roots ------------------------------------------------------------------------------
 
@@ -228,68 +229,56 @@ class Library:
         with self._lock:
             if self._engine is not None:
                 self._engine.vindex.sync()
-                self._save_index_if_free(self._engine.vindex)
+                self.indexing.save_if_free(self._engine.vindex)
 
     # ----- indexing ---------------------------------------------------------------------------
 
     def index(self, folders: list[str | os.PathLike[str]] | None = None, progress: ProgressCallback | None = None,
               control: Control | None = None, remember: bool = True, **options) -> IndexReport:
-        """Index the given folders (added as roots) or all roots; returns what happened.
-
-        `remember=False` leaves the library's remembered model alone (a model switch in progress).
-        """
-        for f in folders or []:
-            self.add_root(f)
-        roots = self.catalog.roots()
-        if folders:
-            wanted = {str(Path(f).expanduser().resolve()) for f in folders}
-            roots = [r for r in roots if r[1] in wanted or any(w.startswith(r[1] + os.sep) for w in wanted)]
-        if not roots:
-            raise LibraryError("no library folders yet: give one, e.g. `medialens index ~/Pictures`")
-        check_video_options({**self.options, **options})
-        with self._index_mutex:  # waits out this process's save of a rebuilt index (see __init__)
-            return self._index_locked(roots, progress, control, remember, options)
-
-    def _index_locked(self, roots: list, progress: ProgressCallback | None, control: Control | None,
-                      remember: bool, options: dict) -> IndexReport:
-        from filelock import FileLock, Timeout
-
-        lock = FileLock(str(self.home / "index.lock"))
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            raise LibraryError(f"another MediaLens is already indexing the library in {self.home}") from None
-        try:
-            engine = self.engine(create=True, sync=False)
-            if remember:
-                self._remember_model()
-            opts = {**self.options, **options}
-            cluster = opts.pop("cluster", None)
-            read_text = self.reads_text(opts.pop("ocr", None))
-            indexer = Indexer(self.catalog, self.encoder, engine.vindex, engine.model_id, self.thumbs,
-                              batch_size=opts.pop("batch_size", None), workers=opts.pop("workers", None),
-                              options=opts, read_text=read_text)
-            if cluster:
-                from core.indexing import cluster as ray_cluster
-
-                ray_cluster.connect(cluster)
-                indexer.remote_decoder = ray_cluster.RemoteDecoder(self.choice.name, self.choice.pretrained,
-                                                                   self.choice.weights, opts)
-            report = indexer.run(roots, progress=progress, control=control)
-            while not (control and control.cancelled) and not engine.vindex.wait_rebuilt(0.5):
-                pass  # the writer leaves a saved index behind: finish a background rebuild first
-            engine.vindex.save(wait=False)
-            return report
-        finally:
-            lock.release()
+        """Index the given folders (added as roots) or all roots; returns what happened (`core.indexing.runs`)."""
+        return self.indexing.run(folders, progress, control, remember, **options)
 
     def reads_text(self, wanted: bool | None = None) -> bool:
         """Whether indexing reads the text in photos and videos; `wanted` sets it (remembered by the library)."""
-        from core.indexing import ocr
+        return self.indexing.reads_text(wanted)
+
+    def hears_speech(self, wanted: bool | None = None, model_dir: str | os.PathLike[str] | None = None) -> bool:
+        """Whether indexing transcribes what is said in videos; `wanted` sets it, `model_dir` a faster-whisper
+        model for it (both remembered by the library; core/indexing/speech.py)."""
+        from core.indexing import speech
 
         if wanted is not None:
-            self.catalog.set_setting(ocr.SETTING, "on" if wanted else "off")
-        return ocr.ocr_enabled(self.catalog)
+            self.catalog.set_setting(speech.SETTING, "on" if wanted else "off")
+        if model_dir is not None:
+            self.catalog.set_setting(speech.MODEL_SETTING, str(Path(model_dir).expanduser().resolve()))
+        return speech.speech_enabled(self.catalog)
+
+    def _speech_status(self) -> dict:
+        from core.indexing import speech
+        from core.store import catalog_speech
+
+        heard, lines = catalog_speech.counts(self.catalog, speech.EXPERT)
+        subtitled, subtitle_lines = catalog_speech.counts(self.catalog, "subtitle")
+        return {"enabled": speech.speech_enabled(self.catalog), "heard": heard, "lines": lines,
+                "pending": len(catalog_speech.pending(self.catalog, speech.EXPERT)),
+                "engine": speech.choose_engine(self.catalog).name, "subtitled": subtitled,
+                "subtitle_lines": subtitle_lines}
+
+    def finds_faces(self, wanted: bool | None = None) -> bool:
+        """Whether indexing finds the faces in photos and videos; `wanted` sets it (remembered by the library)."""
+        from core.indexing import faces
+
+        if wanted is not None:
+            self.catalog.set_setting(faces.SETTING, "on" if wanted else "off")
+        return faces.faces_enabled(self.catalog)
+
+    @property
+    def people(self):
+        """The library's people: faces grouped, named, searched (`core.library.People`)."""
+        with self._lock:
+            if self._people is None:
+                self._people = People(self)
+            return self._people
 
     def switch_model(self, model: str | None = None, weights: str | os.PathLike[str] | None = None,
                      pretrained: str | None = None) -> ModelSwitch:
@@ -309,15 +298,38 @@ class Library:
             if old is not None:
                 old.context.encoder_of = (lambda: old_encoder) if old_encoder is not None else switched
             self.choice, self._encoder, self._engine = other.choice, encoder, None
-            self._remember_model()
+            self.remember_model()
         if old is not None:
             old.vindex.save()
+
+    # ----- managing (core/indexing/manage.py) ------------------------------------------------------------
+
+    @property
+    def manager(self) -> Manager:
+        """Ratings, favourites, tags, titles, albums and smart albums, with their XMP sidecars."""
+        return Manager(self.catalog)
+
+    def album_filters(self, names: list[str], base: Filters | None = None) -> Filters:
+        """`base` narrowed to the files in any of these albums; a smart album's are found by its search."""
+        from core.search.albums import smart_album_filters
+
+        return smart_album_filters(self, names, base or Filters())
+
+    def understand(self, text: str, skip=()):
+        """What a search text says about dates, and about places and cameras this library knows
+        (`core.search.understand.Understood`: the words for the model, and filters)."""
+        from core.search.understand import understand
+
+        store = self.manager.store
+        return understand(text, store.place_names(), store.camera_names(), skip=skip)
 
     # ----- queries ----------------------------------------------------------------------------
 
     def find(self, query: Query) -> Found:
         """The one way in for a search: `query` made ready once (`core.search.find`); page it, cut it where
         its matches end, start a feedback session with it, or ask why a photo matched it."""
+        if query.kind == TEXT and parse_people(query.text).names_people:  # person:"Name" (core.search.people)
+            return self.people.find(query)
         return prepare(self.engine(), query)
 
     def search(self, text: str, n: int = 20, offset: int = 0, filters: Filters | None = None,
@@ -353,20 +365,7 @@ class Library:
 
     def thumbnail(self, file_id: int) -> Path | None:
         """The cached thumbnail of a file (made now if missing); None if it cannot be made."""
-        rec = self.catalog.file(file_id)
-        if rec is None:
-            return None
-        key = rec.content_hash
-        if key and self.thumbs.has(key):
-            return self.thumbs.path_for(key)
-        if rec.kind == "video" and key:
-            return self._video_thumbnail(rec, None)
-        if rec.kind != "image" or not key:
-            return None
-        try:
-            return self.thumbs.get_or_make(key, rec.path)
-        except Exception:
-            return None
+        return self.thumbnails.of_file(file_id)
 
     # ----- video moments (core/search/moments.py) -------------------------------------------------------
 
@@ -378,46 +377,49 @@ class Library:
         (a library id or path). Each hit is a moment: `start_s`/`end_s`, the best
         frame's time `t_s` and item, and the query's cosine with the moment as `score`.
         """
+        from core.search.fusion import fused_video_moments, ranked
+
         engine = self.engine()
         rec = None if video is None else video_record(engine.context, video)  # before the model loads: errors come fast
-        vec = moment_vector(engine.context, query)
+        parsed = text_query(engine.context, query) if isinstance(query, str) else None
+        vec = moment_vector(engine.context, query if parsed is None else parsed.vector)
+        words = parsed.words if parsed is not None else ""
         if rec is None:
+            if words:  # what is shown, written on screen, or said
+                return ranked(engine, QueryVector(vec, words=words), n, filters=videos_only(filters))
             return across_library(engine, vec, n, filters)
+        if words:
+            return fused_video_moments(engine, self._moments.video_moments(rec, vec, n), vec, words, rec.id, n)
         return self._moments.video_moments(rec, vec, n)
 
-    def timeline(self, file_id: int, query: str | np.ndarray | None = None) -> Timeline:
-        """What a player's timeline draws for a video: sample times, the query's curve, its moments."""
+    def timeline(self, file_id: int, query: str | np.ndarray | None = None, words: str | None = None) -> Timeline:
+        """What a player's timeline draws for a video: sample times, the query's curve, its moments.
+
+        With words (a text `query`, or `words` beside a query vector) the moments are the fusion's: where
+        the video shows them, writes them on screen or says them, each with the expert that found it.
+        """
+        from core.search.fusion import fused_video_moments
+
+        if isinstance(query, str) and parse_people(query).names_people:  # where the people are seen
+            return self.people.timeline(file_id, query)
         context = self.engine().context
         rec = video_record(context, file_id)
-        return self._moments.timeline(rec, None if query is None else moment_vector(context, query))
+        vec = None if query is None else moment_vector(context, query)
+        line = self._moments.timeline(rec, vec)
+        words = words or (text_query(context, query).words if isinstance(query, str) else None)
+        if vec is not None and words:
+            line.moments = fused_video_moments(self.engine(), line.moments, vec, words, rec.id, TIMELINE_MOMENTS)
+        return line
+
+    def transcript(self, file_id: int) -> list[TextLine]:
+        """A video's subtitle and spoken lines in time order (empty when it has none or was not heard)."""
+        from core.store.catalog_speech import timed_lines
+
+        return timed_lines(self.catalog, file_id)
 
     def frame_thumbnail(self, file_id: int, t_s: float) -> Path | None:
         """The cached thumbnail of the sampled frame that stands for `t_s` (`core.media.video.sample_at`)."""
-        rec = self.catalog.file(file_id)
-        if rec is None or rec.kind != "video" or not rec.content_hash:
-            return None
-        times = [t for _, t in self.catalog.items_of_file(file_id) if t is not None]
-        if not times:
-            return None
-        from core.media.video import sample_at
-
-        return self._video_thumbnail(rec, times[sample_at(times, t_s)])
-
-    def _video_thumbnail(self, rec, t_s: float | None) -> Path | None:
-        """A frame's (or, for None, the poster's) thumbnail; decoded from the video if the cache lost it.
-
-        A lost poster is remade from the frame a tenth of the way in (past most intros and fades).
-        """
-        from core.media.video import frame_at, frame_thumb_suffix
-
-        suffix = "" if t_s is None else frame_thumb_suffix(t_s)
-        if self.thumbs.has(rec.content_hash, suffix):
-            return self.thumbs.path_for(rec.content_hash, suffix)
-        at = t_s if t_s is not None else 0.1 * (rec.duration_s or 0.0)
-        try:
-            return self.thumbs.put(rec.content_hash, frame_at(rec.path, at), suffix)
-        except (MediaError, OSError):
-            return None
+        return self.thumbnails.of_frame(file_id, t_s)
 
     # ----- composed edits, feedback sessions, regions (core/search/compose.py, feedback.py, explain.py)
 
@@ -445,14 +447,21 @@ class Library:
         vec = text_query(context, query).vector if isinstance(query, str) else query
         return explain_file(context, file_id, vec)
 
-    def duplicates(self, threshold: float | None = None, near: bool = True, moments: bool = True) -> list:
+    def duplicates(self, threshold: float | None = None, near: bool = True, moments: bool = True,
+                   filters: Filters | None = None) -> list:
         """Groups of copies, biggest first: `core.search.duplicates.DuplicateGroup` (files) and
         `core.search.repeats.RepeatedMoment` (the same footage in several videos or twice in one).
 
         `near` adds photos at least `threshold` similar (default: the library's calibrated copy
         similarity) and, with `moments`, repeated video footage; without it only byte-identical
-        files are grouped.
+        files are grouped. `filters` keeps the copies that pass them (groups of two or more).
         """
+        groups = self._all_duplicates(threshold, near, moments)
+        if filters is None or not filters.active:
+            return groups
+        return narrow_groups(groups, self.catalog.file_ids_where(**dataclasses.asdict(filters)))
+
+    def _all_duplicates(self, threshold: float | None, near: bool, moments: bool) -> list:
         from core.search.compose import duplicate_thresholds
         from core.search.duplicates import find_duplicates, largest_first
         from core.search.repeats import repeated_moments
@@ -520,6 +529,8 @@ class Library:
         read, lines = self.catalog.ocr_counts()
         st["text"] = {"enabled": ocr_enabled(self.catalog), "read": read, "lines": lines,
                       "pending": self.catalog.ocr_pending_count()}
+        st["speech"] = self._speech_status()
+        st["faces"] = self.people.counts()
         st["failures"] = [{"path": f.path, "reason": f.error} for f in self.catalog.failed_files()]
         st["follow_outside_links"] = self.follows_outside_links
         st["outside_links"] = {root: [{"link": link, "target": target} for link, target in pairs]
@@ -554,3 +565,196 @@ class Library:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+# ----- people: faces grouped, named, searched (issue 27) ------------------------------------------
+
+class People:
+    """`Library.people`: list, name, merge, split, hide, search with words, a person's moments in videos,
+    named regions to XMP sidecars (grouping: `core.indexing.people`; tables: `core.store.catalog_people`;
+    search: `core.search.people`)."""
+
+    def __init__(self, library: Library):
+        self.library = library
+        self.store = PeopleStore(library.catalog)
+
+    # ----- reading -----------------------------------------------------------------------------
+
+    def list(self, include_hidden: bool = False) -> list[PersonRecord]:
+        """Named people by name, then the unnamed groups biggest first."""
+        return self.store.people(include_hidden)
+
+    def person(self, who: int | str) -> PersonRecord:
+        pid = self.resolve(who)
+        found = self.store.person(pid)
+        assert found is not None  # resolve checked it
+        return found
+
+    def resolve(self, who: int | str) -> int:
+        """A person's id from an id, "#12" / "12", or a name."""
+        text = str(who).strip().lstrip("#")
+        if text.isdigit():
+            grouping.check_person(self.store, int(text))
+            return int(text)
+        return grouping.person_named(self.store, text)
+
+    def faces(self, who: int | str, limit: int | None = None) -> list[FaceRecord]:
+        return self.store.faces_of_person(self.resolve(who), limit)
+
+    def faces_of_file(self, file_id: int) -> list[tuple[FaceRecord, str | None]]:
+        """A file's faces with their person's name (None: no one, or no name yet), for boxes on the preview."""
+        names = {p.id: p.name for p in self.store.people(include_hidden=True)}
+        return [(f, names.get(f.person_id)) for f in self.store.faces_of_file(file_id)]
+
+    def counts(self) -> dict:
+        from core.indexing.faces import faces_enabled
+
+        files, faces, people = self.store.counts()
+        return {"enabled": faces_enabled(self.library.catalog), "files": files, "faces": faces, "people": people,
+                "pending": self.store.pending_count()}
+
+    # ----- what the user says ------------------------------------------------------------------
+
+    def name(self, who: int | str, name: str) -> int:
+        return grouping.name_person(self.store, self.resolve(who), name)
+
+    def merge(self, sources: list[int | str], target: int | str) -> int:
+        return grouping.merge_people(self.store, [self.resolve(s) for s in sources], self.resolve(target))
+
+    def split(self, who: int | str, face_ids: list[int], name: str | None = None) -> int:
+        return grouping.split_person(self.store, self.resolve(who), face_ids, name)
+
+    def remove_faces(self, who: int | str, face_ids: list[int]) -> None:
+        grouping.remove_faces(self.store, self.resolve(who), face_ids)
+
+    def move_faces(self, face_ids: list[int], to: int | str) -> None:
+        grouping.move_faces(self.store, face_ids, self.resolve(to))
+
+    def hide(self, who: int | str, hidden: bool = True) -> None:
+        self.store.set_hidden(self.resolve(who), hidden)
+
+    def recluster(self, full: bool = True) -> grouping.ClusterReport:
+        """Group again: every automatic assignment is undone first (the user's stay)."""
+        return grouping.cluster(self.store, full=full)
+
+    # ----- search ------------------------------------------------------------------------------
+
+    def matches(self, text: str, people: tuple[str, ...] = (), without: tuple[str, ...] = (),
+                filters: Filters | None = None, names_in_text: bool = False) -> Matches:
+        """`person:"Name"` queries: the photos and moments showing the people, ordered by the words.
+
+        `names_in_text`: the baseline ranking (the whole text, names included, searched by CLIP).
+        """
+        parsed = parse_people(text, people, without)
+        if not parsed.people:
+            raise QueryError("say who to look for: person:\"Name\" in the text, or --person NAME")
+        wanted = [self.resolve(n) for n in parsed.people]
+        avoided = [self.resolve(n) for n in parsed.without]
+        engine = self.library.engine()
+        words = " ".join((text.replace("person:", "") if names_in_text else parsed.text).replace('"', " ").split())
+        query = text_query(engine.context, words) if words.strip(" -") else None
+        found = person_matches(engine, self.store, wanted, avoided, filters, query, VIDEO_STEP_S)
+        hit_people(found.hits, self.store)
+        return found
+
+    def timeline(self, file_id: int, text: str):
+        """A video's timeline for a person query: its moments are the query's hits in this video (the spans
+        where the people are seen, or, with words, their frames the words match best)."""
+        import dataclasses
+
+        base = self.library.timeline(file_id)
+        return dataclasses.replace(base, moments=[h for h in self.matches(text).matches if h.file.id == file_id])
+
+    def find(self, query) -> PersonFound:
+        """A person query (`core.search.find.Query` of kind TEXT with person: terms) made ready: `Library.find`."""
+        return PersonFound(self, query)
+
+    def moments(self, who: int | str, file_id: int) -> list[tuple[float, float]]:
+        """(start, end) seconds where the person's face is seen in a video (from the frames looked at)."""
+        return person_moments(self.store, self.resolve(who), file_id, VIDEO_STEP_S)
+
+    def face_image(self, face_id: int, side: int = 128) -> bytes | None:
+        """A square PNG of a face with some room around it (for round thumbnails); None when unreadable."""
+        import io
+
+        from core.media.image import load_image
+
+        found = self.store.faces_by_id([face_id])
+        if not found:
+            return None
+        f = found[0]
+        rec = self.library.catalog.file(f.file_id)
+        if rec is None:
+            return None
+        try:
+            if rec.kind == "video":
+                from PIL import Image
+
+                thumb = self.library.frame_thumbnail(rec.id, f.t_s or 0.0)
+                if thumb is None:
+                    return None
+                img = Image.open(thumb).convert("RGB")
+            else:
+                img, _ = load_image(rec.path, min_side=1024)
+        except (MediaError, OSError):
+            return None
+        sx, sy = img.width / (rec.width or img.width), img.height / (rec.height or img.height)
+        x0, y0, x1, y1 = f.box
+        cx, cy, half = (x0 + x1) / 2 * sx, (y0 + y1) / 2 * sy, max(x1 - x0, y1 - y0) * 0.8 * max(sx, sy)
+        crop = img.crop((round(cx - half), round(cy - half), round(cx + half), round(cy + half)))
+        out = io.BytesIO()
+        crop.resize((side, side)).save(out, "PNG")
+        return out.getvalue()
+
+    # ----- interoperability --------------------------------------------------------------------
+
+    def write_xmp(self, who: int | str | None = None) -> list[str]:
+        """Write the named faces of every photo (or of one person's photos) to their XMP sidecars, in the
+        MWG region format digiKam and Lightroom read. Returns the sidecars written."""
+        names = {p.id: p.name for p in self.store.people(include_hidden=True) if p.name}
+        if who is None:
+            files = {f.file_id for pid in names for f in self.store.faces_of_person(pid)}
+        else:
+            files = {f.file_id for f in self.faces(who)}
+        written = []
+        for file_id in sorted(files):
+            rec = self.library.catalog.file(file_id)
+            if rec is None or rec.kind != "image" or not rec.width or not rec.height:
+                continue
+            regions = [FaceRegion.of_box(names[f.person_id], f.box, rec.width, rec.height)
+                       for f in self.store.faces_of_file(file_id) if f.person_id in names]
+            written.append(str(write_regions(rec.path, regions, (rec.width, rec.height))))
+        return written
+
+
+class PersonFound:
+    """A person query made ready, with `core.search.find.Found`'s doors: its matches (computed once), pages of
+    them, and why a photo matched its words."""
+
+    def __init__(self, people: People, query):
+        self.people = people
+        self.query = query
+        self._matches: Matches | None = None
+
+    def matches(self) -> Matches:
+        if self._matches is None:
+            self._matches = self.people.matches(self.query.text, filters=self.query.filters)
+        return self._matches
+
+    def page(self, n: int = 20, offset: int = 0) -> list:
+        return self.matches().hits[offset:offset + n]
+
+    def is_cut(self, show_all: bool = False, sort: str = "relevance") -> bool:
+        return True
+
+    def explain(self, file_id: int):
+        from core.search.explain import explain_file
+
+        words = parse_people(self.query.text).text
+        if not words:
+            raise QueryError("a person search without words has nothing to explain")
+        context = self.people.library.engine().context
+        return explain_file(context, file_id, text_query(context, words).vector)
+
+    def again(self, vector, exclude, filters, n: int) -> list:
+        raise QueryError("refining a person search is not supported yet: add or change its words")

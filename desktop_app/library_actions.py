@@ -41,9 +41,10 @@ class LibraryActions(QObject):
         self.act_cancel = A("cancel", self.tr("Stop Indexing"), host.cancel, None, "stop")
         self.act_failures = A("failures", self.tr("Files That Failed…"), self.show_failures, None, "warning")
         self.act_duplicates = A("duplicates", self.tr("Duplicates…"), self.show_duplicates, None, "copy")
+        self.act_people = A("people", self.tr("People…"), self.show_people, "Ctrl+Shift+P", "photo")
         # the Library menu's part before Settings and Quit
         self.menu = (self.act_add_folder, self.act_folders, None, self.act_rescan, self.act_pause, self.act_cancel,
-                     self.act_failures, None, self.act_duplicates)
+                     self.act_failures, None, self.act_duplicates, self.act_people)
 
         host.status_changed.connect(self._status)
         host.indexing_started.connect(lambda: self._indexing(True))
@@ -83,6 +84,21 @@ class LibraryActions(QObject):
         show_moment = getattr(self.dialog_parent, "show_moment", None)
         if show_moment is not None:
             dialog.moment_requested.connect(show_moment)
+        dialog.show()
+        dialog.refresh()
+
+    def show_people(self) -> None:
+        from desktop_app.people_view import PeopleDialog
+
+        dialog = PeopleDialog(self.host, self.dialog_parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        search_bar = getattr(self.dialog_parent, "search_bar", None)
+        if search_bar is not None:
+            def search(text: str) -> None:
+                search_bar.field.setText(text)
+                search_bar.field.returnPressed.emit()
+
+            dialog.search_requested.connect(search)
         dialog.show()
         dialog.refresh()
 

@@ -38,8 +38,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.errors import CatalogDamaged  # a leaf module: cheap to import
 from desktop_app.library_actions import LibraryActions
 from desktop_app.pages.first_run import FirstRunPage
+from desktop_app.pages.search import manage_actions
 from desktop_app.pages.search.month_label import MonthLabel
 from desktop_app.pages.search.order_bar import OrderBar
 from desktop_app.pages.search.preview import PreviewPane
@@ -58,6 +60,7 @@ from desktop_app.widgets.icons import icon
 from desktop_app.widgets.message_bar import MessageBar
 from desktop_app.widgets.status_bar import LibraryStatusBar
 from desktop_app.workers.host import LibraryConfig, LibraryHost, ModelState, ModelStatus
+from desktop_app.workers.tasks import describe_error
 from desktop_app.workers.thumbnails import ThumbnailLoader
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -188,8 +191,10 @@ class MainWindow(QMainWindow):
         results = self.results_actions
         fill_menu(mb.addMenu(self.tr("&Library")),
                   (*self.library_actions.menu, None, self.act_settings, None, self.act_quit))
-        fill_menu(mb.addMenu(self.tr("&Search")), (self.act_find, None, *results.search_menu))
+        search_menu = fill_menu(mb.addMenu(self.tr("&Search")), (self.act_find, None, *results.search_menu))
         self.result_menu = fill_menu(mb.addMenu(self.tr("&Item")), results.item_menu)
+        self.manage_actions = manage_actions.install(self)  # side bar, chips, rating/tag/album keys, export
+        fill_menu(search_menu, (None, self.manage_actions.act_save_search))
         fill_menu(mb.addMenu(self.tr("&View")), (self.act_preview, None, self.act_zoom_in, self.act_zoom_out))
         fill_menu(mb.addMenu(self.tr("&Help")), (self.act_about,))
 
@@ -210,7 +215,7 @@ class MainWindow(QMainWindow):
         self.search_bar.field.textChanged.connect(self._search_text_changed)
         h.model_switched.connect(self.controller.rerun)
         self.controller.finished.connect(self._request_finished)
-        self.controller.failed.connect(lambda _request, message: self.show_error(message))
+        self.controller.failed.connect(lambda _request, error: self.show_error(error))
         self.results_actions.message.connect(self.status_bar.showMessage)
 
         self.grid.activated.connect(self._activated)
@@ -263,10 +268,10 @@ class MainWindow(QMainWindow):
         else:
             self._show_library(status)
 
-    def _open_failed(self, message: str) -> None:
+    def _open_failed(self, error: BaseException) -> None:
         self.pages.setCurrentWidget(self.first_run)
-        self.first_run.set_model_state(ModelStatus(ModelState.FAILED, "", error=message))
-        self.show_error(message)
+        self.first_run.set_model_state(ModelStatus(ModelState.FAILED, "", error=describe_error(error)))
+        self.show_error(error)
 
     def _show_library(self, status: dict) -> None:
         """Without a query the window shows the library itself, newest first (or says how to start)."""
@@ -475,10 +480,13 @@ class MainWindow(QMainWindow):
             "picture like them, or by changing one in words.</p><p>Everything runs on this computer.</p>")
             .replace("%1", __version__))
 
-    def show_error(self, message: str, action=None) -> None:
-        if action is None and "medialens repair" in message:  # a damaged catalog: offer the repair here
+    def show_error(self, error: BaseException | str, action=None) -> None:
+        """Show an engine's exception (one line; a bug says so) or a line of the window's own; a damaged
+        catalog comes with the Repair button."""
+        if action is None and isinstance(error, CatalogDamaged):
             action = (self.tr("Repair"), self.repair_library)
-        self.message_bar.show_message(message, MessageBar.ERROR, action)
+        self.message_bar.show_message(error if isinstance(error, str) else describe_error(error), MessageBar.ERROR,
+                                      action)
 
     def repair_library(self) -> None:
         """Recover the damaged catalog (the damaged file is kept), reopen, and index what was lost."""

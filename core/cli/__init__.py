@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 
 from core import __version__
 from core.cli import ask
+from core.cli import manage as cli_manage
+from core.cli import people as cli_people
 from core.cli.output import shown_path, write_json
 from core.errors import MediaLensError
 
@@ -73,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     filters.add_argument("--folder", metavar="DIR", help="only files under this folder")
     filters.add_argument("--from", dest="date_from", type=_date, metavar="DATE", help="taken on or after DATE")
     filters.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="taken before DATE")
+    cli_manage.add_filter_arguments(filters)
 
     results = argparse.ArgumentParser(add_help=False, parents=[filters])
     results.add_argument("-n", type=_positive, default=20, metavar="N", help="how many results (default 20)")
@@ -95,6 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--ocr", action=argparse.BooleanOptionalAction, default=None,
                    help="read the text in photos so searches find their words (slower; remembered "
                         "for the library; default off)")
+    s.add_argument("--speech", action=argparse.BooleanOptionalAction, default=None,
+                   help="transcribe what is said in videos so searches find it (slow; remembered for the "
+                        "library; default off)")
+    s.add_argument("--speech-model", metavar="DIR",
+                   help="a faster-whisper model folder for --speech (default: PocketSphinx's English model)")
+    s.add_argument("--faces", action=argparse.BooleanOptionalAction, default=None,
+                   help="find the faces in photos and videos and group them into people (slower; remembered "
+                        "for the library; default off)")
     s.add_argument("--every-frame", action="store_true",
                    help="embed every sampled video frame, also those that look like the last one embedded")
     s.add_argument("--cluster", metavar="ADDRESS",
@@ -104,11 +115,16 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Photos and video moments matching a text. The list ends where the "
                                    "matches end (a cutoff read from this query's own scores); --all "
                                    "shows what lies below it too.")
-    s.add_argument("query", help="what to look for, e.g. \"dog on a beach\"; -word or -\"a phrase\" avoids things")
+    s.add_argument("query", nargs="?", default="",
+                   help="what to look for, e.g. \"dog on a beach\"; -word or -\"a phrase\" avoids things; "
+                        "person:\"Name\" (or --person) only the photos showing that person, -person:Name without")
     s.add_argument("--all", dest="show_all", action="store_true",
                    help="ignore the cutoff: page through every result, best first")
+    s.add_argument("--literal", action="store_true",
+                   help="search the text as typed: no dates, places or cameras taken out of it")
     s.add_argument("--sort", choices=["relevance", "date"], default="relevance",
                    help="order of the matches: best first (default) or newest first (capture time, else file time)")
+    cli_people.add_search_arguments(s)
 
     s = sub.add_parser("browse", parents=[common, filters], help="the library without a query, newest first")
     s.add_argument("-n", type=_positive, default=50, metavar="N", help="how many files (default 50)")
@@ -142,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="follow folder links that lead outside a library folder (the default), or skip them")
 
     _add_moments_parser(sub, common)
+    cli_people.add_parsers(sub, common)
     _add_duplicates_parser(sub, common)
     s = sub.add_parser("repair", parents=[common], help="recover a damaged catalog, then index what was lost",
                        description="Recover what SQLite can read from a damaged catalog into a new one (the "
@@ -154,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet-s", type=float, default=None, metavar="S",
                    help="index once the folders have been quiet this long (default 2)")
     _add_compose_arguments(sub, common, results)
+    cli_manage.add_parsers(sub, common, _date)
     sub.add_parser("gui", parents=[common], help="open the window (the default)")
     return p
 
@@ -169,11 +187,8 @@ def _open_library(args):
     return lib
 
 
-def _filters(args):
-    from core.library import Filters
-
-    return Filters(kinds=frozenset([args.kind]) if args.kind else None, folder=args.folder,
-                   date_from=args.date_from, date_to=args.date_to)
+def _filters(args, lib=None):
+    return cli_manage.filters_from_args(args, lib)
 
 
 def _print_hits(hits, as_json: bool, out=None, explain: Callable | None = None) -> None:
@@ -198,12 +213,36 @@ def _print_hits(hits, as_json: bool, out=None, explain: Callable | None = None) 
     for h in hits:  # one shape for photos and moments; a moment adds where it is, for a player to jump to
         span = f"  {_fmt_time(h.start_s)}–{_fmt_time(h.end_s)}" if h.start_s is not None else ""
         confidence = f"  {h.extra['confidence']}" if "confidence" in h.extra else ""
-        print(f"{h.score:6.3f}  {shown_path(h.path)}  [id {h.file.id}]{span}{confidence}", file=out)
+        print(f"{h.score:6.3f}  {shown_path(h.path)}  [id {h.file.id}]{span}{confidence}{_said_at(h)}", file=out)
         e = explain(h) if explain else None
         if e is not None:
             print(f"        best region {','.join(map(str, e.box))}  ({e.score:.3f})", file=out)
-        for line in h.extra.get("text", {}).get("lines", []) if explain else ():
-            print(f"        text \"{shown_path(line['text'])}\" at {','.join(map(str, line['box']))}", file=out)
+        for line in h.extra.get("text", {}).get("lines", []) if explain or _said_at(h) else ():
+            if line.get("expert", "ocr") == "ocr":
+                print(f"        text \"{shown_path(line['text'])}\" at {','.join(map(str, line['box']))}", file=out)
+                continue
+            how = "said" if line["expert"] == "speech" else "subtitle"
+            print(f"        {how} \"{shown_path(line['text'])}\" {_clock(line['start_s'])}–{_clock(line['end_s'])}",
+                  file=out)
+            if explain and line.get("words"):
+                print("          words: " + "  ".join(f"{w} {_clock(a)}" for w, a, _ in line["words"]), file=out)
+
+
+def _clock(seconds: float) -> str:
+    """A time to the tenth of a second, never after the moment it names (a seek there misses nothing)."""
+    tenths = int(max(0.0, seconds) * 10)
+    m, t = divmod(tenths, 600)
+    return f"{m // 60:02d}:{m % 60:02d}:{t // 10:02d}.{t % 10}"
+
+
+def _said_at(hit) -> str:
+    """ "  said at 00:01:12" for a moment found by its speech (or subtitles), from the first word."""
+    text = hit.extra.get("text", {})
+    if text.get("expert") not in ("speech", "subtitle") or hit.start_s is None:
+        return ""
+    whole = int(hit.start_s)
+    return f"  {'said' if text['expert'] == 'speech' else 'subtitled'} at " \
+           f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
 class _ProgressBar:
@@ -225,8 +264,10 @@ class _ProgressBar:
             self.phase = p.phase
             if p.phase == "scan":
                 self.bar = tqdm(desc="scanning", unit=" files", file=sys.stderr, leave=False)
-            elif p.phase in ("embed", "ocr"):
-                self.bar = tqdm(desc="indexing" if p.phase == "embed" else "reading text", total=p.files_total,
+            elif p.phase in ("embed", "ocr", "speech", "faces"):
+                desc = {"embed": "indexing", "ocr": "reading text", "speech": "hearing speech",
+                        "faces": "finding faces"}[p.phase]
+                self.bar = tqdm(desc=desc, total=p.files_total,
                                 unit=" files", file=sys.stderr, dynamic_ncols=True)
             else:
                 self.bar = None
@@ -259,7 +300,9 @@ def cmd_index(args) -> int:
     try:
         report = lib.index(args.folders or None, progress=bar, control=control,
                            workers=args.workers, batch_size=args.batch_size, fps=args.fps,
-                           dedup=False if args.every_frame else None, cluster=args.cluster, ocr=args.ocr)
+                           dedup=False if args.every_frame else None, cluster=args.cluster, ocr=args.ocr,
+                           speech=args.speech, speech_model=args.speech_model,
+                           faces=args.faces)
     except KeyboardInterrupt:
         control.cancel()
         raise
@@ -269,7 +312,9 @@ def cmd_index(args) -> int:
     if args.json:
         d = {k: getattr(report, k) for k in ("found", "new", "changed", "moved", "removed", "unchanged",
                                               "indexed", "frames", "videos", "video_frames", "video_seconds",
-                                              "text_read", "text_lines",
+                                              "text_read", "text_lines", "subtitle_videos", "subtitle_lines",
+                                              "speech_videos", "speech_lines", "speech_audio_s",
+                                              "faces_looked", "faces_found",
                                               "cancelled", "elapsed_s")}
         d["failed"] = [{"path": p, "reason": r} for p, r in report.failed]
         d["problems"] = [{"path": p, "reason": r} for p, r in report.problems]
@@ -283,6 +328,14 @@ def cmd_index(args) -> int:
         print(f"video: {report.videos} indexed, {_fmt_time(report.video_seconds)}, {report.video_frames} frames")
     if report.text_read:
         print(f"text: read {report.text_read} files in {report.text_s:.1f} s, {report.text_lines} lines found")
+    if report.subtitle_lines:
+        print(f"subtitles: {report.subtitle_lines} lines in {report.subtitle_videos} videos")
+    if report.speech_audio_s:
+        print(f"speech: heard {_fmt_time(report.speech_audio_s)} in {report.speech_s:.1f} s, "
+              f"{report.speech_lines} lines")
+    if report.faces_looked:
+        print(f"faces: looked at {report.faces_looked} files in {report.faces_s:.1f} s, "
+              f"{report.faces_found} faces found (medialens people)")
     for path, reason in report.failed:
         print(f"  failed: {shown_path(path)}: {reason}")
     for path, reason in report.problems:
@@ -340,7 +393,12 @@ def cmd_search(args) -> int:
     from core.library import TEXT, Query
 
     with _open_library(args) as lib:
-        query = Query(TEXT, text=args.query, filters=_filters(args), exact=True if args.exact else None)
+        args.query = cli_people.query_text(args)  # --person NAME is person:"NAME" in the text
+        text, filters = cli_manage.understood_query(lib, args, _filters(args, lib))
+        if not text:  # only filters ("photos from my Pixel"): the files they allow, newest first
+            return _print_browse(lib, args, filters)
+        args.query = text
+        query = Query(TEXT, text=text, filters=filters, exact=True if args.exact else None)
         if ask.wanted(args):
             return _asking(lib, args, query, counted=True)
         found = lib.find(query)
@@ -359,7 +417,7 @@ def cmd_search(args) -> int:
 
 def _asking(lib, args, query, counted: bool = False) -> int:
     """--ask / --answer: rounds of questions after the first results (core/cli/ask.py)."""
-    session = lib.session(_filters(args))
+    session = lib.session(query.filters)
     hits = session.start(query, n=args.n)
     matches = lib.find(query).matches() if counted else None
 
@@ -386,11 +444,15 @@ def _matches_line(found, shown: int, args) -> str:
 
 
 def cmd_browse(args) -> int:
+    with _open_library(args) as lib:
+        return _print_browse(lib, args, _filters(args, lib))
+
+
+def _print_browse(lib, args, filters) -> int:
     from core.library import file_date
 
-    with _open_library(args) as lib:
-        files = lib.browse(args.offset, args.n, _filters(args))
-        total = lib.browse_count(_filters(args))
+    files = lib.browse(args.offset, args.n, filters)
+    total = lib.browse_count(filters)
     if args.json:
         write_json([{"id": f.id, "path": f.path, "kind": f.kind, "date": file_date(f).isoformat()}
                     for f in files], sys.stdout)
@@ -412,7 +474,7 @@ def cmd_similar(args) -> int:
     from core.library import SIMILAR, Query
 
     with _open_library(args) as lib:
-        query = Query(SIMILAR, target=args.target, t_s=args.t_s, box=args.box, filters=_filters(args),
+        query = Query(SIMILAR, target=args.target, t_s=args.t_s, box=args.box, filters=_filters(args, lib),
                       exact=True if args.exact else None)
         if ask.wanted(args):
             return _asking(lib, args, query)
@@ -439,6 +501,16 @@ def cmd_status(args) -> int:
     if text["enabled"] or text["read"]:
         print(f"text:     {text['read']} files read, {text['lines']} lines, {text['pending']} to read"
               + ("" if text["enabled"] else " (reading is off: medialens index --ocr)"))
+    heard = st["speech"]
+    if heard["enabled"] or heard["heard"]:
+        print(f"speech:   {heard['heard']} videos heard, {heard['lines']} lines, {heard['pending']} to hear "
+              f"({heard['engine']})" + ("" if heard["enabled"] else " (hearing is off: medialens index --speech)"))
+    if heard["subtitle_lines"]:
+        print(f"subtitles: {heard['subtitle_lines']} lines in {heard['subtitled']} videos")
+    faces = st["faces"]
+    if faces["enabled"] or faces["faces"]:
+        print(f"faces:    {faces['faces']} in {faces['files']} files, {faces['people']} people, {faces['pending']} "
+              "to look at" + ("" if faces["enabled"] else " (finding faces is off: medialens index --faces)"))
     for root, links in st["outside_links"].items():
         print(f"outside:  {shown_path(root)} reaches outside itself through "
               + ", ".join(f"{shown_path(x['link'])} -> {shown_path(x['target'])}" for x in links)
@@ -519,19 +591,15 @@ def _add_moments_parser(sub, common: argparse.ArgumentParser) -> None:
     s.add_argument("query", help="what happens, e.g. \"people arm wrestling\"")
     s.add_argument("--video", metavar="PATH", help="only inside this video (a library path or id)")
     s.add_argument("-n", type=_positive, default=10, metavar="K", help="how many moments (default 10)")
+    s.add_argument("--explain", action="store_true", help="show the words said or shown, with their times")
     s.add_argument("--json", action="store_true", help="print a JSON list for scripts")
-    s.add_argument("--folder", metavar="DIR", help="only videos under this folder")
-    s.add_argument("--from", dest="date_from", type=_date, metavar="DATE", help="taken on or after DATE")
-    s.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="taken before DATE")
+    cli_manage.add_dated_filters(s, _date, "only videos under this folder", kind=False)
 
 
 def cmd_moments(args) -> int:
-    from core.library import Filters
-
-    filters = Filters(folder=args.folder, date_from=args.date_from, date_to=args.date_to)
     with _open_library(args) as lib:
-        hits = lib.moments(args.query, video=args.video, n=args.n, filters=filters)
-        _print_hits(hits, args.json)
+        hits = lib.moments(args.query, video=args.video, n=args.n, filters=_filters(args, lib))
+        _print_hits(hits, args.json, explain=(lambda h: None) if args.explain else None)
     return EXIT_OK
 
 
@@ -552,6 +620,7 @@ def _add_duplicates_parser(sub, common: argparse.ArgumentParser) -> None:
     s.add_argument("--trash", action="store_true",
                    help="move every copy but the first of each group to the trash (asks first)")
     s.add_argument("--yes", action="store_true", help="with --trash: do not ask")
+    cli_manage.add_dated_filters(s, _date)
 
 
 def _size(n: int) -> str:
@@ -562,7 +631,8 @@ def cmd_duplicates(args) -> int:
     if args.threshold is not None and not 0 < args.threshold <= 1:
         raise MediaLensError(f"--threshold must be above 0 and at most 1: {args.threshold}")
     with _open_library(args) as lib:
-        groups = lib.duplicates(args.threshold, near=not args.exact_only, moments=not args.no_moments)
+        groups = lib.duplicates(args.threshold, near=not args.exact_only, moments=not args.no_moments,
+                                filters=_filters(args, lib))
         _print_groups(groups, args.json)
         if args.trash and groups:
             return _trash_copies(lib, groups, args.yes)
@@ -664,7 +734,7 @@ def cmd_compose(args) -> int:
     with _open_library(args) as lib:
         query = Query(COMPOSE, text=args.text, target=args.reference, method=args.method,
                       balance=args.balance, include_target=args.include_reference, t_s=args.t_s,
-                      filters=_filters(args), exact=True if args.exact else None)
+                      filters=_filters(args, lib), exact=True if args.exact else None)
         if ask.wanted(args):
             return _asking(lib, args, query)
         found = lib.find(query)
@@ -676,7 +746,8 @@ COMMANDS: dict[str, Callable] = {
     "index": cmd_index, "search": cmd_search, "similar": cmd_similar, "status": cmd_status,
     "models": cmd_models, "roots": cmd_roots, "moments": cmd_moments,
     "compose": cmd_compose, "repair": cmd_repair, "watch": cmd_watch, "browse": cmd_browse,
-    "duplicates": cmd_duplicates,
+    "duplicates": cmd_duplicates, "people": lambda args: cli_people.cmd_people(args, _open_library),
+    **cli_manage.commands(_open_library),
 }
 
 
@@ -709,6 +780,3 @@ def main(argv: Sequence[str] | None = None, open_window: Callable | None = None)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
 
-
-if __name__ == "__main__":
-    sys.exit(main())

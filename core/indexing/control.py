@@ -44,7 +44,7 @@ class Control:
 
 @dataclass
 class Progress:
-    phase: str  # "scan" | "plan" | "embed" | "ocr" | "done"
+    phase: str  # "scan" | "plan" | "embed" | "ocr" | "speech" | "faces" | "done"
     found: int = 0
     files_total: int = 0
     files_done: int = 0
@@ -122,5 +122,14 @@ class IndexReport:
     text_read: int = 0  # photos and videos whose text was read (core/indexing/ocr.py), and the lines found
     text_lines: int = 0
     text_s: float = 0.0
+    subtitle_videos: int = 0  # videos whose subtitles were read (core/indexing/subtitles.py), and the lines
+    subtitle_lines: int = 0
+    speech_videos: int = 0  # videos whose speech was heard to the end (core/indexing/speech.py), lines, audio
+    speech_lines: int = 0
+    speech_audio_s: float = 0.0
+    speech_s: float = 0.0
+    faces_looked: int = 0  # photos and videos whose faces were looked for (core/indexing/faces.py), faces found
+    faces_found: int = 0
+    faces_s: float = 0.0
 
 

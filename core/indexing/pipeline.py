@@ -31,7 +31,7 @@ from collections.abc import Callable
 import numpy as np
 
 from core.errors import MediaError
-from core.indexing import ocr
+from core.indexing import faces, ocr, speech, subtitles
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback, TimeLeft
 from core.indexing.decoders import (
     DECODERS,
@@ -60,7 +60,8 @@ class Indexer:
 
     def __init__(self, catalog: Catalog, encoder: BaseEncoder, vindex: VectorIndex, model_id: int,
                  thumbs: ThumbnailCache, *, batch_size: int | None = None, workers: int | None = None,
-                 lookahead: int | None = None, options: dict | None = None, read_text: bool = False):
+                 lookahead: int | None = None, options: dict | None = None, read_text: bool = False,
+                 hear_speech: bool = False, find_faces: bool = False):
         self.catalog = catalog
         self.encoder = encoder
         self.vindex = vindex
@@ -72,6 +73,8 @@ class Indexer:
         self.lookahead = lookahead or 2 * self.batch_size
         self.options = options or {}
         self.read_text = read_text  # the OCR stage after embedding (core/indexing/ocr.py)
+        self.hear_speech = hear_speech  # the speech stage after it (core/indexing/speech.py)
+        self.find_faces = find_faces  # the face stage after it (core/indexing/faces.py)
         self.save_every_s = 120.0
         #: Replaces the local decoders and the model when set (`core.indexing.cluster.RemoteDecoder`).
         self.remote_decoder: Decoder | None = None
@@ -214,6 +217,18 @@ class Indexer:
         if self.read_text and not control.cancelled:
             ocr.run_stage(self.catalog, [r[0] for r in roots], report, control,
                           lambda done, total: emit("ocr", force=True, files_done=done, files_total=total))
+        if not control.cancelled:  # cheap (milliseconds a video): always on
+            got = subtitles.run_stage(self.catalog, [r[0] for r in roots])
+            report.subtitle_videos, report.subtitle_lines = got.videos, got.lines
+            report.problems.extend(got.problems)
+        if self.hear_speech and not control.cancelled:
+            speech.run_stage(self.catalog, [r[0] for r in roots], report, control,
+                             lambda done, total, done_s, total_s: emit(
+                                 "speech", force=True, files_done=done, files_total=total, video_s_done=done_s,
+                                 video_s_total=total_s))
+        if self.find_faces and not control.cancelled:
+            faces.run_stage(self.catalog, [r[0] for r in roots], report, control,
+                            lambda done, total: emit("faces", force=True, files_done=done, files_total=total))
         report.cancelled = control.cancelled
         report.elapsed_s = time.monotonic() - t0
         emit("done", force=True)
@@ -227,67 +242,16 @@ class Indexer:
                             min_side=max(self.encoder.image_size, 240), thumbs=self.thumbs,
                             control=control, options=self.options)
         paths = {j.file_id: j.path for j in jobs}
-        todo: queue.SimpleQueue[DecodeJob] = queue.SimpleQueue()
-        for j in jobs:
-            todo.put(j)
-        out: queue.Queue = queue.Queue(maxsize=self.lookahead)
-        n_workers = min(self.workers, len(jobs))
-
-        # Set when the writer fails (disk full, a model error): decoders must not wait for it forever.
-        writer_failed = threading.Event()
-
-        def stopped() -> bool:
-            return control.cancelled or writer_failed.is_set()
-
-        def put(ev) -> bool:
-            while True:
-                try:
-                    out.put(ev, timeout=0.2)
-                    return True
-                except queue.Full:
-                    if stopped():
-                        return False
-
-        def worker() -> None:
-            try:
-                while not stopped():
-                    control.wait_if_paused()
-                    if stopped():
-                        break
-                    try:
-                        job = todo.get_nowait()
-                    except queue.Empty:
-                        break
-                    try:
-                        decoder = self.remote_decoder or DECODERS.get(job.kind, decode_image)
-                        for ev in decoder(job, ctx):
-                            if not put(ev):
-                                return
-                    except MediaError as exc:
-                        put(FileFailed(job.file_id, str(exc)))
-                    except MemoryError:
-                        put(FileFailed(job.file_id, "not enough memory to decode this file"))
-                    except Exception as exc:  # a bug or an exotic file: record it, keep going
-                        log.exception("unexpected error decoding %s", job.path)
-                        put(FileFailed(job.file_id, f"unexpected error: {type(exc).__name__}: {exc}"))
-            finally:
-                put(_WORKER_EXIT)
-
-        threads = [threading.Thread(target=worker, name=f"medialens-decode-{i}", daemon=True)
-                   for i in range(n_workers)]
-        for t in threads:
-            t.start()
-
+        pool = _DecodePool(jobs, lambda job: self.remote_decoder or DECODERS.get(job.kind, decode_image), ctx,
+                           control, self.lookahead, min(self.workers, len(jobs)))
+        pool.start()
         writer = _Writer(self.catalog, self.vindex, self.model_id, report, paths, known_s)
         try:
-            self._write_loop(out, writer, n_workers, len(jobs), report, emit, t_start)
+            self._write_loop(pool.out, writer, len(pool.threads), len(jobs), report, emit, t_start)
         except BaseException:
-            writer_failed.set()
-            for t in threads:
-                t.join(timeout=10)
+            pool.abandon()
             raise
-        for t in threads:
-            t.join()
+        pool.join()
         self._flush(writer)
         emit("embed", force=True, files_total=len(jobs), files_done=writer.files_done, failed=len(report.failed),
              frames_done=report.frames, video_s_done=writer.video_seconds, video_s_total=writer.video_s_total)
@@ -332,6 +296,74 @@ class Indexer:
                     last_save = time.monotonic()
             elif ev is None:
                 emit("embed", files_total=total)
+
+
+class _DecodePool:
+    """Decoder threads feeding the writer through a bounded queue (the look-ahead), each ending with
+    `_WORKER_EXIT`. They stop when the run is cancelled or the writer failed (disk full, a model error:
+    `abandon`), so none waits forever on a full queue; a file that cannot be decoded is a `FileFailed`."""
+
+    def __init__(self, jobs: list[DecodeJob], decoder_of: Callable[[DecodeJob], Decoder], ctx: DecodeContext,
+                 control: Control, lookahead: int, workers: int):
+        self.todo: queue.SimpleQueue[DecodeJob] = queue.SimpleQueue()
+        for j in jobs:
+            self.todo.put(j)
+        self.out: queue.Queue = queue.Queue(maxsize=lookahead)
+        self._decoder_of, self._ctx, self._control = decoder_of, ctx, control
+        self._writer_failed = threading.Event()
+        self.threads = [threading.Thread(target=self._work, name=f"medialens-decode-{i}", daemon=True)
+                        for i in range(workers)]
+
+    def start(self) -> None:
+        for t in self.threads:
+            t.start()
+
+    def join(self) -> None:
+        for t in self.threads:
+            t.join()
+
+    def abandon(self) -> None:
+        """The writer failed: decoders stop at their next event."""
+        self._writer_failed.set()
+        for t in self.threads:
+            t.join(timeout=10)
+
+    def _stopped(self) -> bool:
+        return self._control.cancelled or self._writer_failed.is_set()
+
+    def _put(self, ev) -> bool:
+        while True:
+            try:
+                self.out.put(ev, timeout=0.2)
+                return True
+            except queue.Full:
+                if self._stopped():
+                    return False
+
+    def _work(self) -> None:
+        control = self._control
+        try:
+            while not self._stopped():
+                control.wait_if_paused()
+                if self._stopped():
+                    break
+                try:
+                    job = self.todo.get_nowait()
+                except queue.Empty:
+                    break
+                try:
+                    for ev in self._decoder_of(job)(job, self._ctx):
+                        if not self._put(ev):
+                            return
+                except MediaError as exc:
+                    self._put(FileFailed(job.file_id, str(exc)))
+                except MemoryError:
+                    self._put(FileFailed(job.file_id, "not enough memory to decode this file"))
+                except Exception as exc:  # a bug or an exotic file: record it, keep going
+                    log.exception("unexpected error decoding %s", job.path)
+                    self._put(FileFailed(job.file_id, f"unexpected error: {type(exc).__name__}: {exc}"))
+        finally:
+            self._put(_WORKER_EXIT)
 
 
 class _Writer:

@@ -104,42 +104,66 @@ def _unfollowable(entry: os.DirEntry, exc: OSError) -> str:
 def walk(root: str | os.PathLike[str], should_stop: Callable[[], bool] | None = None,
          on_found: Callable[[int], None] | None = None, follow_outside: bool = True) -> WalkResult:
     """All media files under `root`, with what could not be read or was passed over."""
-    result = WalkResult()
     root = os.fspath(Path(root))
     try:
         st = os.stat(root)
     except OSError as exc:
+        result = WalkResult()
         result.problems.append((root, f"folder cannot be read: {_reason(exc)}"))
         result.unreadable_dirs.append(root)
         return result
-    real_root = os.path.realpath(root)
-    seen_dirs = {(st.st_dev, st.st_ino): root}
-    devices = {root: st.st_dev}  # of each real folder walked: a child on another device is a mount point
-    seen_files: set[tuple[int, int]] = set()
-    # Folders reached through links wait until every real folder is walked, so a file's path is its
-    # real place (a link to a folder inside the root must not become the name its files are known by).
-    stack: list[str] = [root]
-    linked: list[tuple[str, tuple[int, int]]] = []
-    while stack or linked:
+    walker = _Walker(root, st, on_found, follow_outside)
+    while walker.stack or walker.linked:
         if should_stop and should_stop():
             break
-        if stack:
-            folder = stack.pop()
-        else:
-            folder, ident = linked.pop()
-            if ident in seen_dirs:
-                first = seen_dirs[ident]
-                result.problems.append((folder, f"link loop: leads back to {first}" if under_any(folder, [first])
-                                        else f"the same folder as {first}, indexed there"))
-                continue
-            seen_dirs[ident] = folder
+        folder = walker.next_folder()
+        if folder is not None:
+            walker.read(folder)
+    return walker.result
+
+
+class _Walker:
+    """One walk's state: the folders and files seen (by device and inode), the folders still to read.
+
+    Folders reached through links wait until every real folder is walked, so a file's path is its real
+    place (a link to a folder inside the root must not become the name its files are known by).
+    """
+
+    def __init__(self, root: str, st: os.stat_result, on_found: Callable[[int], None] | None,
+                 follow_outside: bool):
+        self.result = WalkResult()
+        self.real_root = os.path.realpath(root)
+        self.seen_dirs = {(st.st_dev, st.st_ino): root}
+        self.devices = {root: st.st_dev}  # of each real folder walked: a child on another device is a mount point
+        self.seen_files: set[tuple[int, int]] = set()
+        self.stack: list[str] = [root]
+        self.linked: list[tuple[str, tuple[int, int]]] = []
+        self.on_found = on_found
+        self.follow_outside = follow_outside
+
+    def next_folder(self) -> str | None:
+        """The next folder to read: real folders first, then one reached through a link (None: that folder
+        was read already, under another name: said in the problems)."""
+        if self.stack:
+            return self.stack.pop()
+        folder, ident = self.linked.pop()
+        if ident not in self.seen_dirs:
+            self.seen_dirs[ident] = folder
+            return folder
+        first = self.seen_dirs[ident]
+        self.result.problems.append((folder, f"link loop: leads back to {first}" if under_any(folder, [first])
+                                     else f"the same folder as {first}, indexed there"))
+        return None
+
+    def read(self, folder: str) -> None:
+        result = self.result
         try:
             with os.scandir(folder) as it:
                 entries = list(it)
         except OSError as exc:
             result.problems.append((folder, f"folder cannot be read: {_reason(exc)}"))
             result.unreadable_dirs.append(folder)
-            continue
+            return
         for entry in entries:
             try:
                 is_dir = entry.is_dir(follow_symlinks=True)
@@ -150,44 +174,51 @@ def walk(root: str | os.PathLike[str], should_stop: Callable[[], bool] | None = 
             if _is_hidden(entry.name, st):
                 continue
             if is_dir:
-                if entry.name.lower() in SKIP_DIRS:
-                    continue
-                if os.path.splitext(entry.name)[1].lower() in MEDIA_EXTENSIONS:
-                    result.problems.append((entry.path, "a folder named like a media file: "
-                                                        "indexed as a folder, with what it holds"))
-                ident = (st.st_dev, st.st_ino)
-                if entry.is_symlink():
-                    target = os.path.realpath(entry.path)
-                    if not under_any(target, [real_root]):
-                        if not follow_outside:
-                            result.problems.append((entry.path, f"link to {target}, outside the library "
-                                                                f"folder: not followed (as set)"))
-                            continue
-                        result.outside_links.append((entry.path, target))
-                    linked.append((entry.path, ident))
-                elif ident in seen_dirs:  # a folder mounted twice
-                    result.problems.append((entry.path, f"the same folder as {seen_dirs[ident]}, indexed there"))
-                else:
-                    seen_dirs[ident] = entry.path
-                    if devices.get(folder, st.st_dev) != st.st_dev:
-                        result.mounts.append(entry.path)
-                    devices[entry.path] = st.st_dev
-                    stack.append(entry.path)
-                continue
-            if not stat.S_ISREG(st.st_mode):
-                result.problems.append((entry.path, f"not a file that can be indexed: {_special_kind(st.st_mode)}"))
-                continue
-            kind = guess_kind(entry.path, entry.name)
-            if kind is None:
-                continue
-            ident = (st.st_dev, st.st_ino)
-            if ident in seen_files and st.st_ino:
-                continue  # the same file reached through a link
-            seen_files.add(ident)
-            result.files.append(FoundFile(entry.path, st.st_size, st.st_mtime_ns, kind))
-            if on_found and len(result.files) % 500 == 0:
-                on_found(len(result.files))
-    return result
+                self._folder(folder, entry, st)
+            else:
+                self._file(entry, st)
+
+    def _folder(self, parent: str, entry: os.DirEntry, st: os.stat_result) -> None:
+        result = self.result
+        if entry.name.lower() in SKIP_DIRS:
+            return
+        if os.path.splitext(entry.name)[1].lower() in MEDIA_EXTENSIONS:
+            result.problems.append((entry.path, "a folder named like a media file: "
+                                                "indexed as a folder, with what it holds"))
+        ident = (st.st_dev, st.st_ino)
+        if entry.is_symlink():
+            target = os.path.realpath(entry.path)
+            if not under_any(target, [self.real_root]):
+                if not self.follow_outside:
+                    result.problems.append((entry.path, f"link to {target}, outside the library "
+                                                        f"folder: not followed (as set)"))
+                    return
+                result.outside_links.append((entry.path, target))
+            self.linked.append((entry.path, ident))
+        elif ident in self.seen_dirs:  # a folder mounted twice
+            result.problems.append((entry.path, f"the same folder as {self.seen_dirs[ident]}, indexed there"))
+        else:
+            self.seen_dirs[ident] = entry.path
+            if self.devices.get(parent, st.st_dev) != st.st_dev:
+                result.mounts.append(entry.path)
+            self.devices[entry.path] = st.st_dev
+            self.stack.append(entry.path)
+
+    def _file(self, entry: os.DirEntry, st: os.stat_result) -> None:
+        result = self.result
+        if not stat.S_ISREG(st.st_mode):
+            result.problems.append((entry.path, f"not a file that can be indexed: {_special_kind(st.st_mode)}"))
+            return
+        kind = guess_kind(entry.path, entry.name)
+        if kind is None:
+            return
+        ident = (st.st_dev, st.st_ino)
+        if ident in self.seen_files and st.st_ino:
+            return  # the same file reached through a link
+        self.seen_files.add(ident)
+        result.files.append(FoundFile(entry.path, st.st_size, st.st_mtime_ns, kind))
+        if self.on_found and len(result.files) % 500 == 0:
+            self.on_found(len(result.files))
 
 
 def offline_mounts(known: list[str], mounted: list[str]) -> tuple[list[str], list[str]]:

@@ -76,6 +76,10 @@ _configs_registered = False
 _config_lock = threading.Lock()
 
 
+def _config_folders() -> list[Path]:
+    return [CONFIG_DIR] + [Path(p) for p in os.environ.get("MEDIALENS_MODEL_CONFIGS", "").split(os.pathsep) if p]
+
+
 def _register_configs() -> None:
     """Teach open_clip the model configs MediaLens ships (e.g. MediaLens-World).
 
@@ -88,11 +92,61 @@ def _register_configs() -> None:
             return
         import open_clip
 
-        folders = [CONFIG_DIR] + [Path(p) for p in os.environ.get("MEDIALENS_MODEL_CONFIGS", "").split(os.pathsep) if p]
-        for folder in folders:
+        for folder in _config_folders():
             if folder.is_dir() and any(folder.glob("*.json")):
                 open_clip.add_model_config(folder)
         _configs_registered = True
+
+
+class JsonTokenizer:
+    """A `tokenizer.json` (the `tokenizers` library) called as open_clip's tokenizers are: texts -> LongTensor.
+
+    A model whose config folder ships one (`model_configs/<name>/tokenizer.json`, e.g. the
+    bilingual MediaLens-World-zh) was trained on its ids; open_clip would hand it the CLIP
+    BPE instead. Text is cleaned as Immich's reader cleans it (runs of whitespace folded; the
+    file's own normaliser does the rest), so the model reads the same ids when exported in
+    that layout (`tests/quality/test_quality_bilingual.py` checks it).
+    """
+
+    def __init__(self, path: Path, context_length: int):
+        from tokenizers import Tokenizer as HFTokenizer
+
+        tokenizer = HFTokenizer.from_file(str(path))
+        padding = tokenizer.padding or {}
+        pad_token = padding.get("pad_token") or tokenizer.id_to_token(0)
+        tokenizer.enable_truncation(max_length=context_length)
+        tokenizer.enable_padding(length=context_length, pad_id=tokenizer.token_to_id(pad_token), pad_token=pad_token)
+        self.path, self.context_length, self._tokenizer = path, context_length, tokenizer
+
+    def __call__(self, texts: str | Sequence[str]) -> torch.Tensor:
+        import torch
+
+        batch = [texts] if isinstance(texts, str) else list(texts)
+        encoded = self._tokenizer.encode_batch([" ".join(t.split()) for t in batch])
+        return torch.tensor([e.ids for e in encoded], dtype=torch.long).reshape(len(batch), self.context_length)
+
+    def vocabulary(self) -> dict[str, int]:
+        return self._tokenizer.get_vocab()
+
+
+def tokenizer_file(name: str) -> Path | None:
+    """The `tokenizer.json` shipped beside a model's config, if it has one (else open_clip's tokenizer is used)."""
+    for folder in _config_folders():
+        path = folder / name / "tokenizer.json"
+        if path.is_file():
+            return path
+    return None
+
+
+def get_tokenizer(name: str) -> Callable:
+    """The tokenizer `name` was trained with: its own `tokenizer.json`, else open_clip's."""
+    import open_clip
+
+    _register_configs()
+    path = tokenizer_file(name)
+    if path is None:
+        return open_clip.get_tokenizer(name)
+    return JsonTokenizer(path, int(open_clip.get_model_config(name)["text_cfg"]["context_length"]))
 
 
 def find_spec(name: str, pretrained: str | None = None) -> ModelSpec | None:
@@ -315,7 +369,7 @@ class Encoder(BaseEncoder):
             except Exception as exc:  # open_clip signals bad weights with many types, asserts included
                 raise self._load_error(exc) from None
             model.eval()
-            self._tokenizer = open_clip.get_tokenizer(self.name)
+            self._tokenizer = get_tokenizer(self.name)
             self._preprocess = preprocess
             self._device = device
             self._image_size = _image_size(model)

@@ -41,6 +41,10 @@ SIGNATURES: dict[str, dict[str, Shape]] = {
     "MediaLens-World": {"visual.conv1.weight": (96, 3, 8, 8), "visual.proj": (96, 128),
                         "token_embedding.weight": (49408, 64), "positional_embedding": (32, 64),
                         "text_projection": (64, 128)},
+    # the bilingual world model: same image tower, its own 4,099-token vocabulary and 56 positions
+    "MediaLens-World-zh": {"visual.conv1.weight": (96, 3, 8, 8), "visual.proj": (96, 128),
+                           "token_embedding.weight": (4099, 64), "positional_embedding": (56, 64),
+                           "text_projection": (64, 128)},
 }
 
 

@@ -71,8 +71,8 @@ def prepare(engine: SearchEngine, query: Query) -> Found:
     elif query.kind == SIMILAR:
         vector = similar_query(ctx, query.target, t_s=query.t_s, box=query.box, include_self=query.include_target)
     else:
-        vector = composed_query(ctx, query.target, query.text, query.method, query.balance, query.t_s,
-                                query.include_target)
+        vector = composed_query(ctx, query.target, query.text, method=query.method, balance=query.balance,
+                                t_s=query.t_s, include_reference=query.include_target)
     return Found(engine, query, vector)
 
 

@@ -1,7 +1,9 @@
-"""One ranking from two experts: the picture's meaning (CLIP) and the words written in it (OCR).
+"""One ranking from the experts: the picture's meaning (CLIP), the words written in it (OCR), and the words
+a video's subtitles show or its speech says (`core.indexing.subtitles`, `core.indexing.speech`), all three
+text experts in one full-text index, each line marked with the expert that found it.
 
-A text query is matched against both. The OCR expert ranks the pictures whose text
-holds the query's words (`text_evidence`); reciprocal-rank fusion then merges that list
+A text query is matched against the frames and the text. The text expert ranks the pictures, frames
+and said lines whose text holds the query's words (`text_evidence`); reciprocal-rank fusion then merges that list
 with CLIP's: each result scores Σ w/(K + rank) over the lists it is in (w: 1 for CLIP; for the
 text, the share of the query's words the picture holds, and 2 when it holds them all), so a
 picture that shows the words climbs above pictures that only look like the query, one that
@@ -24,10 +26,11 @@ captured by one short word that happens to be written somewhere.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -55,6 +58,8 @@ LOOSE_MATCH = 5
 FUSION_DEPTH = 100
 #: Lines fetched from the full-text index per query.
 TEXT_CANDIDATES = 500
+#: A said line joins a frames' moment of its video that comes this close (seconds).
+SAID_SLACK_S = 0.5
 
 _STOPWORDS_TEXT = ("a an the and or of on in at to for with without by from into onto over under near is are was "
                    "were be this that these those it its there their some any photo photos picture pictures "
@@ -104,7 +109,12 @@ def _found(words: dict[str, str], line: str) -> list[str]:
 
 @dataclass
 class TextEvidence:
-    """A picture (or video frame) whose text holds some of the query's words."""
+    """A picture (or video frame) whose text holds some of the query's words, or a subtitle or spoken line.
+
+    `expert` says who found the words: "ocr" (written in the picture), "subtitle" or "speech" (said);
+    a said line has `start_s`/`end_s`: from its first matching word to its last (the line's span when
+    its words have no times).
+    """
 
     item_id: int
     file_id: int
@@ -113,10 +123,29 @@ class TextEvidence:
     lines: list[TextLine]
     coverage: float
     best_rank: float
+    expert: str = "ocr"
+    start_s: float | None = None
+    end_s: float | None = None
 
     def to_json(self) -> dict:
-        return {"words": self.words, "coverage": round(self.coverage, 3),
-                "lines": [{"text": ln.text, "box": list(ln.box), "conf": ln.conf} for ln in self.lines]}
+        lines = []
+        for ln in self.lines:
+            d = {"text": ln.text, "box": list(ln.box), "conf": ln.conf, "expert": ln.expert}
+            if ln.start_s is not None:
+                d["start_s"], d["end_s"] = ln.start_s, ln.end_s
+            if ln.words:
+                d["words"] = [list(w) for w in ln.words]
+            lines.append(d)
+        return {"words": self.words, "coverage": round(self.coverage, 3), "expert": self.expert, "lines": lines}
+
+
+def _said_span(line: TextLine, folded: dict[str, str]) -> tuple[float, float]:
+    """The moment of a said line: from its first word that matches the query (so it plays from the words)
+    to the end of the line (the rest of what is being said); the whole line when its words have no times."""
+    start = line.start_s or 0.0
+    end = line.end_s if line.end_s is not None else start
+    first = next((a for w, a, _ in line.words if _found(folded, fold_text(w))), None)
+    return (start if first is None else first), end
 
 
 def text_evidence(catalog: Catalog, text: str, limit: int = TEXT_CANDIDATES) -> list[TextEvidence]:
@@ -126,15 +155,18 @@ def text_evidence(catalog: Catalog, text: str, limit: int = TEXT_CANDIDATES) -> 
         return []
     weight = {w: len(w) for w in words}
     total = sum(weight.values())
-    per_item: dict[int, TextEvidence] = {}
+    per_item: dict[object, TextEvidence] = {}  # OCR: per item; said words: per line
     folded = {w: fold_text(w) for w in words}
     for m in catalog.text_matches(words, limit):
         hit = _found(folded, fold_text(m.line.text))
         if not hit:
             continue
-        ev = per_item.get(m.item_id)
+        said = m.line.expert != "ocr" and m.line.start_s is not None
+        key = (m.file_id, m.line.expert, m.line.start_s, m.line.text) if said else m.item_id
+        ev = per_item.get(key)
         if ev is None:
-            ev = per_item[m.item_id] = TextEvidence(m.item_id, m.file_id, m.t_s, [], [], 0.0, m.rank)
+            span = _said_span(m.line, folded) if said else (None, None)
+            ev = per_item[key] = TextEvidence(m.item_id, m.file_id, m.t_s, [], [], 0.0, m.rank, m.line.expert, *span)
         ev.lines.append(m.line)
         ev.words.extend(w for w in hit if w not in ev.words)
         ev.best_rank = min(ev.best_rank, m.rank)
@@ -179,6 +211,10 @@ class _Proposal:
     start_s: float | None = None
     end_s: float | None = None
 
+    @property
+    def said(self) -> bool:
+        return self.evidence.expert != "ocr"
+
     def covers(self, hit: Hit) -> bool:
         if hit.file.id != self.evidence.file_id:
             return False
@@ -186,7 +222,7 @@ class _Proposal:
             return hit.start_s is None
         if hit.start_s is None:
             return False
-        slack = VIDEO_STEP_S
+        slack = SAID_SLACK_S if self.said else VIDEO_STEP_S
         return hit.start_s <= self.end_s + slack and (hit.end_s or hit.start_s) >= self.start_s - slack
 
 
@@ -195,6 +231,9 @@ def _proposals(evidence: list[TextEvidence]) -> list[_Proposal]:
     out: list[_Proposal] = []
     spans: dict[int, list[_Proposal]] = {}
     for ev in evidence:
+        if ev.start_s is not None:  # a said line is its own moment, from its first matching word
+            out.append(_Proposal(ev, ev.start_s, ev.end_s))
+            continue
         if ev.t_s is None:
             if all(p.evidence.file_id != ev.file_id for p in out if p.start_s is None):
                 out.append(_Proposal(ev))
@@ -215,7 +254,7 @@ def _to_next_sample(catalog, proposals: list[_Proposal]) -> None:
     sampled frame (the indexer shares one frame across footage that does not change), or the video's end."""
     files: dict[int, list[float]] = {}
     for p in proposals:
-        if p.start_s is None:
+        if p.start_s is None or p.said:
             continue
         fid = p.evidence.file_id
         if fid not in files:
@@ -238,23 +277,46 @@ def ranked(engine: SearchEngine, query: QueryVector, n: int = 20, offset: int = 
 
 def fused_search(engine: SearchEngine, vector: np.ndarray, words: str, n: int = 20, offset: int = 0,
                  filters: Filters | None = None, exact: bool | None = None) -> list[Hit]:
-    """CLIP's results for `vector` fused with the OCR evidence for `words`; paged by `offset`.
+    """CLIP's results for `vector` fused with the text evidence for `words` (OCR, subtitles, speech); paged by
+    `offset`.
 
     A video found by its on-screen text is a moment spanning the frames that show the words
-    (joined with CLIP's moment of that video where they overlap). Each hit keeps its cosine as
-    `score`; `extra["text"]` says which words were found and where.
+    (joined with CLIP's moment of that video where they overlap); one found by its subtitles or speech is
+    the stretch where the words are said, from the first. Each hit keeps its cosine as `score`;
+    `extra["text"]` says which words were found, by which expert, and where.
     """
-    from core.search.engine import Hit
-
     proposals = _proposals(text_evidence(engine.catalog, words))
     _to_next_sample(engine.catalog, proposals)
     if not proposals:
         return engine.by_vector(vector, n, offset, filters, exact=exact)
     clip = engine.by_vector(vector, max(FUSION_DEPTH, n + offset), 0, filters, exact=exact)
+    return _fuse(engine, clip, proposals, vector, filters)[offset:offset + n]
+
+
+def fused_video_moments(engine: SearchEngine, clip: list[Hit], vector: np.ndarray, words: str, file_id: int,
+                        n: int) -> list[Hit]:
+    """One video's moments for a query: the frames' (`clip`, best first) fused with where its words are
+    shown or said, best first."""
+    proposals = [p for p in _proposals(text_evidence(engine.catalog, words)) if p.evidence.file_id == file_id]
+    _to_next_sample(engine.catalog, proposals)
+    if not proposals:
+        return clip[:n]
+    return _fuse(engine, clip, proposals, vector, None)[:n]
+
+
+def _fuse(engine: SearchEngine, clip: list[Hit], proposals: list[_Proposal], vector: np.ndarray,
+          filters: Filters | None) -> list[Hit]:
+    """Reciprocal-rank fusion of CLIP's hits and the text expert's proposals (see the module's docstring)."""
+    from core.search.engine import Hit
+
     q = np.asarray(vector, np.float32).reshape(-1)
     q = q / np.linalg.norm(q)
     files = engine.catalog.files(p.evidence.file_id for p in proposals)
     blobs = engine.catalog.vectors_for_items(engine.model_id, [p.evidence.item_id for p in proposals])
+    if filters is not None and filters.managed:  # album, tag, rating, place...: asked of the catalog, once
+        proposed = frozenset(files) if filters.file_ids is None else frozenset(files) & filters.file_ids
+        allowed = engine.catalog.file_ids_where(**dataclasses.asdict(replace(filters, file_ids=proposed)))
+        files = {fid: rec for fid, rec in files.items() if fid in allowed}
     text_rank: dict[int, tuple[int, _Proposal]] = {}  # id(hit) -> (rank in the text list, proposal)
     extra_hits = []
     for p in proposals:
@@ -278,12 +340,14 @@ def fused_search(engine: SearchEngine, vector: np.ndarray, words: str, n: int = 
             h.extra["text"] = p.evidence.to_json()
             if p.start_s is not None:
                 h.extra["text"]["at_s"] = [round(p.start_s, 3), round(p.end_s, 3)]
-                # Joined with CLIP's moment of the video: it plays from where the words are on screen.
-                h.end_s = max(p.end_s, h.end_s or p.end_s) if (h.end_s or 0.0) >= p.start_s else p.end_s
-                h.start_s, h.t_s = p.start_s, p.evidence.t_s
+                if p.said:  # plays from the first word said, to the last
+                    h.start_s, h.end_s, h.t_s = p.start_s, p.end_s, p.start_s
+                else:  # joined with CLIP's moment of the video: it plays from where the words are on screen
+                    h.end_s = max(p.end_s, h.end_s or p.end_s) if (h.end_s or 0.0) >= p.start_s else p.end_s
+                    h.start_s, h.t_s = p.start_s, p.evidence.t_s
         fused.append((rrf([clip_rank[id(h)], rank], [1.0, text_weight(p.evidence) if p else 0.0]), h))
     fused.sort(key=lambda x: -x[0])
-    return [h for _, h in fused][offset:offset + n]
+    return [h for _, h in fused]
 
 
 def fused_matches(engine: SearchEngine, query: QueryVector, found: Matches, filters: Filters | None = None,

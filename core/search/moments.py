@@ -354,12 +354,15 @@ class MomentFinder:
                         self.video_moments(file, query, TIMELINE_MOMENTS))
 
 
+def videos_only(filters: Filters | None) -> Filters:
+    """`filters` narrowed to videos."""
+    base = filters or Filters()
+    return Filters(kinds=frozenset({"video"}), folder=base.folder, date_from=base.date_from, date_to=base.date_to)
+
+
 def across_library(engine: SearchEngine, query: np.ndarray, n: int, filters: Filters | None = None) -> list[Hit]:
     """The best n moments of all videos (that pass the filters), best first."""
-    base = filters or Filters()
-    only_videos = Filters(kinds=frozenset({"video"}), folder=base.folder, date_from=base.date_from,
-                          date_to=base.date_to)
-    return engine.by_vector(query, n, filters=only_videos)
+    return engine.by_vector(query, n, filters=videos_only(filters))
 
 
 def moment_vector(ctx: SearchContext, query: str | np.ndarray) -> np.ndarray:

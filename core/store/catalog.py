@@ -19,6 +19,7 @@ survive the round trip on every platform.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import threading
@@ -56,7 +57,7 @@ from core.errors import LibraryError
 from core.store.catalog_file import catalog_error, check_catalog_file
 from core.vector_math import f16_blob
 
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0005_manage"
 
 
 class FsPath(TypeDecorator):
@@ -171,7 +172,8 @@ class OcrItem(Base):
 class OcrLine(Base):
     """One line of text found in an item, its box in the upright original's pixels, and its confidence.
 
-    `ocr_fts` (a trigram FTS5 table kept by triggers, see migration 0002) indexes `folded`.
+    `ocr_fts` (a trigram FTS5 table kept by triggers, see migration 0002) indexes `folded`. Subtitle and
+    speech lines share it (migration 0003): `expert` says who found the words, `start_s`/`end_s` when.
     """
 
     __tablename__ = "ocr_lines"
@@ -184,6 +186,10 @@ class OcrLine(Base):
     y0: Mapped[int] = mapped_column(Integer)
     x1: Mapped[int] = mapped_column(Integer)
     y1: Mapped[int] = mapped_column(Integer)
+    expert: Mapped[str] = mapped_column(String(8), default="ocr", server_default="ocr")  # ocr|subtitle|speech
+    start_s: Mapped[float | None] = mapped_column(Float)
+    end_s: Mapped[float | None] = mapped_column(Float)
+    words: Mapped[str | None] = mapped_column(Text)  # speech: JSON [[word, start_s, end_s], ...]
 
 
 #: A video's text lines are read at most one frame every this many seconds of the frames the indexer sampled
@@ -194,11 +200,19 @@ VIDEO_STEP_S = 2.0
 
 @dataclass(frozen=True)
 class TextLine:
-    """A line of text found in a picture or a video frame."""
+    """A line of text found in a picture or a video frame, shown as a subtitle, or said.
+
+    Subtitle and speech lines have no box (all zero) and say when: `start_s`/`end_s`, and for speech
+    the timed words ((word, start_s, end_s), ...).
+    """
 
     text: str
     conf: float
     box: tuple[int, int, int, int]  # left, top, right, bottom in the upright original's pixels
+    expert: str = "ocr"
+    start_s: float | None = None
+    end_s: float | None = None
+    words: tuple[tuple[str, float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -268,10 +282,20 @@ def _record(f: MediaFile) -> FileRecord:
     )
 
 
+#: Builds the SQL conditions of the managing filters; `core.store.catalog_manage` puts its `file_conditions` here
+#: when imported (the catalog cannot import it: it builds on this module's tables).
+MANAGED_CONDITIONS: list = []
+
+
 def _file_conditions(kinds: Iterable[str] | None = None, folder: str | None = None,
-                     date_from: dt.datetime | None = None, date_to: dt.datetime | None = None) -> list:
-    """SQL conditions on `files` for a search filter's restrictions (all optional, combined with AND)."""
+                     date_from: dt.datetime | None = None, date_to: dt.datetime | None = None, **managed) -> list:
+    """SQL conditions on `files` for a search filter's restrictions (all optional, combined with AND);
+    `managed`: albums, tags, rating, favourite, place, camera (`core.store.catalog_manage.file_conditions`)."""
     conds = []
+    if any(v is not None for v in managed.values()):
+        if not MANAGED_CONDITIONS:
+            raise LibraryError("filters on albums, tags, ratings, places or cameras need core.store.catalog_manage")
+        conds.extend(MANAGED_CONDITIONS[0](**managed))
     if kinds:
         conds.append(MediaFile.kind.in_(sorted(kinds)))
     if folder:
@@ -634,12 +658,11 @@ class Catalog:
                 return s2.scalar(select(func.max(RemovedItem.seq))) or 0
         return s.scalar(select(func.max(RemovedItem.seq))) or 0
 
-    def item_ids_where(self, kinds: Sequence[str] | None = None, folder: str | None = None,
-                       date_from: dt.datetime | None = None, date_to: dt.datetime | None = None) -> list[int]:
-        """Ids of the items whose file passes every given restriction (a search filter)."""
+    def item_ids_where(self, **restrictions) -> list[int]:
+        """Ids of the items whose file passes every given restriction (a search filter's fields)."""
         with self.session() as s:
             q = select(Item.id).join(MediaFile, MediaFile.id == Item.file_id).where(
-                *_file_conditions(kinds, folder, date_from, date_to))
+                *_file_conditions(**restrictions))
             return list(s.scalars(q))
 
     def sample_vectors(self, model_id: int, n: int) -> list[bytes]:
@@ -654,6 +677,12 @@ class Catalog:
             q = (select(MediaFile).where(MediaFile.status == "ok", *_file_conditions(**restrictions))
                  .order_by(_file_date().desc(), MediaFile.id.desc()).offset(offset).limit(limit))
             return [_record(f) for f in s.scalars(q)]
+
+    def file_ids_where(self, **restrictions) -> set[int]:
+        """Ids of the indexed files that pass every given restriction (a search filter's fields)."""
+        with self.session() as s:
+            return set(s.scalars(select(MediaFile.id).where(MediaFile.status == "ok",
+                                                            *_file_conditions(**restrictions))))
 
     def count_files(self, **restrictions) -> int:
         """How many indexed files `browse_files` pages through."""
@@ -711,9 +740,7 @@ class Catalog:
                 return 0
             s.execute(insert(OcrItem).prefix_with("OR REPLACE"),
                       [{"item_id": i, "lines": len(lines), "at": now} for i, lines in kept])
-            rows = [{"item_id": i, "text": ln.text, "folded": fold_text(ln.text), "conf": ln.conf,
-                     "x0": ln.box[0], "y0": ln.box[1], "x1": ln.box[2], "y1": ln.box[3]}
-                    for i, lines in kept for ln in lines]
+            rows = [line_row(i, ln) for i, lines in kept for ln in lines]
             if rows:
                 s.execute(insert(OcrLine), rows)
             return len(kept)
@@ -723,7 +750,7 @@ class Catalog:
         with self.session() as s:
             items = s.scalar(select(func.count(func.distinct(Item.file_id))).select_from(OcrItem)
                              .join(Item, Item.id == OcrItem.item_id)) or 0
-            lines = s.scalar(select(func.count()).select_from(OcrLine)) or 0
+            lines = s.scalar(select(func.count()).select_from(OcrLine).where(OcrLine.expert == "ocr")) or 0
             return items, lines
 
     def text_matches(self, terms: Sequence[str], limit: int = 500) -> list[TextMatch]:
@@ -732,19 +759,22 @@ class Catalog:
         if not expr:
             return []
         sql = text(
-            "SELECT l.item_id, i.file_id, i.t_s, l.text, l.conf, l.x0, l.y0, l.x1, l.y1, bm25(ocr_fts) AS r "
+            "SELECT l.item_id, i.file_id, i.t_s, l.text, l.conf, l.x0, l.y0, l.x1, l.y1, bm25(ocr_fts) AS r, "
+            "l.expert, l.start_s, l.end_s, l.words "
             "FROM ocr_fts JOIN ocr_lines l ON l.id = ocr_fts.rowid JOIN items i ON i.id = l.item_id "
             "WHERE ocr_fts MATCH :q ORDER BY r LIMIT :n")
         with self.session() as s:
             rows = s.execute(sql, {"q": expr, "n": limit}).all()
-        return [TextMatch(r[0], r[1], r[2], TextLine(r[3], r[4], (r[5], r[6], r[7], r[8])), r[9]) for r in rows]
+        return [TextMatch(r[0], r[1], r[2], TextLine(r[3], r[4], (r[5], r[6], r[7], r[8]), r[10], r[11], r[12],
+                                                     timed_words(r[13])), r[9]) for r in rows]
 
     def text_lines(self, item_ids: Iterable[int]) -> dict[int, list[TextLine]]:
-        """The lines read in some items, top to bottom."""
+        """The lines read in some items (OCR's, not the subtitles or speech attached to them), top to bottom."""
         out: dict[int, list[TextLine]] = {}
         with self.session() as s:
             for chunk in _chunks(list(set(item_ids)), 900):
-                q = select(OcrLine).where(OcrLine.item_id.in_(chunk)).order_by(OcrLine.y0, OcrLine.x0)
+                q = (select(OcrLine).where(OcrLine.item_id.in_(chunk), OcrLine.expert == "ocr")
+                     .order_by(OcrLine.y0, OcrLine.x0))
                 for ln in s.scalars(q):
                     out.setdefault(ln.item_id, []).append(
                         TextLine(ln.text, ln.conf, (ln.x0, ln.y0, ln.x1, ln.y1)))
@@ -861,23 +891,6 @@ class Catalog:
                 s.execute(insert(Embedded).prefix_with("OR REPLACE").values(file_id=fid, model_id=model_id,
                                                                              at=time.time()))
 
-    # ----- for tests that build a library by hand ---------------------------------------------
-
-    @staticmethod
-    def add_vectors(s: Session, model_id: int, rows: Sequence[tuple[int, bytes]]) -> None:
-        if rows:
-            s.execute(insert(Vector), [{"model_id": model_id, "item_id": i, "data": d} for i, d in rows])
-
-    @staticmethod
-    def new_items(s: Session, file_id: int, times: Sequence[float | None]) -> list[int]:
-        ids = []
-        for t in times:
-            item = Item(file_id=file_id, t_s=t)
-            s.add(item)
-            s.flush()
-            ids.append(item.id)
-        return ids
-
     # ----- after a salvage (core/store/repair.py) ----------------------------------------------------
 
     def restore_lost_roots(self) -> list[str]:
@@ -952,6 +965,19 @@ def fold_text(text: str) -> str:
     Queries and stored lines are folded alike, so the mapping only has to be the same on both sides."""
     folded = _LOOKALIKE_DIGIT.sub(lambda m: _LOOKALIKES[m.group(0)], text.lower())
     return folded.replace("l", "i").replace("|", "i")
+
+
+def line_row(item_id: int, line: TextLine) -> dict:
+    """The `ocr_lines` row of a line found in an item (by any expert)."""
+    return {"item_id": item_id, "text": line.text, "folded": fold_text(line.text), "conf": line.conf,
+            "x0": line.box[0], "y0": line.box[1], "x1": line.box[2], "y1": line.box[3], "expert": line.expert,
+            "start_s": line.start_s, "end_s": line.end_s,
+            "words": json.dumps([[w, round(a, 3), round(b, 3)] for w, a, b in line.words]) if line.words else None}
+
+
+def timed_words(stored: str | None) -> tuple[tuple[str, float, float], ...]:
+    """The timed words of a speech line as stored (JSON)."""
+    return tuple((w, float(a), float(b)) for w, a, b in json.loads(stored)) if stored else ()
 
 
 def fts_query(terms: Sequence[str]) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from core.errors import LibraryError
+from core.errors import CatalogDamaged, LibraryError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 #: What SQLite says when pages of a database are damaged (sqlite3 error texts, lower case).
@@ -28,10 +28,6 @@ DAMAGE_SIGNS = ("malformed", "not a database", "file is encrypted", "corrupt", "
 CATALOG_TABLES = frozenset({"roots", "files", "items", "vectors", "models"})
 
 REPAIR_HINT = "run `medialens repair` to recover what can be saved (the damaged file is kept beside it)"
-
-
-class CatalogDamaged(LibraryError):
-    """The catalog's pages are damaged: `medialens repair` can salvage it."""
 
 
 def check_catalog_file(path: Path) -> None:

@@ -616,6 +616,45 @@ class VectorIndex:
             return len(self._main) - len(self._removed) + len(self._delta)
         return 0 if self._exact is None else len(self._exact)
 
+    def similarities(self, keys: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Cosines of the query with the vectors of `keys` held here: (keys found, their cosines, keys not held).
+
+        A filtered search scores the items its filter allows from memory this way, rather than reading
+        their vectors from the catalog (with the kept allowed items, 5.3× → 1.64× the unfiltered search at
+        100k items: tests/bench/filters.py).
+        """
+        self._store_ready.wait()
+        keys = np.asarray(keys, np.uint64)
+        query = np.asarray(query, dtype=np.float32).reshape(-1)
+        found_keys, found_sims = [], []
+        left = np.ones(len(keys), bool)
+        with self._lock:
+            stores = [self._delta] if self._main is not None else [self._exact] if self._exact is not None else []
+            if self._main is not None and len(self._main):
+                rows = self._main.rows_of(keys)
+                held = rows >= 0
+                if self._removed:
+                    held &= ~np.isin(keys, np.fromiter(self._removed, np.uint64, len(self._removed)))
+                if held.any():
+                    found_keys.append(keys[held])
+                    found_sims.append(self._main.cosines(rows[held], query))
+                left &= ~held
+            for store in stores:
+                for ids, vecs in zip(store.ids, store.vecs, strict=True):
+                    if not left.any():
+                        break
+                    pos = np.minimum(np.searchsorted(np.sort(ids), keys), max(len(ids) - 1, 0))
+                    order = np.argsort(ids, kind="stable")
+                    hit = left & (len(ids) > 0) & (ids[order][pos] == keys) if len(ids) else np.zeros_like(left)
+                    if hit.any():
+                        v = vecs[order[pos[hit]]].astype(np.float32)
+                        found_keys.append(keys[hit])
+                        found_sims.append((v @ query) / np.maximum(np.linalg.norm(v, axis=1), 1e-12))
+                        left &= ~hit
+        if not found_keys:
+            return np.zeros(0, np.uint64), np.zeros(0, np.float32), keys[left]
+        return np.concatenate(found_keys), np.concatenate(found_sims).astype(np.float32), keys[left]
+
     def search(self, query: np.ndarray, k: int, exact: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Item ids and cosine similarities of the k nearest vectors, best first.
 

@@ -92,6 +92,12 @@ class SettingsDialog(QDialog):
         self.read_text.setToolTip(self.tr("Indexing takes several times longer; this library remembers the choice"))
         form.addRow(self.tr("Text in pictures"), self.read_text)
 
+        self._hears_speech = bool(host.status.get("speech", {}).get("enabled"))
+        self.hear_speech = QCheckBox(self.tr("Transcribe what is said in videos, so searches find it"), self)
+        self.hear_speech.setChecked(self._hears_speech)
+        self.hear_speech.setToolTip(self.tr("Indexing videos takes longer; this library remembers the choice"))
+        form.addRow(self.tr("Speech in videos"), self.hear_speech)
+
         self.cache = QSpinBox(self)
         self.cache.setRange(16, 8192)
         self.cache.setSingleStep(64)
@@ -122,17 +128,22 @@ class SettingsDialog(QDialog):
         self._load_models()
 
     def accept(self) -> None:
-        """The library's own setting (reading text) is applied here; the rest by the caller."""
-        on = self.read_text.isChecked()
-        if on != self._reads_text:
+        """The library's own settings (reading text, hearing speech) are applied here; the rest by the caller."""
+        text, speech = self.read_text.isChecked(), self.hear_speech.isChecked()
+        if text != self._reads_text or speech != self._hears_speech:
             host = self.host
+            turned_on = (text and not self._reads_text) or (speech and not self._hears_speech)
 
-            def done(_enabled: bool) -> None:
-                if on and not host.indexing:
-                    host.index()  # read the text of what is already indexed
+            def apply(lib) -> None:
+                lib.reads_text(text)
+                lib.hears_speech(speech)
+
+            def done(_result) -> None:
+                if turned_on and not host.indexing:
+                    host.index()  # read the text of / hear what is already indexed
                 host.refresh_status()
 
-            host.call(lambda lib: lib.reads_text(on), done)
+            host.call(apply, done)
         super().accept()
 
     def _load_models(self) -> None:

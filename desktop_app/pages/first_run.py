@@ -71,7 +71,35 @@ class FirstRunPage(QWidget):
         card = QFrame(self)
         card.setObjectName("card")
         card.setMaximumWidth(640)
+        lay = QVBoxLayout(card)
+        lay.setContentsMargins(32, 28, 32, 28)
+        lay.setSpacing(10)
+        lay.addLayout(self._welcome(card))
+        lay.addSpacing(12)
+        lay.addLayout(self._folders_step(card))
+        lay.addSpacing(12)
+        lay.addLayout(self._model_step(card))
+        lay.addSpacing(16)
+        lay.addLayout(self._start_row(card))
 
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        centre = QHBoxLayout()
+        centre.addStretch(1)
+        centre.addWidget(card, 4)
+        centre.addStretch(1)
+        outer.addLayout(centre)
+        outer.addStretch(2)
+        self.folders.rowsInserted.connect(self._update)
+        self.folders.rowsRemoved.connect(self._update)
+        self.folders.modelReset.connect(self._update)
+        self.folder_view.selectionModel().selectionChanged.connect(self._update)
+        self.model_ok = True
+        self.set_model_state(ModelStatus(ModelState.LOADING, ""))
+        self._update()
+
+    def _welcome(self, card: QFrame) -> QHBoxLayout:
+        """The logo beside the title and what MediaLens does."""
         logo = QLabel(card)
         logo.setPixmap(icon("medialens").pixmap(QSize(64, 64)))
         title = QLabel(self.tr("Welcome to MediaLens"), card)
@@ -80,7 +108,16 @@ class FirstRunPage(QWidget):
                                "picture like it. Everything stays on this computer."), card)
         intro.setWordWrap(True)
         intro.setObjectName("hint")
+        head = QHBoxLayout()
+        head.addWidget(logo, 0, Qt.AlignmentFlag.AlignTop)
+        text = QVBoxLayout()
+        text.addWidget(title)
+        text.addWidget(intro)
+        head.addLayout(text, 1)
+        return head
 
+    def _folders_step(self, card: QFrame) -> QVBoxLayout:
+        """Step 1: the folders to index, with Add and Remove."""
         folders_title = QLabel(self.tr("1. Choose the folders with your photos and videos"), card)
         folders_title.setObjectName("sectionTitle")
         self.folders = FolderListModel(self)
@@ -98,7 +135,15 @@ class FirstRunPage(QWidget):
         folder_buttons.addWidget(self.add_button)
         folder_buttons.addWidget(self.remove_button)
         folder_buttons.addStretch(1)
+        step = QVBoxLayout()
+        step.setSpacing(10)
+        step.addWidget(folders_title)
+        step.addWidget(self.folder_view)
+        step.addLayout(folder_buttons)
+        return step
 
+    def _model_step(self, card: QFrame) -> QVBoxLayout:
+        """Step 2: the model's state (loading, downloading, ready, failed) and the ways to provide one."""
         model_title = QLabel(self.tr("2. The model that looks at your pictures"), card)
         model_title.setObjectName("sectionTitle")
         self.model_label = QLabel(card)
@@ -128,7 +173,17 @@ class FirstRunPage(QWidget):
         model_row.addWidget(self.weights_button)
         model_row.addWidget(self.picker_button)
         model_row.addStretch(1)
+        step = QVBoxLayout()
+        step.setSpacing(10)
+        step.addWidget(model_title)
+        step.addWidget(self.model_label)
+        step.addWidget(self.model_progress)
+        step.addWidget(self.download_detail)
+        step.addWidget(self.model_detail)
+        step.addLayout(model_row)
+        return step
 
+    def _start_row(self, card: QFrame) -> QHBoxLayout:
         self.start_button = QPushButton(self.tr("Start indexing"), card)
         self.start_button.setObjectName("primary")
         self.start_button.setDefault(True)
@@ -136,46 +191,7 @@ class FirstRunPage(QWidget):
         start_row = QHBoxLayout()
         start_row.addStretch(1)
         start_row.addWidget(self.start_button)
-
-        lay = QVBoxLayout(card)
-        lay.setContentsMargins(32, 28, 32, 28)
-        lay.setSpacing(10)
-        head = QHBoxLayout()
-        head.addWidget(logo, 0, Qt.AlignmentFlag.AlignTop)
-        text = QVBoxLayout()
-        text.addWidget(title)
-        text.addWidget(intro)
-        head.addLayout(text, 1)
-        lay.addLayout(head)
-        lay.addSpacing(12)
-        lay.addWidget(folders_title)
-        lay.addWidget(self.folder_view)
-        lay.addLayout(folder_buttons)
-        lay.addSpacing(12)
-        lay.addWidget(model_title)
-        lay.addWidget(self.model_label)
-        lay.addWidget(self.model_progress)
-        lay.addWidget(self.download_detail)
-        lay.addWidget(self.model_detail)
-        lay.addLayout(model_row)
-        lay.addSpacing(16)
-        lay.addLayout(start_row)
-
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
-        centre = QHBoxLayout()
-        centre.addStretch(1)
-        centre.addWidget(card, 4)
-        centre.addStretch(1)
-        outer.addLayout(centre)
-        outer.addStretch(2)
-        self.folders.rowsInserted.connect(self._update)
-        self.folders.rowsRemoved.connect(self._update)
-        self.folders.modelReset.connect(self._update)
-        self.folder_view.selectionModel().selectionChanged.connect(self._update)
-        self.model_ok = True
-        self.set_model_state(ModelStatus(ModelState.LOADING, ""))
-        self._update()
+        return start_row
 
     def add_folder(self, folder: str) -> None:
         self.folders.add(folder)

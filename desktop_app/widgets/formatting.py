@@ -78,6 +78,9 @@ def confidence(level: str | None) -> str:
 
 
 def words_found(hit) -> str:
-    """The lines of text read in a result's picture that matched the search, quoted ("" when none did)."""
+    """The lines of text read in a result's picture, or said or subtitled in its video, that matched the search,
+    quoted, with when they are said ("" when none did)."""
     lines = hit.extra.get("text", {}).get("lines", [])
-    return ", ".join(f"“{line['text']}”" for line in lines)
+    how = {"speech": "said", "subtitle": "subtitled"}
+    return ", ".join(f"“{line['text']}”" + (f" {how[line['expert']]} at {clock(line['start_s'])}"
+                                            if line.get("expert") in how else "") for line in lines)

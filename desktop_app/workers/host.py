@@ -111,7 +111,7 @@ class LibraryHost(QObject):
     """Opens the library, warms the model, runs queries and indexing off the GUI thread."""
 
     opened = Signal(object)  # the status dict of the freshly opened library
-    open_failed = Signal(str)
+    open_failed = Signal(object)  # the exception that kept the library closed
     closed = Signal()
     status_changed = Signal(object)  # status dict
     model_state = Signal(object)  # ModelStatus
@@ -121,7 +121,7 @@ class LibraryHost(QObject):
     indexing_paused = Signal(bool)
     indexing_finished = Signal(object)  # IndexReport, or None when it failed
     model_switched = Signal()  # the library now answers with the model a switch indexed
-    error = Signal(str)
+    error = Signal(object)  # an exception from the engine, or a line the window says itself
 
     def __init__(self, config: LibraryConfig, parent: QObject | None = None):
         super().__init__(parent)
@@ -186,7 +186,7 @@ class LibraryHost(QObject):
 
     def _on_open_failed(self, exc: BaseException) -> None:
         self._opening = False
-        self.open_failed.emit(describe_error(exc))
+        self.open_failed.emit(exc)
 
     def reopen(self, config: LibraryConfig) -> bool:
         """Close this library and open another (new folder, model or device); False while indexing."""
@@ -328,7 +328,7 @@ class LibraryHost(QObject):
         return True
 
     def _report(self, exc: BaseException) -> None:
-        self.error.emit(describe_error(exc))
+        self.error.emit(exc)
 
     def refresh_status(self) -> None:
         """Re-read counts and failures. Coalesced: calls during a read make one more read after it."""

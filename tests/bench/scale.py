@@ -73,7 +73,7 @@ def make(n: int, home: Path, weights: Path) -> dict:
     t0 = time.perf_counter()
     ids = np.asarray(fill_catalog(lib.catalog, model_id, vecs), np.int64)
     fill_s = time.perf_counter() - t0
-    lib._remember_model()
+    lib.remember_model()
     lib.close()
     np.save(home / "bench-vectors.npy", vecs)
     np.save(home / "bench-ids.npy", ids)

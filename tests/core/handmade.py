@@ -7,17 +7,35 @@ each thing's vector is known exactly, so their answers can be checked exactly.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from core.search.context import SearchContext
 from core.search.engine import SearchEngine, best_frame
-from core.store.catalog import Catalog, MediaFile
+from core.store.catalog import Catalog, Item, MediaFile, Vector
 from core.store.vectors import VectorIndex
 from core.vector_math import f16_blob
 
 DIM = 8
+
+
+def new_items(s, file_id: int, times: Sequence[float | None]) -> list[int]:
+    """Item rows for a file (a photo's one, a video's frames at `times`) in an open catalog session."""
+    ids = []
+    for t in times:
+        item = Item(file_id=file_id, t_s=t)
+        s.add(item)
+        s.flush()
+        ids.append(item.id)
+    return ids
+
+
+def add_vectors(s, model_id: int, rows: Sequence[tuple[int, bytes]]) -> None:
+    """Vector rows (item id, float16 blob) for a model in an open catalog session."""
+    for item_id, data in rows:
+        s.add(Vector(model_id=model_id, item_id=item_id, data=data))
 
 
 def axis(i: int, dim: int = DIM) -> np.ndarray:
@@ -52,8 +70,8 @@ class HandmadeLibrary:
                           times[-1] + 1.0)
             s.add(f)
             s.flush()
-            items = self.catalog.new_items(s, f.id, times or [None])
-            self.catalog.add_vectors(s, self.model_id, [(i, f16_blob(v)) for i, v in zip(items, vectors, strict=True)])
+            items = new_items(s, f.id, times or [None])
+            add_vectors(s, self.model_id, [(i, f16_blob(v)) for i, v in zip(items, vectors, strict=True)])
             self.file_ids[name] = f.id
         return f.id
 

@@ -9,6 +9,7 @@ import pytest
 from core.errors import LibraryError
 from core.store.catalog import SCHEMA_HEAD, Catalog, MediaFile
 from tests.conftest import REPO
+from tests.core.handmade import new_items
 
 
 def test_new_catalog_is_at_head_in_wal_mode(tmp_path):
@@ -69,7 +70,7 @@ def test_deleting_files_leaves_tombstones_for_their_items(tmp_path):
                       seen_scan=1, added_at=0)
         s.add(f)
         s.flush()
-        ids = cat.new_items(s, f.id, [None, 2.0])
+        ids = new_items(s, f.id, [None, 2.0])
     assert cat.removed_since(0) == ([], 0)
     assert sorted(cat.remove_root("/photos")) == ids
     removed, seq = cat.removed_since(0)

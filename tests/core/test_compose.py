@@ -22,6 +22,7 @@ from core.search.compose import METHODS
 from core.search.engine import Filters
 from core.search.query import ParsedQuery, avoid_terms, parse_query
 from tests.conftest import TINY_MODEL
+from tests.core.handmade import add_vectors, new_items
 from tests.media_factory import picture, write_pictures
 
 DUPLICATED = (3, 5, 7, 9)  # pictures that also have a near-copy in the library
@@ -364,8 +365,8 @@ def test_a_video_frame_can_be_the_reference(make_library, tmp_path):
                           status="ok", added_at=_time.time())
         s.add(video)
         s.flush()
-        items = lib.catalog.new_items(s, video.id, [0.0, 1.0, 2.0])
-        lib.catalog.add_vectors(s, engine.model_id, [(i, blobs[it]) for i, it in zip(
+        items = new_items(s, video.id, [0.0, 1.0, 2.0])
+        add_vectors(s, engine.model_id, [(i, blobs[it]) for i, it in zip(
             items, photo_items[1:4], strict=True)])
         video_id = video.id
     for t_s, photo in ((1.0, photo_ids[2]), (2.0, photo_ids[3])):

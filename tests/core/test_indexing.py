@@ -348,7 +348,7 @@ def test_indexing_waits_while_this_process_saves_a_rebuilt_index(make_library, t
         return real_save(*args, **kwargs)
 
     monkeypatch.setattr(vindex, "save", slow_save)
-    saver = threading.Thread(target=lib._save_index_if_free, args=(vindex,))
+    saver = threading.Thread(target=lib.indexing.save_if_free, args=(vindex,))
     saver.start()
     assert saving.wait(30)
     threading.Timer(0.3, release.set).start()
@@ -368,8 +368,8 @@ def test_a_save_of_a_rebuilt_index_leaves_the_lock_to_a_running_index(make_libra
     vindex = lib.engine().vindex
     saves = []
     monkeypatch.setattr(vindex, "save", lambda *a, **k: saves.append(1))
-    with lib._index_mutex:
-        lib._save_index_if_free(vindex)
+    with lib.indexing.mutex:
+        lib.indexing.save_if_free(vindex)
     assert saves == []
-    lib._save_index_if_free(vindex)
+    lib.indexing.save_if_free(vindex)
     assert saves == [1]

@@ -102,3 +102,12 @@ def test_an_exported_model_folder_names_its_model(tiny_weights, tmp_path):
 
     export = export_model(TINY_MODEL, weights=tiny_weights, models_dir=tmp_path)
     assert identify(export.folder) == TINY_MODEL
+
+
+def test_the_bilingual_world_weights_are_told_from_the_english_ones():
+    from tests.quality.bilingual import WEIGHTS_ZH
+
+    assert identify(WEIGHTS_ZH) == "MediaLens-World-zh"
+    assert model_for_weights(WEIGHTS_ZH, None) == "MediaLens-World-zh"
+    with pytest.raises(ModelError, match="holds MediaLens-World-zh weights, not MediaLens-World"):
+        model_for_weights(WEIGHTS_ZH, "MediaLens-World")

@@ -18,7 +18,7 @@ def calls(window, monkeypatch):
 
     "compose": the composed queries built, as (reference, text, ...) and keywords (the search context left out).
     """
-    from core.search import compose as engine_compose
+    from core.search import find as engine_compose  # where queries are made ready
 
     seen: dict[str, list] = {"compose": [], "session": []}
     lib = window.host.library

@@ -74,3 +74,17 @@ def test_an_engine_error_shows_in_the_message_bar(qtbot, window, tmp_path, monke
     with qtbot.waitSignal(window.controller.finished, timeout=20_000):
         window.controller.search("a boat")
     assert window.model.rowCount() > 0
+
+
+def test_a_damaged_catalog_offers_the_repair_by_its_type_not_its_words(window):
+    """Errors reached the window as text, which it searched for "medialens repair" to offer the Repair button;
+    it is handed the engine's exception and branches on `CatalogDamaged`."""
+    from core.errors import CatalogDamaged, LibraryError
+
+    bar = window.message_bar
+    window.show_error(LibraryError("the folder is not a library (see `medialens repair --help` elsewhere)"))
+    assert bar.action.isHidden() and bar.text.text().startswith("the folder is not a library")
+    window.show_error(CatalogDamaged("catalog.db: the catalog is damaged"))
+    assert not bar.action.isHidden() and bar.action.text() == "Repair"
+    window.show_error(KeyError("a bug"))
+    assert bar.action.isHidden() and bar.text.text() == "KeyError: 'a bug'"

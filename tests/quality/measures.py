@@ -8,7 +8,7 @@ engine once it is the thing under test.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -30,10 +30,14 @@ def _normalise(rows: np.ndarray) -> np.ndarray:
 
 
 def text_image_recall(
-    encoder: Encoder, pictures: Sequence[world.Picture], image_vectors: np.ndarray, ks: Sequence[int] = (1, 5, 10)
+    encoder: Encoder,
+    pictures: Sequence[world.Picture],
+    image_vectors: np.ndarray,
+    ks: Sequence[int] = (1, 5, 10),
+    queries: Sequence[str] | None = None,
 ) -> dict[int, float]:
-    """R@k of each picture's full test-phrasing ``query`` against the gallery (same scene = hit)."""
-    queries = encoder.encode_texts([p.query for p in pictures])
+    """R@k of each picture's full test-phrasing ``query`` (or ``queries[i]``) against the gallery (same scene = hit)."""
+    queries = encoder.encode_texts([p.query for p in pictures] if queries is None else list(queries))
     keys = [p.scene for p in pictures]
     return recall_at_k(queries @ image_vectors.T, relevance(keys, keys), ks)
 
@@ -45,11 +49,18 @@ def colour_shape_queries(pictures: Sequence[world.Picture], held_out_only: bool 
 
 
 def colour_shape_hits(
-    encoder: Encoder, pictures: Sequence[world.Picture], image_vectors: np.ndarray, k: int = 5
+    encoder: Encoder,
+    pictures: Sequence[world.Picture],
+    image_vectors: np.ndarray,
+    k: int = 5,
+    object_query: Callable[[str, str], str] = world.object_query,
 ) -> tuple[float, float]:
-    """For queries like "a green star" (held-out pairs): (share with a match in the top k, precision@k)."""
+    """For queries like "a green star" (held-out pairs): (share with a match in the top k, precision@k).
+
+    ``object_query`` words them (``world_zh.object_query_zh``: "绿色的星星").
+    """
     pairs = colour_shape_queries(pictures)
-    queries = encoder.encode_texts([world.object_query(colour, shape) for colour, shape in pairs])
+    queries = encoder.encode_texts([object_query(colour, shape) for colour, shape in pairs])
     top = np.argsort(-(queries @ image_vectors.T), axis=1, kind="stable")[:, :k]
     matches = np.array(
         [
@@ -216,9 +227,9 @@ def moment_ious(
 
 
 def sample_video(path: Path) -> tuple[np.ndarray, list[Image.Image]]:
-    """(times, images) of the frames the engine embeds: ``core.media.video``'s default sampling, shared frames
+    """(times, images) of the frames the engine embeds: ``core.media.image.video``'s default sampling, shared frames
     left out."""
-    from core.media import video
+    from core.media.image import video
 
     kept = [f for f in video.read_frames(path) if not f.shares]
     return np.array([f.t_s for f in kept]), [f.image for f in kept]

@@ -28,16 +28,24 @@ def register_configs() -> None:
         open_clip.add_model_config(MODEL_CONFIGS)
 
 
-def load_world_model(weights: Path | None = WEIGHTS) -> tuple[Any, Callable, Callable]:
+def get_tokenizer(model_name: str = MODEL_NAME) -> Callable:
+    """The model's tokenizer as the engine picks it: ``model_configs/<name>/tokenizer.json``, else open_clip's."""
+    from core.models.embed import get_tokenizer as engine_tokenizer
+
+    register_configs()
+    return engine_tokenizer(model_name)
+
+
+def load_world_model(weights: Path | None = WEIGHTS, model_name: str = MODEL_NAME) -> tuple[Any, Callable, Callable]:
     """(model in eval mode, preprocess, tokenizer); ``weights=None`` gives random weights."""
     import open_clip
 
     register_configs()
     model, _, preprocess = open_clip.create_model_and_transforms(
-        MODEL_NAME, pretrained=str(weights) if weights is not None else None
+        model_name, pretrained=str(weights) if weights is not None else None
     )
     model.eval()
-    return model, preprocess, open_clip.get_tokenizer(MODEL_NAME)
+    return model, preprocess, get_tokenizer(model_name)
 
 
 def embed_images(model: Any, preprocess: Callable, images: Sequence[Any], batch_size: int = 256) -> np.ndarray:

@@ -60,13 +60,20 @@ class ImageCanvas(QWidget):
         self.region: tuple[int, int, int, int] | None = None
         self.heat: QImage | None = None
         self.explain_box: tuple[int, int, int, int] | None = None
+        self.faces: list[tuple[tuple[int, int, int, int], str]] = []  # (box, name or "") on the picture
         self.message = ""
 
     def set_image(self, image: QImage | None, original: QSize) -> None:
         self.image = image
         self.original = original if original.isValid() else (image.size() if image is not None else QSize())
         self.region = None
+        self.faces = []
         self.clear_explanation()
+        self.update()
+
+    def set_faces(self, faces: list[tuple[tuple[int, int, int, int], str]]) -> None:
+        """Face boxes (original pixels) with their person's name ("" for a face not named yet)."""
+        self.faces = faces
         self.update()
 
     def set_message(self, text: str) -> None:
@@ -162,6 +169,11 @@ class ImageCanvas(QWidget):
             p.drawImage(r, self.heat)
             p.setOpacity(1.0)
         hl = pal.color(QPalette.ColorRole.Highlight)
+        for box, name in self.faces:
+            rect = self._from_original(box)
+            _outlined(p, rect, QColor("#7fd6ff"))
+            if name:
+                _label(p, rect, name)
         if self.explain_box is not None:
             _outlined(p, self._from_original(self.explain_box), QColor("#ffd24a"))
         if self._drag_from is not None and self._drag_to is not None:
@@ -185,6 +197,15 @@ def _outlined(p: QPainter, rect: QRectF, colour: QColor, dashed: bool = False) -
     pen = QPen(colour, 2, Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
     p.setPen(pen)
     p.drawRect(rect)
+
+
+def _label(p: QPainter, rect: QRectF, text: str) -> None:
+    """A name under a face box, on a dark band so it reads on any picture."""
+    metrics = p.fontMetrics()
+    band = QRectF(rect.left(), rect.bottom() + 2, metrics.horizontalAdvance(text) + 10, metrics.height() + 4)
+    p.fillRect(band, QColor(0, 0, 0, 170))
+    p.setPen(QColor("white"))
+    p.drawText(band, Qt.AlignmentFlag.AlignCenter, text)
 
 
 def _shade_outside(p: QPainter, outer: QRectF, inner: QRectF) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from desktop_app.pages.search.timeline import MomentTimeline
+from desktop_app.pages.search.transcript import TranscriptView
 from desktop_app.widgets import formatting as fmt
 from desktop_app.widgets.icons import icon, tool_button
 
@@ -70,6 +71,10 @@ class VideoPlayer(QWidget):
         self.player.setVideoOutput(self.video)
         self.timeline = MomentTimeline(self)
         self.timeline.seek_requested.connect(self.seek)
+        self.transcript = TranscriptView(self)
+        self.transcript.seek_requested.connect(self.seek)
+        self.transcript.setVisible(False)
+        self.transcript.setMinimumWidth(180)
 
         self.prev_button = self._button("previous", self.tr("Previous moment ([)"), self.previous_moment)
         self.play_button = self._button("play", self.tr("Play (Space)"), self.toggle_play)
@@ -90,7 +95,11 @@ class VideoPlayer(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(6)
-        lay.addWidget(self.video, 1)
+        screen = QHBoxLayout()
+        screen.setContentsMargins(0, 0, 0, 0)
+        screen.addWidget(self.video, 3)
+        screen.addWidget(self.transcript, 1)
+        lay.addLayout(screen, 1)
         lay.addWidget(self.timeline)
         lay.addLayout(controls)
 
@@ -110,6 +119,7 @@ class VideoPlayer(QWidget):
         self.timeline.set_data(duration_s or 0.0, moments, curve)
         self._update_moment_label()
         if path != self.path:
+            self.transcript.set_lines([])
             self.path = path
             self.player.stop()
             self._pending_seek = start_s
@@ -181,6 +191,7 @@ class VideoPlayer(QWidget):
     def _position_changed(self, ms: int) -> None:
         seconds = ms / 1000
         self.timeline.set_position(seconds)
+        self.transcript.follow(seconds)
         total = self.player.duration() / 1000
         self.time_label.setText(f"{fmt.clock(seconds)} / {fmt.clock(total)}" if total > 0 else fmt.clock(seconds))
         self._update_moment_label()

@@ -192,6 +192,9 @@ class PreviewPane(QWidget):
                 self.canvas.set_message(self.tr("This picture cannot be shown."))
                 return
             self.canvas.set_image(image, QSize(rec.width or image.width(), rec.height or image.height()))
+            self.host.call(lambda lib: [(f.box, name or "") for f, name in lib.people.faces_of_file(rec.id)],
+                           lambda faces: self.canvas.set_faces(faces) if req == self._request else None,
+                           lambda exc: None)
 
         self.host.call(lambda lib: load_preview(lib, rec.id, rec.path), done,
                        lambda exc: done(None) if req == self._request else None)
@@ -256,16 +259,18 @@ class PreviewPane(QWidget):
         query = hit.query if hit.query is not None else (self.query_text or None)
 
         def job(lib: Library):
-            tl = lib.timeline(hit.file.id, query=query)
+            tl = lib.timeline(hit.file.id, query=query, words=self.query_text or None)
             curve = None
             if tl.scores is not None and len(tl.times) > 1:
                 curve = ([float(t) for t in tl.times], [float(s) for s in tl.scores])
-            return float(tl.duration_s), tl.moments, curve
+            return float(tl.duration_s), tl.moments, curve, lib.transcript(hit.file.id)
 
         def done(result) -> None:
             if req == self._request and self.player is not None:
-                duration, moments, curve = result
+                duration, moments, curve, lines = result
                 self.player.set_moments(moments, duration, curve)
+                self.player.transcript.set_lines(lines)
+                self.player.transcript.follow(self.player.position_s)
 
         self.host.call(job, done)
 
@@ -287,7 +292,7 @@ class PreviewPane(QWidget):
             return
         self.region_action.setChecked(False)
         lines = self.hit.extra.get("text", {}).get("lines")
-        if lines:  # found by the words written on it: their box is the explanation
+        if lines and lines[0].get("expert", "ocr") == "ocr":  # found by the words written on it: their box
             self.canvas.set_explanation(None, tuple(int(v) for v in lines[0]["box"]))
             return
         req, file_id, query = self._request, self.hit.file.id, self.query_text

@@ -27,21 +27,41 @@ class FilterState:
     folder: str | None = None
     date_from: dt.date | None = None  # inclusive
     date_to: dt.date | None = None  # inclusive (the engine's bound is exclusive)
+    # the side bar's (desktop_app/pages/search/manage_panel.py)
+    album: str | None = None
+    tag: str | None = None
+    min_rating: int | None = None
+    favourite: bool = False
+    place: str | None = None
+    # a text search's dates, places and cameras, understood on the worker (`Library.understand`);
+    # `skip`: the kinds of part whose chip the user removed
+    understand_text: str | None = None
+    skip: frozenset = frozenset()
 
     @property
     def active(self) -> bool:
-        return bool(self.kind or self.folder or self.date_from or self.date_to)
+        return bool(self.kind or self.folder or self.date_from or self.date_to or self.album or self.tag
+                    or self.min_rating is not None or self.favourite or self.place)
 
-    def to_filters(self) -> Filters | None:
-        """The engine's `Filters` (imported here, on the worker, to keep start-up light)."""
-        if not self.active:
+    def to_filters(self, library: Library | None = None) -> Filters | None:
+        """The engine's `Filters` (imported here, on the worker, to keep start-up light); with the
+        library, an album by name and what the search text says about dates, places and cameras."""
+        if not self.active and not (library is not None and self.understand_text):
             return None
         from core.library import Filters
 
         start = dt.datetime.combine(self.date_from, dt.time()) if self.date_from else None
         end = dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time()) if self.date_to else None
-        return Filters(kinds=frozenset([self.kind]) if self.kind else None, folder=self.folder,
-                       date_from=start, date_to=end)
+        filters = Filters(kinds=frozenset([self.kind]) if self.kind else None, folder=self.folder,
+                          date_from=start, date_to=end, tags=(self.tag,) if self.tag else None,
+                          min_rating=self.min_rating, favourite=True if self.favourite else None, place=self.place)
+        if library is None:
+            return filters
+        if self.album:
+            filters = library.album_filters([self.album], filters)
+        if self.understand_text:
+            filters = library.understand(self.understand_text, self.skip).filters(filters)
+        return filters if filters.active else None
 
 
 @dataclass(frozen=True)
@@ -55,33 +75,40 @@ class Request:
     t_s: float | None = None
     box: tuple[int, int, int, int] | None = None
     balance: float | None = None
+    understand: bool = False  # a text whose dates, places and cameras become filters (`Library.understand`)
+    skip: frozenset = frozenset()  # the kinds of part given back to the model (chips removed)
 
     @property
     def pageable(self) -> bool:
         """Refined results are one re-ranked round; the others can be paged through."""
         return self.kind != REFINED
 
-    def query(self, filters: FilterState) -> Query:
-        """Core's `Query` for this request (worker thread: core is imported there)."""
+    def query(self, filters: FilterState, library: Library | None = None) -> Query | None:
+        """Core's `Query` for this request (worker thread: core is imported there); None for a text
+        that only says when, where or with what ("photos from my Pixel": the filters alone)."""
         from core.library import Query
 
         if self.kind == TEXT:
-            return Query("text", text=self.text, filters=filters.to_filters())
+            text = self.text
+            if self.understand and library is not None:
+                text = library.understand(self.text, self.skip).text
+            return Query("text", text=text, filters=filters.to_filters(library)) if text else None
         if self.kind == SIMILAR or (self.kind == COMPOSE and not self.text.strip()):
             # a reference with no change asked for: its look-alikes
             return Query("similar", target=self.target, t_s=self.t_s, box=self.box if self.kind == SIMILAR else None,
-                         filters=filters.to_filters())
+                         filters=filters.to_filters(library))
         if self.kind == COMPOSE:
             return Query("compose", text=self.text, target=self.target, balance=self.balance, t_s=self.t_s,
-                         filters=filters.to_filters())
+                         filters=filters.to_filters(library))
         raise ValueError(f"cannot page a {self.kind} query")
 
 
-def find(library: Library, request: Request, filters: FilterState) -> Found:
+def find(library: Library, request: Request, filters: FilterState) -> Found | None:
     """`request` made ready by the engine (worker thread), once: its pages reuse it, so paging through a
     composed edit or a region search does not encode the picture and the words (and look for the
-    reference's near-duplicates) again for every page."""
-    return library.find(request.query(filters))
+    reference's near-duplicates) again for every page. None: only filters were typed."""
+    query = request.query(filters, library)
+    return None if query is None else library.find(query)
 
 
 def fetch_page(found: Found, n: int, offset: int) -> list[Hit]:
@@ -93,7 +120,7 @@ def fetch_browse_page(library: Library, filters: FilterState, n: int, offset: in
     """One page of the library without a query, newest first, as results (worker thread)."""
     from core.library import Hit
 
-    return [Hit(f, 0, 0.0) for f in library.browse(offset, n, filters.to_filters())]
+    return [Hit(f, 0, 0.0) for f in library.browse(offset, n, filters.to_filters(library))]
 
 
 @dataclass(frozen=True)
@@ -113,6 +140,6 @@ def fetch_matches(found: Found, show_all: bool, sort: str) -> tuple[list[Hit], C
 
 def start_session(library: Library, request: Request, filters: FilterState) -> Any:
     """A feedback session whose first round is `request` (worker thread)."""
-    session = library.session(filters=filters.to_filters())
-    session.start(request.query(filters))
+    session = library.session(filters=filters.to_filters(library))
+    session.start(request.query(filters, library) or request.query(filters))
     return session

@@ -56,7 +56,7 @@ class ResultsHeader(QWidget):
 
         controller.started.connect(self._started)
         controller.finished.connect(self.show_count)
-        controller.failed.connect(lambda request, _message: self.label.setText(self.describe(request)))
+        controller.failed.connect(lambda request, _error: self.label.setText(self.describe(request)))
         controller.busy_changed.connect(self.busy.setVisible)
         controller.feedback_changed.connect(self._show_marks)
         self.model.rowsInserted.connect(self.show_count)

@@ -19,6 +19,7 @@ query into it; its calls run on a single-thread pool, so marks arrive in order.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -39,7 +40,6 @@ from desktop_app.pages.search.queries import (
     start_session,
 )
 from desktop_app.pages.search.results import ResultsModel
-from desktop_app.workers.tasks import describe_error
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.library import Found, Hit, Library
@@ -53,7 +53,7 @@ REFINE_N = 240
 class SearchController(QObject):
     started = Signal(object)  # Request
     finished = Signal(object)  # Request (its first page is in the model)
-    failed = Signal(object, str)  # Request, message
+    failed = Signal(object, object)  # Request, the exception
     busy_changed = Signal(bool)
     feedback_changed = Signal()  # marks or refine rounds changed
     question_changed = Signal(object)  # the question worth asking about the results (core's ask.Question) or None
@@ -84,7 +84,8 @@ class SearchController(QObject):
 
     def search(self, text: str) -> None:
         self.show_all = False  # a new search shows its matches first
-        self.run(Request(TEXT, text=text.strip()))
+        self.filters = replace(self.filters, understand_text=text.strip(), skip=frozenset())
+        self.run(Request(TEXT, text=text.strip(), understand=True))
 
     def similar(self, target: int | str, t_s: float | None = None, box: tuple[int, int, int, int] | None = None,
                 label: str = "") -> None:
@@ -111,9 +112,25 @@ class SearchController(QObject):
             self.run(self.base_request, keep_marks=True)
 
     def set_filters(self, filters: FilterState) -> None:
-        self.filters = filters
+        """The filter bar's kind, folder and dates (the side bar's and the search text's stay)."""
+        self.filters = replace(self.filters, kind=filters.kind, folder=filters.folder, date_from=filters.date_from,
+                               date_to=filters.date_to)
         if self.base_request is not None:
             self.run(self.base_request)
+
+    def set_side_filters(self, **fields) -> None:
+        """The side bar's album, tag, rating, favourite and place (`manage_panel`)."""
+        self.filters = replace(self.filters, **fields)
+        self.run(self.base_request if self.base_request is not None else Request(BROWSE))
+
+    def give_back(self, kind: str) -> None:
+        """Search again with one understood part (a date, place or camera: a removed chip) as words."""
+        request = self.base_request
+        if request is None or not request.understand:
+            return
+        skip = request.skip | {kind}
+        self.filters = replace(self.filters, skip=skip)
+        self.run(replace(request, skip=skip))
 
     def rerun(self) -> None:
         """Ask again (the index grew, or the library was reopened)."""
@@ -121,6 +138,8 @@ class SearchController(QObject):
             self.run(self.base_request, keep_marks=True)
 
     def run(self, request: Request, keep_marks: bool = False) -> None:
+        if not request.understand and self.filters.understand_text is not None:
+            self.filters = replace(self.filters, understand_text=None, skip=frozenset())
         self._generation += 1
         gen = self._generation
         self.request = self.base_request = request
@@ -136,8 +155,10 @@ class SearchController(QObject):
 
         def first_page(lib: Library) -> tuple[Found | None, list[Hit], Cut | None, int | None]:
             if request.kind == BROWSE:
-                return None, fetch_browse_page(lib, filters, n, 0), None, lib.browse_count(filters.to_filters())
+                return None, fetch_browse_page(lib, filters, n, 0), None, lib.browse_count(filters.to_filters(lib))
             found = find(lib, request, filters)
+            if found is None:  # only filters were typed ("photos from my Pixel"): what they allow, newest first
+                return None, fetch_browse_page(lib, filters, n, 0), None, lib.browse_count(filters.to_filters(lib))
             if found.is_cut(show_all, sort):
                 return (found, *fetch_matches(found, show_all, sort), None)
             return found, fetch_page(found, n, 0), None, None
@@ -155,14 +176,15 @@ class SearchController(QObject):
             if gen != self._generation:
                 return
             self._set_busy(False)
-            self.failed.emit(request, describe_error(exc))
+            self.failed.emit(request, exc)
 
         if not self.host.call(first_page, done, failed):
             self._set_busy(False)
 
     def _fetch_more(self) -> None:
         request, query = self.request, self._query
-        if request is None or not request.pageable or (query is None and request.kind != BROWSE):
+        if request is None or not request.pageable or (query is None and request.kind != BROWSE
+                                                        and not request.understand):
             self.model.fetch_failed()
             return
         gen = self._generation
@@ -176,9 +198,9 @@ class SearchController(QObject):
         def failed(exc: BaseException) -> None:
             if gen == self._generation:
                 self.model.fetch_failed()
-                self.host.error.emit(describe_error(exc))
+                self.host.error.emit(exc)
 
-        if request.kind == BROWSE:
+        if request.kind == BROWSE or query is None:
             self.host.call(lambda lib: fetch_browse_page(lib, filters, n, offset), done, failed)
         else:
             self.host.call(lambda _lib: fetch_page(query, n, offset), done, failed)
@@ -246,7 +268,7 @@ class SearchController(QObject):
         def failed(exc: BaseException) -> None:
             if gen == self._generation:
                 self._set_busy(False)
-                self.failed.emit(self.request, describe_error(exc))
+                self.failed.emit(self.request, exc)
 
         self.host.call(job, done, failed, pool="session")
 

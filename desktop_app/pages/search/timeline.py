@@ -2,7 +2,9 @@
 
 Painted, not built from widgets: a track with the frame-similarity curve as a
 soft area, the matched moments as highlighted spans (the current one
-strongest), and the playhead. Click or drag to seek; with keyboard focus,
+strongest) coloured by the expert that found them (`EXPERT_COLOURS`: the frames in
+the palette's highlight, on-screen text, subtitles and speech each their own hue,
+named under the track), and the playhead. Click or drag to seek; with keyboard focus,
 Left/Right step five seconds and Home/End jump to the ends.
 """
 
@@ -18,6 +20,15 @@ from desktop_app.widgets import formatting as fmt
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.library import Hit
+
+
+#: Moments found by the words on screen, in subtitles or said: their own colours (frames: the highlight).
+EXPERT_COLOURS = {"ocr": "#e08a00", "subtitle": "#0e9aa7", "speech": "#8e44ad"}
+
+
+def expert_of(moment: Hit) -> str:
+    """Which expert found a moment: "frames", or the text expert ("ocr", "subtitle", "speech")."""
+    return moment.extra.get("text", {}).get("expert", "frames")
 
 
 class MomentTimeline(QWidget):
@@ -110,8 +121,8 @@ class MomentTimeline(QWidget):
             for i, m in enumerate(self.moments):
                 span = QRectF(self._x(m.start_s), track.top(), max(3.0, self._x(m.end_s) - self._x(m.start_s)),
                               track.height())
-                c = QColor(hl)
-                c.setAlpha(255 if i == self.current else 130)
+                c = QColor(EXPERT_COLOURS.get(expert_of(m), hl))
+                c.setAlpha(255 if i == self.current else 150)
                 p.setBrush(c)
                 p.drawRoundedRect(span, 3, 3)
             x = self._x(self.position_s)
@@ -129,8 +140,14 @@ class MomentTimeline(QWidget):
         p.drawText(label, Qt.AlignmentFlag.AlignLeft, "0:00")
         p.drawText(label, Qt.AlignmentFlag.AlignRight, fmt.clock(self.duration_s))
         if self.moments:
+            names = {"frames": self.tr("seen"), "ocr": self.tr("written"), "subtitle": self.tr("subtitled"),
+                     "speech": self.tr("said")}
+            found = []
+            for m in self.moments:
+                if names[expert_of(m)] not in found:
+                    found.append(names[expert_of(m)])
             p.drawText(label, Qt.AlignmentFlag.AlignHCenter,
-                       self.tr("%n matching moment(s)", "", len(self.moments)))
+                       self.tr("%n matching moment(s)", "", len(self.moments)) + ": " + ", ".join(found))
 
     def _paint_curve(self, p: QPainter, track: QRectF, colour: QColor) -> None:
         if not self.curve or len(self.curve[0]) < 2:
