@@ -67,6 +67,7 @@ if [ -z "$MODEL" ]; then
 fi
 MODEL="$(realpath "$MODEL")"
 HUB_REPO="medialens-smoke/$(basename "$MODEL")"
+HUB_NAME="$(basename "$MODEL")"  # the catalogue entry's name, as `medialens models` lists it
 LANGUAGES="$(python3 -c 'import json,sys; print(",".join(json.load(open(sys.argv[1])).get("languages") or ["en"]))' \
     "$MODEL/medialens.json")"
 
@@ -110,7 +111,7 @@ say "packaged CLI from the .deb"
 run deb-version in_root medialens --version
 run deb-models in_root medialens models
 # a new user's first run: the model is not on this computer; index downloads it from the hub, then indexes
-run deb-index in_root medialens index /srv/data --model "$HUB_REPO"
+run deb-index in_root medialens index /srv/data --model "$HUB_NAME"
 expect deb-index "downloading .*100%" "indexed [1-9]"
 run deb-search in_root medialens search "a red car on a road" -n 5
 expect deb-search "/srv/data/"
@@ -157,7 +158,7 @@ say "the AppImage in the same clean root (extract-and-run, no FUSE there)"
 # its own HOME: the model cache is empty again, so the AppImage downloads the model itself
 mkdir -p "$ROOT/srv/home-appimage"
 run appimage-index in_root env APPIMAGE_EXTRACT_AND_RUN=1 HOME=/srv/home-appimage MEDIALENS_HOME=/srv/lib-appimage \
-    /srv/MediaLens.AppImage index /srv/data/images --model "$HUB_REPO"
+    /srv/MediaLens.AppImage index /srv/data/images --model "$HUB_NAME"
 expect appimage-index "downloading .*100%" "indexed [1-9]"
 run appimage-search in_root env APPIMAGE_EXTRACT_AND_RUN=1 HOME=/srv/home-appimage MEDIALENS_HOME=/srv/lib-appimage \
     /srv/MediaLens.AppImage search "a red car on a road" -n 3
