@@ -41,6 +41,25 @@ def unused_in_bundle(dest: str) -> bool:
     return any(name.startswith(prefix) for prefix in UNUSED_QT_FILES)
 
 
+def core_data_files(root: Path) -> list[tuple[str, str]]:
+    """(file, its folder in the bundle) for each data file pyproject's package-data ships with `core`.
+
+    The spec takes them from here, so a data file a wheel carries reaches the bundle too: a hand-kept
+    list in the spec missed the model catalogue (`core/models/runtime/catalogue.json`), and the bundle's
+    `medialens models` failed with "model catalogue not found".
+    """
+    package_data = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    files = []
+    for package, patterns in package_data.items():
+        if package.split(".")[0] != "core":
+            continue
+        base = root.joinpath(*package.split("."))
+        for pattern in patterns:
+            found = sorted(f for f in base.glob(pattern) if f.is_file())
+            files += [(str(f), f.parent.relative_to(root).as_posix()) for f in found]
+    return files
+
+
 def requirements(platform: str) -> list[str]:
     project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())["project"]
     out = []

@@ -121,12 +121,13 @@ class FakeHub:
 
 
 def catalogue_entry(name: str, repo: str, pins: dict[str, dict], *, key: str,
-                    revision: str = "main", languages=("en",), params_m: int = 1) -> dict:
+                    revision: str = "main", languages=("en",), params_m: int = 1,
+                    quality: str = "random weights") -> dict:
     """A catalogue entry (as `catalogue.json` holds them) for a repository this hub serves; `key` = model:tag."""
     model, _, tag = key.partition(":")
     return {"name": name, "repo": repo, "revision": revision, "model": model, "pretrained": tag,
             "languages": list(languages), "licence": "test", "params_m": params_m, "image_gflops": 0.1,
-            "quality": "random weights", "quality_source": "tests", "notes": "served by tests/fake_hub.py",
+            "quality": quality, "quality_source": "tests", "notes": "served by tests/fake_hub.py",
             "files": {p: v for p, v in pins.items() if p != "medialens.json"}}
 
 
@@ -137,6 +138,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--rate-kb", type=float, help="slow the transfer to this many KB/s")
     parser.add_argument("--catalogue", type=Path, help="write a catalogue file with the served model here")
+    parser.add_argument("--quality", default="random weights", help="what the catalogue says of its quality")
     args = parser.parse_args()
     hub = FakeHub(args.rate_kb * 1000 if args.rate_kb else None)
     hub.server.server_close()
@@ -145,7 +147,8 @@ def main() -> None:
     side = json.loads((args.folder / "medialens.json").read_text())
     entry = catalogue_entry(args.repo.split("/")[-1], args.repo, pins, key=side["key"],
                             languages=side.get("languages") or ["en"],
-                            params_m=max(1, sum(v["bytes"] for v in pins.values()) // 4_000_000))
+                            params_m=max(1, sum(v["bytes"] for v in pins.values()) // 4_000_000),
+                            quality=args.quality)
     if args.catalogue:
         args.catalogue.write_text(json.dumps({"format": 1, "models": [entry]}, indent=1))
     print(f"serving {args.repo} at {hub.url}", flush=True)

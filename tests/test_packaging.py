@@ -117,3 +117,20 @@ def test_what_the_bundle_keeps_is_what_the_video_plugin_needs():
     out = subprocess.run(["readelf", "-d", str(plugin)], capture_output=True, text=True, check=True).stdout
     needed = re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", out)
     assert not [lib for lib in needed if _build_module().unused_in_bundle(lib)]
+
+
+def test_every_data_file_of_core_reaches_the_bundle():
+    """The bundle's data files come from pyproject's package-data: the model catalogue once missed a hand-kept list.
+
+    (The bundle's `medialens models` then failed: "catalogue.json: model catalogue not found".)
+    """
+    spec = importlib.util.spec_from_file_location("build_requirements", REPO / "packaging" / "requirements.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    bundled = {(Path(src).relative_to(REPO).as_posix(), dest) for src, dest in module.core_data_files(REPO)}
+    on_disk = {(f.relative_to(REPO).as_posix(), f.parent.relative_to(REPO).as_posix())
+               for f in (REPO / "core").rglob("*")
+               if f.is_file() and f.suffix not in (".py", ".pyc") and f.name != ".keep"}
+    assert ("core/models/runtime/catalogue.json", "core/models/runtime") in bundled
+    assert on_disk <= bundled
+    assert "_build.core_data_files(ROOT)" in (REPO / "packaging" / "medialens.spec").read_text(encoding="utf-8")

@@ -87,6 +87,9 @@ def choose_model(model: str | None, weights, pretrained: str | None, remembered:
         if spec.pretrained is None:  # no hub weights: the model's export, made once from a weights file
             exported = export_named(spec.name, models_cache_dir())
             if exported is None:
+                entry = find_entry(spec.name)  # a catalogue (e.g. $MEDIALENS_CATALOGUE's hub) serves its export
+                if entry is not None:
+                    return ModelChoice(entry.model, entry.pretrained)
                 raise LibraryError(f"model {spec.name} has no downloadable weights and no ONNX export in "
                                    f"{exports_root(models_cache_dir())}: give --weights PATH, or export it "
                                    f"once with `medialens models export {spec.name} --weights PATH`")

@@ -20,6 +20,7 @@ library turns it on once (`medialens index --ocr`) and keeps it.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -77,6 +78,9 @@ class TextReader:
         try:
             from rapidocr_onnxruntime import RapidOCR
         except ImportError:
+            if getattr(sys, "frozen", False):  # an installer's bundle: pip cannot add to it (packaging/README.md)
+                raise LibraryError("this installer of MediaLens does not read text in pictures (--ocr): it needs "
+                                   "MediaLens installed with pip and its ocr extra") from None
             raise LibraryError("reading text in pictures needs the rapidocr_onnxruntime package "
                                "(pip install rapidocr_onnxruntime)") from None
         threads = self.threads if self.threads else -1

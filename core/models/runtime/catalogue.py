@@ -100,7 +100,8 @@ def _load(path: Path) -> list[CatalogueEntry]:
         d = json.loads(Path(path).read_text(encoding="utf-8"))
         return [CatalogueEntry.from_dict(m) for m in d["models"]]
     except FileNotFoundError:
-        raise ModelError(f"{path}: model catalogue not found (named in ${CATALOGUE_ENV})") from None
+        named = "part of this install: reinstall MediaLens" if path == CATALOGUE_FILE else f"named in ${CATALOGUE_ENV}"
+        raise ModelError(f"{path}: model catalogue not found ({named})") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"{path}: not a readable model catalogue ({str(exc)[:120]})") from None
 
