@@ -408,6 +408,10 @@ def cmd_watch(args) -> int:
 def cmd_search(args) -> int:
     from core.library import TEXT, Query
 
+    if not args.query.strip() and not getattr(args, "person", None):
+        from core.errors import QueryError
+
+        raise QueryError("the search text is empty: say what to look for, e.g. medialens search \"a dog\"")
     with _open_library(args) as lib:
         args.query = cli_people.query_text(args)  # --person NAME is person:"NAME" in the text
         text, filters = cli_manage.understood_query(lib, args, _filters(args, lib))

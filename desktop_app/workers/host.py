@@ -169,7 +169,7 @@ class LibraryHost(QObject):
             lib = Library(config.home, model=config.model, weights=config.weights, device=config.device,
                           options=dict(config.options))
             try:
-                return lib, lib.status()
+                return lib, lib.status(check=True)  # a damaged catalog is said at open, not counted around
             except BaseException:
                 lib.close()
                 raise

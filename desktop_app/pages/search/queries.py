@@ -138,8 +138,9 @@ def fetch_matches(found: Found, show_all: bool, sort: str) -> tuple[list[Hit], C
     return matches.shown(show_all, sort), Cut(matches.count, len(matches.hits) - matches.count, matches.complete)
 
 
-def start_session(library: Library, request: Request, filters: FilterState) -> Any:
-    """A feedback session whose first round is `request` (worker thread)."""
+def start_session(library: Library, request: Request, filters: FilterState, found: Any = None) -> Any:
+    """A feedback session whose first round is `request` (worker thread); `found`, the request already made
+    ready by the engine, saves encoding it again."""
     session = library.session(filters=filters.to_filters(library))
-    session.start(request.query(filters, library) or request.query(filters))
+    session.start(found if found is not None else (request.query(filters, library) or request.query(filters)))
     return session

@@ -281,8 +281,8 @@ class SearchController(QObject):
         base = self.base_request
         if base is None or base.kind == BROWSE or request.kind == BROWSE:
             return
-        if self._box is None:
-            self._box = _SessionBox(base, self.filters)
+        if self._box is None:  # the session starts from the query the first page was made with: no new encoding
+            self._box = _SessionBox(base, self.filters, self._query)
         box, gen = self._box, self._generation
 
         def done(question: Any) -> None:
@@ -334,14 +334,15 @@ class _SessionBox:
     Only touched by jobs on the host's one-thread session pool, so it needs no lock.
     """
 
-    def __init__(self, base: Request | None, filters: FilterState):
+    def __init__(self, base: Request | None, filters: FilterState, found: Any = None):
         self.base = base
         self.filters = filters
+        self.found = found  # the base request as the engine made it ready for the first page, if it is known
         self.session: Any = None
 
     def get(self, library: Library) -> Any:
         if self.session is None:
             if self.base is None:
                 raise RuntimeError("feedback needs a request to start from")
-            self.session = start_session(library, self.base, self.filters)
+            self.session = start_session(library, self.base, self.filters, self.found)
         return self.session
