@@ -227,9 +227,9 @@ def moment_ious(
 
 
 def sample_video(path: Path) -> tuple[np.ndarray, list[Image.Image]]:
-    """(times, images) of the frames the engine embeds: ``core.media.image.video``'s default sampling, shared frames
+    """(times, images) of the frames the engine embeds: ``core.media.video``'s default sampling, shared frames
     left out."""
-    from core.media.image import video
+    from core.media import video
 
     kept = [f for f in video.read_frames(path) if not f.shares]
     return np.array([f.t_s for f in kept]), [f.image for f in kept]
