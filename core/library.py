@@ -86,9 +86,9 @@ from core.store.vectors import VectorIndex
 #: only, never to the parts behind it (`tests/core/test_layout.py`).
 __all__ = ["COMPOSE", "DEFAULT_METHOD", "METHODS", "POLL_S", "QUIET_S", "SIMILAR", "SORTS", "TEXT", "Control",
            "DuplicateGroup", "Filters", "FolderWatcher", "Found", "Hit", "IndexReport", "Library", "LibraryWatcher",
-           "Matches", "ModelChoice", "ModelInfo", "ModelSwitch", "Progress", "ProgressCallback", "Query",
-           "TextLine", "cut_clip", "export_files", "file_date", "filters_to_json", "ignored_path", "parse_box",
-           "repair_catalog", "roots_to_index", "sort_hits", "vanished_line"]
+           "Matches", "ModelChoice", "ModelInfo", "ModelSwitch", "PersonRecord", "Progress", "ProgressCallback",
+           "Query", "TextLine", "cut_clip", "export_files", "file_date", "filters_to_json", "ignored_path",
+           "parse_box", "repair_catalog", "roots_to_index", "sort_hits", "vanished_line"]
 
 
 class Library:

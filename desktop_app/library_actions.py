@@ -88,7 +88,7 @@ class LibraryActions(QObject):
         dialog.refresh()
 
     def show_people(self) -> None:
-        from desktop_app.people_view import PeopleDialog
+        from desktop_app.pages.people import PeopleDialog
 
         dialog = PeopleDialog(self.host, self.dialog_parent)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -262,3 +262,16 @@ def test_the_window_never_reaches_behind_the_facade_for_the_engine():
     bad = {path.relative_to(REPO).as_posix(): lines for path in (REPO / "desktop_app").rglob("*.py")
            if (lines := _engine_calls(path.read_text(encoding="utf-8")))}
     assert bad == {}
+
+
+def test_the_window_names_core_only_through_the_facade_even_for_types():
+    """Type names too: a `TYPE_CHECKING` import of `core.store…` ties the window to the store's layout."""
+    allowed = {"core", "core.library", "core.errors", "core.paths", "core.cli"}
+    bad = []
+    for path in sorted((REPO / "desktop_app").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
+            bad += [(path.relative_to(REPO).as_posix(), n) for n in names
+                    if n.split(".")[0] == "core" and n not in allowed]
+    assert bad == []

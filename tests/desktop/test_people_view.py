@@ -42,7 +42,7 @@ def host(qtbot, faces_home, tiny_weights):
 
 
 def test_people_page_names_merges_and_searches_a_person(qtbot, host):
-    from desktop_app.people_view import FACE_ROLE, PERSON_ROLE, PeopleDialog
+    from desktop_app.pages.people import FACE_ROLE, PERSON_ROLE, PeopleDialog
 
     dialog = PeopleDialog(host)
     qtbot.addWidget(dialog)

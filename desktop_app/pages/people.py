@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.store.catalog_people import PersonRecord
+    from core.library import PersonRecord
     from desktop_app.workers.host import LibraryHost
 
 PERSON_ROLE = Qt.ItemDataRole.UserRole + 1  # a person's id (the People list) or a face's id (a person's page)
