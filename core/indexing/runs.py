@@ -23,7 +23,7 @@ from core.indexing import ocr
 from core.indexing.control import Control, IndexReport, ProgressCallback
 from core.indexing.pipeline import Indexer
 from core.media.video import check_index_options as check_video_options
-from core.store.catalog_health import check_counted_tables
+from core.store.catalog_health import check_small_catalog
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.library import Library
@@ -67,7 +67,7 @@ class IndexRuns:
         except Timeout:
             raise LibraryError(f"another MediaLens is already indexing the library in {lib.home}") from None
         try:
-            check_counted_tables(lib.catalog)  # a damaged catalog is said before a run builds on it
+            check_small_catalog(lib.catalog)  # a damaged catalog is said before a run builds on it
             lib.thumbs.remove_orphans()  # left by a killed run (a live process's are kept)
             engine = lib.engine(create=True, sync=False)
             if remember:

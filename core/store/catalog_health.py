@@ -33,3 +33,13 @@ def check_counted_tables(catalog: Catalog) -> None:
         if found != ["ok"]:
             where = f"table {table}: " if table else ""
             raise CatalogDamaged(f"{catalog.path}: the catalog is damaged (SQLite: {where}{found[0]}); {REPAIR_HINT}")
+
+
+def check_small_catalog(catalog: Catalog) -> None:
+    """The whole-file check, for a catalog under `WHOLE_CHECK_BELOW_BYTES` only (an index run starts with it).
+
+    A large catalog is not walked before every run: `watch` indexes each burst of changes, and reading every
+    counted table of a million-file catalog each time would cost seconds a batch (`status` still checks them).
+    """
+    if catalog.path.stat().st_size < WHOLE_CHECK_BELOW_BYTES:
+        check_counted_tables(catalog)
