@@ -8,6 +8,7 @@ tests use the project's trained model). It is saved to a file and loaded through
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import json
 import os
 import sys
@@ -28,6 +29,37 @@ TINY_CONFIG = {
 # the session owns. Set before anything imports open_clip or huggingface_hub.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+#: A test still running after this many seconds is deadlocked (the slowest takes under a minute): every thread's
+#: stack is written out and the run ends, so CI fails in minutes with the cause instead of hanging for hours.
+#: faulthandler's watchdog is a C thread: it fires even when the hang holds the GIL (a Qt mutex ↔ GIL deadlock),
+#: where pytest-timeout's own thread could not run. pytest-timeout (`timeout` in pyproject.toml) fails an
+#: ordinary Python-level hang earlier, without ending the run.
+HANG_S = int(os.environ.get("MEDIALENS_TEST_HANG_S", "420"))
+
+
+_STDERR: list[int] = []  # the terminal's stderr, not the capture's: the dump must reach CI's log
+
+
+def pytest_configure(config):
+    capture = config.pluginmanager.getplugin("capturemanager")
+    if capture is not None:
+        capture.suspend_global_capture()
+    try:
+        _STDERR.append(os.dup(2))
+    finally:
+        if capture is not None:
+            capture.resume_global_capture()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    faulthandler.dump_traceback_later(HANG_S, exit=True, file=_STDERR[0] if _STDERR else sys.__stderr__)
+    try:
+        return (yield)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 def _write_config(folder: Path) -> Path:
