@@ -508,128 +508,173 @@ def read_frames(path: str | os.PathLike[str], sampling: Sampling | None = None, 
     the file cannot be opened as a video at all; damage later stops the frames and
     is reported in `result.error`.
     """
-    import av
-
     path = os.fspath(path)
-    sampling = sampling or Sampling()
     result = result if result is not None else ReadResult()
     with _open(path) as container:
-        stream = _video_stream(container)
-        stream.thread_type = THREAD_TYPE
-        stream.codec_context.options = dict(DECODER_OPTIONS)
-        tb = stream.time_base
+        reader = _Reader(container, path, sampling or Sampling(), min_side, targets, result)
+        yield from reader.frames(should_stop)
+
+
+class _Clock:
+    """Frame times in seconds from the stream's start, from timestamps that may be missing or go backwards.
+
+    Times start at 0 where the stream says it starts; without that, timestamps are taken as they are
+    (never "the first decoded frame": a re-read that skips ahead must give the same times).
+    """
+
+    def __init__(self, stream, frame_step: float, reordering: bool):
+        self.tb = stream.time_base
+        self.start = float(stream.start_time * self.tb) if stream.start_time is not None and self.tb else 0.0
+        self.frame_step = frame_step
+        #: With non-reference frames skipped, some decoders hand frames out a little out of order:
+        #: such a frame is dropped, and is no sign of a broken clock.
+        self.reordering = reordering
+        self.last_t = -math.inf
+        self.backwards = 0
+
+    def packet_time(self, pkt) -> float | None:
+        ts = pkt.pts if pkt.pts is not None else pkt.dts
+        return None if ts is None or self.tb is None else float(ts * self.tb) - self.start
+
+    def frame_time(self, frame) -> float | None:
+        """The frame's time, or None for a frame to drop (it goes back in time)."""
+        # The stream's time base, not the frame's: frames drained at the end carry none.
+        ts = frame.pts if frame.pts is not None else frame.dts
+        if ts is None or self.tb is None or self.backwards > _MAX_BACKWARDS:
+            t = max(0.0, self.last_t + self.frame_step)
+        else:
+            t = float(ts * self.tb) - self.start
+            if t <= self.last_t:  # out of order (frames after skipped data) or a broken clock
+                if not (self.reordering and self.last_t - _REORDER_FRAMES * self.frame_step < t < self.last_t):
+                    self.backwards += 1
+                return None
+        self.last_t = t
+        return t
+
+
+class _Reader:
+    """One pass over one video: packets grouped into GOPs, each decoded as far as its plan says, frames sampled."""
+
+    def __init__(self, container, path: str, sampling: Sampling, min_side: int, targets: list[float] | None,
+                 result: ReadResult):
+        self.container, self.path, self.min_side, self.result = container, path, min_side, result
+        self.stream = stream = _video_stream(container)
         rate = stream.average_rate or stream.guessed_rate
-        frame_step = 1.0 / float(rate) if rate else 1.0 / 25
+        self.frame_step = 1.0 / float(rate) if rate else 1.0 / 25
         fresh_adaptive = targets is None and sampling.strategy == "adaptive"
-        skipping_nonref = fresh_adaptive and sampling.interval >= NONREF_MIN_FRAMES * frame_step
-        if skipping_nonref:
-            stream.codec_context.skip_frame = "NONREF"
-        probe_keys = _KeyProbe.open(stream) if fresh_adaptive and sampling.dedup else None
-        novelty = Novelty() if targets is None and sampling.dedup else None
-        # Times start at 0 where the stream says it starts; without that, timestamps are taken as they are
-        # (never "the first decoded frame": a re-read that skips ahead must give the same times).
-        start = float(stream.start_time * tb) if stream.start_time is not None and tb else 0.0
-        aspect = _display_aspect(stream)
-        sampler = _Sampler(sampling, targets, anchored=skipping_nonref)
-        state = {"rotation": 0, "last_t": -math.inf, "bad": 0, "backwards": 0}
+        skipping_nonref = fresh_adaptive and sampling.interval >= NONREF_MIN_FRAMES * self.frame_step
+        _configure_decoder(stream, skipping_nonref)
+        self.probe_keys = _KeyProbe.open(stream) if fresh_adaptive and sampling.dedup else None
+        self.novelty = Novelty() if targets is None and sampling.dedup else None
+        self.clock = _Clock(stream, self.frame_step, reordering=skipping_nonref)
+        self.sampler = _Sampler(sampling, targets, anchored=skipping_nonref)
+        self.aspect = _display_aspect(stream)
+        self.rotation = 0
+        self.bad_packets = 0
         result.info = _info(container, stream, path)
 
-        def packet_time(pkt) -> float | None:
-            ts = pkt.pts if pkt.pts is not None else pkt.dts
-            return None if ts is None or tb is None else float(ts * tb) - start
-
-        def image(frame) -> Image.Image:
-            return _to_image(frame, min_side, aspect, state["rotation"])
-
-        def sample(t: float, frame, cut: bool) -> SampledFrame:
-            img = image(frame)
-            return SampledFrame(t, img, cut, novelty is not None and novelty.shares(t, img, cut))
-
-        def decode(pkt) -> Iterator[SampledFrame]:
-            try:
-                frames = stream.decode(pkt)
-            except av.error.FFmpegError as exc:
-                state["bad"] += 1
-                if state["bad"] >= MAX_BAD_PACKETS:
-                    raise _Damaged(f"undecodable data: {_reason(exc)}") from None
-                return
-            state["bad"] = 0
-            for frame in frames:
-                if frame.is_corrupt:
-                    continue
-                if result.decoded == 0:
-                    state["rotation"] = round(frame.rotation or 0) % 360
-                    if state["rotation"]:
-                        result.info = _info(container, stream, path, state["rotation"])
-                result.decoded += 1
-                last_t = state["last_t"]
-                # The stream's time base, not the frame's: frames drained at the end carry none.
-                ts = frame.pts if frame.pts is not None else frame.dts
-                if ts is None or tb is None or state["backwards"] > _MAX_BACKWARDS:
-                    t = max(0.0, last_t + frame_step)
-                else:
-                    t = float(ts * tb) - start
-                    if t <= last_t:  # out of order (frames after skipped data) or a broken clock
-                        # With non-reference frames skipped, some decoders hand frames out a little
-                        # out of order: such a frame is dropped, and is no sign of a broken clock.
-                        if not (skipping_nonref and last_t - _REORDER_FRAMES * frame_step < t < last_t):
-                            state["backwards"] += 1
-                        continue
-                state["last_t"] = t
-                result.extent_s = max(result.extent_s, t + frame_step)
-                for kt, kframe, cut in sampler.offer(max(0.0, t), frame, frame_step):
-                    yield sample(kt, kframe, cut)
-
-        def run_gop(gop: list, end: float | None, following=None) -> Iterator[SampledFrame]:
-            if not gop:
-                return
-            first = packet_time(gop[0])
-            quiet = None
-            if probe_keys is not None and following is not None and gop[0].is_keyframe:
-                quiet = lambda: probe_keys.alike(gop[0], following)  # noqa: E731
-            plan = sampler.gop_plan(first if first is not None else max(state["last_t"], 0.0), end, quiet)
-            if plan == "skip":
-                return
-            for pkt in gop[:1] if plan == "key" else gop:
-                yield from decode(pkt)
-                if plan == "decode" and sampler.gop_done(end):
-                    return
+    def frames(self, should_stop: Callable[[], bool] | None) -> Iterator[SampledFrame]:
+        """Every sample of the file; damage ends them early and is written into the result."""
+        import av
 
         try:
-            gop: list = []
-            gop_bytes = 0
-            streaming = False  # the GOP outgrew the buffer: its packets are decoded as they come
-            for pkt in container.demux(stream):
-                if should_stop is not None and should_stop():
-                    return
-                if pkt.size == 0:
-                    continue  # the demuxer's end-of-stream marker; the decoder is flushed below
-                pt = packet_time(pkt)
-                if pt is not None:
-                    result.extent_s = max(result.extent_s, pt + frame_step)
-                if pkt.is_keyframe:
-                    if not streaming:
-                        yield from run_gop(gop, pt, pkt)
-                    streaming, gop, gop_bytes = False, [], 0
-                    if sampler.finished:
-                        break
-                if streaming:
-                    yield from decode(pkt)
-                    continue
-                gop.append(pkt)
-                gop_bytes += pkt.size
-                if gop_bytes > GOP_BUFFER_BYTES:
-                    yield from run_gop(gop, None)
-                    streaming, gop = True, []
-            if not streaming:
-                yield from run_gop(gop, result.info.duration_s)
-            yield from decode(None)
+            yield from self._read(should_stop)
         except _Damaged as exc:
-            result.error = str(exc)
+            self.result.error = str(exc)
         except av.error.FFmpegError as exc:
-            result.error = _reason(exc)
-        for kt, kframe, cut in sampler.leftovers():
-            yield sample(kt, kframe, cut)
+            self.result.error = _reason(exc)
+        for t, frame, cut in self.sampler.leftovers():
+            yield self._sample(t, frame, cut)
+
+    def _read(self, should_stop: Callable[[], bool] | None) -> Iterator[SampledFrame]:
+        """Packets buffered a GOP at a time (its end is known once the next keyframe comes), then decoded."""
+        gop: list = []
+        gop_bytes = 0
+        streaming = False  # the GOP outgrew the buffer: its packets are decoded as they come
+        for pkt in self.container.demux(self.stream):
+            if should_stop is not None and should_stop():
+                return
+            if pkt.size == 0:
+                continue  # the demuxer's end-of-stream marker; the decoder is flushed below
+            pt = self.clock.packet_time(pkt)
+            if pt is not None:
+                self.result.extent_s = max(self.result.extent_s, pt + self.frame_step)
+            if pkt.is_keyframe:
+                if not streaming:
+                    yield from self._run_gop(gop, pt, pkt)
+                streaming, gop, gop_bytes = False, [], 0
+                if self.sampler.finished:
+                    break
+            if streaming:
+                yield from self._decode(pkt)
+                continue
+            gop.append(pkt)
+            gop_bytes += pkt.size
+            if gop_bytes > GOP_BUFFER_BYTES:
+                yield from self._run_gop(gop, None)
+                streaming, gop = True, []
+        if not streaming:
+            yield from self._run_gop(gop, self.result.info.duration_s)
+        yield from self._decode(None)
+
+    def _run_gop(self, gop: list, end: float | None, following=None) -> Iterator[SampledFrame]:
+        """Decode the GOP's packets as its plan says (none, its keyframe, or up to its last due sample)."""
+        if not gop:
+            return
+        first = self.clock.packet_time(gop[0])
+        quiet = None
+        if self.probe_keys is not None and following is not None and gop[0].is_keyframe:
+            quiet = lambda: self.probe_keys.alike(gop[0], following)  # noqa: E731
+        plan = self.sampler.gop_plan(first if first is not None else max(self.clock.last_t, 0.0), end, quiet)
+        if plan == "skip":
+            return
+        for pkt in gop[:1] if plan == "key" else gop:
+            yield from self._decode(pkt)
+            if plan == "decode" and self.sampler.gop_done(end):
+                return
+
+    def _decode(self, pkt) -> Iterator[SampledFrame]:
+        """Decode one packet (None: drain the decoder) and offer its frames to the sampler."""
+        import av
+
+        try:
+            frames = self.stream.decode(pkt)
+        except av.error.FFmpegError as exc:
+            self.bad_packets += 1
+            if self.bad_packets >= MAX_BAD_PACKETS:
+                raise _Damaged(f"undecodable data: {_reason(exc)}") from None
+            return
+        self.bad_packets = 0
+        for frame in frames:
+            if frame.is_corrupt:
+                continue
+            if self.result.decoded == 0:
+                self._first_frame(frame)
+            self.result.decoded += 1
+            t = self.clock.frame_time(frame)
+            if t is None:
+                continue
+            self.result.extent_s = max(self.result.extent_s, t + self.frame_step)
+            for kt, kframe, cut in self.sampler.offer(max(0.0, t), frame, self.frame_step):
+                yield self._sample(kt, kframe, cut)
+
+    def _first_frame(self, frame) -> None:
+        """The rotation is known only from a decoded frame: the facts get the upright size."""
+        self.rotation = round(frame.rotation or 0) % 360
+        if self.rotation:
+            self.result.info = _info(self.container, self.stream, self.path, self.rotation)
+
+    def _sample(self, t: float, frame, cut: bool) -> SampledFrame:
+        img = _to_image(frame, self.min_side, self.aspect, self.rotation)
+        return SampledFrame(t, img, cut, self.novelty is not None and self.novelty.shares(t, img, cut))
+
+
+def _configure_decoder(stream, skipping_nonref: bool) -> None:
+    """Threads, the options of `DECODER_OPTIONS`, and skipping of frames nothing is predicted from."""
+    stream.thread_type = THREAD_TYPE
+    stream.codec_context.options = dict(DECODER_OPTIONS)
+    if skipping_nonref:
+        stream.codec_context.skip_frame = "NONREF"
 
 
 class _Damaged(Exception):
