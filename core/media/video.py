@@ -28,9 +28,10 @@ measures them (and seeking) on a 1080p H.264 clip: that is how the default was c
 The loop filter is skipped while decoding (`skip_loop_filter`): frames are
 shrunk to a few hundred pixels for the model, where deblocking is invisible, and
 it saves a good part of H.264 decoding time (the benchmark measures the
-embedding difference). Measured and left out (`tests/bench/video_profile.py --options`):
-`skip_idct` (FFmpeg's H.264 decoder ignores it: same CPU); decoder threads (CPU-neutral,
-they only shorten the wall time of one file); `skip_frame=BIDIR` (a third less decoding
+embedding difference). Decoder threads are given per stream from the cores free when it
+opens (`decoder_threads`): they shorten one file's wall time on idle cores and only add CPU
+on busy ones. Measured and left out (`tests/bench/video_profile.py --options`):
+`skip_idct` (FFmpeg's H.264 decoder ignores it: same CPU); `skip_frame=BIDIR` (a third less decoding
 on the 1080p x264 clip, but in 6 of the 13 shared H.264 clips P frames are predicted
 from B frames, and skipping them smeared every later frame of the GOP, by up to 12/255).
 
@@ -95,8 +96,11 @@ CUT_THRESHOLD = 0.12
 MIN_GAP_S = 0.2
 #: A GOP no longer than this many intervals is represented by its keyframe alone.
 SHORT_GOP_INTERVALS = 1.5
-#: FFmpeg decoder threading: frame and slice threads (the decode of one long video uses the cores).
+#: FFmpeg decoder threading where a stream gets more than one thread: frame and slice threads.
 THREAD_TYPE = "AUTO"
+#: Threads per decoder: None decides per stream from the cores free when it opens (`decoder_threads`);
+#: 0 lets FFmpeg take one per core whatever the load (what it did before issue 29).
+DECODER_THREADS: int | None = None
 #: Decoder options: deblocking is invisible once frames are shrunk for the model, and costs.
 DECODER_OPTIONS = {"skip_loop_filter": "all"}
 #: A keyframe this many intervals before a sample is due is taken as that sample.
@@ -382,12 +386,19 @@ class _KeyProbe:
 
 
 def _to_image(frame, min_side: int, aspect: float, rotation: int) -> Image.Image:
-    """The frame as upright RGB, shrunk (by FFmpeg, in one step) so its short side is `min_side`."""
+    """The frame as upright RGB, shrunk by FFmpeg so its short side is `min_side`.
+
+    A YUV frame is shrunk in YUV first and only the small picture converted to RGB: a 4:2:0
+    frame's colour planes are a quarter of its size, so the area filter reads half the bytes it
+    would after conversion (1080p: 2.2 ms a frame against 4.5, 4K: 4.5 against 6.6).
+    """
     from PIL import Image
 
     display_w, h = frame.width * aspect, frame.height
     scale = min(1.0, min_side / min(display_w, h))
     tw, th = max(2, round(display_w * scale)), max(2, round(h * scale))
+    if frame.format.name in _LUMA_FORMATS and (tw, th) != (frame.width, frame.height):
+        frame = frame.reformat(width=tw, height=th, interpolation="AREA")
     img = frame.reformat(width=tw, height=th, format="rgb24", interpolation="AREA").to_image()
     turn = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180,
             270: Image.Transpose.ROTATE_270}.get(rotation % 360)
@@ -669,9 +680,32 @@ class _Reader:
         return SampledFrame(t, img, cut, self.novelty is not None and self.novelty.shares(t, img, cut))
 
 
+def decoder_threads() -> int:
+    """Threads for a decoder opening now: the cores nobody is using (the 1-minute load average), at least 1.
+
+    Threads shorten the decoding of one file only where cores are idle; on a busy machine they
+    take the same cores and add work: 17 % more CPU at 1080p and 37 % at 4K with FFmpeg's one
+    thread per core (load 13 on 2 cores; `tests/bench/video_decode.py`). An index run's own
+    decoders and model count in the load, so a run that fills the cores decodes single-threaded.
+    """
+    if DECODER_THREADS is not None:
+        return DECODER_THREADS
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        cores = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - Windows
+        busy = 0.0
+    return max(1, int(cores - busy))
+
+
 def _configure_decoder(stream, skipping_nonref: bool) -> None:
     """Threads, the options of `DECODER_OPTIONS`, and skipping of frames nothing is predicted from."""
-    stream.thread_type = THREAD_TYPE
+    threads = decoder_threads()
+    stream.codec_context.thread_count = threads
+    stream.thread_type = THREAD_TYPE if threads != 1 else "NONE"
     stream.codec_context.options = dict(DECODER_OPTIONS)
     if skipping_nonref:
         stream.codec_context.skip_frame = "NONREF"

@@ -66,6 +66,23 @@ def test_sampled_frames_show_what_is_on_screen_at_their_time(colour_videos, gop,
     assert result.error is None
 
 
+def test_decoder_threads_follow_the_free_cores_and_never_change_the_frames(colour_videos, monkeypatch):
+    from core.media import video
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(4)), raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (7.5, 6.0, 5.0))
+    assert video.decoder_threads() == 1  # a busy machine: threads would only add work
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.2, 1.0, 1.0))
+    assert video.decoder_threads() == 2
+
+    def read(path, threads: int) -> list:
+        monkeypatch.setattr(video, "DECODER_THREADS", threads)
+        return [(f.t_s, f.cut, f.shares, f.image.tobytes()) for f in read_frames(path, Sampling())]
+
+    for path in colour_videos[0].values():
+        assert read(path, 1) == read(path, 4)
+
+
 def test_fps_option_sets_the_sampling_rate(colour_videos):
     videos, _ = colour_videos
     every_half = [f.t_s for f in read_frames(videos["long"], Sampling(2.0))]
