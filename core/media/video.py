@@ -30,7 +30,9 @@ shrunk to a few hundred pixels for the model, where deblocking is invisible, and
 it saves a good part of H.264 decoding time (the benchmark measures the
 embedding difference). Decoder threads are given per stream from the cores free when it
 opens (`decoder_threads`): they shorten one file's wall time on idle cores and only add CPU
-on busy ones. Measured and left out (`tests/bench/video_profile.py --options`):
+on busy ones. Hardware decoding is optional (`$MEDIALENS_HWDEC`, `hardware_decoders`): a device
+that fails to open falls back to software decoding, the same frames. Measured and left out
+(`tests/bench/video_profile.py --options`):
 `skip_idct` (FFmpeg's H.264 decoder ignores it: same CPU); `skip_frame=BIDIR` (a third less decoding
 on the 1080p x264 clip, but in 6 of the 13 shared H.264 clips P frames are predicted
 from B frames, and skipping them smeared every later frame of the GOP, by up to 12/255).
@@ -101,6 +103,10 @@ THREAD_TYPE = "AUTO"
 #: Threads per decoder: None decides per stream from the cores free when it opens (`decoder_threads`);
 #: 0 lets FFmpeg take one per core whatever the load (what it did before issue 29).
 DECODER_THREADS: int | None = None
+#: Environment variable naming the devices to decode on (`hardware_decoders`).
+HWDEC_ENV = "MEDIALENS_HWDEC"
+#: Device types that failed to open in this process: not tried again for every file.
+_HW_FAILED: set[str] = set()
 #: Decoder options: deblocking is invisible once frames are shrunk for the model, and costs.
 DECODER_OPTIONS = {"skip_loop_filter": "all"}
 #: A keyframe this many intervals before a sample is due is taken as that sample.
@@ -185,7 +191,37 @@ class VideoInfo:
     frames: int | None = None  # as the container counts them (None: it does not say)
 
 
-def _open(path: str):
+def hardware_decoders() -> list[str]:
+    """FFmpeg device types to decode on, in order: $MEDIALENS_HWDEC ("cuda", "vaapi,cuda", "auto"; unset: none).
+
+    Off unless asked for: no machine this was built on has a decoding device, so its speed is
+    unmeasured; types this FFmpeg lacks, and ones that failed to open in this process, are left out.
+    """
+    wanted = os.environ.get(HWDEC_ENV, "").strip().lower()
+    if wanted in ("", "off", "none", "0"):
+        return []
+    from av.codec.hwaccel import hwdevices_available
+
+    available = list(hwdevices_available())
+    names = available if wanted == "auto" else [n.strip() for n in wanted.split(",") if n.strip() in available]
+    return [n for n in names if n not in _HW_FAILED]
+
+
+def _open_on_device(path: str):
+    """The file opened for decoding on the first device that opens, or None (decode in software)."""
+    import av
+    from av.codec.hwaccel import HWAccel
+
+    for device in hardware_decoders():
+        try:
+            return av.open(path, metadata_errors="ignore", hwaccel=HWAccel(device, allow_software_fallback=True))
+        except (OSError, ValueError, av.error.FFmpegError) as exc:
+            _HW_FAILED.add(device)
+            log.info("hardware decoding on %s is not available (%s); decoding in software", device, _reason(exc))
+    return None
+
+
+def _open(path: str, hardware: bool = False):
     import av
 
     try:
@@ -195,7 +231,8 @@ def _open(path: str):
     if size == 0:
         raise MediaError("empty file (0 bytes)")
     try:
-        return av.open(path, metadata_errors="ignore")
+        container = _open_on_device(path) if hardware else None
+        return container if container is not None else av.open(path, metadata_errors="ignore")
     except OSError as exc:  # av's FileNotFoundError / PermissionError are OSErrors too
         raise MediaError(f"cannot be read: {(exc.strerror or str(exc)).lower()}") from None
     except av.error.FFmpegError as exc:
@@ -521,7 +558,7 @@ def read_frames(path: str | os.PathLike[str], sampling: Sampling | None = None, 
     """
     path = os.fspath(path)
     result = result if result is not None else ReadResult()
-    with _open(path) as container:
+    with _open(path, hardware=True) as container:
         reader = _Reader(container, path, sampling or Sampling(), min_side, targets, result)
         yield from reader.frames(should_stop)
 

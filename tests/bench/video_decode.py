@@ -1,7 +1,7 @@
 """How fast videos are indexed, in × real time: full decoding, the old adaptive default, and the default.
 
     python tests/bench/video_decode.py [--repeat 3] [--model ViT-B-32] [--weights PATH] [--strategies]
-                                       [--no-4k] [--clips set,mixed,4k]
+                                       [--no-4k] [--clips set,mixed,4k] [--configs "before issue 29,default"]
 
 Clips (made once from the shared clips and cached in the temp folder):
 
@@ -19,12 +19,17 @@ alternated A/B/C per repeat, median of ``--repeat`` runs:
 * **full decode**: every frame decoded, every sample embedded (``decode="full"``, ``dedup=False``);
 * **old adaptive default**: adaptive GOP plans as before this change — every sample embedded,
   non-reference frames decoded, the cut miniature scaled by FFmpeg;
+* **before issue 29**: the default as it decoded before issue 29 — FFmpeg's one decoder thread per
+  core whatever the load, frames converted to RGB at full size and then shrunk;
 * **default**: samples that look like the last embedded one share its vector, quiet long
-  GOPs cost their keyframe, non-reference frames skipped (``core.media.video`` notes).
+  GOPs cost their keyframe, non-reference frames skipped, decoder threads from the free cores,
+  frames shrunk in YUV (``core.media.video`` notes).
+
+``--configs`` picks and orders the configurations (the first is the baseline of the ratios).
 
 The model is run as the program runs it: the ONNX export on ONNX Runtime (made once in the cache).
 The CPU-bound figure (video seconds / (process CPU seconds / 2 cores)) does not depend on what
-else the machine runs; "CPU vs old" is the old adaptive default's CPU over this one's.
+else the machine runs; "CPU vs baseline" is the baseline's CPU over this one's.
 
 Speed is video seconds / embed-phase seconds; "embedded" is frames embedded / samples taken (the
 samples of the old default). The model alone on preprocessed batches is the ceiling everything
@@ -274,6 +279,7 @@ def best_of(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
 CONFIGS = {
     "full decode": {"decode": "full", "dedup": False},
     "old adaptive default": {"decode": "adaptive", "dedup": False},
+    "before issue 29": {},
     "default": {},
 }
 
@@ -294,6 +300,37 @@ class _OldAdaptive:
         video.NONREF_MIN_FRAMES, video._LUMA_FORMATS = self.saved
 
 
+def _to_image_before_issue_29(frame, min_side: int, aspect: float, rotation: int):
+    """core.media.video._to_image before issue 29: converted to RGB at full size, then shrunk."""
+    from PIL import Image
+
+    display_w, h = frame.width * aspect, frame.height
+    scale = min(1.0, min_side / min(display_w, h))
+    tw, th = max(2, round(display_w * scale)), max(2, round(h * scale))
+    img = frame.reformat(width=tw, height=th, format="rgb24", interpolation="AREA").to_image()
+    turn = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180,
+            270: Image.Transpose.ROTATE_270}.get(rotation % 360)
+    return img.transpose(turn) if turn is not None else img
+
+
+class _BeforeIssue29:
+    """core.media.video as it decoded before issue 29: FFmpeg's thread per core, RGB before shrinking."""
+
+    def __enter__(self):
+        from core.media import video
+
+        self.saved = video.DECODER_THREADS, video._to_image
+        video.DECODER_THREADS, video._to_image = 0, _to_image_before_issue_29
+
+    def __exit__(self, *exc):
+        from core.media import video
+
+        video.DECODER_THREADS, video._to_image = self.saved
+
+
+GUARDS = {"old adaptive default": _OldAdaptive, "before issue 29": _BeforeIssue29}
+
+
 def index_once(paths: list[Path], model: str, weights: Path, config: str, home: Path) -> tuple[float, float, int]:
     """Embed-phase seconds of indexing the clips through `Library.index`, CPU seconds, frames embedded."""
     import contextlib
@@ -305,7 +342,7 @@ def index_once(paths: list[Path], model: str, weights: Path, config: str, home: 
     folder.mkdir(parents=True, exist_ok=True)
     for p in paths:
         shutil.copy2(p, folder / p.name)
-    guard = _OldAdaptive() if config == "old adaptive default" else contextlib.nullcontext()
+    guard = GUARDS[config]() if config in GUARDS else contextlib.nullcontext()
     with guard, Library(home / "lib", model=model, weights=weights, device="cpu") as lib:
         lib.encoder.load()
         cpu = time.process_time()
@@ -316,38 +353,36 @@ def index_once(paths: list[Path], model: str, weights: Path, config: str, home: 
     return report.embed_s, cpu, report.frames
 
 
-def index_table(clips: dict[str, list[Path]], model: str, weights: Path, repeat: int, given: bool) -> None:
+def index_table(clips: dict[str, list[Path]], model: str, weights: Path, repeat: int, given: bool,
+                configs: list[str]) -> None:
+    """Each configuration on each clip set, alternated `repeat` times; ratios against `configs[0]`."""
     from core.media.video import probe
 
+    base = configs[0]
     home = Path(tempfile.mkdtemp(prefix="medialens-bench-index-"))
     print(f"\n# indexing through Library.index, {model} ({'given weights' if given else 'random weights'}), "
-          f"CPU ({machine()}); median of {repeat}, configurations alternated")
+          f"CPU ({machine()}); median of {repeat}, configurations alternated; baseline: {base}")
     print("# × real time: video seconds / wall seconds of the embed phase (what a user waits on this machine,")
     print("# shared and loaded); CPU-bound: video seconds / (process CPU seconds / 2 cores), what two free cores")
     print("# would give if the work parallelised perfectly (load-independent, for comparing configurations)")
-    print("| clips | video s | configuration | × real time | vs old default | vs full | CPU-bound × real time | "
-          "CPU vs old | vs full | embedded | seconds (runs) | load after |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| clips | video s | configuration | × real time | vs baseline | CPU-bound × real time | CPU vs baseline | "
+          "frames embedded | seconds (runs) | load before / after |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for label, paths in clips.items():
         duration = sum(probe(p).duration_s or 0.0 for p in paths)
-        runs: dict[str, list[tuple[float, float, int]]] = {c: [] for c in CONFIGS}
+        runs: dict[str, list[tuple[float, float, int]]] = {c: [] for c in configs}
+        load_before = os.getloadavg()[0]
         for i in range(repeat):
-            for config in CONFIGS:
+            for config in configs:
                 runs[config].append(index_once(paths, model, weights, config, home / f"{i}-{len(runs[config])}"))
         med = {c: statistics.median(r[0] for r in rs) for c, rs in runs.items()}
-        samples = runs["old adaptive default"][0][2]
         cpus = {c: statistics.median(r[1] for r in rs) for c, rs in runs.items()}
         for config, rs in runs.items():
-            speed = duration / med[config]
-            frames = rs[0][2]
-            cpu = cpus[config]
-            prev = med["old adaptive default"]
-            print(f"| {label} | {duration:.0f} | {config} | {speed:.1f}x | {prev / med[config]:.2f}x "
-                  f"| {med['full decode'] / med[config]:.2f}x | {duration / (cpu / 2):.1f}x | "
-                  f"{cpus['old adaptive default'] / cpu:.2f}x | {cpus['full decode'] / cpu:.2f}x | "
-                  f"{frames}/{samples} ({frames / samples:.0%}) | "
-                  f"{med[config]:.1f} ({', '.join(f'{r[0]:.1f}' for r in rs)}) | {os.getloadavg()[0]:.1f} |",
-                  flush=True)
+            print(f"| {label} | {duration:.0f} | {config} | {duration / med[config]:.1f}x "
+                  f"| {med[base] / med[config]:.2f}x "
+                  f"| {duration / (cpus[config] / 2):.1f}x | {cpus[base] / cpus[config]:.2f}x | {rs[0][2]} "
+                  f"| {med[config]:.1f} ({', '.join(f'{r[0]:.1f}' for r in rs)}) "
+                  f"| {load_before:.1f} / {os.getloadavg()[0]:.1f} |", flush=True)
 
 
 def main() -> None:
@@ -356,6 +391,8 @@ def main() -> None:
     ap.add_argument("--model", default="ViT-B-32")
     ap.add_argument("--weights", help="weights file for --model (default: random weights; speed only)")
     ap.add_argument("--clips", default="set,mixed,4k", help="which clips: set, mixed, 4k (comma-separated)")
+    ap.add_argument("--configs", default=",".join(CONFIGS),
+                    help=f"configurations to alternate, the first the baseline (of: {', '.join(CONFIGS)})")
     ap.add_argument("--no-4k", action="store_true", help="skip the 4K clip (it takes a minute to make)")
     ap.add_argument("--strategies", action="store_true", help="also the decode-only table of older strategies")
     args = ap.parse_args()
@@ -377,7 +414,10 @@ def main() -> None:
         print(f"# model alone ({type(encoder).__name__}): {32 / model_s:.1f} frames/s on preprocessed batches of 32 "
               f"= {32 / model_s:.1f}x real time at 1 frame per second if every sample is embedded")
     clips = wanted_clips(wanted)
-    index_table(clips, args.model, weights, args.repeat, bool(args.weights))
+    configs = [c.strip() for c in args.configs.split(",")]
+    if unknown := [c for c in configs if c not in CONFIGS]:
+        ap.error(f"unknown configuration {unknown[0]!r}; choose from {', '.join(CONFIGS)}")
+    index_table(clips, args.model, weights, args.repeat, bool(args.weights), configs)
 
 
 def strategies_table(repeat: int) -> None:

@@ -83,6 +83,34 @@ def test_decoder_threads_follow_the_free_cores_and_never_change_the_frames(colou
         assert read(path, 1) == read(path, 4)
 
 
+def test_a_decoding_device_that_fails_to_open_falls_back_to_software_once(colour_videos, monkeypatch):
+    import av
+    from av.codec import hwaccel
+
+    from core.media import video
+
+    path = colour_videos[0]["long"]
+    software = [(f.t_s, f.image.tobytes()) for f in read_frames(path, Sampling())]
+    real_open, tried = av.open, []
+
+    def device_fails(file, *args, hwaccel=None, **kwargs):
+        if hwaccel is not None:
+            tried.append(hwaccel)
+            raise PermissionError(1, "Operation not permitted")  # what PyAV raises for CUDA without a GPU
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(av, "open", device_fails)
+    monkeypatch.setattr(hwaccel, "hwdevices_available", lambda: ["cuda", "vaapi"])
+    monkeypatch.setattr(video, "_HW_FAILED", set())
+    monkeypatch.delenv(video.HWDEC_ENV, raising=False)
+    assert video.hardware_decoders() == [] and list(read_frames(path, Sampling())) and not tried  # off by default
+    monkeypatch.setenv(video.HWDEC_ENV, "vulkan,cuda")
+    assert video.hardware_decoders() == ["cuda"]  # a type this FFmpeg lacks is left out
+    for _ in range(2):
+        assert [(f.t_s, f.image.tobytes()) for f in read_frames(path, Sampling())] == software
+    assert len(tried) == 1 and video.hardware_decoders() == []  # the failed device is not tried for every file
+
+
 def test_fps_option_sets_the_sampling_rate(colour_videos):
     videos, _ = colour_videos
     every_half = [f.t_s for f in read_frames(videos["long"], Sampling(2.0))]
