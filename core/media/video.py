@@ -28,10 +28,10 @@ measures them (and seeking) on a 1080p H.264 clip: that is how the default was c
 The loop filter is skipped while decoding (`skip_loop_filter`): frames are
 shrunk to a few hundred pixels for the model, where deblocking is invisible, and
 it saves a good part of H.264 decoding time (the benchmark measures the
-embedding difference). Decoder threads are given per stream from the cores free when it
-opens (`decoder_threads`): they shorten one file's wall time on idle cores and only add CPU
-on busy ones. Hardware decoding is optional (`$MEDIALENS_HWDEC`, `hardware_decoders`): a device
-that fails to open falls back to software decoding, the same frames. Measured and left out
+embedding difference). The videos decoded at once share the cores (`decoder_threads`): a
+lone video gets them all, the decoders of an index run over many files one or two threads each.
+Hardware decoding is optional (`$MEDIALENS_HWDEC`, `hardware_decoders`): a device that fails
+to open falls back to software decoding, the same frames. Measured and left out
 (`tests/bench/video_profile.py --options`):
 `skip_idct` (FFmpeg's H.264 decoder ignores it: same CPU); `skip_frame=BIDIR` (a third less decoding
 on the 1080p x264 clip, but in 6 of the 13 shared H.264 clips P frames are predicted
@@ -71,10 +71,12 @@ frames decoded before the damage, and the file gets a warning saying so.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import math
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -100,9 +102,12 @@ MIN_GAP_S = 0.2
 SHORT_GOP_INTERVALS = 1.5
 #: FFmpeg decoder threading where a stream gets more than one thread: frame and slice threads.
 THREAD_TYPE = "AUTO"
-#: Threads per decoder: None decides per stream from the cores free when it opens (`decoder_threads`);
-#: 0 lets FFmpeg take one per core whatever the load (what it did before issue 29).
+#: Threads per decoder: None shares the cores among the videos being decoded (`decoder_threads`);
+#: 0 lets FFmpeg take one per core for every decoder (what it did before issue 29).
 DECODER_THREADS: int | None = None
+#: Videos being decoded in this process now (`_decoding_share`).
+_decoding = 0
+_decoding_lock = threading.Lock()
 #: Environment variable naming the devices to decode on (`hardware_decoders`).
 HWDEC_ENV = "MEDIALENS_HWDEC"
 #: Device types that failed to open in this process: not tried again for every file.
@@ -558,8 +563,8 @@ def read_frames(path: str | os.PathLike[str], sampling: Sampling | None = None, 
     """
     path = os.fspath(path)
     result = result if result is not None else ReadResult()
-    with _open(path, hardware=True) as container:
-        reader = _Reader(container, path, sampling or Sampling(), min_side, targets, result)
+    with _decoding_share() as threads, _open(path, hardware=True) as container:
+        reader = _Reader(container, path, sampling or Sampling(), min_side, targets, result, threads)
         yield from reader.frames(should_stop)
 
 
@@ -604,14 +609,14 @@ class _Reader:
     """One pass over one video: packets grouped into GOPs, each decoded as far as its plan says, frames sampled."""
 
     def __init__(self, container, path: str, sampling: Sampling, min_side: int, targets: list[float] | None,
-                 result: ReadResult):
+                 result: ReadResult, threads: int):
         self.container, self.path, self.min_side, self.result = container, path, min_side, result
         self.stream = stream = _video_stream(container)
         rate = stream.average_rate or stream.guessed_rate
         self.frame_step = 1.0 / float(rate) if rate else 1.0 / 25
         fresh_adaptive = targets is None and sampling.strategy == "adaptive"
         skipping_nonref = fresh_adaptive and sampling.interval >= NONREF_MIN_FRAMES * self.frame_step
-        _configure_decoder(stream, skipping_nonref)
+        _configure_decoder(stream, skipping_nonref, threads)
         self.probe_keys = _KeyProbe.open(stream) if fresh_adaptive and sampling.dedup else None
         self.novelty = Novelty() if targets is None and sampling.dedup else None
         self.clock = _Clock(stream, self.frame_step, reordering=skipping_nonref)
@@ -717,13 +722,13 @@ class _Reader:
         return SampledFrame(t, img, cut, self.novelty is not None and self.novelty.shares(t, img, cut))
 
 
-def decoder_threads() -> int:
-    """Threads for a decoder opening now: the cores nobody is using (the 1-minute load average), at least 1.
+def decoder_threads(decoding: int) -> int:
+    """Threads for one of `decoding` videos this process decodes at once: its share of the cores, at least 1.
 
-    Threads shorten the decoding of one file only where cores are idle; on a busy machine they
-    take the same cores and add work: 17 % more CPU at 1080p and 37 % at 4K with FFmpeg's one
-    thread per core (load 13 on 2 cores; `tests/bench/video_decode.py`). An index run's own
-    decoders and model count in the load, so a run that fills the cores decodes single-threaded.
+    FFmpeg's default (a thread per core for every decoder) oversubscribes an index run, whose
+    decoder workers each open a video: on 2 cores, one 1080p video took 11 % more CPU with it
+    than single-threaded, and 4K 37 % (`tests/bench/video_decode.py --decode-only`). A lone
+    long video still gets every core, which shortens its wall time where cores are free.
     """
     if DECODER_THREADS is not None:
         return DECODER_THREADS
@@ -731,16 +736,25 @@ def decoder_threads() -> int:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - macOS, Windows
         cores = os.cpu_count() or 1
+    return max(1, cores // max(1, decoding))
+
+
+@contextlib.contextmanager
+def _decoding_share() -> Iterator[int]:
+    """Count one more video being decoded in this process while it is; yields its decoder threads."""
+    global _decoding
+    with _decoding_lock:
+        _decoding += 1
+        threads = decoder_threads(_decoding)
     try:
-        busy = os.getloadavg()[0]
-    except (AttributeError, OSError):  # pragma: no cover - Windows
-        busy = 0.0
-    return max(1, int(cores - busy))
+        yield threads
+    finally:
+        with _decoding_lock:
+            _decoding -= 1
 
 
-def _configure_decoder(stream, skipping_nonref: bool) -> None:
+def _configure_decoder(stream, skipping_nonref: bool, threads: int) -> None:
     """Threads, the options of `DECODER_OPTIONS`, and skipping of frames nothing is predicted from."""
-    threads = decoder_threads()
     stream.codec_context.thread_count = threads
     stream.thread_type = THREAD_TYPE if threads != 1 else "NONE"
     stream.codec_context.options = dict(DECODER_OPTIONS)

@@ -2,6 +2,7 @@
 
     python tests/bench/video_decode.py [--repeat 3] [--model ViT-B-32] [--weights PATH] [--strategies]
                                        [--no-4k] [--clips set,mixed,4k] [--configs "before issue 29,default"]
+                                       [--decode-only]
 
 Clips (made once from the shared clips and cached in the temp folder):
 
@@ -385,6 +386,40 @@ def index_table(clips: dict[str, list[Path]], model: str, weights: Path, repeat:
                   f"| {load_before:.1f} / {os.getloadavg()[0]:.1f} |", flush=True)
 
 
+def decode_table(clips: dict[str, list[Path]], repeat: int, configs: list[str]) -> None:
+    """`read_frames` alone (no model): where the decoding changes act, without the model's noise around them."""
+    import contextlib
+
+    from core.media import video
+
+    base = configs[0]
+    print(f"\n# decoding alone: read_frames at the default sampling, every sample made into its picture "
+          f"({machine()}); median of {repeat}, alternated; baseline: {base}")
+    print("# per core: video seconds / process CPU seconds; wall: video seconds / wall seconds (loaded machine)")
+    print("| clips | video s | configuration | × real time per core | CPU vs baseline | wall × real time "
+          "| wall vs baseline | samples (embedded) | load before / after |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for label, paths in clips.items():
+        duration = sum(video.probe(p).duration_s or 0.0 for p in paths)
+        runs: dict[str, list[tuple[float, float, int, int]]] = {c: [] for c in configs}
+        load_before = os.getloadavg()[0]
+        for _ in range(repeat):
+            for config in configs:
+                with GUARDS[config]() if config in GUARDS else contextlib.nullcontext():
+                    cpu, wall = time.process_time(), time.perf_counter()
+                    frames = [f for p in paths for f in video.read_frames(p, video.Sampling.from_options(
+                        CONFIGS[config]), MIN_SIDE)]
+                    runs[config].append((time.process_time() - cpu, time.perf_counter() - wall, len(frames),
+                                         sum(not f.shares for f in frames)))
+        cpus = {c: statistics.median(r[0] for r in rs) for c, rs in runs.items()}
+        walls = {c: statistics.median(r[1] for r in rs) for c, rs in runs.items()}
+        for config, rs in runs.items():
+            print(f"| {label} | {duration:.0f} | {config} | {duration / cpus[config]:.1f}x "
+                  f"| {cpus[base] / cpus[config]:.2f}x | {duration / walls[config]:.1f}x "
+                  f"| {walls[base] / walls[config]:.2f}x | {rs[0][2]} ({rs[0][3]}) "
+                  f"| {load_before:.1f} / {os.getloadavg()[0]:.1f} |", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeat", type=int, default=3)
@@ -395,11 +430,19 @@ def main() -> None:
                     help=f"configurations to alternate, the first the baseline (of: {', '.join(CONFIGS)})")
     ap.add_argument("--no-4k", action="store_true", help="skip the 4K clip (it takes a minute to make)")
     ap.add_argument("--strategies", action="store_true", help="also the decode-only table of older strategies")
+    ap.add_argument("--decode-only", action="store_true",
+                    help="only the table of read_frames alone under --configs (no model, minutes)")
     args = ap.parse_args()
     wanted = set(args.clips.split(","))
     if args.no_4k:
         wanted.discard("4k")
 
+    configs = [c.strip() for c in args.configs.split(",")]
+    if unknown := [c for c in configs if c not in CONFIGS]:
+        ap.error(f"unknown configuration {unknown[0]!r}; choose from {', '.join(CONFIGS)}")
+    if args.decode_only:
+        decode_table(wanted_clips(wanted), args.repeat, configs)
+        return
     if args.strategies:
         strategies_table(args.repeat)
     model, weights = onnx_models(args.model, args.weights)
@@ -414,9 +457,6 @@ def main() -> None:
         print(f"# model alone ({type(encoder).__name__}): {32 / model_s:.1f} frames/s on preprocessed batches of 32 "
               f"= {32 / model_s:.1f}x real time at 1 frame per second if every sample is embedded")
     clips = wanted_clips(wanted)
-    configs = [c.strip() for c in args.configs.split(",")]
-    if unknown := [c for c in configs if c not in CONFIGS]:
-        ap.error(f"unknown configuration {unknown[0]!r}; choose from {', '.join(CONFIGS)}")
     index_table(clips, args.model, weights, args.repeat, bool(args.weights), configs)
 
 

@@ -66,14 +66,21 @@ def test_sampled_frames_show_what_is_on_screen_at_their_time(colour_videos, gop,
     assert result.error is None
 
 
-def test_decoder_threads_follow_the_free_cores_and_never_change_the_frames(colour_videos, monkeypatch):
+def test_videos_decoded_at_once_share_the_cores_and_threads_never_change_the_frames(colour_videos, monkeypatch):
     from core.media import video
 
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(4)), raising=False)
-    monkeypatch.setattr(os, "getloadavg", lambda: (7.5, 6.0, 5.0))
-    assert video.decoder_threads() == 1  # a busy machine: threads would only add work
-    monkeypatch.setattr(os, "getloadavg", lambda: (1.2, 1.0, 1.0))
-    assert video.decoder_threads() == 2
+    given = []
+    configure = video._configure_decoder
+    monkeypatch.setattr(video, "_configure_decoder",
+                        lambda stream, nonref, threads: (given.append(threads), configure(stream, nonref, threads)))
+    path = colour_videos[0]["long"]
+    first = read_frames(path, Sampling())
+    next(first)  # one video under way...
+    assert [f.t_s for f in read_frames(path, Sampling())]  # ...while a second is read from start to end
+    first.close()
+    list(read_frames(path, Sampling()))  # alone again
+    assert given == [4, 2, 4]
 
     def read(path, threads: int) -> list:
         monkeypatch.setattr(video, "DECODER_THREADS", threads)
