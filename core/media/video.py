@@ -725,9 +725,10 @@ class _Reader:
 def decoder_threads(decoding: int) -> int:
     """Threads for one of `decoding` videos this process decodes at once: its share of the cores, at least 1.
 
-    FFmpeg's default (a thread per core for every decoder) oversubscribes an index run, whose
-    decoder workers each open a video: on 2 cores, one 1080p video took 11 % more CPU with it
-    than single-threaded, and 4K 37 % (`tests/bench/video_decode.py --decode-only`). A lone
+    FFmpeg's default (a thread per core, plus one, for every decoder) oversubscribes an index
+    run, whose decoder workers each open a video: on 2 loaded cores its frame threads cost 17 %
+    more CPU than one thread at 1080p and 37 % at 4K; a lone 4K video given the 2 cores took 28 %
+    less CPU than with FFmpeg's 3 threads (`tests/bench/video_decode.py --decode-only`). A lone
     long video still gets every core, which shortens its wall time where cores are free.
     """
     if DECODER_THREADS is not None:
