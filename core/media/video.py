@@ -28,8 +28,8 @@ measures them (and seeking) on a 1080p H.264 clip: that is how the default was c
 The loop filter is skipped while decoding (`skip_loop_filter`): frames are
 shrunk to a few hundred pixels for the model, where deblocking is invisible, and
 it saves a good part of H.264 decoding time (the benchmark measures the
-embedding difference). The videos decoded at once share the cores (`decoder_threads`): a
-lone video gets them all, the decoders of an index run over many files one or two threads each.
+embedding difference). A decoder takes a thread per core (`decoder_threads`), not FFmpeg's
+one more, which on a busy machine only added work.
 Hardware decoding is optional (`$MEDIALENS_HWDEC`, `hardware_decoders`): a device that fails
 to open falls back to software decoding, the same frames. Measured and left out
 (`tests/bench/video_profile.py --options`):
@@ -71,12 +71,10 @@ frames decoded before the damage, and the file gets a warning saying so.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 import math
 import os
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -102,12 +100,9 @@ MIN_GAP_S = 0.2
 SHORT_GOP_INTERVALS = 1.5
 #: FFmpeg decoder threading where a stream gets more than one thread: frame and slice threads.
 THREAD_TYPE = "AUTO"
-#: Threads per decoder: None shares the cores among the videos being decoded (`decoder_threads`);
-#: 0 lets FFmpeg take one per core for every decoder (what it did before issue 29).
+#: Threads per decoder: None takes one per core (`decoder_threads`); 0 lets FFmpeg choose (one per
+#: core plus one: what it did before issue 29).
 DECODER_THREADS: int | None = None
-#: Videos being decoded in this process now (`_decoding_share`).
-_decoding = 0
-_decoding_lock = threading.Lock()
 #: Environment variable naming the devices to decode on (`hardware_decoders`).
 HWDEC_ENV = "MEDIALENS_HWDEC"
 #: Device types that failed to open in this process: not tried again for every file.
@@ -563,8 +558,8 @@ def read_frames(path: str | os.PathLike[str], sampling: Sampling | None = None, 
     """
     path = os.fspath(path)
     result = result if result is not None else ReadResult()
-    with _decoding_share() as threads, _open(path, hardware=True) as container:
-        reader = _Reader(container, path, sampling or Sampling(), min_side, targets, result, threads)
+    with _open(path, hardware=True) as container:
+        reader = _Reader(container, path, sampling or Sampling(), min_side, targets, result, decoder_threads())
         yield from reader.frames(should_stop)
 
 
@@ -722,36 +717,21 @@ class _Reader:
         return SampledFrame(t, img, cut, self.novelty is not None and self.novelty.shares(t, img, cut))
 
 
-def decoder_threads(decoding: int) -> int:
-    """Threads for one of `decoding` videos this process decodes at once: its share of the cores, at least 1.
+def decoder_threads() -> int:
+    """Threads for a decoder: one per core this process may use (FFmpeg's own default is one more).
 
-    FFmpeg's default (a thread per core, plus one, for every decoder) oversubscribes an index
-    run, whose decoder workers each open a video: on 2 loaded cores its frame threads cost 17 %
-    more CPU than one thread at 1080p and 37 % at 4K; a lone 4K video given the 2 cores took 28 %
-    less CPU than with FFmpeg's 3 threads (`tests/bench/video_decode.py --decode-only`). A lone
-    long video still gets every core, which shortens its wall time where cores are free.
+    On 2 loaded cores a lone 4K video took 28 % less CPU, and 22 % less wall time, with 2 threads
+    than with FFmpeg's 3 (`tests/bench/video_decode.py --decode-only`). Fewer still does not pay:
+    one thread per decoder while an index run decoded two videos at once cost it a quarter of its
+    wall time on the loaded machine (the shared clips, same CPU), and the lone 1080p video's CPU did
+    not change.
     """
     if DECODER_THREADS is not None:
         return DECODER_THREADS
     try:
-        cores = len(os.sched_getaffinity(0))
+        return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - macOS, Windows
-        cores = os.cpu_count() or 1
-    return max(1, cores // max(1, decoding))
-
-
-@contextlib.contextmanager
-def _decoding_share() -> Iterator[int]:
-    """Count one more video being decoded in this process while it is; yields its decoder threads."""
-    global _decoding
-    with _decoding_lock:
-        _decoding += 1
-        threads = decoder_threads(_decoding)
-    try:
-        yield threads
-    finally:
-        with _decoding_lock:
-            _decoding -= 1
+        return os.cpu_count() or 1
 
 
 def _configure_decoder(stream, skipping_nonref: bool, threads: int) -> None:

@@ -66,7 +66,7 @@ def test_sampled_frames_show_what_is_on_screen_at_their_time(colour_videos, gop,
     assert result.error is None
 
 
-def test_videos_decoded_at_once_share_the_cores_and_threads_never_change_the_frames(colour_videos, monkeypatch):
+def test_a_decoder_takes_a_thread_per_core_and_threads_never_change_the_frames(colour_videos, monkeypatch):
     from core.media import video
 
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(4)), raising=False)
@@ -74,13 +74,8 @@ def test_videos_decoded_at_once_share_the_cores_and_threads_never_change_the_fra
     configure = video._configure_decoder
     monkeypatch.setattr(video, "_configure_decoder",
                         lambda stream, nonref, threads: (given.append(threads), configure(stream, nonref, threads)))
-    path = colour_videos[0]["long"]
-    first = read_frames(path, Sampling())
-    next(first)  # one video under way...
-    assert [f.t_s for f in read_frames(path, Sampling())]  # ...while a second is read from start to end
-    first.close()
-    list(read_frames(path, Sampling()))  # alone again
-    assert given == [4, 2, 4]
+    list(read_frames(colour_videos[0]["long"], Sampling()))
+    assert given == [4]  # FFmpeg's own choice would be 5
 
     def read(path, threads: int) -> list:
         monkeypatch.setattr(video, "DECODER_THREADS", threads)
