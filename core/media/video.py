@@ -28,8 +28,9 @@ measures them (and seeking) on a 1080p H.264 clip: that is how the default was c
 The loop filter is skipped while decoding (`skip_loop_filter`): frames are
 shrunk to a few hundred pixels for the model, where deblocking is invisible, and
 it saves a good part of H.264 decoding time (the benchmark measures the
-embedding difference). A decoder takes a thread per core (`decoder_threads`), not FFmpeg's
-one more, which on a busy machine only added work.
+embedding difference). Decoder threads are FFmpeg's choice (a thread per core, plus one): a
+thread per core took 28 % less CPU decoding a lone 4K video, but neither that nor one thread
+per decoder measured better end to end on a loaded machine (`video_decode.py`, issue 29).
 Hardware decoding is optional (`$MEDIALENS_HWDEC`, `hardware_decoders`): a device that fails
 to open falls back to software decoding, the same frames. Measured and left out
 (`tests/bench/video_profile.py --options`):
@@ -98,11 +99,8 @@ CUT_THRESHOLD = 0.12
 MIN_GAP_S = 0.2
 #: A GOP no longer than this many intervals is represented by its keyframe alone.
 SHORT_GOP_INTERVALS = 1.5
-#: FFmpeg decoder threading where a stream gets more than one thread: frame and slice threads.
+#: FFmpeg decoder threading: frame and slice threads, as many as FFmpeg chooses (one per core, plus one).
 THREAD_TYPE = "AUTO"
-#: Threads per decoder: None takes one per core (`decoder_threads`); 0 lets FFmpeg choose (one per
-#: core plus one: what it did before issue 29).
-DECODER_THREADS: int | None = None
 #: Environment variable naming the devices to decode on (`hardware_decoders`).
 HWDEC_ENV = "MEDIALENS_HWDEC"
 #: Device types that failed to open in this process: not tried again for every file.
@@ -559,7 +557,7 @@ def read_frames(path: str | os.PathLike[str], sampling: Sampling | None = None, 
     path = os.fspath(path)
     result = result if result is not None else ReadResult()
     with _open(path, hardware=True) as container:
-        reader = _Reader(container, path, sampling or Sampling(), min_side, targets, result, decoder_threads())
+        reader = _Reader(container, path, sampling or Sampling(), min_side, targets, result)
         yield from reader.frames(should_stop)
 
 
@@ -604,14 +602,14 @@ class _Reader:
     """One pass over one video: packets grouped into GOPs, each decoded as far as its plan says, frames sampled."""
 
     def __init__(self, container, path: str, sampling: Sampling, min_side: int, targets: list[float] | None,
-                 result: ReadResult, threads: int):
+                 result: ReadResult):
         self.container, self.path, self.min_side, self.result = container, path, min_side, result
         self.stream = stream = _video_stream(container)
         rate = stream.average_rate or stream.guessed_rate
         self.frame_step = 1.0 / float(rate) if rate else 1.0 / 25
         fresh_adaptive = targets is None and sampling.strategy == "adaptive"
         skipping_nonref = fresh_adaptive and sampling.interval >= NONREF_MIN_FRAMES * self.frame_step
-        _configure_decoder(stream, skipping_nonref, threads)
+        _configure_decoder(stream, skipping_nonref)
         self.probe_keys = _KeyProbe.open(stream) if fresh_adaptive and sampling.dedup else None
         self.novelty = Novelty() if targets is None and sampling.dedup else None
         self.clock = _Clock(stream, self.frame_step, reordering=skipping_nonref)
@@ -717,27 +715,9 @@ class _Reader:
         return SampledFrame(t, img, cut, self.novelty is not None and self.novelty.shares(t, img, cut))
 
 
-def decoder_threads() -> int:
-    """Threads for a decoder: one per core this process may use (FFmpeg's own default is one more).
-
-    On 2 loaded cores a lone 4K video took 28 % less CPU, and 22 % less wall time, with 2 threads
-    than with FFmpeg's 3 (`tests/bench/video_decode.py --decode-only`). Fewer still does not pay:
-    one thread per decoder while an index run decoded two videos at once cost it a quarter of its
-    wall time on the loaded machine (the shared clips, same CPU), and the lone 1080p video's CPU did
-    not change.
-    """
-    if DECODER_THREADS is not None:
-        return DECODER_THREADS
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - macOS, Windows
-        return os.cpu_count() or 1
-
-
-def _configure_decoder(stream, skipping_nonref: bool, threads: int) -> None:
+def _configure_decoder(stream, skipping_nonref: bool) -> None:
     """Threads, the options of `DECODER_OPTIONS`, and skipping of frames nothing is predicted from."""
-    stream.codec_context.thread_count = threads
-    stream.thread_type = THREAD_TYPE if threads != 1 else "NONE"
+    stream.thread_type = THREAD_TYPE
     stream.codec_context.options = dict(DECODER_OPTIONS)
     if skipping_nonref:
         stream.codec_context.skip_frame = "NONREF"

@@ -20,11 +20,11 @@ alternated A/B/C per repeat, median of ``--repeat`` runs:
 * **full decode**: every frame decoded, every sample embedded (``decode="full"``, ``dedup=False``);
 * **old adaptive default**: adaptive GOP plans as before this change — every sample embedded,
   non-reference frames decoded, the cut miniature scaled by FFmpeg;
-* **before issue 29**: the default as it decoded before issue 29 — FFmpeg's one decoder thread per
-  core whatever the load, frames converted to RGB at full size and then shrunk;
+* **before issue 29**: the default as it decoded before issue 29 — frames converted to RGB at full
+  size and then shrunk;
 * **default**: samples that look like the last embedded one share its vector, quiet long
-  GOPs cost their keyframe, non-reference frames skipped, decoder threads from the free cores,
-  frames shrunk in YUV (``core.media.video`` notes).
+  GOPs cost their keyframe, non-reference frames skipped, frames shrunk in YUV before they
+  become RGB (``core.media.video`` notes).
 
 ``--configs`` picks and orders the configurations (the first is the baseline of the ratios).
 
@@ -315,18 +315,18 @@ def _to_image_before_issue_29(frame, min_side: int, aspect: float, rotation: int
 
 
 class _BeforeIssue29:
-    """core.media.video as it decoded before issue 29: FFmpeg's thread per core, RGB before shrinking."""
+    """core.media.video as it decoded before issue 29: RGB at full size, then shrunk."""
 
     def __enter__(self):
         from core.media import video
 
-        self.saved = video.DECODER_THREADS, video._to_image
-        video.DECODER_THREADS, video._to_image = 0, _to_image_before_issue_29
+        self.saved = video._to_image
+        video._to_image = _to_image_before_issue_29
 
     def __exit__(self, *exc):
         from core.media import video
 
-        video.DECODER_THREADS, video._to_image = self.saved
+        video._to_image = self.saved
 
 
 GUARDS = {"old adaptive default": _OldAdaptive, "before issue 29": _BeforeIssue29}

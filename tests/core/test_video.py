@@ -66,25 +66,6 @@ def test_sampled_frames_show_what_is_on_screen_at_their_time(colour_videos, gop,
     assert result.error is None
 
 
-def test_a_decoder_takes_a_thread_per_core_and_threads_never_change_the_frames(colour_videos, monkeypatch):
-    from core.media import video
-
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(4)), raising=False)
-    given = []
-    configure = video._configure_decoder
-    monkeypatch.setattr(video, "_configure_decoder",
-                        lambda stream, nonref, threads: (given.append(threads), configure(stream, nonref, threads)))
-    list(read_frames(colour_videos[0]["long"], Sampling()))
-    assert given == [4]  # FFmpeg's own choice would be 5
-
-    def read(path, threads: int) -> list:
-        monkeypatch.setattr(video, "DECODER_THREADS", threads)
-        return [(f.t_s, f.cut, f.shares, f.image.tobytes()) for f in read_frames(path, Sampling())]
-
-    for path in colour_videos[0].values():
-        assert read(path, 1) == read(path, 4)
-
-
 def test_a_decoding_device_that_fails_to_open_falls_back_to_software_once(colour_videos, monkeypatch):
     import av
     from av.codec import hwaccel
