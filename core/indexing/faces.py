@@ -9,7 +9,7 @@ Videos are looked at on the frames the indexer kept, at most one every `VIDEO_ST
 a frame stands for that long on its own (`core.indexing.item_stage.frames_to_read`), decoded again in one
 pass; a person's moments are the spans of those frames where their face is seen.
 
-Photos may carry named face regions in an XMP sidecar (digiKam, Lightroom; `core.media.xmp_faces`): those
+Photos may carry named face regions in an XMP sidecar (digiKam, Lightroom; `core.media.xmp.read_regions`): those
 are read here, matched to the faces found (a region the detector missed is kept as a named face
 without a vector), and named people come from them.
 
@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from core.indexing.item_stage import Pending, StageTally, run_items, scale_of
-from core.media.xmp_faces import read_regions
+from core.media.xmp import read_regions
 from core.models.faces import DetectedFace, FaceModel
 from core.store.catalog_people import FaceFound, PeopleStore
 
