@@ -18,6 +18,7 @@ from desktop_app.widgets.actions import make_action
 from desktop_app.widgets.icons import icon
 
 if TYPE_CHECKING:  # pragma: no cover
+    from core.library import LibraryStatus
     from desktop_app.dialogs.library import FailuresDialog
     from desktop_app.workers.host import LibraryHost
 
@@ -62,7 +63,8 @@ class LibraryActions(QObject):
     def show_folders(self) -> None:
         from desktop_app.dialogs.library import FoldersDialog  # dialogs load when first opened, not at start-up
 
-        dialog = FoldersDialog(self.host, self.host.status.get("roots", []), self.dialog_parent)
+        status = self.host.status
+        dialog = FoldersDialog(self.host, list(status.roots) if status else [], self.dialog_parent)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
@@ -71,21 +73,21 @@ class LibraryActions(QObject):
             from desktop_app.dialogs.library import FailuresDialog
 
             self.failures_dialog = FailuresDialog(self.dialog_parent)
-        self.failures_dialog.set_failures(self.host.status.get("failures", []))
+        self.failures_dialog.set_failures(self.host.status.failures if self.host.status else ())
         self.failures_dialog.show()
         self.failures_dialog.raise_()
         self.host.refresh_status()
 
     def show_duplicates(self) -> None:
-        from desktop_app.pages.duplicates import DuplicatesDialog
+        from desktop_app.pages.duplicates import DuplicatesPage
+        from desktop_app.widgets.page_window import PageWindow
 
-        dialog = DuplicatesDialog(self.host, self.dialog_parent)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        page = DuplicatesPage(self.host)
         show_moment = getattr(self.dialog_parent, "show_moment", None)
         if show_moment is not None:
-            dialog.moment_requested.connect(show_moment)
-        dialog.show()
-        dialog.refresh()
+            page.moment_requested.connect(show_moment)
+        PageWindow(page, page.actions_row, self.dialog_parent).show()
+        page.refresh()
 
     def show_people(self) -> None:
         from desktop_app.pages.people import PeopleDialog
@@ -108,9 +110,9 @@ class LibraryActions(QObject):
         else:
             self.host.pause()
 
-    def _status(self, status: dict) -> None:
+    def _status(self, status: LibraryStatus) -> None:
         if self.failures_dialog is not None:
-            self.failures_dialog.set_failures(status.get("failures", []))
+            self.failures_dialog.set_failures(status.failures)
 
     def _indexing(self, running: bool) -> None:
         self.act_rescan.setEnabled(not running)

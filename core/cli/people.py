@@ -75,8 +75,8 @@ def cmd_people(args, open_library) -> int:
                 hidden = "  hidden" if p.hidden else ""
                 print(f"#{p.id:<5} {label:30} {p.faces:5} faces in {p.files} files{hidden}")
             c = people.counts()
-            print(f"# {len(found)} people; {c['faces']} faces in {c['files']} files"
-                  + ("" if c["enabled"] else " (finding faces is off: medialens index --faces)"))
+            print(f"# {len(found)} people; {c.faces} faces in {c.files} files"
+                  + ("" if c.enabled else " (finding faces is off: medialens index --faces)"))
         elif act == "show":
             _need(args, 1, "show PERSON")
             p = people.person(args.args[0])

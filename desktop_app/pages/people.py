@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.library import PersonRecord
+    from core.library import FacesStatus, PersonRecord
     from desktop_app.workers.host import LibraryHost
 
 PERSON_ROLE = Qt.ItemDataRole.UserRole + 1  # a person's id (the People list) or a face's id (a person's page)
@@ -149,7 +149,7 @@ class PeopleDialog(QDialog):
                               self._failed):
             self.summary.setText(self.tr("The library is not open yet."))
 
-    def _show_people(self, found: tuple[list[PersonRecord], dict]) -> None:
+    def _show_people(self, found: tuple[list[PersonRecord], FacesStatus]) -> None:
         people, counts = found
         self.people.removeRows(0, self.people.rowCount())
         for p in people:
@@ -160,12 +160,12 @@ class PeopleDialog(QDialog):
             self.people.appendRow(item)
             if p.cover is not None:
                 self._load_thumb(item, p.cover.id)
-        if counts["enabled"] or counts["faces"]:
+        if counts.enabled or counts.faces:
             self.summary.setText(self.tr("{0} people; {1} faces in {2} files. Double-click a person to see "
-                                         "their faces.").format(len(people), counts["faces"], counts["files"]))
+                                         "their faces.").format(len(people), counts.faces, counts.files))
         else:
             self.summary.setText(self.tr("Finding faces is off for this library."))
-        self.turn_on.setVisible(not counts["enabled"])
+        self.turn_on.setVisible(not counts.enabled)
         self.loaded.emit(len(people))
 
     def find_faces(self) -> None:
