@@ -5,14 +5,17 @@ explicit path to choose another) holding `catalog.db`, one vector file per
 model under `index/`, and `thumbnails/`. The library remembers the model it was
 indexed with; a different model can be named per call.
 
-It owns the lifecycle — open/close, roots, its model, status — and builds,
-once, the search engine and its `SearchContext` (`core.search`). The flows are
-managers beside it, the way Anki's `Collection` has `col.decks` and `col.models`:
+It owns the lifecycle — open/close, roots, status — and builds, once, the
+search engine and its `SearchContext` (`core.search`). The flows are managers
+beside it, the way Anki's `Collection` has `col.decks` and `col.models`:
+`lib.models` (`core.indexing.model_switch`: the model it answers with, remembered;
+its encoder; the models to choose from; switching in the background),
 `lib.indexing` (`core.indexing.runs`: index runs, their locks, the remembered OCR
-setting) and `lib.thumbnails` (`core.media.thumbnails`). A search goes in through
-one method, `find(Query)` (`core.search.find`); `search`, `similar`, `compose` and
-`matches` are one-line hand-offs to it, `index` to `lib.indexing`. Which model it
-opens with, and switching to another in the background, are `core.indexing.model_switch`.
+setting), `lib.thumbnails` (`core.media.thumbnails`) and `lib.people`. A search
+goes in through one method, `find(Query)` (`core.search.find`); `search`,
+`similar`, `compose` and `matches` are one-line hand-offs to it, `index` to
+`lib.indexing`. What crosses the facade is typed: `IndexSettings` in (parsed once,
+from `index`'s keywords), `LibraryStatus` out (`core.indexing.status`).
 
 Thread-safety: searches may run on several threads while one thread indexes;
 the catalog, the vector index and the encoder each guard themselves.

@@ -60,8 +60,10 @@ class ModelChoice:
         return cls(d["name"], d.get("pretrained"), d.get("weights"))
 
 
-@dataclass
+@dataclass(frozen=True)
 class ModelInfo:
+    """A registry model as a model picker shows it (`LibraryModels.known`)."""
+
     spec: ModelSpec
     installed: bool
     active: bool
