@@ -86,23 +86,23 @@ class LibraryActions(QObject):
         show_moment = getattr(self.dialog_parent, "show_moment", None)
         if show_moment is not None:
             page.moment_requested.connect(show_moment)
-        PageWindow(page, page.actions_row, self.dialog_parent).show()
+        PageWindow(page, self.dialog_parent, page.actions_row).show()
         page.refresh()
 
     def show_people(self) -> None:
-        from desktop_app.pages.people import PeopleDialog
+        from desktop_app.pages.people import PeoplePage
+        from desktop_app.widgets.page_window import PageWindow
 
-        dialog = PeopleDialog(self.host, self.dialog_parent)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        page = PeoplePage(self.host)
         search_bar = getattr(self.dialog_parent, "search_bar", None)
         if search_bar is not None:
             def search(text: str) -> None:
                 search_bar.field.setText(text)
                 search_bar.field.returnPressed.emit()
 
-            dialog.search_requested.connect(search)
-        dialog.show()
-        dialog.refresh()
+            page.search_requested.connect(search)
+        PageWindow(page, self.dialog_parent, size=(900, 620)).show()
+        page.refresh()
 
     def pause_or_resume(self) -> None:
         if self.host.control is not None and self.host.control.paused:

@@ -133,7 +133,6 @@ class DuplicatesPage(QWidget):
         self.trash_button = QPushButton(self.tr("Move Checked to Trash…"), self)
         self.refresh_button = QPushButton(self.tr("Look Again"), self)
         for b in (self.refresh_button, self.reveal_button, self.trash_button):
-            b.setAutoDefault(False)
             self.actions_row.addWidget(b)
         self.reveal_button.clicked.connect(lambda: self._reveal_index(self.view.currentIndex()))
         self.trash_button.clicked.connect(self.trash_checked)

@@ -14,7 +14,6 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -57,8 +56,8 @@ def person_label(name: str | None, files: int, tr) -> str:
     return f"{name or tr('(no name)')}\n" + tr("{0} photos").format(files)
 
 
-class PeopleDialog(QDialog):
-    """People, and one person's page."""
+class PeoplePage(QWidget):
+    """People, and one person's page (a page: `Library ▸ People…` shows it in a `PageWindow`)."""
 
     loaded = Signal(int)  # people shown
     search_requested = Signal(str)  # a search text for the main window: person:"Name" words
@@ -67,7 +66,6 @@ class PeopleDialog(QDialog):
         super().__init__(parent)
         self.host = host
         self.setWindowTitle(self.tr("People"))
-        self.resize(900, 620)
         self.person_id: int | None = None
         self.person_name: str | None = None
         self.summary = QLabel(self)
@@ -125,6 +123,7 @@ class PeopleDialog(QDialog):
         self.pages.addWidget(list_page)
         self.pages.addWidget(person_page)
         outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.summary)
         outer.addWidget(self.pages, 1)
 

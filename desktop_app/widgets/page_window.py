@@ -8,16 +8,17 @@ search page in one of these, so the user can search and look at copies at once.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QBoxLayout, QDialog, QPushButton, QStyle, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QDialog, QHBoxLayout, QPushButton, QStyle, QVBoxLayout, QWidget
 
 
 class PageWindow(QDialog):
     """Shows `page` until closed (Close, Esc or the title bar); the window and its page go together.
 
-    `actions_row` is the page's row of buttons: Close joins it at the end, so the window has one row.
+    `actions_row`, the page's row of buttons if it has one, gets Close at its end (one row of buttons);
+    otherwise Close sits alone under the page, on the right.
     """
 
-    def __init__(self, page: QWidget, actions_row: QBoxLayout, parent: QWidget | None = None,
+    def __init__(self, page: QWidget, parent: QWidget | None = None, actions_row: QBoxLayout | None = None,
                  size: tuple[int, int] = (900, 560)):
         super().__init__(parent)
         self.page = page
@@ -27,6 +28,11 @@ class PageWindow(QDialog):
         self.close_button = QPushButton(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogCloseButton),
                                         self.tr("Close"), self)
         self.close_button.clicked.connect(self.reject)
-        actions_row.addWidget(self.close_button)
+        self.close_button.setAutoDefault(False)  # Enter stays the page's (e.g. naming a person), never closes
         lay = QVBoxLayout(self)
         lay.addWidget(page, 1)
+        if actions_row is None:
+            actions_row = QHBoxLayout()
+            actions_row.addStretch(1)
+            lay.addLayout(actions_row)
+        actions_row.addWidget(self.close_button)
