@@ -37,7 +37,7 @@ from core.indexing.control import Control, IndexReport, Progress, ProgressCallba
 from core.indexing.faces import VIDEO_STEP_S
 from core.indexing.links import follows_outside_links, set_follow_outside_links
 from core.indexing.manage import Manager, export_files, narrow_groups
-from core.indexing.model_switch import LibraryModels, ModelChoice, ModelInfo, ModelSwitch
+from core.indexing.model_switch import LibraryModels, ModelSwitch
 from core.indexing.runs import IndexRuns
 from core.indexing.settings import IndexSettings
 from core.indexing.status import (
@@ -63,6 +63,7 @@ from core.media.clips import cut_clip
 from core.media.image import ThumbnailCache
 from core.media.thumbnails import Thumbnails
 from core.media.xmp_faces import FaceRegion, write_regions
+from core.models.choice import ModelChoice, ModelInfo
 from core.paths import resolve_home
 from core.search.albums import filters_to_json
 from core.search.compose import DEFAULT_METHOD, METHODS

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING
 from core.errors import LibraryError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.indexing.model_switch import ModelChoice
     from core.media.video import Sampling
+    from core.models.choice import ModelChoice
 
 log = logging.getLogger(__name__)
 
