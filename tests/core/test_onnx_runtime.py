@@ -185,12 +185,12 @@ def test_a_library_indexed_on_onnx_runtime_is_searchable_with_torch(tmp_path, ti
 
     photos = _photos(tmp_path, 6)
     with Library(tmp_path / "lib", model=TINY_MODEL, weights=tiny_export.folder, device="cpu") as lib:
-        assert lib.encoder.runtime == "onnx"
+        assert lib.models.encoder.runtime == "onnx"
         lib.index([photos])
         onnx_hits = [h.path for h in lib.search("a bus on a street", n=6)]
     with Library(tmp_path / "lib", model=TINY_MODEL, weights=tiny_weights, device="cpu", runtime="torch") as lib:
-        assert lib.encoder.runtime == "torch"
-        assert lib.status()["vectors"] == 6  # the same vector space: nothing to re-index
+        assert lib.models.encoder.runtime == "torch"
+        assert lib.status().vectors == 6  # the same vector space: nothing to re-index
         assert [h.path for h in lib.search("a bus on a street", n=6)] == onnx_hits
 
 

@@ -170,8 +170,8 @@ def test_speech_is_off_by_default_and_remembered(make_library, talking):
     assert lib.index([folder], speech=True).speech_videos == 3
     assert lib.hears_speech()
     assert lib.index([folder]).speech_videos == 0  # nothing left
-    heard = lib.status()["speech"]
-    assert heard["enabled"] and heard["heard"] == 3 and heard["pending"] == 0 and heard["lines"] >= 4
+    heard = lib.status().speech
+    assert heard.enabled and heard.heard == 3 and heard.pending == 0 and heard.lines >= 4
     state = catalog_speech.state(lib.catalog, lib.catalog.file_by_path(str(folder / "party.mp4")).id)["speech"]
     assert state.language == "en" and not state.language_detected and state.engine == "pocketsphinx-en-us"
 

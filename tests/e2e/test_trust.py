@@ -452,11 +452,11 @@ def test_watch_tries_a_failed_batch_again_until_it_lands(make_library, tmp_path)
     try:
         write_pictures(root, 10, start=10)  # copied in while the disk is full
         end = time.monotonic() + 60
-        while time.monotonic() < end and lib.status()["images"] < 12:
+        while time.monotonic() < end and lib.status().images < 12:
             time.sleep(0.2)
     finally:
         watcher.stop()
-    assert lib.status()["images"] == 12, lines
+    assert lib.status().images == 12, lines
     assert len(refusals) == 2 and any("trying again in" in line for line in lines), lines
 
 
