@@ -87,6 +87,67 @@ def test_export_agrees_with_open_clip_and_says_so_in_its_manifest(tiny_export, t
     assert np.allclose(np.linalg.norm(onnx_enc.encode_texts(texts), axis=1), 1.0, atol=1e-5)
 
 
+def test_the_text_tower_runs_on_each_querys_own_tokens_and_gives_open_clips_vectors(tiny_export, tiny_weights,
+                                                                                     tmp_path):
+    """The exported text tower takes token vectors of any length up to the end token; short and long texts
+    in one batch, one at a time and cut by the context all give open_clip's vectors, and the session never
+    sees the padding (what made a query cost the whole context)."""
+    from core.models.embed import Encoder
+    from core.models.runtime.encoder import OnnxEncoder
+    from core.models.runtime.export import MIN_COSINE
+
+    assert tiny_export.manifest.text.input == "token_vectors" and "token_table" in tiny_export.manifest.files
+    onnx_enc = OnnxEncoder(tiny_export.folder, device="cpu")
+    torch_enc = Encoder(TINY_MODEL, weights=tiny_weights, device="cpu")
+    texts = ["a", "two dogs on a sunny beach", "x" * 300, "", "café crème"]
+    batch = onnx_enc._encode_text_batch(texts)
+    alone = np.concatenate([onnx_enc._encode_text_batch([t]) for t in texts])
+    expected = torch_enc._encode_text_batch(texts)
+    assert np.min(np.sum(batch * expected, axis=1)) >= MIN_COSINE
+    assert np.min(np.sum(alone * expected, axis=1)) >= MIN_COSINE
+    fed = []
+    session = onnx_enc._session("text")
+    real_run = session.run
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(session, "run", lambda names, feeds: fed.append(feeds["tokens"].shape) or real_run(names, feeds))
+        onnx_enc._encode_text_batch(["a dog"])
+    assert fed == [(1, 4)]  # start, "a", "dog", end
+
+    folder = _copy(tiny_export, tmp_path)
+    np.save(folder / "token_table.npy", np.zeros((3, 3), np.float32))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["token_table"]["bytes"] = (folder / "token_table.npy").stat().st_size
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match=r"token_table\.npy: a float32 table of shape \(3, 3\) does not fit"):
+        OnnxEncoder(folder).encode_texts(["a dog"])
+    manifest["text"]["input"] = "embeddings"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match=r"text\.input is 'embeddings', not ids or token_vectors"):
+        OnnxEncoder(folder)
+
+
+def test_plain_ascii_queries_skip_ftfy_and_clean_as_it_does():
+    """Importing ftfy costs a cold search up to 0.18 s; the texts that skip it must clean exactly as with it."""
+    import random
+
+    import ftfy
+
+    from core.models.runtime.encoder import _PLAIN_TEXT, clean_text
+
+    def reference(text: str) -> str:
+        import html
+
+        text = html.unescape(html.unescape(ftfy.fix_text(text))).strip()
+        return " ".join(text.split()).strip().lower()
+
+    rng = random.Random(0)
+    ascii_texts = ["".join(rng.choice([chr(c) for c in range(128)]) for _ in range(rng.randint(0, 16)))
+                   for _ in range(4_000)]
+    plain = [t for t in ascii_texts + TRICKY_TEXTS if _PLAIN_TEXT.fullmatch(t)]
+    assert len(plain) > 500 and "Tom &amp; Jerry &lt;3" not in plain and "“quoted” ‘text’" not in plain
+    assert [clean_text(t) for t in ascii_texts + TRICKY_TEXTS] == [reference(t) for t in ascii_texts + TRICKY_TEXTS]
+
+
 @pytest.mark.parametrize("size,mode,interpolation,fill", [
     (64, "shortest", "bicubic", 0), (224, "shortest", "bilinear", 0), ((96, 128), "shortest", "bicubic", 0),
     (64, "longest", "bicubic", 127), (96, "squash", "bicubic", 0),

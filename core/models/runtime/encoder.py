@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import re
 import string
 import warnings
 from collections.abc import Callable, Sequence
@@ -63,11 +64,22 @@ def default_threads() -> int:
     return cores if cores <= 2 else cores - 1
 
 
-def clean_text(text: str) -> str:
-    """open_clip's text cleaning ("lower"): ftfy, HTML entities, runs of whitespace, lower case."""
-    import ftfy
+#: Text ftfy leaves as it is: printable ASCII and whitespace, no "&" (it may unescape HTML entities once
+#: more than open_clip's two rounds) and no escape or control characters (it removes those).
+_PLAIN_TEXT = re.compile(r"[ -%'-~\t\n\r]*")
 
-    text = html.unescape(html.unescape(ftfy.fix_text(text))).strip()
+
+def clean_text(text: str) -> str:
+    """open_clip's text cleaning ("lower"): ftfy, HTML entities, runs of whitespace, lower case.
+
+    Plain ASCII queries skip ftfy, which would return them unchanged: importing it costs 0.05-0.18 s of a
+    cold search (`tests/bench/peer.py`).
+    """
+    if not _PLAIN_TEXT.fullmatch(text):
+        import ftfy
+
+        text = ftfy.fix_text(text)
+    text = html.unescape(html.unescape(text)).strip()
     return " ".join(text.split()).strip().lower()
 
 
@@ -159,6 +171,7 @@ class OnnxEncoder(BaseEncoder):
         self._transform = ImageTransform(m.image)
         self._sessions: dict[str, object] = {}
         self._tokenizer: Tokenizer | None = None
+        self._table: np.ndarray | None = None
         self._providers: list[str] | None = None
         self._torch: BaseEncoder | None = None
 
@@ -279,12 +292,31 @@ class OnnxEncoder(BaseEncoder):
     def _encode_text_batch(self, texts: list[str]) -> np.ndarray:
         ids, mask = self._text_tokenizer().encode(texts)
         session = self._session("text")
+        if self.manifest.text.input == "token_vectors":  # cut after the last end token: the rest changes nothing
+            ids = ids[:, :int(ids.argmax(axis=1).max()) + 1]
+            return normalise_rows(session.run(None, {"token_vectors": self._token_table()[ids], "tokens": ids})[0])
         inputs = session.get_inputs()
         feeds = {}
         for inp in inputs:  # ids alone, or M-CLIP's input_ids + attention_mask; int32 or int64 as the tower says
             values = mask if inp.name == "attention_mask" else ids
             feeds[inp.name] = values.astype(_INT_TYPES.get(inp.type, np.int64))
         return normalise_rows(_run_rows(session, feeds))
+
+    def _token_table(self) -> np.ndarray:
+        """The text tower's token vectors, memory-mapped: a query reads the rows of its own tokens only."""
+        with self._lock:
+            if self._table is None:
+                check_files(self.folder, self.manifest, ("token_table",))
+                path = self.folder / self.manifest.files["token_table"].path
+                try:
+                    table = np.load(path, mmap_mode="r")
+                except (OSError, ValueError) as exc:
+                    raise ModelError(f"{path}: not a readable token table ({exc}); export the model again") from None
+                if table.ndim != 2 or table.shape[0] != self.manifest.text.vocab_size or table.dtype != np.float32:
+                    raise ModelError(f"{path}: a {table.dtype} table of shape {table.shape} does not fit this "
+                                     f"model; export it again")
+                self._table = table
+            return self._table
 
     def torch_encoder(self) -> BaseEncoder:
         """The open_clip model this was exported from, for what needs autograd (textual inversion)."""
