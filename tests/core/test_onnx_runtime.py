@@ -77,7 +77,7 @@ def test_export_agrees_with_open_clip_and_says_so_in_its_manifest(tiny_export, t
     assert m.agreement["preprocess_max_abs_diff"] == 0.0
     # any batch size (the exported batch axis is dynamic), and the vectors of the torch encoder
     torch_enc = Encoder(TINY_MODEL, weights=tiny_weights, device="cpu")
-    onnx_enc = OnnxEncoder(tiny_export.folder, device="cpu")
+    onnx_enc = OnnxEncoder(tiny_export.folder, device="cpu", precision="fp32")  # int8: its own test below
     pictures = _pictures(7) or [Image.new("RGB", (90, 60), (200, 30, 30))]
     for batch in (pictures[:1], pictures):
         a, b = torch_enc.encode_images(batch), onnx_enc.encode_images(batch)
@@ -97,7 +97,7 @@ def test_the_text_tower_runs_on_each_querys_own_tokens_and_gives_open_clips_vect
     from core.models.runtime.export import MIN_COSINE
 
     assert tiny_export.manifest.text.input == "token_vectors" and "token_table" in tiny_export.manifest.files
-    onnx_enc = OnnxEncoder(tiny_export.folder, device="cpu")
+    onnx_enc = OnnxEncoder(tiny_export.folder, device="cpu", precision="fp32")
     torch_enc = Encoder(TINY_MODEL, weights=tiny_weights, device="cpu")
     texts = ["a", "two dogs on a sunny beach", "x" * 300, "", "café crème"]
     batch = onnx_enc._encode_text_batch(texts)
@@ -124,6 +124,34 @@ def test_the_text_tower_runs_on_each_querys_own_tokens_and_gives_open_clips_vect
     (folder / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ModelError, match=r"text\.input is 'embeddings', not ids or token_vectors"):
         OnnxEncoder(folder)
+
+
+def test_the_cpu_runs_the_int8_towers_unless_float32_is_asked_for(tiny_export, monkeypatch):
+    """The export carries int8 towers that agree with open_clip; the CPU opens them by default, and
+    $MEDIALENS_PRECISION=fp32 (or precision="fp32") opens the float32 ones; vectors stay close."""
+    import onnxruntime
+
+    from core.models.runtime.encoder import OnnxEncoder
+    from core.models.runtime.export import INT8_MIN_COSINE
+
+    m = tiny_export.manifest
+    assert {"visual_int8", "text_int8"} <= set(m.files), m.agreement
+    assert min(m.agreement["image_int8_min_cosine"], m.agreement["text_int8_min_cosine"]) >= INT8_MIN_COSINE
+    opened = []
+    real = onnxruntime.InferenceSession
+    monkeypatch.setattr(onnxruntime, "InferenceSession",
+                        lambda path, *a, **k: opened.append(path) or real(path, *a, **k))
+    picture, texts = [Image.new("RGB", (80, 64), (200, 30, 30))], ["a red circle", "two dogs"]
+    quantised = OnnxEncoder(tiny_export.folder, device="cpu")
+    v8 = quantised.encode_images(picture), quantised.encode_texts(texts)
+    assert [p.rsplit("/", 1)[-1] for p in opened] == ["visual.int8.onnx", "text.int8.onnx"]
+    opened.clear()
+    monkeypatch.setenv("MEDIALENS_PRECISION", "fp32")
+    full = OnnxEncoder(tiny_export.folder, device="cpu")
+    v32 = full.encode_images(picture), full.encode_texts(texts)
+    assert [p.rsplit("/", 1)[-1] for p in opened] == ["visual.onnx", "text.onnx"]
+    for a, b in zip(v8, v32, strict=True):
+        assert np.min(np.sum(a * b, axis=1)) >= INT8_MIN_COSINE
 
 
 def test_plain_ascii_queries_skip_ftfy_and_clean_as_it_does():
@@ -215,7 +243,8 @@ def test_queries_with_an_export_never_import_torch_and_rank_as_torch_does(tmp_pa
                                                                         tiny_export, export_models_dir, shared_data):
     photos = _photos(tmp_path)
     lib = str(tmp_path / "lib")
-    env = {**cli_env, "MEDIALENS_MODELS": str(export_models_dir)}
+    # the float32 towers: this is about the two runtimes giving the same scores (int8 has its own test)
+    env = {**cli_env, "MEDIALENS_MODELS": str(export_models_dir), "MEDIALENS_PRECISION": "fp32"}
     index = [sys.executable, "-m", "core.cli", "index", str(photos), "--library", lib, "--model", TINY_MODEL,
              "--weights", str(tiny_weights), "--runtime", "torch", "-q"]
     assert subprocess.run(index, env=env, cwd=REPO, capture_output=True, timeout=300).returncode == 0
@@ -241,8 +270,10 @@ def test_queries_with_an_export_never_import_torch_and_rank_as_torch_does(tmp_pa
 
 
 def test_a_library_indexed_on_onnx_runtime_is_searchable_with_torch(tmp_path, tiny_weights, tiny_export,
-                                                                    shared_data):
+                                                                    shared_data, monkeypatch):
     from core.library import Library
+
+    monkeypatch.setenv("MEDIALENS_PRECISION", "fp32")  # the same ranking as torch: float32 towers
 
     photos = _photos(tmp_path, 6)
     with Library(tmp_path / "lib", model=TINY_MODEL, weights=tiny_export.folder, device="cpu") as lib:
@@ -259,8 +290,10 @@ def _copy(tiny_export, tmp_path):
     return shutil.copytree(tiny_export.folder, tmp_path / "export")
 
 
-def test_damaged_exports_are_one_clear_line(tiny_export, tmp_path):
+def test_damaged_exports_are_one_clear_line(tiny_export, tmp_path, monkeypatch):
     from core.models.runtime.encoder import OnnxEncoder
+
+    monkeypatch.setenv("MEDIALENS_PRECISION", "fp32")  # the float32 towers are the ones damaged here
 
     folder = _copy(tiny_export, tmp_path)
     picture = [Image.new("RGB", (64, 64))]
