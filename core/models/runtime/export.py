@@ -2,9 +2,11 @@
 
 Needs torch and open_clip (the `torch` extra); imported only by `medialens models export`.
 
-The folder holds `visual.onnx` and `text.onnx` (torch's exporter, a dynamic batch axis),
-`tokenizer.json` built with the `tokenizers` library from the model's own BPE vocabulary and
-merges, and `manifest.json` (see `core.models.runtime.manifest`). Before anything is kept, the
+The folder holds `visual.onnx` and `text.onnx` (torch's exporter, a dynamic batch axis; for
+open_clip's CLIP text tower a free length too, fed the query's own token vectors from
+`token_table.npy`: `trimmable_text`), their int8 versions (`quantise_towers`), `tokenizer.json`
+built with the `tokenizers` library from the model's own BPE vocabulary and merges, and
+`manifest.json` (see `core.models.runtime.manifest`). Before anything is kept, the
 export is run the way the product runs it (`OnnxEncoder`: numpy/Pillow preprocessing, the
 `tokenizers` tokenizer, ONNX Runtime on the CPU) on a probe set of pictures and texts and
 compared with open_clip on torch: token ids must be equal and every cosine ≥ 0.9999.
