@@ -205,8 +205,10 @@ def main() -> None:
     weights = random_weights(MODEL, cache)
     models = cache / "models"  # the text tower runs on ONNX Runtime, as the app's default does
     os.environ["MEDIALENS_MODELS"] = str(models)
-    if not (models / "onnx").exists():
-        from core.models.runtime.export import export_model
+    from core.models.runtime.manifest import list_exports
+
+    if not any(m.text.input == "token_vectors" for m in list_exports(models)):  # none, or one made before
+        from core.models.runtime.export import export_model  # the text tower ran on its own tokens
 
         export_model(MODEL, weights=weights, models_dir=models,
                      probe_files=sorted((SHARED_DATA / "images" / "coco").glob("*.jpg"))[:4])
