@@ -5,14 +5,17 @@ explicit path to choose another) holding `catalog.db`, one vector file per
 model under `index/`, and `thumbnails/`. The library remembers the model it was
 indexed with; a different model can be named per call.
 
-It owns the lifecycle — open/close, roots, its model, status — and builds,
-once, the search engine and its `SearchContext` (`core.search`). The flows are
-managers beside it, the way Anki's `Collection` has `col.decks` and `col.models`:
+It owns the lifecycle — open/close, roots, status — and builds, once, the
+search engine and its `SearchContext` (`core.search`). The flows are managers
+beside it, the way Anki's `Collection` has `col.decks` and `col.models`:
+`lib.models` (`core.indexing.model_switch`: the model it answers with, remembered;
+its encoder; the models to choose from; switching in the background),
 `lib.indexing` (`core.indexing.runs`: index runs, their locks, the remembered OCR
-setting) and `lib.thumbnails` (`core.media.thumbnails`). A search goes in through
-one method, `find(Query)` (`core.search.find`); `search`, `similar`, `compose` and
-`matches` are one-line hand-offs to it, `index` to `lib.indexing`. Which model it
-opens with, and switching to another in the background, are `core.indexing.model_switch`.
+setting), `lib.thumbnails` (`core.media.thumbnails`) and `lib.people`. A search
+goes in through one method, `find(Query)` (`core.search.find`); `search`,
+`similar`, `compose` and `matches` are one-line hand-offs to it, `index` to
+`lib.indexing`. What crosses the facade is typed: `IndexSettings` in (parsed once,
+from `index`'s keywords), `LibraryStatus` out (`core.indexing.status`).
 
 Thread-safety: searches may run on several threads while one thread indexes;
 the catalog, the vector index and the encoder each guard themselves.
@@ -21,7 +24,6 @@ the catalog, the vector index and the encoder each guard themselves.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import re
 import threading
@@ -29,14 +31,25 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import LibraryError, MediaError, MediaLensError, QueryError
+from core.errors import LibraryError, MediaError, QueryError
 from core.indexing import people as grouping
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
 from core.indexing.faces import VIDEO_STEP_S
-from core.indexing.links import follows_outside_links, outside_links, set_follow_outside_links
+from core.indexing.links import follows_outside_links, set_follow_outside_links
 from core.indexing.manage import Manager, export_files, narrow_groups
-from core.indexing.model_switch import ModelChoice, ModelInfo, ModelSwitch, choose_model, switched
+from core.indexing.model_switch import LibraryModels, ModelSwitch
 from core.indexing.runs import IndexRuns
+from core.indexing.settings import IndexSettings
+from core.indexing.status import (
+    FacesStatus,
+    FailedFile,
+    LibraryStatus,
+    RebuildStatus,
+    faces_status,
+    outside_links_status,
+    speech_status,
+    text_status,
+)
 from core.indexing.watch import (
     POLL_S,
     QUIET_S,
@@ -49,13 +62,9 @@ from core.indexing.watch import (
 from core.media.clips import cut_clip
 from core.media.image import ThumbnailCache
 from core.media.thumbnails import Thumbnails
-from core.media.xmp_faces import FaceRegion, write_regions
-from core.models.embed import REGISTRY, BaseEncoder, cached_weights
-from core.models.runtime.catalogue import CatalogueEntry, catalogue, find_entry
-from core.models.runtime.choose import open_encoder
-from core.models.runtime.download import DownloadProgress, installed
-from core.models.runtime.manifest import list_exports
-from core.paths import models_cache_dir, resolve_home
+from core.media.xmp import FaceRegion, set_regions
+from core.models.choice import ModelChoice, ModelInfo
+from core.paths import resolve_home
 from core.search.albums import filters_to_json
 from core.search.compose import DEFAULT_METHOD, METHODS
 from core.search.context import SearchContext
@@ -85,10 +94,11 @@ from core.store.vectors import VectorIndex
 #: What the GUI and the CLI import from here: they talk to `core.library` (and `core.errors`, `core.paths`)
 #: only, never to the parts behind it (`tests/core/test_layout.py`).
 __all__ = ["COMPOSE", "DEFAULT_METHOD", "METHODS", "POLL_S", "QUIET_S", "SIMILAR", "SORTS", "TEXT", "Control",
-           "DuplicateGroup", "Filters", "FolderWatcher", "Found", "Hit", "IndexReport", "Library", "LibraryWatcher",
-           "Matches", "ModelChoice", "ModelInfo", "ModelSwitch", "PersonRecord", "Progress", "ProgressCallback",
-           "Query", "TextLine", "cut_clip", "export_files", "file_date", "filters_to_json", "ignored_path",
-           "parse_box", "repair_catalog", "roots_to_index", "sort_hits", "vanished_line"]
+           "DuplicateGroup", "FacesStatus", "FailedFile", "Filters", "FolderWatcher", "Found", "Hit", "IndexReport",
+           "IndexSettings", "Library", "LibraryStatus", "LibraryWatcher", "Matches", "ModelChoice", "ModelInfo",
+           "ModelSwitch", "PersonRecord", "Progress", "ProgressCallback", "Query", "RebuildStatus", "TextLine",
+           "cut_clip", "export_files", "file_date", "filters_to_json", "ignored_path", "parse_box", "repair_catalog",
+           "roots_to_index", "sort_hits", "vanished_line"]
 
 
 class Library:
@@ -96,74 +106,25 @@ class Library:
 
     def __init__(self, home: str | os.PathLike[str] | None = None, *, model: str | None = None,
                  weights: str | os.PathLike[str] | None = None, pretrained: str | None = None,
-                 device: str | None = None, options: dict | None = None, runtime: str | None = None):
+                 device: str | None = None, settings: IndexSettings | None = None, runtime: str | None = None):
         self.home = resolve_home(home)
-        self.runtime = runtime
         self.catalog = Catalog(self.home / "catalog.db")
         self.thumbs = ThumbnailCache(self.home / "thumbnails")
-        self.device = device
-        self.options = options or {}
-        self.choice = choose_model(model, weights, pretrained, self.remembered_model())
+        #: how this library's index runs go where a run says nothing (video sampling, batch size, …)
+        self.settings = settings or IndexSettings()
         self._lock = threading.RLock()
-        #: The managers, one per flow (Anki's `col.decks`, `col.models`): index runs, thumbnails.
+        #: The managers, one per flow (Anki's `col.decks`, `col.models`): the model, index runs, thumbnails.
+        self.models = LibraryModels(self, self._lock, model, weights, pretrained, device, runtime)
         self.indexing = IndexRuns(self)
         self.thumbnails = Thumbnails(self.catalog, self.thumbs)
-        self._encoder: BaseEncoder | None = None
-        #: hears (bytes done, bytes expected) while the model downloads (`core.models.runtime.download`)
-        self.download_progress: DownloadProgress | None = None
         self._engine: SearchEngine | None = None
         self._moments: MomentFinder | None = None
         self._people = None
 
-    # ----- model choice -----------------------------------------------------------------------
-
-    def remembered_model(self) -> ModelChoice | None:
-        raw = self.catalog.get_setting("model")
-        if not raw:
-            return None
-        d = json.loads(raw)
-        return ModelChoice(d["name"], d.get("pretrained"), d.get("weights"))
-
-    def remember_model(self) -> None:
-        """Keep this library's model choice in its catalog: the next open uses it (an index run remembers it)."""
-        c = self.choice
-        self.catalog.set_setting("model", json.dumps(
-            {"name": c.name, "pretrained": c.pretrained, "weights": c.weights}))
-
     @property
-    def encoder(self) -> BaseEncoder:
-        """The model's ONNX export on ONNX Runtime when there is one (no torch; downloaded from the
-        catalogue first when it is one of its models), else open_clip on torch."""
-        return self._open_encoder(download=True)
-
-    def _open_encoder(self, download: bool) -> BaseEncoder:
-        with self._lock:
-            if self._encoder is None:
-                self._encoder = open_encoder(self.choice.name, pretrained=self.choice.pretrained,
-                                             weights=self.choice.weights, device=self.device,
-                                             cache_dir=models_cache_dir(), runtime=self.runtime,
-                                             download=download, download_progress=self.download_progress)
-            return self._encoder
-
-    def downloads(self) -> list[CatalogueEntry]:
-        """The models MediaLens downloads (`core.models.runtime.catalogue`), for a model picker."""
-        return catalogue()
-
-    def pending_download(self) -> CatalogueEntry | None:
-        """The catalogue model that opening the encoder would download first, if any (nothing is loaded)."""
-        if self._encoder is not None or self.choice.weights is not None or (self.runtime or "") == "torch":
-            return None
-        entry = find_entry(key=self.choice.key())
-        return entry if entry is not None and installed(entry, models_cache_dir()) is None else None
-
-    def models(self) -> list[ModelInfo]:
-        cache = models_cache_dir()
-        exported = {m.name for m in list_exports(cache)}
-        out = []
-        for spec in REGISTRY:
-            installed = cached_weights(spec, cache) is not None or cached_weights(spec) is not None
-            out.append(ModelInfo(spec, installed, spec.name == self.choice.name, spec.name in exported))
-        return out
+    def choice(self) -> ModelChoice:
+        """The model this library answers with (`self.models`: its encoder, the others, switching)."""
+        return self.models.choice
 
     # ----- index plumbing ---------------------------------------------------------------------
 
@@ -172,7 +133,7 @@ class Library:
         found = self.catalog.find_model(key)
         if found or not create:
             return found
-        enc = self.encoder.load()
+        enc = self.models.encoder.load()
         return self.catalog.model_id(key, self.choice.name, self.choice.pretrained or self.choice.weights,
                                      enc.dim), enc.dim
 
@@ -195,7 +156,7 @@ class Library:
                 vindex = VectorIndex(self.catalog, model_id, dim, self.home / "index", slug)
                 vindex.on_rebuilt = self.indexing.save_if_free
                 vindex.open()
-                context = SearchContext(self.catalog, lambda: self.encoder, vindex, model_id, dim,
+                context = SearchContext(self.catalog, lambda: self.models.encoder, vindex, model_id, dim,
                                         self.choice.key())
                 self._moments = MomentFinder(context)
                 self._engine = SearchEngine(context, self._moments)
@@ -203,6 +164,13 @@ class Library:
         if sync:
             engine.vindex.sync()
         return engine
+
+    def drop_engine(self) -> SearchEngine | None:
+        """Forget the search engine (the model changed: `LibraryModels.adopt`); the next query builds it again.
+        Returns the old one, for the queries still running on it."""
+        with self._lock:
+            old, self._engine = self._engine, None
+            return old
 
     # ----- roots ------------------------------------------------------------------------------
 
@@ -235,9 +203,11 @@ class Library:
     # ----- indexing ---------------------------------------------------------------------------
 
     def index(self, folders: list[str | os.PathLike[str]] | None = None, progress: ProgressCallback | None = None,
-              control: Control | None = None, remember: bool = True, **options) -> IndexReport:
-        """Index the given folders (added as roots) or all roots; returns what happened (`core.indexing.runs`)."""
-        return self.indexing.run(folders, progress, control, remember, **options)
+              control: Control | None = None, remember: bool = True, **settings) -> IndexReport:
+        """Index the given folders (added as roots) or all roots; returns what happened (`core.indexing.runs`).
+
+        `settings` are `IndexSettings` by name (`fps=2`, `ocr=True`, …), checked here before anything runs."""
+        return self.indexing.run(folders, progress, control, remember, IndexSettings.parse(settings))
 
     def reads_text(self, wanted: bool | None = None) -> bool:
         """Whether indexing reads the text in photos and videos; `wanted` sets it (remembered by the library)."""
@@ -254,17 +224,6 @@ class Library:
             self.catalog.set_setting(speech.MODEL_SETTING, str(Path(model_dir).expanduser().resolve()))
         return speech.speech_enabled(self.catalog)
 
-    def _speech_status(self) -> dict:
-        from core.indexing import speech
-        from core.store import catalog_speech
-
-        heard, lines = catalog_speech.counts(self.catalog, speech.EXPERT)
-        subtitled, subtitle_lines = catalog_speech.counts(self.catalog, "subtitle")
-        return {"enabled": speech.speech_enabled(self.catalog), "heard": heard, "lines": lines,
-                "pending": len(catalog_speech.pending(self.catalog, speech.EXPERT)),
-                "engine": speech.choose_engine(self.catalog).name, "subtitled": subtitled,
-                "subtitle_lines": subtitle_lines}
-
     def finds_faces(self, wanted: bool | None = None) -> bool:
         """Whether indexing finds the faces in photos and videos; `wanted` sets it (remembered by the library)."""
         from core.indexing import faces
@@ -280,28 +239,6 @@ class Library:
             if self._people is None:
                 self._people = People(self)
             return self._people
-
-    def switch_model(self, model: str | None = None, weights: str | os.PathLike[str] | None = None,
-                     pretrained: str | None = None) -> ModelSwitch:
-        """A switch to another model: `run()` it on a worker; this library answers with its model meanwhile."""
-        return ModelSwitch(self, model=model, weights=weights, pretrained=pretrained)
-
-    def adopt_model(self, other: Library) -> None:
-        """Use `other`'s model (same library folder, indexed by a `ModelSwitch`) from now on.
-
-        Queries already running finish with the old model: its engine keeps the old encoder
-        (one that had not loaded it yet is told to search again, never handed the new model).
-        """
-        encoder = other.encoder
-        other.close()  # saves its vector index, which this library opens on its next query
-        with self._lock:
-            old, old_encoder = self._engine, self._encoder
-            if old is not None:
-                old.context.encoder_of = (lambda: old_encoder) if old_encoder is not None else switched
-            self.choice, self._encoder, self._engine = other.choice, encoder, None
-            self.remember_model()
-        if old is not None:
-            old.vindex.save()
 
     # ----- managing (core/indexing/manage.py) ------------------------------------------------------------
 
@@ -496,70 +433,48 @@ class Library:
 
     # ----- status -----------------------------------------------------------------------------
 
-    def status(self, check: bool = False) -> dict:
-        """Counts, the model, the vector index's health; `check` first reads the counted tables' pages
-        (`core.store.catalog_health`): a damaged catalog is said, not counted around."""
+    def status(self, check: bool = False) -> LibraryStatus:
+        """Counts, the model, the vector index's health (`core.indexing.status`); `check` first reads the
+        counted tables' pages (`core.store.catalog_health`): a damaged catalog is said, not counted around."""
         if check:
             from core.store.catalog_health import check_counted_tables
 
             check_counted_tables(self.catalog)
         # Roots first: a status read while a folder is removed then never shows the new roots with
         # the old counts (the GUI waits for the roots to change, then trusts the counts).
-        roots = self.roots()
+        roots = tuple(self.roots())
         counts = self.catalog.counts()
-        row = self._model_row(create=False)
-        st: dict = {
-            "library": str(self.home),
-            "roots": roots,
-            "model": self.choice.describe(),
-            "model_key": self.choice.key(),
-            "images": counts.get("image_ok", 0),
-            "videos": counts.get("video_ok", 0),
-            "pending": counts.get("image_pending", 0) + counts.get("video_pending", 0),
-            "failed": counts.get("image_failed", 0) + counts.get("video_failed", 0),
-            "items": counts.get("items", 0),
-            "runtime": self._runtime_note(),
-        }
-        if row is None:
-            st["index"] = "nothing indexed with this model yet"
-            st["vectors"] = 0
+        status = LibraryStatus(
+            library=str(self.home), roots=roots, model=self.choice.describe(), model_key=self.choice.key(),
+            images=counts.get("image_ok", 0), videos=counts.get("video_ok", 0),
+            pending=counts.get("image_pending", 0) + counts.get("video_pending", 0),
+            failed=counts.get("image_failed", 0) + counts.get("video_failed", 0),
+            items=counts.get("items", 0), runtime=self.models.runtime_note(),
+            text=text_status(self.catalog), speech=speech_status(self.catalog),
+            faces=self.people.counts(),
+            failures=tuple(FailedFile(f.path, f.error) for f in self.catalog.failed_files()),
+            follow_outside_links=self.follows_outside_links, outside_links=outside_links_status(self.catalog))
+        if self._model_row(create=False) is None:
+            return status
+        return dataclasses.replace(status, **self._index_health())
+
+    def _index_health(self) -> dict:
+        """The vector file's counts and health, once something is indexed with this library's model."""
+        engine = self.engine(sync=False)
+        vindex = engine.vindex
+        vectors = self.catalog.vector_count(engine.model_id)
+        state = vindex.rebuild_state
+        if vindex.rebuilding or (state and state.error):
+            health = state.describe()
+        elif len(vindex) == vectors:
+            health = "ok"
         else:
-            engine = self.engine(sync=False)
-            vectors = self.catalog.vector_count(engine.model_id)
-            st["vectors"] = vectors
-            st["embedded_files"] = self.catalog.embedded_count(engine.model_id)
-            state = engine.vindex.rebuild_state
-            if engine.vindex.rebuilding or (state and state.error):
-                health = state.describe()
-            elif len(engine.vindex) == vectors:
-                health = "ok"
-            else:
-                health = f"stale ({len(engine.vindex)} of {vectors})"
-            if engine.vindex.rebuilt_reason and not engine.vindex.rebuilding:
-                health += f"; rebuilt on open ({engine.vindex.rebuilt_reason})"
-            st["index"] = health
-            if engine.vindex.rebuilding:
-                st["rebuild"] = {"reason": state.reason, "done": state.done, "total": state.total}
-        from core.indexing.ocr import ocr_enabled
-
-        read, lines = self.catalog.ocr_counts()
-        st["text"] = {"enabled": ocr_enabled(self.catalog), "read": read, "lines": lines,
-                      "pending": self.catalog.ocr_pending_count()}
-        st["speech"] = self._speech_status()
-        st["faces"] = self.people.counts()
-        st["failures"] = [{"path": f.path, "reason": f.error} for f in self.catalog.failed_files()]
-        st["follow_outside_links"] = self.follows_outside_links
-        st["outside_links"] = {root: [{"link": link, "target": target} for link, target in pairs]
-                               for root, pairs in outside_links(self.catalog).items()}
-        return st
-
-    def _runtime_note(self) -> str:
-        """Which runtime would encode: "onnx (FOLDER)" or "torch"; or why none can (nothing is loaded)."""
-        try:
-            enc = self._open_encoder(download=False)  # a status never starts a download
-        except MediaLensError as exc:
-            return f"none: {exc}"
-        return f"onnx ({enc.folder})" if enc.runtime == "onnx" else enc.runtime
+            health = f"stale ({len(vindex)} of {vectors})"
+        if vindex.rebuilt_reason and not vindex.rebuilding:
+            health += f"; rebuilt on open ({vindex.rebuilt_reason})"
+        rebuild = RebuildStatus(state.reason, state.done, state.total) if vindex.rebuilding else None
+        return {"vectors": vectors, "embedded_files": self.catalog.embedded_count(engine.model_id),
+                "index": health, "rebuild": rebuild}
 
     @property
     def follows_outside_links(self) -> bool:
@@ -622,12 +537,8 @@ class People:
         names = {p.id: p.name for p in self.store.people(include_hidden=True)}
         return [(f, names.get(f.person_id)) for f in self.store.faces_of_file(file_id)]
 
-    def counts(self) -> dict:
-        from core.indexing.faces import faces_enabled
-
-        files, faces, people = self.store.counts()
-        return {"enabled": faces_enabled(self.library.catalog), "files": files, "faces": faces, "people": people,
-                "pending": self.store.pending_count()}
+    def counts(self) -> FacesStatus:
+        return faces_status(self.store)
 
     # ----- what the user says ------------------------------------------------------------------
 
@@ -739,7 +650,7 @@ class People:
                 continue
             regions = [FaceRegion.of_box(names[f.person_id], f.box, rec.width, rec.height)
                        for f in self.store.faces_of_file(file_id) if f.person_id in names]
-            written.append(str(write_regions(rec.path, regions, (rec.width, rec.height))))
+            written.append(str(set_regions(rec.path, regions, (rec.width, rec.height))))
         return written
 
 

@@ -18,6 +18,7 @@ from desktop_app.widgets.actions import make_action
 from desktop_app.widgets.icons import icon
 
 if TYPE_CHECKING:  # pragma: no cover
+    from core.library import LibraryStatus
     from desktop_app.dialogs.library import FailuresDialog
     from desktop_app.workers.host import LibraryHost
 
@@ -62,7 +63,8 @@ class LibraryActions(QObject):
     def show_folders(self) -> None:
         from desktop_app.dialogs.library import FoldersDialog  # dialogs load when first opened, not at start-up
 
-        dialog = FoldersDialog(self.host, self.host.status.get("roots", []), self.dialog_parent)
+        status = self.host.status
+        dialog = FoldersDialog(self.host, list(status.roots) if status else [], self.dialog_parent)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
@@ -71,36 +73,36 @@ class LibraryActions(QObject):
             from desktop_app.dialogs.library import FailuresDialog
 
             self.failures_dialog = FailuresDialog(self.dialog_parent)
-        self.failures_dialog.set_failures(self.host.status.get("failures", []))
+        self.failures_dialog.set_failures(self.host.status.failures if self.host.status else ())
         self.failures_dialog.show()
         self.failures_dialog.raise_()
         self.host.refresh_status()
 
     def show_duplicates(self) -> None:
-        from desktop_app.pages.duplicates import DuplicatesDialog
+        from desktop_app.pages.duplicates import DuplicatesPage
+        from desktop_app.widgets.page_window import PageWindow
 
-        dialog = DuplicatesDialog(self.host, self.dialog_parent)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        page = DuplicatesPage(self.host)
         show_moment = getattr(self.dialog_parent, "show_moment", None)
         if show_moment is not None:
-            dialog.moment_requested.connect(show_moment)
-        dialog.show()
-        dialog.refresh()
+            page.moment_requested.connect(show_moment)
+        PageWindow(page, self.dialog_parent, page.actions_row).show()
+        page.refresh()
 
     def show_people(self) -> None:
-        from desktop_app.pages.people import PeopleDialog
+        from desktop_app.pages.people import PeoplePage
+        from desktop_app.widgets.page_window import PageWindow
 
-        dialog = PeopleDialog(self.host, self.dialog_parent)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        page = PeoplePage(self.host)
         search_bar = getattr(self.dialog_parent, "search_bar", None)
         if search_bar is not None:
             def search(text: str) -> None:
                 search_bar.field.setText(text)
                 search_bar.field.returnPressed.emit()
 
-            dialog.search_requested.connect(search)
-        dialog.show()
-        dialog.refresh()
+            page.search_requested.connect(search)
+        PageWindow(page, self.dialog_parent, size=(900, 620)).show()
+        page.refresh()
 
     def pause_or_resume(self) -> None:
         if self.host.control is not None and self.host.control.paused:
@@ -108,9 +110,9 @@ class LibraryActions(QObject):
         else:
             self.host.pause()
 
-    def _status(self, status: dict) -> None:
+    def _status(self, status: LibraryStatus) -> None:
         if self.failures_dialog is not None:
-            self.failures_dialog.set_failures(status.get("failures", []))
+            self.failures_dialog.set_failures(status.failures)
 
     def _indexing(self, running: bool) -> None:
         self.act_rescan.setEnabled(not running)

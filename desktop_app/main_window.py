@@ -66,6 +66,8 @@ from desktop_app.workers.thumbnails import ThumbnailLoader
 if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
 
+    from core.library import LibraryStatus
+
 
 
 class MainWindow(QMainWindow):
@@ -253,15 +255,15 @@ class MainWindow(QMainWindow):
         self._painted = True
         self.host.open()
 
-    def _opened(self, status: dict) -> None:
+    def _opened(self, status: LibraryStatus) -> None:
         self._status(status)
-        if not status.get("roots"):
+        if not status.roots:
             self.pages.setCurrentWidget(self.first_run)
             self.first_run.add_button.setFocus()
         else:
             self.pages.setCurrentWidget(self.main_page)
             self.search_bar.field.setFocus()
-            if status.get("pending"):
+            if status.pending:
                 self.host.index()  # an interrupted run (cancelled, or the app closed) carries on
         if self.controller.base_request is not None:
             self.controller.rerun()
@@ -273,9 +275,9 @@ class MainWindow(QMainWindow):
         self.first_run.set_model_state(ModelStatus(ModelState.FAILED, "", error=describe_error(error)))
         self.show_error(error)
 
-    def _show_library(self, status: dict) -> None:
+    def _show_library(self, status: LibraryStatus | None) -> None:
         """Without a query the window shows the library itself, newest first (or says how to start)."""
-        if status.get("images") or status.get("videos"):
+        if status is not None and (status.images or status.videos):
             self.controller.browse()
         else:
             self._show_results_hint(self._welcome_hint())
@@ -289,11 +291,11 @@ class MainWindow(QMainWindow):
     def _welcome_hint(self) -> str:
         return self.tr("Describe what you are looking for, or drop a picture here to find similar ones.")
 
-    def _status(self, status: dict) -> None:
+    def _status(self, status: LibraryStatus) -> None:
         self.status_bar.show_status(status, self.host.indexing)
-        if status.get("rebuild"):
+        if status.rebuild is not None:
             QTimer.singleShot(2000, self.host.refresh_status)  # follow the rebuild until the index is back
-        self.filter_bar.set_roots(status.get("roots", []))
+        self.filter_bar.set_roots(list(status.roots))
 
     def _model_state(self, status: ModelStatus) -> None:
         self.first_run.set_model_state(status)
@@ -387,7 +389,7 @@ class MainWindow(QMainWindow):
             self._announce(report)
         request = self.controller.base_request
         if request is None:
-            self._show_library(self.host.status or {})
+            self._show_library(self.host.status)
         elif request.kind == BROWSE:
             self.controller.rerun()  # what was indexed meanwhile joins the library view
 

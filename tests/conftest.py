@@ -42,6 +42,7 @@ HANG_S = int(os.environ.get("MEDIALENS_TEST_HANG_S", "420"))
 _STDERR: list[int] = []  # the terminal's stderr, not the capture's: the dump must reach CI's log
 
 
+@pytest.hookimpl(trylast=True)  # after the terminal reporter is made: suspending capture earlier lost its output
 def pytest_configure(config):
     capture = config.pluginmanager.getplugin("capturemanager")
     if capture is not None:
@@ -69,10 +70,22 @@ def _write_config(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def models_dir(tmp_path_factory) -> Path:
-    """The session's own models folder: no export or download of the user's is picked up (or written)."""
+def models_dir(tmp_path_factory, request) -> Path:
+    """The session's own models folder: no export or download of the user's is picked up (or written).
+
+    It holds the tiny model's ONNX export, so libraries opened with `tiny_weights` run on ONNX Runtime, as an
+    installed app does (`core.models.runtime.choose.open_encoder` finds an export by the weights' key), and a
+    `medialens` subprocess never imports torch: about 1 s of CPU a call instead of 6. Tests of the torch path
+    say `--runtime torch` (or use a models folder of their own); `MEDIALENS_TEST_RUNTIME=torch` leaves the
+    export out and runs everything on torch.
+    """
     folder = tmp_path_factory.mktemp("models")
     os.environ["MEDIALENS_MODELS"] = str(folder)
+    if os.environ.get("MEDIALENS_TEST_RUNTIME", "onnx") != "torch":
+        from core.models.runtime.export import export_model
+
+        weights = request.getfixturevalue("tiny_weights")
+        export_model(TINY_MODEL, weights=weights, models_dir=folder, probe_files=[])
     return folder
 
 

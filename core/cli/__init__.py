@@ -185,9 +185,9 @@ def _open_library(args):
         raise LibraryError(f"{args.library}: no library there (no such folder); check the path, or make one "
                            f"with `medialens index FOLDER --library {args.library}`")
     lib = Library(args.library, model=args.model, weights=args.weights, device=args.device, runtime=args.runtime)
-    pending = lib.pending_download()
+    pending = lib.models.pending_download()
     if pending is not None:  # the first command that needs the model downloads it, with a bar on stderr
-        lib.download_progress = DownloadBar(f"{pending.name} (once)")
+        lib.models.download_progress = DownloadBar(f"{pending.name} (once)")
     return lib
 
 
@@ -507,40 +507,40 @@ def cmd_status(args) -> int:
     with _open_library(args) as lib:
         st = lib.status(check=True)
     if args.json:
-        write_json(st, sys.stdout)
+        write_json(st.to_dict(), sys.stdout)
         return EXIT_OK
-    print(f"library:  {shown_path(st['library'])}")
-    print("folders:  " + (", ".join(map(shown_path, st["roots"])) if st["roots"]
+    print(f"library:  {shown_path(st.library)}")
+    print("folders:  " + (", ".join(map(shown_path, st.roots)) if st.roots
                           else "(none yet: medialens index FOLDER)"))
-    print(f"model:    {st['model']}")
-    print(f"runtime:  {st['runtime']}")
-    print(f"files:    {st['images']} photos, {st['videos']} videos, {st['pending']} pending, {st['failed']} failed")
-    print(f"vectors:  {st['vectors']} ({st['items']} items)")
-    print(f"index:    {st['index']}")
-    text = st["text"]
-    if text["enabled"] or text["read"]:
-        print(f"text:     {text['read']} files read, {text['lines']} lines, {text['pending']} to read"
-              + ("" if text["enabled"] else " (reading is off: medialens index --ocr)"))
-    heard = st["speech"]
-    if heard["enabled"] or heard["heard"]:
-        print(f"speech:   {heard['heard']} videos heard, {heard['lines']} lines, {heard['pending']} to hear "
-              f"({heard['engine']})" + ("" if heard["enabled"] else " (hearing is off: medialens index --speech)"))
-    if heard["subtitle_lines"]:
-        print(f"subtitles: {heard['subtitle_lines']} lines in {heard['subtitled']} videos")
-    faces = st["faces"]
-    if faces["enabled"] or faces["faces"]:
-        print(f"faces:    {faces['faces']} in {faces['files']} files, {faces['people']} people, {faces['pending']} "
-              "to look at" + ("" if faces["enabled"] else " (finding faces is off: medialens index --faces)"))
-    for root, links in st["outside_links"].items():
+    print(f"model:    {st.model}")
+    print(f"runtime:  {st.runtime}")
+    print(f"files:    {st.images} photos, {st.videos} videos, {st.pending} pending, {st.failed} failed")
+    print(f"vectors:  {st.vectors} ({st.items} items)")
+    print(f"index:    {st.index}")
+    text = st.text
+    if text.enabled or text.read:
+        print(f"text:     {text.read} files read, {text.lines} lines, {text.pending} to read"
+              + ("" if text.enabled else " (reading is off: medialens index --ocr)"))
+    heard = st.speech
+    if heard.enabled or heard.heard:
+        print(f"speech:   {heard.heard} videos heard, {heard.lines} lines, {heard.pending} to hear "
+              f"({heard.engine})" + ("" if heard.enabled else " (hearing is off: medialens index --speech)"))
+    if heard.subtitle_lines:
+        print(f"subtitles: {heard.subtitle_lines} lines in {heard.subtitled} videos")
+    faces = st.faces
+    if faces.enabled or faces.faces:
+        print(f"faces:    {faces.faces} in {faces.files} files, {faces.people} people, {faces.pending} "
+              "to look at" + ("" if faces.enabled else " (finding faces is off: medialens index --faces)"))
+    for root, links in st.outside_links.items():
         print(f"outside:  {shown_path(root)} reaches outside itself through "
-              + ", ".join(f"{shown_path(x['link'])} -> {shown_path(x['target'])}" for x in links)
-              + ("" if st["follow_outside_links"] else " (no longer followed)"))
-    if not st["follow_outside_links"]:
+              + ", ".join(f"{shown_path(x.link)} -> {shown_path(x.target)}" for x in links)
+              + ("" if st.follow_outside_links else " (no longer followed)"))
+    if not st.follow_outside_links:
         print("links:    folder links that lead outside a library folder are not followed")
-    if st["failures"]:
+    if st.failures:
         print("failed files:")
-        for f in st["failures"]:
-            print(f"  {shown_path(f['path'])}: {f['reason']}")
+        for f in st.failures:
+            print(f"  {shown_path(f.path)}: {f.reason}")
     return EXIT_OK
 
 
@@ -556,7 +556,7 @@ def cmd_models(args) -> int:
     if args.action == "get":
         return get_command(args)
     with _open_library(args) as lib:
-        infos = lib.models()
+        infos = lib.models.known()
         downloads = catalogue_rows(lib.choice.key())
     if args.json:
         print(json.dumps(downloads + [{"name": i.spec.name, "kind": "torch", "pretrained": i.spec.pretrained,

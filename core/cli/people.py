@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from core.cli.output import shown_path, write_json
+
+if TYPE_CHECKING:  # pragma: no cover
+    from core.library import People
 
 EXIT_OK = 0
 
@@ -62,73 +67,100 @@ def _need(args, n: int, usage: str) -> None:
 
 def cmd_people(args, open_library) -> int:
     with open_library(args) as lib:
-        people = lib.people
-        act = args.action
-        if act == "list":
-            found = people.list(include_hidden=args.hidden)
-            if args.json:
-                write_json([{"id": p.id, "name": p.name, "faces": p.faces, "files": p.files, "hidden": p.hidden}
-                            for p in found], sys.stdout)
-                return EXIT_OK
-            for p in found:
-                label = p.name or "(no name)"
-                hidden = "  hidden" if p.hidden else ""
-                print(f"#{p.id:<5} {label:30} {p.faces:5} faces in {p.files} files{hidden}")
-            c = people.counts()
-            print(f"# {len(found)} people; {c['faces']} faces in {c['files']} files"
-                  + ("" if c["enabled"] else " (finding faces is off: medialens index --faces)"))
-        elif act == "show":
-            _need(args, 1, "show PERSON")
-            p = people.person(args.args[0])
-            faces = people.faces(p.id)
-            if args.json:
-                write_json({"id": p.id, "name": p.name, "faces": [
-                    {"face": f.id, "path": f.path, "file": f.file_id, "t_s": f.t_s, "box": list(f.box),
-                     "quality": f.quality, "confirmed": f.by_user} for f in faces]}, sys.stdout)
-                return EXIT_OK
-            print(f"#{p.id} {p.name or '(no name)'}: {len(faces)} faces")
-            for f in faces:
-                at = f" at {f.t_s:.1f} s" if f.t_s is not None else ""
-                print(f"  face {f.id:<6} {shown_path(f.path)}{at}  box {','.join(map(str, f.box))}  "
-                      f"quality {f.quality:.2f}" + ("  (confirmed)" if f.by_user else ""))
-        elif act == "name":
-            _need(args, 2, "name PERSON NAME")
-            pid = people.name(args.args[0], " ".join(args.args[1:]))
-            print(f"#{pid} is {people.person(pid).name}")
-        elif act == "merge":
-            _need(args, 2, "merge PERSON… INTO")
-            pid = people.merge(args.args[:-1], args.args[-1])
-            p = people.person(pid)
-            print(f"merged into #{pid} {p.name or ''}: {p.faces} faces")
-        elif act == "split":
-            _need(args, 2, "split PERSON FACE… [--name NAME]")
-            pid = people.split(args.args[0], _ints(args.args[1:], "faces"), args.name)
-            print(f"new person #{pid} {args.name or ''}")
-        elif act == "remove":
-            _need(args, 2, "remove PERSON FACE…")
-            people.remove_faces(args.args[0], _ints(args.args[1:], "faces"))
-            print(f"removed {len(args.args) - 1} faces")
-        elif act == "move":
-            _need(args, 2, "move FACE… PERSON")
-            people.move_faces(_ints(args.args[:-1], "faces"), args.args[-1])
-            print(f"moved {len(args.args) - 1} faces")
-        elif act in ("hide", "unhide"):
-            _need(args, 1, f"{act} PERSON")
-            people.hide(args.args[0], act == "hide")
-        elif act == "recluster":
-            r = people.recluster()
-            print(f"grouped again: {r.joined} faces joined people, {r.new_people} new people, {r.waiting} waiting")
-        elif act == "xmp":
-            written = people.write_xmp(args.args[0] if args.args else None)
-            for path in written:
-                print(shown_path(path))
-            print(f"# {len(written)} sidecars written")
-        elif act == "moments":
-            _need(args, 2, "moments PERSON VIDEO-ID")
-            spans = people.moments(args.args[0], _ints(args.args[1:2], "video ids")[0])
-            if args.json:
-                write_json([{"start_s": a, "end_s": b} for a, b in spans], sys.stdout)
-            else:
-                for a, b in spans:
-                    print(f"{a:7.2f} – {b:7.2f} s")
+        _ACTIONS[args.action](lib.people, args)
     return EXIT_OK
+
+
+def _list(people: People, args) -> None:
+    found = people.list(include_hidden=args.hidden)
+    if args.json:
+        write_json([{"id": p.id, "name": p.name, "faces": p.faces, "files": p.files, "hidden": p.hidden}
+                    for p in found], sys.stdout)
+        return
+    for p in found:
+        label = p.name or "(no name)"
+        hidden = "  hidden" if p.hidden else ""
+        print(f"#{p.id:<5} {label:30} {p.faces:5} faces in {p.files} files{hidden}")
+    c = people.counts()
+    print(f"# {len(found)} people; {c.faces} faces in {c.files} files"
+          + ("" if c.enabled else " (finding faces is off: medialens index --faces)"))
+
+
+def _show(people: People, args) -> None:
+    _need(args, 1, "show PERSON")
+    p = people.person(args.args[0])
+    faces = people.faces(p.id)
+    if args.json:
+        write_json({"id": p.id, "name": p.name, "faces": [
+            {"face": f.id, "path": f.path, "file": f.file_id, "t_s": f.t_s, "box": list(f.box),
+             "quality": f.quality, "confirmed": f.by_user} for f in faces]}, sys.stdout)
+        return
+    print(f"#{p.id} {p.name or '(no name)'}: {len(faces)} faces")
+    for f in faces:
+        at = f" at {f.t_s:.1f} s" if f.t_s is not None else ""
+        print(f"  face {f.id:<6} {shown_path(f.path)}{at}  box {','.join(map(str, f.box))}  "
+              f"quality {f.quality:.2f}" + ("  (confirmed)" if f.by_user else ""))
+
+
+def _name(people: People, args) -> None:
+    _need(args, 2, "name PERSON NAME")
+    pid = people.name(args.args[0], " ".join(args.args[1:]))
+    print(f"#{pid} is {people.person(pid).name}")
+
+
+def _merge(people: People, args) -> None:
+    _need(args, 2, "merge PERSON… INTO")
+    pid = people.merge(args.args[:-1], args.args[-1])
+    p = people.person(pid)
+    print(f"merged into #{pid} {p.name or ''}: {p.faces} faces")
+
+
+def _split(people: People, args) -> None:
+    _need(args, 2, "split PERSON FACE… [--name NAME]")
+    pid = people.split(args.args[0], _ints(args.args[1:], "faces"), args.name)
+    print(f"new person #{pid} {args.name or ''}")
+
+
+def _remove(people: People, args) -> None:
+    _need(args, 2, "remove PERSON FACE…")
+    people.remove_faces(args.args[0], _ints(args.args[1:], "faces"))
+    print(f"removed {len(args.args) - 1} faces")
+
+
+def _move(people: People, args) -> None:
+    _need(args, 2, "move FACE… PERSON")
+    people.move_faces(_ints(args.args[:-1], "faces"), args.args[-1])
+    print(f"moved {len(args.args) - 1} faces")
+
+
+def _hide(people: People, args) -> None:
+    _need(args, 1, f"{args.action} PERSON")
+    people.hide(args.args[0], args.action == "hide")
+
+
+def _recluster(people: People, args) -> None:
+    r = people.recluster()
+    print(f"grouped again: {r.joined} faces joined people, {r.new_people} new people, {r.waiting} waiting")
+
+
+def _xmp(people: People, args) -> None:
+    written = people.write_xmp(args.args[0] if args.args else None)
+    for path in written:
+        print(shown_path(path))
+    print(f"# {len(written)} sidecars written")
+
+
+def _moments(people: People, args) -> None:
+    _need(args, 2, "moments PERSON VIDEO-ID")
+    spans = people.moments(args.args[0], _ints(args.args[1:2], "video ids")[0])
+    if args.json:
+        write_json([{"start_s": a, "end_s": b} for a, b in spans], sys.stdout)
+        return
+    for a, b in spans:
+        print(f"{a:7.2f} – {b:7.2f} s")
+
+
+#: What each `medialens people ACTION` does (the parser's choices are `ACTIONS`).
+_ACTIONS: dict[str, Callable[[People, argparse.Namespace], None]] = {
+    "list": _list, "show": _show, "name": _name, "merge": _merge, "split": _split, "remove": _remove,
+    "move": _move, "hide": _hide, "unhide": _hide, "recluster": _recluster, "xmp": _xmp, "moments": _moments}

@@ -22,8 +22,13 @@ import os
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.errors import LibraryError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from core.media.video import Sampling
+    from core.models.choice import ModelChoice
 
 log = logging.getLogger(__name__)
 
@@ -57,17 +62,17 @@ class RemoteDecoder:
     Called from the indexer's decode threads (one task in flight per thread), so look-ahead stays bounded.
     """
 
-    def __init__(self, model: str, pretrained: str | None, weights: str | None, options: dict,
-                 min_side: int | None = None):
+    def __init__(self, choice: ModelChoice, sampling: Sampling):
         import ray
 
         self._ray = ray
+        weights = choice.weights
         if weights is not None and Path(weights).is_dir():
             raise LibraryError(f"{weights}: --cluster sends a weights file to the workers, not an exported "
                                "model folder; give the model's weights file")
         self._weights = None if weights is None else ray.put((Path(weights).name, Path(weights).read_bytes()))
-        self._model = (model, pretrained)
-        self._options = options
+        self._model = (choice.name, choice.pretrained)
+        self._sampling = sampling
         gpus = 1 if ray.cluster_resources().get("GPU") else 0
         self._task = ray.remote(num_gpus=gpus, max_retries=RETRIES, retry_exceptions=False)(_embed_file)
 
@@ -78,7 +83,7 @@ class RemoteDecoder:
             data = Path(job.path).read_bytes()
         except OSError as exc:
             raise MediaError(f"cannot be read: {(exc.strerror or str(exc)).lower()}") from None
-        ref = self._task.remote(job, data, self._model, self._weights, self._options)
+        ref = self._task.remote(job, data, self._model, self._weights, self._sampling)
         try:
             events, error = self._ray.get(ref)
         except self._ray.exceptions.RayError as exc:  # retries exhausted: the file fails, the run goes on
@@ -91,7 +96,7 @@ class RemoteDecoder:
 _worker_encoders: dict = {}
 
 
-def _embed_file(job, data: bytes, model: tuple[str, str | None], weights, options: dict):
+def _embed_file(job, data: bytes, model: tuple[str, str | None], weights, sampling: Sampling):
     """On a worker: decode one file with the local decoders and embed its frames; (events, error)."""
     from core.errors import MediaError
     from core.indexing.decoders import DECODERS, DecodeContext, Frame, decode_image
@@ -102,7 +107,7 @@ def _embed_file(job, data: bytes, model: tuple[str, str | None], weights, option
         local = Path(tmp) / ("file" + Path(job.path).suffix)
         local.write_bytes(data)
         ctx = DecodeContext(preprocess=enc.preprocess, min_side=max(enc.image_size, 240),
-                            thumbs=ThumbnailCache(Path(tmp) / "thumbs"), control=_NoControl(), options=options)
+                            thumbs=ThumbnailCache(Path(tmp) / "thumbs"), control=_NoControl(), sampling=sampling)
         try:
             raw = list(DECODERS.get(job.kind, decode_image)(replace(job, path=str(local)), ctx))
         except MediaError as exc:

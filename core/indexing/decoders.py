@@ -72,7 +72,7 @@ class DecodeContext:
     min_side: int
     thumbs: ThumbnailCache
     control: Control
-    options: dict = field(default_factory=dict)
+    sampling: Sampling = field(default_factory=Sampling)
 
 
 Decoder = Callable[[DecodeJob, DecodeContext], Iterator[Frame | VideoFound | FileDone]]
@@ -140,7 +140,7 @@ def decode_video(job: DecodeJob, ctx: DecodeContext) -> Iterator[Frame | VideoFo
     `frame_thumb_suffix(t)`. The video's header duration goes out first (`VideoFound`),
     for the progress total.
     """
-    sampling = Sampling.from_options(ctx.options)
+    sampling = ctx.sampling
     try:
         digest = content_hash(job.path, job.size)
     except OSError as exc:

@@ -1,27 +1,28 @@
 """Which model a library uses, and switching it to another while the library keeps answering.
 
-* `ModelChoice` / `choose_model`: the model a library opens with, from what a call names (a registry
-  name, a weights file, an exported folder, or a name alone that finds its ONNX export) and what the
-  library remembers.
+* `ModelChoice` / `choose_model` (`core.models.choice`): the model a library opens with, from what a call
+  names and what the library remembers.
+* `LibraryModels` (`Library.models`): the library's model choice, remembered in its catalog; its
+  encoder, opened once (downloaded first when it is a catalogue model); the models to choose from.
 * `ModelSwitch`: re-index the library's folders with another model in the background through a
   second library object on the same folder; when complete the library swaps models in one step
-  (`Library.adopt_model`); cancelling leaves the old model answering.
+  (`LibraryModels.adopt`); cancelling leaves the old model answering.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.errors import LibraryError
+from core.errors import LibraryError, MediaLensError
 from core.indexing.control import Control, IndexReport, ProgressCallback
-from core.models.embed import DEFAULT_MODEL, REGISTRY, BaseEncoder, ModelSpec, find_spec, model_key
-from core.models.runtime.catalogue import find_entry, propose
-from core.models.runtime.manifest import export_named, exports_root, read_manifest
-from core.models.weights import model_for_weights
+from core.models.choice import MODEL_SETTING, ModelChoice, ModelInfo, choose_model
+from core.models.embed import REGISTRY, BaseEncoder, cached_weights
+from core.models.runtime.catalogue import CatalogueEntry, catalogue, find_entry
+from core.models.runtime.choose import open_encoder
+from core.models.runtime.download import DownloadProgress, installed
+from core.models.runtime.manifest import list_exports
 from core.paths import models_cache_dir
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,91 +30,104 @@ if TYPE_CHECKING:  # pragma: no cover
     from core.store.catalog import Catalog
 
 
-@dataclass(frozen=True)
-class ModelChoice:
-    """Which model a library uses: a registry name with a hub tag, or with a local weights file."""
+class LibraryModels:
+    """`Library.models`: the model a library answers with, its encoder, and the models it could use instead.
 
-    name: str
-    pretrained: str | None = None
-    weights: str | None = None
-
-    def key(self) -> str:
-        return model_key(self.name, self.pretrained, Path(self.weights) if self.weights else None)
-
-    def describe(self) -> str:
-        return f"{self.name} ({self.weights or self.pretrained})"
-
-
-@dataclass
-class ModelInfo:
-    spec: ModelSpec
-    installed: bool
-    active: bool
-    exported: bool = False  # an ONNX export is in the models folder (runs without torch)
-
-
-def choose_model(model: str | None, weights, pretrained: str | None, remembered: ModelChoice | None) -> ModelChoice:
-    """The model a library opens with: what the call names, checked against its weights, else what it remembers."""
-    if weights is not None:
-        w = Path(weights).expanduser().resolve()
-        if w.is_dir():  # an exported ONNX model folder: its manifest names the model
-            exported = read_manifest(w).name
-            if model is not None and model.lower() != exported.lower():
-                raise LibraryError(f"{w}: holds an export of {exported}, not {model}")
-            model = exported
-        elif not w.is_file():
-            raise LibraryError(f"{w}: weights file not found")
-        else:  # which registry model it is, from its tensors (a fine-tune of a custom model: None)
-            model = model_for_weights(w, model) or model
-        weights = str(w)
-    if model is None and weights is None and pretrained is None:
-        return remembered or proposed_choice()
-    name = model or (remembered.name if remembered and weights else DEFAULT_MODEL.name)
-    spec = find_spec(name)
-    if spec is None:
-        if weights is not None:  # a custom open_clip architecture with its own weights file
-            return ModelChoice(name, None, weights)
-        entry = find_entry(name)  # a model of the download catalogue, by its hub name
-        if entry is not None:
-            return ModelChoice(entry.model, entry.pretrained)
-        exported = export_named(name, models_cache_dir())  # a custom architecture exported once
-        if exported is not None:
-            return ModelChoice(read_manifest(exported).name, None, str(exported))
-        known = ", ".join(s.name for s in REGISTRY)
-        raise LibraryError(f"unknown model {name!r}; known models: {known} (see `medialens models`)")
-    if weights is None and pretrained is None:
-        if remembered and remembered.name == spec.name:
-            return remembered
-        if spec.pretrained is None:  # no hub weights: the model's export, made once from a weights file
-            exported = export_named(spec.name, models_cache_dir())
-            if exported is None:
-                entry = find_entry(spec.name)  # a catalogue (e.g. $MEDIALENS_CATALOGUE's hub) serves its export
-                if entry is not None:
-                    return ModelChoice(entry.model, entry.pretrained)
-                raise LibraryError(f"model {spec.name} has no downloadable weights and no ONNX export in "
-                                   f"{exports_root(models_cache_dir())}: give --weights PATH, or export it "
-                                   f"once with `medialens models export {spec.name} --weights PATH`")
-            return ModelChoice(spec.name, None, str(exported))
-    return ModelChoice(spec.name, None if weights else (pretrained or spec.pretrained), weights)
-
-
-def proposed_choice() -> ModelChoice:
-    """A new library's model: the catalogue's proposal for this machine and the system language.
-
-    (`core.models.runtime.catalogue.propose`: on an English system with a laptop's CPU, ViT-B-32 as before;
-    a `zh_*` or other non-English locale gets a multilingual model.) `$MEDIALENS_DEFAULT_MODEL`
-    names another.
+    The choice is remembered in the library's catalog (an index run remembers it); the encoder is the
+    model's ONNX export on ONNX Runtime when there is one (no torch; downloaded from the catalogue first
+    when it is one of its models), else open_clip on torch, opened once under the library's lock (the
+    lock that also builds its search engine, so a query sees the old model or the new, never a mix).
     """
-    named = os.environ.get("MEDIALENS_DEFAULT_MODEL")
-    if named:
-        entry = find_entry(named)
-        spec = find_spec(named)
-        if entry is not None:
-            return ModelChoice(entry.model, entry.pretrained)
-        if spec is not None:
-            return ModelChoice(spec.name, spec.pretrained)
-    entry = propose()
-    return ModelChoice(entry.model, entry.pretrained)
+
+    def __init__(self, library: Library, lock: threading.RLock, model: str | None, weights, pretrained: str | None,
+                 device: str | None, runtime: str | None):
+        self._library = library
+        self._lock = lock
+        self.device = device
+        self.runtime = runtime
+        self.choice = choose_model(model, weights, pretrained, self.remembered())
+        self._encoder: BaseEncoder | None = None
+        #: hears (bytes done, bytes expected) while the model downloads (`core.models.runtime.download`)
+        self.download_progress: DownloadProgress | None = None
+
+    # ----- the choice, remembered --------------------------------------------------------------
+
+    def remembered(self) -> ModelChoice | None:
+        raw = self._library.catalog.get_setting(MODEL_SETTING)
+        return ModelChoice.from_json(raw) if raw else None
+
+    def remember(self) -> None:
+        """Keep this library's model choice in its catalog: the next open uses it (an index run remembers it)."""
+        self._library.catalog.set_setting(MODEL_SETTING, self.choice.to_json())
+
+    # ----- the encoder -------------------------------------------------------------------------
+
+    @property
+    def encoder(self) -> BaseEncoder:
+        """The model's encoder, opened (and downloaded) on first use: see the class docstring."""
+        return self._open_encoder(download=True)
+
+    def _open_encoder(self, download: bool) -> BaseEncoder:
+        with self._lock:
+            if self._encoder is None:
+                c = self.choice
+                self._encoder = open_encoder(c.name, pretrained=c.pretrained, weights=c.weights, device=self.device,
+                                             cache_dir=models_cache_dir(), runtime=self.runtime, download=download,
+                                             download_progress=self.download_progress)
+            return self._encoder
+
+    def runtime_note(self) -> str:
+        """Which runtime would encode: "onnx (FOLDER)" or "torch"; or why none can (nothing is loaded)."""
+        try:
+            enc = self._open_encoder(download=False)  # a status never starts a download
+        except MediaLensError as exc:
+            return f"none: {exc}"
+        return f"onnx ({enc.folder})" if enc.runtime == "onnx" else enc.runtime
+
+    # ----- the models to choose from -----------------------------------------------------------
+
+    def downloads(self) -> list[CatalogueEntry]:
+        """The models MediaLens downloads (`core.models.runtime.catalogue`), for a model picker."""
+        return catalogue()
+
+    def pending_download(self) -> CatalogueEntry | None:
+        """The catalogue model that opening the encoder would download first, if any (nothing is loaded)."""
+        if self._encoder is not None or self.choice.weights is not None or (self.runtime or "") == "torch":
+            return None
+        entry = find_entry(key=self.choice.key())
+        return entry if entry is not None and installed(entry, models_cache_dir()) is None else None
+
+    def known(self) -> list[ModelInfo]:
+        """The registry's models (open_clip on torch), each installed, exported to ONNX, or the active one."""
+        cache = models_cache_dir()
+        exported = {m.name for m in list_exports(cache)}
+        return [ModelInfo(spec, cached_weights(spec, cache) is not None or cached_weights(spec) is not None,
+                          spec.name == self.choice.name, spec.name in exported) for spec in REGISTRY]
+
+    # ----- switching ---------------------------------------------------------------------------
+
+    def switch(self, model: str | None = None, weights: str | os.PathLike[str] | None = None,
+               pretrained: str | None = None) -> ModelSwitch:
+        """A switch to another model: `run()` it on a worker; this library answers with its model meanwhile."""
+        return ModelSwitch(self._library, model=model, weights=weights, pretrained=pretrained)
+
+    def adopt(self, other: Library) -> None:
+        """Use `other`'s model (same library folder, indexed by a `ModelSwitch`) from now on.
+
+        Queries already running finish with the old model: its engine keeps the old encoder
+        (one that had not loaded it yet is told to search again, never handed the new model).
+        """
+        encoder = other.models.encoder
+        other.close()  # saves its vector index, which this library opens on its next query
+        with self._lock:
+            old_encoder = self._encoder
+            old = self._library.drop_engine()
+            if old is not None:
+                old.context.encoder_of = (lambda: old_encoder) if old_encoder is not None else switched
+            self.choice, self._encoder = other.models.choice, encoder
+            self.remember()
+        if old is not None:
+            old.vindex.save()
 
 
 def switched() -> BaseEncoder:
@@ -135,7 +149,8 @@ class ModelSwitch:
                  weights: str | os.PathLike[str] | None = None, pretrained: str | None = None):
         self.library = library
         self.target = type(library)(library.home, model=model, weights=weights, pretrained=pretrained,
-                              device=library.device, options=dict(library.options), runtime=library.runtime)
+                                    device=library.models.device, settings=library.settings,
+                                    runtime=library.models.runtime)
         if self.target.choice == library.choice:
             self.target.close()
             raise LibraryError(f"the library already uses {library.choice.describe()}")
@@ -150,7 +165,7 @@ class ModelSwitch:
         try:
             report = self.target.index(progress=progress, control=control, remember=False)
             if not report.cancelled and not control.cancelled:
-                self.library.adopt_model(self.target)
+                self.library.models.adopt(self.target)
                 self.adopted = True
             return report
         finally:
@@ -169,15 +184,12 @@ def remember_lost_model(catalog: Catalog) -> None:
 
     Without it the index pass after the repair would fall back to the default model.
     """
-    import json
-
     models = catalog.models()
-    if catalog.get_setting("model") or not models:
+    if catalog.get_setting(MODEL_SETTING) or not models:
         return
     newest = models[-1]
     source = newest.pretrained or ""
     weights = source if os.path.isfile(source) else None
     choice = ModelChoice(newest.name, None if weights else newest.pretrained, weights)
     if choice.key() == newest.key:
-        catalog.set_setting("model", json.dumps({"name": choice.name, "pretrained": choice.pretrained,
-                                                 "weights": choice.weights}))
+        catalog.set_setting(MODEL_SETTING, choice.to_json())

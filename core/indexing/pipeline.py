@@ -50,6 +50,7 @@ from core.indexing.decoders import (
 )
 from core.indexing.scan import offline_mounts, under_any, walk
 from core.media.image import ThumbnailCache, content_hash
+from core.media.video import Sampling
 from core.models.embed import BaseEncoder
 from core.store.catalog import Catalog, FileRecord
 from core.store.vectors import VectorIndex
@@ -88,7 +89,7 @@ class Indexer:
 
     def __init__(self, catalog: Catalog, encoder: BaseEncoder, vindex: VectorIndex, model_id: int,
                  thumbs: ThumbnailCache, *, batch_size: int | None = None, workers: int | None = None,
-                 lookahead: int | None = None, options: dict | None = None, read_text: bool = False,
+                 lookahead: int | None = None, sampling: Sampling | None = None, read_text: bool = False,
                  hear_speech: bool = False, find_faces: bool = False):
         self.catalog = catalog
         self.encoder = encoder
@@ -99,7 +100,7 @@ class Indexer:
         self.batch_size = batch_size or (128 if gpu else 32)
         self.workers = workers or max(2, min(8, (os.cpu_count() or 2)))
         self.lookahead = lookahead or 2 * self.batch_size
-        self.options = options or {}
+        self.sampling = sampling or Sampling()  # how frames are taken from videos
         self.read_text = read_text  # the OCR stage after embedding (core/indexing/ocr.py)
         self.hear_speech = hear_speech  # the speech stage after it (core/indexing/speech.py)
         self.find_faces = find_faces  # the face stage after it (core/indexing/faces.py)
@@ -276,7 +277,7 @@ class Indexer:
             return
         ctx = DecodeContext(preprocess=self.encoder.preprocess,
                             min_side=max(self.encoder.image_size, 240), thumbs=self.thumbs,
-                            control=control, options=self.options)
+                            control=control, sampling=self.sampling)
         paths = {j.file_id: j.path for j in jobs}
         pool = _DecodePool(jobs, lambda job: self.remote_decoder or DECODERS.get(job.kind, decode_image), ctx,
                            control, self.lookahead, min(self.workers, len(jobs)))

@@ -2,8 +2,9 @@
 
 A run takes this process's mutex, then the library's `index.lock` file lock (another process holding it
 is a clear error, never a wait); it registers the model (the library's vector file is made by the run),
-builds an `Indexer` with the library's options and runs it. Before it returns, a background rebuild of
-the vector file is waited out, so the writer always leaves a saved file behind.
+builds an `Indexer` with the run's `IndexSettings` (the library's where the run says nothing) and runs
+it. Before it returns, a background rebuild of the vector file is waited out, so the writer always leaves
+a saved file behind.
 
 A background rebuild (after a repair or a damaged vector file, seconds long at 1M) saves its file only
 when no run is the writer (`save_if_free`): without the mutex its save held `index.lock`, and the next
@@ -22,7 +23,7 @@ from core.errors import LibraryError
 from core.indexing import ocr
 from core.indexing.control import Control, IndexReport, ProgressCallback
 from core.indexing.pipeline import Indexer
-from core.media.video import check_index_options as check_video_options
+from core.indexing.settings import IndexSettings
 from core.store.catalog_health import check_small_catalog
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,10 +39,12 @@ class IndexRuns:
         self.mutex = threading.Lock()  # held by this process's run and by its saves of a rebuilt index
 
     def run(self, folders: list[str | os.PathLike[str]] | None = None, progress: ProgressCallback | None = None,
-            control: Control | None = None, remember: bool = True, **options) -> IndexReport:
+            control: Control | None = None, remember: bool = True,
+            settings: IndexSettings | None = None) -> IndexReport:
         """Index the given folders (added as roots) or all roots; returns what happened.
 
-        `remember=False` leaves the library's remembered model alone (a model switch in progress).
+        `settings`: this run's, over the library's (`Library.settings`). `remember=False` leaves the
+        library's remembered model alone (a model switch in progress).
         """
         lib = self._library
         for f in folders or []:
@@ -52,12 +55,12 @@ class IndexRuns:
             roots = [r for r in roots if r[1] in wanted or any(w.startswith(r[1] + os.sep) for w in wanted)]
         if not roots:
             raise LibraryError("no library folders yet: give one, e.g. `medialens index ~/Pictures`")
-        check_video_options({**lib.options, **options})
+        settings = (settings or IndexSettings()).over(lib.settings)
         with self.mutex:  # waits out this process's save of a rebuilt index
-            return self._run_locked(roots, progress, control, remember, options)
+            return self._run_locked(roots, progress, control, remember, settings)
 
     def _run_locked(self, roots: list, progress: ProgressCallback | None, control: Control | None,
-                    remember: bool, options: dict) -> IndexReport:
+                    remember: bool, settings: IndexSettings) -> IndexReport:
         from filelock import FileLock, Timeout
 
         lib = self._library
@@ -71,22 +74,17 @@ class IndexRuns:
             lib.thumbs.remove_orphans()  # left by a killed run (a live process's are kept)
             engine = lib.engine(create=True, sync=False)
             if remember:
-                lib.remember_model()
-            opts = {**lib.options, **options}
-            cluster = opts.pop("cluster", None)
-            read_text = self.reads_text(opts.pop("ocr", None))
-            hear_speech = lib.hears_speech(opts.pop("speech", None), opts.pop("speech_model", None))
-            find_faces = lib.finds_faces(opts.pop("faces", None))
-            indexer = Indexer(lib.catalog, lib.encoder, engine.vindex, engine.model_id, lib.thumbs,
-                              batch_size=opts.pop("batch_size", None), workers=opts.pop("workers", None),
-                              options=opts, read_text=read_text, hear_speech=hear_speech,
-                              find_faces=find_faces)
-            if cluster:
+                lib.models.remember()
+            indexer = Indexer(lib.catalog, lib.models.encoder, engine.vindex, engine.model_id, lib.thumbs,
+                              batch_size=settings.batch_size, workers=settings.workers,
+                              sampling=settings.sampling, read_text=self.reads_text(settings.ocr),
+                              hear_speech=lib.hears_speech(settings.speech, settings.speech_model),
+                              find_faces=lib.finds_faces(settings.faces))
+            if settings.cluster:
                 from core.indexing import cluster as ray_cluster
 
-                ray_cluster.connect(cluster)
-                indexer.remote_decoder = ray_cluster.RemoteDecoder(lib.choice.name, lib.choice.pretrained,
-                                                                   lib.choice.weights, opts)
+                ray_cluster.connect(settings.cluster)
+                indexer.remote_decoder = ray_cluster.RemoteDecoder(lib.choice, settings.sampling)
             report = indexer.run(roots, progress=progress, control=control)
             if not (control and control.cancelled):  # ratings, tags, sidecars, places (core/indexing/manage.py)
                 from core.indexing.manage import sync_metadata

@@ -169,12 +169,19 @@ class Background:
         scores = np.asarray(scores, np.float64).reshape(-1)
         if scores.size == 0:
             return cls(0.0, 1.0, 0)
-        median = float(np.median(scores))
-        spread = 1.4826 * float(np.median(np.abs(scores - median)))
+        median = _median(scores)
+        spread = 1.4826 * _median(np.abs(scores - median))
         return cls(median, max(spread, 1e-4), int(scores.size))
 
     def z(self, scores: np.ndarray) -> np.ndarray:
         return (np.asarray(scores, np.float64) - self.median) / self.spread
+
+
+def _median(values: np.ndarray) -> float:
+    """`np.median` of finite values, without its first call's 15 ms of lazy set-up in a cold search."""
+    ordered = np.sort(values)
+    n = len(ordered)
+    return float((ordered[(n - 1) // 2] + ordered[n // 2]) / 2.0)
 
 
 def features(scores_desc: np.ndarray, background: Background) -> np.ndarray:

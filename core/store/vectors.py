@@ -88,8 +88,19 @@ CATALOG_ID = "catalog_id"
 _SPOT_CHECKS = 16
 
 
+#: Float vectors up to this many are scanned with numpy: at that size it is as quick as usearch, and a cold
+#: search of a small library does not import usearch (0.06-0.09 s of CPU, tests/bench/peer.py).
+NUMPY_SCAN = 4096
+
+
 def _scan(base: np.ndarray, query: np.ndarray, k: int, metric: str) -> tuple[np.ndarray, np.ndarray]:
     """Rows and distances of the k nearest rows of `base` (usearch's SIMD brute force, all threads)."""
+    if metric == "Cos" and len(base) <= NUMPY_SCAN and base.dtype != np.int8:
+        v = np.asarray(base, np.float32)
+        q = np.asarray(query, np.float32).reshape(-1)
+        sims = (v @ q) / np.maximum(np.linalg.norm(v, axis=1) * np.linalg.norm(q), 1e-12)
+        rows = np.argsort(-sims, kind="stable")[:max(k, 0)]
+        return rows.astype(np.int64), (1.0 - sims[rows]).astype(np.float32)
     load_onnxruntime_first()
     from usearch.index import MetricKind
     from usearch.index import search as brute_force

@@ -26,6 +26,9 @@ from desktop_app.widgets.folder_list import FolderListModel
 from desktop_app.widgets.icons import icon
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Sequence
+
+    from core.library import FailedFile, LibraryStatus
     from desktop_app.workers.host import LibraryHost
 
 Index = QModelIndex | QPersistentModelIndex
@@ -83,15 +86,15 @@ class FoldersDialog(QDialog):
         self._update_buttons()
         host.refresh_status()
 
-    def _status(self, status: dict) -> None:
-        self.model.set_folders(status.get("roots", []))
+    def _status(self, status: LibraryStatus) -> None:
+        self.model.set_folders(list(status.roots))
         lines = [self.tr("%1 reaches outside itself: %2").replace("%1", root).replace(
-                     "%2", ", ".join(f"{x['link']} → {x['target']}" for x in links))
-                 for root, links in status.get("outside_links", {}).items()]
+                     "%2", ", ".join(f"{x.link} → {x.target}" for x in links))
+                 for root, links in status.outside_links.items()]
         self.outside.setText("\n".join(lines))
         self.outside.setVisible(bool(lines))
         self.follow_links.blockSignals(True)
-        self.follow_links.setChecked(status.get("follow_outside_links", True))
+        self.follow_links.setChecked(status.follow_outside_links)
         self.follow_links.blockSignals(False)
         self._update_buttons()
 
@@ -175,8 +178,8 @@ class FailuresDialog(QDialog):
         lay.addWidget(self.view, 1)
         lay.addWidget(buttons)
 
-    def set_failures(self, failures: list[dict]) -> None:
-        self.model.set_rows([(f["path"], f["reason"] or "") for f in failures])
+    def set_failures(self, failures: Sequence[FailedFile]) -> None:
+        self.model.set_rows([(f.path, f.reason or "") for f in failures])
 
     def _copy(self) -> None:
         QGuiApplication.clipboard().setText("\n".join(f"{p}\t{r}" for p, r in self.model.rows))

@@ -86,13 +86,13 @@ class SettingsDialog(QDialog):
         self.fps.setToolTip(self.tr("How many frames of each second of video are looked at when indexing"))
         form.addRow(self.tr("Video sampling"), self.fps)
 
-        self._reads_text = bool(host.status.get("text", {}).get("enabled"))
+        self._reads_text = bool(host.status and host.status.text.enabled)
         self.read_text = QCheckBox(self.tr("Read the words in photos and videos, so searches find them"), self)
         self.read_text.setChecked(self._reads_text)
         self.read_text.setToolTip(self.tr("Indexing takes several times longer; this library remembers the choice"))
         form.addRow(self.tr("Text in pictures"), self.read_text)
 
-        self._hears_speech = bool(host.status.get("speech", {}).get("enabled"))
+        self._hears_speech = bool(host.status and host.status.speech.enabled)
         self.hear_speech = QCheckBox(self.tr("Transcribe what is said in videos, so searches find it"), self)
         self.hear_speech.setChecked(self._hears_speech)
         self.hear_speech.setToolTip(self.tr("Indexing videos takes longer; this library remembers the choice"))
@@ -173,7 +173,7 @@ class SettingsDialog(QDialog):
             self._notes = {e.name: f"{e.quality}. {e.notes}" for e in downloads}
             self._model_changed()
 
-        self.host.call(lambda lib: (lib.models(), lib.downloads()), done)
+        self.host.call(lambda lib: (lib.models.known(), lib.models.downloads()), done)
 
     def _model_changed(self, *_args) -> None:
         info = self._infos.get(self.model.currentData())

@@ -6,6 +6,9 @@ the footage plays; double-clicking one opens the player there (`moment_requested
 checked; "Move to Trash…" asks first, then sends the checked files to the system trash
 (never deletes) and re-indexes so the library forgets them. "Reveal" shows a copy in the
 file manager. The search runs off the GUI thread through the library host.
+
+Like every page it is a plain widget; the window decides where it goes (`Library ▸ Duplicates…` opens it
+in a `PageWindow` of its own, beside the search page).
 """
 
 from __future__ import annotations
@@ -16,8 +19,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
@@ -104,7 +106,7 @@ def _cell(text: str) -> QStandardItem:
     return item
 
 
-class DuplicatesDialog(QDialog):
+class DuplicatesPage(QWidget):
     """Find duplicates in the open library, reveal them, move the extra copies to the trash."""
 
     loaded = Signal(int)  # number of groups shown
@@ -115,7 +117,6 @@ class DuplicatesDialog(QDialog):
         super().__init__(parent)
         self.host = host
         self.setWindowTitle(self.tr("Duplicates"))
-        self.resize(900, 560)
         self.summary = QLabel(self)
         self.model = DuplicatesModel(self)
         self.view = QTreeView(self)
@@ -125,20 +126,22 @@ class DuplicatesDialog(QDialog):
         self.view.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.view.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.view.doubleClicked.connect(self._activated)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.rejected.connect(self.reject)
+        #: the page's buttons, right-aligned (a `PageWindow` adds its Close button at the end)
+        self.actions_row = QHBoxLayout()
+        self.actions_row.addStretch(1)
         self.reveal_button = QPushButton(self.tr("Reveal"), self)
         self.trash_button = QPushButton(self.tr("Move Checked to Trash…"), self)
         self.refresh_button = QPushButton(self.tr("Look Again"), self)
         for b in (self.refresh_button, self.reveal_button, self.trash_button):
-            buttons.addButton(b, QDialogButtonBox.ButtonRole.ActionRole)
+            self.actions_row.addWidget(b)
         self.reveal_button.clicked.connect(lambda: self._reveal_index(self.view.currentIndex()))
         self.trash_button.clicked.connect(self.trash_checked)
         self.refresh_button.clicked.connect(self.refresh)
         lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.summary)
         lay.addWidget(self.view, 1)
-        lay.addWidget(buttons)
+        lay.addLayout(self.actions_row)
 
     def refresh(self) -> None:
         self.summary.setText(self.tr("Looking for duplicates…"))

@@ -14,7 +14,6 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.library import PersonRecord
+    from core.library import FacesStatus, PersonRecord
     from desktop_app.workers.host import LibraryHost
 
 PERSON_ROLE = Qt.ItemDataRole.UserRole + 1  # a person's id (the People list) or a face's id (a person's page)
@@ -57,8 +56,8 @@ def person_label(name: str | None, files: int, tr) -> str:
     return f"{name or tr('(no name)')}\n" + tr("{0} photos").format(files)
 
 
-class PeopleDialog(QDialog):
-    """People, and one person's page."""
+class PeoplePage(QWidget):
+    """People, and one person's page (a page: `Library ▸ People…` shows it in a `PageWindow`)."""
 
     loaded = Signal(int)  # people shown
     search_requested = Signal(str)  # a search text for the main window: person:"Name" words
@@ -67,7 +66,6 @@ class PeopleDialog(QDialog):
         super().__init__(parent)
         self.host = host
         self.setWindowTitle(self.tr("People"))
-        self.resize(900, 620)
         self.person_id: int | None = None
         self.person_name: str | None = None
         self.summary = QLabel(self)
@@ -125,6 +123,7 @@ class PeopleDialog(QDialog):
         self.pages.addWidget(list_page)
         self.pages.addWidget(person_page)
         outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.summary)
         outer.addWidget(self.pages, 1)
 
@@ -149,7 +148,7 @@ class PeopleDialog(QDialog):
                               self._failed):
             self.summary.setText(self.tr("The library is not open yet."))
 
-    def _show_people(self, found: tuple[list[PersonRecord], dict]) -> None:
+    def _show_people(self, found: tuple[list[PersonRecord], FacesStatus]) -> None:
         people, counts = found
         self.people.removeRows(0, self.people.rowCount())
         for p in people:
@@ -160,12 +159,12 @@ class PeopleDialog(QDialog):
             self.people.appendRow(item)
             if p.cover is not None:
                 self._load_thumb(item, p.cover.id)
-        if counts["enabled"] or counts["faces"]:
+        if counts.enabled or counts.faces:
             self.summary.setText(self.tr("{0} people; {1} faces in {2} files. Double-click a person to see "
-                                         "their faces.").format(len(people), counts["faces"], counts["files"]))
+                                         "their faces.").format(len(people), counts.faces, counts.files))
         else:
             self.summary.setText(self.tr("Finding faces is off for this library."))
-        self.turn_on.setVisible(not counts["enabled"])
+        self.turn_on.setVisible(not counts.enabled)
         self.loaded.emit(len(people))
 
     def find_faces(self) -> None:

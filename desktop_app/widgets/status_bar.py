@@ -7,12 +7,17 @@ read (shown only when there are some) and the model in use.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from desktop_app.widgets.actions import action_button
 from desktop_app.widgets.indexing import IndexStatus
 from desktop_app.workers.host import ModelState, ModelStatus
+
+if TYPE_CHECKING:  # pragma: no cover
+    from core.library import LibraryStatus
 
 
 class LibraryStatusBar(QStatusBar):
@@ -33,20 +38,20 @@ class LibraryStatusBar(QStatusBar):
         self.addPermanentWidget(self.failures_button)
         self.addPermanentWidget(self.model_label)
 
-    def show_status(self, status: dict, indexing: bool) -> None:
+    def show_status(self, status: LibraryStatus, indexing: bool) -> None:
         """The library's status (`Library.status()`); files waiting are only counted while nothing indexes."""
-        photos, videos = status.get("images", 0), status.get("videos", 0)
+        photos, videos = status.images, status.videos
         parts = [self.tr("%n photo(s)", "", photos)]
         if videos:
             parts.append(self.tr("%n video(s)", "", videos))
-        if status.get("pending") and not indexing:
-            parts.append(self.tr("%n waiting", "", status["pending"]))
-        rebuild = status.get("rebuild")
-        if rebuild:  # the search index is being rebuilt; searches are exact meanwhile
-            pct = 100 * rebuild["done"] // max(1, rebuild["total"])
+        if status.pending and not indexing:
+            parts.append(self.tr("%n waiting", "", status.pending))
+        rebuild = status.rebuild
+        if rebuild is not None:  # the search index is being rebuilt; searches are exact meanwhile
+            pct = 100 * rebuild.done // max(1, rebuild.total)
             parts.append(self.tr("search index rebuilding: %1%").replace("%1", str(pct)))
         self.summary.setText(" · ".join(parts))
-        failed = len(status.get("failures", []))
+        failed = len(status.failures)
         self.failures_button.setVisible(failed > 0)
         self.failures.setText(self.tr("%n failed", "", failed))
         self.failures.setEnabled(failed > 0)

@@ -28,7 +28,7 @@ from PySide6.QtCore import QObject, QThread, QThreadPool, Signal
 from desktop_app.workers.tasks import Failure, Success, describe_error, run_task
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.library import Control, IndexReport, Library, Progress
+    from core.library import Control, IndexReport, Library, LibraryStatus, Progress
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,8 @@ class LibraryConfig:
     model: str | None = None
     weights: str | None = None
     device: str | None = None
-    #: engine options for indexing (`fps`, and `batch_size`/`workers` for tests and tuning)
+    #: index settings by name (`core.library.IndexSettings`: `fps`, and `batch_size`/`workers` for tests and
+    #: tuning), parsed by the library on the worker that opens it
     options: dict = field(default_factory=dict)
     #: index changes in the library folders as they happen (desktop_app/workers/watching.py)
     watch: bool = True
@@ -110,10 +111,10 @@ def download_notes(entry) -> str:
 class LibraryHost(QObject):
     """Opens the library, warms the model, runs queries and indexing off the GUI thread."""
 
-    opened = Signal(object)  # the status dict of the freshly opened library
+    opened = Signal(object)  # the LibraryStatus of the freshly opened library
     open_failed = Signal(object)  # the exception that kept the library closed
     closed = Signal()
-    status_changed = Signal(object)  # status dict
+    status_changed = Signal(object)  # LibraryStatus
     model_state = Signal(object)  # ModelStatus
     download_progress = Signal(float, float)  # MB on disk so far, MB expected
     indexing_started = Signal()
@@ -127,7 +128,8 @@ class LibraryHost(QObject):
         super().__init__(parent)
         self.config = config
         self.library: Library | None = None
-        self.status: dict = {}  # the open library's latest `status()`: roots, counts, failures
+        #: the open library's latest `status()`: roots, counts, failures (None until it opens)
+        self.status: LibraryStatus | None = None
         self.control: Control | None = None
         #: the run `indexing_finished` announces was the folder watcher's catch-up, not the user's (read it in a slot)
         self.finished_run_was_watch = False
@@ -163,11 +165,11 @@ class LibraryHost(QObject):
         self._opening = True
         config = self.config
 
-        def job() -> tuple[Library, dict]:
-            from core.library import Library
+        def job() -> tuple[Library, LibraryStatus]:
+            from core.library import IndexSettings, Library
 
             lib = Library(config.home, model=config.model, weights=config.weights, device=config.device,
-                          options=dict(config.options))
+                          settings=IndexSettings.parse(config.options))
             try:
                 return lib, lib.status(check=True)  # a damaged catalog is said at open, not counted around
             except BaseException:
@@ -176,7 +178,7 @@ class LibraryHost(QObject):
 
         run_task(self._pools["open"], job, self._on_opened, self._on_open_failed)
 
-    def _on_opened(self, result: tuple[Library, dict]) -> None:
+    def _on_opened(self, result: tuple[Library, LibraryStatus]) -> None:
         self._opening = False
         self.library, status = result
         self.model_ready = False
@@ -228,30 +230,30 @@ class LibraryHost(QObject):
 
         def job() -> ModelStatus:
             background_priority()
-            pending = lib.pending_download()
-            active = next((m for m in lib.models() if m.active), None)
+            pending = lib.models.pending_download()
+            active = next((m for m in lib.models.known() if m.active), None)
             if pending is not None:  # a catalogue model: downloaded here, in the background, with progress
                 spec.append(pending)
                 self.model_state.emit(ModelStatus(ModelState.DOWNLOADING, pending.name,
                                                   download_mb=pending.download_mb, notes=download_notes(pending)))
-                lib.download_progress = lambda done, total: self.download_progress.emit(done / 1e6, total / 1e6)
+                lib.models.download_progress = lambda done, total: self.download_progress.emit(done / 1e6, total / 1e6)
             elif active is not None:
                 spec.append(active.spec)
                 if not (active.installed or active.exported) and lib.choice.weights is None:
                     self.model_state.emit(ModelStatus(ModelState.DOWNLOADING, name,
                                                       download_mb=active.spec.download_mb, notes=active.spec.notes))
-                    folder = lib.encoder.cache_dir
+                    folder = lib.models.encoder.cache_dir
                     if folder is not None:
                         threading.Thread(target=self._watch_download, name="medialens-download-watch",
                                          args=(Path(folder), float(active.spec.download_mb), stop),
                                          daemon=True).start()
             try:
-                lib.encoder.load()
+                lib.models.encoder.load()
             finally:
                 stop.set()
             notes = download_notes(pending) if pending is not None else active.spec.notes if active is not None else ""
             return ModelStatus(ModelState.READY, pending.name if pending is not None else name,
-                               device=lib.encoder.device, notes=notes)
+                               device=lib.models.encoder.device, notes=notes)
 
         def ready(status: ModelStatus) -> None:
             if FREEZE_HEAP_WHEN_READY:
@@ -340,7 +342,7 @@ class LibraryHost(QObject):
             return
         self._status_pending, self._status_again = True, False
 
-        def done(status: dict) -> None:
+        def done(status: LibraryStatus) -> None:
             self._status_pending = False
             if self.library is lib:
                 self.status = status
@@ -386,7 +388,7 @@ class LibraryHost(QObject):
             self.error.emit(self.tr("Stop indexing before changing the model."))
             return False
         try:
-            switch = lib.switch_model(model=config.model, weights=config.weights)
+            switch = lib.models.switch(model=config.model, weights=config.weights)
         except Exception as exc:  # a model the library cannot use: one clear message
             self._report(exc)
             return False
@@ -397,7 +399,7 @@ class LibraryHost(QObject):
         def adopted(_report: IndexReport) -> None:
             if switch.adopted:
                 self.config = config
-                self.model_state.emit(ModelStatus(ModelState.READY, lib.choice.name, device=lib.encoder.device))
+                self.model_state.emit(ModelStatus(ModelState.READY, lib.choice.name, device=lib.models.encoder.device))
                 self.model_switched.emit()
 
         self._run_indexing(work, adopted)

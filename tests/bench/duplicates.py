@@ -145,7 +145,7 @@ def bench_scale(sizes: list[int], tmp: Path) -> None:
         with Library(home, model=MODEL_NAME, weights=WEIGHTS, device="cpu") as lib:
             ctx = lib.engine(create=True, sync=False).context
             fill_catalog(lib.catalog, ctx.model_id, clustered_vectors(n, ctx.dim, seed=0)[0])
-            lib.remember_model()
+            lib.models.remember()
         with Library(home, model=MODEL_NAME, weights=WEIGHTS, device="cpu") as lib:
             ctx = lib.engine().context
             ctx.vindex.wait_rebuilt()

@@ -141,7 +141,7 @@ def bench_cost(tmp: Path, args) -> None:
     for r in range(args.repeat):
         for faces in ((False, True) if r % 2 == 0 else (True, False)):
             with Library(tmp / f"cost{next(runs)}", model=args.model, weights=weights, device="cpu") as lib:
-                lib.encoder.load()
+                lib.models.encoder.load()
                 if faces:  # model loading is not indexing (the stage keeps one model per process)
                     from PIL import Image
 

@@ -53,7 +53,7 @@ def main() -> None:
     photos = tmp / "photos"
     make_photos(photos, args.n)
     lib = Library(tmp / "lib", model=args.model, weights=weights, device=args.device)
-    enc = lib.encoder.load()
+    enc = lib.models.encoder.load()
     bs = args.batch_size or (128 if enc.device.startswith("cuda") else 32)
     batch = torch.randn(bs, 3, enc.image_size, enc.image_size)
     enc.encode_tensors(batch)

@@ -59,7 +59,7 @@ def bench_indexing(args, tmp: Path) -> None:
     for r in range(args.repeat):
         for ocr in ((False, True) if r % 2 == 0 else (True, False)):
             with Library(tmp / f"lib{next(runs)}", model=args.model, weights=weights, device="cpu") as lib:
-                lib.encoder.load()  # model loading is not indexing
+                lib.models.encoder.load()  # model loading is not indexing
                 report = lib.index([photos], ocr=ocr)
             rates[ocr].append(report.indexed / (report.embed_s + report.text_s))
             if ocr:

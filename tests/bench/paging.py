@@ -78,7 +78,7 @@ def main() -> int:
             "composed": Request(COMPOSE, text="at night", target=first.id),
         }
         offsets = [sum(PAGES[:i]) for i in range(1, len(PAGES))]
-        print(f"{machine()}; {lib.status()['images']} photos, MediaLens-World on CPU; "
+        print(f"{machine()}; {lib.status().images} photos, MediaLens-World on CPU; "
               f"pages of {PAGES[1:]} at offsets {offsets}; median of {args.repeat} alternated runs\n")
         print("| query | page, built per page (before) | page, query kept (now) | ratio |")
         print("|---|---|---|---|")

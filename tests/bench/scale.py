@@ -73,7 +73,7 @@ def make(n: int, home: Path, weights: Path) -> dict:
     t0 = time.perf_counter()
     ids = np.asarray(fill_catalog(lib.catalog, model_id, vecs), np.int64)
     fill_s = time.perf_counter() - t0
-    lib.remember_model()
+    lib.models.remember()
     lib.close()
     np.save(home / "bench-vectors.npy", vecs)
     np.save(home / "bench-ids.npy", ids)
@@ -127,7 +127,7 @@ def query(home: Path, queries: np.ndarray, n_text: int) -> dict:
     _, t_group, _ = _timed(lambda q: engine.by_vector(q, 20), queries)
     res["raw_ms"], res["by_vector_ms"] = _pcts(t_raw)[0], _pcts(t_group)[0]
 
-    lib.encoder.load()
+    lib.models.encoder.load()
     words = ["a dog on a beach", "red car at night", "birthday cake", "mountain lake", "city street in rain"]
     texts = [f"{words[i % len(words)]} {i}" for i in range(2 * n_text + 1)]  # all different: no cache hits
     lib.search(texts[-1], n=20)
@@ -135,7 +135,7 @@ def query(home: Path, queries: np.ndarray, n_text: int) -> dict:
     _, t_e2e, c_e2e = _timed(lambda s: lib.search(s, n=20), texts[n_text:2 * n_text])
     res["encode_text_ms"], res["search_e2e_ms"], res["search_e2e_cpu_ms"] = _pcts(t_text)[0], _pcts(t_e2e), \
         _pcts(c_e2e)[0]
-    res["runtime"] = lib.encoder.runtime
+    res["runtime"] = lib.models.encoder.runtime
     # what the app's default path leaves resident (mapped file pages included), before the float16 exact scan
     # and numpy's baseline touch every vector
     res["rss_mb"], res["peak_rss_mb"], res["rss_file_mb"] = _rss_mb()
@@ -205,8 +205,10 @@ def main() -> None:
     weights = random_weights(MODEL, cache)
     models = cache / "models"  # the text tower runs on ONNX Runtime, as the app's default does
     os.environ["MEDIALENS_MODELS"] = str(models)
-    if not (models / "onnx").exists():
-        from core.models.runtime.export import export_model
+    from core.models.runtime.manifest import list_exports
+
+    if not any(m.text.input == "token_vectors" for m in list_exports(models)):  # none, or one made before
+        from core.models.runtime.export import export_model  # the text tower ran on its own tokens
 
         export_model(MODEL, weights=weights, models_dir=models,
                      probe_files=sorted((SHARED_DATA / "images" / "coco").glob("*.jpg"))[:4])

@@ -136,7 +136,7 @@ def main() -> None:
     audio_total = args.videos * CLIP_S
     rows: dict[str, list[tuple[bool, bool]]] = {}
     with Library(tmp / "lib", model=MODEL_NAME, weights=WEIGHTS, device="cpu") as lib:
-        lib.encoder.load()
+        lib.models.encoder.load()
         first = lib.index([tmp / "videos"], ocr=True)  # frames, on-screen text and subtitles
         cpu0, t0 = time.process_time(), time.monotonic()
         report = lib.index([tmp / "videos"], speech=True)  # only the speech stage is left to do

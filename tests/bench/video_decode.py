@@ -345,7 +345,7 @@ def index_once(paths: list[Path], model: str, weights: Path, config: str, home: 
         shutil.copy2(p, folder / p.name)
     guard = GUARDS[config]() if config in GUARDS else contextlib.nullcontext()
     with guard, Library(home / "lib", model=model, weights=weights, device="cpu") as lib:
-        lib.encoder.load()
+        lib.models.encoder.load()
         cpu = time.process_time()
         report = lib.index([folder], **CONFIGS[config])
         cpu = time.process_time() - cpu
@@ -449,7 +449,7 @@ def main() -> None:
     from core.library import Library
 
     with Library(CACHE / "model-alone", model=model, weights=weights, device="cpu") as lib:
-        encoder = lib.encoder.load()
+        encoder = lib.models.encoder.load()
         batch = [np.random.default_rng(0).standard_normal((3, encoder.image_size, encoder.image_size),
                                                           dtype=np.float32) for _ in range(32)]
         encoder.encode_preprocessed(batch)

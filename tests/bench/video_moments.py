@@ -133,7 +133,7 @@ def index_videos(paths: Sequence[Path], home: Path, model: str, weights: Path, f
 def measure(lib, frames, queries: Sequence[Query], localisers: dict[str, Localiser]) -> dict[str, tuple]:
     """R1@IoU0.5, R1@IoU0.7, mean IoU (of each localiser's first moment) and R5@IoU0.5 over the queries."""
     texts = sorted({q.text for q in queries})
-    vectors = dict(zip(texts, lib.encoder.encode_texts(texts), strict=True))
+    vectors = dict(zip(texts, lib.models.encoder.encode_texts(texts), strict=True))
     out = {}
     for name, localise in localisers.items():
         ious, top5 = [], []

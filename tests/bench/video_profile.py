@@ -194,7 +194,7 @@ def whole_run(paths: list[Path], model: str, weights: Path, home: Path, options:
     for p in paths:
         shutil.copy2(p, folder / p.name)
     with Library(home / "lib", model=model, weights=weights, device="cpu") as lib:
-        lib.encoder.load()
+        lib.models.encoder.load()
         cpu, wall = time.process_time(), time.perf_counter()
         report = lib.index([folder], **options)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
@@ -219,7 +219,7 @@ def main() -> None:
     clips = wanted_clips(wanted)
     home = Path(tempfile.mkdtemp(prefix="medialens-bench-profile-"))
     with Library(home / "enc", model=model, weights=weights, device="cpu") as lib:
-        encoder = lib.encoder
+        encoder = lib.models.encoder
         encoder.load()
         print(f"# CPU-seconds per video-second by stage, {model} on {type(encoder).__name__} ({machine()})")
         print("| clips | video s | samples | embedded | " + " | ".join(STAGES) + " | stages sum | whole index run "

@@ -95,7 +95,7 @@ def test_avoided_terms_push_what_they_name_down(lib):
     assert _names(plain) != _names(avoiding)
     assert agreement(avoiding) < agreement(plain)
     q = engine.context.encode_text("shapes")
-    moved = avoid_terms(q, ("red",), lib.encoder.encode_texts)
+    moved = avoid_terms(q, ("red",), lib.models.encoder.encode_texts)
     assert moved @ avoided < q @ avoided and np.isclose(np.linalg.norm(moved), 1.0)
 
 
@@ -144,15 +144,15 @@ def test_every_method_ranks_and_avoids(lib):
 
 def test_inversion_fits_the_reference_better_with_steps(lib):
     target = lib.engine().context.file_vector(_id(lib, "main/pic_00004.jpg"))[0]
-    none, some = inversion.invert(lib.encoder, target, 0), inversion.invert(lib.encoder, target, 30)
+    none, some = inversion.invert(lib.models.encoder, target, 0), inversion.invert(lib.models.encoder, target, 30)
     assert some.fit > none.fit + 0.1
-    caption = inversion.encode_with_word(lib.encoder, some, [inversion.TEMPLATE])[0]
+    caption = inversion.encode_with_word(lib.models.encoder, some, [inversion.TEMPLATE])[0]
     assert caption @ target == pytest.approx(some.fit, abs=1e-4)
 
 
 def test_inversion_does_not_leak_into_other_threads(lib):
     """The pseudo-word is spliced in on the inverting thread only; plain text encodes as before."""
-    enc = lib.encoder
+    enc = lib.models.encoder
     texts = [f"a photo of * number {i}" for i in range(40)]
     expected = enc.encode_texts(texts)
     enc._text_cache.clear()
@@ -215,7 +215,7 @@ def test_region_of_a_library_photo_leaves_the_photo_out(lib):
 def test_explain_points_at_the_matching_region(lib):
     """The canvas is grey with one picture in its bottom-right quarter: that quarter is the best box."""
     canvas = _id(lib, "canvas/canvas.png")
-    query = lib.encoder.encode_images([picture(40, (200, 200))])[0]
+    query = lib.models.encoder.encode_images([picture(40, (200, 200))])[0]
     e = lib.explain(canvas, query)
     assert e.box == (200, 200, 400, 400)
     assert e.heatmap.shape == (4, 4)

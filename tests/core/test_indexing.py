@@ -58,7 +58,7 @@ def test_index_real_photos_then_search_and_similar(make_library, photos, tmp_pat
     assert report.indexed == 42 and not report.failed, report.failed
     st = lib.status()
     # bee_animated.gif is an animation, indexed as a (0.2 s, one-sample) video
-    assert st["images"] == 41 and st["videos"] == 1 and st["vectors"] == 42 and st["index"] == "ok"
+    assert st.images == 41 and st.videos == 1 and st.vectors == 42 and st.index == "ok"
     hits = lib.search("a cat sitting on a chair", n=5)
     assert len(hits) == 5
     assert all(-1.0 <= h.score <= 1.0 for h in hits)
@@ -144,13 +144,13 @@ def test_corrupt_files_are_recorded_and_never_stop_the_run(make_library, tmp_pat
     assert "not an image" in reasons["notes.jpg"]
     assert "too large" in reasons["bomb.png"]
     st = lib.status()
-    assert st["failed"] == 4 and {os.path.basename(f["path"]) for f in st["failures"]} == set(reasons)
+    assert st.failed == 4 and {os.path.basename(f.path) for f in st.failures} == set(reasons)
     # failures are not retried while the file is unchanged; fixed files are picked up
     again = lib.index()
     assert again.indexed == 0 and not again.failed
     picture(9).save(folder / "notes.jpg", "JPEG")
     fixed = lib.index()
-    assert fixed.indexed == 1 and lib.status()["failed"] == 3
+    assert fixed.indexed == 1 and lib.status().failed == 3
 
 
 def test_unreadable_file_is_reported(make_library, tmp_path, monkeypatch):
@@ -182,7 +182,7 @@ def test_unreadable_or_missing_folder_does_not_sweep_its_files(make_library, tmp
     report = lib.index()
     assert report.removed == 0 and report.problems
     assert "cannot be read" in report.problems[0][1]
-    assert lib.status()["images"] == 3
+    assert lib.status().images == 3
 
 
 def test_vectors_file_deleted_or_corrupted_is_rebuilt_with_identical_results(make_library, photos):
@@ -294,13 +294,13 @@ def test_a_failing_writer_stops_the_decoders_and_the_next_run_resumes(make_libra
     while any(t.name.startswith("medialens-decode") for t in threading.enumerate()) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [t.name for t in threading.enumerate() if t.name.startswith("medialens-decode")]
-    committed = lib.status()["images"]
+    committed = lib.status().images
     assert 0 < committed < 24
 
     monkeypatch.setattr(pipeline._Writer, "flush", original_flush)
     report = lib.index([tmp_path / "pics"])
     assert report.indexed == 24 - committed and report.failed == []
-    assert lib.status()["images"] == 24
+    assert lib.status().images == 24
 
 
 def test_time_left_waits_for_a_video_that_has_not_moved_and_never_says_zero_while_work_remains():
@@ -356,7 +356,7 @@ def test_indexing_waits_while_this_process_saves_a_rebuilt_index(make_library, t
     report = lib.index()
     saver.join(30)
     assert report.new == 3 and report.indexed == 3
-    assert lib.status()["images"] == 9
+    assert lib.status().images == 9
 
 
 def test_a_save_of_a_rebuilt_index_leaves_the_lock_to_a_running_index(make_library, tmp_path, monkeypatch):

@@ -275,3 +275,29 @@ def test_the_window_names_core_only_through_the_facade_even_for_types():
             bad += [(path.relative_to(REPO).as_posix(), n) for n in names
                     if n.split(".")[0] == "core" and n not in allowed]
     assert bad == []
+
+
+def _string_key_reads(source: str, names: frozenset[str] = frozenset({"status", "st"})) -> list[int]:
+    """Lines that read a status by a string key: `status["images"]`, `st.get("roots")`, `host.status.get(…)`."""
+    def named(node: ast.expr) -> bool:
+        return (isinstance(node, ast.Name) and node.id in names) or (
+            isinstance(node, ast.Attribute) and node.attr in names)
+
+    def by_key(node: ast.AST) -> bool:
+        if isinstance(node, ast.Subscript):
+            return named(node.value) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)
+        return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+                and named(node.func.value) and bool(node.args) and isinstance(node.args[0], ast.Constant))
+
+    return [node.lineno for node in ast.walk(ast.parse(source)) if by_key(node)]
+
+
+def test_the_window_and_the_cli_read_the_library_status_by_attribute():
+    """`Library.status()` is a typed `LibraryStatus`, read by attribute: a mistyped name fails at once where a
+    mistyped key read as "nothing" (the window read 17 keys, the CLI 13)."""
+    assert _string_key_reads('n = status["images"]\nr = self.host.status.get("roots", [])\nx = st.images\n'
+                             'y = other["images"]\n') == [1, 2]
+    paths = [*(REPO / "desktop_app").rglob("*.py"), *(REPO / "core" / "cli").rglob("*.py")]
+    bad = {path.relative_to(REPO).as_posix(): lines for path in paths
+           if (lines := _string_key_reads(path.read_text(encoding="utf-8")))}
+    assert bad == {}

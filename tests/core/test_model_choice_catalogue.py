@@ -13,7 +13,7 @@ import json
 import pytest
 
 from core.errors import LibraryError
-from core.indexing.model_switch import ModelChoice, choose_model
+from core.models.choice import ModelChoice, choose_model
 from tests.fake_hub import catalogue_entry
 
 PINS = {"visual/model.onnx": {"bytes": 10, "sha256": "0" * 64}}

@@ -35,12 +35,12 @@ def test_old_model_answers_while_the_new_one_indexes_then_the_library_switches(i
         if progress.phase == "embed" and progress.files_done and not answered_during:
             answered_during.append((lib.choice.key(), [h.path for h in lib.search("red circles", n=5)]))
 
-    switch = lib.switch_model(model=TINY_MODEL, weights=second_weights)
+    switch = lib.models.switch(model=TINY_MODEL, weights=second_weights)
     report = switch.run(progress=query_meanwhile, control=Control())
     assert not report.cancelled and report.indexed == 12
     assert answered_during == [(old.key(), old_top)], "the old model kept answering, with its own results"
     assert switch.adopted and lib.choice != old and lib.choice.weights == str(second_weights)
-    assert lib.remembered_model() == lib.choice
+    assert lib.models.remembered() == lib.choice
     engine = lib.engine()
     assert len(engine.vindex) == 12 and engine.model_id != lib.catalog.find_model(old.key())[0]
     assert len(lib.search("red circles", n=5)) == 5
@@ -55,13 +55,13 @@ def test_cancelled_switch_keeps_the_old_model(indexed, second_weights):
         if progress.phase == "embed":
             control.cancel()
 
-    switch = lib.switch_model(model=TINY_MODEL, weights=second_weights)
+    switch = lib.models.switch(model=TINY_MODEL, weights=second_weights)
     report = switch.run(progress=cancel_early, control=control)
     assert report.cancelled and not switch.adopted
-    assert lib.choice == old and lib.remembered_model() == old
+    assert lib.choice == old and lib.models.remembered() == old
     assert len(lib.search("red circles", n=3)) == 3
 
 
 def test_switching_to_the_model_in_use_is_refused(indexed):
     with pytest.raises(LibraryError, match="already uses"):
-        indexed.switch_model(model=TINY_MODEL, weights=indexed.choice.weights)
+        indexed.models.switch(model=TINY_MODEL, weights=indexed.choice.weights)

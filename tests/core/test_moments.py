@@ -140,7 +140,7 @@ def video_library(tmp_path_factory, tiny_weights):
 
 def shot_query(lib, seed: int) -> np.ndarray:
     """The vector of a frame of shot `seed` (drawn afresh, not read from the video)."""
-    return lib.encoder.encode_images([segment_frame(Segment(1.0, seed=seed), 7, SIZE)])[0]
+    return lib.models.encoder.encode_images([segment_frame(Segment(1.0, seed=seed), 7, SIZE)])[0]
 
 
 def test_moments_inside_one_video_come_back_inside_the_right_shot(video_library):

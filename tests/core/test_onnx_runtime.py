@@ -77,7 +77,7 @@ def test_export_agrees_with_open_clip_and_says_so_in_its_manifest(tiny_export, t
     assert m.agreement["preprocess_max_abs_diff"] == 0.0
     # any batch size (the exported batch axis is dynamic), and the vectors of the torch encoder
     torch_enc = Encoder(TINY_MODEL, weights=tiny_weights, device="cpu")
-    onnx_enc = OnnxEncoder(tiny_export.folder, device="cpu")
+    onnx_enc = OnnxEncoder(tiny_export.folder, device="cpu", precision="fp32")  # int8: its own test below
     pictures = _pictures(7) or [Image.new("RGB", (90, 60), (200, 30, 30))]
     for batch in (pictures[:1], pictures):
         a, b = torch_enc.encode_images(batch), onnx_enc.encode_images(batch)
@@ -85,6 +85,95 @@ def test_export_agrees_with_open_clip_and_says_so_in_its_manifest(tiny_export, t
     texts = ["a red circle", "two dogs", ""]
     assert np.min(np.sum(torch_enc.encode_texts(texts) * onnx_enc.encode_texts(texts), axis=1)) >= MIN_COSINE
     assert np.allclose(np.linalg.norm(onnx_enc.encode_texts(texts), axis=1), 1.0, atol=1e-5)
+
+
+def test_the_text_tower_runs_on_each_querys_own_tokens_and_gives_open_clips_vectors(tiny_export, tiny_weights,
+                                                                                     tmp_path):
+    """The exported text tower takes token vectors of any length up to the end token; short and long texts
+    in one batch, one at a time and cut by the context all give open_clip's vectors, and the session never
+    sees the padding (what made a query cost the whole context)."""
+    from core.models.embed import Encoder
+    from core.models.runtime.encoder import OnnxEncoder
+    from core.models.runtime.export import MIN_COSINE
+
+    assert tiny_export.manifest.text.input == "token_vectors" and "token_table" in tiny_export.manifest.files
+    onnx_enc = OnnxEncoder(tiny_export.folder, device="cpu", precision="fp32")
+    torch_enc = Encoder(TINY_MODEL, weights=tiny_weights, device="cpu")
+    texts = ["a", "two dogs on a sunny beach", "x" * 300, "", "café crème"]
+    batch = onnx_enc._encode_text_batch(texts)
+    alone = np.concatenate([onnx_enc._encode_text_batch([t]) for t in texts])
+    expected = torch_enc._encode_text_batch(texts)
+    assert np.min(np.sum(batch * expected, axis=1)) >= MIN_COSINE
+    assert np.min(np.sum(alone * expected, axis=1)) >= MIN_COSINE
+    fed = []
+    session = onnx_enc._session("text")
+    real_run = session.run
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(session, "run", lambda names, feeds: fed.append(feeds["tokens"].shape) or real_run(names, feeds))
+        onnx_enc._encode_text_batch(["a dog"])
+    assert fed == [(1, 4)]  # start, "a", "dog", end
+
+    folder = _copy(tiny_export, tmp_path)
+    np.save(folder / "token_table.npy", np.zeros((3, 3), np.float32))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["token_table"]["bytes"] = (folder / "token_table.npy").stat().st_size
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match=r"token_table\.npy: a float32 table of shape \(3, 3\) does not fit"):
+        OnnxEncoder(folder).encode_texts(["a dog"])
+    manifest["text"]["input"] = "embeddings"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match=r"text\.input is 'embeddings', not ids or token_vectors"):
+        OnnxEncoder(folder)
+
+
+def test_the_cpu_runs_the_int8_towers_unless_float32_is_asked_for(tiny_export, monkeypatch):
+    """The export carries int8 towers that agree with open_clip; the CPU opens them by default, and
+    $MEDIALENS_PRECISION=fp32 (or precision="fp32") opens the float32 ones; vectors stay close."""
+    import onnxruntime
+
+    from core.models.runtime.encoder import OnnxEncoder
+    from core.models.runtime.export import INT8_MIN_COSINE
+
+    m = tiny_export.manifest
+    assert {"visual_int8", "text_int8"} <= set(m.files), m.agreement
+    assert min(m.agreement["image_int8_min_cosine"], m.agreement["text_int8_min_cosine"]) >= INT8_MIN_COSINE
+    opened = []
+    real = onnxruntime.InferenceSession
+    monkeypatch.setattr(onnxruntime, "InferenceSession",
+                        lambda path, *a, **k: opened.append(path) or real(path, *a, **k))
+    picture, texts = [Image.new("RGB", (80, 64), (200, 30, 30))], ["a red circle", "two dogs"]
+    quantised = OnnxEncoder(tiny_export.folder, device="cpu")
+    v8 = quantised.encode_images(picture), quantised.encode_texts(texts)
+    assert [p.rsplit("/", 1)[-1] for p in opened] == ["visual.int8.onnx", "text.int8.onnx"]
+    opened.clear()
+    monkeypatch.setenv("MEDIALENS_PRECISION", "fp32")
+    full = OnnxEncoder(tiny_export.folder, device="cpu")
+    v32 = full.encode_images(picture), full.encode_texts(texts)
+    assert [p.rsplit("/", 1)[-1] for p in opened] == ["visual.onnx", "text.onnx"]
+    for a, b in zip(v8, v32, strict=True):
+        assert np.min(np.sum(a * b, axis=1)) >= INT8_MIN_COSINE
+
+
+def test_plain_ascii_queries_skip_ftfy_and_clean_as_it_does():
+    """Importing ftfy costs a cold search up to 0.18 s; the texts that skip it must clean exactly as with it."""
+    import random
+
+    import ftfy
+
+    from core.models.runtime.encoder import _PLAIN_TEXT, clean_text
+
+    def reference(text: str) -> str:
+        import html
+
+        text = html.unescape(html.unescape(ftfy.fix_text(text))).strip()
+        return " ".join(text.split()).strip().lower()
+
+    rng = random.Random(0)
+    ascii_texts = ["".join(rng.choice([chr(c) for c in range(128)]) for _ in range(rng.randint(0, 16)))
+                   for _ in range(4_000)]
+    plain = [t for t in ascii_texts + TRICKY_TEXTS if _PLAIN_TEXT.fullmatch(t)]
+    assert len(plain) > 500 and "Tom &amp; Jerry &lt;3" not in plain and "“quoted” ‘text’" not in plain
+    assert [clean_text(t) for t in ascii_texts + TRICKY_TEXTS] == [reference(t) for t in ascii_texts + TRICKY_TEXTS]
 
 
 @pytest.mark.parametrize("size,mode,interpolation,fill", [
@@ -154,7 +243,8 @@ def test_queries_with_an_export_never_import_torch_and_rank_as_torch_does(tmp_pa
                                                                         tiny_export, export_models_dir, shared_data):
     photos = _photos(tmp_path)
     lib = str(tmp_path / "lib")
-    env = {**cli_env, "MEDIALENS_MODELS": str(export_models_dir)}
+    # the float32 towers: this is about the two runtimes giving the same scores (int8 has its own test)
+    env = {**cli_env, "MEDIALENS_MODELS": str(export_models_dir), "MEDIALENS_PRECISION": "fp32"}
     index = [sys.executable, "-m", "core.cli", "index", str(photos), "--library", lib, "--model", TINY_MODEL,
              "--weights", str(tiny_weights), "--runtime", "torch", "-q"]
     assert subprocess.run(index, env=env, cwd=REPO, capture_output=True, timeout=300).returncode == 0
@@ -180,17 +270,19 @@ def test_queries_with_an_export_never_import_torch_and_rank_as_torch_does(tmp_pa
 
 
 def test_a_library_indexed_on_onnx_runtime_is_searchable_with_torch(tmp_path, tiny_weights, tiny_export,
-                                                                    shared_data):
+                                                                    shared_data, monkeypatch):
     from core.library import Library
+
+    monkeypatch.setenv("MEDIALENS_PRECISION", "fp32")  # the same ranking as torch: float32 towers
 
     photos = _photos(tmp_path, 6)
     with Library(tmp_path / "lib", model=TINY_MODEL, weights=tiny_export.folder, device="cpu") as lib:
-        assert lib.encoder.runtime == "onnx"
+        assert lib.models.encoder.runtime == "onnx"
         lib.index([photos])
         onnx_hits = [h.path for h in lib.search("a bus on a street", n=6)]
     with Library(tmp_path / "lib", model=TINY_MODEL, weights=tiny_weights, device="cpu", runtime="torch") as lib:
-        assert lib.encoder.runtime == "torch"
-        assert lib.status()["vectors"] == 6  # the same vector space: nothing to re-index
+        assert lib.models.encoder.runtime == "torch"
+        assert lib.status().vectors == 6  # the same vector space: nothing to re-index
         assert [h.path for h in lib.search("a bus on a street", n=6)] == onnx_hits
 
 
@@ -198,8 +290,10 @@ def _copy(tiny_export, tmp_path):
     return shutil.copytree(tiny_export.folder, tmp_path / "export")
 
 
-def test_damaged_exports_are_one_clear_line(tiny_export, tmp_path):
+def test_damaged_exports_are_one_clear_line(tiny_export, tmp_path, monkeypatch):
     from core.models.runtime.encoder import OnnxEncoder
+
+    monkeypatch.setenv("MEDIALENS_PRECISION", "fp32")  # the float32 towers are the ones damaged here
 
     folder = _copy(tiny_export, tmp_path)
     picture = [Image.new("RGB", (64, 64))]

@@ -98,11 +98,11 @@ def test_broken_and_empty_subtitles_are_skipped_with_one_clear_line(make_library
         assert state.complete and state.lines == 0 and state.note
 
 
-@pytest.fixture
-def talking(tmp_path):
-    """Two talking videos (one with noise under the voice), one without audio."""
-    folder = tmp_path / "talk"
-    folder.mkdir()
+@pytest.fixture(scope="module")
+def talking(tmp_path_factory):
+    """Two talking videos (one with noise under the voice), one without audio (made once: espeak-ng, sox and
+    the muxing take seconds)."""
+    folder = tmp_path_factory.mktemp("talk")
     said = {}
     audio, said["party.mp4"] = soundtrack([(2.0, "happy birthday to you my friend"),
                                            (9.0, "please open the window")], 14.0, seed=0)
@@ -114,10 +114,22 @@ def talking(tmp_path):
     return folder, said
 
 
-def test_a_spoken_query_finds_its_moment_first(make_library, talking, capsys):
-    folder, said = talking
-    lib = make_library()
+@pytest.fixture(scope="module")
+def heard(talking, tiny_weights, tmp_path_factory):
+    """A library that indexed the talking videos with speech on (hearing them is the slow part: once a module)."""
+    from core.library import Library
+    from tests.conftest import TINY_MODEL
+
+    folder, _ = talking
+    lib = Library(tmp_path_factory.mktemp("heard"), model=TINY_MODEL, weights=tiny_weights, device="cpu")
     report = lib.index([folder], speech=True)
+    yield lib, report
+    lib.close()
+
+
+def test_a_spoken_query_finds_its_moment_first(heard, talking, capsys):
+    folder, said = talking
+    lib, report = heard
     assert report.speech_videos == 3 and report.speech_lines >= 3
     line = said["party.mp4"][0]
     hits = lib.moments("happy birthday", n=3)
@@ -141,10 +153,9 @@ def test_a_spoken_query_finds_its_moment_first(make_library, talking, capsys):
     assert "words: happy 00:00:0" in out
 
 
-def test_a_video_without_audio_is_heard_as_silent(make_library, talking):
+def test_a_video_without_audio_is_heard_as_silent(heard, talking):
     folder, _ = talking
-    lib = make_library()
-    lib.index([folder], speech=True)
+    lib, _ = heard
     state = catalog_speech.state(lib.catalog, lib.catalog.file_by_path(str(folder / "silent.mp4")).id)["speech"]
     assert state.complete and state.lines == 0 and state.note == "no audio track"
     assert state.language == "en" or state.language is None
@@ -159,8 +170,8 @@ def test_speech_is_off_by_default_and_remembered(make_library, talking):
     assert lib.index([folder], speech=True).speech_videos == 3
     assert lib.hears_speech()
     assert lib.index([folder]).speech_videos == 0  # nothing left
-    heard = lib.status()["speech"]
-    assert heard["enabled"] and heard["heard"] == 3 and heard["pending"] == 0 and heard["lines"] >= 4
+    heard = lib.status().speech
+    assert heard.enabled and heard.heard == 3 and heard.pending == 0 and heard.lines >= 4
     state = catalog_speech.state(lib.catalog, lib.catalog.file_by_path(str(folder / "party.mp4")).id)["speech"]
     assert state.language == "en" and not state.language_detected and state.engine == "pocketsphinx-en-us"
 

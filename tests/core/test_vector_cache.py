@@ -142,15 +142,15 @@ def test_deleted_index_answers_at_once_with_exact_results_while_the_rebuild_runs
 def test_library_whose_index_was_deleted_searches_at_once_and_saves_the_rebuilt_index(make_library, hold_rebuilds):
     gate = hold_rebuilds()
     lib = make_library()
-    catalog_vecs, _ = clustered_vectors(2000, lib.encoder.load().dim, seed=5)
+    catalog_vecs, _ = clustered_vectors(2000, lib.models.encoder.load().dim, seed=5)
     model_id = lib.catalog.model_id(lib.choice.key(), lib.choice.name, lib.choice.weights, catalog_vecs.shape[1])
     fill_catalog(lib.catalog, model_id, catalog_vecs)
 
     hits = lib.search("a red flower", n=5)  # no index file yet: exact search answers
     assert len(hits) == 5 and lib.engine(sync=False).vindex.rebuilding
     status = lib.status()
-    assert status["index"].startswith("rebuilding in the background (no index file)")
-    assert status["rebuild"] == {"reason": "no index file", "done": 0, "total": 2000}  # the window shows it
+    assert status.index.startswith("rebuilding in the background (no index file)")
+    assert status.to_dict()["rebuild"] == {"reason": "no index file", "done": 0, "total": 2000}  # the window shows it
     assert not lib.engine(sync=False).vindex.path.exists()
 
     gate.set()
@@ -158,7 +158,8 @@ def test_library_whose_index_was_deleted_searches_at_once_and_saves_the_rebuilt_
     assert [h.path for h in lib.search("a red flower", n=5, exact=True)] == [h.path for h in hits]
     assert lib.engine(sync=False).vindex.path.exists(), "a rebuilt index is saved when no writer holds the library"
     status = lib.status()
-    assert status["index"] == "ok; rebuilt on open (no index file)" and "rebuild" not in status
+    assert status.index == "ok; rebuilt on open (no index file)" and status.rebuild is None
+    assert "rebuild" not in status.to_dict()
     lib.close()
 
 
@@ -214,7 +215,7 @@ def test_search_status_and_close_never_write_the_index(make_library, tmp_path, m
     monkeypatch.setattr(VectorIndex, "save", no_writes)
     reader = make_library()
     assert len(reader.search("a picture", n=3)) == 3
-    assert reader.status()["index"] == "ok"
+    assert reader.status().index == "ok"
     reader.engine(sync=False).vindex._dirty = True  # as after catching up with another process's vectors
     reader.close()
     assert (path.stat().st_mtime_ns, path.read_bytes()) == stamp

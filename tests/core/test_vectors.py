@@ -93,3 +93,27 @@ def test_exact_and_approximate_search_agree_on_a_small_index(hand):
     assert list(exact_sims) == sorted(exact_sims, reverse=True)
     ann_keys, _ = index.search(q, 5, exact=False)
     assert set(ann_keys) == set(exact_keys)
+
+
+def test_small_float_scans_are_numpys_and_agree_with_usearch():
+    """Up to NUMPY_SCAN float vectors are scanned with numpy (a cold search of a small library skips importing
+    usearch); they rank as usearch's exact scan does, on both sides of the limit."""
+    import subprocess
+    import sys
+
+    from core.store import vectors
+
+    rng = np.random.default_rng(3)
+    query = rng.standard_normal(64).astype(np.float32)
+    for n in (1, 37, vectors.NUMPY_SCAN, vectors.NUMPY_SCAN + 1):
+        base = rng.standard_normal((n, 64)).astype(np.float16)
+        rows, dists = vectors._scan(base, query, 10, "Cos")
+        v = base.astype(np.float32)
+        sims = v @ query / (np.linalg.norm(v, axis=1) * np.linalg.norm(query))
+        assert list(rows) == list(np.argsort(-sims, kind="stable")[:10]), n
+        assert np.allclose(1.0 - dists, sims[rows], atol=2e-3), n
+    code = ("import sys, numpy as np; from core.store.vectors import _scan; "
+            "_scan(np.ones((20, 8), np.float16), np.ones(8, np.float32), 5, 'Cos'); "
+            "print('usearch.index' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from core.errors import LibraryError, MediaError
 from core.indexing import decoders
 from core.indexing.control import Control
+from core.indexing.settings import IndexSettings
 from core.media.video import MAX_SHARED_S, ReadResult, Sampling, frame_at, probe, read_frames
 from core.store.catalog import Embedded, Item, MediaFile
 from tests.conftest import TINY_MODEL, medialens_cmd, save_random_weights
@@ -27,7 +28,7 @@ RED, GREEN, BLUE, YELLOW = (220, 30, 30), (30, 220, 30), (30, 30, 220), (230, 23
 #: 10 s at 10 fps; the green shot (0.4 s) falls between two 1-per-second samples.
 COLOUR_SEGMENTS = [Segment(3.0, RED), Segment(0.4, GREEN), Segment(4.0, BLUE), Segment(2.6, YELLOW)]
 #: Index options that embed every sample (the factory's slowly panning shots would otherwise share one).
-EVERY_SAMPLE = {"dedup": False}
+EVERY_SAMPLE = IndexSettings(dedup=False)
 
 
 def colour_at(spans, t: float):
@@ -315,7 +316,7 @@ def test_index_real_clips_with_progress_in_seconds(make_library, shared_data, tm
     assert seen[-1][1] == pytest.approx(report.video_seconds) and report.video_seconds > planned  # + webm w/o header
     dones = [d for phase, d, _ in seen if phase == "embed"]
     assert dones == sorted(dones)
-    assert lib.status()["videos"] == len(names)
+    assert lib.status().videos == len(names)
     for name in names:
         rec, items = _items(lib, folder / name)
         assert rec.kind == "video" and rec.status == "ok" and rec.error is None, (name, rec.error)
@@ -397,7 +398,7 @@ def test_cancel_mid_video_resumes_and_completes_it(make_library, tmp_path, monke
         committed[0] = max(committed[0], p.frames_done)
 
     monkeypatch.setitem(decoders.DECODERS, "video", cancel_once_some_frames_are_committed)
-    lib = make_library(options=EVERY_SAMPLE)
+    lib = make_library(settings=EVERY_SAMPLE)
     first = lib.index([folder], progress=count_committed, control=control, batch_size=2)
     monkeypatch.setitem(decoders.DECODERS, "video", original)
     assert first.cancelled and first.indexed == 0
@@ -409,7 +410,7 @@ def test_cancel_mid_video_resumes_and_completes_it(make_library, tmp_path, monke
     second = lib.index()
     assert second.indexed == 1
     _, items = _items(lib, folder / "long.mp4")
-    fresh = make_library("fresh", options=EVERY_SAMPLE)
+    fresh = make_library("fresh", settings=EVERY_SAMPLE)
     fresh.index([folder])
     _, expected = _items(fresh, folder / "long.mp4")
     assert [t for _, t in items] == [t for _, t in expected], "the partial items were replaced, not added to"
@@ -449,7 +450,7 @@ def test_a_second_model_embeds_the_frames_of_the_existing_items(make_library, tm
     with lib_b.catalog.session() as s:
         assert s.scalar(select(Item).where(Item.file_id.not_in(select(MediaFile.id)))) is None
     for item_id, t in items_a:
-        expected = lib_b.encoder.encode_images([frame_at(path, t, min_side=240)])[0]
+        expected = lib_b.models.encoder.encode_images([frame_at(path, t, min_side=240)])[0]
         assert float(engine.context.item_vector(item_id) @ expected) > 0.99, f"the vector of {t} s is another frame's"
 
 

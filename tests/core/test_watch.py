@@ -120,7 +120,7 @@ class Watched:
         return any(words in line for line in self.lines)
 
     def images(self) -> int:
-        return self.lib.status()["images"]
+        return self.lib.status().images
 
 
 @pytest.fixture
@@ -163,7 +163,7 @@ def test_library_watcher_indexes_changes_and_never_sweeps_a_vanished_root(watche
     write_pictures(root, 1, start=20)
     w.wait_for(lambda: w.images() == 4)
     w.watcher.stop()
-    assert lib.status()["pending"] == 0
+    assert lib.status().pending == 0
 
 
 def test_an_emptied_root_is_not_swept(watched):

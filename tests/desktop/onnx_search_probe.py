@@ -30,7 +30,7 @@ def main() -> int:
     report: dict = {}
 
     def finished(_query) -> None:
-        report.update(rows=w.model.rowCount(), runtime=w.host.library.encoder.runtime,
+        report.update(rows=w.model.rowCount(), runtime=w.host.library.models.encoder.runtime,
                       **{m: m in sys.modules for m in ("torch", "open_clip", "torchvision")})
         print(json.dumps(report), flush=True)
         w.close()

@@ -24,7 +24,7 @@ def test_browse_then_search_then_clear_returns_to_the_library(qtbot, window):
     qtbot.waitUntil(lambda: window.controller.request is not None and not window.controller.busy, timeout=10_000)
     status = window.host.status
     assert window.controller.request.kind == BROWSE
-    assert window.model.rowCount() == status["images"] + status["videos"]
+    assert window.model.rowCount() == status.images + status.videos
     assert _newest_first(window)
     assert "Your library" in window.results_header.label.text() and not window.order_bar.isVisible()
     assert f"{window.model.rowCount()} item" in window.results_header.label.text()
@@ -34,7 +34,7 @@ def test_browse_then_search_then_clear_returns_to_the_library(qtbot, window):
 
     with qtbot.waitSignal(window.controller.finished, timeout=10_000):  # the filter bar narrows the library
         window.filter_bar.kind_buttons["video"].click()
-    assert window.controller.request.kind == BROWSE and window.model.rowCount() == status["videos"]
+    assert window.controller.request.kind == BROWSE and window.model.rowCount() == status.videos
     with qtbot.waitSignal(window.controller.finished, timeout=10_000):
         window.filter_bar.kind_buttons[None].click()
 
@@ -47,7 +47,7 @@ def test_browse_then_search_then_clear_returns_to_the_library(qtbot, window):
     with qtbot.waitSignal(window.controller.finished, timeout=10_000):
         window.search_bar.field.clear()
     assert window.controller.request.kind == BROWSE
-    assert window.model.rowCount() == status["images"] + status["videos"]
+    assert window.model.rowCount() == status.images + status.videos
 
 
 def test_matches_sort_newest_first_and_show_all(qtbot, window):
@@ -98,7 +98,7 @@ def test_model_switch_keeps_answering_with_the_old_model_until_the_new_index_is_
         assert window.host.switch_model(LibraryConfig(config.home, TINY_MODEL, str(other), config.device,
                                                       config.options))
     assert answers and answers[0] == (old_key, 5), "the old model answered while the new one indexed"
-    assert lib.choice.weights == str(other) and lib.remembered_model().weights == str(other)
+    assert lib.choice.weights == str(other) and lib.models.remembered().weights == str(other)
     assert window.host.config.weights == str(other)
     qtbot.waitUntil(lambda: not window.host.indexing, timeout=10_000)
     search(qtbot, window, "a red circle")
@@ -117,6 +117,6 @@ def test_cancelled_model_switch_keeps_the_old_model(qtbot, make_window, own_home
     with qtbot.waitSignal(window.host.indexing_finished, timeout=120_000) as finished:
         window.host.switch_model(LibraryConfig(config.home, TINY_MODEL, str(other), config.device, config.options))
     assert finished.args[0].cancelled
-    assert lib.choice == old and lib.remembered_model() == old
+    assert lib.choice == old and lib.models.remembered() == old
     search(qtbot, window, "a red circle")
     assert window.model.rowCount() > 0

@@ -43,8 +43,8 @@ def host(qtbot, planted_home):
     h.shutdown()
 
 
-def _rows(dialog):
-    m = dialog.model
+def _rows(page):
+    m = page.model
     out = []
     for r in range(m.rowCount()):
         head = m.item(r, 0)
@@ -54,17 +54,17 @@ def _rows(dialog):
 
 def test_duplicates_page_lists_groups_and_moves_checked_copies_to_the_trash(qtbot, host, planted_home, tmp_path,
                                                                           monkeypatch):
-    from desktop_app.pages.duplicates import DuplicatesDialog
+    from desktop_app.pages.duplicates import DuplicatesPage
 
     _, folder = planted_home
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    dialog = DuplicatesDialog(host)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    with qtbot.waitSignal(dialog.loaded, timeout=60_000) as got:
-        dialog.refresh()
+    page = DuplicatesPage(host)
+    qtbot.addWidget(page)
+    page.show()
+    with qtbot.waitSignal(page.loaded, timeout=60_000) as got:
+        page.refresh()
     assert got.args == [2]
-    groups = _rows(dialog)
+    groups = _rows(page)
     names = [{text.split("/")[-1].replace("  (keep)", "") for text, _ in g} for g in groups]
     assert sorted(map(sorted, names)) == [["p0 copy.jpg", "p0.jpg"], ["p1 small.jpg", "p1.jpg"]]
     for g in groups:  # the keeper (first) is unchecked and says so; the other copy is checked
@@ -72,31 +72,31 @@ def test_duplicates_page_lists_groups_and_moves_checked_copies_to_the_trash(qtbo
         assert g[1][1] == Qt.CheckState.Checked
     assert "p1.jpg" in next(g[0][0] for g in groups if "p1" in g[0][0])  # the bigger picture is kept
 
-    monkeypatch.setattr(dialog, "confirm", lambda count, total: False)
-    dialog.trash_checked()
+    monkeypatch.setattr(page, "confirm", lambda count, total: False)
+    page.trash_checked()
     assert len(list(folder.iterdir())) == 8  # declined: nothing moved
 
     asked = []
-    monkeypatch.setattr(dialog, "confirm", lambda count, total: asked.append(count) or True)
-    with qtbot.waitSignal(dialog.trashed, timeout=30_000) as moved:
-        dialog.trash_checked()
+    monkeypatch.setattr(page, "confirm", lambda count, total: asked.append(count) or True)
+    with qtbot.waitSignal(page.trashed, timeout=30_000) as moved:
+        page.trash_checked()
     assert asked == [2] and moved.args == [2]
     assert len(list(folder.iterdir())) == 6
     assert len(list((tmp_path / "xdg" / "Trash" / "files").iterdir())) == 2
-    with qtbot.waitSignal(dialog.loaded, timeout=60_000) as again:  # re-indexed, then looked again
+    with qtbot.waitSignal(page.loaded, timeout=60_000) as again:  # re-indexed, then looked again
         pass
     assert again.args == [0]
-    assert dialog.summary.text() == "No duplicates."
+    assert page.summary.text() == "No duplicates."
 
 
 def test_the_library_menu_opens_the_duplicates_page(qtbot, window):
-    from desktop_app.pages.duplicates import DuplicatesDialog
+    from desktop_app.pages.duplicates import DuplicatesPage
 
     window.library_actions.act_duplicates.trigger()
-    dialog = window.findChild(DuplicatesDialog)
-    assert dialog is not None and dialog.isVisible()
-    qtbot.waitUntil(lambda: dialog.summary.text() not in ("", "Looking for duplicates…"), timeout=60_000)
-    assert dialog.summary.text() == "No duplicates." or "groups" in dialog.summary.text()
+    page = window.findChild(DuplicatesPage)
+    assert page is not None and page.isVisible()
+    qtbot.waitUntil(lambda: page.summary.text() not in ("", "Looking for duplicates…"), timeout=60_000)
+    assert page.summary.text() == "No duplicates." or "groups" in page.summary.text()
     assert "&Library" in [a.text() for a in window.menuBar().actions()]
     assert window.library_actions.act_duplicates in next(
         a.menu() for a in window.menuBar().actions() if a.text() == "&Library").actions()
@@ -106,7 +106,7 @@ def test_repeated_video_moments_are_listed_and_open_the_player_at_their_start(qt
     """Videos with footage shown twice in one and a clip cut from another: moment groups with their spans,
     nothing to check for the trash, and a double-click asks for the player at the occurrence's start."""
     from core.library import Library
-    from desktop_app.pages.duplicates import MOMENT_ROLE, DuplicatesDialog
+    from desktop_app.pages.duplicates import MOMENT_ROLE, DuplicatesPage
     from desktop_app.workers.host import LibraryConfig, LibraryHost
     from tests.quality.repeat_world import make_repeat_world
 
@@ -118,22 +118,22 @@ def test_repeated_video_moments_are_listed_and_open_the_player_at_their_start(qt
     with qtbot.waitSignal(h.opened, timeout=30_000):
         h.open()
     try:
-        dialog = DuplicatesDialog(h)
-        qtbot.addWidget(dialog)
-        with qtbot.waitSignal(dialog.loaded, timeout=60_000) as got:
-            dialog.refresh()
+        page = DuplicatesPage(h)
+        qtbot.addWidget(page)
+        with qtbot.waitSignal(page.loaded, timeout=60_000) as got:
+            page.refresh()
         assert got.args == [4]
-        m = dialog.model
+        m = page.model
         heads = [m.item(r, 0).text() for r in range(m.rowCount())]
         assert heads[0].startswith("Group 1: the same") and heads[0].endswith("in 3 places")
-        assert dialog.model.checked() == []  # a moment is part of a video: nothing goes to the trash
+        assert page.model.checked() == []  # a moment is part of a video: nothing goes to the trash
         twice = next(m.item(r, 0) for r in range(m.rowCount())
                      if m.item(r, 0).child(0, 0).text() == "twice.mp4")
         assert [twice.child(k, 3).text() for k in range(twice.rowCount())] == ["0:00–0:08", "0:12–0:20"]
         second = m.indexFromItem(twice.child(1, 0))
         assert second.data(MOMENT_ROLE) is not None
-        with qtbot.waitSignal(dialog.moment_requested, timeout=5_000) as asked:
-            dialog.view.doubleClicked.emit(second)
+        with qtbot.waitSignal(page.moment_requested, timeout=5_000) as asked:
+            page.view.doubleClicked.emit(second)
         hit, marks = asked.args
         assert hit.path.endswith("twice.mp4") and hit.start_s == 12.0
         assert sorted(mk.start_s for mk in marks) == [0.0, 12.0]  # both occurrences marked on the timeline

@@ -187,7 +187,7 @@ def test_the_first_run_page_downloads_the_model_in_the_background_and_the_grid_f
         assert progress and abs(progress[-1][0] - total) < 1e-6 and progress[-1][1] == progress[-1][0]
         # the window kept painting while the bytes arrived: the timer ticked between progress reports
         assert len({t for t in ticks if 0 < t < len(progress)}) >= 2
-        assert w.host.library.encoder.runtime == "onnx" and hub.gets("visual/model.onnx") == [None]
+        assert w.host.library.models.encoder.runtime == "onnx" and hub.gets("visual/model.onnx") == [None]
 
         folder = tmp_path / "pictures"
         write_pictures(folder, 6)

@@ -42,7 +42,7 @@ def test_simplified_chinese_translates_the_window(translators, make_window, inde
 def test_english_plurals_and_the_fallback_for_untranslated_languages(translators, make_window, indexed_home):
     translators("de_DE")  # no German yet: English, with proper plurals
     w = make_window(indexed_home)
-    assert w.status_bar.summary.text() == f"{w.host.status['images']} photos"
+    assert w.status_bar.summary.text() == f"{w.host.status.images} photos"
     assert w.status_bar.tr("%n photo(s)", "", 1) == "1 photo"
 
 

@@ -56,7 +56,7 @@ def test_first_run_then_cancel_keeps_what_was_indexed(qtbot, make_window, tmp_pa
     with qtbot.waitSignal(w.controller.finished, timeout=20_000):
         w.controller.search("a red circle")
     assert w.model.rowCount() == report.indexed
-    qtbot.waitUntil(lambda: w.host.status.get("images") == report.indexed
+    qtbot.waitUntil(lambda: w.host.status.images == report.indexed
                     and f"{N - report.indexed} waiting" in w.status_bar.summary.text(), timeout=10_000)
 
     # a rescan carries on from there: nothing indexed twice, nothing lost
@@ -64,7 +64,7 @@ def test_first_run_then_cancel_keeps_what_was_indexed(qtbot, make_window, tmp_pa
         w.library_actions.act_rescan.trigger()
     second = finished.args[0]
     assert not second.cancelled and second.indexed == N - report.indexed and second.unchanged == N
-    qtbot.waitUntil(lambda: w.host.status.get("images") == N, timeout=10_000)
+    qtbot.waitUntil(lambda: w.host.status.images == N, timeout=10_000)
 
 
 def _label_for(w, p) -> str:
@@ -106,13 +106,13 @@ def test_the_window_watches_its_folders_and_indexes_what_changes(qtbot, make_win
     with qtbot.waitSignal(w.host.indexing_finished, timeout=60_000):
         w.first_run.add_folder(str(folder))
         w.first_run.start_button.click()
-    qtbot.waitUntil(lambda: w.host.status.get("images") == 3, timeout=10_000)
+    qtbot.waitUntil(lambda: w.host.status.images == 3, timeout=10_000)
     assert w.host.live.active
 
     qtbot.waitUntil(lambda: w.host.live.watcher.watched == [str(folder)], timeout=10_000)
     write_pictures(folder, 2, start=10)  # a new import while the window is open
     (folder / "pic_00000.jpg").unlink()
-    qtbot.waitUntil(lambda: w.host.status.get("images") == 4 and not w.host.indexing, timeout=60_000)
+    qtbot.waitUntil(lambda: w.host.status.images == 4 and not w.host.indexing, timeout=60_000)
     assert w.host.live.runs >= 1
 
     w.host.live.set_enabled(False)  # the Settings switch

@@ -42,33 +42,33 @@ def host(qtbot, faces_home, tiny_weights):
 
 
 def test_people_page_names_merges_and_searches_a_person(qtbot, host):
-    from desktop_app.pages.people import FACE_ROLE, PERSON_ROLE, PeopleDialog
+    from desktop_app.pages.people import FACE_ROLE, PERSON_ROLE, PeoplePage
 
-    dialog = PeopleDialog(host)
-    qtbot.addWidget(dialog)
-    with qtbot.waitSignal(dialog.loaded, timeout=30_000) as loaded:
-        dialog.refresh()
+    page = PeoplePage(host)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.loaded, timeout=30_000) as loaded:
+        page.refresh()
     assert loaded.args == [2]
-    first = dialog.people.item(0)
+    first = page.people.item(0)
     assert first.data(FACE_ROLE) is not None
     qtbot.waitUntil(lambda: not first.icon().isNull(), timeout=30_000)
 
-    dialog.grid.setCurrentIndex(dialog.people.index(0, 0))
-    dialog.name_field.setText("Barack Obama")
-    with qtbot.waitSignal(dialog.loaded, timeout=30_000):
-        dialog.name_selected()
-    assert dialog.people.item(0).text().startswith("Barack Obama\n3 photos")
+    page.grid.setCurrentIndex(page.people.index(0, 0))
+    page.name_field.setText("Barack Obama")
+    with qtbot.waitSignal(page.loaded, timeout=30_000):
+        page.name_selected()
+    assert page.people.item(0).text().startswith("Barack Obama\n3 photos")
 
     # Merging the two groups (a wrong merge on purpose: the page does what it is told).
-    dialog.grid.selectAll()
-    with qtbot.waitSignal(dialog.loaded, timeout=30_000) as merged:
-        dialog.merge_selected()
+    page.grid.selectAll()
+    with qtbot.waitSignal(page.loaded, timeout=30_000) as merged:
+        page.merge_selected()
     assert merged.args == [1]
 
-    person = dialog.people.item(0).data(PERSON_ROLE)
-    dialog.open_person(person)
-    qtbot.waitUntil(lambda: dialog.faces.rowCount() == 6, timeout=30_000)
-    dialog.words.setText("a purple tie")
-    with qtbot.waitSignal(dialog.search_requested) as asked:
-        dialog.search_person()
+    person = page.people.item(0).data(PERSON_ROLE)
+    page.open_person(person)
+    qtbot.waitUntil(lambda: page.faces.rowCount() == 6, timeout=30_000)
+    page.words.setText("a purple tie")
+    with qtbot.waitSignal(page.search_requested) as asked:
+        page.search_person()
     assert asked.args == ['person:"Barack Obama" a purple tie']

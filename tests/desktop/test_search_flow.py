@@ -61,8 +61,8 @@ def test_more_results_are_fetched_while_the_grid_is_not_full(qtbot, window, monk
     with qtbot.waitSignal(window.controller.finished, timeout=10_000):
         window.controller.set_show_all(True)
     # 8 results do not fill the view: the next page (twice as big) is asked for at once, then the rest
-    qtbot.waitUntil(lambda: window.model.rowCount() == window.host.status["images"], timeout=10_000)
-    assert fetched[:2] == [(8, 23), (24, window.host.status["images"] - 1)]
+    qtbot.waitUntil(lambda: window.model.rowCount() == window.host.status.images, timeout=10_000)
+    assert fetched[:2] == [(8, 23), (24, window.host.status.images - 1)]
     paths = [window.model.hit(r).file.path for r in range(window.model.rowCount())]
     assert len(paths) == len(set(paths))  # pages do not repeat results
     assert encoded == ["something colourful"]  # the query was encoded once, for all three pages

@@ -64,7 +64,7 @@ def test_settings_turn_reading_on_and_the_library_reads_what_it_has(qtbot, make_
     with Library(home, model=TINY_MODEL, weights=tiny_weights, device="cpu") as lib:
         assert lib.index([folder]).text_read == 0
     window = make_window(home, wait_model=True)
-    qtbot.waitUntil(lambda: "text" in window.host.status, timeout=10_000)
+    qtbot.waitUntil(lambda: window.host.status is not None, timeout=10_000)
     dialog = SettingsDialog(window.settings, window.host, window)
     qtbot.addWidget(dialog)
     assert not dialog.read_text.isChecked()
@@ -72,7 +72,7 @@ def test_settings_turn_reading_on_and_the_library_reads_what_it_has(qtbot, make_
     with qtbot.waitSignal(window.host.indexing_finished, timeout=120_000) as finished:
         dialog.accept()
     assert finished.args[0].text_read == 2
-    qtbot.waitUntil(lambda: window.host.status.get("text", {}).get("enabled") is True, timeout=10_000)
+    qtbot.waitUntil(lambda: window.host.status.text.enabled is True, timeout=10_000)
     path, what = next(iter(placed.items()))
     search(qtbot, window, what.phrase.lower())
     assert window.model.hit(0).path == str(path)

@@ -64,11 +64,11 @@ def test_speech_is_turned_on_and_off_in_the_settings(qtbot, make_window, spoken_
 
     home, _, _ = spoken_library
     w = make_window(home, wait_model=True)
-    qtbot.waitUntil(lambda: "speech" in w.host.status, timeout=10_000)
+    qtbot.waitUntil(lambda: w.host.status is not None, timeout=10_000)
     dialog = SettingsDialog(w.settings, w.host, w)
     qtbot.addWidget(dialog)
     assert dialog.hear_speech.isChecked()  # the library was indexed with speech on
     dialog.hear_speech.setChecked(False)
     dialog.accept()
-    qtbot.waitUntil(lambda: w.host.status.get("speech", {}).get("enabled") is False, timeout=10_000)
-    assert w.host.status["speech"]["heard"] == 2  # what was heard stays searchable
+    qtbot.waitUntil(lambda: w.host.status.speech.enabled is False, timeout=10_000)
+    assert w.host.status.speech.heard == 2  # what was heard stays searchable

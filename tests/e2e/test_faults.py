@@ -100,7 +100,7 @@ def test_repair_without_sqlite_program_salvages_row_by_row(make_library, tmp_pat
     con.close()
     again = make_library()
     again.index()
-    assert again.status()["images"] == 200 and again.status()["pending"] == 0
+    assert again.status().images == 200 and again.status().pending == 0
     assert catalog_paths(db) == sorted(str(p) for p in (tmp_path / "pics").iterdir())
 
 

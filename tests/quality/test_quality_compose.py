@@ -104,7 +104,7 @@ def trained(request, world_files, trained_home):
     folder, pictures, edits = world_files
     weights = request.getfixturevalue("world_export").folder if request.param == "onnx" else WEIGHTS
     wl = _open(trained_home, folder, weights, pictures, edits, runtime=request.param)
-    assert wl.lib.encoder.runtime == request.param
+    assert wl.lib.models.encoder.runtime == request.param
     yield wl
     wl.lib.close()
 

@@ -2,9 +2,11 @@
 
 Needs torch and open_clip (the `torch` extra); imported only by `medialens models export`.
 
-The folder holds `visual.onnx` and `text.onnx` (torch's exporter, a dynamic batch axis),
-`tokenizer.json` built with the `tokenizers` library from the model's own BPE vocabulary and
-merges, and `manifest.json` (see `core.models.runtime.manifest`). Before anything is kept, the
+The folder holds `visual.onnx` and `text.onnx` (torch's exporter, a dynamic batch axis; for
+open_clip's CLIP text tower a free length too, fed the query's own token vectors from
+`token_table.npy`: `trimmable_text`), their int8 versions (`quantise_towers`), `tokenizer.json`
+built with the `tokenizers` library from the model's own BPE vocabulary and merges, and
+`manifest.json` (see `core.models.runtime.manifest`). Before anything is kept, the
 export is run the way the product runs it (`OnnxEncoder`: numpy/Pillow preprocessing, the
 `tokenizers` tokenizer, ONNX Runtime on the CPU) on a probe set of pictures and texts and
 compared with open_clip on torch: token ids must be equal and every cosine ≥ 0.9999.
@@ -14,6 +16,8 @@ A failed export leaves nothing behind; a good one replaces the previous export a
 from __future__ import annotations
 
 import contextlib
+import json
+import logging
 import shutil
 import tempfile
 import warnings
@@ -29,15 +33,21 @@ from core.media.image import load_image
 from core.models.embed import Encoder
 from core.models.runtime.manifest import (
     MANIFEST,
+    TOKEN_TABLE,
     ImageConfig,
     Manifest,
     TextConfig,
+    TextInput,
     export_folder,
     exports_root,
     file_entry,
 )
 
 MIN_COSINE = 0.9999
+#: The int8 towers are kept only when every probe's vector has at least this cosine with open_clip's. On
+#: MediaLens-World they keep text->image R@1 within a point of float32 (tests/quality/test_quality_onnx.py);
+#: on random ViT-B-32-256 weights they agree to 0.9998 and embed images 2.4x faster (2 cores, AVX-512 VNNI).
+INT8_MIN_COSINE = 0.995
 OPSET = 17
 #: Texts every export is checked on: plain, long (truncated), punctuation, digits, accents, other scripts.
 PROBE_TEXTS: tuple[str, ...] = (
@@ -124,7 +134,44 @@ def _image_config(model) -> ImageConfig:
                        fill_color=int(cfg.get("fill_color") or 0))
 
 
-def _export_towers(model, image_cfg: ImageConfig, tokens, folder: Path) -> None:
+def trimmable_text(model) -> bool:
+    """Whether the text tower may be run on its tokens up to the last end token only (and take their vectors).
+
+    True for open_clip's own CLIP text tower: causal attention (a position sees only those before it),
+    positions added from a table, the end token's output taken (argmax pooling), plain residual attention
+    blocks. Then the padding after the end token changes nothing, and a query of 8 tokens costs about 8/77
+    of the full context.
+    """
+    import torch
+
+    blocks = getattr(getattr(model, "transformer", None), "resblocks", None)
+    return (type(model).__name__ == "CLIP" and getattr(model, "text_pool_type", None) == "argmax"
+            and getattr(model, "attn_mask", None) is not None and getattr(model, "cls_emb", None) is None
+            and isinstance(getattr(model, "token_embedding", None), torch.nn.Embedding) and blocks is not None
+            and all(type(b).__name__ == "ResidualAttentionBlock" and not hasattr(b, "ln_1_kv")
+                    and isinstance(b.attn, torch.nn.MultiheadAttention) and b.attn.in_proj_weight is not None
+                    for b in blocks))
+
+
+def _attention(attn, x, mask):
+    """`nn.MultiheadAttention` (self-attention, batch first) in plain tensor operations: traced, its length
+    stays a dimension of the graph (torch's own traces bake the length it was exported with into reshapes)."""
+    import torch.nn.functional as F
+
+    batch, width, heads = x.shape[0], attn.embed_dim, attn.num_heads
+    q, k, v = F.linear(x, attn.in_proj_weight, attn.in_proj_bias).reshape(
+        batch, -1, 3, heads, width // heads).permute(2, 0, 3, 1, 4)
+    weights = (q @ k.transpose(-1, -2)) * (width // heads) ** -0.5 + mask
+    return attn.out_proj((weights.softmax(dim=-1) @ v).transpose(1, 2).reshape(batch, -1, width))
+
+
+def _export_towers(model, image_cfg: ImageConfig, tokens, folder: Path) -> TextInput:
+    """visual.onnx and text.onnx; for a `trimmable_text` tower also token_embedding.npy, returning its layout.
+
+    Such a text tower takes the token vectors (N, L, width), looked up from the table by the runtime, and the
+    ids (N, L) for the end token's position, with L free: its session parses 40 % fewer bytes (the table is
+    25M of ViT-B-32's 63M text weights and is memory-mapped instead), and a query runs on its own tokens only.
+    """
     import torch
 
     class Visual(torch.nn.Module):
@@ -143,15 +190,45 @@ def _export_towers(model, image_cfg: ImageConfig, tokens, folder: Path) -> None:
         def forward(self, tokens):
             return self.clip.encode_text(tokens)
 
+    class TrimmedText(torch.nn.Module):
+        """open_clip's `CLIP.encode_text` from looked-up token vectors, on the first L positions."""
+
+        def __init__(self):
+            super().__init__()
+            self.clip = model
+
+        def forward(self, token_vectors, tokens):
+            clip, length = self.clip, tokens.shape[1]
+            x = token_vectors + clip.positional_embedding[:length]
+            mask = clip.attn_mask[:length, :length]
+            for block in clip.transformer.resblocks:
+                x = x + block.ls_1(_attention(block.attn, block.ln_1(x), mask))
+                x = x + block.ls_2(block.mlp(block.ln_2(x)))
+            x = clip.ln_final(x)
+            x = x[torch.arange(x.shape[0]), tokens.argmax(dim=-1)]
+            proj = clip.text_projection
+            return proj(x) if isinstance(proj, torch.nn.Linear) else x @ proj
+
     image = torch.zeros(2, 3, *image_cfg.size)
+    trimmed = trimmable_text(model)
+    if trimmed:
+        table = model.token_embedding.weight.detach().float().numpy()
+        np.save(folder / TOKEN_TABLE, np.ascontiguousarray(table))
+        tokens = tokens[:, :int(tokens.argmax(dim=-1).max()) + 1]  # traced shorter than the context: L stays free
+        text = (TrimmedText(), (torch.from_numpy(table[tokens.numpy()]), tokens), ["token_vectors", "tokens"],
+                {"token_vectors": {0: "batch", 1: "length"}, "tokens": {0: "batch", 1: "length"}})
+    else:
+        text = (Text(), (tokens,), ["tokens"], {"tokens": {0: "batch"}})
     # Not under no_grad: there nn.MultiheadAttention takes its fused fast path, which has no ONNX form.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for module, arg, inp, out, name in ((Visual(), image, "image", "image_vector", "visual.onnx"),
-                                            (Text(), tokens, "tokens", "text_vector", "text.onnx")):
-            torch.onnx.export(module.eval(), (arg,), str(folder / name), input_names=[inp], output_names=[out],
-                              dynamic_axes={inp: {0: "batch"}, out: {0: "batch"}}, opset_version=OPSET,
+        for module, args, inputs, axes, out, name in (
+                (Visual(), (image,), ["image"], {"image": {0: "batch"}}, "image_vector", "visual.onnx"),
+                (*text[:2], text[2], text[3], "text_vector", "text.onnx")):
+            torch.onnx.export(module.eval(), args, str(folder / name), input_names=inputs, output_names=[out],
+                              dynamic_axes={**axes, out: {0: "batch"}}, opset_version=OPSET,
                               do_constant_folding=True, dynamo=False)
+    return "token_vectors" if trimmed else "ids"
 
 
 def _min_cosine(a: np.ndarray, b: np.ndarray) -> float:
@@ -162,10 +239,10 @@ def _min_cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 def check_agreement(torch_encoder: Encoder, folder: Path, images: Sequence[Image.Image],
                     texts: Sequence[str]) -> dict:
-    """Run the export as the product does and compare with open_clip; returns the figures."""
+    """Run the export as the product does (float32 towers) and compare with open_clip; returns the figures."""
     from core.models.runtime.encoder import OnnxEncoder
 
-    onnx = OnnxEncoder(folder, device="cpu")
+    onnx = OnnxEncoder(folder, device="cpu", precision="fp32")
     ids_torch = torch_encoder.tokenizer(list(texts)).numpy()
     ids_onnx = onnx.tokenizer(list(texts))
     mismatched = [t for t, a, b in zip(texts, ids_torch, ids_onnx, strict=True) if not np.array_equal(a, b)]
@@ -181,6 +258,49 @@ def check_agreement(torch_encoder: Encoder, folder: Path, images: Sequence[Image
         "text_min_cosine": _min_cosine(torch_encoder._encode_text_batch(list(texts)),
                                        onnx._encode_text_batch(list(texts))),
     }
+
+
+@contextlib.contextmanager
+def _quiet_logging():
+    """The quantiser's advice, logged as a warning to the root logger, is not for MediaLens's users."""
+    logging.disable(logging.WARNING)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def quantise_towers(torch_encoder: Encoder, folder: Path, images: Sequence[Image.Image],
+                    texts: Sequence[str]) -> dict:
+    """visual.int8.onnx and text.int8.onnx beside the float32 towers: ONNX Runtime's dynamic quantisation of
+    their matrix products (int8 weights, activations quantised per call). What the CPU runs by default: 2.4x
+    the images per second of float32 on this project's 2-core machine, and a text session that opens 3-4x
+    faster (a quarter of the bytes to parse), for vectors at cosine ~0.9998 of float32.
+
+    Returns their agreement with open_clip on the probes; towers under `INT8_MIN_COSINE` are removed.
+    """
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from core.models.runtime.encoder import OnnxEncoder
+
+    for name in ("visual", "text"):
+        with warnings.catch_warnings(), contextlib.redirect_stdout(None), _quiet_logging():
+            warnings.simplefilter("ignore")
+            quantize_dynamic(folder / f"{name}.onnx", folder / f"{name}.int8.onnx", weight_type=QuantType.QInt8,
+                             op_types_to_quantize=["MatMul", "Gemm"])
+    probe = Manifest.from_dict({**json.loads((folder / MANIFEST).read_text())})
+    files = {**probe.files, **{f"{n}_int8": file_entry(folder, f"{n}.int8.onnx") for n in ("visual", "text")}}
+    (folder / MANIFEST).write_text(replace(probe, files=files).to_json())
+    onnx = OnnxEncoder(folder, device="cpu", precision="int8")
+    figures = {
+        "image_int8_min_cosine": _min_cosine(torch_encoder.encode_images(images), onnx.encode_images(images)),
+        "text_int8_min_cosine": _min_cosine(torch_encoder._encode_text_batch(list(texts)),
+                                            onnx._encode_text_batch(list(texts))),
+    }
+    for name, key in (("visual", "image_int8_min_cosine"), ("text", "text_int8_min_cosine")):
+        if figures[key] < INT8_MIN_COSINE:
+            (folder / f"{name}.int8.onnx").unlink()
+    return figures
 
 
 def export_model(name: str, *, weights: str | Path | None = None, pretrained: str | None = None,
@@ -204,13 +324,15 @@ def export_model(name: str, *, weights: str | Path | None = None, pretrained: st
         text_cfg = _tokenizer_json(encoder.tokenizer, work)
         say(f"exporting {encoder.name} to ONNX (opset {OPSET})")
         try:
-            _export_towers(model, image_cfg, encoder.tokenizer(["a photo", "two red circles"]), work)
+            text_input = _export_towers(model, image_cfg, encoder.tokenizer(["a photo", "two red circles"]), work)
         except Exception as exc:  # the exporter fails with many types on an unsupported layer
             raise ModelError(f"torch cannot export {encoder.name} to ONNX: {str(exc).splitlines()[0][:200]}") from None
         manifest = Manifest(
-            name=encoder.name, key=encoder.key, embed_dim=encoder.dim, image=image_cfg, text=text_cfg,
+            name=encoder.name, key=encoder.key, embed_dim=encoder.dim, image=image_cfg,
+            text=replace(text_cfg, input=text_input),
             files={role: file_entry(work, f) for role, f in (("visual", "visual.onnx"), ("text", "text.onnx"),
-                                                              ("tokenizer", "tokenizer.json"))},
+                                                              ("tokenizer", "tokenizer.json"),
+                                                              ("token_table", TOKEN_TABLE)) if (work / f).exists()},
             pretrained=encoder.pretrained, source=str(encoder.weights) if encoder.weights else encoder.pretrained,
             logit_scale=float(model.logit_scale.detach().exp()) if hasattr(model, "logit_scale") else 100.0,
             opset=OPSET,
@@ -218,7 +340,8 @@ def export_model(name: str, *, weights: str | Path | None = None, pretrained: st
         )
         (work / MANIFEST).write_text(manifest.to_json())
         say("checking the export against open_clip")
-        figures = check_agreement(encoder, work, probe_images(probe_files), texts)
+        images = probe_images(probe_files)
+        figures = check_agreement(encoder, work, images, texts)
         worst = min(figures["image_min_cosine"], figures["text_min_cosine"])
         if worst < min_cosine:
             raise ModelError(
@@ -226,7 +349,11 @@ def export_model(name: str, *, weights: str | Path | None = None, pretrained: st
                 f"{figures['image_min_cosine']:.6f}, text cosine {figures['text_min_cosine']:.6f}; "
                 f"at least {min_cosine} needed); nothing was saved"
             )
-        manifest = replace(manifest, agreement=figures)
+        say("quantising the towers to int8 for the CPU")
+        figures.update(quantise_towers(encoder, work, images, texts))
+        kept = {role: file_entry(work, f"{role.split('_')[0]}.int8.onnx") for role in ("visual_int8", "text_int8")
+                if (work / f"{role.split('_')[0]}.int8.onnx").exists()}
+        manifest = replace(manifest, agreement=figures, files={**manifest.files, **kept})
         (work / MANIFEST).write_text(manifest.to_json())
         final = export_folder(models_dir, encoder.key)
         _replace_folder(work, final)

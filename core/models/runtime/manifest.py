@@ -22,11 +22,15 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from core.errors import ModelError
 from core.models.runtime.hints import export_hint
 
 MANIFEST = "manifest.json"
+#: The text tower's token embedding table (float32, vocabulary x width), for text towers taking token vectors.
+TOKEN_TABLE = "token_table.npy"
+TextInput = Literal["ids", "token_vectors"]
 FORMAT = 1
 EXPORTS_SUBDIR = "onnx"
 
@@ -73,6 +77,9 @@ class TextConfig:
     kind: str = "open_clip"
     pad_token: str | None = None
     flores_prefix: bool = False  # NLLB text towers want the query's FLORES-200 language code before the text
+    #: What text.onnx takes: "ids" (N, context); or "token_vectors": rows of the `token_table` file for the ids
+    #: plus the ids, any length up to the context, cut after the last end token (`export.trimmable_text`)
+    input: TextInput = "ids"
 
 
 @dataclass(frozen=True)
@@ -215,6 +222,10 @@ def validate_manifest(d: dict, folder: Path) -> Manifest:
         number(txt, key, 0, vocab - 1, default=0)
     if "clean" in txt:
         text(txt, "clean", limit=32)
+    if txt.get("input", "ids") not in ("ids", "token_vectors"):
+        raise bad(f"text.input is {str(txt.get('input'))[:40]!r}, not ids or token_vectors")
+    if txt.get("input") == "token_vectors" and "token_table" not in d["files"]:
+        raise bad("text.input is token_vectors but files names no token_table")
     text(d, "name")
     text(d, "key")
     for key in ("pretrained", "source"):
