@@ -53,13 +53,14 @@ class ResultDelegate(QStyledItemDelegate):
             painter.drawPixmap(r, pm, QRectF(pm.rect()))
         else:
             painter.fillPath(clip, pal.color(QPalette.ColorRole.AlternateBase).darker(104))
-            side = int(min(r.width(), r.height()) * 0.28)
-            placeholder = QRect(0, 0, side, side)
-            placeholder.moveCenter(r.center().toPoint())
-            painter.setOpacity(0.35)
-            icon("warning" if cell.thumb_failed else ("video" if kind == "video" else "photo")).paint(
-                painter, placeholder)
-            painter.setOpacity(1.0)
+            if kind:  # loaded, its thumbnail on the way; a row not loaded yet is the quiet fill alone
+                side = int(min(r.width(), r.height()) * 0.28)
+                placeholder = QRect(0, 0, side, side)
+                placeholder.moveCenter(r.center().toPoint())
+                painter.setOpacity(0.35)
+                icon("warning" if cell.thumb_failed else ("video" if kind == "video" else "photo")).paint(
+                    painter, placeholder)
+                painter.setOpacity(1.0)
 
         if kind == "video":
             self._badge(painter, r, cell.span, option.font)

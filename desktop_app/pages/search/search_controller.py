@@ -2,10 +2,12 @@
 
 Each new query or filter change bumps a generation number; pages and refine
 rounds that come back for an older generation are dropped, so typing fast
-never shows stale results. Pages grow as the user scrolls (120, 240, … up to
-2,000 at a time), which keeps the first screen quick and deep scrolling cheap;
-the engine's query (the vector) is made once, with the first page, and every
-later page reuses it.
+never shows stale results. Pages of results grow as the user scrolls (120,
+240, … up to 2,000 at a time), which keeps the first screen quick and deep
+scrolling cheap; the engine's query (the vector) is made once, with the first
+page, and every later page reuses it. The library view knows its length (a
+count with the first page), so the grid has all its rows at once and loads the
+pages it paints (`ResultsModel.rows_wanted`).
 
 A text search shows its matches only — the list ends where the per-query cutoff
 says they end (`core.search.cutoff`) — best first or newest first; "show all"
@@ -77,6 +79,7 @@ class SearchController(QObject):
         self._busy = False
         self.question: Any = None  # the question shown for the current results
         model.more_wanted.connect(self._fetch_more)
+        model.rows_wanted.connect(self._fetch_rows)
         self.finished.connect(self._ask)
         host.closed.connect(self._forget)
 
@@ -168,7 +171,7 @@ class SearchController(QObject):
                 return
             self._query, hits, self.cut, self.total = result
             self._set_busy(False)
-            self.model.reset(hits, more=self.cut is None and len(hits) >= n, keep_marks=keep_marks)
+            self.model.reset(hits, more=self.cut is None and len(hits) >= n, keep_marks=keep_marks, total=self.total)
             self.feedback_changed.emit()
             self.finished.emit(request)
 
@@ -204,6 +207,23 @@ class SearchController(QObject):
             self.host.call(lambda lib: fetch_browse_page(lib, filters, n, offset), done, failed)
         else:
             self.host.call(lambda _lib: fetch_page(query, n, offset), done, failed)
+
+    def _fetch_rows(self, offset: int, n: int) -> None:
+        """Rows of the library view the grid painted before they loaded (its length is known: `total`)."""
+        request, gen, filters = self.request, self._generation, self.filters
+        if request is None or self.total is None:
+            return
+
+        def done(hits: list[Hit]) -> None:
+            if gen == self._generation:
+                self.model.fill(offset, hits)
+
+        def failed(exc: BaseException) -> None:
+            if gen == self._generation:
+                self.model.fill_failed()
+                self.host.error.emit(exc)
+
+        self.host.call(lambda lib: fetch_browse_page(lib, filters, n, offset), done, failed)
 
     # ----- feedback ---------------------------------------------------------------------------
 
