@@ -189,7 +189,9 @@ def window_run(home: Path, weights: Path, queries: int, step: float) -> dict:
     res["first_paint_ms"] = (res.pop("window") - t0) * 1000
     del res["grid_painting"]
     app.removeEventFilter(painted)
+    print(f"  first page painted after {res['first_page_ms']:.0f} ms", file=sys.stderr, flush=True)
     wait(lambda: window.host.model_ready, 600)
+    print(f"  model loaded after {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
 
     # ----- scrolling the grid end to end
     grid, model = window.grid, window.model
@@ -208,8 +210,11 @@ def window_run(home: Path, weights: Path, queries: int, step: float) -> dict:
         shown += sum(1 for r in rows if model.cell(r).pixmap is not None)
         if rows and rows[-1] >= total - 1 and bar.value() >= bar.maximum():
             break
-        if len(frames) > 200_000:
-            raise SystemExit("the grid never reached its end")
+        if len(frames) % 500 == 0:
+            print(f"  {len(frames)} frames, at {bar.value():,} of {bar.maximum():,} px, rows {rows.start}–{rows.stop}"
+                  f" of {total:,}", file=sys.stderr, flush=True)
+        if time.perf_counter() - t_scroll > 900:
+            raise SystemExit(f"the grid did not reach its end in 15 minutes ({len(frames)} frames)")
         time.sleep(0.008)
     res["scroll_s"] = time.perf_counter() - t_scroll
     frames.sort()
