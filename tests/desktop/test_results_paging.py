@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from core.search.engine import Hit
 from core.store.catalog import FileRecord
@@ -78,3 +78,32 @@ def test_the_library_view_spans_every_file_and_loads_the_end_when_scrolled_there
     assert [w.model.hit(r).file.id for r in loaded] == [library_order[r] for r in loaded]
     assert len(loaded) < total  # the rows between the top and the end were never painted, never read
     assert w.month_label.isVisibleTo(w)  # it names the month of the row now at the top
+
+
+def test_a_thumbnail_arriving_repaints_its_cell_without_laying_out_every_row(qtbot, qapp):
+    """QListView lays all rows out again on any data change; at 100k rows each thumbnail froze the grid."""
+    from desktop_app.pages.search.results_view import ResultsView
+
+    visits = [0]
+
+    class CountingModel(ResultsModel):
+        def rowCount(self, parent=None) -> int:
+            visits[0] += 1
+            return super().rowCount() if parent is None else super().rowCount(parent)
+
+    model = CountingModel(ThumbnailLoader(NoThumbnails()))
+    total = 20_000
+    model.reset([Hit(record(i), i, 0.0) for i in range(PAGE)], more=False, total=total)
+    view = ResultsView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(600, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.wait(20)
+    visits[0] = 0
+    model.dataChanged.emit(model.index(3), model.index(3), [Qt.ItemDataRole.DecorationRole])
+    model.fill(PAGE, [Hit(record(i), i, 0.0) for i in range(PAGE, 2 * PAGE)])
+    qtbot.wait(20)
+    view.viewport().repaint()
+    assert visits[0] < total // 10  # a relayout asks the model about every row

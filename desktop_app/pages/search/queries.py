@@ -116,11 +116,17 @@ def fetch_page(found: Found, n: int, offset: int) -> list[Hit]:
     return found.page(n, offset)
 
 
-def fetch_browse_page(library: Library, filters: FilterState, n: int, offset: int) -> list[Hit]:
-    """One page of the library without a query, newest first, as results (worker thread)."""
+def fetch_browse_order(library: Library, filters: FilterState) -> list[int]:
+    """The library view's files, newest first, as ids (worker thread): sorted once, then read a page at a
+    time by `fetch_rows` (`Library.browse` sorts the library again for every page it reads)."""
+    return library.browse_ids(filters.to_filters(library))
+
+
+def fetch_rows(library: Library, ids: list[int]) -> list[Hit | None]:
+    """Rows of the library view by id, in order (worker thread); None for a file gone since it was sorted."""
     from core.library import Hit
 
-    return [Hit(f, 0, 0.0) for f in library.browse(offset, n, filters.to_filters(library))]
+    return [None if f is None else Hit(f, 0, 0.0) for f in library.files_in_order(ids)]
 
 
 @dataclass(frozen=True)

@@ -99,8 +99,9 @@ class ResultsModel(QAbstractListModel):
 
     # ----- filling ----------------------------------------------------------------------------
 
-    def reset(self, hits: list[Hit], more: bool, keep_marks: bool = False, total: int | None = None) -> None:
-        """A new list: `hits` its first rows; with `total`, its known length (the rest load as painted)."""
+    def reset(self, hits: list[Hit | None], more: bool, keep_marks: bool = False, total: int | None = None) -> None:
+        """A new list: `hits` its first rows (None: not loaded); with `total`, its known length (the rest load
+        as they are painted)."""
         self.beginResetModel()
         self._hits = []
         self._rows_by_key.clear()
@@ -111,19 +112,19 @@ class ResultsModel(QAbstractListModel):
         if not keep_marks:
             self._marks.clear()
         self._index(hits)
-        if total is not None and total > len(hits):
+        if total is not None:
             self._hits.extend([None] * (total - len(hits)))
             more = False
         self._more = more
         self._fetching = False
         self.endResetModel()
 
-    def fill(self, offset: int, hits: list[Hit]) -> None:
-        """Rows of a known-length list, loaded (`rows_wanted` asked for them)."""
+    def fill(self, offset: int, hits: list[Hit | None]) -> None:
+        """Rows of a known-length list, loaded (`rows_wanted` asked for them); None: a row that stays empty."""
         self._loading_pages.discard(offset // PAGE)
         hits = hits[:max(0, len(self._hits) - offset)]
         for i, h in enumerate(hits, start=offset):
-            if self._hits[i] is None:
+            if h is not None and self._hits[i] is None:
                 self._hits[i] = h
                 self._note(i, h)
         if hits:
@@ -150,11 +151,12 @@ class ResultsModel(QAbstractListModel):
         self._index(fresh)
         self.endInsertRows()
 
-    def _index(self, hits: list[Hit]) -> None:
+    def _index(self, hits: list[Hit | None]) -> None:
         base = len(self._hits)
         self._hits.extend(hits)
         for i, h in enumerate(hits, start=base):
-            self._note(i, h)
+            if h is not None:
+                self._note(i, h)
 
     def _note(self, row: int, h: Hit) -> None:
         self._rows_by_key.setdefault(thumb_key(h), []).append(row)

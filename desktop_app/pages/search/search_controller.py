@@ -35,9 +35,10 @@ from desktop_app.pages.search.queries import (
     Cut,
     FilterState,
     Request,
-    fetch_browse_page,
+    fetch_browse_order,
     fetch_matches,
     fetch_page,
+    fetch_rows,
     find,
     start_session,
 )
@@ -73,6 +74,7 @@ class SearchController(QObject):
         self.show_all = False  # a text search shows every result, not only its matches
         self.cut: Cut | None = None  # where the current text search's matches ended
         self.total: int | None = None  # how many files the library view pages through
+        self._order: list[int] = []  # the library view's file ids, in its order (its rows load by id)
         self._generation = 0
         self._page = FIRST_PAGE
         self._box: _SessionBox | None = None
@@ -156,20 +158,21 @@ class SearchController(QObject):
         self.started.emit(request)
         filters, n, sort, show_all = self.filters, FIRST_PAGE, self.sort, self.show_all
 
-        def first_page(lib: Library) -> tuple[Found | None, list[Hit], Cut | None, int | None]:
-            if request.kind == BROWSE:
-                return None, fetch_browse_page(lib, filters, n, 0), None, lib.browse_count(filters.to_filters(lib))
-            found = find(lib, request, filters)
-            if found is None:  # only filters were typed ("photos from my Pixel"): what they allow, newest first
-                return None, fetch_browse_page(lib, filters, n, 0), None, lib.browse_count(filters.to_filters(lib))
+        def first_page(lib: Library) -> tuple[Found | None, list[Hit | None], Cut | None, list[int] | None]:
+            found = None if request.kind == BROWSE else find(lib, request, filters)
+            if found is None:  # the library, or only filters were typed ("photos from my Pixel"): newest first
+                order = fetch_browse_order(lib, filters)
+                return None, fetch_rows(lib, order[:n]), None, order
             if found.is_cut(show_all, sort):
                 return (found, *fetch_matches(found, show_all, sort), None)
             return found, fetch_page(found, n, 0), None, None
 
-        def done(result: tuple[Found | None, list[Hit], Cut | None, int | None]) -> None:
+        def done(result: tuple[Found | None, list[Hit | None], Cut | None, list[int] | None]) -> None:
             if gen != self._generation:
                 return
-            self._query, hits, self.cut, self.total = result
+            self._query, hits, self.cut, order = result
+            self._order = order or []
+            self.total = None if order is None else len(order)
             self._set_busy(False)
             self.model.reset(hits, more=self.cut is None and len(hits) >= n, keep_marks=keep_marks, total=self.total)
             self.feedback_changed.emit()
@@ -186,12 +189,10 @@ class SearchController(QObject):
 
     def _fetch_more(self) -> None:
         request, query = self.request, self._query
-        if request is None or not request.pageable or (query is None and request.kind != BROWSE
-                                                        and not request.understand):
+        if request is None or not request.pageable or query is None:  # the library view has all its rows
             self.model.fetch_failed()
             return
-        gen = self._generation
-        filters, offset = self.filters, self.model.rowCount()
+        gen, offset = self._generation, self.model.rowCount()
         self._page = n = min(MAX_PAGE, self._page * 2)
 
         def done(hits: list[Hit]) -> None:
@@ -203,18 +204,15 @@ class SearchController(QObject):
                 self.model.fetch_failed()
                 self.host.error.emit(exc)
 
-        if request.kind == BROWSE or query is None:
-            self.host.call(lambda lib: fetch_browse_page(lib, filters, n, offset), done, failed)
-        else:
-            self.host.call(lambda _lib: fetch_page(query, n, offset), done, failed)
+        self.host.call(lambda _lib: fetch_page(query, n, offset), done, failed)
 
     def _fetch_rows(self, offset: int, n: int) -> None:
-        """Rows of the library view the grid painted before they loaded (its length is known: `total`)."""
-        request, gen, filters = self.request, self._generation, self.filters
-        if request is None or self.total is None:
+        """Rows of the library view the grid painted before they loaded, read by id (its order is known)."""
+        gen, ids = self._generation, self._order[offset:offset + n]
+        if not ids:
             return
 
-        def done(hits: list[Hit]) -> None:
+        def done(hits: list[Hit | None]) -> None:
             if gen == self._generation:
                 self.model.fill(offset, hits)
 
@@ -223,7 +221,7 @@ class SearchController(QObject):
                 self.model.fill_failed()
                 self.host.error.emit(exc)
 
-        self.host.call(lambda lib: fetch_browse_page(lib, filters, n, offset), done, failed)
+        self.host.call(lambda lib: fetch_rows(lib, ids), done, failed)
 
     # ----- feedback ---------------------------------------------------------------------------
 
