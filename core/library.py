@@ -50,7 +50,7 @@ from core.indexing.watch import (
 from core.media.clips import cut_clip
 from core.media.image import ThumbnailCache
 from core.media.thumbnails import Thumbnails
-from core.media.xmp_faces import FaceRegion, write_regions
+from core.media.xmp import FaceRegion, set_regions
 from core.models.embed import REGISTRY, BaseEncoder, cached_weights
 from core.models.runtime.catalogue import CatalogueEntry, catalogue, find_entry
 from core.models.runtime.choose import open_encoder
@@ -748,7 +748,7 @@ class People:
                 continue
             regions = [FaceRegion.of_box(names[f.person_id], f.box, rec.width, rec.height)
                        for f in self.store.faces_of_file(file_id) if f.person_id in names]
-            written.append(str(write_regions(rec.path, regions, (rec.width, rec.height))))
+            written.append(str(set_regions(rec.path, regions, (rec.width, rec.height))))
         return written
 
 

@@ -19,27 +19,21 @@ library turns it on once (`medialens index --ocr`) and keeps it.
 
 from __future__ import annotations
 
-import logging
 import sys
 import threading
-import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.errors import LibraryError, MediaError
-from core.media.image import load_image
-from core.store.catalog import VIDEO_STEP_S, Catalog, OcrTask, TextLine
+from core.errors import LibraryError
+from core.indexing.item_stage import Pending, StageTally, run_items, scale_of
+from core.store.catalog import VIDEO_STEP_S, Catalog, TextLine
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image
 
     from core.indexing.control import Control, IndexReport
-
-log = logging.getLogger(__name__)
 
 #: Pictures are decoded with both sides at least this long (JPEG draft), and the detector
 #: shrinks the longer side to `DETECT_SIDE`: small captions on phone photos stay readable
@@ -56,14 +50,6 @@ MIN_CONFIDENCE = 0.6
 BATCH = 16
 #: The catalog setting that turns the stage on for a library ("on" / "off").
 SETTING = "ocr"
-
-
-@dataclass
-class OcrReport:
-    read: int = 0
-    lines: int = 0
-    failed: int = 0
-    seconds: float = 0.0
 
 
 class TextReader:
@@ -114,97 +100,15 @@ class TextReader:
         return lines
 
 
-def _decode(task: OcrTask) -> tuple[OcrTask, Image.Image | None, tuple[float, float], str | None]:
-    try:
-        img, info = load_image(task.path, min_side=DECODE_SIDE)
-    except (MediaError, OSError) as exc:
-        return task, None, (1.0, 1.0), str(exc)
-    return task, img, (info.width / img.width, info.height / img.height), None
-
-
 def read_library_text(catalog: Catalog, reader: TextReader, control: Control | None = None,
                       progress: Callable[[int, int], None] | None = None,
-                      root_ids: Sequence[int] | None = None) -> OcrReport:
-    """Read the text of every indexed photo not read yet; `progress(done, total)` after each batch.
-
-    Decoding runs one picture ahead on a thread while the reader works. A picture that
-    cannot be decoded now (moved or damaged since it was embedded) is left for the next run.
-    """
-    report = OcrReport()
-    t0 = time.monotonic()
-    total = catalog.ocr_pending_count(root_ids)
-    after = 0
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="medialens-ocr-decode") as pool:
-        while not (control and control.cancelled):
-            tasks = catalog.ocr_pending(BATCH, root_ids, after_item=after)
-            if not tasks:
-                break
-            after = tasks[-1].item_id
-            done: list[tuple[int, list[TextLine]]] = []
-            for task, img, scale, error in pool.map(_decode, tasks):
-                if control:
-                    control.wait_if_paused()
-                    if control.cancelled:
-                        break
-                if img is None:
-                    log.info("cannot read the text of %s now: %s", task.path, error)
-                    report.failed += 1
-                    continue
-                lines = reader.read(img, scale)
-                done.append((task.item_id, lines))
-                report.lines += len(lines)
-            report.read += catalog.save_ocr(done)
-            if progress:
-                progress(report.read + report.failed, total)
-    photos = report.read + report.failed
-    for n, (file_id, path) in enumerate(catalog.ocr_pending_videos(root_ids), 1):
-        if control and control.cancelled:
-            break
-        try:
-            done = _read_video(catalog, reader, file_id, path, control)
-        except MediaError as exc:
-            log.info("cannot read the text of %s now: %s", path, exc)
-            report.failed += 1
-            continue
-        if control and control.cancelled:
-            break
-        catalog.save_ocr(done)
-        report.read += 1
-        report.lines += sum(len(lines) for _, lines in done)
-        if progress:
-            progress(photos + n, total)
-    report.seconds = time.monotonic() - t0
-    return report
-
-
-def frames_to_read(items: Sequence[tuple[int, float | None]], step: float = VIDEO_STEP_S) -> list[tuple[int, float]]:
-    """The sampled frames (item id, time) to read: each at least `step` after the last one read, and
-    each that stands for `step` or more on its own (the indexer shares one frame across a still shot)."""
-    timed = sorted(((i, t) for i, t in items if t is not None), key=lambda x: x[1])
-    chosen: list[tuple[int, float]] = []
-    for k, (item_id, t) in enumerate(timed):
-        lasts = timed[k + 1][1] - t if k + 1 < len(timed) else step
-        if not chosen or t - chosen[-1][1] >= step - 1e-6 or lasts >= step - 1e-6:
-            chosen.append((item_id, t))
-    return chosen
-
-
-def _read_video(catalog: Catalog, reader: TextReader, file_id: int, path: str,
-                control: Control | None) -> list[tuple[int, list[TextLine]]]:
-    """Every sampled frame of a video with the lines read on it (none on the frames not read)."""
-    from core.media.video import ReadResult, Sampling, read_frames
-
-    items = catalog.items_of_file(file_id)
-    chosen = frames_to_read(items)
-    rec = catalog.file(file_id)
-    lines: dict[int, list[TextLine]] = {}
-    frames = read_frames(path, Sampling(strategy="full"), DECODE_SIDE, targets=[t for _, t in chosen],
-                         result=ReadResult(), should_stop=lambda: bool(control and control.cancelled))
-    for (item_id, _), frame in zip(chosen, frames, strict=False):
-        img = frame.image
-        scale = ((rec.width or img.width) / img.width, (rec.height or img.height) / img.height)
-        lines[item_id] = reader.read(img, scale)
-    return [(item_id, lines.get(item_id, [])) for item_id, _ in items]
+                      root_ids: Sequence[int] | None = None) -> StageTally:
+    """Read the text of every indexed photo and video not read yet (`core.indexing.item_stage.run_items`)."""
+    pending = Pending(catalog.ocr_pending_count, catalog.ocr_pending, catalog.ocr_pending_videos, catalog.save_ocr)
+    return run_items(catalog, pending, lambda _task, img, size: reader.read(img, scale_of(img, size)),
+                     lambda img, size: reader.read(img, scale_of(img, size)), what="read the text of",
+                     decode_side=DECODE_SIDE, batch=BATCH, step=VIDEO_STEP_S, control=control, progress=progress,
+                     root_ids=root_ids)
 
 
 def ocr_enabled(catalog: Catalog) -> bool:
@@ -216,6 +120,6 @@ def run_stage(catalog: Catalog, root_ids: Sequence[int], report: IndexReport, co
     """The indexing stage: read the roots' pending photos and videos, adding to `report`."""
     progress(0, catalog.ocr_pending_count(root_ids))
     got = read_library_text(catalog, TextReader(), control, progress, root_ids)
-    report.text_read += got.read
-    report.text_lines += got.lines
+    report.text_read += got.looked
+    report.text_lines += got.found
     report.text_s += got.seconds

@@ -17,8 +17,9 @@ The rules for a sidecar:
   a crash leaves the old sidecar or the new one, never half of one.
 * A sidecar that cannot be parsed is never overwritten: `SidecarError` names it.
 
-The faces helper writes MWG face regions with `set_regions(media_path, regions, (w, h))` (or,
-with other properties, `update_sidecar(media_path, edit)` with an `edit` that calls
+Named face regions (digiKam's and Lightroom's `mwg-rs:Regions`) are read by the faces stage with
+`read_regions` (sidecar, else the picture's own packet) and written with `set_regions(media_path, regions,
+(w, h))` (or, with other properties, `update_sidecar(media_path, edit)` with an `edit` that calls
 `XmpDocument.set_regions`).
 """
 
@@ -53,6 +54,8 @@ for _prefix, _uri in NS.items():
 _RDF = "{" + NS["rdf"] + "}"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
+#: How far into a picture its embedded XMP packet is looked for (it sits in the first segments).
+HEAD_BYTES = 1 << 18
 #: How a photo's sidecar is named: "photo.jpg.xmp" (darktable, digiKam) or "photo.xmp" (Lightroom).
 NAMINGS = ("full", "stem")
 
@@ -97,6 +100,17 @@ class FaceRegion:
     w: float
     h: float
     name: str | None = None
+
+    def box(self, width: int, height: int) -> tuple[int, int, int, int]:
+        """The region in pixels of a `width` x `height` picture (left, top, right, bottom)."""
+        return (round((self.x - self.w / 2) * width), round((self.y - self.h / 2) * height),
+                round((self.x + self.w / 2) * width), round((self.y + self.h / 2) * height))
+
+    @classmethod
+    def of_box(cls, name: str | None, box: tuple[int, int, int, int], width: int, height: int) -> FaceRegion:
+        x0, y0, x1, y1 = box
+        return cls(round((x0 + x1) / 2 / width, 6), round((y0 + y1) / 2 / height, 6),
+                   round((x1 - x0) / width, 6), round((y1 - y0) / height, 6), name)
 
 
 def sidecar_path(media_path: str | os.PathLike[str], naming: str = "full") -> Path:
@@ -218,6 +232,23 @@ class XmpDocument:
                 break
         return data
 
+    def face_regions(self) -> list[FaceRegion]:
+        """The named face regions (`mwg-rs:Regions`; each property an attribute or a child element, both valid
+        RDF); regions without a name, of another type or outside the picture are left out."""
+        out = []
+        for desc in self.root.iter(_RDF + "Description"):
+            kind, name = _value(desc, _q("mwg-rs", "Type")), _value(desc, _q("mwg-rs", "Name"))
+            area = desc.find(_q("mwg-rs", "Area"))
+            if kind != "Face" or not name or area is None:
+                continue
+            try:
+                x, y, w, h = (float(_value(area, _q("stArea", k)) or "nan") for k in ("x", "y", "w", "h"))
+            except ValueError:
+                continue
+            if all(0.0 <= v <= 1.0 for v in (x, y, w, h)) and w > 0 and h > 0:
+                out.append(FaceRegion(x, y, w, h, name))
+        return out
+
     # ----- writing ---------------------------------------------------------------------------
 
     def _remove(self, tag: str) -> None:
@@ -318,6 +349,14 @@ def _without_packet_wrapper(raw: bytes) -> bytes:
     return re.sub(rb"<\?xpacket[^>]*\?>", b"", raw).strip()
 
 
+def _value(el: ET.Element, tag: str) -> str | None:
+    v = el.get(tag)
+    if v is None:
+        child = el.find(tag)
+        v = child.text if child is not None else None
+    return v.strip() if v else None
+
+
 def _unique(items: Iterable[str]) -> list[str]:
     seen: dict[str, None] = {}
     for it in items:
@@ -354,6 +393,27 @@ def update_sidecar(media_path: str | os.PathLike[str], edit: Callable[[XmpDocume
     edit(doc)
     write_atomically(path, doc.to_bytes())
     return path
+
+
+def read_regions(media_path: str | os.PathLike[str]) -> list[FaceRegion]:
+    """Named face regions from the picture's sidecar, else from the XMP packet inside it; none when unreadable."""
+    side = existing_sidecar(media_path)
+    if side is not None:
+        with contextlib.suppress(SidecarError):
+            return _load(side).face_regions()
+    try:
+        with open(media_path, "rb") as f:
+            head = f.read(HEAD_BYTES)
+    except OSError:
+        return []
+    start = head.find(b"<x:xmpmeta")
+    end = head.find(b"</x:xmpmeta>", start)
+    if start < 0 or end < start:
+        return []
+    try:
+        return XmpDocument.parse(head[start:end + len(b"</x:xmpmeta>")]).face_regions()
+    except ValueError:
+        return []
 
 
 def set_regions(media_path: str | os.PathLike[str], regions: Iterable[FaceRegion], size: tuple[int, int],

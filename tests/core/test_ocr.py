@@ -12,6 +12,7 @@ import pytest
 
 from core.indexing import ocr
 from core.indexing.control import Control
+from core.indexing.item_stage import frames_to_read
 from core.search.fusion import text_evidence
 from core.search.query import text_query
 from core.store.catalog import Catalog, TextLine
@@ -178,9 +179,9 @@ def test_a_video_moment_is_found_by_its_on_screen_text(make_library, tmp_path):
 
 def test_video_frames_are_read_every_two_seconds_and_wherever_a_frame_stands_for_longer():
     every_second = [(i, float(i)) for i in range(10)]
-    assert [t for _, t in ocr.frames_to_read(every_second)] == [0.0, 2.0, 4.0, 6.0, 8.0, 9.0]
+    assert [t for _, t in frames_to_read(every_second, ocr.VIDEO_STEP_S)] == [0.0, 2.0, 4.0, 6.0, 8.0, 9.0]
     shared = [(1, 0.0), (2, 3.0), (3, 4.0), (4, 7.0)]  # the shot from 4 s to 7 s is one shared frame
-    assert [t for _, t in ocr.frames_to_read(shared)] == [0.0, 3.0, 4.0, 7.0]
+    assert [t for _, t in frames_to_read(shared, ocr.VIDEO_STEP_S)] == [0.0, 3.0, 4.0, 7.0]
 
 
 def test_a_photo_with_every_word_outranks_one_with_some(make_library, tmp_path, shared_data):

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from core.indexing import faces as face_stage
-from core.media.xmp_faces import FaceRegion, read_regions, write_regions
+from core.media.xmp import FaceRegion, SidecarError, read_regions, set_regions
 from core.models.faces import FaceModel
 from core.store.catalog_people import PeopleStore
 
@@ -128,7 +128,7 @@ def test_named_regions_go_to_sidecars_and_come_back_at_index_time(faces_library,
     for f in lib.people.faces("Kit Harington"):
         rec = lib.catalog.file(f.file_id)
         region = FaceRegion.of_box("Kit Harington", f.box, rec.width, rec.height)
-        written.append(write_regions(copy / os.path.basename(f.path), [region], (rec.width, rec.height)))
+        written.append(set_regions(copy / os.path.basename(f.path), [region], (rec.width, rec.height)))
     assert {p.name for p in [read_regions(w.with_suffix(""))[0] for w in written]} == {"Kit Harington"}
     lib2.index([copy], faces=True)
     kit = lib2.people.person("Kit Harington")
@@ -144,14 +144,14 @@ def test_a_sidecar_keeps_what_other_tools_wrote(tmp_path):
     side.write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
                     '22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
                     'xmp:Rating="4"/></rdf:RDF></x:xmpmeta>')
-    write_regions(photo, [FaceRegion("Ann", 0.5, 0.5, 0.2, 0.3)], (40, 30))
-    write_regions(photo, [FaceRegion("Bo", 0.25, 0.5, 0.2, 0.3)], (40, 30))  # replaces, never piles up
+    set_regions(photo, [FaceRegion(0.5, 0.5, 0.2, 0.3, "Ann")], (40, 30))
+    set_regions(photo, [FaceRegion(0.25, 0.5, 0.2, 0.3, "Bo")], (40, 30))  # replaces, never piles up
     text = side.read_text()
     assert 'xmp:Rating="4"' in text and "Ann" not in text
-    assert read_regions(photo) == [FaceRegion("Bo", 0.25, 0.5, 0.2, 0.3)]
+    assert read_regions(photo) == [FaceRegion(0.25, 0.5, 0.2, 0.3, "Bo")]
     side.write_text("<not xmp")
-    with pytest.raises(Exception, match="not valid XMP"):
-        write_regions(photo, [], (40, 30))
+    with pytest.raises(SidecarError, match="damaged XMP sidecar"):
+        set_regions(photo, [], (40, 30))
     assert side.read_text() == "<not xmp"
 
 

@@ -46,9 +46,7 @@ def overwrite_page(db, number: int, seed: int = 29) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("damage", [
     "schema-page",
-    pytest.param("page-1", marks=pytest.mark.xfail(reason="regressed when the branches merged (more tables): the "
-                                                          "page-by-page salvage finds no rows once page 1 is "
-                                                          "gone; passes on the trust branch alone", strict=False)),
+    "page-1",
     "cut-in-half"])
 def test_repair_recovers_a_catalog_whose_schema_is_unreadable(cli, tmp_path, damage):
     pics = tmp_path / "pics"
