@@ -1,7 +1,7 @@
 """The window on a big library: first paint, the longest frame scrolling the grid end to end, warm search.
 
-    python tests/bench/gui_scale.py [--n 1000,100000] [--queries 20] [--step 1.0] [--keep DIR]
-                                    [--compare OTHER_CHECKOUT]
+    python tests/bench/gui_scale.py [--n 1000,100000] [--queries 20] [--step 1.0] [--repeat 1] [--keep DIR]
+                                    [--scroll-limit 600] [--compare OTHER_CHECKOUT]
 
 Each size is a library made in seconds, not indexed: synthetic CLIP-like vectors (tests/vector_factory.py)
 written straight into the catalog as one embedded photo each, the vector file saved as the app leaves it,
@@ -272,10 +272,21 @@ def end(r: dict) -> str:
     return "" if r["reached_row"] >= r["n"] else f" (stopped at row {r['reached_row']:,})"
 
 
+def medians(rows: list[dict]) -> list[dict]:
+    """One row per size and checkout: the median of each figure over the repeated runs."""
+    out = []
+    for key in dict.fromkeys((r["n"], r["code"]) for r in rows):
+        runs = [r for r in rows if (r["n"], r["code"]) == key]
+        out.append({k: statistics.median(r[k] for r in runs) if isinstance(v, float | int) else v
+                    for k, v in runs[0].items()} | {"code": f"{key[1]} (median of {len(runs)})"})
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", default="1000,100000", help="library sizes, comma separated")
     ap.add_argument("--queries", type=int, default=20)
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each size and checkout, alternated (medians)")
     ap.add_argument("--step", type=float, default=1.0, help="pages scrolled per frame")
     ap.add_argument("--scroll-limit", type=float, default=600,
                     help="seconds of scrolling before giving up on reaching the end (the row reached is reported)")
@@ -302,7 +313,7 @@ def main() -> None:
             print(f"making a library of {n:,} items …", file=sys.stderr, flush=True)
             make_library(home, n, weights)
         order = list(trees.items())
-        for name, tree in order if n % 2 == 0 else order[::-1]:
+        for name, tree in [t for i in range(args.repeat) for t in (order if (n + i) % 2 == 0 else order[::-1])]:
             r = child(["--phase", "window", "--home", str(home), "--weights", str(weights),
                        "--queries", str(args.queries), "--step", str(args.step),
                        "--scroll-limit", str(args.scroll_limit)], tree)
@@ -313,7 +324,7 @@ def main() -> None:
     print("| items | code | first paint ms | first page painted ms | scroll end to end: frames, longest / p99 / "
           "median ms, over 50 ms | thumbnails shown | warm search p50 / max ms (engine alone p50) | load |")
     print("|---|---|---|---|---|---|---|---|")
-    for r in rows:
+    for r in rows if args.repeat == 1 else medians(rows):
         print(f"| {r['n']:,} | {r['code']} | {r['first_paint_ms']:.0f} | {r['first_page_ms']:.0f} | "
               f"{r['frames']} in {r['scroll_s']:.0f} s{end(r)}: {r['frame_max_ms']:.1f} / {r['frame_p99_ms']:.1f} / "
               f"{r['frame_p50_ms']:.1f}, {r['frames_over_50']} | {r['thumbs_shown']:.0%} | "
