@@ -135,14 +135,15 @@ def wait(condition, timeout: float) -> None:
 
 
 def visible_rows(grid) -> range:
+    """The rows on screen: from the top left cell to the end of the grid row at the bottom."""
     from PySide6.QtCore import QPoint
 
     vp = grid.viewport()
+    columns = max(1, vp.width() // grid.gridSize().width())
     first = grid.indexAt(QPoint(2, 2))
-    last = grid.indexAt(QPoint(vp.width() - 2, vp.height() - 2))
-    if not last.isValid():  # the last grid row is not full
-        last = grid.model().index(grid.model().rowCount() - 1)
-    return range(first.row(), last.row() + 1) if first.isValid() else range(0)
+    bottom = grid.indexAt(QPoint(2, vp.height() - 2))
+    last = bottom.row() + columns - 1 if bottom.isValid() else grid.model().rowCount() - 1
+    return range(first.row(), min(last, grid.model().rowCount() - 1) + 1) if first.isValid() else range(0)
 
 
 def window_run(home: Path, weights: Path, queries: int, step: float, scroll_limit: float) -> dict:
@@ -210,7 +211,7 @@ def window_run(home: Path, weights: Path, queries: int, step: float, scroll_limi
         shown += sum(1 for r in rows if model.cell(r).pixmap is not None)
         if rows and rows[-1] >= total - 1 and bar.value() >= bar.maximum():
             break
-        if len(frames) % 500 == 0:
+        if len(frames) % 250 == 0:
             print(f"  {len(frames)} frames, at {bar.value():,} of {bar.maximum():,} px, rows {rows.start}–{rows.stop}"
                   f" of {total:,}", file=sys.stderr, flush=True)
         if time.perf_counter() - t_scroll > scroll_limit:
