@@ -55,6 +55,23 @@ def test_painting_rows_not_loaded_asks_for_the_newest_pages_only(qtbot, qapp):
     assert asked[PAGES_IN_FLIGHT:] == [(18 * PAGE, PAGE)]
 
 
+def test_the_page_after_the_one_on_screen_is_read_ahead_and_no_further(qtbot, qapp):
+    model = ResultsModel(ThumbnailLoader(NoThumbnails()))
+    model.reset([Hit(record(i), i, 0.0) for i in range(PAGE)], more=False, total=6 * PAGE)
+    asked: list[tuple[int, int]] = []
+    model.rows_wanted.connect(lambda offset, n: asked.append((offset, n)))
+    model.cell(PAGE - 1)
+    qtbot.wait(20)
+    assert asked == [(PAGE, PAGE)]  # the last loaded row on screen: the next page is read before it is needed
+    model.cell(PAGE + 1)
+    qtbot.wait(20)
+    assert asked == [(PAGE, PAGE), (2 * PAGE, PAGE)]  # its page in flight, the one after it read ahead
+    model.fill(PAGE, [Hit(record(i), i, 0.0) for i in range(PAGE, 2 * PAGE)])
+    model.fill(2 * PAGE, [Hit(record(i), i, 0.0) for i in range(2 * PAGE, 3 * PAGE)])
+    qtbot.wait(20)
+    assert len(asked) == 2 and not model.loaded(3 * PAGE)  # nothing more until the user scrolls on
+
+
 def test_the_library_view_spans_every_file_and_loads_the_end_when_scrolled_there(qtbot, make_window, indexed_home,
                                                                                 monkeypatch):
     monkeypatch.setattr(search_controller, "FIRST_PAGE", 3)  # pages of a few rows: this library is small

@@ -89,6 +89,7 @@ class ResultsModel(QAbstractListModel):
         self._wanted_pages: dict[int, None] = {}  # pages painted before they loaded, oldest first
         self._loading_pages: set[int] = set()
         self._ask_scheduled = False
+        self._painted_page = -1  # the page of the row painted last: the next one is read ahead
         self._rows_by_key: dict[ThumbKey, list[int]] = {}
         self._rows_by_file: dict[int, list[int]] = {}
         self._seen: set[tuple[int, float | None]] = set()
@@ -109,6 +110,7 @@ class ResultsModel(QAbstractListModel):
         self._seen.clear()
         self._wanted_pages.clear()
         self._loading_pages.clear()
+        self._painted_page = -1
         if not keep_marks:
             self._marks.clear()
         self._index(hits)
@@ -170,8 +172,13 @@ class ResultsModel(QAbstractListModel):
     def cell(self, row: int) -> Cell:
         """Everything a cell paints in one call: a paint then costs no QVariant round trips per role."""
         h = self._hits[row]
+        page = row // PAGE
+        if page != self._painted_page:
+            self._painted_page = page
+            if self._page_missing(page + 1):
+                self._schedule_ask()
         if h is None:
-            self._want(row)
+            self._want(page)
             return NOT_LOADED
         key = thumb_key(h)
         video = h.file.kind == "video"
@@ -232,28 +239,43 @@ class ResultsModel(QAbstractListModel):
         self._fetching = False
         self._more = False
 
-    def _want(self, row: int) -> None:
+    def _want(self, page: int) -> None:
         """A row painted before it loaded: its page is asked for once this paint is over."""
-        page = row // PAGE
         if page in self._loading_pages:
             return
         self._wanted_pages.pop(page, None)
         self._wanted_pages[page] = None  # the newest last
+        self._schedule_ask()
+
+    def _schedule_ask(self) -> None:
         if not self._ask_scheduled:
             self._ask_scheduled = True
             QTimer.singleShot(0, self._ask_rows)
 
     def _ask_rows(self) -> None:
-        """Ask for the pages painted most recently; ones scrolled past meanwhile are forgotten."""
+        """Ask for the pages painted most recently (ones scrolled past meanwhile are forgotten); with a slot
+        free, read the page after the one on screen ahead, so scrolling on finds its rows loaded."""
         self._ask_scheduled = False
         while self._wanted_pages and len(self._loading_pages) < PAGES_IN_FLIGHT:
             page = next(reversed(self._wanted_pages))
             del self._wanted_pages[page]
-            self._loading_pages.add(page)
-            offset = page * PAGE
-            self.rows_wanted.emit(offset, min(PAGE, len(self._hits) - offset))
+            self._ask_page(page)
         while len(self._wanted_pages) > PAGES_IN_FLIGHT:  # scrolled past while the others loaded
             del self._wanted_pages[next(iter(self._wanted_pages))]
+        ahead = self._painted_page + 1
+        if len(self._loading_pages) < PAGES_IN_FLIGHT and self._page_missing(ahead) \
+                and ahead not in self._loading_pages:
+            self._ask_page(ahead)
+
+    def _page_missing(self, page: int) -> bool:
+        """The page exists and is not loaded (pages load whole; the first list page may fill part of one)."""
+        start = page * PAGE
+        return start < len(self._hits) and self._hits[min(len(self._hits), start + PAGE) - 1] is None
+
+    def _ask_page(self, page: int) -> None:
+        self._loading_pages.add(page)
+        offset = page * PAGE
+        self.rows_wanted.emit(offset, min(PAGE, len(self._hits) - offset))
 
     # ----- Qt model API -----------------------------------------------------------------------
 
