@@ -424,12 +424,25 @@ def set_regions(media_path: str | os.PathLike[str], regions: Iterable[FaceRegion
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """`data` into `path` through a flushed temporary file renamed over it: all or nothing."""
+    """`data` into `path` through a flushed temporary file renamed over it: all or nothing.
+
+    The new file's modification time is later than the old one's: the catalog tells a changed sidecar by its
+    time (`core.indexing.manage`), and the kernel stamps files from a coarse clock (a tick of 1–4 ms), so two
+    writes within one tick, or after the clock stepped back, would look like one — and a kill between the
+    second write and its catalog commit would leave the catalog believing the older sidecar.
+    """
+    try:
+        before = path.stat().st_mtime_ns
+    except OSError:
+        before = None
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
+            stamped = os.fstat(fh.fileno())
+            if before is not None and stamped.st_mtime_ns <= before:
+                os.utime(fh.fileno(), ns=(stamped.st_atime_ns, before + 1000))
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except OSError as exc:

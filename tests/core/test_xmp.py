@@ -35,6 +35,21 @@ def test_a_write_keeps_what_other_tools_wrote(tmp_path):
     assert text.count("<xmp:Rating>") == 1 and "Rating=" not in text  # the attribute form replaced, not doubled
 
 
+def test_every_write_moves_the_sidecar_s_time_forward(tmp_path):
+    """The catalog tells a changed sidecar by its modification time; the kernel's clock is coarse (1–4 ms a
+    tick) and may step back, so a later write must never carry the same or an earlier time (a kill between
+    such a write and its catalog commit lost it: tests/e2e/test_sidecar_faults.py)."""
+    import os
+
+    photo = tmp_path / "a.jpg"
+    photo.write_bytes(b"")
+    side = update_sidecar(photo, lambda d: d.set_rating(1))
+    ahead = side.stat().st_mtime_ns + 10_000_000_000  # as if the clock stepped back 10 s since that write
+    os.utime(side, ns=(ahead, ahead))
+    update_sidecar(photo, lambda d: d.set_rating(2))
+    assert side.stat().st_mtime_ns > ahead and read_sidecar(side).rating == 2
+
+
 def test_regions_for_the_faces_stage_round_trip(tmp_path):
     photo = tmp_path / "a.jpg"
     photo.write_bytes(b"")
