@@ -27,6 +27,7 @@ import dataclasses
 import os
 import re
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -283,6 +284,14 @@ class Library:
     def browse(self, offset: int = 0, n: int = 200, filters: Filters | None = None) -> list[FileRecord]:
         """The library without a query: indexed photos and videos newest first (capture time, else file time)."""
         return self.catalog.browse_files(offset, n, **dataclasses.asdict(filters or Filters()))
+
+    def browse_ids(self, filters: Filters | None = None) -> list[int]:
+        """The ids of the files `browse` pages through, in its order (the window pages a big library by them)."""
+        return self.catalog.browse_file_ids(**dataclasses.asdict(filters or Filters()))
+
+    def files_in_order(self, ids: Sequence[int]) -> list[FileRecord | None]:
+        """The records of `ids`, in their order; None for a file no longer in the library."""
+        return self.catalog.files_in_order(ids)
 
     def browse_count(self, filters: Filters | None = None) -> int:
         """How many files `browse` pages through."""

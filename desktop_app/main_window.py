@@ -447,7 +447,7 @@ class MainWindow(QMainWindow):
             self.act_preview.setChecked(True)
             self._toggle_preview()
         hit = self.model.hit(index.row())
-        if hit.file.kind == "video" and self.preview.player is not None:
+        if hit is not None and hit.file.kind == "video" and self.preview.player is not None:
             self.preview.player.seek(hit.start_s or 0.0)
             self.preview.player.player.play()
 

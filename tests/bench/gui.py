@@ -15,7 +15,7 @@
 4. **Browsing the library** (`--browse` files, no query): a catalog of that many indexed
    files (tests/bench/browse.py builds it), a window opened on it: time from showing the
    window to the library's first page in the grid, then scrolling a page at a time with
-   a forced repaint (later pages are fetched from the catalog as the grid nears its end)
+   a forced repaint (rows are read by id as the grid paints them; tests/bench/gui_scale.py scrolls to the end)
    and a jump to the end. `--only browse` runs this section alone (the catalog build
    takes about 2.5 minutes at 100k on a loaded 2-core machine).
 

@@ -148,6 +148,14 @@ def test_browse_pages_newest_first_with_filters(dated_library):
     assert lib.browse_count(Filters(folder=str(folders[0]))) == 25
     assert {f.path for f in lib.browse(0, 100, Filters(folder=str(folders[1])))} == {str(p) for p in paths[25:]}
     assert lib.browse(0, 10, Filters(kinds=frozenset({"video"}))) == []
+    # the window sorts once and reads its pages by id: the same order, page by page
+    order = lib.browse_ids()
+    assert order == [f.id for f in lib.browse(0, 100)]
+    assert lib.browse_ids(Filters(folder=str(folders[1]))) == [f.id for f in lib.browse(0, 100, Filters(
+        folder=str(folders[1])))]
+    page = lib.files_in_order([order[12], -1, order[3]])
+    assert [f.path for f in (page[0], page[2])] == [f.path for f in lib.browse(12, 1) + lib.browse(3, 1)]
+    assert page[1] is None  # not in the library (any more)
 
 
 def test_search_matches_and_explain_share_a_short_query_focused_by_the_models_prompts(dated_library, tmp_path,

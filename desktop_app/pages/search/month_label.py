@@ -31,6 +31,7 @@ class MonthLabel(QLabel):
         # after the window has swapped the grid in and laid it out
         controller.finished.connect(lambda _request: QTimer.singleShot(0, self.refresh))
         controller.model.rowsInserted.connect(self.refresh)
+        controller.model.dataChanged.connect(lambda _first, _last, roles: None if roles else self.refresh())
 
     def refresh(self, *_args) -> None:
         request = self.controller.request
@@ -40,8 +41,11 @@ class MonthLabel(QLabel):
         if index is None or not index.isValid():
             self.setVisible(False)
             return
+        hit = self.controller.model.hit(index.row())
+        if hit is None:  # its row is loading: the label says the month it said, until the row is in
+            return
         from core.library import file_date  # loaded with the library that produced these rows
 
-        when = file_date(self.controller.model.hit(index.row()).file)
+        when = file_date(hit.file)
         self.setText(QLocale().toString(QDate(when.year, when.month, 1), "MMMM yyyy"))
         self.setVisible(True)

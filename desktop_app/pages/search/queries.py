@@ -43,9 +43,11 @@ class FilterState:
         return bool(self.kind or self.folder or self.date_from or self.date_to or self.album or self.tag
                     or self.min_rating is not None or self.favourite or self.place)
 
-    def to_filters(self, library: Library | None = None) -> Filters | None:
+    def to_filters(self, library: Library | None = None, understood: Any = None) -> Filters | None:
         """The engine's `Filters` (imported here, on the worker, to keep start-up light); with the
-        library, an album by name and what the search text says about dates, places and cameras."""
+        library, an album by name and what the search text says about dates, places and cameras
+        (`understood`: `Library.understand` of `understand_text` already, which reads the library's
+        place and camera names: two scans of every file at 100k)."""
         if not self.active and not (library is not None and self.understand_text):
             return None
         from core.library import Filters
@@ -60,7 +62,9 @@ class FilterState:
         if self.album:
             filters = library.album_filters([self.album], filters)
         if self.understand_text:
-            filters = library.understand(self.understand_text, self.skip).filters(filters)
+            if understood is None:
+                understood = library.understand(self.understand_text, self.skip)
+            filters = understood.filters(filters)
         return filters if filters.active else None
 
 
@@ -89,10 +93,12 @@ class Request:
         from core.library import Query
 
         if self.kind == TEXT:
-            text = self.text
-            if self.understand and library is not None:
-                text = library.understand(self.text, self.skip).text
-            return Query("text", text=text, filters=filters.to_filters(library)) if text else None
+            understood = library.understand(self.text, self.skip) if self.understand and library is not None \
+                else None
+            text = understood.text if understood is not None else self.text
+            if (filters.understand_text, filters.skip) != (self.text, self.skip):
+                understood = None  # the filters understand another text (a chip given back since)
+            return Query("text", text=text, filters=filters.to_filters(library, understood)) if text else None
         if self.kind == SIMILAR or (self.kind == COMPOSE and not self.text.strip()):
             # a reference with no change asked for: its look-alikes
             return Query("similar", target=self.target, t_s=self.t_s, box=self.box if self.kind == SIMILAR else None,
@@ -116,11 +122,17 @@ def fetch_page(found: Found, n: int, offset: int) -> list[Hit]:
     return found.page(n, offset)
 
 
-def fetch_browse_page(library: Library, filters: FilterState, n: int, offset: int) -> list[Hit]:
-    """One page of the library without a query, newest first, as results (worker thread)."""
+def fetch_browse_order(library: Library, filters: FilterState) -> list[int]:
+    """The library view's files, newest first, as ids (worker thread): sorted once, then read a page at a
+    time by `fetch_rows` (`Library.browse` sorts the library again for every page it reads)."""
+    return library.browse_ids(filters.to_filters(library))
+
+
+def fetch_rows(library: Library, ids: list[int]) -> list[Hit | None]:
+    """Rows of the library view by id, in order (worker thread); None for a file gone since it was sorted."""
     from core.library import Hit
 
-    return [Hit(f, 0, 0.0) for f in library.browse(offset, n, filters.to_filters(library))]
+    return [None if f is None else Hit(f, 0, 0.0) for f in library.files_in_order(ids)]
 
 
 @dataclass(frozen=True)

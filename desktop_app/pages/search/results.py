@@ -5,6 +5,15 @@ delegate paints from data and the view stays fast with 100,000 rows (no item
 widgets, O(1) `data()`). Thumbnails come from `ThumbnailLoader` through
 `Qt.DecorationRole`; when one arrives, only the rows showing it are updated.
 Dragging rows out gives other applications the files as URLs.
+
+Two ways to page. A list whose length is known (the library browsed, 100,000
+files) has all its rows from the start and loads them as they are painted: a
+row not loaded yet paints as a placeholder and asks for its page
+(`rows_wanted`), at most `PAGES_IN_FLIGHT` at a time and the newest first, so
+dragging the scroll bar to the end fetches the last page, not every page on the
+way (issue 29: the grid grew 2,000 rows at a time as it neared its end, and
+each growth laid out all rows again). A list of unknown length (look-alikes
+of a picture) grows a page at a time as the view nears its end (`more_wanted`).
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ import os
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt, QUrl, Signal
+from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QPixmap
 
 from desktop_app.widgets import formatting as fmt
@@ -23,6 +32,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from core.library import Hit
 
 Index = QModelIndex | QPersistentModelIndex
+
+#: rows a page of a known-length list brings (a screen of small cells holds about 100)
+PAGE = 200
+#: pages of a known-length list asked for at once; more wanted meanwhile keep only the newest few
+PAGES_IN_FLIGHT = 2
 
 
 class Role(IntEnum):
@@ -39,13 +53,16 @@ class Role(IntEnum):
 
 
 class Cell(NamedTuple):
-    """What the delegate paints for one row."""
+    """What the delegate paints for one row (`kind` is empty for a row not loaded yet)."""
 
     pixmap: QPixmap | None
     kind: str
     span: str
     mark: bool | None
     thumb_failed: bool
+
+
+NOT_LOADED = Cell(None, "", "", None, False)
 
 
 def thumb_key(hit: Hit) -> ThumbKey:
@@ -63,11 +80,16 @@ class ResultsModel(QAbstractListModel):
     """Hits of the current query, plus the user's relevance marks."""
 
     more_wanted = Signal()  # the view scrolled near the end and more results may exist
+    rows_wanted = Signal(int, int)  # (offset, n): rows of a known-length list were painted before they loaded
 
     def __init__(self, thumbnails: ThumbnailLoader, parent: Any = None):
         super().__init__(parent)
         self.thumbnails = thumbnails
-        self._hits: list[Hit] = []
+        self._hits: list[Hit | None] = []  # None: a row of a known-length list not loaded yet
+        self._wanted_pages: dict[int, None] = {}  # pages painted before they loaded, oldest first
+        self._loading_pages: set[int] = set()
+        self._ask_scheduled = False
+        self._painted_page = -1  # the page of the row painted last: the next one is read ahead
         self._rows_by_key: dict[ThumbKey, list[int]] = {}
         self._rows_by_file: dict[int, list[int]] = {}
         self._seen: set[tuple[int, float | None]] = set()
@@ -78,18 +100,46 @@ class ResultsModel(QAbstractListModel):
 
     # ----- filling ----------------------------------------------------------------------------
 
-    def reset(self, hits: list[Hit], more: bool, keep_marks: bool = False) -> None:
+    def reset(self, hits: list[Hit | None], more: bool, keep_marks: bool = False, total: int | None = None) -> None:
+        """A new list: `hits` its first rows (None: not loaded); with `total`, its known length (the rest load
+        as they are painted)."""
         self.beginResetModel()
         self._hits = []
         self._rows_by_key.clear()
         self._rows_by_file.clear()
         self._seen.clear()
+        self._wanted_pages.clear()
+        self._loading_pages.clear()
+        self._painted_page = -1
         if not keep_marks:
             self._marks.clear()
         self._index(hits)
+        if total is not None:
+            self._hits.extend([None] * (total - len(hits)))
+            more = False
         self._more = more
         self._fetching = False
         self.endResetModel()
+
+    def fill(self, offset: int, hits: list[Hit | None]) -> None:
+        """Rows of a known-length list, loaded (`rows_wanted` asked for them); None: a row that stays empty."""
+        self._loading_pages.discard(offset // PAGE)
+        hits = hits[:max(0, len(self._hits) - offset)]
+        for i, h in enumerate(hits, start=offset):
+            if h is not None and self._hits[i] is None:
+                self._hits[i] = h
+                self._note(i, h)
+        if hits:
+            self.dataChanged.emit(self.index(offset), self.index(offset + len(hits) - 1))
+        self._ask_rows()
+
+    def fill_failed(self) -> None:
+        """A page could not be read: its rows stay placeholders, and its page stays "loading" so painting
+        does not ask for it in a loop (a new list asks again); the other wanted pages go on."""
+        self._ask_rows()
+
+    def loaded(self, row: int) -> bool:
+        return self._hits[row] is not None
 
     def append(self, hits: list[Hit], more: bool) -> None:
         """Add a page; files already shown are skipped (pages of a changing index may overlap)."""
@@ -103,20 +153,33 @@ class ResultsModel(QAbstractListModel):
         self._index(fresh)
         self.endInsertRows()
 
-    def _index(self, hits: list[Hit]) -> None:
+    def _index(self, hits: list[Hit | None]) -> None:
         base = len(self._hits)
         self._hits.extend(hits)
         for i, h in enumerate(hits, start=base):
-            self._rows_by_key.setdefault(thumb_key(h), []).append(i)
-            self._rows_by_file.setdefault(h.file.id, []).append(i)
-            self._seen.add(_identity(h))
+            if h is not None:
+                self._note(i, h)
 
-    def hit(self, row: int) -> Hit:
+    def _note(self, row: int, h: Hit) -> None:
+        self._rows_by_key.setdefault(thumb_key(h), []).append(row)
+        self._rows_by_file.setdefault(h.file.id, []).append(row)
+        self._seen.add(_identity(h))
+
+    def hit(self, row: int) -> Hit | None:
+        """The row's hit; None for a row of a known-length list not loaded yet."""
         return self._hits[row]
 
     def cell(self, row: int) -> Cell:
         """Everything a cell paints in one call: a paint then costs no QVariant round trips per role."""
         h = self._hits[row]
+        page = row // PAGE
+        if page != self._painted_page:
+            self._painted_page = page
+            if self._page_missing(page + 1):
+                self._schedule_ask()
+        if h is None:
+            self._want(page)
+            return NOT_LOADED
         key = thumb_key(h)
         video = h.file.kind == "video"
         return Cell(self.thumbnails.pixmap(key), h.file.kind, fmt.span(h.start_s, h.end_s) if video else "",
@@ -124,7 +187,8 @@ class ResultsModel(QAbstractListModel):
 
     @property
     def hits(self) -> list[Hit]:
-        return self._hits
+        """The loaded hits, in row order (all of them, unless a known-length list is still loading)."""
+        return [h for h in self._hits if h is not None]
 
     def hits_of_file(self, file_id: int) -> list[Hit]:
         return [self._hits[r] for r in self._rows_by_file.get(file_id, [])]
@@ -175,6 +239,44 @@ class ResultsModel(QAbstractListModel):
         self._fetching = False
         self._more = False
 
+    def _want(self, page: int) -> None:
+        """A row painted before it loaded: its page is asked for once this paint is over."""
+        if page in self._loading_pages:
+            return
+        self._wanted_pages.pop(page, None)
+        self._wanted_pages[page] = None  # the newest last
+        self._schedule_ask()
+
+    def _schedule_ask(self) -> None:
+        if not self._ask_scheduled:
+            self._ask_scheduled = True
+            QTimer.singleShot(0, self._ask_rows)
+
+    def _ask_rows(self) -> None:
+        """Ask for the pages painted most recently (ones scrolled past meanwhile are forgotten); with a slot
+        free, read the page after the one on screen ahead, so scrolling on finds its rows loaded."""
+        self._ask_scheduled = False
+        while self._wanted_pages and len(self._loading_pages) < PAGES_IN_FLIGHT:
+            page = next(reversed(self._wanted_pages))
+            del self._wanted_pages[page]
+            self._ask_page(page)
+        while len(self._wanted_pages) > PAGES_IN_FLIGHT:  # scrolled past while the others loaded
+            del self._wanted_pages[next(iter(self._wanted_pages))]
+        ahead = self._painted_page + 1
+        if len(self._loading_pages) < PAGES_IN_FLIGHT and self._page_missing(ahead) \
+                and ahead not in self._loading_pages:
+            self._ask_page(ahead)
+
+    def _page_missing(self, page: int) -> bool:
+        """The page exists and is not loaded (pages load whole; the first list page may fill part of one)."""
+        start = page * PAGE
+        return start < len(self._hits) and self._hits[min(len(self._hits), start + PAGE) - 1] is None
+
+    def _ask_page(self, page: int) -> None:
+        self._loading_pages.add(page)
+        offset = page * PAGE
+        self.rows_wanted.emit(offset, min(PAGE, len(self._hits) - offset))
+
     # ----- Qt model API -----------------------------------------------------------------------
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -184,6 +286,8 @@ class ResultsModel(QAbstractListModel):
         if not index.isValid():
             return None
         h = self._hits[index.row()]
+        if h is None:
+            return None
         if role == Qt.ItemDataRole.DecorationRole:
             return self.thumbnails.pixmap(thumb_key(h))
         if role == Qt.ItemDataRole.DisplayRole:
@@ -246,9 +350,9 @@ class ResultsModel(QAbstractListModel):
         """The files behind the rows, once each: file managers, mail and chat apps take them as they are."""
         paths: list[str] = []
         for ix in indexes:
-            p = self._hits[ix.row()].file.path
-            if p not in paths:
-                paths.append(p)
+            h = self._hits[ix.row()]
+            if h is not None and h.file.path not in paths:
+                paths.append(h.file.path)
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(p) for p in paths])
         mime.setText("\n".join(paths))

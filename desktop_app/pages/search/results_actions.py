@@ -103,6 +103,7 @@ class ResultsActions(QObject):
         selection.selectionChanged.connect(self.update)
         self.grid.customContextMenuRequested.connect(self._context_menu)
         self.model.modelReset.connect(self._results_reset)
+        self.model.dataChanged.connect(self._rows_loaded)
         self.thumbnails.loaded.connect(self._thumbnail_loaded)
         self.preview.region_selected.connect(self.search_region)
         self.preview.player_created.connect(lambda _p: self.update())
@@ -112,16 +113,17 @@ class ResultsActions(QObject):
     # ----- the current result -----------------------------------------------------------------
 
     def current_hit(self) -> Hit | None:
+        """The current result; None when there is none, or its row has not loaded yet."""
         ix = self.grid.currentIndex()
         return self.model.hit(ix.row()) if ix.isValid() else None
 
     def selected_hits(self) -> list[Hit]:
-        """The selected results in grid order; the current one when nothing is selected."""
+        """The selected results in grid order (those loaded); the current one when nothing is selected."""
         rows = sorted(ix.row() for ix in self.grid.selectionModel().selectedIndexes())
         if not rows:
             hit = self.current_hit()
             return [hit] if hit is not None else []
-        return [self.model.hit(r) for r in rows]
+        return [h for h in map(self.model.hit, rows) if h is not None]
 
     def select_first(self) -> None:
         """Make the first result current, unless one already is."""
@@ -159,12 +161,19 @@ class ResultsActions(QObject):
         self.update()
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if not current.isValid():
+        hit = self.model.hit(current.row()) if current.isValid() else None
+        if hit is None:  # none, or its row not loaded yet (`_rows_loaded` shows it when it is)
             self.preview.clear()
         else:
-            hit = self.model.hit(current.row())
             self.preview.show_hit(hit, self._moments_of(hit))
         self.update()
+
+    def _rows_loaded(self, first: QModelIndex, last: QModelIndex, roles: list[int]) -> None:
+        """The current result's row loaded after it was made current (the grid jumped to the end)."""
+        current = self.grid.currentIndex()
+        if not roles and current.isValid() and first.row() <= current.row() <= last.row() \
+                and self.preview.hit is None:
+            self._current_changed(current, current)
 
     def _moments_of(self, hit: Hit) -> list[Hit]:
         """The video's moments among the results, to mark on the player's timeline."""

@@ -2,10 +2,12 @@
 
 Each new query or filter change bumps a generation number; pages and refine
 rounds that come back for an older generation are dropped, so typing fast
-never shows stale results. Pages grow as the user scrolls (120, 240, … up to
-2,000 at a time), which keeps the first screen quick and deep scrolling cheap;
-the engine's query (the vector) is made once, with the first page, and every
-later page reuses it.
+never shows stale results. Pages of results grow as the user scrolls (120,
+240, … up to 2,000 at a time), which keeps the first screen quick and deep
+scrolling cheap; the engine's query (the vector) is made once, with the first
+page, and every later page reuses it. The library view knows its length (a
+count with the first page), so the grid has all its rows at once and loads the
+pages it paints (`ResultsModel.rows_wanted`).
 
 A text search shows its matches only — the list ends where the per-query cutoff
 says they end (`core.search.cutoff`) — best first or newest first; "show all"
@@ -33,9 +35,10 @@ from desktop_app.pages.search.queries import (
     Cut,
     FilterState,
     Request,
-    fetch_browse_page,
+    fetch_browse_order,
     fetch_matches,
     fetch_page,
+    fetch_rows,
     find,
     start_session,
 )
@@ -71,12 +74,14 @@ class SearchController(QObject):
         self.show_all = False  # a text search shows every result, not only its matches
         self.cut: Cut | None = None  # where the current text search's matches ended
         self.total: int | None = None  # how many files the library view pages through
+        self._order: list[int] = []  # the library view's file ids, in its order (its rows load by id)
         self._generation = 0
         self._page = FIRST_PAGE
         self._box: _SessionBox | None = None
         self._busy = False
         self.question: Any = None  # the question shown for the current results
         model.more_wanted.connect(self._fetch_more)
+        model.rows_wanted.connect(self._fetch_rows)
         self.finished.connect(self._ask)
         host.closed.connect(self._forget)
 
@@ -153,22 +158,23 @@ class SearchController(QObject):
         self.started.emit(request)
         filters, n, sort, show_all = self.filters, FIRST_PAGE, self.sort, self.show_all
 
-        def first_page(lib: Library) -> tuple[Found | None, list[Hit], Cut | None, int | None]:
-            if request.kind == BROWSE:
-                return None, fetch_browse_page(lib, filters, n, 0), None, lib.browse_count(filters.to_filters(lib))
-            found = find(lib, request, filters)
-            if found is None:  # only filters were typed ("photos from my Pixel"): what they allow, newest first
-                return None, fetch_browse_page(lib, filters, n, 0), None, lib.browse_count(filters.to_filters(lib))
+        def first_page(lib: Library) -> tuple[Found | None, list[Hit | None], Cut | None, list[int] | None]:
+            found = None if request.kind == BROWSE else find(lib, request, filters)
+            if found is None:  # the library, or only filters were typed ("photos from my Pixel"): newest first
+                order = fetch_browse_order(lib, filters)
+                return None, fetch_rows(lib, order[:n]), None, order
             if found.is_cut(show_all, sort):
                 return (found, *fetch_matches(found, show_all, sort), None)
             return found, fetch_page(found, n, 0), None, None
 
-        def done(result: tuple[Found | None, list[Hit], Cut | None, int | None]) -> None:
+        def done(result: tuple[Found | None, list[Hit | None], Cut | None, list[int] | None]) -> None:
             if gen != self._generation:
                 return
-            self._query, hits, self.cut, self.total = result
+            self._query, hits, self.cut, order = result
+            self._order = order or []
+            self.total = None if order is None else len(order)
             self._set_busy(False)
-            self.model.reset(hits, more=self.cut is None and len(hits) >= n, keep_marks=keep_marks)
+            self.model.reset(hits, more=self.cut is None and len(hits) >= n, keep_marks=keep_marks, total=self.total)
             self.feedback_changed.emit()
             self.finished.emit(request)
 
@@ -183,12 +189,10 @@ class SearchController(QObject):
 
     def _fetch_more(self) -> None:
         request, query = self.request, self._query
-        if request is None or not request.pageable or (query is None and request.kind != BROWSE
-                                                        and not request.understand):
+        if request is None or not request.pageable or query is None:  # the library view has all its rows
             self.model.fetch_failed()
             return
-        gen = self._generation
-        filters, offset = self.filters, self.model.rowCount()
+        gen, offset = self._generation, self.model.rowCount()
         self._page = n = min(MAX_PAGE, self._page * 2)
 
         def done(hits: list[Hit]) -> None:
@@ -200,10 +204,24 @@ class SearchController(QObject):
                 self.model.fetch_failed()
                 self.host.error.emit(exc)
 
-        if request.kind == BROWSE or query is None:
-            self.host.call(lambda lib: fetch_browse_page(lib, filters, n, offset), done, failed)
-        else:
-            self.host.call(lambda _lib: fetch_page(query, n, offset), done, failed)
+        self.host.call(lambda _lib: fetch_page(query, n, offset), done, failed)
+
+    def _fetch_rows(self, offset: int, n: int) -> None:
+        """Rows of the library view the grid painted before they loaded, read by id (its order is known)."""
+        gen, ids = self._generation, self._order[offset:offset + n]
+        if not ids:
+            return
+
+        def done(hits: list[Hit | None]) -> None:
+            if gen == self._generation:
+                self.model.fill(offset, hits)
+
+        def failed(exc: BaseException) -> None:
+            if gen == self._generation:
+                self.model.fill_failed()
+                self.host.error.emit(exc)
+
+        self.host.call(lambda lib: fetch_rows(lib, ids), done, failed)
 
     # ----- feedback ---------------------------------------------------------------------------
 
