@@ -100,7 +100,7 @@ def make_library(home: Path, n: int, weights: Path) -> dict:
     lib = Library(home, model=MODEL, weights=weights, device="cpu")
     model_id = lib.catalog.model_id(lib.choice.key(), lib.choice.name, lib.choice.weights, 512)
     fill_catalog(lib.catalog, model_id, vecs)
-    lib.remember_model()
+    lib.models.remember()
     file_ids = [f.id for f in lib.browse(0, n)]
     lib.engine(sync=False).vindex.wait_rebuilt()  # the vector file, saved as an index run leaves it
     lib.close()

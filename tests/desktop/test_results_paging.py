@@ -81,7 +81,7 @@ def test_the_library_view_spans_every_file_and_loads_the_end_when_scrolled_there
     w.grid.set_wanted_cell(320)
     qtbot.waitUntil(lambda: w.controller.request is not None and w.controller.request.kind == BROWSE
                     and not w.controller.busy and w.model.rowCount() > 0, timeout=20_000)
-    total = w.host.status["images"] + w.host.status["videos"]
+    total = w.host.status.images + w.host.status.videos
     assert total > 12
     assert w.model.rowCount() == total  # every row from the first page on: the scroll bar spans the library
     assert w.model.loaded(0) and not w.model.loaded(total - 1)
