@@ -60,7 +60,9 @@ def local_cluster(tiny_config_dir):
 
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="finds Ray's workers through /proc")
 def test_cluster_index_matches_in_process_even_when_a_worker_is_killed(make_library, shared_data, tmp_path,
-                                                                      local_cluster):
+                                                                      local_cluster, monkeypatch):
+    # The same vectors to the bit, not within int8's agreement (cosine >= 0.995): float32 on both sides.
+    monkeypatch.setenv("MEDIALENS_PRECISION", "fp32")
     folder = tmp_path / "photos"
     folder.mkdir()
     for f in sorted((shared_data / "images" / "misc").iterdir())[:12]:

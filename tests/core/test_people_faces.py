@@ -212,7 +212,9 @@ def test_thirty_faces_one_pixel_and_none(make_library, tmp_path, face_crops):
 _KILL_SCRIPT = """
 import os, sys
 sys.path.insert(0, {repo!r})
+from core.indexing import faces
 from core.library import Library
+faces.BATCH = {batch}
 lib = Library({home!r}, model={model!r}, weights={weights!r}, device="cpu")
 def progress(p):
     if p.phase == "faces" and p.files_done > 0:
@@ -225,13 +227,14 @@ def test_a_kill_during_the_face_stage_resumes(make_library, tmp_path, face_crops
                                               monkeypatch):
     from tests.conftest import REPO, TINY_MODEL
 
+    monkeypatch.setattr(face_stage, "BATCH", 4)  # a few commits over a few photos (the stage's own is 16)
     folder = tmp_path / "many"
     folder.mkdir()
     for k in range(2 * face_stage.BATCH + 3):
         face_crops[k % 6].resize((200, 200)).save(folder / f"f{k:02}.jpg")
     home = tmp_path / "lib"
     script = _KILL_SCRIPT.format(repo=str(REPO), home=str(home), model=TINY_MODEL, weights=str(tiny_weights),
-                                 folder=str(folder))
+                                 folder=str(folder), batch=face_stage.BATCH)
     run = subprocess.run([sys.executable, "-c", script], env=cli_env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 9, run.stderr[-2000:]
     from core.library import Library
