@@ -275,8 +275,16 @@ def ranked(engine: SearchEngine, query: QueryVector, n: int = 20, offset: int = 
     return fused_search(engine, query.vector, query.words, n, offset, filters, exact)
 
 
+def _text_proposals(catalog, words: str) -> list[_Proposal]:
+    """Where the words are shown or said (OCR, subtitles, speech), each at the frame that stands for it."""
+    proposals = _proposals(text_evidence(catalog, words))
+    _to_next_sample(catalog, proposals)
+    return proposals
+
+
 def fused_search(engine: SearchEngine, vector: np.ndarray, words: str, n: int = 20, offset: int = 0,
-                 filters: Filters | None = None, exact: bool | None = None) -> list[Hit]:
+                 filters: Filters | None = None, exact: bool | None = None,
+                 proposals: list[_Proposal] | None = None) -> list[Hit]:
     """CLIP's results for `vector` fused with the text evidence for `words` (OCR, subtitles, speech); paged by
     `offset`.
 
@@ -285,8 +293,7 @@ def fused_search(engine: SearchEngine, vector: np.ndarray, words: str, n: int = 
     the stretch where the words are said, from the first. Each hit keeps its cosine as `score`;
     `extra["text"]` says which words were found, by which expert, and where.
     """
-    proposals = _proposals(text_evidence(engine.catalog, words))
-    _to_next_sample(engine.catalog, proposals)
+    proposals = _text_proposals(engine.catalog, words) if proposals is None else proposals
     if not proposals:
         return engine.by_vector(vector, n, offset, filters, exact=exact)
     clip = engine.by_vector(vector, max(FUSION_DEPTH, n + offset), 0, filters, exact=exact)
@@ -358,7 +365,11 @@ def fused_matches(engine: SearchEngine, query: QueryVector, found: Matches, filt
 
     if not query.words:
         return found
-    fused = fused_search(engine, query.vector, query.words, max(FUSION_DEPTH, len(found.hits)), 0, filters, exact)
+    proposals = _text_proposals(engine.catalog, query.words)
+    if not proposals:  # no picture shows the words: nothing to fuse (searching the vector again cost a third)
+        return found
+    fused = fused_search(engine, query.vector, query.words, max(FUSION_DEPTH, len(found.hits)), 0, filters, exact,
+                         proposals)
     shown = [h for h in fused if "text" in h.extra]
     if not shown:
         return found

@@ -106,8 +106,11 @@ def test_balance_ends_are_the_image_only_and_text_only_queries(lib, method):
     ref = _id(lib, "main/pic_00001.jpg")
     image_only = lib.compose(ref, "a red circle", n=6, method=method, balance=0.0, include_reference=True)
     assert _names(image_only) == _names(lib.similar(ref, n=6, include_self=True))
-    middle = lib.compose(ref, "a red circle", n=6, method=method, balance=0.5, include_reference=True)
-    assert _names(middle) != _names(image_only)
+    # Halfway, the text moves the query: the library's whole order changes (the top six of the tiny random
+    # model may stay as they were).
+    middle = lib.compose(ref, "a red circle", n=20, method=method, balance=0.5, include_reference=True)
+    assert _names(middle) != _names(lib.compose(ref, "a red circle", n=20, method=method, balance=0.0,
+                                                include_reference=True))
     if method == "sum":
         text_only = lib.compose(ref, "a red circle", n=6, method=method, balance=1.0, include_reference=True)
         assert _names(text_only) == _names(lib.search("a red circle", n=6))
