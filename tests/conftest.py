@@ -42,16 +42,13 @@ HANG_S = int(os.environ.get("MEDIALENS_TEST_HANG_S", "420"))
 _STDERR: list[int] = []  # the terminal's stderr, not the capture's: the dump must reach CI's log
 
 
-@pytest.hookimpl(trylast=True)  # after the terminal reporter is made: suspending capture earlier lost its output
+@pytest.hookimpl(trylast=True)  # after the terminal reporter is made
 def pytest_configure(config):
     capture = config.pluginmanager.getplugin("capturemanager")
-    if capture is not None:
-        capture.suspend_global_capture()
-    try:
+    # Capture is lifted only where it is on (a worker's, a plain run's), and put back as it was: resuming it
+    # in xdist's controller, where it is off, held back every progress line until the end.
+    with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
         _STDERR.append(os.dup(2))
-    finally:
-        if capture is not None:
-            capture.resume_global_capture()
 
 
 @pytest.hookimpl(wrapper=True)
