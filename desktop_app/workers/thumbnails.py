@@ -93,6 +93,11 @@ class ThumbnailLoader(QObject):
         with self._lock:
             self._wanted.clear()
 
+    def stop(self, wait_ms: int = 5_000) -> bool:
+        """Drop queued requests and wait for the pictures being made; True when none is left running."""
+        self.forget_pending()
+        return self._pool.waitForDone(wait_ms)
+
     def clear(self) -> None:
         """Forget everything (another library was opened)."""
         self.forget_pending()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from PySide6.QtCore import QObject, Qt, Signal
 
 from core.search.engine import Hit
@@ -30,8 +31,20 @@ class NoThumbnails(QObject):
     library = None
 
 
-def test_painting_rows_not_loaded_asks_for_the_newest_pages_only(qtbot, qapp):
-    model = ResultsModel(ThumbnailLoader(NoThumbnails()))
+@pytest.fixture
+def loader(qtbot):
+    """A thumbnail loader with no library, kept alive, its pool drained and its events delivered before it goes
+    (a loader collected with pictures in flight crashed the worker process in pytest-qt's event processing)."""
+    host = NoThumbnails()
+    made = ThumbnailLoader(host)
+    yield made
+    assert made.stop()
+    qtbot.wait(10)
+    del host
+
+
+def test_painting_rows_not_loaded_asks_for_the_newest_pages_only(qtbot, loader):
+    model = ResultsModel(loader)
     total = 20 * PAGE + 7
     model.reset([Hit(record(i), i, 0.0) for i in range(5)], more=False, total=total)
     assert model.rowCount() == total and not model.canFetchMore()
@@ -55,8 +68,8 @@ def test_painting_rows_not_loaded_asks_for_the_newest_pages_only(qtbot, qapp):
     assert asked[PAGES_IN_FLIGHT:] == [(18 * PAGE, PAGE)]
 
 
-def test_the_page_after_the_one_on_screen_is_read_ahead_and_no_further(qtbot, qapp):
-    model = ResultsModel(ThumbnailLoader(NoThumbnails()))
+def test_the_page_after_the_one_on_screen_is_read_ahead_and_no_further(qtbot, loader):
+    model = ResultsModel(loader)
     model.reset([Hit(record(i), i, 0.0) for i in range(PAGE)], more=False, total=6 * PAGE)
     asked: list[tuple[int, int]] = []
     model.rows_wanted.connect(lambda offset, n: asked.append((offset, n)))
@@ -97,7 +110,7 @@ def test_the_library_view_spans_every_file_and_loads_the_end_when_scrolled_there
     assert w.month_label.isVisibleTo(w)  # it names the month of the row now at the top
 
 
-def test_a_thumbnail_arriving_repaints_its_cell_without_laying_out_every_row(qtbot, qapp):
+def test_a_thumbnail_arriving_repaints_its_cell_without_laying_out_every_row(qtbot, loader):
     """QListView lays all rows out again on any data change; at 100k rows each thumbnail froze the grid."""
     from desktop_app.pages.search.results_view import ResultsView
 
@@ -108,7 +121,7 @@ def test_a_thumbnail_arriving_repaints_its_cell_without_laying_out_every_row(qtb
             visits[0] += 1
             return super().rowCount() if parent is None else super().rowCount(parent)
 
-    model = CountingModel(ThumbnailLoader(NoThumbnails()))
+    model = CountingModel(loader)
     total = 20_000
     model.reset([Hit(record(i), i, 0.0) for i in range(PAGE)], more=False, total=total)
     view = ResultsView()
