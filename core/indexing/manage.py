@@ -182,7 +182,7 @@ def _apply_xmp(rec: FileMetaRecord, data: XmpData) -> FileMetaRecord:
                    favourite=data.favourite if data.favourite is not None else rec.favourite,
                    title=data.title if data.title is not None else rec.title,
                    caption=data.caption if data.caption is not None else rec.caption,
-                   tags=[clean_tag(t) for t in data.tags] if data.tags else list(rec.tags),
+                   tags=[clean_tag(t) for t in data.tags] if data.tags or data.tags_said else list(rec.tags),
                    regions=data.regions if data.regions is not None else rec.regions)
 
 

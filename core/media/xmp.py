@@ -78,12 +78,15 @@ class XmpData:
     caption: str | None = None
     favourite: bool | None = None
     regions: str | None = None  # the raw mwg-rs:Regions element, for the faces stage
+    #: the tags were said, maybe as none (an empty bag: every tag removed), which is not the same as silence
+    tags_said: bool = False
 
     def merged_over(self, base: XmpData) -> XmpData:
         """This data where it says something, `base` elsewhere (a sidecar over the file's own XMP)."""
         return XmpData(
             rating=self.rating if self.rating is not None else base.rating,
-            tags=self.tags or base.tags,
+            tags=self.tags if self.tags or self.tags_said else base.tags,
+            tags_said=self.tags_said or base.tags_said,
             title=self.title if self.title is not None else base.title,
             caption=self.caption if self.caption is not None else base.caption,
             favourite=self.favourite if self.favourite is not None else base.favourite,
@@ -190,6 +193,7 @@ class XmpDocument:
                     return [li.text.strip() for li in lis if li.text and li.text.strip()]
                 if el.text and el.text.strip():
                     return [el.text.strip()]
+                return []  # an empty array: said, and none
             if tag in d.attrib:
                 return [d.attrib[tag]]
         return None
@@ -215,11 +219,14 @@ class XmpDocument:
         if rating is not None:
             with contextlib.suppress(ValueError):
                 data.rating = max(0, min(5, round(float(rating))))  # -1 ("rejected") reads as 0
-        hierarchical = [t.replace("|", "/") for t in self._items(_q("lr", "hierarchicalSubject")) or []]
-        hierarchical += [t for t in self._items(_q("digiKam", "TagsList")) or [] if t not in hierarchical]
+        said = [self._items(_q(p, name)) for p, name in (("lr", "hierarchicalSubject"), ("digiKam", "TagsList"),
+                                                          ("dc", "subject"))]
+        hierarchical = [t.replace("|", "/") for t in said[0] or []]
+        hierarchical += [t for t in said[1] or [] if t not in hierarchical]
         leaves = {t.rsplit("/", 1)[-1] for t in hierarchical} | {p for t in hierarchical for p in t.split("/")}
-        flat = [t for t in self._items(_q("dc", "subject")) or [] if t not in leaves]
+        flat = [t for t in said[2] or [] if t not in leaves]
         data.tags = _unique(hierarchical + flat)
+        data.tags_said = any(items is not None for items in said)
         data.title = self._alt_text(_q("dc", "title"))
         data.caption = self._alt_text(_q("dc", "description"))
         fav = self._simple(_q("medialens", "Favorite"))
@@ -262,10 +269,10 @@ class XmpDocument:
         if value is not None:
             ET.SubElement(self._first_description(), tag).text = value
 
-    def _set_array(self, tag: str, kind: str, values: Iterable[str]) -> None:
+    def _set_array(self, tag: str, kind: str, values: Iterable[str], keep_empty: bool = False) -> None:
         self._remove(tag)
         values = list(values)
-        if values:
+        if values or keep_empty:
             container = ET.SubElement(ET.SubElement(self._first_description(), tag), _RDF + kind)
             for v in values:
                 ET.SubElement(container, _RDF + "li").text = v
@@ -283,7 +290,8 @@ class XmpDocument:
         """Hierarchical tags as Lightroom (`lr:hierarchicalSubject`, "|") and digiKam (`TagsList`, "/")
         write them, and their leaves as `dc:subject`, which every other tool reads."""
         tags = _unique(t.strip("/") for t in tags if t.strip("/"))
-        self._set_array(_q("dc", "subject"), "Bag", _unique(t.rsplit("/", 1)[-1] for t in tags))
+        # An empty dc:subject says "no tags" (every one removed here), which a reader must not take for silence.
+        self._set_array(_q("dc", "subject"), "Bag", _unique(t.rsplit("/", 1)[-1] for t in tags), keep_empty=True)
         nested = [t for t in tags if "/" in t]
         self._set_array(_q("lr", "hierarchicalSubject"), "Bag", [t.replace("/", "|") for t in nested])
         self._set_array(_q("digiKam", "TagsList"), "Seq", nested)

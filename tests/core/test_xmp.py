@@ -50,6 +50,21 @@ def test_every_write_moves_the_sidecar_s_time_forward(tmp_path):
     assert side.stat().st_mtime_ns > ahead and read_sidecar(side).rating == 2
 
 
+def test_a_sidecar_whose_tags_were_all_removed_says_none_rather_than_nothing(tmp_path):
+    """A sidecar is the truth for what it holds: after every tag is removed it must say "no tags", or the
+    catalog (or the picture's own XMP) keeps the old ones (a kill between that write and its catalog commit
+    left 400 tags in the catalog: tests/e2e/test_sidecar_faults.py)."""
+    photo = tmp_path / "a.jpg"
+    photo.write_bytes(b"")
+    update_sidecar(photo, lambda d: d.set_tags(["Places/Portugal/Lisbon", "tram"]))
+    side = update_sidecar(photo, lambda d: d.set_tags([]))
+    data = read_sidecar(side)
+    assert data.tags == [] and data.tags_said
+    assert data.merged_over(xmp.XmpData(tags=["old"], tags_said=True)).tags == []
+    silent = XmpDocument.new().read()
+    assert not silent.tags_said and silent.merged_over(xmp.XmpData(tags=["kept"])).tags == ["kept"]
+
+
 def test_regions_for_the_faces_stage_round_trip(tmp_path):
     photo = tmp_path / "a.jpg"
     photo.write_bytes(b"")
