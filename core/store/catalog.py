@@ -40,11 +40,13 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    bindparam,
     create_engine,
     delete,
     event,
     func,
     insert,
+    literal_column,
     select,
     text,
     update,
@@ -281,6 +283,14 @@ class FileRecord:
 #: The `files` columns in `FileRecord`'s order: a search's hits read rows of these (an ORM object a row, then a
 #: record of it, cost three times as much: 2,560 files a query at 100k items).
 _RECORD_COLUMNS = [getattr(MediaFile, f.name) for f in fields(FileRecord)]
+#: The ids a search reads, as one JSON parameter (`json_each`): one statement compiled once, instead of an IN
+#: list of 900 parameters compiled per chunk, run on the connection (no ORM row loading): a search's items
+#: with their files' kinds, 4,096 at 100k items, 117 ms the ORM way, 65 ms this way (loaded).
+_IDS = select(literal_column("value")).select_from(func.json_each(bindparam("ids")))
+_FILES_BY_ID = select(*_RECORD_COLUMNS).where(MediaFile.id.in_(_IDS))
+_ITEM_KINDS_BY_ID = (select(Item.id, Item.file_id, Item.t_s, MediaFile.kind)
+                     .join(MediaFile, MediaFile.id == Item.file_id).where(Item.id.in_(_IDS)))
+_ITEMS_BY_ID = select(Item.id, Item.file_id, Item.t_s).where(Item.id.in_(_IDS))
 
 
 def _record(f: MediaFile) -> FileRecord:
@@ -569,12 +579,11 @@ class Catalog:
 
     def files(self, ids: Iterable[int]) -> dict[int, FileRecord]:
         ids = list(set(ids))
-        out: dict[int, FileRecord] = {}
+        if not ids:
+            return {}
         with self.session() as s:
-            for chunk in _chunks(ids, 900):
-                for row in s.execute(select(*_RECORD_COLUMNS).where(MediaFile.id.in_(chunk))):
-                    out[row[0]] = FileRecord(*row)
-        return out
+            return {row[0]: FileRecord(*row) for row in s.connection().execute(_FILES_BY_ID, _ids_param(ids))}
+
 
     def failed_files(self) -> list[FileRecord]:
         with self.session() as s:
@@ -609,12 +618,20 @@ class Catalog:
     def items_info(self, item_ids: Iterable[int]) -> dict[int, tuple[int, float | None]]:
         """item id -> (file id, time in seconds or None)."""
         ids = list(set(item_ids))
-        out: dict[int, tuple[int, float | None]] = {}
+        if not ids:
+            return {}
         with self.session() as s:
-            for chunk in _chunks(ids, 900):
-                for iid, fid, t in s.execute(select(Item.id, Item.file_id, Item.t_s).where(Item.id.in_(chunk))):
-                    out[iid] = (fid, t)
-        return out
+            return {iid: (fid, t) for iid, fid, t in s.connection().execute(_ITEMS_BY_ID, _ids_param(ids))}
+
+    def items_with_kinds(self, item_ids: Iterable[int]) -> dict[int, tuple[int, float | None, str]]:
+        """item id -> (file id, time in seconds or None, the file's kind): what a search groups its items by,
+        before it reads the records of the page it shows."""
+        ids = list(set(item_ids))
+        if not ids:
+            return {}
+        with self.session() as s:
+            return {iid: (fid, t, kind) for iid, fid, t, kind in
+                    s.connection().execute(_ITEM_KINDS_BY_ID, _ids_param(ids))}
 
     def items_of_file(self, file_id: int) -> list[tuple[int, float | None]]:
         with self.session() as s:
@@ -1017,6 +1034,11 @@ def fts_query(terms: Sequence[str]) -> str:
     """An FTS5 MATCH expression for any of `terms`, each a quoted, folded trigram substring (3+ characters)."""
     quoted = ['"' + fold_text(t).replace('"', '""') + '"' for t in terms if len(t) >= 3]
     return " OR ".join(quoted)
+
+
+def _ids_param(ids: Iterable[int]) -> dict[str, str]:
+    """The parameter of `_IDS`: the ids as one JSON array."""
+    return {"ids": json.dumps([int(i) for i in ids])}
 
 
 def _chunks(seq: Sequence, n: int) -> Iterator[Sequence]:
