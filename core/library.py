@@ -87,6 +87,7 @@ from core.search.moments import (
 from core.search.people import hit_people, parse_people, person_matches, person_moments
 from core.search.query import QueryVector, parse_box, text_query
 from core.store.catalog import Catalog, FileRecord, TextLine
+from core.store.catalog_manage import ManageCatalog
 from core.store.catalog_people import FaceRecord, PeopleStore, PersonRecord
 from core.store.repair import RepairReport
 from core.store.repair import repair_catalog as _repair_catalog
@@ -119,6 +120,7 @@ class Library:
         self.indexing = IndexRuns(self)
         self.thumbnails = Thumbnails(self.catalog, self.thumbs)
         self._engine: SearchEngine | None = None
+        self._names = ManageCatalog(self.catalog)  # the place and camera names searches understand, kept
         self._moments: MomentFinder | None = None
         self._people = None
 
@@ -259,8 +261,8 @@ class Library:
         (`core.search.understand.Understood`: the words for the model, and filters)."""
         from core.search.understand import understand
 
-        store = self.manager.store
-        return understand(text, store.place_names(), store.camera_names(), skip=skip)
+        places, cameras = self._names.known_names()
+        return understand(text, places, cameras, skip=skip)
 
     # ----- queries ----------------------------------------------------------------------------
 

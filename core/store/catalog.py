@@ -650,13 +650,16 @@ class Catalog:
 
     def iter_vectors(self, model_id: int, after_id: int = 0, batch: int = 20000) -> Iterator[
             list[tuple[int, int, bytes]]]:
-        """Batches of (vector row id, item id, f16 bytes) with row id > after_id, in order."""
+        """Batches of (vector row id, item id, f16 bytes) with row id > after_id, in order.
+
+        Read by row id (`model_id + 0` keeps SQLite off the (model_id, item_id) index, through which it read
+        every vector's index entry and sorted them): a query's catch-up with nothing new, 36 → 0.06 ms at 100k."""
         last = after_id
         while True:
             with self.session() as s:
                 rows = s.execute(
                     select(Vector.id, Vector.item_id, Vector.data)
-                    .where(Vector.model_id == model_id, Vector.id > last)
+                    .where(Vector.model_id + 0 == model_id, Vector.id > last)
                     .order_by(Vector.id).limit(batch)
                 ).all()
             if not rows:
