@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -160,13 +161,17 @@ def onnx_models(model: str, weights: str | None) -> tuple[str, Path]:
     """
     from core.models.embed import model_key, resolve_identity
     from core.models.runtime.export import export_model
-    from core.models.runtime.manifest import find_export
+    from core.models.runtime.manifest import find_export, read_manifest
 
     models = CACHE / "models"
     os.environ["MEDIALENS_MODELS"] = str(models)
     path = Path(weights) if weights else random_weights(model, CACHE)
     name, _, pretrained, resolved = resolve_identity(model, None, path)
-    if find_export(model_key(name, pretrained, resolved), models) is None:
+    found = find_export(model_key(name, pretrained, resolved), models)
+    if found is not None and "visual_int8" not in read_manifest(found).files:
+        shutil.rmtree(found)  # made before the export carried int8 towers: the program would run int8
+        found = None
+    if found is None:
         export_model(model, weights=path, models_dir=models)
     return model, path
 
@@ -281,6 +286,8 @@ CONFIGS = {
     "full decode": {"decode": "full", "dedup": False},
     "old adaptive default": {"decode": "adaptive", "dedup": False},
     "before issue 29": {},
+    "fp32 model": {},
+    "ffmpeg threads": {},
     "default": {},
 }
 
@@ -314,12 +321,45 @@ def _to_image_before_issue_29(frame, min_side: int, aspect: float, rotation: int
     return img.transpose(turn) if turn is not None else img
 
 
-class _BeforeIssue29:
-    """core.media.video as it decoded before issue 29: RGB at full size, then shrunk."""
+class _Float32Model:
+    """The image tower in float32 ($MEDIALENS_PRECISION=fp32), as before the export carried int8 towers."""
+
+    def __enter__(self):
+        self.saved_precision = os.environ.get("MEDIALENS_PRECISION")
+        os.environ["MEDIALENS_PRECISION"] = "fp32"
+
+    def __exit__(self, *exc):
+        if self.saved_precision is None:
+            os.environ.pop("MEDIALENS_PRECISION", None)
+        else:
+            os.environ["MEDIALENS_PRECISION"] = self.saved_precision
+
+
+class _FfmpegThreads:
+    """Every video decoded on FFmpeg's choice of threads (one per core plus one), large frames included."""
 
     def __enter__(self):
         from core.media import video
 
+        self.saved_pixels = video.LARGE_FRAME_PIXELS
+        video.LARGE_FRAME_PIXELS = float("inf")
+
+    def __exit__(self, *exc):
+        from core.media import video
+
+        video.LARGE_FRAME_PIXELS = self.saved_pixels
+
+
+class _BeforeIssue29:
+    """core.media.video as it decoded before issue 29 (RGB at full size, then shrunk, FFmpeg's threads), the
+    model in float32."""
+
+    def __enter__(self):
+        from core.media import video
+
+        self.parts = [_Float32Model(), _FfmpegThreads()]
+        for part in self.parts:
+            part.__enter__()
         self.saved = video._to_image
         video._to_image = _to_image_before_issue_29
 
@@ -327,15 +367,17 @@ class _BeforeIssue29:
         from core.media import video
 
         video._to_image = self.saved
+        for part in reversed(self.parts):
+            part.__exit__(*exc)
 
 
-GUARDS = {"old adaptive default": _OldAdaptive, "before issue 29": _BeforeIssue29}
+GUARDS = {"old adaptive default": _OldAdaptive, "before issue 29": _BeforeIssue29, "fp32 model": _Float32Model,
+          "ffmpeg threads": _FfmpegThreads}
 
 
 def index_once(paths: list[Path], model: str, weights: Path, config: str, home: Path) -> tuple[float, float, int]:
     """Embed-phase seconds of indexing the clips through `Library.index`, CPU seconds, frames embedded."""
     import contextlib
-    import shutil
 
     from core.library import Library
 
