@@ -99,12 +99,8 @@ CUT_THRESHOLD = 0.12
 MIN_GAP_S = 0.2
 #: A GOP no longer than this many intervals is represented by its keyframe alone.
 SHORT_GOP_INTERVALS = 1.5
-#: FFmpeg decoder threading: frame and slice threads, as many as FFmpeg chooses (one per core, plus one)
-#: unless the frames are large (`LARGE_FRAME_PIXELS`).
+#: FFmpeg decoder threading: frame and slice threads, as many as FFmpeg chooses (one per core, plus one).
 THREAD_TYPE = "AUTO"
-#: Frames of at least this many pixels (above 1440p) are decoded on one thread per core, not FFmpeg's one
-#: more: at 4K the extra frame thread's copies and waits cost more than it overlaps (tests/bench/video_decode.py).
-LARGE_FRAME_PIXELS = 2560 * 1440 + 1
 #: Environment variable naming the devices to decode on (`hardware_decoders`).
 HWDEC_ENV = "MEDIALENS_HWDEC"
 #: Device types that failed to open in this process: not tried again for every file.
@@ -722,20 +718,9 @@ class _Reader:
 def _configure_decoder(stream, skipping_nonref: bool) -> None:
     """Threads, the options of `DECODER_OPTIONS`, and skipping of frames nothing is predicted from."""
     stream.thread_type = THREAD_TYPE
-    ctx = stream.codec_context
-    if ctx.width * ctx.height >= LARGE_FRAME_PIXELS:
-        ctx.thread_count = _cores()
-    ctx.options = dict(DECODER_OPTIONS)
+    stream.codec_context.options = dict(DECODER_OPTIONS)
     if skipping_nonref:
-        ctx.skip_frame = "NONREF"
-
-
-def _cores() -> int:
-    """The cores this process may run on (a container's share, not the machine's)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not on Linux
-        return os.cpu_count() or 1
+        stream.codec_context.skip_frame = "NONREF"
 
 
 class _Damaged(Exception):

@@ -20,15 +20,18 @@ alternated A/B/C per repeat, median of ``--repeat`` runs:
 * **full decode**: every frame decoded, every sample embedded (``decode="full"``, ``dedup=False``);
 * **old adaptive default**: adaptive GOP plans as before this change — every sample embedded,
   non-reference frames decoded, the cut miniature scaled by FFmpeg;
-* **before issue 29**: the default as it decoded before issue 29 — frames converted to RGB at full
-  size and then shrunk;
+* **before issue 29**: the default as it ran before issue 29 — frames converted to RGB at full
+  size and then shrunk, the image tower in float32;
+* **fp32 model**: the default with the image tower in float32 ($MEDIALENS_PRECISION=fp32), to tell
+  the int8 tower's share of a gain from the decoding's;
 * **default**: samples that look like the last embedded one share its vector, quiet long
   GOPs cost their keyframe, non-reference frames skipped, frames shrunk in YUV before they
   become RGB (``core.media.video`` notes).
 
 ``--configs`` picks and orders the configurations (the first is the baseline of the ratios).
 
-The model is run as the program runs it: the ONNX export on ONNX Runtime (made once in the cache).
+The model is run as the program runs it: the ONNX export on ONNX Runtime, int8 towers on the CPU (made
+once in the cache, remade when an older export there lacks the int8 towers).
 The CPU-bound figure (video seconds / (process CPU seconds / 2 cores)) does not depend on what
 else the machine runs; "CPU vs baseline" is the baseline's CPU over this one's.
 
@@ -287,7 +290,6 @@ CONFIGS = {
     "old adaptive default": {"decode": "adaptive", "dedup": False},
     "before issue 29": {},
     "fp32 model": {},
-    "ffmpeg threads": {},
     "default": {},
 }
 
@@ -335,31 +337,13 @@ class _Float32Model:
             os.environ["MEDIALENS_PRECISION"] = self.saved_precision
 
 
-class _FfmpegThreads:
-    """Every video decoded on FFmpeg's choice of threads (one per core plus one), large frames included."""
+class _BeforeIssue29(_Float32Model):
+    """core.media.video as it decoded before issue 29 (RGB at full size, then shrunk), the model in float32."""
 
     def __enter__(self):
         from core.media import video
 
-        self.saved_pixels = video.LARGE_FRAME_PIXELS
-        video.LARGE_FRAME_PIXELS = float("inf")
-
-    def __exit__(self, *exc):
-        from core.media import video
-
-        video.LARGE_FRAME_PIXELS = self.saved_pixels
-
-
-class _BeforeIssue29:
-    """core.media.video as it decoded before issue 29 (RGB at full size, then shrunk, FFmpeg's threads), the
-    model in float32."""
-
-    def __enter__(self):
-        from core.media import video
-
-        self.parts = [_Float32Model(), _FfmpegThreads()]
-        for part in self.parts:
-            part.__enter__()
+        super().__enter__()
         self.saved = video._to_image
         video._to_image = _to_image_before_issue_29
 
@@ -367,12 +351,10 @@ class _BeforeIssue29:
         from core.media import video
 
         video._to_image = self.saved
-        for part in reversed(self.parts):
-            part.__exit__(*exc)
+        super().__exit__(*exc)
 
 
-GUARDS = {"old adaptive default": _OldAdaptive, "before issue 29": _BeforeIssue29, "fp32 model": _Float32Model,
-          "ffmpeg threads": _FfmpegThreads}
+GUARDS = {"old adaptive default": _OldAdaptive, "before issue 29": _BeforeIssue29, "fp32 model": _Float32Model}
 
 
 def index_once(paths: list[Path], model: str, weights: Path, config: str, home: Path) -> tuple[float, float, int]:
@@ -496,7 +478,10 @@ def main() -> None:
                                                           dtype=np.float32) for _ in range(32)]
         encoder.encode_preprocessed(batch)
         model_s, _ = best_of(lambda: encoder.encode_preprocessed(batch), args.repeat)
-        print(f"# model alone ({type(encoder).__name__}): {32 / model_s:.1f} frames/s on preprocessed batches of 32 "
+        session = encoder._session("visual") if hasattr(encoder, "_session") else None
+        tower = Path(session._model_path).name if session is not None else "torch"  # int8 or float32 ONNX file
+        print(f"# model alone ({type(encoder).__name__}, {tower}): {32 / model_s:.1f} frames/s on preprocessed batches "
+              f"of 32 "
               f"= {32 / model_s:.1f}x real time at 1 frame per second if every sample is embedded")
     clips = wanted_clips(wanted)
     index_table(clips, args.model, weights, args.repeat, bool(args.weights), configs)
