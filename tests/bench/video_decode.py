@@ -1,7 +1,7 @@
 """How fast videos are indexed, in × real time: full decoding, the old adaptive default, and the default.
 
     python tests/bench/video_decode.py [--repeat 3] [--model ViT-B-32] [--weights PATH] [--strategies]
-                                       [--no-4k] [--clips set,mixed,4k] [--configs "before issue 29,default"]
+                                       [--no-4k] [--clips set,mixed,4k,4k-1s] [--configs "before issue 29,default"]
                                        [--decode-only]
 
 Clips (made once from the shared clips and cached in the temp folder):
@@ -12,7 +12,10 @@ Clips (made once from the shared clips and cached in the temp folder):
   (moving close-up), 12 s of one still frame (a static shot), the plaza seen from above
   (static camera, people walking), the bridge traffic (static camera) and Big Buck Bunny
   (animation, cuts);
-* **4K**: 20 s of the same kinds of shots at 3840x2160 (x264 ultrafast, default GOP).
+* **4K**: 20 s of the same kinds of shots at 3840x2160 (x264 ultrafast, default GOP: no B frames,
+  a keyframe every 250 frames and none at cuts, so every frame up to the last sample is decoded);
+* **4K, 1 s GOP** (``--clips 4k-1s``, not in the default set): the same with a keyframe every
+  second, as phones and cameras write 4K.
 
 Configurations, indexed end to end through ``Library.index`` (decode + embed + write),
 alternated A/B/C per repeat, median of ``--repeat`` runs:
@@ -108,8 +111,9 @@ MIXED_4K = [("moviepy_chaplin.mp4", 6.0, True), ("vtest_opencv_copy.avi", 8.0, F
             ("imageio_cockatoo.mp4", 6.0, False)]
 
 
-def _encode(path: Path, parts: list[tuple[str, float | None, bool]], size: tuple[int, int], preset: str) -> Path:
-    """Parts of shared clips joined at 30 fps, H.264 with x264's default GOP (cached)."""
+def _encode(path: Path, parts: list[tuple[str, float | None, bool]], size: tuple[int, int], preset: str,
+            x264_params: str = "") -> Path:
+    """Parts of shared clips joined at 30 fps, H.264 with x264's default GOP unless `x264_params` say (cached)."""
     import av
 
     if path.exists():
@@ -117,7 +121,8 @@ def _encode(path: Path, parts: list[tuple[str, float | None, bool]], size: tuple
     part = path.with_suffix(".part.mp4")
     n = 0
     with av.open(str(part), "w") as out:
-        stream = out.add_stream("libx264", rate=30, options={"preset": preset, "crf": "21"})
+        options = {"preset": preset, "crf": "21", **({"x264-params": x264_params} if x264_params else {})}
+        stream = out.add_stream("libx264", rate=30, options=options)
         stream.width, stream.height, stream.pix_fmt = *size, "yuv420p"
 
         def put(frame) -> None:
@@ -148,11 +153,14 @@ def _encode(path: Path, parts: list[tuple[str, float | None, bool]], size: tuple
     return path
 
 
-def mixed_clips(with_4k: bool) -> dict[str, list[Path]]:
+def mixed_clips(with_4k: bool, with_4k_phone: bool = False) -> dict[str, list[Path]]:
     CACHE.mkdir(exist_ok=True)
     clips = {"1080p30 mixed, default GOP": [_encode(CACHE / "mixed1080.mp4", MIXED, (1920, 1080), "veryfast")]}
     if with_4k:
         clips["4K30 mixed, default GOP"] = [_encode(CACHE / "mixed4k.mp4", MIXED_4K, (3840, 2160), "ultrafast")]
+    if with_4k_phone:  # a keyframe every second, as phones and cameras write 4K
+        clips["4K30 mixed, 1 s GOP"] = [_encode(CACHE / "mixed4k_gop1s.mp4", MIXED_4K, (3840, 2160), "ultrafast",
+                                               "keyint=30:min-keyint=30")]
     return clips
 
 
@@ -184,13 +192,12 @@ def shared_clips() -> list[Path]:
 
 
 def wanted_clips(wanted: set[str] | list[str]) -> dict[str, list[Path]]:
-    """The clip sets named in `wanted` ("set": the shared real clips, "mixed": 1080p, "4k"), by label."""
+    """The clip sets named in `wanted` ("set": the shared real clips, "mixed": 1080p, "4k", "4k-1s"), by label."""
     clips = {}
     if "set" in wanted:
         clips[f"shared real clips ({len(shared_clips())})"] = shared_clips()
-    made = mixed_clips("4k" in wanted)
-    clips.update({k: v for k, v in made.items()
-                  if ("4K" in k and "4k" in wanted) or ("1080" in k and "mixed" in wanted)})
+    made = mixed_clips("4k" in wanted, "4k-1s" in wanted)
+    clips.update({k: v for k, v in made.items() if "1080" not in k or "mixed" in wanted})
     return clips
 
 
@@ -449,7 +456,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--model", default="ViT-B-32")
     ap.add_argument("--weights", help="weights file for --model (default: random weights; speed only)")
-    ap.add_argument("--clips", default="set,mixed,4k", help="which clips: set, mixed, 4k (comma-separated)")
+    ap.add_argument("--clips", default="set,mixed,4k", help="which clips: set, mixed, 4k, 4k-1s (comma-separated)")
     ap.add_argument("--configs", default=",".join(CONFIGS),
                     help=f"configurations to alternate, the first the baseline (of: {', '.join(CONFIGS)})")
     ap.add_argument("--no-4k", action="store_true", help="skip the 4K clip (it takes a minute to make)")
