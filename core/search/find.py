@@ -64,11 +64,12 @@ class Query:
 
 
 def prepare(engine: SearchEngine, query: Query) -> Found:
-    """`query` made ready: its vector encoded and the files it stands for found, once."""
+    """`query` made ready: its vector encoded and the files it stands for found, once. A text query is kept by
+    the engine until the catalog changes (`SearchEngine.kept`), with the matches it was last cut at."""
     ctx = engine.context
     if query.kind == TEXT:
-        vector = text_query(ctx, query.text)
-    elif query.kind == SIMILAR:
+        return engine.kept(("found", query), lambda: Found(engine, query, text_query(ctx, query.text)))
+    if query.kind == SIMILAR:
         vector = similar_query(ctx, query.target, t_s=query.t_s, box=query.box, include_self=query.include_target)
     else:
         vector = composed_query(ctx, query.target, query.text, method=query.method, balance=query.balance,
