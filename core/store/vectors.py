@@ -50,7 +50,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.native import load_onnxruntime_first
-from core.vector_math import from_blobs
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.store.catalog import Catalog
@@ -183,15 +182,13 @@ class ExactStore:
                  known: Callable[[np.ndarray], np.ndarray] | None = None) -> int:
         """Append the catalog's vectors added since the last call (except keys `known` says are held)."""
         added = 0
-        for rows in catalog.iter_vectors(model_id, after_id=self.last_vector_id):
-            keys = np.fromiter((r[1] for r in rows), np.uint64, len(rows))
-            vecs = from_blobs([r[2] for r in rows], dim)
+        for keys, vecs, last in catalog.vector_batches(model_id, dim, after_id=self.last_vector_id):
             if known is not None:
                 fresh = ~known(keys)
                 keys, vecs = keys[fresh], vecs[fresh]
             if len(keys):
                 self.append(keys, vecs)
-            self.last_vector_id = rows[-1][0]
+            self.last_vector_id = last
             added += len(keys)
         return added
 
@@ -414,10 +411,9 @@ class VectorIndex:
         expected = self.catalog.vector_count(self.model_id)
         if len(self) != expected:
             return f"index holds {len(self)} vectors, catalog {expected}"
-        rows = next(iter(self.catalog.iter_vectors(self.model_id, batch=_SPOT_CHECKS)), [])
-        if rows:
-            keys = np.fromiter((r[1] for r in rows), np.uint64, len(rows))
-            want = from_blobs([r[2] for r in rows], self.dim).astype(np.float32)
+        first = next(iter(self.catalog.vector_batches(self.model_id, self.dim, batch=_SPOT_CHECKS)), None)
+        if first is not None:
+            keys, want = first[0], first[1].astype(np.float32)
             at = self._main.rows_of(keys)
             in_delta = self._delta.contains(keys)
             if ((at < 0) & ~in_delta).any():
