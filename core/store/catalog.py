@@ -19,6 +19,7 @@ survive the round trip on every platform.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
 import re
@@ -28,6 +29,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -327,6 +329,20 @@ def _file_date():
     """A file's date in SQL: its capture time, else its modification time (both sort as text)."""
     return func.coalesce(MediaFile.taken_at, func.strftime("%Y-%m-%d %H:%M:%f", MediaFile.mtime_ns / 1e9,
                                                            "unixepoch", "localtime"))
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile: a batch of 65,536 fresh row tuples (none of them cyclic) made the
+    collector sweep every tracked object again and again, 20-35 % of reading the vectors (tests/bench/
+    open_first.py). It is switched back on only if it was on (another thread may pause it too: harmless)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _on_connect(dbapi_conn, _record) -> None:
@@ -669,18 +685,21 @@ class Catalog:
             try:
                 raw = self.engine.raw_connection()
                 try:
-                    rows = raw.cursor().execute(
-                        "SELECT id, item_id, data FROM vectors WHERE model_id + 0 = ? AND id > ? ORDER BY id LIMIT ?",
-                        (model_id, last, batch)).fetchall()
+                    with _gc_paused():
+                        rows = raw.cursor().execute(
+                            "SELECT id, item_id, data FROM vectors WHERE model_id + 0 = ? AND id > ? ORDER BY id "
+                            "LIMIT ?", (model_id, last, batch)).fetchall()
+                        if not rows:
+                            return
+                        last = rows[-1][0]
+                        items = np.fromiter(map(itemgetter(1), rows), np.uint64, len(rows))
+                        vecs = np.frombuffer(b"".join(map(itemgetter(2), rows)), "<f2").reshape(-1, dim)
+                        del rows
                 finally:
                     raw.close()
             except (sqlite3.DatabaseError, DatabaseError) as exc:
                 raise catalog_error(self.path, exc) from None
-            if not rows:
-                return
-            row_ids, items, blobs = zip(*rows, strict=True)
-            last = row_ids[-1]
-            yield np.array(items, np.uint64), np.frombuffer(b"".join(blobs), "<f2").reshape(-1, dim), last
+            yield items, vecs, last
 
     def last_vector_id(self, model_id: int) -> int:
         """The newest vector row of the model (walked back from the last row: no index scan of the model's rows)."""
