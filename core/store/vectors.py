@@ -50,6 +50,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.native import load_onnxruntime_first
+from core.store.coarse import Cancelled as CoarseCancelled
+from core.store.coarse import CoarseCodes
+from core.store.coarse import block_size as coarse_block
 from core.vector_math import from_blobs
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -72,6 +75,13 @@ log = logging.getLogger(__name__)
 EXACT_LIMIT = 20_000
 #: Candidates the int8 scan hands to the float16 re-rank (at least 4 x k).
 RERANK = 100
+#: From this many vectors in the file, a 2-bit first stage (`core.store.coarse`, built in the background at the
+#: first search) picks `COARSE_SHARE` of the rows (at least `COARSE_FLOOR`) for the int8 codes to re-score,
+#: instead of the int8 codes scanning all of them (512 MB per query at 1M). tests/bench/scale.py at 1M: see
+#: README "Speed". Below it the int8 scan is quick enough (23 ms at 100k) and the build not worth its seconds.
+COARSE_MIN = 200_000
+COARSE_SHARE = 0.005
+COARSE_FLOOR = 2_000
 #: `save` rewrites a big file only when vectors added or removed since it was written reach this fraction
 #: of it; smaller files (under `SMALL_FILE` vectors) are rewritten on every save. The indexer saves every
 #: few minutes, so a first index of 1M photos rewrites about 1/MERGE_AT times the final file in all
@@ -217,6 +227,9 @@ class FlatPart:
         self._vecs_offset = 0
         self._order = np.argsort(keys, kind="stable")
         self._sorted = keys[self._order]
+        self.coarse: CoarseCodes | None = None  # the 2-bit first stage, once built (`start_coarse`)
+        self._coarse_thread: threading.Thread | None = None
+        self._coarse_cancel = threading.Event()
 
     @classmethod
     def empty(cls, dim: int) -> FlatPart:
@@ -241,9 +254,45 @@ class FlatPart:
         return self.rows_of(keys) >= 0
 
     def candidates(self, query: np.ndarray, count: int) -> np.ndarray:
-        """Rows of the `count` best by the int8 codes (approximate: to be re-ranked)."""
+        """Rows of the `count` best by the int8 codes (approximate: to be re-ranked): among the rows the 2-bit
+        first stage picks once it is built, otherwise among all."""
         q = np.clip(np.rint(query * (127.0 / max(float(np.abs(query).max()), 1e-12))), -127, 127).astype(np.int8)
-        return _scan(self.codes, q, count, "IP")[0]
+        coarse = self.coarse
+        if coarse is None:
+            return _scan(self.codes, q, count, "IP")[0]
+        rows = np.sort(coarse.candidates(query, max(count, COARSE_FLOOR, int(COARSE_SHARE * len(self)))))
+        scores = np.asarray(self.codes[rows], np.float32) @ q.astype(np.float32)
+        best = np.argpartition(-scores, count - 1)[:count] if count < len(rows) else np.arange(len(rows))
+        return rows[best[np.argsort(-scores[best], kind="stable")]]
+
+    def start_coarse(self) -> None:
+        """Build the 2-bit first stage in a background thread (once; a failure is logged and the int8 scan
+        stays)."""
+        if self._coarse_thread is not None or len(self) < COARSE_MIN or coarse_block(self.dim) is None:
+            return
+        self._coarse_thread = threading.Thread(target=self._build_coarse, name="2-bit first stage", daemon=True)
+        self._coarse_thread.start()
+
+    def _build_coarse(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):  # Linux: a thread has its own nice value
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        try:
+            self.coarse = CoarseCodes.build(self.vecs, self._coarse_cancel)
+        except CoarseCancelled:
+            pass
+        except Exception as exc:  # an onnxruntime without the kernel, memory: the int8 scan answers
+            log.warning("no 2-bit first stage for %d vectors (%s: %s); the int8 scan answers",
+                        len(self), type(exc).__name__, exc)
+
+    def wait_coarse(self, timeout: float | None = None) -> bool:
+        """Wait for the background build of the first stage; True when it is in use."""
+        if self._coarse_thread is not None:
+            self._coarse_thread.join(timeout)
+        return self.coarse is not None
+
+    def drop_coarse(self) -> None:
+        """Stop a build under way (the part is being replaced)."""
+        self._coarse_cancel.set()
 
     def cosines(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
         """Exact cosine of the query with the float16 vectors of `rows` (read in file order)."""
@@ -381,6 +430,8 @@ class VectorIndex:
 
     def _set_main(self, part: FlatPart | None, path: Path | None) -> None:
         old = self._main_path
+        if self._main is not None and self._main is not part:
+            self._main.drop_coarse()
         self._main, self._main_path = part, path
         self._delta, self._removed = ExactStore(self.dim), set()
         if old is not None and old != self.path and old != path:
@@ -524,6 +575,8 @@ class VectorIndex:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join()
         with self._lock:
+            if self._main is not None:
+                self._main.drop_coarse()
             if self._main_path is not None and self._main_path != self.path:
                 with contextlib.suppress(OSError):
                     self._main_path.unlink()  # rebuilt but never saved (a reader's rebuild)
@@ -694,6 +747,7 @@ class VectorIndex:
                 if exact or (exact is None and len(main) <= EXACT_LIMIT):
                     rows, sims = main.exact(query, k + extra)
                 else:
+                    main.start_coarse()
                     rows = main.candidates(query, max(RERANK, 4 * k) + extra)
                     sims = main.cosines(rows, query)
                 keys = main.keys[rows]

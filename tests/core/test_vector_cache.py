@@ -333,3 +333,77 @@ def test_a_damaged_or_foreign_vectors_file_is_rebuilt_not_trusted(synthetic, tmp
     assert _answers(again, queries) == before
     _assert_exact(before, vecs, ids, queries)
     again.close()
+
+
+# ----- the 2-bit first stage of big files (core/store/coarse.py) --------------------------------
+
+@pytest.fixture
+def first_stage(monkeypatch):
+    """Let the 2,000-vector file behave as a big one: the 2-bit codes pick 10 % of the rows (200; 64 dimensions
+    carry less than 512 do, so a larger share than the default)."""
+    monkeypatch.setattr(vectors, "EXACT_LIMIT", 0)
+    monkeypatch.setattr(vectors, "COARSE_MIN", 1000)
+    monkeypatch.setattr(vectors, "COARSE_FLOOR", 100)
+    monkeypatch.setattr(vectors, "COARSE_SHARE", 0.1)
+
+
+def test_the_2bit_first_stage_keeps_recall_and_follows_additions_and_removals(synthetic, tmp_path, first_stage,
+                                                                            monkeypatch):
+    catalog, model_id, vecs, ids, _ = synthetic
+    queries = text_like_queries(clustered_vectors(2000, DIM, seed=3)[1], 40, seed=11)
+    vi = _saved(catalog, model_id, tmp_path)
+    vi.search(queries[0], 10)  # the first search starts the build in the background
+    assert vi._main.wait_coarse(60), "the 2-bit first stage was not built"
+    picked = []
+    real = vi._main.coarse.candidates
+    monkeypatch.setattr(vi._main.coarse, "candidates", lambda q, n: picked.append(n) or real(q, n))
+    got = [vi.search(q, 10)[0].tolist() for q in queries]
+    assert picked == [200] * len(queries)  # each query went through the first stage
+    assert _recall(got, vecs, ids, queries) >= 0.98
+
+    more, _ = clustered_vectors(30, DIM, seed=21)  # added after the build: searched exactly as the delta
+    new_ids = fill_catalog(catalog, model_id, more, root="/more")
+    assert vi.sync() == 30
+    assert [int(vi.search(v.astype(np.float32), 1)[0][0]) for v in more] == new_ids
+    catalog.remove_root("/synthetic")  # the file's own items: masked, never answered
+    vi.sync()
+    assert len(vi) == 30 and vi._main.coarse is not None
+    assert set(vi.search(queries[1], 30)[0].tolist()) <= set(new_ids)
+    vi.close()
+
+
+def test_a_first_stage_whose_scores_disagree_with_numpy_is_never_used(synthetic, tmp_path, first_stage,
+                                                                      monkeypatch, caplog):
+    """An ONNX Runtime whose 2-bit kernel reads the codes otherwise (here: the rows shuffled) is caught by the
+    build's check; the int8 scan answers, with the same results as without a first stage."""
+    from core.store import coarse
+
+    catalog, model_id, _, _, queries = synthetic
+    vi = _saved(catalog, model_id, tmp_path)
+    monkeypatch.setattr(vectors, "COARSE_MIN", 10**9)
+    int8_answers = [vi.search(q, 10)[0].tolist() for q in queries]
+    monkeypatch.setattr(vectors, "COARSE_MIN", 1000)
+    real_session = coarse._session
+    shuffled = np.random.default_rng(0).permutation
+    monkeypatch.setattr(coarse, "_session", lambda w, *a: real_session(w[shuffled(len(w))], *a))
+    vi.search(queries[0], 10)
+    assert not vi._main.wait_coarse(60) and vi._main.coarse is None
+    assert "disagree with numpy" in caplog.text
+    assert [vi.search(q, 10)[0].tolist() for q in queries] == int8_answers
+    vi.close()
+
+
+def test_a_replaced_file_drops_its_first_stage_and_builds_one_for_the_new_file(synthetic, tmp_path, first_stage):
+    catalog, model_id, _, _, queries = synthetic
+    vi = _saved(catalog, model_id, tmp_path)
+    vi.search(queries[0], 10)
+    old = vi._main
+    assert old.wait_coarse(60)
+    more, _ = clustered_vectors(300, DIM, seed=22)  # 15 %: the next save rewrites the file
+    new_ids = fill_catalog(catalog, model_id, more, root="/more")
+    vi.sync()
+    assert vi.save() and vi._main is not old and vi._main.coarse is None and len(vi._main) == 2300
+    vi.search(queries[0], 10)
+    assert vi._main.wait_coarse(60) and vi._main.coarse.n == 2300
+    assert [int(vi.search(v.astype(np.float32), 1)[0][0]) for v in more[:20]] == new_ids[:20]
+    vi.close()
