@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 #: Levels per dimension (2 bits).
 BITS = 2
 #: Rows sampled for the per-dimension levels.
-SAMPLE = 20_000
+SAMPLE = 10_000
 #: Rows quantised per step of the build (checked for cancellation between steps).
 CHUNK = 65_536
 #: The session's scores must correlate with numpy's on the checked rows at least this well (int8 query
@@ -67,11 +67,14 @@ class CoarseCodes:
         sample = np.asarray(vecs[np.sort(rng.choice(n, min(n, SAMPLE), replace=False))], np.float32)
         lo, hi = np.percentile(sample, 1, axis=0), np.percentile(sample, 99, axis=0)
         step = np.maximum((hi - lo) / (2**BITS - 1), 1e-6).astype(np.float32)
+        # the level nearest each value: how many of the three midpoints it passes
+        mids = [(lo + step * (i + 0.5)).astype(np.float32) for i in range(2**BITS - 1)]
         packed = np.empty((n, dim * BITS // 8), np.uint8)
         for start in range(0, n, CHUNK):
             if cancel is not None and cancel.is_set():
                 raise Cancelled
-            c = np.clip(np.rint((np.asarray(vecs[start:start + CHUNK], np.float32) - lo) / step), 0, 3).astype(np.uint8)
+            part = np.asarray(vecs[start:start + CHUNK], np.float32)  # (numpy compares float16 without SIMD)
+            c = sum((part > m).view(np.uint8) for m in mids)
             packed[start:start + CHUNK] = c[:, 0::4] | (c[:, 1::4] << 2) | (c[:, 2::4] << 4) | (c[:, 3::4] << 6)
         session = _session(packed.reshape(n, dim // bs, bs * BITS // 8), n, dim, bs)
         codes = cls(session, step, n)
@@ -100,27 +103,69 @@ class CoarseCodes:
 
 
 def _session(weight: np.ndarray, n: int, dim: int, bs: int):
-    """MatMulNBits (scale 1, zero point 0: the scores are the query times the levels) then TopK."""
+    """MatMulNBits (scale 1, zero point 0: the scores are the query times the levels) then TopK, as an ONNX model
+    written here field by field (`_Proto`): the `onnx` package is not a runtime dependency, and importing it
+    would hold the interpreter for seconds while searches run."""
     import onnxruntime as ort
-    from onnx import TensorProto, helper, numpy_helper
 
     blocks = dim // bs
-    scan = helper.make_node("MatMulNBits", ["A", "B", "S", "Z"], ["Y"], domain="com.microsoft", K=dim, N=n,
-                            bits=BITS, block_size=bs, accuracy_level=4)
-    top = helper.make_node("TopK", ["Y", "k"], ["V", "I"], axis=-1)
-    graph = helper.make_graph(
-        [scan, top], "coarse",
-        [helper.make_tensor_value_info("A", TensorProto.FLOAT, [1, dim]),
-         helper.make_tensor_value_info("k", TensorProto.INT64, [1])],
-        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [1, n]),
-         helper.make_tensor_value_info("V", TensorProto.FLOAT, [1, None]),
-         helper.make_tensor_value_info("I", TensorProto.INT64, [1, None])],
-        [numpy_helper.from_array(weight, "B"), numpy_helper.from_array(np.ones(n * blocks, np.float32), "S"),
-         numpy_helper.from_array(np.zeros((n, (blocks * BITS + 7) // 8), np.uint8), "Z")])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18),
-                                                    helper.make_opsetid("com.microsoft", 1)])
-    data = model.SerializeToString()
-    del model, graph
+    p = _Proto
+    scan = p.node("MatMulNBits", ["A", "B", "S", "Z"], ["Y"], "com.microsoft",
+                  {"K": dim, "N": n, "bits": BITS, "block_size": bs, "accuracy_level": 4})
+    top = p.node("TopK", ["Y", "k"], ["V", "I"], "", {"axis": -1})
+    graph = b"".join([
+        p.field(1, scan), p.field(1, top), p.field(2, b"coarse"),
+        p.field(5, p.tensor("B", weight)), p.field(5, p.tensor("S", np.ones(n * blocks, np.float32))),
+        p.field(5, p.tensor("Z", np.zeros((n, (blocks * BITS + 7) // 8), np.uint8))),
+        p.field(11, p.value("A", p.FLOAT, [1, dim])), p.field(11, p.value("k", p.INT64, [1])),
+        p.field(12, p.value("Y", p.FLOAT, [1, n])), p.field(12, p.value("V", p.FLOAT, [1, None])),
+        p.field(12, p.value("I", p.INT64, [1, None]))])
+    model = b"".join([p.varint_field(1, 8), p.field(8, p.field(1, b"") + p.varint_field(2, 18)),
+                      p.field(8, p.field(1, b"com.microsoft") + p.varint_field(2, 1)), p.field(7, graph)])
     options = ort.SessionOptions()
     options.log_severity_level = 3
-    return ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+
+class _Proto:
+    """The few protobuf messages of an ONNX model (onnx.proto: ModelProto, GraphProto, NodeProto, AttributeProto,
+    TensorProto, ValueInfoProto), encoded by hand."""
+
+    FLOAT, UINT8, INT64 = 1, 2, 7
+    _TYPES = {np.dtype(np.float32): FLOAT, np.dtype(np.uint8): UINT8, np.dtype(np.int64): INT64}
+
+    @staticmethod
+    def varint(value: int) -> bytes:
+        value &= (1 << 64) - 1  # negative int64s as ten bytes, as protobuf does
+        out = bytearray()
+        while True:
+            byte, value = value & 0x7F, value >> 7
+            out.append(byte | (0x80 if value else 0))
+            if not value:
+                return bytes(out)
+
+    @classmethod
+    def varint_field(cls, number: int, value: int) -> bytes:
+        return cls.varint(number << 3) + cls.varint(value)
+
+    @classmethod
+    def field(cls, number: int, data: bytes | str) -> bytes:
+        data = data.encode() if isinstance(data, str) else data
+        return cls.varint(number << 3 | 2) + cls.varint(len(data)) + data
+
+    @classmethod
+    def node(cls, op: str, inputs: list[str], outputs: list[str], domain: str, ints: dict[str, int]) -> bytes:
+        attrs = [cls.field(1, name) + cls.varint_field(3, value) + cls.varint_field(20, 2)  # type INT
+                 for name, value in ints.items()]
+        return b"".join([*(cls.field(1, i) for i in inputs), *(cls.field(2, o) for o in outputs), cls.field(4, op),
+                         *(cls.field(5, a) for a in attrs), cls.field(7, domain)])
+
+    @classmethod
+    def tensor(cls, name: str, array: np.ndarray) -> bytes:
+        return b"".join([*(cls.varint_field(1, d) for d in array.shape), cls.varint_field(2, cls._TYPES[array.dtype]),
+                         cls.field(8, name), cls.field(9, np.ascontiguousarray(array).tobytes())])
+
+    @classmethod
+    def value(cls, name: str, elem_type: int, shape: list[int | None]) -> bytes:
+        dims = b"".join(cls.field(1, cls.varint_field(1, d) if d is not None else cls.field(2, "n")) for d in shape)
+        return cls.field(1, name) + cls.field(2, cls.field(1, cls.varint_field(1, elem_type) + cls.field(2, dims)))

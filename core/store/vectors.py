@@ -258,7 +258,7 @@ class FlatPart:
         first stage picks once it is built, otherwise among all."""
         q = np.clip(np.rint(query * (127.0 / max(float(np.abs(query).max()), 1e-12))), -127, 127).astype(np.int8)
         coarse = self.coarse
-        if coarse is None:
+        if coarse is None or count > len(self) // 16:  # a wide answer (a filtered search widening): scan all
             return _scan(self.codes, q, count, "IP")[0]
         rows = np.sort(coarse.candidates(query, max(count, COARSE_FLOOR, int(COARSE_SHARE * len(self)))))
         scores = np.asarray(self.codes[rows], np.float32) @ q.astype(np.float32)

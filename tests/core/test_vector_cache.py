@@ -360,6 +360,8 @@ def test_the_2bit_first_stage_keeps_recall_and_follows_additions_and_removals(sy
     got = [vi.search(q, 10)[0].tolist() for q in queries]
     assert picked == [200] * len(queries)  # each query went through the first stage
     assert _recall(got, vecs, ids, queries) >= 0.98
+    wide = vi.search(queries[0], 40)[0]  # 160 candidates, over 1/16 of the file: every row's int8 code is scanned
+    assert len(picked) == len(queries) and len(wide) == 40
 
     more, _ = clustered_vectors(30, DIM, seed=21)  # added after the build: searched exactly as the delta
     new_ids = fill_catalog(catalog, model_id, more, root="/more")
