@@ -82,6 +82,8 @@ RERANK = 100
 COARSE_MIN = 200_000
 COARSE_SHARE = 0.005
 COARSE_FLOOR = 2_000
+#: Seconds between a process's first search and the one that starts the first stage's build (`searched`).
+COARSE_WARM_S = 2.0
 #: `save` rewrites a big file only when vectors added or removed since it was written reach this fraction
 #: of it; smaller files (under `SMALL_FILE` vectors) are rewritten on every save. The indexer saves every
 #: few minutes, so a first index of 1M photos rewrites about 1/MERGE_AT times the final file in all
@@ -230,6 +232,7 @@ class FlatPart:
         self.coarse: CoarseCodes | None = None  # the 2-bit first stage, once built (`start_coarse`)
         self._coarse_thread: threading.Thread | None = None
         self._coarse_cancel = threading.Event()
+        self._first_search: float | None = None
 
     @classmethod
     def empty(cls, dim: int) -> FlatPart:
@@ -265,6 +268,17 @@ class FlatPart:
         best = np.argpartition(-scores, count - 1)[:count] if count < len(rows) else np.arange(len(rows))
         return rows[best[np.argsort(-scores[best], kind="stable")]]
 
+    def searched(self) -> None:
+        """Called by each search that scans the codes: one `COARSE_WARM_S` or more after the first starts the
+        first stage's build. A process that answers one query (the command line, whose query may scan more
+        than once) never pays for it; a window or a script does from a later query on, the int8 scan
+        answering until it is ready."""
+        now = time.monotonic()
+        if self._first_search is None:
+            self._first_search = now
+        elif now - self._first_search >= COARSE_WARM_S:
+            self.start_coarse()
+
     def start_coarse(self) -> None:
         """Build the 2-bit first stage in a background thread (once; a failure is logged and the int8 scan
         stays)."""
@@ -274,8 +288,6 @@ class FlatPart:
         self._coarse_thread.start()
 
     def _build_coarse(self) -> None:
-        with contextlib.suppress(OSError, AttributeError):  # Linux: a thread has its own nice value
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
         try:
             self.coarse = CoarseCodes.build(self.vecs, self._coarse_cancel)
         except CoarseCancelled:
@@ -747,7 +759,7 @@ class VectorIndex:
                 if exact or (exact is None and len(main) <= EXACT_LIMIT):
                     rows, sims = main.exact(query, k + extra)
                 else:
-                    main.start_coarse()
+                    main.searched()
                     rows = main.candidates(query, max(RERANK, 4 * k) + extra)
                     sims = main.cosines(rows, query)
                 keys = main.keys[rows]

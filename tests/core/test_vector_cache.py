@@ -345,6 +345,7 @@ def first_stage(monkeypatch):
     monkeypatch.setattr(vectors, "COARSE_MIN", 1000)
     monkeypatch.setattr(vectors, "COARSE_FLOOR", 100)
     monkeypatch.setattr(vectors, "COARSE_SHARE", 0.1)
+    monkeypatch.setattr(vectors, "COARSE_WARM_S", 0.0)
 
 
 def test_the_2bit_first_stage_keeps_recall_and_follows_additions_and_removals(synthetic, tmp_path, first_stage,
@@ -352,7 +353,12 @@ def test_the_2bit_first_stage_keeps_recall_and_follows_additions_and_removals(sy
     catalog, model_id, vecs, ids, _ = synthetic
     queries = text_like_queries(clustered_vectors(2000, DIM, seed=3)[1], 40, seed=11)
     vi = _saved(catalog, model_id, tmp_path)
-    vi.search(queries[0], 10)  # the first search starts the build in the background
+    monkeypatch.setattr(vectors, "COARSE_WARM_S", 3600.0)
+    vi.search(queries[0], 10)
+    vi.search(queries[0], 10)
+    assert vi._main._coarse_thread is None  # searches within a moment of the first (one command line query)
+    monkeypatch.setattr(vectors, "COARSE_WARM_S", 0.0)
+    vi.search(queries[0], 10)  # a later one starts the build in the background
     assert vi._main.wait_coarse(60), "the 2-bit first stage was not built"
     picked = []
     real = vi._main.coarse.candidates
@@ -389,6 +395,7 @@ def test_a_first_stage_whose_scores_disagree_with_numpy_is_never_used(synthetic,
     shuffled = np.random.default_rng(0).permutation
     monkeypatch.setattr(coarse, "_session", lambda w, *a: real_session(w[shuffled(len(w))], *a))
     vi.search(queries[0], 10)
+    vi.search(queries[0], 10)
     assert not vi._main.wait_coarse(60) and vi._main.coarse is None
     assert "disagree with numpy" in caplog.text
     assert [vi.search(q, 10)[0].tolist() for q in queries] == int8_answers
@@ -399,12 +406,14 @@ def test_a_replaced_file_drops_its_first_stage_and_builds_one_for_the_new_file(s
     catalog, model_id, _, _, queries = synthetic
     vi = _saved(catalog, model_id, tmp_path)
     vi.search(queries[0], 10)
+    vi.search(queries[0], 10)
     old = vi._main
     assert old.wait_coarse(60)
     more, _ = clustered_vectors(300, DIM, seed=22)  # 15 %: the next save rewrites the file
     new_ids = fill_catalog(catalog, model_id, more, root="/more")
     vi.sync()
     assert vi.save() and vi._main is not old and vi._main.coarse is None and len(vi._main) == 2300
+    vi.search(queries[0], 10)
     vi.search(queries[0], 10)
     assert vi._main.wait_coarse(60) and vi._main.coarse.n == 2300
     assert [int(vi.search(v.astype(np.float32), 1)[0][0]) for v in more[:20]] == new_ids[:20]
