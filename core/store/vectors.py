@@ -10,6 +10,12 @@ The catalog is the source of truth; this file must never give a wrong answer and
   codes 0.55. Ranking needs every dimension of every vector, so the index is a scan: usearch's SIMD
   brute force over int8 codes (a quarter of float32's bytes, VNNI dot products) picks `RERANK`
   candidates, re-ranked by exact cosine over their float16 vectors. See `EXACT_LIMIT` for the figures.
+* **A 2-bit first stage for big files.** From `COARSE_MIN` vectors the int8 scan (512 MB per query at 1M)
+  is replaced, once a process searches again, by 2-bit codes held in an ONNX Runtime session
+  (`core.store.coarse`: a quarter of the bytes, scored against the float query) that pick 0.5 % of the rows
+  for the int8 codes to re-score and the float16 vectors to re-rank. It is built in memory in the
+  background from the mapped file, checked against numpy before use, and dropped with the file it was
+  built from (a save, a rebuild); nothing of it is saved, so the file's format is unchanged.
 * **One file, memory-mapped.** `<name>.vectors` holds the item ids, the int8 codes and the float16
   vectors; it is opened with `numpy.memmap`, so its pages are the kernel's page cache, shared between
   processes and never copied: opening a 1M library reads nothing but its checksum.
