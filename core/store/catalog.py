@@ -633,13 +633,17 @@ class Catalog:
 
     def iter_vectors(self, model_id: int, after_id: int = 0, batch: int = 20000) -> Iterator[
             list[tuple[int, int, bytes]]]:
-        """Batches of (vector row id, item id, f16 bytes) with row id > after_id, in order."""
+        """Batches of (vector row id, item id, f16 bytes) with row id > after_id, in order.
+
+        `model_id + 0` keeps SQLite off the (model_id, item_id) index: with it, each batch walked all of the
+        model's entries and sorted them by id (190 ms at 1M for a catch-up that finds nothing, the cost of
+        every search's `sync`); without it, a range of the row ids (0 ms)."""
         last = after_id
         while True:
             with self.session() as s:
                 rows = s.execute(
                     select(Vector.id, Vector.item_id, Vector.data)
-                    .where(Vector.model_id == model_id, Vector.id > last)
+                    .where((Vector.model_id + 0) == model_id, Vector.id > last)
                     .order_by(Vector.id).limit(batch)
                 ).all()
             if not rows:
@@ -648,8 +652,11 @@ class Catalog:
             yield [(r[0], r[1], r[2]) for r in rows]
 
     def last_vector_id(self, model_id: int) -> int:
+        """The newest vector row's id (from the end of the row ids: max() over the model's index entries took
+        190 ms at 1M)."""
         with self.session() as s:
-            return s.scalar(select(func.max(Vector.id)).where(Vector.model_id == model_id)) or 0
+            return s.scalar(select(Vector.id).where((Vector.model_id + 0) == model_id)
+                            .order_by(Vector.id.desc()).limit(1)) or 0
 
     def vector_count(self, model_id: int) -> int:
         with self.session() as s:

@@ -418,3 +418,28 @@ def test_a_replaced_file_drops_its_first_stage_and_builds_one_for_the_new_file(s
     assert vi._main.wait_coarse(60) and vi._main.coarse.n == 2300
     assert [int(vi.search(v.astype(np.float32), 1)[0][0]) for v in more[:20]] == new_ids[:20]
     vi.close()
+
+
+def test_the_catch_up_every_search_makes_reads_a_range_of_row_ids_not_the_models_whole_index(synthetic):
+    """`sync` (each search's catch-up) reads the vectors after the last row id it holds: SQLite used to walk
+    the model's (model_id, item_id) index entries and sort them all (190 ms a search at 1M)."""
+    from sqlalchemy import event
+
+    catalog, model_id, _, _, _ = synthetic
+    seen: list[tuple[str, tuple]] = []
+
+    def remember(conn, cursor, statement, params, context, executemany):
+        if "FROM vectors" in statement:
+            seen.append((statement, params))
+
+    event.listen(catalog.engine, "before_cursor_execute", remember)
+    try:
+        last = catalog.last_vector_id(model_id)
+        assert list(catalog.iter_vectors(model_id, after_id=last)) == []
+        assert last == max(r[0] for batch in catalog.iter_vectors(model_id) for r in batch)
+    finally:
+        event.remove(catalog.engine, "before_cursor_execute", remember)
+    with catalog.engine.connect() as conn:
+        for statement, params in seen:
+            plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params))
+            assert "INDEX" not in plan and "TEMP B-TREE" not in plan, plan  # row ids in order, from either end
