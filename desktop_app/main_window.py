@@ -582,6 +582,7 @@ class MainWindow(QMainWindow):
         self._save_settings()
         if self.preview.player is not None:
             self.preview.player.stop()
+        self.thumbnails.stop()  # no picture is made for a grid that is going away
         if self.host.indexing:
             self.status_bar.showMessage(self.tr("Stopping indexing…"))
         self.host.shutdown()

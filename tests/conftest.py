@@ -67,22 +67,10 @@ def _write_config(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def models_dir(tmp_path_factory, request) -> Path:
-    """The session's own models folder: no export or download of the user's is picked up (or written).
-
-    It holds the tiny model's ONNX export, so libraries opened with `tiny_weights` run on ONNX Runtime, as an
-    installed app does (`core.models.runtime.choose.open_encoder` finds an export by the weights' key), and a
-    `medialens` subprocess never imports torch: about 1 s of CPU a call instead of 6. Tests of the torch path
-    say `--runtime torch` (or use a models folder of their own); `MEDIALENS_TEST_RUNTIME=torch` leaves the
-    export out and runs everything on torch.
-    """
+def models_dir(tmp_path_factory) -> Path:
+    """The session's own models folder: no export or download of the user's is picked up (or written)."""
     folder = tmp_path_factory.mktemp("models")
     os.environ["MEDIALENS_MODELS"] = str(folder)
-    if os.environ.get("MEDIALENS_TEST_RUNTIME", "onnx") != "torch":
-        from core.models.runtime.export import export_model
-
-        weights = request.getfixturevalue("tiny_weights")
-        export_model(TINY_MODEL, weights=weights, models_dir=folder, probe_files=[])
     return folder
 
 
@@ -94,9 +82,22 @@ def tiny_config_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_weights(tiny_config_dir, tmp_path_factory) -> Path:
-    """Random weights of the tiny model, saved as safetensors (seeded: same file every run)."""
-    return save_random_weights(tiny_config_dir, tmp_path_factory.mktemp("weights"), seed=0)
+def tiny_weights(tiny_config_dir, models_dir, tmp_path_factory) -> Path:
+    """Random weights of the tiny model, saved as safetensors (seeded: same file every run).
+
+    The session's models folder gets their ONNX export, so libraries opened with these weights run on ONNX
+    Runtime, as an installed app does (`core.models.runtime.choose.open_encoder` finds an export by the
+    weights' key), and a `medialens` subprocess never imports torch: about 1 s of CPU a call instead of 6.
+    The export (about 11 s) is paid only by a process whose tests use the model. Tests of the torch path say
+    `--runtime torch` (or use a models folder of their own); `MEDIALENS_TEST_RUNTIME=torch` leaves the export
+    out and runs everything on torch.
+    """
+    weights = save_random_weights(tiny_config_dir, tmp_path_factory.mktemp("weights"), seed=0)
+    if os.environ.get("MEDIALENS_TEST_RUNTIME", "onnx") != "torch":
+        from core.models.runtime.export import export_model
+
+        export_model(TINY_MODEL, weights=weights, models_dir=models_dir, probe_files=[])
+    return weights
 
 
 def save_random_weights(config_dir: Path, folder: Path, seed: int) -> Path:

@@ -19,15 +19,19 @@ survive the round trip on every platform.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from operator import itemgetter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -56,6 +60,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from core.errors import LibraryError
 from core.store.catalog_file import catalog_error, check_catalog_file
 from core.vector_math import f16_blob
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 SCHEMA_HEAD = "0006_file_identity"
 
@@ -322,6 +329,20 @@ def _file_date():
     """A file's date in SQL: its capture time, else its modification time (both sort as text)."""
     return func.coalesce(MediaFile.taken_at, func.strftime("%Y-%m-%d %H:%M:%f", MediaFile.mtime_ns / 1e9,
                                                            "unixepoch", "localtime"))
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile: a batch of 65,536 fresh row tuples (none of them cyclic) made the
+    collector sweep every tracked object again and again, 20-35 % of reading the vectors (tests/bench/
+    open_first.py). It is switched back on only if it was on (another thread may pause it too: harmless)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _on_connect(dbapi_conn, _record) -> None:
@@ -633,17 +654,14 @@ class Catalog:
 
     def iter_vectors(self, model_id: int, after_id: int = 0, batch: int = 20000) -> Iterator[
             list[tuple[int, int, bytes]]]:
-        """Batches of (vector row id, item id, f16 bytes) with row id > after_id, in order.
-
-        `model_id + 0` keeps SQLite off the (model_id, item_id) index: with it, each batch walked all of the
-        model's entries and sorted them by id (190 ms at 1M for a catch-up that finds nothing, the cost of
-        every search's `sync`); without it, a range of the row ids (0 ms)."""
+        """Batches of (vector row id, item id, f16 bytes) with row id > after_id, in order (`vector_batches`
+        reads them as arrays, for the vector index)."""
         last = after_id
         while True:
             with self.session() as s:
                 rows = s.execute(
                     select(Vector.id, Vector.item_id, Vector.data)
-                    .where((Vector.model_id + 0) == model_id, Vector.id > last)
+                    .where(Vector.model_id + 0 == model_id, Vector.id > last)  # row-id order: see vector_batches
                     .order_by(Vector.id).limit(batch)
                 ).all()
             if not rows:
@@ -651,11 +669,42 @@ class Catalog:
             last = rows[-1][0]
             yield [(r[0], r[1], r[2]) for r in rows]
 
+    def vector_batches(self, model_id: int, dim: int, after_id: int = 0, batch: int = 65536) -> Iterator[
+            tuple[np.ndarray, np.ndarray, int]]:
+        """A model's vectors with row id > after_id, in row-id order, as batches of (item ids as uint64,
+        float16 vectors (n, dim), last row id): what the vector index loads and rebuilds from.
+
+        Read with the DB-API cursor (no SQLAlchemy rows) along the row ids: `model_id + 0` keeps SQLite off
+        the (model_id, item_id) index, whose order made it read and sort every vector of the model for each
+        batch (the whole read was quadratic: 77 s for 1M vectors, now 5 s; see tests/bench/open_first.py).
+        """
+        import numpy as np
+
+        last = after_id
+        while True:
+            try:
+                raw = self.engine.raw_connection()
+                try:
+                    with _gc_paused():
+                        rows = raw.cursor().execute(
+                            "SELECT id, item_id, data FROM vectors WHERE model_id + 0 = ? AND id > ? ORDER BY id "
+                            "LIMIT ?", (model_id, last, batch)).fetchall()
+                        if not rows:
+                            return
+                        last = rows[-1][0]
+                        items = np.fromiter(map(itemgetter(1), rows), np.uint64, len(rows))
+                        vecs = np.frombuffer(b"".join(map(itemgetter(2), rows)), "<f2").reshape(-1, dim)
+                        del rows
+                finally:
+                    raw.close()
+            except (sqlite3.DatabaseError, DatabaseError) as exc:
+                raise catalog_error(self.path, exc) from None
+            yield items, vecs, last
+
     def last_vector_id(self, model_id: int) -> int:
-        """The newest vector row's id (from the end of the row ids: max() over the model's index entries took
-        190 ms at 1M)."""
+        """The newest vector row of the model (walked back from the last row: no index scan of the model's rows)."""
         with self.session() as s:
-            return s.scalar(select(Vector.id).where((Vector.model_id + 0) == model_id)
+            return s.scalar(select(Vector.id).where(Vector.model_id + 0 == model_id)
                             .order_by(Vector.id.desc()).limit(1)) or 0
 
     def vector_count(self, model_id: int) -> int:

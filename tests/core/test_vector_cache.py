@@ -325,7 +325,7 @@ def test_a_damaged_or_foreign_vectors_file_is_rebuilt_not_trusted(synthetic, tmp
     elif damage == "header":  # a consistent sidecar for a file that is not ours
         vi.path.write_bytes(b"x" * vi.path.stat().st_size)
         meta = json.loads(vi.meta_path.read_text())
-        vi.meta_path.write_text(json.dumps(dict(meta, crc32=vectors._crc32(vi.path))))
+        vi.meta_path.write_text(json.dumps(dict(meta, **vectors._checksums(vi.path, DIM))))
     else:
         vi.meta_path.write_text("{not json")
     again = _open(catalog, model_id, tmp_path, background=False)
@@ -443,3 +443,29 @@ def test_the_catch_up_every_search_makes_reads_a_range_of_row_ids_not_the_models
         for statement, params in seen:
             plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params))
             assert "INDEX" not in plan and "TEMP B-TREE" not in plan, plan  # row ids in order, from either end
+
+
+def test_a_damaged_row_found_by_the_first_stages_build_drops_the_file(synthetic, tmp_path, first_stage,
+                                                                     monkeypatch):
+    """The build reads every float16 row, so it checks each block's checksum first: damage anywhere (here in a
+    row no query re-ranks) is never quantised into the first stage; the next search drops the file and the
+    catalog answers while it is rebuilt."""
+    catalog, model_id, vecs, ids, queries = synthetic
+    monkeypatch.setattr(vectors, "CHECK_ROWS", 16)  # small blocks: the searches below read only some
+    _saved(catalog, model_id, tmp_path).close()
+    again = _open(catalog, model_id, tmp_path)
+    n = len(again._main)
+    sims = np.asarray(again._main.vecs, np.float32) @ queries[0]
+    block = int(np.argmin([sims[b:b + 16].max() for b in range(16, n, 16)])) + 1  # no row near the query
+    far = block * 16
+    with open(again.path, "r+b") as fh:
+        fh.seek(vectors._HEADER + n * (8 + DIM) + far * 2 * DIM)
+        fh.write(bytes(2 * DIM))
+    part = again._main
+    again.search(queries[0], 10)
+    again.search(queries[0], 10)
+    assert not part.wait_coarse(60) and part.coarse is None
+    got = again.search(queries[0], 10)[0].tolist()
+    assert again._main is not part and "fail their checksum" in again.rebuilt_reason
+    _assert_exact([got], vecs, ids, queries[:1])
+    again.close()

@@ -25,3 +25,13 @@ def test_every_column_the_cells_are_sized_for_is_laid_out(qtbot, window):
         if _first_row(grid) != columns or columns * grid.delegate.cell < grid.viewport().width() - grid.delegate.cell:
             short.append((width, grid.viewport().width(), grid.delegate.cell, columns, _first_row(grid)))
     assert not short, short
+
+
+def test_closing_the_window_drains_the_thumbnail_loader(qtbot, window, monkeypatch):
+    """Closing drops queued thumbnails and waits for those being made: a loader collected with pictures in
+    flight crashed the process in Qt's event processing (seen in tests/desktop/test_results_paging.py)."""
+    stopped: list[bool] = []
+    real_stop = window.thumbnails.stop
+    monkeypatch.setattr(window.thumbnails, "stop", lambda *a, **kw: stopped.append(real_stop(*a, **kw)))
+    window.close()
+    assert stopped == [True]
