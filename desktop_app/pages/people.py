@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
@@ -184,7 +185,8 @@ class PeoplePage(QWidget):
 
     def _load_thumb(self, item: QStandardItem, face_id: int) -> None:
         def done(png: bytes | None) -> None:
-            if item.model() is not None:
+            # a refresh while the face was read deleted the item (Qt owns it): touching it would raise
+            if shiboken6.isValid(item) and item.model() is not None:
                 item.setIcon(round_pixmap(png))
 
         self.host.call(lambda lib: lib.people.face_image(face_id), done, lambda exc: None)
