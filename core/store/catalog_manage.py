@@ -10,7 +10,6 @@ by running the search (`core.indexing.manage.Manager.album_file_ids`), never sto
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -366,22 +365,3 @@ class ManageCatalog:
 
 def _known(names: Sequence[str]) -> str:
     return f" (albums: {', '.join(names)})" if names else " (there are no albums yet)"
-
-
-class ChangeStamp:
-    """A number that changes whenever anything is committed to the catalog, by any process.
-
-    SQLite's `PRAGMA data_version` on a connection of its own changes with every commit made through
-    any other connection (this process's pool included), so a cache keyed by it is never stale; reading
-    it costs microseconds.
-    """
-
-    def __init__(self, catalog: Catalog):
-        import sqlite3
-
-        self._conn = sqlite3.connect(str(catalog.path), check_same_thread=False)
-        self._lock = threading.Lock()
-
-    def __call__(self) -> int:
-        with self._lock:
-            return self._conn.execute("PRAGMA data_version").fetchone()[0]
