@@ -53,8 +53,8 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from core.errors import LibraryError
-from core.store.catalog_file import catalog_error, check_catalog_file
-from core.store.catalog_read import head_revisions
+from core.store.catalog_file import MIGRATIONS as _MIGRATIONS
+from core.store.catalog_file import catalog_error, check_catalog_file, head_revisions
 from core.store.records import TEXT_MATCHES_SQL, text_match
 from core.store.records import VIDEO_STEP_S as VIDEO_STEP_S
 from core.store.records import FileRecord as FileRecord
@@ -260,11 +260,8 @@ def _on_connect(dbapi_conn, _record) -> None:
     cur.close()
 
 
-_MIGRATIONS = Path(__file__).with_name("migrations")
-
-
 def _at_head(engine: Engine) -> bool:
-    heads = head_revisions(_MIGRATIONS)
+    heads = head_revisions()
     if len(heads) != 1:
         return False
     try:

@@ -17,7 +17,6 @@ clear line, as before.
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -26,35 +25,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import LibraryError
-from core.store.catalog_file import catalog_error, check_catalog_file
+from core.store.catalog_file import catalog_error, check_catalog_file, head_revisions
 from core.store.records import TEXT_MATCHES_SQL, FileRecord, TextMatch, chunks, fts_query, text_match
 
 if TYPE_CHECKING:
     from core.store.catalog import Catalog
 
-MIGRATIONS = Path(__file__).with_name("migrations")
-
 #: `FileRecord`'s fields are the `files` columns of the same names, in its order.
 _FILE_COLUMNS = ", ".join(f.name for f in fields(FileRecord))
 _PATH_AT = [f.name for f in fields(FileRecord)].index("path")
 _TAKEN_AT = [f.name for f in fields(FileRecord)].index("taken_at")
-
-
-def head_revisions(migrations: Path = MIGRATIONS) -> set[str]:
-    """The head(s) of the migration scripts, read from their `revision`/`down_revision` lines.
-
-    Lets an up-to-date catalog open without importing Alembic (0.4 s of a cold search);
-    anything unexpected (no scripts, a branch, a catalog behind or ahead) goes to Alembic.
-    """
-    revisions, parents = set(), set()
-    for script in (migrations / "versions").glob("*.py"):
-        found = dict(re.findall(r"""^(revision|down_revision)\s*(?::[^=]*)?=\s*["']([^"']+)["']""",
-                                script.read_text(encoding="utf-8"), flags=re.M))
-        if "revision" in found:
-            revisions.add(found["revision"])
-        if "down_revision" in found:
-            parents.add(found["down_revision"])
-    return revisions - parents
 
 
 def _connect(path: Path) -> sqlite3.Connection:
