@@ -281,23 +281,6 @@ class ManageCatalog:
                              .group_by(FileMeta.country, FileMeta.city).order_by(FileMeta.country, FileMeta.city))
             return [(c, city or "", n) for c, city, n in rows]
 
-    def place_names(self) -> set[str]:
-        """Every city, region and country name the library knows (what a query can name)."""
-        with self.catalog.session() as s:
-            names: set[str] = set()
-            for col in (FileMeta.city, FileMeta.region, FileMeta.country):
-                names.update(n for n in s.scalars(select(col).distinct().where(col.is_not(None))) if n)
-            return names
-
-    def camera_names(self) -> set[str]:
-        """Every camera make and model (and lens) the library's files name."""
-        with self.catalog.session() as s:
-            names: set[str] = set()
-            for col in (MediaFile.camera_make, MediaFile.camera_model):
-                names.update(n for n in s.scalars(select(col).distinct().where(col.is_not(None))) if n)
-            names.update(n for n in s.scalars(select(FileMeta.lens).distinct().where(FileMeta.lens.is_not(None))) if n)
-            return names
-
     def sidecar_errors(self) -> list[tuple[str, str]]:
         """(file path, reason) of files whose sidecar could not be read."""
         with self.catalog.session() as s:

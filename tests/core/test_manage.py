@@ -46,7 +46,7 @@ def test_places_and_cameras_are_read_at_index_time(trip_library):
     assert _browse(lib, ids, camera="RF24-105") == {"shanghai_jan"}  # by lens
     meta = lib.manager.store.metas([ids["shanghai_jan"]])[ids["shanghai_jan"]]
     assert meta.lens == "RF24-105mm F4 L IS USM" and meta.place == "Shanghai, China"
-    assert "Pixel 7" in lib.manager.store.camera_names() and "Lisbon" in lib.manager.store.place_names()
+    assert "Pixel 7" in lib.catalog.camera_names() and "Lisbon" in lib.catalog.place_names()
 
 
 def test_rating_favourite_tags_go_to_a_sidecar_and_filter(trip_library):
