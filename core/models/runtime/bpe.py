@@ -3,7 +3,8 @@
 `tokenizers` reads MediaLens's `tokenizer.json` (3.6 MB of JSON: 49,408 tokens, 48,894 merges) in 0.11 CPU-s,
 a tenth of a cold `medialens search` (`tests/bench/peer.py`). A query needs a handful of merges, so the
 runtime keeps the vocabulary and the merges as two lists of lines in a text file beside the tokenizer
-(`tokenizer.bpe.txt`, written on first use, keyed by the tokenizer file's SHA-256 from the manifest) and
+(`tokenizer.bpe.txt`, written on first use, keyed by the tokenizer file's SHA-256 from the manifest, its
+size and modification time) and
 reads them in ~0.01 s. The copy is a cache: a damaged, stale or unwritable one is made again from
 `tokenizer.json`, or not used at all.
 
@@ -88,25 +89,37 @@ def load(tokenizer: Path, sha256: str, context_length: int, sot_id: int, eot_id:
     """The plain-ASCII tokenizer of an export's `tokenizer.json`, from its compact copy (made now if missing,
     stale or damaged); None where the file is not an open_clip BPE this module reproduces."""
     cache = tokenizer.with_name(CACHE_NAME)
-    lists = _read(cache, sha256, vocab_size)
+    try:
+        st = tokenizer.stat()
+    except OSError:
+        return None
+    key = f"{sha256}:{st.st_size}:{st.st_mtime_ns}"  # the file as it is now: a rewritten one is read again
+    lists = _read(cache, key, vocab_size)
+    if lists is not None and not _frames(lists[0], sot_id, eot_id):
+        return None  # a model with other special tokens: `tokenizers` says so
     if lists is None:
         lists = _compact(tokenizer, sot_id, eot_id, vocab_size)
         if lists is None:
             return None
-        _write(cache, sha256, *lists)
+        _write(cache, key, *lists)
     return AsciiBpe(*lists, context_length=context_length, sot_id=sot_id, eot_id=eot_id, pad_id=pad_id)
 
 
-def _read(cache: Path, sha256: str, vocab_size: int) -> tuple[list[str], list[str]] | None:
+def _read(cache: Path, key: str, vocab_size: int) -> tuple[list[str], list[str]] | None:
     try:
         lines = cache.read_text(encoding="utf-8").split("\n")
-        header, digest, n_vocab, n_merges = lines[0].rsplit(" ", 3)
+        header, found, n_vocab, n_merges = lines[0].rsplit(" ", 3)
         n_vocab, n_merges = int(n_vocab), int(n_merges)
     except (OSError, UnicodeDecodeError, ValueError):
         return None
-    if header != _HEADER or digest != sha256 or n_vocab != vocab_size or len(lines) != 1 + n_vocab + n_merges:
+    if header != _HEADER or found != key or n_vocab != vocab_size or len(lines) != 1 + n_vocab + n_merges:
         return None
     return lines[1:1 + n_vocab], lines[1 + n_vocab:]
+
+
+def _frames(vocab: list[str], sot_id: int, eot_id: int) -> bool:
+    """Whether the model's start and end ids are this vocabulary's start and end tokens."""
+    return all(0 <= i < len(vocab) and vocab[i] == name for i, name in zip((sot_id, eot_id), SPECIAL, strict=True))
 
 
 def _compact(tokenizer: Path, sot_id: int, eot_id: int, vocab_size: int) -> tuple[list[str], list[str]] | None:
@@ -136,12 +149,12 @@ def _compact(tokenizer: Path, sot_id: int, eot_id: int, vocab_size: int) -> tupl
     return by_id, merges
 
 
-def _write(cache: Path, sha256: str, vocab: Sequence[str], merges: Sequence[str]) -> None:
+def _write(cache: Path, key: str, vocab: Sequence[str], merges: Sequence[str]) -> None:
     """Written whole under another name, then renamed: a reader never sees half a copy. A folder that cannot be
     written (a shared install) only means the next process reads `tokenizer.json` again."""
     tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text("\n".join([f"{_HEADER} {sha256} {len(vocab)} {len(merges)}", *vocab, *merges]),
+        tmp.write_text("\n".join([f"{_HEADER} {key} {len(vocab)} {len(merges)}", *vocab, *merges]),
                        encoding="utf-8")
         os.replace(tmp, cache)
     except OSError:
