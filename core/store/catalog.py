@@ -337,7 +337,10 @@ def _create_catalog(path: Path) -> None:
 class Catalog:
     """Typed access to the catalog database. Thread-safe: one session per call."""
 
-    def __init__(self, db_path: Path):
+    def __init__(self, db_path: Path, *, checked: bool = False):
+        """`checked`: the file was checked (`check_catalog_file`) before this process opened it: the check
+        reads it with a plain open() whose close drops the process's SQLite locks on it
+        (`core.store.catalog_read.LibraryCatalog`, which opens this after its own read connection)."""
         self.path = Path(db_path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -345,7 +348,8 @@ class Catalog:
             raise LibraryError(f"cannot create the library folder {self.path.parent}: {exc.strerror}") from None
         if self.path.exists() and not os.access(self.path, os.R_OK | os.W_OK):
             raise LibraryError(f"{self.path}: the catalog is not readable and writable by this user")
-        check_catalog_file(self.path)
+        if not checked:
+            check_catalog_file(self.path)
         if not self.path.exists():
             _create_catalog(self.path)
         self.engine = _open_engine(self.path)

@@ -86,7 +86,10 @@ class LibraryCatalog:
             if self._full is None:
                 from core.store.catalog import Catalog
 
-                self._full = Catalog(self.path)
+                # checked already (`_ready`), before any connection: the check's plain open() and close
+                # would drop the read connection's SQLite locks, and another process closing its own
+                # connection would then delete the write-ahead log under this one
+                self._full = Catalog(self.path, checked="_conn" in self.__dict__)
             return self._full
 
     def __getattr__(self, name: str):

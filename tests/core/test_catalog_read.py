@@ -104,6 +104,29 @@ def test_writes_go_through_the_catalog_and_the_next_read_sees_them(tmp_path):
         fast.close()
 
 
+def test_other_processes_see_what_is_written_after_the_reads_began(tmp_path):
+    """The SQLAlchemy catalog opens after the read connection: it must not open and close the file itself
+    (`check_catalog_file`), which drops this process's SQLite locks, so that another process's closing
+    connection deletes the write-ahead log under it and every later commit is invisible to others."""
+    Catalog(tmp_path / "c.db").close()
+    fast = LibraryCatalog(tmp_path / "c.db")
+    probe = ("import sqlite3, sys\ncon = sqlite3.connect(sys.argv[1])\n"
+             "print(con.execute('SELECT value FROM settings WHERE key = ?', (sys.argv[2],)).fetchall())")
+
+    def seen_elsewhere(key: str) -> str:
+        return subprocess.run([sys.executable, "-c", probe, str(tmp_path / "c.db"), key], capture_output=True,
+                              text=True, timeout=60, check=True).stdout.strip()
+
+    try:
+        assert fast.get_setting("a") is None and fast._full is None
+        fast.set_setting("a", "1")  # opens the SQLAlchemy catalog beside the read connection
+        assert seen_elsewhere("a") == "[('1',)]"  # that process's connection closes: the last one, it thinks?
+        fast.set_setting("b", "2")
+        assert seen_elsewhere("b") == "[('2',)]" and fast.get_setting("b") == "2"
+    finally:
+        fast.close()
+
+
 def _downgrade(path, to: str) -> None:
     from alembic import command
     from alembic.config import Config
