@@ -84,11 +84,14 @@ class LibraryCatalog:
         """The SQLAlchemy catalog (writes, and every read not made here)."""
         with self._full_lock:
             if self._full is None:
+                # catalog_manage puts the managing filters' SQL in place (`catalog.MANAGED_CONDITIONS`: albums,
+                # tags, ratings, places, cameras), which the catalog cannot import itself
+                from core.store import catalog_manage  # noqa: F401
                 from core.store.catalog import Catalog
 
-                # checked already (`_ready`), before any connection: the check's plain open() and close
-                # would drop the read connection's SQLite locks, and another process closing its own
-                # connection would then delete the write-ahead log under this one
+                # `checked`: the file was checked by `_ready`, before any connection; checking it again here
+                # (a plain open() and close) would drop the read connection's SQLite locks, and another
+                # process closing its own connection would then delete the write-ahead log under this one
                 self._full = Catalog(self.path, checked="_conn" in self.__dict__)
             return self._full
 
