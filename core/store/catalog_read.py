@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from core.errors import LibraryError
 from core.store.catalog_file import catalog_error, check_catalog_file, head_revisions
-from core.store.records import TEXT_MATCHES_SQL, FileRecord, TextMatch, chunks, fts_query, text_match
+from core.store.records import TEXT_MATCHES_SQL, FileRecord, TextMatch, chunks, fts_query, text_match, vector_batches
 
 if TYPE_CHECKING:
     from core.store.catalog import Catalog
@@ -151,15 +151,20 @@ class LibraryCatalog:
         """Batches of (vector row id, item id, f16 bytes) with row id > after_id, in order."""
         last = after_id
         while True:
-            rows = self._rows("SELECT id, item_id, data FROM vectors WHERE model_id = ? AND id > ? "
-                              "ORDER BY id LIMIT ?", (model_id, last, batch))
+            rows = self._rows("SELECT id, item_id, data FROM vectors WHERE model_id + 0 = ? AND id > ? "
+                              "ORDER BY id LIMIT ?", (model_id, last, batch))  # row-id order: `vector_batches`
             if not rows:
                 return
             last = rows[-1][0]
             yield rows
 
+    def vector_batches(self, model_id: int, dim: int, after_id: int = 0, batch: int = 65536):
+        """`Catalog.vector_batches`: (item ids, float16 vectors, last row id) batches, as arrays."""
+        return vector_batches(self._rows, model_id, dim, after_id, batch)
+
     def last_vector_id(self, model_id: int) -> int:
-        return self._one("SELECT max(id) FROM vectors WHERE model_id = ?", (model_id,)) or 0
+        """The newest vector row of the model (walked back from the last row: no index scan of the model's rows)."""
+        return self._one("SELECT id FROM vectors WHERE model_id + 0 = ? ORDER BY id DESC LIMIT 1", (model_id,)) or 0
 
     def vector_count(self, model_id: int) -> int:
         return self._one("SELECT count(*) FROM vectors WHERE model_id = ?", (model_id,)) or 0

@@ -8,10 +8,17 @@ declaring the ORM tables (0.3-0.35 CPU-s of a 1.2 s cold `medialens search`; `co
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 #: A video's text lines are read at most one frame every this many seconds of the frames the indexer sampled
 #: (`core.indexing.ocr`): on-screen text shown this long or longer is found, at a fraction of reading every
@@ -139,3 +146,41 @@ def fts_query(terms: Sequence[str]) -> str:
 def chunks(seq: Sequence, n: int) -> Iterator[Sequence]:
     for i in range(0, len(seq), n):
         yield seq[i:i + n]
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile: a batch of 65,536 fresh row tuples (none of them cyclic) made the
+    collector sweep every tracked object again and again, 20-35 % of reading the vectors (tests/bench/
+    open_first.py). It is switched back on only if it was on (another thread may pause it too: harmless)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+#: A model's vectors after a row id, in row-id order: `model_id + 0` keeps SQLite off the (model_id, item_id)
+#: index, whose order made it read and sort every vector of the model for each batch.
+VECTOR_BATCH_SQL = "SELECT id, item_id, data FROM vectors WHERE model_id + 0 = ? AND id > ? ORDER BY id LIMIT ?"
+
+
+def vector_batches(rows_of: Callable[[str, tuple], list[tuple]], model_id: int, dim: int, after_id: int,
+                   batch: int) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
+    """`Catalog.vector_batches` over a DB-API read (`rows_of(sql, params)`, no SQLAlchemy rows): batches of
+    (item ids as uint64, float16 vectors (n, dim), last row id) with row id > after_id."""
+    import numpy as np
+
+    last = after_id
+    while True:
+        with gc_paused():
+            rows = rows_of(VECTOR_BATCH_SQL, (model_id, last, batch))
+            if not rows:
+                return
+            last = rows[-1][0]
+            items = np.fromiter(map(itemgetter(1), rows), np.uint64, len(rows))
+            vecs = np.frombuffer(b"".join(map(itemgetter(2), rows)), "<f2").reshape(-1, dim)
+            del rows
+        yield items, vecs, last

@@ -21,11 +21,14 @@ The catalog is the source of truth; this file must never give a wrong answer and
   with unique names, fsynced, then renamed over the old pair. A failed write (a full disk) removes its
   temporary files and leaves the previous pair as it was; it is logged, never raised. Only the process
   that holds the library's index lock saves (`Library` arranges it): queries and `status` never write.
-* **Checked at open.** The sidecar records which catalog it belongs to (a random id kept in the catalog),
-  how far into the catalog the file has caught up (last vector row id, last deletion tombstone), its size
-  and CRC-32. On open the checksum is verified, the index
-  catches up, its count is compared with the catalog's, and a few of its vectors with the catalog's own.
-  Anything that does not match is rebuilt, never trusted.
+* **Checked before it is trusted.** The sidecar records which catalog it belongs to (a random id kept in the
+  catalog), how far into the catalog the file has caught up (last vector row id, last deletion tombstone),
+  its size and CRC-32s: of the header, ids and int8 codes together, and of each block of `CHECK_ROWS`
+  float16 rows. On open the first is verified (every search scans all codes), the index catches up, its
+  count is compared with the catalog's, and a few of its vectors with the catalog's own; a float16 block is
+  verified the first time a search reads a row of it (all of them before an exact scan or a merge). A
+  mismatch found at open or in a search drops the file and rebuilds it, never trusted, and that search is
+  answered exactly from the catalog. (Verifying the whole 1.5 GB file at open took 1.2 s of CPU at 1M.)
 * **Rebuilt in the background.** While a missing, stale or damaged file is rebuilt, the catalog's vectors
   are held as float16 chunks and queries are answered by exact search over them; the new file is written
   beside the old one and swapped in atomically. `rebuild_state` shows the progress.
@@ -33,9 +36,11 @@ The catalog is the source of truth; this file must never give a wrong answer and
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import logging
+import mmap
 import os
 import stat
 import tempfile
@@ -50,7 +55,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.native import load_onnxruntime_first
-from core.vector_math import from_blobs
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.store.catalog import Catalog
@@ -86,6 +90,8 @@ _HEADER = 4096
 #: The catalog setting that names it (`catalog_identity`).
 CATALOG_ID = "catalog_id"
 _SPOT_CHECKS = 16
+#: Float16 rows per checksum block: a re-rank of `RERANK` rows reads at most that many 64 KiB blocks (512-d).
+CHECK_ROWS = 64
 
 
 #: Float vectors up to this many are scanned with numpy: at that size it is as quick as usearch, and a cold
@@ -139,6 +145,10 @@ class RebuildState:
                 f"({pct:.0f}%); exact search meanwhile")
 
 
+class VectorsDamaged(Exception):
+    """Bytes of a saved vectors file do not match their checksum."""
+
+
 class ExactStore:
     """Vectors as float16 chunks in memory, searched exactly: the catalog's while the file is rebuilt, and
     the delta (vectors added since the file was written) otherwise."""
@@ -183,15 +193,13 @@ class ExactStore:
                  known: Callable[[np.ndarray], np.ndarray] | None = None) -> int:
         """Append the catalog's vectors added since the last call (except keys `known` says are held)."""
         added = 0
-        for rows in catalog.iter_vectors(model_id, after_id=self.last_vector_id):
-            keys = np.fromiter((r[1] for r in rows), np.uint64, len(rows))
-            vecs = from_blobs([r[2] for r in rows], dim)
+        for keys, vecs, last in catalog.vector_batches(model_id, dim, after_id=self.last_vector_id):
             if known is not None:
                 fresh = ~known(keys)
                 keys, vecs = keys[fresh], vecs[fresh]
             if len(keys):
                 self.append(keys, vecs)
-            self.last_vector_id = rows[-1][0]
+            self.last_vector_id = last
             added += len(keys)
         return added
 
@@ -215,6 +223,8 @@ class FlatPart:
         self.keys, self.codes, self.vecs, self.scale = keys, codes, vecs, float(scale)
         self._fd: int | None = None  # set by `load`: the re-rank reads its rows with pread
         self._vecs_offset = 0
+        self._block_crcs: np.ndarray | None = None  # `set_checks`: CRC-32 per CHECK_ROWS float16 rows
+        self._unchecked: np.ndarray | None = None  # blocks not verified yet
         self._order = np.argsort(keys, kind="stable")
         self._sorted = keys[self._order]
 
@@ -245,8 +255,27 @@ class FlatPart:
         q = np.clip(np.rint(query * (127.0 / max(float(np.abs(query).max()), 1e-12))), -127, 127).astype(np.int8)
         return _scan(self.codes, q, count, "IP")[0]
 
+    def set_checks(self, block_crcs: np.ndarray) -> None:
+        """The sidecar's CRC-32 of each block of `CHECK_ROWS` float16 rows, verified as rows are first read."""
+        self._block_crcs = np.asarray(block_crcs, np.uint32)
+        self._unchecked = np.ones(len(block_crcs), bool)
+
+    def verify(self, rows: np.ndarray | None = None) -> None:
+        """Check the float16 blocks holding `rows` (all rows when None) against their checksums, each once;
+        `VectorsDamaged` when one differs."""
+        if self._unchecked is None:
+            return
+        blocks = np.flatnonzero(self._unchecked) if rows is None else np.unique(np.asarray(rows) // CHECK_ROWS)
+        for b in blocks[self._unchecked[blocks]]:
+            block = np.ascontiguousarray(self.vecs[b * CHECK_ROWS:(b + 1) * CHECK_ROWS])
+            if zlib.crc32(block) != int(self._block_crcs[b]):
+                raise VectorsDamaged(f"float16 rows {b * CHECK_ROWS}-{b * CHECK_ROWS + len(block) - 1} "
+                                     f"fail their checksum")
+            self._unchecked[b] = False
+
     def cosines(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
         """Exact cosine of the query with the float16 vectors of `rows` (read in file order)."""
+        self.verify(rows)
         order = np.argsort(rows, kind="stable")
         if self._fd is not None:  # pread, not the mapping: faulting rows in would map their neighbours too
             size, at = 2 * self.dim, self._vecs_offset
@@ -259,6 +288,7 @@ class FlatPart:
         return sims
 
     def exact(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        self.verify()
         rows, dists = _scan(self.vecs, query, k, "Cos")
         return rows, 1.0 - dists
 
@@ -372,7 +402,7 @@ class VectorIndex:
             if reason is None:
                 return self
             self._set_main(None, None)
-            if reason == "no index file" and self.catalog.vector_count(self.model_id) == 0:
+            if reason == "no index file" and self.catalog.last_vector_id(self.model_id) == 0:
                 self._set_main(FlatPart.empty(self.dim), None)  # a new library: nothing to rebuild
                 self._last_removed_seq = self.catalog.last_removed_seq()
                 return self
@@ -395,9 +425,22 @@ class VectorIndex:
             meta = json.loads(self.meta_path.read_text())
             if meta.get("format") != _FORMAT or meta.get("dim") != self.dim:
                 return "index written by another version or for another model"
-            if meta.get("size") != self.path.stat().st_size or meta.get("crc32") != _crc32(self.path):
+            size = self.path.stat().st_size
+            n = (size - _HEADER) // (8 + 3 * self.dim)
+            if meta.get("size") != size:
+                return "index file damaged (checksum mismatch)"
+            if "crc32_blocks" in meta:  # the header, ids and codes now; float16 rows as searches read them
+                blocks = np.frombuffer(base64.b64decode(meta["crc32_blocks"]), "<u4")
+                if (len(blocks) != -(-n // CHECK_ROWS) or meta.get("crc32_rows") != CHECK_ROWS
+                        or meta.get("crc32_head") != _crc32(self.path, _HEADER + n * (8 + self.dim))):
+                    return "index file damaged (checksum mismatch)"
+            elif meta.get("crc32") == _crc32(self.path):  # saved without block checksums: the whole file now
+                blocks = None
+            else:
                 return "index file damaged (checksum mismatch)"
             part = FlatPart.load(self.path, self.dim)
+            if blocks is not None and len(part):
+                part.set_checks(blocks)
         except Exception as exc:  # a damaged file can fail in many ways
             return f"index file unreadable ({type(exc).__name__})"
         if meta.get("catalog_id") != catalog_identity(self.catalog, create=False):
@@ -414,14 +457,17 @@ class VectorIndex:
         expected = self.catalog.vector_count(self.model_id)
         if len(self) != expected:
             return f"index holds {len(self)} vectors, catalog {expected}"
-        rows = next(iter(self.catalog.iter_vectors(self.model_id, batch=_SPOT_CHECKS)), [])
-        if rows:
-            keys = np.fromiter((r[1] for r in rows), np.uint64, len(rows))
-            want = from_blobs([r[2] for r in rows], self.dim).astype(np.float32)
+        first = next(iter(self.catalog.vector_batches(self.model_id, self.dim, batch=_SPOT_CHECKS)), None)
+        if first is not None:
+            keys, want = first[0], first[1].astype(np.float32)
             at = self._main.rows_of(keys)
             in_delta = self._delta.contains(keys)
             if ((at < 0) & ~in_delta).any():
                 return "index vectors differ from the catalog's"
+            try:
+                self._main.verify(at[at >= 0])
+            except VectorsDamaged as exc:
+                return f"index file damaged ({exc})"
             got = np.asarray(self._main.vecs[np.sort(at[at >= 0])], np.float32)
             if not np.allclose(got, want[at >= 0][np.argsort(at[at >= 0], kind="stable")], atol=2e-3):
                 return "index vectors differ from the catalog's"
@@ -440,7 +486,7 @@ class VectorIndex:
     def _start_rebuild(self, reason: str) -> None:
         log.info("rebuilding vector index %s: %s", self.path.name, reason)
         self.rebuilt_reason = reason
-        self.rebuild_state = RebuildState(reason, total=self.catalog.vector_count(self.model_id))
+        self.rebuild_state = RebuildState(reason)  # its total is counted by the rebuild (0.2 s at 1M)
         self._exact = ExactStore(self.dim)
         self._store_ready.clear()
         self._rebuilt.clear()
@@ -453,6 +499,7 @@ class VectorIndex:
         made: list[Path] = []
         try:
             # 1. the catalog's vectors into memory: from here on queries are answered exactly
+            state.total = self.catalog.vector_count(self.model_id)
             store.last_removed_seq = self.catalog.last_removed_seq()
             store.add_from(self.catalog, self.model_id, self.dim)
             state.total = len(store)
@@ -576,6 +623,11 @@ class VectorIndex:
             fresh = self._main_path != self.path  # a rebuild's file, not yet in place
             if not (force or fresh or (pending and (len(main) < SMALL_FILE or pending >= MERGE_AT * len(main)))):
                 return True  # cheaper to catch up from the catalog at the next open than to rewrite the file
+            try:
+                main.verify()  # its rows are copied into the new file: never a damaged file's
+            except VectorsDamaged as exc:
+                self._distrust(exc)
+                return False
             tmps: list[Path] = []
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -587,7 +639,7 @@ class VectorIndex:
                 meta = {
                     "format": _FORMAT, "dim": self.dim, "count": len(self),
                     "last_vector_id": self._last_vector_id, "last_removed_seq": self._last_removed_seq,
-                    "size": data.stat().st_size, "crc32": _crc32(data), "rerank": RERANK,
+                    "size": data.stat().st_size, **_checksums(data, self.dim), "rerank": RERANK,
                     "catalog_id": catalog_identity(self.catalog, create=True),
                 }
                 tmp_meta = _temp_beside(self.meta_path, tmps)
@@ -607,7 +659,10 @@ class VectorIndex:
                         t.unlink()
             replaced = self._main_path
             self._main_path = self.path  # (renamed when it was the data written)
-            self._set_main(FlatPart.load(self.path, self.dim), self.path)
+            part = FlatPart.load(self.path, self.dim)
+            if len(part):
+                part.set_checks(np.frombuffer(base64.b64decode(meta["crc32_blocks"]), "<u4"))
+            self._set_main(part, self.path)
             if replaced not in (None, self.path, data):
                 with contextlib.suppress(OSError):
                     replaced.unlink()  # a rebuild's file, merged into the saved one
@@ -643,6 +698,13 @@ class VectorIndex:
         their vectors from the catalog (with the kept allowed items, 5.3× → 1.64× the unfiltered search at
         100k items: tests/bench/filters.py).
         """
+        try:
+            return self._similarities(keys, query)
+        except VectorsDamaged as exc:
+            self._distrust(exc)
+            return self._similarities(keys, query)
+
+    def _similarities(self, keys: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         self._store_ready.wait()
         keys = np.asarray(keys, np.uint64)
         query = np.asarray(query, dtype=np.float32).reshape(-1)
@@ -679,8 +741,24 @@ class VectorIndex:
         """Item ids and cosine similarities of the k nearest vectors, best first.
 
         `exact`: scan every float16 vector (default: only up to `EXACT_LIMIT` vectors; above it the int8
-        codes pick candidates that are re-ranked exactly).
+        codes pick candidates that are re-ranked exactly). A file found damaged meanwhile is dropped and
+        rebuilt, and the answer is the catalog's exact one.
         """
+        try:
+            return self._search(query, k, exact)
+        except VectorsDamaged as exc:
+            self._distrust(exc)
+            return self._search(query, k, exact)
+
+    def _distrust(self, exc: VectorsDamaged) -> None:
+        """Drop a main part found damaged after open; the catalog's vectors answer while it is rebuilt."""
+        with self._lock:
+            if self._main is not None:
+                log.warning("vector index %s damaged: %s", self.path.name, exc)
+                self._set_main(None, None)
+                self._start_rebuild(f"index file damaged ({exc})")
+
+    def _search(self, query: np.ndarray, k: int, exact: bool | None) -> tuple[np.ndarray, np.ndarray]:
         self._store_ready.wait()
         query = np.asarray(query, dtype=np.float32).reshape(-1)
         with self._lock:
@@ -732,12 +810,41 @@ def _remove_stale_temps(target: Path) -> None:
     remove_orphans(target.parent.glob(f"{prefix}*.tmp"), lambda t: pid_field(t.name[len(prefix):], 0))
 
 
-def _crc32(path: Path) -> int:
+def _crc32(path: Path, length: int | None = None) -> int:
+    """CRC-32 of the file's first `length` bytes (all when None), read through a mapping: no copies (the
+    520 MB checked at each open of 1M vectors: 0.13 s of CPU instead of 0.21 s read into buffers)."""
     crc = 0
     with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 24):
-            crc = zlib.crc32(chunk, crc)
+        size = os.fstat(fh.fileno()).st_size
+        end = size if length is None else min(length, size)
+        if end <= 0:
+            return crc
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            view = memoryview(mapped)
+            try:
+                for start in range(0, end, 1 << 24):
+                    crc = zlib.crc32(view[start:min(start + (1 << 24), end)], crc)
+            finally:
+                view.release()
     return crc
+
+
+def _checksums(path: Path, dim: int) -> dict:
+    """The sidecar's checksums of a vectors file: the whole file's CRC-32 (`crc32`, as before block checksums),
+    that of its header, ids and codes (`crc32_head`, verified at open) and one per `CHECK_ROWS` float16 rows
+    (`crc32_blocks`, base64 of little-endian uint32: verified as searches read the rows)."""
+    n = (path.stat().st_size - _HEADER) // (8 + 3 * dim)
+    head_len, block = _HEADER + n * (8 + dim), CHECK_ROWS * 2 * dim
+    whole = head = _crc32(path, head_len)
+    blocks = []
+    with open(path, "rb") as fh:
+        fh.seek(head_len)
+        while chunk := fh.read(block * 256):
+            whole = zlib.crc32(chunk, whole)
+            view = memoryview(chunk)
+            blocks += [zlib.crc32(view[s:s + block]) for s in range(0, len(chunk), block)]
+    return {"crc32": whole, "crc32_head": head, "crc32_rows": CHECK_ROWS,
+            "crc32_blocks": base64.b64encode(np.asarray(blocks, "<u4").tobytes()).decode()}
 
 
 def _temp_beside(target: Path, made: list[Path]) -> Path:

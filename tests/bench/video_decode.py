@@ -1,7 +1,7 @@
 """How fast videos are indexed, in × real time: full decoding, the old adaptive default, and the default.
 
     python tests/bench/video_decode.py [--repeat 3] [--model ViT-B-32] [--weights PATH] [--strategies]
-                                       [--no-4k] [--clips set,mixed,4k] [--configs "before issue 29,default"]
+                                       [--no-4k] [--clips set,mixed,4k,4k-1s] [--configs "before issue 29,default"]
                                        [--decode-only]
 
 Clips (made once from the shared clips and cached in the temp folder):
@@ -12,7 +12,10 @@ Clips (made once from the shared clips and cached in the temp folder):
   (moving close-up), 12 s of one still frame (a static shot), the plaza seen from above
   (static camera, people walking), the bridge traffic (static camera) and Big Buck Bunny
   (animation, cuts);
-* **4K**: 20 s of the same kinds of shots at 3840x2160 (x264 ultrafast, default GOP).
+* **4K**: 20 s of the same kinds of shots at 3840x2160 (x264 ultrafast, default GOP: no B frames,
+  a keyframe every 250 frames and none at cuts, so every frame up to the last sample is decoded);
+* **4K, 1 s GOP** (``--clips 4k-1s``, not in the default set): the same with a keyframe every
+  second, as phones and cameras write 4K.
 
 Configurations, indexed end to end through ``Library.index`` (decode + embed + write),
 alternated A/B/C per repeat, median of ``--repeat`` runs:
@@ -20,15 +23,18 @@ alternated A/B/C per repeat, median of ``--repeat`` runs:
 * **full decode**: every frame decoded, every sample embedded (``decode="full"``, ``dedup=False``);
 * **old adaptive default**: adaptive GOP plans as before this change — every sample embedded,
   non-reference frames decoded, the cut miniature scaled by FFmpeg;
-* **before issue 29**: the default as it decoded before issue 29 — frames converted to RGB at full
-  size and then shrunk;
+* **before issue 29**: the default as it ran before issue 29 — frames converted to RGB at full
+  size and then shrunk, the image tower in float32;
+* **fp32 model**: the default with the image tower in float32 ($MEDIALENS_PRECISION=fp32), to tell
+  the int8 tower's share of a gain from the decoding's;
 * **default**: samples that look like the last embedded one share its vector, quiet long
   GOPs cost their keyframe, non-reference frames skipped, frames shrunk in YUV before they
   become RGB (``core.media.video`` notes).
 
 ``--configs`` picks and orders the configurations (the first is the baseline of the ratios).
 
-The model is run as the program runs it: the ONNX export on ONNX Runtime (made once in the cache).
+The model is run as the program runs it: the ONNX export on ONNX Runtime, int8 towers on the CPU (made
+once in the cache, remade when an older export there lacks the int8 towers).
 The CPU-bound figure (video seconds / (process CPU seconds / 2 cores)) does not depend on what
 else the machine runs; "CPU vs baseline" is the baseline's CPU over this one's.
 
@@ -42,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -104,8 +111,9 @@ MIXED_4K = [("moviepy_chaplin.mp4", 6.0, True), ("vtest_opencv_copy.avi", 8.0, F
             ("imageio_cockatoo.mp4", 6.0, False)]
 
 
-def _encode(path: Path, parts: list[tuple[str, float | None, bool]], size: tuple[int, int], preset: str) -> Path:
-    """Parts of shared clips joined at 30 fps, H.264 with x264's default GOP (cached)."""
+def _encode(path: Path, parts: list[tuple[str, float | None, bool]], size: tuple[int, int], preset: str,
+            x264_params: str = "") -> Path:
+    """Parts of shared clips joined at 30 fps, H.264 with x264's default GOP unless `x264_params` say (cached)."""
     import av
 
     if path.exists():
@@ -113,7 +121,8 @@ def _encode(path: Path, parts: list[tuple[str, float | None, bool]], size: tuple
     part = path.with_suffix(".part.mp4")
     n = 0
     with av.open(str(part), "w") as out:
-        stream = out.add_stream("libx264", rate=30, options={"preset": preset, "crf": "21"})
+        options = {"preset": preset, "crf": "21", **({"x264-params": x264_params} if x264_params else {})}
+        stream = out.add_stream("libx264", rate=30, options=options)
         stream.width, stream.height, stream.pix_fmt = *size, "yuv420p"
 
         def put(frame) -> None:
@@ -144,11 +153,14 @@ def _encode(path: Path, parts: list[tuple[str, float | None, bool]], size: tuple
     return path
 
 
-def mixed_clips(with_4k: bool) -> dict[str, list[Path]]:
+def mixed_clips(with_4k: bool, with_4k_phone: bool = False) -> dict[str, list[Path]]:
     CACHE.mkdir(exist_ok=True)
     clips = {"1080p30 mixed, default GOP": [_encode(CACHE / "mixed1080.mp4", MIXED, (1920, 1080), "veryfast")]}
     if with_4k:
         clips["4K30 mixed, default GOP"] = [_encode(CACHE / "mixed4k.mp4", MIXED_4K, (3840, 2160), "ultrafast")]
+    if with_4k_phone:  # a keyframe every second, as phones and cameras write 4K
+        clips["4K30 mixed, 1 s GOP"] = [_encode(CACHE / "mixed4k_gop1s.mp4", MIXED_4K, (3840, 2160), "ultrafast",
+                                               "keyint=30:min-keyint=30")]
     return clips
 
 
@@ -160,13 +172,17 @@ def onnx_models(model: str, weights: str | None) -> tuple[str, Path]:
     """
     from core.models.embed import model_key, resolve_identity
     from core.models.runtime.export import export_model
-    from core.models.runtime.manifest import find_export
+    from core.models.runtime.manifest import find_export, read_manifest
 
     models = CACHE / "models"
     os.environ["MEDIALENS_MODELS"] = str(models)
     path = Path(weights) if weights else random_weights(model, CACHE)
     name, _, pretrained, resolved = resolve_identity(model, None, path)
-    if find_export(model_key(name, pretrained, resolved), models) is None:
+    found = find_export(model_key(name, pretrained, resolved), models)
+    if found is not None and "visual_int8" not in read_manifest(found).files:
+        shutil.rmtree(found)  # made before the export carried int8 towers: the program would run int8
+        found = None
+    if found is None:
         export_model(model, weights=path, models_dir=models)
     return model, path
 
@@ -176,13 +192,12 @@ def shared_clips() -> list[Path]:
 
 
 def wanted_clips(wanted: set[str] | list[str]) -> dict[str, list[Path]]:
-    """The clip sets named in `wanted` ("set": the shared real clips, "mixed": 1080p, "4k"), by label."""
+    """The clip sets named in `wanted` ("set": the shared real clips, "mixed": 1080p, "4k", "4k-1s"), by label."""
     clips = {}
     if "set" in wanted:
         clips[f"shared real clips ({len(shared_clips())})"] = shared_clips()
-    made = mixed_clips("4k" in wanted)
-    clips.update({k: v for k, v in made.items()
-                  if ("4K" in k and "4k" in wanted) or ("1080" in k and "mixed" in wanted)})
+    made = mixed_clips("4k" in wanted, "4k-1s" in wanted)
+    clips.update({k: v for k, v in made.items() if "1080" not in k or "mixed" in wanted})
     return clips
 
 
@@ -281,6 +296,7 @@ CONFIGS = {
     "full decode": {"decode": "full", "dedup": False},
     "old adaptive default": {"decode": "adaptive", "dedup": False},
     "before issue 29": {},
+    "fp32 model": {},
     "default": {},
 }
 
@@ -314,12 +330,27 @@ def _to_image_before_issue_29(frame, min_side: int, aspect: float, rotation: int
     return img.transpose(turn) if turn is not None else img
 
 
-class _BeforeIssue29:
-    """core.media.video as it decoded before issue 29: RGB at full size, then shrunk."""
+class _Float32Model:
+    """The image tower in float32 ($MEDIALENS_PRECISION=fp32), as before the export carried int8 towers."""
+
+    def __enter__(self):
+        self.saved_precision = os.environ.get("MEDIALENS_PRECISION")
+        os.environ["MEDIALENS_PRECISION"] = "fp32"
+
+    def __exit__(self, *exc):
+        if self.saved_precision is None:
+            os.environ.pop("MEDIALENS_PRECISION", None)
+        else:
+            os.environ["MEDIALENS_PRECISION"] = self.saved_precision
+
+
+class _BeforeIssue29(_Float32Model):
+    """core.media.video as it decoded before issue 29 (RGB at full size, then shrunk), the model in float32."""
 
     def __enter__(self):
         from core.media import video
 
+        super().__enter__()
         self.saved = video._to_image
         video._to_image = _to_image_before_issue_29
 
@@ -327,15 +358,15 @@ class _BeforeIssue29:
         from core.media import video
 
         video._to_image = self.saved
+        super().__exit__(*exc)
 
 
-GUARDS = {"old adaptive default": _OldAdaptive, "before issue 29": _BeforeIssue29}
+GUARDS = {"old adaptive default": _OldAdaptive, "before issue 29": _BeforeIssue29, "fp32 model": _Float32Model}
 
 
 def index_once(paths: list[Path], model: str, weights: Path, config: str, home: Path) -> tuple[float, float, int]:
     """Embed-phase seconds of indexing the clips through `Library.index`, CPU seconds, frames embedded."""
     import contextlib
-    import shutil
 
     from core.library import Library
 
@@ -425,7 +456,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--model", default="ViT-B-32")
     ap.add_argument("--weights", help="weights file for --model (default: random weights; speed only)")
-    ap.add_argument("--clips", default="set,mixed,4k", help="which clips: set, mixed, 4k (comma-separated)")
+    ap.add_argument("--clips", default="set,mixed,4k", help="which clips: set, mixed, 4k, 4k-1s (comma-separated)")
     ap.add_argument("--configs", default=",".join(CONFIGS),
                     help=f"configurations to alternate, the first the baseline (of: {', '.join(CONFIGS)})")
     ap.add_argument("--no-4k", action="store_true", help="skip the 4K clip (it takes a minute to make)")
@@ -454,7 +485,10 @@ def main() -> None:
                                                           dtype=np.float32) for _ in range(32)]
         encoder.encode_preprocessed(batch)
         model_s, _ = best_of(lambda: encoder.encode_preprocessed(batch), args.repeat)
-        print(f"# model alone ({type(encoder).__name__}): {32 / model_s:.1f} frames/s on preprocessed batches of 32 "
+        session = encoder._session("visual") if hasattr(encoder, "_session") else None
+        tower = Path(session._model_path).name if session is not None else "torch"  # int8 or float32 ONNX file
+        print(f"# model alone ({type(encoder).__name__}, {tower}): {32 / model_s:.1f} frames/s on preprocessed batches "
+              f"of 32 "
               f"= {32 / model_s:.1f}x real time at 1 frame per second if every sample is embedded")
     clips = wanted_clips(wanted)
     index_table(clips, args.model, weights, args.repeat, bool(args.weights), configs)

@@ -325,7 +325,7 @@ def test_a_damaged_or_foreign_vectors_file_is_rebuilt_not_trusted(synthetic, tmp
     elif damage == "header":  # a consistent sidecar for a file that is not ours
         vi.path.write_bytes(b"x" * vi.path.stat().st_size)
         meta = json.loads(vi.meta_path.read_text())
-        vi.meta_path.write_text(json.dumps(dict(meta, crc32=vectors._crc32(vi.path))))
+        vi.meta_path.write_text(json.dumps(dict(meta, **vectors._checksums(vi.path, DIM))))
     else:
         vi.meta_path.write_text("{not json")
     again = _open(catalog, model_id, tmp_path, background=False)
