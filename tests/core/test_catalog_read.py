@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -187,6 +188,8 @@ def test_a_cold_search_imports_no_sqlalchemy_and_a_catalog_to_migrate_still_answ
         *hits, loaded = out.stdout.strip().splitlines()
         return [h["path"] for h in json.loads("\n".join(hits))], json.loads(loaded)
 
+    assert search() == (expected, {"sqlalchemy": False, "alembic": False, "core.indexing.pipeline": False})
+    shutil.rmtree(tmp_path / "lib" / "index")  # no vector file: it is rebuilt from the catalog's vectors
     assert search() == (expected, {"sqlalchemy": False, "alembic": False, "core.indexing.pipeline": False})
     db = sqlite3.connect(tmp_path / "lib" / "catalog.db")  # as written before the last migration (0006)
     db.execute("ALTER TABLE files DROP COLUMN inode")
