@@ -263,7 +263,8 @@ class Library:
         (`core.search.understand.Understood`: the words for the model, and filters)."""
         from core.search.understand import understand
 
-        return understand(text, self.catalog.place_names(), self.catalog.camera_names(), skip=skip)
+        places, cameras = self.catalog.known_names()
+        return understand(text, places, cameras, skip=skip)
 
     # ----- queries ----------------------------------------------------------------------------
 

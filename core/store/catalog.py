@@ -41,11 +41,13 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    bindparam,
     create_engine,
     delete,
     event,
     func,
     insert,
+    literal_column,
     select,
     text,
     update,
@@ -57,7 +59,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from core.errors import LibraryError
 from core.store.catalog_file import MIGRATIONS as _MIGRATIONS
 from core.store.catalog_file import catalog_error, check_catalog_file, head_revisions
-from core.store.records import TEXT_MATCHES_SQL, text_match, vector_batches
+from core.store.records import ITEM_KINDS_SQL, TEXT_MATCHES_SQL, text_match, vector_batches
 from core.store.records import VIDEO_STEP_S as VIDEO_STEP_S
 from core.store.records import FileRecord as FileRecord
 from core.store.records import FileState as FileState
@@ -213,6 +215,12 @@ class OcrLine(Base):
 #: The `files` columns in `FileRecord`'s order: a search's hits read rows of these (an ORM object a row, then a
 #: record of it, cost three times as much: 2,560 files a query at 100k items).
 _RECORD_COLUMNS = [getattr(MediaFile, f.name) for f in fields(FileRecord)]
+#: The ids a search reads, as one JSON parameter (`json_each`): one statement compiled once, instead of an IN
+#: list of 900 parameters compiled per chunk, run on the connection (no ORM row loading): a search's items
+#: with their files' kinds, 4,096 at 100k items, 117 ms the ORM way, 65 ms this way (loaded).
+_IDS = select(literal_column("value")).select_from(func.json_each(bindparam("ids")))
+_FILES_BY_ID = select(*_RECORD_COLUMNS).where(MediaFile.id.in_(_IDS))
+_ITEMS_BY_ID = select(Item.id, Item.file_id, Item.t_s).where(Item.id.in_(_IDS))
 
 
 def _record(f: MediaFile) -> FileRecord:
@@ -485,12 +493,11 @@ class Catalog:
 
     def files(self, ids: Iterable[int]) -> dict[int, FileRecord]:
         ids = list(set(ids))
-        out: dict[int, FileRecord] = {}
+        if not ids:
+            return {}
         with self.session() as s:
-            for chunk in _chunks(ids, 900):
-                for row in s.execute(select(*_RECORD_COLUMNS).where(MediaFile.id.in_(chunk))):
-                    out[row[0]] = FileRecord(*row)
-        return out
+            return {row[0]: FileRecord(*row) for row in s.connection().execute(_FILES_BY_ID, _ids_param(ids))}
+
 
     def failed_files(self) -> list[FileRecord]:
         with self.session() as s:
@@ -525,12 +532,24 @@ class Catalog:
     def items_info(self, item_ids: Iterable[int]) -> dict[int, tuple[int, float | None]]:
         """item id -> (file id, time in seconds or None)."""
         ids = list(set(item_ids))
-        out: dict[int, tuple[int, float | None]] = {}
+        if not ids:
+            return {}
         with self.session() as s:
-            for chunk in _chunks(ids, 900):
-                for iid, fid, t in s.execute(select(Item.id, Item.file_id, Item.t_s).where(Item.id.in_(chunk))):
-                    out[iid] = (fid, t)
-        return out
+            return {iid: (fid, t) for iid, fid, t in s.connection().execute(_ITEMS_BY_ID, _ids_param(ids))}
+
+    def items_with_kinds(self, item_ids: Iterable[int]) -> dict[int, tuple[int, float | None, str]]:
+        """item id -> (file id, time in seconds or None, the file's kind): what a search groups its items by,
+        before it reads the records of the page it shows."""
+        ids = list(set(item_ids))
+        if not ids:
+            return {}
+        with self.session() as s:  # plain columns: the driver's rows as they come (no result rows to wrap)
+            cursor = s.connection().connection.cursor()
+            try:
+                cursor.execute(ITEM_KINDS_SQL, (_ids_param(ids)["ids"],))
+                return {iid: (fid, t, kind) for iid, fid, t, kind in cursor.fetchall()}
+            finally:
+                cursor.close()
 
     def items_of_file(self, file_id: int) -> list[tuple[int, float | None]]:
         with self.session() as s:
@@ -928,3 +947,8 @@ def line_row(item_id: int, line: TextLine) -> dict:
             "x0": line.box[0], "y0": line.box[1], "x1": line.box[2], "y1": line.box[3], "expert": line.expert,
             "start_s": line.start_s, "end_s": line.end_s,
             "words": json.dumps([[w, round(a, 3), round(b, 3)] for w, a, b in line.words]) if line.words else None}
+
+
+def _ids_param(ids: Iterable[int]) -> dict[str, str]:
+    """The parameter of `_IDS`: the ids as one JSON array."""
+    return {"ids": json.dumps([int(i) for i in ids])}

@@ -16,6 +16,7 @@ clear line, as before.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import threading
@@ -26,7 +27,16 @@ from typing import TYPE_CHECKING
 
 from core.errors import LibraryError
 from core.store.catalog_file import catalog_error, check_catalog_file, head_revisions
-from core.store.records import TEXT_MATCHES_SQL, FileRecord, TextMatch, chunks, fts_query, text_match, vector_batches
+from core.store.records import (
+    ITEM_KINDS_SQL,
+    TEXT_MATCHES_SQL,
+    FileRecord,
+    TextMatch,
+    chunks,
+    fts_query,
+    text_match,
+    vector_batches,
+)
 
 if TYPE_CHECKING:
     from core.store.catalog import Catalog
@@ -71,6 +81,8 @@ class LibraryCatalog:
         self.path = Path(db_path)
         self._full: Catalog | None = None
         self._full_lock = threading.Lock()
+        self._stamp: ChangeStamp | None = None
+        self._known: tuple[int, set[str], set[str]] | None = None
         if not _ready(self.path):
             self.full()  # creates, migrates, or refuses with one clear line
         self._read_lock = threading.Lock()
@@ -146,6 +158,13 @@ class LibraryCatalog:
                 out[iid] = (fid, t)
         return out
 
+    def items_with_kinds(self, item_ids: Iterable[int]) -> dict[int, tuple[int, float | None, str]]:
+        """item id -> (file id, time in seconds or None, the file's kind) (`Catalog.items_with_kinds`)."""
+        ids = [int(i) for i in set(item_ids)]
+        if not ids:
+            return {}
+        return {iid: (fid, t, kind) for iid, fid, t, kind in self._rows(ITEM_KINDS_SQL, (json.dumps(ids),))}
+
     def iter_vectors(self, model_id: int, after_id: int = 0, batch: int = 20000) -> Iterator[
             list[tuple[int, int, bytes]]]:
         """Batches of (vector row id, item id, f16 bytes) with row id > after_id, in order."""
@@ -199,6 +218,19 @@ class LibraryCatalog:
         """Every camera make and model (and lens) the library's files name."""
         return self._names("SELECT camera_make FROM files UNION SELECT camera_model FROM files "
                            "UNION SELECT lens FROM file_meta")
+
+    def known_names(self) -> tuple[set[str], set[str]]:
+        """`place_names()` and `camera_names()`, read again only after the catalog changed (`ChangeStamp`):
+        every search the window runs understands its text with them, and reading them scans every file
+        (130-165 ms a search at 100k items, loaded; tests/bench/gui_scale.py)."""
+        with self._read_lock:
+            if self._stamp is None:
+                self._stamp = ChangeStamp(self)
+        stamp = self._stamp()
+        names = self._known
+        if names is None or names[0] != stamp:
+            names = self._known = (stamp, self.place_names(), self.camera_names())
+        return names[1], names[2]
 
     def _names(self, sql: str) -> set[str]:
         return {r[0] for r in self._rows(sql) if r[0]}

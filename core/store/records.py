@@ -162,6 +162,11 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+#: item id, file id, time and the file's kind of the items in a JSON array of ids (`?`).
+ITEM_KINDS_SQL = ("SELECT items.id, items.file_id, items.t_s, files.kind FROM items JOIN files ON files.id = "
+                  "items.file_id WHERE items.id IN (SELECT value FROM json_each(?))")
+
+
 #: A model's vectors after a row id, in row-id order: `model_id + 0` keeps SQLite off the (model_id, item_id)
 #: index, whose order made it read and sort every vector of the model for each batch.
 VECTOR_BATCH_SQL = "SELECT id, item_id, data FROM vectors WHERE model_id + 0 = ? AND id > ? ORDER BY id LIMIT ?"

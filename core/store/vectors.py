@@ -74,7 +74,9 @@ log = logging.getLogger(__name__)
 #: usearch HNSW (f16, connectivity 32, expansion_add 256) reached 0.89 at expansion_search 2048 at 100k and
 #: rebuilt at 155 vectors/s; this file rebuilds at 17k/s (100k) to 39k/s (1M), reading SQLite being most of it.
 EXACT_LIMIT = 20_000
-#: Candidates the int8 scan hands to the float16 re-rank (at least 4 x k).
+#: Candidates the int8 scan hands to the float16 re-rank beyond the k asked for. A search asks for 4 x the
+#: files it shows (a video's frames crowd photos out) and the cut for up to 4,096 items: re-ranking 4 x k
+#: (16,384 rows a query at 100k) was half of its time, for ranks it throws away.
 RERANK = 100
 #: `save` rewrites a big file only when vectors added or removed since it was written reach this fraction
 #: of it; smaller files (under `SMALL_FILE` vectors) are rewritten on every save. The indexer saves every
@@ -221,8 +223,6 @@ class FlatPart:
 
     def __init__(self, keys: np.ndarray, codes: np.ndarray, vecs: np.ndarray, scale: float):
         self.keys, self.codes, self.vecs, self.scale = keys, codes, vecs, float(scale)
-        self._fd: int | None = None  # set by `load`: the re-rank reads its rows with pread
-        self._vecs_offset = 0
         self._block_crcs: np.ndarray | None = None  # `set_checks`: CRC-32 per CHECK_ROWS float16 rows
         self._unchecked: np.ndarray | None = None  # blocks not verified yet
         self._order = np.argsort(keys, kind="stable")
@@ -274,15 +274,12 @@ class FlatPart:
             self._unchecked[b] = False
 
     def cosines(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
-        """Exact cosine of the query with the float16 vectors of `rows` (read in file order)."""
+        """Exact cosine of the query with the float16 vectors of `rows`: one gather from the mapping, in file
+        order (`load` advises random access, so a row faulted in does not read its neighbours ahead).
+        A `pread` per row cost 0.25 s a query at 100k items (16,384 rows re-ranked; tests/bench/gui_scale.py)."""
         self.verify(rows)
         order = np.argsort(rows, kind="stable")
-        if self._fd is not None:  # pread, not the mapping: faulting rows in would map their neighbours too
-            size, at = 2 * self.dim, self._vecs_offset
-            buf = b"".join(os.pread(self._fd, size, at + int(r) * size) for r in rows[order])
-            v = np.frombuffer(buf, "<f2").reshape(-1, self.dim).astype(np.float32)
-        else:
-            v = np.asarray(self.vecs[rows[order]], np.float32)
+        v = self.vecs[rows[order]].astype(np.float32)
         sims = np.empty(len(rows), np.float32)
         sims[order] = (v @ query) / np.maximum(np.linalg.norm(v, axis=1), 1e-12)
         return sims
@@ -340,15 +337,10 @@ class FlatPart:
         keys = np.memmap(path, "<u8", "r", _HEADER, (n,))
         codes = np.memmap(path, np.int8, "r", _HEADER + 8 * n, (n, dim))
         vecs = np.memmap(path, "<f2", "r", _HEADER + 8 * n + n * dim, (n, dim))
-        part = cls(np.asarray(keys), codes, vecs, info["scale"])
-        if hasattr(os, "pread"):
-            part._fd, part._vecs_offset = os.open(path, os.O_RDONLY), _HEADER + 8 * n + n * dim
-        return part
-
-    def __del__(self):
-        if getattr(self, "_fd", None) is not None:
-            with contextlib.suppress(OSError):
-                os.close(self._fd)
+        mapping = getattr(vecs, "_mmap", None)
+        if mapping is not None and hasattr(mmap, "MADV_RANDOM"):
+            mapping.madvise(mmap.MADV_RANDOM)
+        return cls(np.asarray(keys), codes, vecs, info["scale"])
 
 
 class _Cancelled(Exception):
@@ -772,7 +764,7 @@ class VectorIndex:
                 if exact or (exact is None and len(main) <= EXACT_LIMIT):
                     rows, sims = main.exact(query, k + extra)
                 else:
-                    rows = main.candidates(query, max(RERANK, 4 * k) + extra)
+                    rows = main.candidates(query, k + RERANK + extra)
                     sims = main.cosines(rows, query)
                 keys = main.keys[rows]
                 if extra:

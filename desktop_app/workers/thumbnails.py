@@ -8,6 +8,12 @@ painting a cell is a plain copy. The GUI thread turns them into `QPixmap`s
 kept in an LRU bounded by memory. Requests come only from painting, so only
 visible cells ask; the queue is served newest-first and capped, so after a fast
 scroll the cells now on screen load first and the ones scrolled past are dropped.
+
+The window's GUI thread shares the interpreter's lock with the workers, so the workers do as little Python
+as they can: a cell that knows its file's content hash finds the cached thumbnail without a catalog read
+(`Thumbnails.cached`), one `QImageReader` call cuts and scales the picture while decoding it, and the
+pictures made while the GUI thread painted reach it as one batch (`batch_loaded`: one repaint, not one
+per thumbnail). Scrolling a 100k grid end to end: tests/bench/gui_scale.py.
 """
 
 from __future__ import annotations
@@ -17,8 +23,8 @@ import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QRect, QRectF, Qt, QThreadPool, Signal
-from PySide6.QtGui import QImage, QPainter, QPainterPath, QPixmap
+from PySide6.QtCore import QObject, QRect, QRectF, QSize, Qt, QThreadPool, Signal
+from PySide6.QtGui import QImage, QImageReader, QPainter, QPainterPath, QPixmap
 
 if TYPE_CHECKING:  # pragma: no cover
     from desktop_app.workers.host import LibraryHost
@@ -37,7 +43,8 @@ class ThumbnailLoader(QObject):
     """Asynchronous, memory-bounded thumbnail cache shared by the grid and the preview chips."""
 
     loaded = Signal(object)  # ThumbKey whose pixmap (or failure) is now known
-    _ready = Signal(object, object)  # worker → GUI: key, QImage | None
+    batch_loaded = Signal(list)  # the ThumbKeys of one batch, after each got its `loaded`
+    _ready = Signal()  # worker → GUI: pictures are waiting in `_done`
 
     def __init__(self, host: LibraryHost, cache_mb: int = 256, workers: int = 2, parent: QObject | None = None):
         super().__init__(parent)
@@ -47,7 +54,8 @@ class ThumbnailLoader(QObject):
         self._cache: OrderedDict[ThumbKey, QPixmap] = OrderedDict()
         self._failed: set[ThumbKey] = set()
         self._lock = threading.Lock()
-        self._wanted: OrderedDict[ThumbKey, None] = OrderedDict()
+        self._wanted: OrderedDict[ThumbKey, str | None] = OrderedDict()  # key -> its file's content hash
+        self._done: list[tuple[ThumbKey, QImage | None]] = []
         self._inflight: set[ThumbKey] = set()
         self._running = 0
         self._side = 168  # cell picture side, device pixels
@@ -60,25 +68,26 @@ class ThumbnailLoader(QObject):
 
     # ----- GUI thread -------------------------------------------------------------------------
 
-    def pixmap(self, key: ThumbKey) -> QPixmap | None:
-        """The cached pixmap, or None (and a load is queued unless it failed before)."""
+    def pixmap(self, key: ThumbKey, content_hash: str | None = None) -> QPixmap | None:
+        """The cached pixmap, or None (and a load is queued unless it failed before); `content_hash`, the
+        file's, where the caller knows it, saves the worker a catalog read."""
         pm = self._cache.get(key)
         if pm is not None:
             self._cache.move_to_end(key)
             return pm
         if key not in self._failed:
-            self.request(key)
+            self.request(key, content_hash)
         return None
 
     def failed(self, key: ThumbKey) -> bool:
         return key in self._failed
 
-    def request(self, key: ThumbKey) -> None:
+    def request(self, key: ThumbKey, content_hash: str | None = None) -> None:
         start = 0
         with self._lock:
             if key in self._inflight:
                 return
-            self._wanted[key] = None
+            self._wanted[key] = content_hash
             self._wanted.move_to_end(key)
             while len(self._wanted) > MAX_QUEUED:
                 self._wanted.popitem(last=False)  # the oldest request: scrolled past long ago
@@ -122,18 +131,23 @@ class ThumbnailLoader(QObject):
     def used_bytes(self) -> int:
         return self._used
 
-    def _on_ready(self, key: ThumbKey, image: QImage | None) -> None:
+    def _on_ready(self) -> None:
         with self._lock:
-            self._inflight.discard(key)
-        if image is None or image.isNull():
-            self._failed.add(key)
-        else:
-            pm = QPixmap.fromImage(image)
-            pm.setDevicePixelRatio(self._dpr)
-            self._cache[key] = pm
-            self._used += _cost(pm)
-            self._evict()
-        self.loaded.emit(key)
+            done, self._done = self._done, []
+            self._inflight.difference_update(key for key, _ in done)
+        for key, image in done:
+            if image is None or image.isNull():
+                self._failed.add(key)
+            else:
+                pm = QPixmap.fromImage(image)
+                pm.setDevicePixelRatio(self._dpr)
+                self._cache[key] = pm
+                self._used += _cost(pm)
+        self._evict()
+        for key, _ in done:
+            self.loaded.emit(key)
+        if done:
+            self.batch_loaded.emit([key for key, _ in done])
 
     def _evict(self) -> None:
         while self._used > self._budget and len(self._cache) > 1:
@@ -148,11 +162,16 @@ class ThumbnailLoader(QObject):
                 if not self._wanted:
                     self._running -= 1
                     return
-                key, _ = self._wanted.popitem(last=True)  # newest first: what is on screen now
+                key, content_hash = self._wanted.popitem(last=True)  # newest first: what is on screen now
                 self._inflight.add(key)
-            self._ready.emit(key, self._load(key))
+            image = self._load(key, content_hash)
+            with self._lock:
+                self._done.append((key, image))
+                first = len(self._done) == 1
+            if first:  # the GUI thread takes every picture waiting when it gets to this one
+                self._ready.emit()
 
-    def _load(self, key: ThumbKey) -> QImage | None:
+    def _load(self, key: ThumbKey, content_hash: str | None = None) -> QImage | None:
         lib = self.host.library
         if lib is None:
             return None
@@ -161,6 +180,8 @@ class ThumbnailLoader(QObject):
             path = None
             if t_s is not None:
                 path = lib.frame_thumbnail(file_id, t_s)
+            elif content_hash:
+                path = lib.thumbnails.cached(content_hash)
             if path is None:
                 path = lib.thumbnail(file_id)
         except Exception as exc:  # a thumbnail that cannot be made shows a placeholder, never an error
@@ -168,10 +189,22 @@ class ThumbnailLoader(QObject):
             return None
         if path is None:
             return None
-        image = QImage(str(path))
-        if image.isNull():
-            return None
-        return cell_picture(image, self._side, CORNER_RADIUS * self._dpr)
+        return read_cell_picture(str(path), self._side, CORNER_RADIUS * self._dpr)
+
+
+def read_cell_picture(path: str, side: int, radius: float) -> QImage | None:
+    """`cell_picture` of the picture at `path`, cut and scaled by the decoder in one call (worker threads)."""
+    reader = QImageReader(path)
+    size = reader.size()
+    if not size.isValid():
+        image = reader.read()
+        return None if image.isNull() else cell_picture(image, side, radius)
+    w, h = size.width(), size.height()
+    edge = min(w, h)
+    reader.setClipRect(QRect((w - edge) // 2, (h - edge) // 2, edge, edge))
+    reader.setScaledSize(QSize(side, side))
+    square = reader.read()
+    return None if square.isNull() else rounded(square, side, radius)
 
 
 def cell_picture(image: QImage, side: int, radius: float) -> QImage:
@@ -180,6 +213,11 @@ def cell_picture(image: QImage, side: int, radius: float) -> QImage:
     edge = min(w, h)
     square = image.copy(QRect((w - edge) // 2, (h - edge) // 2, edge, edge))
     square = square.scaled(side, side, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    return rounded(square, side, radius)
+
+
+def rounded(square: QImage, side: int, radius: float) -> QImage:
+    """A `side`-pixel square picture with rounded corners (worker threads)."""
     out = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
     out.fill(Qt.GlobalColor.transparent)
     p = QPainter(out)

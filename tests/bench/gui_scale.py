@@ -58,8 +58,10 @@ def text_model() -> Path:
     weights = random_weights(MODEL, cache)
     models = cache / "models"
     os.environ["MEDIALENS_MODELS"] = str(models)
-    if not (models / "onnx").exists():
-        from core.models.runtime.export import export_model
+    from core.models.runtime.manifest import list_exports
+
+    if not any(m.text.input == "token_vectors" for m in list_exports(models)):  # none, or one made before the
+        from core.models.runtime.export import export_model  # text tower ran on its own tokens and in int8
 
         export_model(MODEL, weights=weights, models_dir=models,
                      probe_files=sorted((SHARED_DATA / "images" / "coco").glob("*.jpg"))[:4])

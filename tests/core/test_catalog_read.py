@@ -68,6 +68,7 @@ def test_a_searchs_reads_are_the_sqlalchemy_catalogs_and_open_no_sqlalchemy_cata
         assert fast.files([file_ids["photo.jpg"]])[file_ids["photo.jpg"]].taken_at == TAKEN
         items = range(1, 10)
         assert fast.items_info(items) == orm.items_info(items) and len(fast.items_info(items)) == 5
+        assert fast.items_with_kinds(items) == orm.items_with_kinds(items) and fast.items_with_kinds([]) == {}
         for after in (0, 2):
             assert list(fast.iter_vectors(model, after, batch=2)) == list(orm.iter_vectors(model, after, batch=2))
         assert fast.last_vector_id(model) == orm.last_vector_id(model) == 4
@@ -85,6 +86,7 @@ def test_a_searchs_reads_are_the_sqlalchemy_catalogs_and_open_no_sqlalchemy_cata
         assert speech.line.words[-1] == ("invoice", 1.6, 2.5) and speech.line.expert == "speech"
         assert fast.place_names() == {"Lisbon", "Lisboa", "Portugal"}
         assert fast.camera_names() == {"Google", "Pixel 7", "Summicron 35"}
+        assert fast.known_names() == (fast.place_names(), fast.camera_names())
         assert fast._full is None  # none of these opened the SQLAlchemy catalog
         assert fast.file_by_path(ODD_PATH) == orm.file_by_path(ODD_PATH)  # any other read: through Catalog
         assert fast._full is not None

@@ -220,3 +220,46 @@ def test_the_background_median_is_numpys_to_the_bit():
         median = float(np.median(scores))
         assert bg.median == median and bg.size == n
         assert bg.spread == max(1.4826 * float(np.median(np.abs(scores - median))), 1e-4)
+
+
+def test_a_feedback_session_started_from_the_search_shown_does_not_search_the_library_again(dated_library,
+                                                                                            monkeypatch):
+    """The window starts a session from every text search it shows (to ask back): at 100k items that was a
+    second whole search right after each one (tests/bench/gui_scale.py)."""
+    from core.library import Query
+
+    lib, _, _ = dated_library
+    found = lib.find(Query("text", text="red circles"))
+    shown = found.matches()
+    engine = lib.engine()
+    calls = []
+    by_vector = engine.by_vector
+    monkeypatch.setattr(engine, "by_vector", lambda *a, **k: calls.append(1) or by_vector(*a, **k))
+    first = lib.session().start(found, n=10)
+    assert calls == []
+    assert [(h.file.id, h.score) for h in first] == [(h.file.id, h.score) for h in shown.matches[:10]]
+    moved = found.again(-found.vector.vector, frozenset(), None, 10)  # another vector is searched
+    assert calls and [h.file.id for h in moved] != [h.file.id for h in first]
+
+
+def test_a_text_searched_again_is_answered_from_its_kept_matches_until_the_catalog_changes(dated_library,
+                                                                                          monkeypatch):
+    from sqlalchemy import update
+
+    from core.store.catalog import MediaFile
+
+    lib, _, _ = dated_library
+    first = lib.matches("red circles")
+    engine = lib.engine()
+    calls = []
+    by_vector = engine.by_vector
+    monkeypatch.setattr(engine, "by_vector", lambda *a, **k: calls.append(1) or by_vector(*a, **k))
+    again = lib.matches("red circles")
+    assert calls == [] and [h.file.id for h in again.hits] == [h.file.id for h in first.hits]
+    lib.matches("blue squares")
+    assert calls  # another text is searched
+    calls.clear()
+    with lib.catalog.write() as s:
+        s.execute(update(MediaFile).where(MediaFile.id == first.hits[0].file.id).values(camera_model="X"))
+    changed = lib.matches("red circles")
+    assert calls and [h.file.id for h in changed.hits] == [h.file.id for h in first.hits]

@@ -205,3 +205,22 @@ def test_a_filtered_search_sees_a_change_made_after_it(trip_library):
     assert lib.similar(str(photos["plain"]), n=10, filters=rated) == []
     lib.manager.edit([ids["porto_jul"]], rating=5)  # the engine's kept list of allowed items is now stale
     assert [h.file.id for h in lib.similar(str(photos["plain"]), n=10, filters=rated)] == [ids["porto_jul"]]
+
+
+def test_a_search_reads_the_place_and_camera_names_again_only_after_the_catalog_changed(trip_library, monkeypatch):
+    from sqlalchemy import update
+
+    from core.store.catalog import MediaFile
+    from core.store.catalog_manage import ManageCatalog
+
+    lib, _, ids = trip_library
+    reads = []
+    camera_names = ManageCatalog.camera_names
+    monkeypatch.setattr(ManageCatalog, "camera_names", lambda self: reads.append(1) or camera_names(self))
+    assert lib.understand("boats from my pixel 7").part("camera").value.lower() == "pixel 7"
+    lib.understand("a bicycle in lisbon")
+    assert len(reads) == 1  # every search of the window understands its text; the names are read once
+    with lib.catalog.write() as s:
+        s.execute(update(MediaFile).where(MediaFile.id == ids["plain"]).values(camera_model="Leica Q3"))
+    assert lib.understand("boats from my leica q3").part("camera").value.lower() == "leica q3"
+    assert len(reads) == 2

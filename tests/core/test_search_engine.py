@@ -105,3 +105,58 @@ def test_the_context_gives_the_vectors_of_library_things(hand):
     assert files == {hand.file_ids["red.jpg"]}
     np.testing.assert_allclose(vec, axis(0), atol=1e-3)
     np.testing.assert_allclose(ctx.item_vector(items[0]), axis(2), atol=1e-3)
+
+
+@pytest.fixture(scope="module")
+def crowd(tmp_path_factory):
+    """300 photos and 4 videos of 6 frames, random directions (seeded)."""
+    rng = np.random.default_rng(29)
+    lib = HandmadeLibrary(tmp_path_factory.mktemp("crowd"))
+    for i in range(300):
+        lib.add(f"p{i:03d}.jpg", [rng.normal(size=8).astype(np.float32)])
+    for i in range(4):
+        lib.add(f"v{i}.mp4", list(rng.normal(size=(6, 8)).astype(np.float32)), times=[float(t) for t in range(6)])
+    yield lib
+    lib.close()
+
+
+def _expected(lib: HandmadeLibrary, query: np.ndarray) -> list[tuple[int, int]]:
+    """(file id, item id) best first, worked out from the catalog alone: a photo once, a video by its best frame."""
+    from core.vector_math import from_blobs
+
+    best: dict[int, tuple[float, int]] = {}
+    items = lib.catalog.items_info(range(1, 10_000))
+    blobs = lib.catalog.vectors_for_items(lib.model_id, list(items))
+    q = query / np.linalg.norm(query)
+    for iid, blob in blobs.items():
+        v = from_blobs([blob], 8)[0].astype(np.float32)
+        cos = float(v @ q / np.linalg.norm(v))
+        fid = items[iid][0]
+        if fid not in best or cos > best[fid][0]:
+            best[fid] = (cos, iid)
+    return [(fid, iid) for fid, (_, iid) in sorted(best.items(), key=lambda kv: -kv[1][0])]
+
+
+def test_pages_are_the_libraries_files_best_first_and_read_records_for_the_page_only(crowd):
+    engine = crowd.engine()
+    read: list[int] = []
+    files = engine.catalog.files
+
+    def counting(ids):
+        ids = list(ids)
+        read.extend(ids)
+        return files(ids)
+
+    engine.catalog.files = counting
+    rng = np.random.default_rng(7)
+    videos = {crowd.file_ids[f"v{i}.mp4"] for i in range(4)}
+    for _ in range(5):
+        query = rng.normal(size=8).astype(np.float32)
+        expected = _expected(crowd, query)
+        for n, offset in ((5, 0), (20, 0), (20, 40), (400, 0)):
+            read.clear()
+            page = engine.by_vector(query, n, offset)
+            assert [(h.file.id, h.item_id) for h in page] == expected[offset:offset + n]
+            assert all(h.file.id == fid for h, (fid, _) in zip(page, expected[offset:offset + n], strict=True))
+            # the records read: the page's photos, and the videos among the items looked at (their moments)
+            assert len([i for i in read if i not in videos]) == sum(1 for h in page if h.kind == "image")

@@ -106,3 +106,36 @@ def test_pyside_reference_losses_cannot_run_none_and_true_down(qapp):
     for _ in range(200_000):  # about what an hour of scrolling costs; aborted the interpreter before the guard
         o.setObjectName("x")
         o.objectNameChanged.emit("x")
+
+
+def test_cells_that_know_their_files_hash_skip_the_catalog_and_thumbnails_arriving_together_repaint_once(qtbot, host):
+    """Scrolling a 100k grid: the loaders' Python (a catalog read per thumbnail) and a repaint per thumbnail
+    held the window's GUI thread (tests/bench/gui_scale.py)."""
+    import dataclasses
+    import time
+
+    class CachedThumbnails:
+        def cached(self, content_hash: str):
+            path = host.folder / f"cached-{int(content_hash, 16)}.png"
+            if not path.exists():
+                QImage(120, 80, QImage.Format.Format_RGB32).save(str(path))
+            return path
+
+    host.thumbnails = CachedThumbnails()
+    loader = ThumbnailLoader(host)
+    loader.set_cell(60, 1.0)
+    model = ResultsModel(loader)
+    hits = [Hit(dataclasses.replace(record(i), content_hash=f"{i:064x}"), i, 0.5) for i in range(1, 31)]
+    model.reset(hits, more=False)
+    changed, batches = [], []
+    model.dataChanged.connect(lambda first, last, _roles: changed.append((first.row(), last.row())))
+    loader.batch_loaded.connect(batches.append)
+    for row in range(len(hits)):
+        assert model.cell(row).pixmap is None  # asked for
+    time.sleep(1.0)  # the GUI thread busy painting: the workers finish every picture meanwhile
+    qtbot.waitUntil(lambda: all(model.cell(r).pixmap is not None for r in range(len(hits))), timeout=10_000)
+    assert host.asked == []  # no catalog read: the cells knew their files' content hash
+    assert len(batches) == 1 and sorted(batches[0]) == sorted((h.file.id, None) for h in hits)
+    assert changed == [(0, len(hits) - 1)]  # one repaint for the batch
+    pm = model.cell(0).pixmap
+    assert (pm.width(), pm.height()) == (60, 60) and pm.toImage().pixelColor(0, 0).alpha() == 0

@@ -137,3 +137,30 @@ def test_a_thumbnail_arriving_repaints_its_cell_without_laying_out_every_row(qtb
     qtbot.wait(20)
     view.viewport().repaint()
     assert visits[0] < total // 10  # a relayout asks the model about every row
+
+
+def test_full_collections_wait_while_the_grid_scrolls_and_what_it_loaded_is_frozen_when_it_stops(qtbot, loader):
+    """A full collection stopped every thread for 0.1-0.5 s while a 100k grid scrolled (tests/bench/gui_scale.py)."""
+    import gc
+
+    from desktop_app.pages.search import results_view
+    from desktop_app.pages.search.results_view import ResultsView
+
+    model = ResultsModel(loader)
+    model.reset([Hit(record(i), i, 0.0) for i in range(PAGE)], more=False, total=5_000)
+    view = ResultsView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(600, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    before = gc.get_threshold()
+    frozen = gc.get_freeze_count()
+    try:
+        view.verticalScrollBar().setValue(view.verticalScrollBar().maximum() // 2)
+        assert gc.get_threshold()[2] > 1000 * before[2]  # postponed while it moves
+        assert gc.get_threshold()[:2] == before[:2]  # the young generations are still collected
+        qtbot.waitUntil(lambda: gc.get_threshold() == before, timeout=results_view.SCROLL_STILL_MS * 10)
+        assert gc.get_freeze_count() > frozen  # what the scroll left alive is out of the full collections' reach
+    finally:
+        gc.set_threshold(*before)

@@ -28,13 +28,15 @@ def test_text_search_fills_the_grid_and_previews_the_first_result(qtbot, window)
 def test_thumbnails_load_on_worker_threads_and_repaint_their_cells(qtbot, window, monkeypatch):
     threads: list[str] = []
     lib = window.host.library
-    original = lib.thumbnail
 
-    def spy(file_id):
-        threads.append(threading.current_thread().name)
-        return original(file_id)
+    def spied(read):
+        def spy(key):
+            threads.append(threading.current_thread().name)
+            return read(key)
+        return spy
 
-    monkeypatch.setattr(lib, "thumbnail", spy)
+    monkeypatch.setattr(lib, "thumbnail", spied(lib.thumbnail))  # made if the cache lacks it
+    monkeypatch.setattr(lib.thumbnails, "cached", spied(lib.thumbnails.cached))  # by the cell's content hash
     window.thumbnails.clear()
     search(qtbot, window, "a rocket")
     first = window.model.index(0)
@@ -65,7 +67,7 @@ def test_more_results_are_fetched_while_the_grid_is_not_full(qtbot, window, monk
     assert fetched[:2] == [(8, 23), (24, window.host.status.images - 1)]
     paths = [window.model.hit(r).file.path for r in range(window.model.rowCount())]
     assert len(paths) == len(set(paths))  # pages do not repeat results
-    assert encoded == ["something colourful"]  # the query was encoded once, for all three pages
+    assert encoded == []  # the text shown a moment ago is kept made ready: not encoded again, for all three pages
     qtbot.wait(100)
     assert not window.model.canFetchMore(QModelIndex())  # the last page was short: nothing more to ask
 

@@ -96,7 +96,7 @@ class ResultsModel(QAbstractListModel):
         self._marks: dict[int, bool] = {}
         self._more = False
         self._fetching = False
-        thumbnails.loaded.connect(self._thumbnail_loaded)
+        thumbnails.batch_loaded.connect(self._thumbnails_loaded)
 
     # ----- filling ----------------------------------------------------------------------------
 
@@ -182,8 +182,9 @@ class ResultsModel(QAbstractListModel):
             return NOT_LOADED
         key = thumb_key(h)
         video = h.file.kind == "video"
-        return Cell(self.thumbnails.pixmap(key), h.file.kind, fmt.span(h.start_s, h.end_s) if video else "",
-                    self._marks.get(h.file.id), self.thumbnails.failed(key))
+        return Cell(self.thumbnails.pixmap(key, h.file.content_hash), h.file.kind,
+                    fmt.span(h.start_s, h.end_s) if video else "", self._marks.get(h.file.id),
+                    self.thumbnails.failed(key))
 
     @property
     def hits(self) -> list[Hit]:
@@ -289,7 +290,7 @@ class ResultsModel(QAbstractListModel):
         if h is None:
             return None
         if role == Qt.ItemDataRole.DecorationRole:
-            return self.thumbnails.pixmap(thumb_key(h))
+            return self.thumbnails.pixmap(thumb_key(h), h.file.content_hash)
         if role == Qt.ItemDataRole.DisplayRole:
             return os.path.basename(h.file.path)
         if role == Role.SPAN_TEXT:
@@ -358,7 +359,8 @@ class ResultsModel(QAbstractListModel):
         mime.setText("\n".join(paths))
         return mime
 
-    def _thumbnail_loaded(self, key: ThumbKey) -> None:
-        for r in self._rows_by_key.get(key, []):
-            ix = self.index(r)
-            self.dataChanged.emit(ix, ix, [Qt.ItemDataRole.DecorationRole])
+    def _thumbnails_loaded(self, keys: list[ThumbKey]) -> None:
+        """One repaint for the thumbnails that arrived together (the view repaints, never lays out: ResultsView)."""
+        rows = [r for key in keys for r in self._rows_by_key.get(key, ())]
+        if rows:
+            self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)), [Qt.ItemDataRole.DecorationRole])
