@@ -211,12 +211,12 @@ def test_a_search_reads_the_place_and_camera_names_again_only_after_the_catalog_
     from sqlalchemy import update
 
     from core.store.catalog import MediaFile
-    from core.store.catalog_manage import ManageCatalog
+    from core.store.catalog_read import LibraryCatalog
 
     lib, _, ids = trip_library
     reads = []
-    camera_names = ManageCatalog.camera_names
-    monkeypatch.setattr(ManageCatalog, "camera_names", lambda self: reads.append(1) or camera_names(self))
+    camera_names = LibraryCatalog.camera_names
+    monkeypatch.setattr(LibraryCatalog, "camera_names", lambda self: reads.append(1) or camera_names(self))
     assert lib.understand("boats from my pixel 7").part("camera").value.lower() == "pixel 7"
     lib.understand("a bicycle in lisbon")
     assert len(reads) == 1  # every search of the window understands its text; the names are read once
