@@ -10,6 +10,12 @@ The catalog is the source of truth; this file must never give a wrong answer and
   codes 0.55. Ranking needs every dimension of every vector, so the index is a scan: usearch's SIMD
   brute force over int8 codes (a quarter of float32's bytes, VNNI dot products) picks `RERANK`
   candidates, re-ranked by exact cosine over their float16 vectors. See `EXACT_LIMIT` for the figures.
+* **A 2-bit first stage for big files.** From `COARSE_MIN` vectors the int8 scan (512 MB per query at 1M)
+  is replaced, once a process searches again, by 2-bit codes held in an ONNX Runtime session
+  (`core.store.coarse`: a quarter of the bytes, scored against the float query) that pick 0.5 % of the rows
+  for the int8 codes to re-score and the float16 vectors to re-rank. It is built in memory in the
+  background from the mapped file, checked against numpy before use, and dropped with the file it was
+  built from (a save, a rebuild); nothing of it is saved, so the file's format is unchanged.
 * **One file, memory-mapped.** `<name>.vectors` holds the item ids, the int8 codes and the float16
   vectors; it is opened with `numpy.memmap`, so its pages are the kernel's page cache, shared between
   processes and never copied: opening a 1M library reads nothing but its checksum.
@@ -55,6 +61,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.native import load_onnxruntime_first
+from core.store.coarse import Cancelled as CoarseCancelled
+from core.store.coarse import CoarseCodes
+from core.store.coarse import block_size as coarse_block
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.store.catalog import Catalog
@@ -78,6 +87,15 @@ EXACT_LIMIT = 20_000
 #: files it shows (a video's frames crowd photos out) and the cut for up to 4,096 items: re-ranking 4 x k
 #: (16,384 rows a query at 100k) was half of its time, for ranks it throws away.
 RERANK = 100
+#: From this many vectors in the file, a 2-bit first stage (`core.store.coarse`, built in the background at the
+#: first search) picks `COARSE_SHARE` of the rows (at least `COARSE_FLOOR`) for the int8 codes to re-score,
+#: instead of the int8 codes scanning all of them (512 MB per query at 1M). tests/bench/scale.py at 1M: see
+#: README "Speed". Below it the int8 scan is quick enough (23 ms at 100k) and the build not worth its seconds.
+COARSE_MIN = 200_000
+COARSE_SHARE = 0.005
+COARSE_FLOOR = 2_000
+#: Seconds between a process's first search and the one that starts the first stage's build (`searched`).
+COARSE_WARM_S = 2.0
 #: `save` rewrites a big file only when vectors added or removed since it was written reach this fraction
 #: of it; smaller files (under `SMALL_FILE` vectors) are rewritten on every save. The indexer saves every
 #: few minutes, so a first index of 1M photos rewrites about 1/MERGE_AT times the final file in all
@@ -227,6 +245,11 @@ class FlatPart:
         self._unchecked: np.ndarray | None = None  # blocks not verified yet
         self._order = np.argsort(keys, kind="stable")
         self._sorted = keys[self._order]
+        self.coarse: CoarseCodes | None = None  # the 2-bit first stage, once built (`start_coarse`)
+        self._coarse_thread: threading.Thread | None = None
+        self._coarse_cancel = threading.Event()
+        self._first_search: float | None = None
+        self._coarse_damage: VectorsDamaged | None = None  # found by the first stage's build
 
     @classmethod
     def empty(cls, dim: int) -> FlatPart:
@@ -251,9 +274,59 @@ class FlatPart:
         return self.rows_of(keys) >= 0
 
     def candidates(self, query: np.ndarray, count: int) -> np.ndarray:
-        """Rows of the `count` best by the int8 codes (approximate: to be re-ranked)."""
+        """Rows of the `count` best by the int8 codes (approximate: to be re-ranked): among the rows the 2-bit
+        first stage picks once it is built, otherwise among all."""
         q = np.clip(np.rint(query * (127.0 / max(float(np.abs(query).max()), 1e-12))), -127, 127).astype(np.int8)
-        return _scan(self.codes, q, count, "IP")[0]
+        if self._coarse_damage is not None:
+            raise self._coarse_damage
+        coarse = self.coarse
+        if coarse is None or count > len(self) // 16:  # a wide answer (a filtered search widening): scan all
+            return _scan(self.codes, q, count, "IP")[0]
+        rows = np.sort(coarse.candidates(query, max(count, COARSE_FLOOR, int(COARSE_SHARE * len(self)))))
+        scores = np.asarray(self.codes[rows], np.float32) @ q.astype(np.float32)
+        best = np.argpartition(-scores, count - 1)[:count] if count < len(rows) else np.arange(len(rows))
+        return rows[best[np.argsort(-scores[best], kind="stable")]]
+
+    def searched(self) -> None:
+        """Called by each search that scans the codes: one `COARSE_WARM_S` or more after the first starts the
+        first stage's build. A process that answers one query (the command line, whose query may scan more
+        than once) never pays for it; a window or a script does from a later query on, the int8 scan
+        answering until it is ready."""
+        now = time.monotonic()
+        if self._first_search is None:
+            self._first_search = now
+        elif now - self._first_search >= COARSE_WARM_S:
+            self.start_coarse()
+
+    def start_coarse(self) -> None:
+        """Build the 2-bit first stage in a background thread (once; a failure is logged and the int8 scan
+        stays)."""
+        if self._coarse_thread is not None or len(self) < COARSE_MIN or coarse_block(self.dim) is None:
+            return
+        self._coarse_thread = threading.Thread(target=self._build_coarse, name="2-bit first stage", daemon=True)
+        self._coarse_thread.start()
+
+    def _build_coarse(self) -> None:
+        try:
+            self.verify()  # it reads every float16 row: each block's checksum first
+            self.coarse = CoarseCodes.build(self.vecs, self._coarse_cancel)
+        except CoarseCancelled:
+            pass
+        except VectorsDamaged as exc:  # the next search drops the file and rebuilds it (`VectorIndex.search`)
+            self._coarse_damage = exc
+        except Exception as exc:  # an onnxruntime without the kernel, memory: the int8 scan answers
+            log.warning("no 2-bit first stage for %d vectors (%s: %s); the int8 scan answers",
+                        len(self), type(exc).__name__, exc)
+
+    def wait_coarse(self, timeout: float | None = None) -> bool:
+        """Wait for the background build of the first stage; True when it is in use."""
+        if self._coarse_thread is not None:
+            self._coarse_thread.join(timeout)
+        return self.coarse is not None
+
+    def drop_coarse(self) -> None:
+        """Stop a build under way (the part is being replaced)."""
+        self._coarse_cancel.set()
 
     def set_checks(self, block_crcs: np.ndarray) -> None:
         """The sidecar's CRC-32 of each block of `CHECK_ROWS` float16 rows, verified as rows are first read."""
@@ -403,6 +476,8 @@ class VectorIndex:
 
     def _set_main(self, part: FlatPart | None, path: Path | None) -> None:
         old = self._main_path
+        if self._main is not None and self._main is not part:
+            self._main.drop_coarse()
         self._main, self._main_path = part, path
         self._delta, self._removed = ExactStore(self.dim), set()
         if old is not None and old != self.path and old != path:
@@ -563,6 +638,8 @@ class VectorIndex:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join()
         with self._lock:
+            if self._main is not None:
+                self._main.drop_coarse()
             if self._main_path is not None and self._main_path != self.path:
                 with contextlib.suppress(OSError):
                     self._main_path.unlink()  # rebuilt but never saved (a reader's rebuild)
@@ -764,6 +841,7 @@ class VectorIndex:
                 if exact or (exact is None and len(main) <= EXACT_LIMIT):
                     rows, sims = main.exact(query, k + extra)
                 else:
+                    main.searched()
                     rows = main.candidates(query, k + RERANK + extra)
                     sims = main.cosines(rows, query)
                 keys = main.keys[rows]

@@ -8,7 +8,9 @@ gap: see tests/vector_factory.py), 512-d, written through the catalog as one emb
 in three processes, so each peak RSS is that phase's own: `make` fills the catalog (skipped when `--keep` holds
 one of that size), `rebuild` opens it with no index file (time to the first exact answer, exact latency while
 the background rebuild runs, rebuild rate, its peak RSS), `query` opens it with the saved file and measures:
-vector-only p50/p95 of the default search (int8 scan + float16 re-rank), of the int8 codes alone, of the exact
+vector-only p50/p95 of the default search (from COARSE_MIN vectors: the 2-bit first stage, built and waited for
+after the first search, then int8 re-score + float16 re-rank; alternated query by query with the int8 scan of every row
+it replaces, and the same for `Library.search`), of the int8 codes alone, of the exact
 float16 scan and of numpy's exact scan (the baseline); recall@10 against numpy exact, by id (the headline) and
 by the ann-benchmarks convention (a hit counts if its exact similarity is within 1e-3 of the 10th best);
 `Library.search` end to end (text encoded by ViT-B-32 with random weights: a real text tower's cost); grouping
@@ -118,9 +120,33 @@ def query(home: Path, queries: np.ndarray, n_text: int) -> dict:
     assert vi.rebuilt_reason is None, vi.rebuilt_reason
     main = vi._main
 
-    ann, t_ann, c_ann = _timed(lambda q: vi.search(q, 10, exact=False)[0], queries)
+    # the 2-bit first stage (big files): built in the background from the first search; measured against the
+    # int8 scan of every row (the path before it, and the one while it builds), alternated query by query
+    def anon_mb() -> float:  # memory of its own, not the vector file's pages the build reads through the mapping
+        return int(Path("/proc/self/status").read_text().split("RssAnon:")[1].split()[0]) / 1024
+
+    rss_before = anon_mb()
+    t0 = time.perf_counter()
+    main.start_coarse()  # (the app starts it at a process's second search)
+    res["first_stage"] = main.wait_coarse()
+    res["first_stage_build_s"] = time.perf_counter() - t0
+    res["first_stage_rss_mb"] = anon_mb() - rss_before
+    stage = main.coarse
+
+    def _on(flag: bool) -> None:
+        main.coarse = stage if flag else None
+
+    ann, t_ann, c_ann, ann8, t_ann8, c_ann8 = [], [], [], [], [], []
+    for i, q in enumerate(queries):
+        for flag in ((True, False) if i % 2 else (False, True)):
+            _on(flag)
+            got, wall, cpu = _timed(lambda q: vi.search(q, 10, exact=False)[0], [q])
+            for acc, x in zip((ann, t_ann, c_ann) if flag else (ann8, t_ann8, c_ann8), (got, wall, cpu), strict=True):
+                acc += x
+    _on(True)
     codes, t_codes, _ = _timed(lambda q: main.keys[main.candidates(q, 10)].astype(np.int64), queries)
     res["ann_ms"], res["ann_cpu_ms"], res["codes_ms"] = _pcts(t_ann), _pcts(c_ann)[0], _pcts(t_codes)
+    res["ann8_ms"], res["ann8_cpu_ms"] = _pcts(t_ann8), _pcts(c_ann8)[0]
 
     engine = lib.engine()
     _, t_raw, _ = _timed(lambda q: engine.nearest_items(q, 80), queries)
@@ -132,9 +158,17 @@ def query(home: Path, queries: np.ndarray, n_text: int) -> dict:
     texts = [f"{words[i % len(words)]} {i}" for i in range(2 * n_text + 1)]  # all different: no cache hits
     lib.search(texts[-1], n=20)
     _, t_text, _ = _timed(lambda s: lib.engine().context.encode_text(s), texts[:n_text])
-    _, t_e2e, c_e2e = _timed(lambda s: lib.search(s, n=20), texts[n_text:2 * n_text])
+    t_e2e, c_e2e, t_e2e8, c_e2e8 = [], [], [], []
+    for i, text in enumerate(texts[n_text:2 * n_text]):  # each text once per path, alternated: no cache hits
+        flag = bool(i % 2)
+        _on(flag)
+        _, wall, cpu = _timed(lambda s: lib.search(s, n=20), [text])
+        (t_e2e if flag else t_e2e8).extend(wall)
+        (c_e2e if flag else c_e2e8).extend(cpu)
+    _on(True)
     res["encode_text_ms"], res["search_e2e_ms"], res["search_e2e_cpu_ms"] = _pcts(t_text)[0], _pcts(t_e2e), \
         _pcts(c_e2e)[0]
+    res["search_e2e8_ms"], res["search_e2e8_cpu_ms"] = _pcts(t_e2e8), _pcts(c_e2e8)[0]
     res["runtime"] = lib.models.encoder.runtime
     # what the app's default path leaves resident (mapped file pages included), before the float16 exact scan
     # and numpy's baseline touch every vector
@@ -153,7 +187,7 @@ def query(home: Path, queries: np.ndarray, n_text: int) -> dict:
     sims_all = np.concatenate([vecs[s:s + 65536].astype(np.float32) @ queries.T  # the truth, all queries at once
                                for s in range(0, len(vecs), 65536)]).T
     by_id = dict(zip(ids.tolist(), range(len(ids)), strict=True))
-    for name, got in (("ann", ann), ("codes", codes), ("exact", exact)):
+    for name, got in (("ann", ann), ("ann8", ann8), ("codes", codes), ("exact", exact)):
         rid, rtol = [], []
         for g, sims in zip(got, sims_all, strict=True):
             truth = set(ids[np.argsort(-sims, kind="stable")[:10]].tolist())
@@ -164,6 +198,7 @@ def query(home: Path, queries: np.ndarray, n_text: int) -> dict:
     tenth = [np.partition(s, -10)[-10] for s in sims_all]
     res["within_0.01_of_10th"] = float(np.median([(s >= t - 0.01).sum() for s, t in zip(sims_all, tenth, strict=True)]))
     res["rerank"], res["exact_limit"] = vectors.RERANK, vectors.EXACT_LIMIT
+    res["load"] = os.getloadavg()[0]
     lib.close()
     return res
 
@@ -251,6 +286,21 @@ def main() -> None:
               f"{r['within_0.01_of_10th']:.0f} | {r['raw_ms']:.2f} → {r['by_vector_ms']:.2f} | "
               f"{r['encode_text_ms']:.1f} | {r['search_e2e_ms'][0]:.1f}/{r['search_e2e_ms'][1]:.1f} "
               f"({r['search_e2e_cpu_ms']:.1f}) |")
+    print("\n2-bit first stage (files of COARSE_MIN vectors or more) against the int8 scan of every row, alternated "
+          "query by query in the same process:")
+    print("| n | first stage in use | built after (s) | its RSS MB | vector search p50/p95 (CPU p50) ms: "
+          "2-bit → int8+re-rank / all-int8+re-rank | recall@10 id / tol: 2-bit path / all-int8 "
+          "| Library.search p50/p95 (CPU p50) ms: 2-bit / all-int8 | load |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['n']:,} | {r['first_stage']} | {r['first_stage_build_s']:.1f} | {r['first_stage_rss_mb']:.0f} | "
+              f"{r['ann_ms'][0]:.1f}/{r['ann_ms'][1]:.1f} ({r['ann_cpu_ms']:.1f}) / "
+              f"{r['ann8_ms'][0]:.1f}/{r['ann8_ms'][1]:.1f} ({r['ann8_cpu_ms']:.1f}) | "
+              f"{r['recall_ann']:.3f} / {r['recall_ann_tol']:.3f} ; "
+              f"{r['recall_ann8']:.3f} / {r['recall_ann8_tol']:.3f} | "
+              f"{r['search_e2e_ms'][0]:.1f}/{r['search_e2e_ms'][1]:.1f} ({r['search_e2e_cpu_ms']:.1f}) / "
+              f"{r['search_e2e8_ms'][0]:.1f}/{r['search_e2e8_ms'][1]:.1f} ({r['search_e2e8_cpu_ms']:.1f}) | "
+              f"{r['load']:.1f} |")
 
 
 if __name__ == "__main__":

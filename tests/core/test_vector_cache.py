@@ -333,3 +333,139 @@ def test_a_damaged_or_foreign_vectors_file_is_rebuilt_not_trusted(synthetic, tmp
     assert _answers(again, queries) == before
     _assert_exact(before, vecs, ids, queries)
     again.close()
+
+
+# ----- the 2-bit first stage of big files (core/store/coarse.py) --------------------------------
+
+@pytest.fixture
+def first_stage(monkeypatch):
+    """Let the 2,000-vector file behave as a big one: the 2-bit codes pick 10 % of the rows (200; 64 dimensions
+    carry less than 512 do, so a larger share than the default)."""
+    monkeypatch.setattr(vectors, "EXACT_LIMIT", 0)
+    monkeypatch.setattr(vectors, "COARSE_MIN", 1000)
+    monkeypatch.setattr(vectors, "COARSE_FLOOR", 100)
+    monkeypatch.setattr(vectors, "COARSE_SHARE", 0.1)
+    monkeypatch.setattr(vectors, "COARSE_WARM_S", 0.0)
+
+
+def test_the_2bit_first_stage_keeps_recall_and_follows_additions_and_removals(synthetic, tmp_path, first_stage,
+                                                                            monkeypatch):
+    catalog, model_id, vecs, ids, _ = synthetic
+    queries = text_like_queries(clustered_vectors(2000, DIM, seed=3)[1], 40, seed=11)
+    vi = _saved(catalog, model_id, tmp_path)
+    monkeypatch.setattr(vectors, "COARSE_WARM_S", 3600.0)
+    vi.search(queries[0], 10)
+    vi.search(queries[0], 10)
+    assert vi._main._coarse_thread is None  # searches within a moment of the first (one command line query)
+    monkeypatch.setattr(vectors, "COARSE_WARM_S", 0.0)
+    vi.search(queries[0], 10)  # a later one starts the build in the background
+    assert vi._main.wait_coarse(60), "the 2-bit first stage was not built"
+    picked = []
+    real = vi._main.coarse.candidates
+    monkeypatch.setattr(vi._main.coarse, "candidates", lambda q, n: picked.append(n) or real(q, n))
+    got = [vi.search(q, 10)[0].tolist() for q in queries]
+    assert picked == [200] * len(queries)  # each query went through the first stage
+    assert _recall(got, vecs, ids, queries) >= 0.98
+    wide = vi.search(queries[0], 40)[0]  # 160 candidates, over 1/16 of the file: every row's int8 code is scanned
+    assert len(picked) == len(queries) and len(wide) == 40
+
+    more, _ = clustered_vectors(30, DIM, seed=21)  # added after the build: searched exactly as the delta
+    new_ids = fill_catalog(catalog, model_id, more, root="/more")
+    assert vi.sync() == 30
+    assert [int(vi.search(v.astype(np.float32), 1)[0][0]) for v in more] == new_ids
+    catalog.remove_root("/synthetic")  # the file's own items: masked, never answered
+    vi.sync()
+    assert len(vi) == 30 and vi._main.coarse is not None
+    assert set(vi.search(queries[1], 30)[0].tolist()) <= set(new_ids)
+    vi.close()
+
+
+def test_a_first_stage_whose_scores_disagree_with_numpy_is_never_used(synthetic, tmp_path, first_stage,
+                                                                      monkeypatch, caplog):
+    """An ONNX Runtime whose 2-bit kernel reads the codes otherwise (here: the rows shuffled) is caught by the
+    build's check; the int8 scan answers, with the same results as without a first stage."""
+    from core.store import coarse
+
+    catalog, model_id, _, _, queries = synthetic
+    vi = _saved(catalog, model_id, tmp_path)
+    monkeypatch.setattr(vectors, "COARSE_MIN", 10**9)
+    int8_answers = [vi.search(q, 10)[0].tolist() for q in queries]
+    monkeypatch.setattr(vectors, "COARSE_MIN", 1000)
+    real_session = coarse._session
+    shuffled = np.random.default_rng(0).permutation
+    monkeypatch.setattr(coarse, "_session", lambda w, *a: real_session(w[shuffled(len(w))], *a))
+    vi.search(queries[0], 10)
+    vi.search(queries[0], 10)
+    assert not vi._main.wait_coarse(60) and vi._main.coarse is None
+    assert "disagree with numpy" in caplog.text
+    assert [vi.search(q, 10)[0].tolist() for q in queries] == int8_answers
+    vi.close()
+
+
+def test_a_replaced_file_drops_its_first_stage_and_builds_one_for_the_new_file(synthetic, tmp_path, first_stage):
+    catalog, model_id, _, _, queries = synthetic
+    vi = _saved(catalog, model_id, tmp_path)
+    vi.search(queries[0], 10)
+    vi.search(queries[0], 10)
+    old = vi._main
+    assert old.wait_coarse(60)
+    more, _ = clustered_vectors(300, DIM, seed=22)  # 15 %: the next save rewrites the file
+    new_ids = fill_catalog(catalog, model_id, more, root="/more")
+    vi.sync()
+    assert vi.save() and vi._main is not old and vi._main.coarse is None and len(vi._main) == 2300
+    vi.search(queries[0], 10)
+    vi.search(queries[0], 10)
+    assert vi._main.wait_coarse(60) and vi._main.coarse.n == 2300
+    assert [int(vi.search(v.astype(np.float32), 1)[0][0]) for v in more[:20]] == new_ids[:20]
+    vi.close()
+
+
+def test_the_catch_up_every_search_makes_reads_a_range_of_row_ids_not_the_models_whole_index(synthetic):
+    """`sync` (each search's catch-up) reads the vectors after the last row id it holds: SQLite used to walk
+    the model's (model_id, item_id) index entries and sort them all (190 ms a search at 1M)."""
+    from sqlalchemy import event
+
+    catalog, model_id, _, _, _ = synthetic
+    seen: list[tuple[str, tuple]] = []
+
+    def remember(conn, cursor, statement, params, context, executemany):
+        if "FROM vectors" in statement:
+            seen.append((statement, params))
+
+    event.listen(catalog.engine, "before_cursor_execute", remember)
+    try:
+        last = catalog.last_vector_id(model_id)
+        assert list(catalog.iter_vectors(model_id, after_id=last)) == []
+        assert last == max(r[0] for batch in catalog.iter_vectors(model_id) for r in batch)
+    finally:
+        event.remove(catalog.engine, "before_cursor_execute", remember)
+    with catalog.engine.connect() as conn:
+        for statement, params in seen:
+            plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params))
+            assert "INDEX" not in plan and "TEMP B-TREE" not in plan, plan  # row ids in order, from either end
+
+
+def test_a_damaged_row_found_by_the_first_stages_build_drops_the_file(synthetic, tmp_path, first_stage,
+                                                                     monkeypatch):
+    """The build reads every float16 row, so it checks each block's checksum first: damage anywhere (here in a
+    row no query re-ranks) is never quantised into the first stage; the next search drops the file and the
+    catalog answers while it is rebuilt."""
+    catalog, model_id, vecs, ids, queries = synthetic
+    monkeypatch.setattr(vectors, "CHECK_ROWS", 16)  # small blocks: the searches below read only some
+    _saved(catalog, model_id, tmp_path).close()
+    again = _open(catalog, model_id, tmp_path)
+    n = len(again._main)
+    sims = np.asarray(again._main.vecs, np.float32) @ queries[0]
+    block = int(np.argmin([sims[b:b + 16].max() for b in range(16, n, 16)])) + 1  # no row near the query
+    far = block * 16
+    with open(again.path, "r+b") as fh:
+        fh.seek(vectors._HEADER + n * (8 + DIM) + far * 2 * DIM)
+        fh.write(bytes(2 * DIM))
+    part = again._main
+    again.search(queries[0], 10)
+    again.search(queries[0], 10)
+    assert not part.wait_coarse(60) and part.coarse is None
+    got = again.search(queries[0], 10)[0].tolist()
+    assert again._main is not part and "fail their checksum" in again.rebuilt_reason
+    _assert_exact([got], vecs, ids, queries[:1])
+    again.close()
