@@ -29,15 +29,14 @@ import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core.errors import LibraryError, MediaError, QueryError
 from core.indexing import people as grouping
 from core.indexing.control import Control, IndexReport, Progress, ProgressCallback
-from core.indexing.faces import VIDEO_STEP_S
 from core.indexing.links import follows_outside_links, set_follow_outside_links
-from core.indexing.manage import Manager, export_files, narrow_groups
 from core.indexing.model_switch import LibraryModels, ModelSwitch
 from core.indexing.runs import IndexRuns
 from core.indexing.settings import IndexSettings
@@ -86,12 +85,14 @@ from core.search.moments import (
 )
 from core.search.people import hit_people, parse_people, person_matches, person_moments
 from core.search.query import QueryVector, parse_box, text_query
-from core.store.catalog import Catalog, FileRecord, TextLine
-from core.store.catalog_manage import ManageCatalog
-from core.store.catalog_people import FaceRecord, PeopleStore, PersonRecord
-from core.store.repair import RepairReport
-from core.store.repair import repair_catalog as _repair_catalog
+from core.store.catalog_read import LibraryCatalog
+from core.store.records import FileRecord, TextLine
 from core.store.vectors import VectorIndex
+
+if TYPE_CHECKING:  # pragma: no cover
+    from core.indexing.manage import Manager, export_files
+    from core.store.catalog_people import FaceRecord, PersonRecord
+    from core.store.repair import RepairReport
 
 #: What the GUI and the CLI import from here: they talk to `core.library` (and `core.errors`, `core.paths`)
 #: only, never to the parts behind it (`tests/core/test_layout.py`).
@@ -110,7 +111,7 @@ class Library:
                  weights: str | os.PathLike[str] | None = None, pretrained: str | None = None,
                  device: str | None = None, settings: IndexSettings | None = None, runtime: str | None = None):
         self.home = resolve_home(home)
-        self.catalog = Catalog(self.home / "catalog.db")
+        self.catalog = LibraryCatalog(self.home / "catalog.db")  # a search's reads without SQLAlchemy
         self.thumbs = ThumbnailCache(self.home / "thumbnails")
         #: how this library's index runs go where a run says nothing (video sampling, batch size, …)
         self.settings = settings or IndexSettings()
@@ -120,7 +121,6 @@ class Library:
         self.indexing = IndexRuns(self)
         self.thumbnails = Thumbnails(self.catalog, self.thumbs)
         self._engine: SearchEngine | None = None
-        self._names = ManageCatalog(self.catalog)  # the place and camera names searches understand, kept
         self._moments: MomentFinder | None = None
         self._people = None
 
@@ -248,6 +248,8 @@ class Library:
     @property
     def manager(self) -> Manager:
         """Ratings, favourites, tags, titles, albums and smart albums, with their XMP sidecars."""
+        from core.indexing.manage import Manager
+
         return Manager(self.catalog)
 
     def album_filters(self, names: list[str], base: Filters | None = None) -> Filters:
@@ -261,7 +263,7 @@ class Library:
         (`core.search.understand.Understood`: the words for the model, and filters)."""
         from core.search.understand import understand
 
-        places, cameras = self._names.known_names()
+        places, cameras = self.catalog.known_names()
         return understand(text, places, cameras, skip=skip)
 
     # ----- queries ----------------------------------------------------------------------------
@@ -408,6 +410,8 @@ class Library:
         groups = self._all_duplicates(threshold, near, moments)
         if filters is None or not filters.active:
             return groups
+        from core.indexing.manage import narrow_groups
+
         return narrow_groups(groups, self.catalog.file_ids_where(**dataclasses.asdict(filters)))
 
     def _all_duplicates(self, threshold: float | None, near: bool, moments: bool) -> list:
@@ -517,6 +521,8 @@ class People:
     search: `core.search.people`)."""
 
     def __init__(self, library: Library):
+        from core.store.catalog_people import PeopleStore
+
         self.library = library
         self.store = PeopleStore(library.catalog)
 
@@ -591,6 +597,8 @@ class People:
         engine = self.library.engine()
         words = " ".join((text.replace("person:", "") if names_in_text else parsed.text).replace('"', " ").split())
         query = text_query(engine.context, words) if words.strip(" -") else None
+        from core.indexing.faces import VIDEO_STEP_S
+
         found = person_matches(engine, self.store, wanted, avoided, filters, query, VIDEO_STEP_S)
         hit_people(found.hits, self.store)
         return found
@@ -609,6 +617,8 @@ class People:
 
     def moments(self, who: int | str, file_id: int) -> list[tuple[float, float]]:
         """(start, end) seconds where the person's face is seen in a video (from the frames looked at)."""
+        from core.indexing.faces import VIDEO_STEP_S
+
         return person_moments(self.store, self.resolve(who), file_id, VIDEO_STEP_S)
 
     def face_image(self, face_id: int, side: int = 128) -> bytes | None:
@@ -701,5 +711,20 @@ class PersonFound:
 def repair_catalog(home: str | os.PathLike[str], force: bool = False) -> RepairReport:
     """Recover a damaged catalog (`core.store.repair`), remembering the library's model if its setting was lost."""
     from core.indexing.model_switch import remember_lost_model
+    from core.store.repair import repair_catalog as _repair_catalog
 
     return _repair_catalog(Path(home), force, remember_model=remember_lost_model)
+
+
+def __getattr__(name: str):
+    """The names of `__all__` whose modules a search never needs, imported when first asked for (SQLAlchemy
+    and the indexing pipeline stay out of a cold `medialens search`: `core.store.catalog_read`)."""
+    if name == "export_files":
+        from core.indexing.manage import export_files
+
+        return export_files
+    if name == "PersonRecord":
+        from core.store.catalog_people import PersonRecord
+
+        return PersonRecord
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

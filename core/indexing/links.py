@@ -10,8 +10,10 @@ and the Folders dialog show them; one library setting turns following them off.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from core.store.catalog import Catalog
+if TYPE_CHECKING:  # pragma: no cover
+    from core.store.catalog import Catalog
 
 FOLLOW_KEY = "follow_outside_links"
 LINKS_KEY = "outside_links"

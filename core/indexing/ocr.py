@@ -28,12 +28,13 @@ import numpy as np
 
 from core.errors import LibraryError
 from core.indexing.item_stage import Pending, StageTally, run_items, scale_of
-from core.store.catalog import VIDEO_STEP_S, Catalog, TextLine
+from core.store.records import VIDEO_STEP_S, TextLine
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image
 
     from core.indexing.control import Control, IndexReport
+    from core.store.catalog import Catalog
 
 #: Pictures are decoded with both sides at least this long (JPEG draft), and the detector
 #: shrinks the longer side to `DETECT_SIDE`: small captions on phone photos stay readable

@@ -19,11 +19,14 @@ face is not X") that a re-detected face of the same photo matches again (`core.s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core.errors import LibraryError
-from core.store.catalog_people import PeopleStore
+
+if TYPE_CHECKING:  # pragma: no cover
+    from core.store.catalog_people import PeopleStore
 
 #: A face joins a person whose nearest face or confirmed example is this close.
 JOIN_DISTANCE = 0.5

@@ -22,9 +22,7 @@ from typing import TYPE_CHECKING
 from core.errors import LibraryError
 from core.indexing import ocr
 from core.indexing.control import Control, IndexReport, ProgressCallback
-from core.indexing.pipeline import Indexer
 from core.indexing.settings import IndexSettings
-from core.store.catalog_health import check_small_catalog
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.library import Library
@@ -62,6 +60,11 @@ class IndexRuns:
     def _run_locked(self, roots: list, progress: ProgressCallback | None, control: Control | None,
                     remember: bool, settings: IndexSettings) -> IndexReport:
         from filelock import FileLock, Timeout
+
+        # here, not at the top: a search builds `IndexRuns` but never runs one (the pipeline's modules are
+        # ~0.1 s of a cold search)
+        from core.indexing.pipeline import Indexer
+        from core.store.catalog_health import check_small_catalog
 
         lib = self._library
         lock = FileLock(str(lib.home / "index.lock"))

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from core.store.catalog_manage import ManageCatalog
-
 
 def filters_to_json(filters) -> dict:
     """A `core.search.engine.Filters` as JSON (dates as ISO text, sets as sorted lists), only what is set."""
@@ -45,6 +43,8 @@ def smart_album_filters(library, names: Sequence[str], base):
     """`base` narrowed to files in any of the named albums; a smart album's members are its search's
     matches (cut where its matches end), its text's dates, places and cameras understood as filters
     ("beach July 2023"), or, when no words are left, every file its filters allow."""
+    from core.store.catalog_manage import ManageCatalog
+
     store = ManageCatalog(library.catalog)
     albums = [store.album(n) for n in names]
     manual = tuple(a.id for a in albums if not a.smart)

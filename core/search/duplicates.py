@@ -36,11 +36,11 @@ import numpy as np
 
 from core.errors import LibraryError, MediaError
 from core.media.image import content_hash, load_image
-from core.store.catalog import Catalog, FileRecord
 from core.vector_math import from_blobs
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.search.context import SearchContext
+    from core.store.catalog import Catalog, FileRecord
 
 #: Neighbours looked at per photo (more copies than this of one picture still join through chains).
 NEIGHBOURS = 16

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from core.store.catalog_manage import ChangeStamp
+from core.store.catalog_read import ChangeStamp
 from core.vector_math import from_blobs, unit
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -151,7 +151,7 @@ class SearchEngine:
     # ----- candidates -------------------------------------------------------------------------
 
     def _allowed_items(self, filters: Filters) -> list[int]:
-        """The items a filter allows, kept until the catalog changes (`core.store.catalog_manage.ChangeStamp`):
+        """The items a filter allows, kept until the catalog changes (`core.store.catalog_read.ChangeStamp`):
         the query behind them costs 0.3 s at 100k items (tests/bench/filters.py), which every page and
         refinement would pay again; kept, a three-filter search costs 1.64× the unfiltered one (5.3× before)."""
         stamp = self._stamp()

@@ -35,13 +35,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.store.catalog import VIDEO_STEP_S, Catalog, TextLine, fold_text
+from core.store.records import VIDEO_STEP_S, TextLine, fold_text
 from core.vector_math import from_blobs
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.search.cutoff import Matches
     from core.search.engine import Filters, Hit, SearchEngine
     from core.search.query import QueryVector
+    from core.store.catalog import Catalog
 
 #: Reciprocal-rank fusion's constant (the value of Cormack et al. 2009, which ranks well without tuning).
 RRF_K = 60

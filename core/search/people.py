@@ -24,11 +24,11 @@ import numpy as np
 
 from core.errors import QueryError
 from core.search.cutoff import CALIBRATIONS, MIN_BACKGROUND, Matches, background, match_count, query_kind, relevance
-from core.store.catalog_people import PeopleStore
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.search.engine import Filters, Hit, SearchEngine
     from core.search.query import Query
+    from core.store.catalog_people import PeopleStore
 
 _PERSON = re.compile(r'(?:(?<=\s)|^)(-?)person:(?:"([^"]*)"?|(\S+))', re.IGNORECASE)
 

@@ -19,17 +19,14 @@ survive the round trip on every platform.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
 import os
-import re
 import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
-from operator import itemgetter
+from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,7 +57,19 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from core.errors import LibraryError
-from core.store.catalog_file import catalog_error, check_catalog_file
+from core.store.catalog_file import MIGRATIONS as _MIGRATIONS
+from core.store.catalog_file import catalog_error, check_catalog_file, head_revisions
+from core.store.records import ITEM_KINDS_SQL, TEXT_MATCHES_SQL, text_match, vector_batches
+from core.store.records import VIDEO_STEP_S as VIDEO_STEP_S
+from core.store.records import FileRecord as FileRecord
+from core.store.records import FileState as FileState
+from core.store.records import OcrTask as OcrTask
+from core.store.records import TextLine as TextLine
+from core.store.records import TextMatch as TextMatch
+from core.store.records import chunks as _chunks
+from core.store.records import fold_text as fold_text
+from core.store.records import fts_query as fts_query
+from core.store.records import timed_words as timed_words
 from core.vector_math import f16_blob
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -203,90 +212,6 @@ class OcrLine(Base):
     words: Mapped[str | None] = mapped_column(Text)  # speech: JSON [[word, start_s, end_s], ...]
 
 
-#: A video's text lines are read at most one frame every this many seconds of the frames the indexer sampled
-#: (`core.indexing.ocr`): on-screen text shown this long or longer is found, at a fraction of reading every
-#: sample. Search widens a video's text match by it.
-VIDEO_STEP_S = 2.0
-
-
-@dataclass(frozen=True)
-class TextLine:
-    """A line of text found in a picture or a video frame, shown as a subtitle, or said.
-
-    Subtitle and speech lines have no box (all zero) and say when: `start_s`/`end_s`, and for speech
-    the timed words ((word, start_s, end_s), ...).
-    """
-
-    text: str
-    conf: float
-    box: tuple[int, int, int, int]  # left, top, right, bottom in the upright original's pixels
-    expert: str = "ocr"
-    start_s: float | None = None
-    end_s: float | None = None
-    words: tuple[tuple[str, float, float], ...] = ()
-
-
-@dataclass(frozen=True)
-class TextMatch:
-    """A line whose text matched a text search, with where it was found."""
-
-    item_id: int
-    file_id: int
-    t_s: float | None
-    line: TextLine
-    rank: float  # FTS5 bm25: lower is better
-
-
-@dataclass(frozen=True)
-class OcrTask:
-    """An item still to be read: its file's path and, for a video frame, its time."""
-
-    item_id: int
-    file_id: int
-    path: str
-    kind: str
-    t_s: float | None
-
-
-@dataclass(frozen=True)
-class FileState:
-    """What the scanner compares against: the catalog's view of one path."""
-
-    id: int
-    size: int
-    mtime_ns: int
-    status: str
-    content_hash: str | None
-    ctime_ns: int | None = None  # None: not known yet (a row from before migration 0003)
-    inode: int | None = None
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class FileRecord:
-    """A file as the search layer and the GUI see it."""
-
-    id: int
-    path: str
-    kind: str
-    size: int
-    format: str | None
-    width: int | None
-    height: int | None
-    taken_at: dt.datetime | None
-    camera_make: str | None
-    camera_model: str | None
-    gps_lat: float | None
-    gps_lon: float | None
-    duration_s: float | None
-    fps: float | None
-    codec: str | None
-    content_hash: str | None
-    status: str
-    error: str | None
-    mtime_ns: int | None = None  # the file's modification time: its date when it has no capture time
-
-
 #: The `files` columns in `FileRecord`'s order: a search's hits read rows of these (an ORM object a row, then a
 #: record of it, cost three times as much: 2,560 files a query at 100k items).
 _RECORD_COLUMNS = [getattr(MediaFile, f.name) for f in fields(FileRecord)]
@@ -295,8 +220,6 @@ _RECORD_COLUMNS = [getattr(MediaFile, f.name) for f in fields(FileRecord)]
 #: with their files' kinds, 4,096 at 100k items, 117 ms the ORM way, 65 ms this way (loaded).
 _IDS = select(literal_column("value")).select_from(func.json_each(bindparam("ids")))
 _FILES_BY_ID = select(*_RECORD_COLUMNS).where(MediaFile.id.in_(_IDS))
-_ITEM_KINDS_SQL = ("SELECT items.id, items.file_id, items.t_s, files.kind FROM items JOIN files ON files.id = "
-                   "items.file_id WHERE items.id IN (SELECT value FROM json_each(?))")
 _ITEMS_BY_ID = select(Item.id, Item.file_id, Item.t_s).where(Item.id.in_(_IDS))
 
 
@@ -341,20 +264,6 @@ def _file_date():
                                                            "unixepoch", "localtime"))
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection meanwhile: a batch of 65,536 fresh row tuples (none of them cyclic) made the
-    collector sweep every tracked object again and again, 20-35 % of reading the vectors (tests/bench/
-    open_first.py). It is switched back on only if it was on (another thread may pause it too: harmless)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def _on_connect(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -364,28 +273,8 @@ def _on_connect(dbapi_conn, _record) -> None:
     cur.close()
 
 
-_MIGRATIONS = Path(__file__).with_name("migrations")
-
-
-def _head_revisions() -> set[str]:
-    """The head(s) of the migration scripts, read from their `revision`/`down_revision` lines.
-
-    Lets an up-to-date catalog open without importing Alembic (0.4 s of a cold search);
-    anything unexpected (no scripts, a branch, a catalog behind or ahead) goes to Alembic.
-    """
-    revisions, parents = set(), set()
-    for script in (_MIGRATIONS / "versions").glob("*.py"):
-        found = dict(re.findall(r"""^(revision|down_revision)\s*(?::[^=]*)?=\s*["']([^"']+)["']""",
-                                script.read_text(encoding="utf-8"), flags=re.M))
-        if "revision" in found:
-            revisions.add(found["revision"])
-        if "down_revision" in found:
-            parents.add(found["down_revision"])
-    return revisions - parents
-
-
 def _at_head(engine: Engine) -> bool:
-    heads = _head_revisions()
+    heads = head_revisions()
     if len(heads) != 1:
         return False
     try:
@@ -461,7 +350,10 @@ def _create_catalog(path: Path) -> None:
 class Catalog:
     """Typed access to the catalog database. Thread-safe: one session per call."""
 
-    def __init__(self, db_path: Path):
+    def __init__(self, db_path: Path, *, checked: bool = False):
+        """`checked`: the file was checked (`check_catalog_file`) before this process opened it: the check
+        reads it with a plain open() whose close drops the process's SQLite locks on it
+        (`core.store.catalog_read.LibraryCatalog`, which opens this after its own read connection)."""
         self.path = Path(db_path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -469,7 +361,8 @@ class Catalog:
             raise LibraryError(f"cannot create the library folder {self.path.parent}: {exc.strerror}") from None
         if self.path.exists() and not os.access(self.path, os.R_OK | os.W_OK):
             raise LibraryError(f"{self.path}: the catalog is not readable and writable by this user")
-        check_catalog_file(self.path)
+        if not checked:
+            check_catalog_file(self.path)
         if not self.path.exists():
             _create_catalog(self.path)
         self.engine = _open_engine(self.path)
@@ -653,7 +546,7 @@ class Catalog:
         with self.session() as s:  # plain columns: the driver's rows as they come (no result rows to wrap)
             cursor = s.connection().connection.cursor()
             try:
-                cursor.execute(_ITEM_KINDS_SQL, (_ids_param(ids)["ids"],))
+                cursor.execute(ITEM_KINDS_SQL, (_ids_param(ids)["ids"],))
                 return {iid: (fid, t, kind) for iid, fid, t, kind in cursor.fetchall()}
             finally:
                 cursor.close()
@@ -699,28 +592,17 @@ class Catalog:
         the (model_id, item_id) index, whose order made it read and sort every vector of the model for each
         batch (the whole read was quadratic: 77 s for 1M vectors, now 5 s; see tests/bench/open_first.py).
         """
-        import numpy as np
+        return vector_batches(self._raw_rows, model_id, dim, after_id, batch)
 
-        last = after_id
-        while True:
+    def _raw_rows(self, sql: str, params: tuple) -> list[tuple]:
+        try:
+            raw = self.engine.raw_connection()
             try:
-                raw = self.engine.raw_connection()
-                try:
-                    with _gc_paused():
-                        rows = raw.cursor().execute(
-                            "SELECT id, item_id, data FROM vectors WHERE model_id + 0 = ? AND id > ? ORDER BY id "
-                            "LIMIT ?", (model_id, last, batch)).fetchall()
-                        if not rows:
-                            return
-                        last = rows[-1][0]
-                        items = np.fromiter(map(itemgetter(1), rows), np.uint64, len(rows))
-                        vecs = np.frombuffer(b"".join(map(itemgetter(2), rows)), "<f2").reshape(-1, dim)
-                        del rows
-                finally:
-                    raw.close()
-            except (sqlite3.DatabaseError, DatabaseError) as exc:
-                raise catalog_error(self.path, exc) from None
-            yield items, vecs, last
+                return raw.cursor().execute(sql, params).fetchall()
+            finally:
+                raw.close()
+        except (sqlite3.DatabaseError, DatabaseError) as exc:
+            raise catalog_error(self.path, exc) from None
 
     def last_vector_id(self, model_id: int) -> int:
         """The newest vector row of the model (walked back from the last row: no index scan of the model's rows)."""
@@ -860,15 +742,9 @@ class Catalog:
         expr = fts_query(terms)
         if not expr:
             return []
-        sql = text(
-            "SELECT l.item_id, i.file_id, i.t_s, l.text, l.conf, l.x0, l.y0, l.x1, l.y1, bm25(ocr_fts) AS r, "
-            "l.expert, l.start_s, l.end_s, l.words "
-            "FROM ocr_fts JOIN ocr_lines l ON l.id = ocr_fts.rowid JOIN items i ON i.id = l.item_id "
-            "WHERE ocr_fts MATCH :q ORDER BY r LIMIT :n")
         with self.session() as s:
-            rows = s.execute(sql, {"q": expr, "n": limit}).all()
-        return [TextMatch(r[0], r[1], r[2], TextLine(r[3], r[4], (r[5], r[6], r[7], r[8]), r[10], r[11], r[12],
-                                                     timed_words(r[13])), r[9]) for r in rows]
+            rows = s.execute(text(TEXT_MATCHES_SQL), {"q": expr, "n": limit}).all()
+        return [text_match(r) for r in rows]
 
     def text_lines(self, item_ids: Iterable[int]) -> dict[int, list[TextLine]]:
         """The lines read in some items (OCR's, not the subtitles or speech attached to them), top to bottom."""
@@ -1065,18 +941,6 @@ def _spans(ids: Sequence[int], gap: int) -> list[tuple[int, int]]:
     return spans
 
 
-_LOOKALIKES = {"0": "o", "1": "i", "5": "s"}
-_LOOKALIKE_DIGIT = re.compile(r"(?<=[^\W\d_])[015](?!\d)|(?<!\d)[015](?=[^\W\d_])")
-
-
-def fold_text(text: str) -> str:
-    """The search form of a text: lower case, "l" read as "i", and 0, 1, 5 as o, i, s where they touch
-    a letter and no digit (recognisers read "INVOICE" as "INV0ICE"; "2024" stays a number).
-    Queries and stored lines are folded alike, so the mapping only has to be the same on both sides."""
-    folded = _LOOKALIKE_DIGIT.sub(lambda m: _LOOKALIKES[m.group(0)], text.lower())
-    return folded.replace("l", "i").replace("|", "i")
-
-
 def line_row(item_id: int, line: TextLine) -> dict:
     """The `ocr_lines` row of a line found in an item (by any expert)."""
     return {"item_id": item_id, "text": line.text, "folded": fold_text(line.text), "conf": line.conf,
@@ -1085,22 +949,6 @@ def line_row(item_id: int, line: TextLine) -> dict:
             "words": json.dumps([[w, round(a, 3), round(b, 3)] for w, a, b in line.words]) if line.words else None}
 
 
-def timed_words(stored: str | None) -> tuple[tuple[str, float, float], ...]:
-    """The timed words of a speech line as stored (JSON)."""
-    return tuple((w, float(a), float(b)) for w, a, b in json.loads(stored)) if stored else ()
-
-
-def fts_query(terms: Sequence[str]) -> str:
-    """An FTS5 MATCH expression for any of `terms`, each a quoted, folded trigram substring (3+ characters)."""
-    quoted = ['"' + fold_text(t).replace('"', '""') + '"' for t in terms if len(t) >= 3]
-    return " OR ".join(quoted)
-
-
 def _ids_param(ids: Iterable[int]) -> dict[str, str]:
     """The parameter of `_IDS`: the ids as one JSON array."""
     return {"ids": json.dumps([int(i) for i in ids])}
-
-
-def _chunks(seq: Sequence, n: int) -> Iterator[Sequence]:
-    for i in range(0, len(seq), n):
-        yield seq[i:i + n]

@@ -19,6 +19,7 @@ exception. This module decides before and after SQLite:
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from core.errors import CatalogDamaged, LibraryError
@@ -33,6 +34,9 @@ IO_SIGNS = ("disk i/o error",)
 FULL_BELOW_BYTES = 1 << 20
 #: The tables every MediaLens catalog has had since its first schema.
 CATALOG_TABLES = frozenset({"roots", "files", "items", "vectors", "models"})
+
+#: The Alembic scripts of the catalog's schema.
+MIGRATIONS = Path(__file__).with_name("migrations")
 
 REPAIR_HINT = "run `medialens repair` to recover what can be saved (the damaged file is kept beside it)"
 
@@ -147,3 +151,20 @@ def disk_full(path: Path) -> bool:
 def side_files(path: Path) -> list[Path]:
     """The catalog with its SQLite companions (write-ahead log and shared memory), those that exist."""
     return [p for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if os.path.lexists(p)]
+
+
+def head_revisions(migrations: Path = MIGRATIONS) -> set[str]:
+    """The head(s) of the migration scripts, read from their `revision`/`down_revision` lines.
+
+    Lets an up-to-date catalog open without importing Alembic (0.4 s of a cold search);
+    anything unexpected (no scripts, a branch, a catalog behind or ahead) goes to Alembic.
+    """
+    revisions, parents = set(), set()
+    for script in (migrations / "versions").glob("*.py"):
+        found = dict(re.findall(r"""^(revision|down_revision)\s*(?::[^=]*)?=\s*["']([^"']+)["']""",
+                                script.read_text(encoding="utf-8"), flags=re.M))
+        if "revision" in found:
+            revisions.add(found["revision"])
+        if "down_revision" in found:
+            parents.add(found["down_revision"])
+    return revisions - parents

@@ -10,7 +10,6 @@ by running the search (`core.indexing.manage.Manager.album_file_ids`), never sto
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -196,20 +195,6 @@ class ManageCatalog:
 
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
-        self._stamp: ChangeStamp | None = None
-        self._names: tuple[int, set[str], set[str]] | None = None
-
-    def known_names(self) -> tuple[set[str], set[str]]:
-        """`place_names()` and `camera_names()`, read again only after the catalog changed (`ChangeStamp`):
-        every search the window runs understands its text with them, and reading them scans every file
-        (130-165 ms a search at 100k items, loaded; tests/bench/gui_scale.py)."""
-        if self._stamp is None:
-            self._stamp = ChangeStamp(self.catalog)
-        stamp = self._stamp()
-        names = self._names
-        if names is None or names[0] != stamp:
-            names = self._names = (stamp, self.place_names(), self.camera_names())
-        return names[1], names[2]
 
     # ----- per-file metadata ------------------------------------------------------------------
 
@@ -296,23 +281,6 @@ class ManageCatalog:
                              .group_by(FileMeta.country, FileMeta.city).order_by(FileMeta.country, FileMeta.city))
             return [(c, city or "", n) for c, city, n in rows]
 
-    def place_names(self) -> set[str]:
-        """Every city, region and country name the library knows (what a query can name)."""
-        with self.catalog.session() as s:
-            names: set[str] = set()
-            for col in (FileMeta.city, FileMeta.region, FileMeta.country):
-                names.update(n for n in s.scalars(select(col).distinct().where(col.is_not(None))) if n)
-            return names
-
-    def camera_names(self) -> set[str]:
-        """Every camera make and model (and lens) the library's files name."""
-        with self.catalog.session() as s:
-            names: set[str] = set()
-            for col in (MediaFile.camera_make, MediaFile.camera_model):
-                names.update(n for n in s.scalars(select(col).distinct().where(col.is_not(None))) if n)
-            names.update(n for n in s.scalars(select(FileMeta.lens).distinct().where(FileMeta.lens.is_not(None))) if n)
-            return names
-
     def sidecar_errors(self) -> list[tuple[str, str]]:
         """(file path, reason) of files whose sidecar could not be read."""
         with self.catalog.session() as s:
@@ -380,22 +348,3 @@ class ManageCatalog:
 
 def _known(names: Sequence[str]) -> str:
     return f" (albums: {', '.join(names)})" if names else " (there are no albums yet)"
-
-
-class ChangeStamp:
-    """A number that changes whenever anything is committed to the catalog, by any process.
-
-    SQLite's `PRAGMA data_version` on a connection of its own changes with every commit made through
-    any other connection (this process's pool included), so a cache keyed by it is never stale; reading
-    it costs microseconds.
-    """
-
-    def __init__(self, catalog: Catalog):
-        import sqlite3
-
-        self._conn = sqlite3.connect(str(catalog.path), check_same_thread=False)
-        self._lock = threading.Lock()
-
-    def __call__(self) -> int:
-        with self._lock:
-            return self._conn.execute("PRAGMA data_version").fetchone()[0]

@@ -46,7 +46,7 @@ def test_places_and_cameras_are_read_at_index_time(trip_library):
     assert _browse(lib, ids, camera="RF24-105") == {"shanghai_jan"}  # by lens
     meta = lib.manager.store.metas([ids["shanghai_jan"]])[ids["shanghai_jan"]]
     assert meta.lens == "RF24-105mm F4 L IS USM" and meta.place == "Shanghai, China"
-    assert "Pixel 7" in lib.manager.store.camera_names() and "Lisbon" in lib.manager.store.place_names()
+    assert "Pixel 7" in lib.catalog.camera_names() and "Lisbon" in lib.catalog.place_names()
 
 
 def test_rating_favourite_tags_go_to_a_sidecar_and_filter(trip_library):
@@ -211,12 +211,12 @@ def test_a_search_reads_the_place_and_camera_names_again_only_after_the_catalog_
     from sqlalchemy import update
 
     from core.store.catalog import MediaFile
-    from core.store.catalog_manage import ManageCatalog
+    from core.store.catalog_read import LibraryCatalog
 
     lib, _, ids = trip_library
     reads = []
-    camera_names = ManageCatalog.camera_names
-    monkeypatch.setattr(ManageCatalog, "camera_names", lambda self: reads.append(1) or camera_names(self))
+    camera_names = LibraryCatalog.camera_names
+    monkeypatch.setattr(LibraryCatalog, "camera_names", lambda self: reads.append(1) or camera_names(self))
     assert lib.understand("boats from my pixel 7").part("camera").value.lower() == "pixel 7"
     lib.understand("a bicycle in lisbon")
     assert len(reads) == 1  # every search of the window understands its text; the names are read once

@@ -221,6 +221,47 @@ def test_token_ids_are_open_clips(tmp_path, context_length):
     assert len(texts) > 1000 or not SHARED_DATA.is_dir()
 
 
+@pytest.mark.parametrize("context_length", [16, 77])
+def test_plain_ascii_queries_skip_tokenizers_and_get_its_ids_from_a_compact_copy_rebuilt_when_damaged(
+        tmp_path, context_length):
+    import random
+    import string
+
+    import open_clip
+
+    from core.models.runtime.bpe import CACHE_NAME
+    from core.models.runtime.encoder import Tokenizer
+    from core.models.runtime.export import _tokenizer_json
+    from core.models.runtime.manifest import sha256_of
+
+    theirs = open_clip.tokenizer.SimpleTokenizer(context_length=context_length)
+    cfg = _tokenizer_json(theirs, tmp_path)
+    path, digest = tmp_path / "tokenizer.json", sha256_of(tmp_path / "tokenizer.json")
+    rng = random.Random(0)
+    texts = (_coco_captions() + TRICKY_TEXTS + ["it's 'll 're don't", "a.b,c!!d 1234 x-y_z"]
+             + ["".join(rng.choice(string.printable) for _ in range(rng.randrange(60))) for _ in range(1500)])
+    expected = Tokenizer(path, cfg).encode(texts)  # tokenizers' ids and mask
+    assert np.array_equal(expected[0], theirs(texts).numpy())
+    cache = tmp_path / CACHE_NAME
+    for damage in (None, b"garbage", b"", "stale"):
+        if damage == "stale":  # a copy of another tokenizer file
+            cache.write_text(cache.read_text().replace(digest, "0" * 64, 1))
+            assert "0" * 64 in cache.read_text()
+        elif damage is not None:
+            cache.write_bytes(damage)
+        fast = Tokenizer(path, cfg, digest)
+        assert fast._tok is None, damage  # tokenizers not loaded: the compact copy was (re)made and read
+        got = fast.encode(texts)
+        assert fast._tok is not None  # TRICKY_TEXTS has non-ASCII texts: those batches go to tokenizers
+        assert np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1]), damage
+        plain = [t for t in texts if t.isascii() and "<" not in t]
+        again = Tokenizer(path, cfg, digest)
+        assert [np.array_equal(a, b) for a, b in zip(again.encode(plain), Tokenizer(path, cfg).encode(plain),
+                                                      strict=True)] == [True, True]
+        assert again._tok is None and len(plain) > 1500
+        assert cache.read_text().startswith(f"medialens-bpe 1 {digest}:")
+
+
 def _photos(tmp_path, n=8):
     folder = tmp_path / "photos"
     folder.mkdir()
