@@ -112,7 +112,6 @@ def test_the_library_view_spans_every_file_and_loads_the_end_when_scrolled_there
 
 def test_a_thumbnail_arriving_repaints_its_cell_without_laying_out_every_row(qtbot, loader):
     """QListView lays all rows out again on any data change; at 100k rows each thumbnail froze the grid."""
-    from desktop_app.pages.search.results_view import ResultsView
 
     visits = [0]
 
@@ -123,13 +122,7 @@ def test_a_thumbnail_arriving_repaints_its_cell_without_laying_out_every_row(qtb
 
     model = CountingModel(loader)
     total = 20_000
-    model.reset([Hit(record(i), i, 0.0) for i in range(PAGE)], more=False, total=total)
-    view = ResultsView()
-    qtbot.addWidget(view)
-    view.setModel(model)
-    view.resize(600, 600)
-    view.show()
-    qtbot.waitExposed(view)
+    view = _shown_view(qtbot, model, total, height=600)
     qtbot.wait(20)
     visits[0] = 0
     model.dataChanged.emit(model.index(3), model.index(3), [Qt.ItemDataRole.DecorationRole])
@@ -144,16 +137,9 @@ def test_full_collections_wait_while_the_grid_scrolls_and_what_it_loaded_is_froz
     import gc
 
     from desktop_app.pages.search import results_view
-    from desktop_app.pages.search.results_view import ResultsView
 
     model = ResultsModel(loader)
-    model.reset([Hit(record(i), i, 0.0) for i in range(PAGE)], more=False, total=5_000)
-    view = ResultsView()
-    qtbot.addWidget(view)
-    view.setModel(model)
-    view.resize(600, 400)
-    view.show()
-    qtbot.waitExposed(view)
+    view = _shown_view(qtbot, model, 5_000, height=400)
     before = gc.get_threshold()
     frozen = gc.get_freeze_count()
     try:
@@ -164,3 +150,17 @@ def test_full_collections_wait_while_the_grid_scrolls_and_what_it_loaded_is_froz
         assert gc.get_freeze_count() > frozen  # what the scroll left alive is out of the full collections' reach
     finally:
         gc.set_threshold(*before)
+
+
+def _shown_view(qtbot, model: ResultsModel, total: int, height: int):
+    """A grid on screen over `model`, its first page loaded, the rest of `total` rows placeholders."""
+    from desktop_app.pages.search.results_view import ResultsView
+
+    model.reset([Hit(record(i), i, 0.0) for i in range(PAGE)], more=False, total=total)
+    view = ResultsView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(600, height)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
