@@ -35,6 +35,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -74,8 +75,10 @@ from core.vector_math import f16_blob
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
+    from sqlalchemy import Select
+    from sqlalchemy.orm import InstrumentedAttribute
 
-SCHEMA_HEAD = "0006_file_identity"
+SCHEMA_HEAD = "0007_status_counts"
 
 
 class FsPath(TypeDecorator):
@@ -129,6 +132,8 @@ class MediaFile(Base):
     indexed_at: Mapped[float | None] = mapped_column(Float)
     ctime_ns: Mapped[int | None] = mapped_column(BigInteger)  # with the inode: a rewrite that kept its mtime
     inode: Mapped[int | None] = mapped_column(BigInteger)
+    # what status counts and seeks by (revision 0007): a narrow index instead of the wide rows
+    __table_args__ = (Index("ix_files_kind_status", "kind", "status"),)
 
 
 class Item(Base):
@@ -271,6 +276,23 @@ def _on_connect(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+
+
+def pending_files_count(done_item_id: InstrumentedAttribute[int], root_ids: Sequence[int] | None = None) -> Select:
+    """The statement counting indexed photos and videos with an item missing from `done_item_id`'s table (the
+    items read, the items looked at for faces).
+
+    Files first, through `ix_files_kind_status`, each counted once (no temporary B-tree for a distinct
+    count) when one of its items is not done. At 1M photos: 0.5 s of CPU against 0.6 s for the distinct count of
+    items joined to their files, which read the wide `files` rows before revision 0007.
+    """
+    undone = (select(Item.id).where(Item.file_id == MediaFile.id, Item.id.not_in(select(done_item_id)))
+              .exists())
+    q = (select(func.count()).select_from(MediaFile)
+         .where(MediaFile.status == "ok", MediaFile.kind.in_(["image", "video"]), undone))
+    if root_ids is not None:
+        q = q.where(MediaFile.root_id.in_(list(root_ids)))
+    return q
 
 
 def _at_head(engine: Engine) -> bool:
@@ -691,13 +713,7 @@ class Catalog:
     def ocr_pending_count(self, root_ids: Sequence[int] | None = None) -> int:
         """Photos and videos with something left to read."""
         with self.session() as s:
-            q = (select(func.count(func.distinct(Item.file_id))).select_from(Item)
-                 .join(MediaFile, MediaFile.id == Item.file_id)
-                 .where(MediaFile.status == "ok", MediaFile.kind.in_(["image", "video"]),
-                        Item.id.not_in(select(OcrItem.item_id))))
-            if root_ids is not None:
-                q = q.where(MediaFile.root_id.in_(list(root_ids)))
-            return s.scalar(q) or 0
+            return s.scalar(pending_files_count(OcrItem.item_id, root_ids)) or 0
 
     def ocr_pending_videos(self, root_ids: Sequence[int] | None = None) -> list[tuple[int, str]]:
         """(file id, path) of indexed videos with frames whose text has not been read yet."""

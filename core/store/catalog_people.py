@@ -24,7 +24,7 @@ import numpy as np
 from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text, delete, func, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.store.catalog import Base, Catalog, Item, MediaFile, OcrTask, _chunks
+from core.store.catalog import Base, Catalog, Item, MediaFile, OcrTask, _chunks, pending_files_count
 
 
 class FaceItem(Base):
@@ -137,13 +137,7 @@ class PeopleStore:
     def pending_count(self, root_ids: Sequence[int] | None = None) -> int:
         """Photos and videos with something left to look at."""
         with self.catalog.session() as s:
-            q = (select(func.count(func.distinct(Item.file_id))).select_from(Item)
-                 .join(MediaFile, MediaFile.id == Item.file_id)
-                 .where(MediaFile.status == "ok", MediaFile.kind.in_(["image", "video"]),
-                        Item.id.not_in(select(FaceItem.item_id))))
-            if root_ids is not None:
-                q = q.where(MediaFile.root_id.in_(list(root_ids)))
-            return s.scalar(q) or 0
+            return s.scalar(pending_files_count(FaceItem.item_id, root_ids)) or 0
 
     def pending_videos(self, root_ids: Sequence[int] | None = None) -> list[tuple[int, str]]:
         """(file id, path) of indexed videos with frames not looked at yet."""

@@ -71,7 +71,8 @@ def pending(catalog: Catalog, expert: str, root_ids: Sequence[int] | None = None
                 .where(Transcript.expert == expert, Transcript.complete.is_(True)))
         q = (select(MediaFile.id, MediaFile.path, MediaFile.duration_s)
              .where(MediaFile.status == "ok", MediaFile.kind == "video", MediaFile.id.not_in(done),
-                    MediaFile.id.in_(select(Item.file_id))))
+                    # EXISTS, not IN: IN listed every item's file first (1.0 s at 1M photos and no video)
+                    select(Item.id).where(Item.file_id == MediaFile.id).exists()))
         if root_ids is not None:
             q = q.where(MediaFile.root_id.in_(list(root_ids)))
         rows = s.execute(q.order_by(MediaFile.id)).all()

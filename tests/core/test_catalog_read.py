@@ -193,7 +193,8 @@ def test_a_cold_search_imports_no_sqlalchemy_and_a_catalog_to_migrate_still_answ
     assert search() == (expected, {"sqlalchemy": False, "alembic": False, "core.indexing.pipeline": False})
     shutil.rmtree(tmp_path / "lib" / "index")  # no vector file: it is rebuilt from the catalog's vectors
     assert search() == (expected, {"sqlalchemy": False, "alembic": False, "core.indexing.pipeline": False})
-    db = sqlite3.connect(tmp_path / "lib" / "catalog.db")  # as written before the last migration (0006)
+    db = sqlite3.connect(tmp_path / "lib" / "catalog.db")  # as written before the last migrations (0006, 0007)
+    db.execute("DROP INDEX ix_files_kind_status")
     db.execute("ALTER TABLE files DROP COLUMN inode")
     db.execute("ALTER TABLE files DROP COLUMN ctime_ns")
     db.execute("UPDATE alembic_version SET version_num = '0005_manage'")
