@@ -25,6 +25,7 @@ from core.vector_math import from_blobs, unit
 if TYPE_CHECKING:  # pragma: no cover
     from core.search.context import SearchContext
     from core.store.catalog import FileRecord
+    from core.store.records import ItemFiles
 
 #: Filtered queries whose filter allows at most this many items are scored exactly.
 FILTER_EXACT_LIMIT = 100_000
@@ -128,6 +129,7 @@ class SearchEngine:
         self._allowed: dict[Filters, tuple[object, list[int]]] = {}
         self._kept_lock = threading.Lock()
         self._stamp = ChangeStamp(self.catalog)
+        self._item_files: tuple[int, ItemFiles] | None = None
 
     def kept(self, key: object, make: Callable[[], object]) -> object:
         """`make()`, kept under `key` until the catalog changes or the context forgets what it remembered
@@ -230,36 +232,73 @@ class SearchEngine:
                exclude_files: set[int] | frozenset[int]) -> list[Hit]:
         return self._with_records(self._ranked(query, keys, sims, exclude_files))
 
+    def item_files(self) -> ItemFiles:
+        """Every item's file and the video files (`core.store.records.ItemFiles`), read again only after the
+        catalog changed (`ChangeStamp`, read before the map, so a commit made meanwhile reads it again)."""
+        stamp = self._stamp()
+        kept = self._item_files
+        if kept is None or kept[0] != stamp:
+            kept = self._item_files = (stamp, self.catalog.item_files())
+        return kept[1]
+
     def _ranked(self, query: np.ndarray, keys: np.ndarray, sims: np.ndarray,
                 exclude_files: set[int] | frozenset[int]) -> list[Hit | _Photo]:
         """Items grouped by file, best first: a photo as its best item (its record read later, for a page
-        only: `_with_records`), a video as its moments (`moments` needs the video's record)."""
-        info = self.catalog.items_with_kinds(int(k) for k in keys)
-        per_file: dict[int, list[tuple[int, float | None, float]]] = {}
-        kinds: dict[int, str] = {}
-        for k, sim in zip(keys.tolist(), sims.tolist(), strict=True):
-            item = info.get(k)
-            if item is None:
-                continue  # removed since the index last synced
-            fid, t, kinds[fid] = item
-            if fid in exclude_files:
-                continue
-            frames = per_file.get(fid)
-            if frames is None:
-                per_file[fid] = [(k, t, sim)]
-            else:
-                frames.append((k, t, sim))
-        videos = self.catalog.files(fid for fid in per_file if kinds[fid] == "video")
-        ranked: list[Hit | _Photo] = []
-        for fid, frames in per_file.items():
-            if kinds[fid] == "video":
-                if fid in videos:
-                    ranked.extend(self.moments(query, videos[fid], frames))
-            else:
-                iid, _, score = frames[0] if len(frames) == 1 else max(frames, key=lambda x: x[2])
-                ranked.append(_Photo(fid, iid, score))
-        ranked.sort(key=lambda h: -h.score)
-        return ranked
+        only: `_with_records`), a video as its moments (`moments` needs the video's record and its frames'
+        times). Grouped with arrays from the catalog's item map (`item_files`): at 100k items the SQL and
+        the loop over 4,096 items per query cost 87 ms a call; only videos' items go through Python.
+
+        The order is the one a stable sort by score of the files in first-seen order gives (a video's
+        moments in the order `moments` gives them): ties keep the nearest items' order."""
+        keys = np.asarray(keys, np.int64)
+        sims = np.asarray(sims, np.float32)
+        table = self.item_files()
+        fids = table.files_of(keys)
+        videos = table.are_videos(fids)
+        unknown = np.flatnonzero(fids < 0)
+        if len(unknown):  # added since the map was read, or removed: read as the catalog is now
+            info = self.catalog.items_with_kinds(keys[unknown].tolist())
+            for pos in unknown.tolist():
+                item = info.get(int(keys[pos]))
+                if item is not None:
+                    fids[pos], videos[pos] = item[0], item[2] == "video"
+        keep = fids >= 0
+        if exclude_files:
+            keep &= ~np.isin(fids, np.fromiter(exclude_files, np.int64, len(exclude_files)))
+        at = np.flatnonzero(keep)
+        seen_files, seen_at = np.unique(fids[at], return_index=True)
+        first_seen = dict(zip(seen_files.tolist(), at[seen_at].tolist(), strict=True))
+        photo_at = at[~videos[at]]
+        photo_files = fids[photo_at]
+        # each photo's best item: by file, then score (best first), then position (the first of equals)
+        order = np.lexsort((photo_at, -sims[photo_at], photo_files))
+        sorted_files = photo_files[order]
+        best = photo_at[order[np.r_[True, sorted_files[1:] != sorted_files[:-1]]]] if len(order) else photo_at
+        entries: list[Hit | _Photo] = [
+            _Photo(fid, iid, score) for fid, iid, score in
+            zip(fids[best].tolist(), keys[best].tolist(), sims[best].tolist(), strict=True)]
+        scores = sims[best].astype(np.float64).tolist()
+        seen = [first_seen[fid] for fid in fids[best].tolist()]
+        within = [0] * len(entries)
+        video_at = at[videos[at]]
+        if len(video_at):
+            frames_of: dict[int, list[tuple[int, float | None, float]]] = {}
+            times = self.catalog.items_info(keys[video_at].tolist())
+            for fid, iid, sim in zip(fids[video_at].tolist(), keys[video_at].tolist(), sims[video_at].tolist(),
+                                     strict=True):
+                item = times.get(iid)
+                if item is not None:
+                    frames_of.setdefault(fid, []).append((iid, item[1], sim))
+            records = self.catalog.files(frames_of)
+            for fid, frames in frames_of.items():
+                if fid in records:
+                    for j, hit in enumerate(self.moments(query, records[fid], frames)):
+                        entries.append(hit)
+                        scores.append(float(hit.score))
+                        seen.append(first_seen[fid])
+                        within.append(j)
+        order = np.lexsort((np.array(within, np.int64), np.array(seen, np.int64), -np.array(scores, np.float64)))
+        return [entries[i] for i in order.tolist()]
 
     def _with_records(self, ranked: list[Hit | _Photo]) -> list[Hit]:
         """`ranked` as hits, its photos with their file records (one read); a photo removed meanwhile is left out."""

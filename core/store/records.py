@@ -189,3 +189,52 @@ def vector_batches(rows_of: Callable[[str, tuple], list[tuple]], model_id: int, 
             vecs = np.frombuffer(b"".join(map(itemgetter(2), rows)), "<f2").reshape(-1, dim)
             del rows
         yield items, vecs, last
+
+
+#: Every item's file and every video file, in one statement (one snapshot of the catalog), as text: SQLite
+#: hands 100,000 (item, file) pairs over in 50 ms as one string against 120 ms as row tuples (loaded cores).
+ITEM_FILES_SQL = ("SELECT (SELECT group_concat(id || ',' || file_id, ',') FROM items), "
+                  "(SELECT group_concat(id, ',') FROM files WHERE kind = 'video')")
+
+
+@dataclass(frozen=True)
+class ItemFiles:
+    """Which file each item belongs to, and which files are videos, as arrays: what a search groups its
+    nearest items by (`core.search.engine.SearchEngine`), read once per state of the catalog instead of
+    once per query (the items' SQL was 38 ms of each window query at 100k items, twice a query).
+
+    `item_ids` is sorted; an item not here was added after the read (or never existed)."""
+
+    item_ids: np.ndarray
+    file_ids: np.ndarray
+    video_files: np.ndarray
+
+    @classmethod
+    def parse(cls, pairs: str | None, videos: str | None) -> ItemFiles:
+        """From `ITEM_FILES_SQL`'s two strings (None for none)."""
+        import numpy as np
+
+        flat = np.array(pairs.split(","), np.int64) if pairs else np.zeros(0, np.int64)
+        items, files = flat[0::2], flat[1::2]
+        order = np.argsort(items, kind="stable")
+        video_files = np.sort(np.array(videos.split(","), np.int64)) if videos else np.zeros(0, np.int64)
+        return cls(items[order], files[order], video_files)
+
+    def files_of(self, item_ids: np.ndarray) -> np.ndarray:
+        """Each item's file id, -1 for an item not here."""
+        import numpy as np
+
+        item_ids = np.asarray(item_ids, np.int64)
+        if not len(self.item_ids):
+            return np.full(len(item_ids), -1, np.int64)
+        pos = np.minimum(np.searchsorted(self.item_ids, item_ids), len(self.item_ids) - 1)
+        return np.where(self.item_ids[pos] == item_ids, self.file_ids[pos], -1)
+
+    def are_videos(self, file_ids: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        file_ids = np.asarray(file_ids, np.int64)
+        if not len(self.video_files):
+            return np.zeros(len(file_ids), bool)
+        pos = np.minimum(np.searchsorted(self.video_files, file_ids), len(self.video_files) - 1)
+        return self.video_files[pos] == file_ids
