@@ -214,6 +214,13 @@ class SearchEngine:
         Items are read 4 × `n + offset` at a time (a video's frames crowd its photos out), but only the
         page's photos are read as records: at 100k items the cut's window of 256 read 1,024 file records
         and kept 256 (3/4 of a query's time went to records it threw away, tests/bench/gui_scale.py)."""
+        return self.with_records(self.ranked_page(query, n, offset, filters, exclude_files, exact), query)
+
+    def ranked_page(self, query: np.ndarray, n: int = 20, offset: int = 0, filters: Filters | None = None,
+                    exclude_files: set[int] | frozenset[int] = frozenset(),
+                    exact: bool | None = None) -> list[Hit | _Photo]:
+        """`by_vector`'s page before its photos' records are read (`with_records`): what needs scores only
+        (the cut, `core.search.cutoff.find_matches`, deciding whether its window grows) reads none."""
         if n <= 0:
             return []
         want = max(64, (n + offset) * 4)
@@ -222,11 +229,17 @@ class SearchEngine:
             keys, sims = self.nearest_items(query, want, filters, exact)
             ranked = self._ranked(query, keys, sims, exclude_files)
             if len(ranked) >= n + offset or len(keys) < want or want >= total:
-                page = self._with_records(ranked[offset:offset + n])
-                for hit in page:
-                    hit.query = query
-                return page
+                return ranked[offset:offset + n]
             want *= 4
+
+    def with_records(self, ranked: list[Hit | _Photo], query: np.ndarray | None = None) -> list[Hit]:
+        """`ranked` as hits, its photos with their file records (one read), each carrying `query`; a photo
+        removed meanwhile is left out."""
+        page = self._with_records(ranked)
+        if query is not None:
+            for hit in page:
+                hit.query = query
+        return page
 
     def _group(self, query: np.ndarray, keys: np.ndarray, sims: np.ndarray,
                exclude_files: set[int] | frozenset[int]) -> list[Hit]:

@@ -251,3 +251,23 @@ def test_the_item_map_follows_the_catalog_written_from_another_connection(tmp_pa
     finally:
         writer.catalog.close()
         lib.close()
+
+
+def test_the_cut_growing_its_window_reads_records_for_the_window_kept_only(crowd, monkeypatch):
+    from core.search import cutoff
+
+    monkeypatch.setattr(cutoff, "FIRST_WINDOW", 8)
+    monkeypatch.setattr(cutoff, "MAX_WINDOW", 32)
+    everything = cutoff.Calibration(coefficients=(5.0,))  # every result a match: the window grows to the most
+    engine = crowd.engine()
+    read: list[int] = []
+    files = engine.catalog.files
+    monkeypatch.setattr(engine.catalog, "files", lambda ids: files(read.extend(ids := list(ids)) or ids))
+    videos = {crowd.file_ids[f"v{i}.mp4"] for i in range(4)}
+    query = np.random.default_rng(3).normal(size=8).astype(np.float32)
+    found = cutoff.find_matches(engine, query, calibration=everything)
+    photos_read = [i for i in read if i not in videos]
+    assert len(found.hits) == found.count == 32 and not found.complete
+    assert sorted(photos_read) == sorted(h.file.id for h in found.hits if h.kind == "image")  # 8 + 32 before
+    expected = engine.by_vector(query, 32)
+    assert [(h.file.id, h.item_id, h.score) for h in found.hits] == [(h.file.id, h.item_id, h.score) for h in expected]
