@@ -221,8 +221,10 @@ def test_grouping_by_the_item_map_gives_what_reading_item_by_item_gave(ties):
             keys, sims = engine.nearest_items(query, 200)
             excluded = {int(f) for f in rng.choice(list(ties.file_ids.values()), 10, replace=False)}
             for exclude in (frozenset(), excluded):
-                got = _as_rows(engine._ranked(query, keys, sims, exclude))
+                got = _as_rows(engine._ranked(query, keys, sims, exclude)[0])
                 assert got == _ranked_item_by_item(engine, query, keys, sims, exclude)
+                head, count = engine._ranked(query, keys, sims, exclude, 7)
+                assert _as_rows(head) == got[:7] and count == len(got)
                 assert len({r[2] for r in got}) < len(got)  # equal scores were there to order
 
 
