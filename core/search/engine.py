@@ -246,12 +246,13 @@ class SearchEngine:
         return self._with_records(self._ranked(query, keys, sims, exclude_files)[0])
 
     def item_files(self) -> ItemFiles:
-        """Every item's file and the video files (`core.store.records.ItemFiles`), read again only after the
-        catalog changed (`ChangeStamp`, read before the map, so a commit made meanwhile reads it again)."""
+        """Every item's file and the video files (`core.store.records.ItemFiles`), brought up to date only
+        after the catalog changed (`ChangeStamp`, read before the map, so a commit made meanwhile is read
+        at the next query)."""
         stamp = self._stamp()
         kept = self._item_files
         if kept is None or kept[0] != stamp:
-            kept = self._item_files = (stamp, self.catalog.item_files())
+            kept = self._item_files = (stamp, self.catalog.item_files(None if kept is None else kept[1]))
         return kept[1]
 
     def _ranked(self, query: np.ndarray, keys: np.ndarray, sims: np.ndarray,

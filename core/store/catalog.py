@@ -60,7 +60,6 @@ from core.errors import LibraryError
 from core.store.catalog_file import MIGRATIONS as _MIGRATIONS
 from core.store.catalog_file import catalog_error, check_catalog_file, head_revisions
 from core.store.records import (
-    ITEM_FILES_SQL,
     ITEM_KINDS_SQL,
     TEXT_MATCHES_SQL,
     ItemFiles,
@@ -544,12 +543,12 @@ class Catalog:
         with self.session() as s:
             return {iid: (fid, t) for iid, fid, t in s.connection().execute(_ITEMS_BY_ID, _ids_param(ids))}
 
-    def item_files(self) -> ItemFiles:
-        """Every item's file and the video files, as arrays (`ItemFiles`; one statement, one snapshot)."""
+    def item_files(self, since: ItemFiles | None = None) -> ItemFiles:
+        """Every item's file and the video files, as arrays, or `since` brought up to date (`ItemFiles.read`)."""
         with self.session() as s:
             cursor = s.connection().connection.cursor()
             try:
-                return ItemFiles.parse(*cursor.execute(ITEM_FILES_SQL).fetchone())
+                return ItemFiles.read(lambda sql, params: cursor.execute(sql, params).fetchone(), since)
             finally:
                 cursor.close()
 

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING
 from core.errors import LibraryError
 from core.store.catalog_file import catalog_error, check_catalog_file, head_revisions
 from core.store.records import (
-    ITEM_FILES_SQL,
     ITEM_KINDS_SQL,
     TEXT_MATCHES_SQL,
     FileRecord,
@@ -167,9 +166,10 @@ class LibraryCatalog:
             return {}
         return {iid: (fid, t, kind) for iid, fid, t, kind in self._rows(ITEM_KINDS_SQL, (json.dumps(ids),))}
 
-    def item_files(self) -> ItemFiles:
-        """`Catalog.item_files`: every item's file and the video files, as arrays."""
-        return ItemFiles.parse(*self._rows(ITEM_FILES_SQL)[0])
+    def item_files(self, since: ItemFiles | None = None) -> ItemFiles:
+        """`Catalog.item_files`: every item's file and the video files, as arrays, or `since` brought up to
+        date."""
+        return ItemFiles.read(lambda sql, params: self._rows(sql, params)[0], since)
 
     def iter_vectors(self, model_id: int, after_id: int = 0, batch: int = 20000) -> Iterator[
             list[tuple[int, int, bytes]]]:

@@ -233,6 +233,12 @@ def test_the_item_map_follows_the_catalog_written_from_another_connection(tmp_pa
     for i in range(20):
         lib.add(f"p{i}.jpg", [blend((0.3, 0), (1.0, 1 + i % 6))])
     engine = lib.engine()
+
+    def as_read_now(table):  # the map brought up to date is the map read whole
+        whole = lib.catalog.item_files()
+        return table.removed_seq == whole.removed_seq and all(
+            getattr(table, f).tolist() == getattr(whole, f).tolist() for f in ("item_ids", "file_ids", "video_files"))
+
     assert engine.by_vector(axis(0), 3)[0].path != "/media/new.jpg"
     tables = [engine.item_files()]
     writer = HandmadeLibrary.__new__(HandmadeLibrary)  # a second catalog connection on the same file
@@ -240,15 +246,20 @@ def test_the_item_map_follows_the_catalog_written_from_another_connection(tmp_pa
                                                                     lib.model_id, {})
     try:
         new = writer.add("new.jpg", [axis(0)])
+        clip = writer.add("clip.mp4", [axis(7), blend((0.9, 0), (0.2, 7))], times=[0.0, 1.0])
         engine.vindex.sync()
-        assert engine.by_vector(axis(0), 3)[0].path == "/media/new.jpg"
+        hits = engine.by_vector(axis(0), 3)
+        assert [h.path for h in hits[:2]] == ["/media/new.jpg", "/media/clip.mp4"] and hits[1].start_s == 1.0
         tables.append(engine.item_files())
-        assert tables[1] is not tables[0] and new in tables[1].file_ids
+        assert tables[1] is not tables[0] and new in tables[1].file_ids and as_read_now(tables[1])
         with writer.catalog.write() as s:  # gone from the catalog; the vector index not told yet
-            s.query(Item).filter(Item.file_id == new).delete()
+            s.query(Item).filter(Item.file_id.in_([new, clip])).delete()
             s.query(MediaFile).filter(MediaFile.id == new).delete()
-        assert all(h.file.id != new for h in engine.by_vector(axis(0), 30))
-        assert new not in engine.item_files().file_ids
+        assert all(h.file.id not in (new, clip) for h in engine.by_vector(axis(0), 30))
+        assert new not in engine.item_files().file_ids and as_read_now(engine.item_files())
+        again = writer.add("again.jpg", [axis(0)])  # may take the id of an item removed
+        engine.vindex.sync()
+        assert engine.by_vector(axis(0), 3)[0].file.id == again and as_read_now(engine.item_files())
         assert engine.item_files() is engine.item_files()  # kept while nothing changes
     finally:
         writer.catalog.close()
