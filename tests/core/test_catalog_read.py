@@ -70,8 +70,9 @@ def test_a_searchs_reads_are_the_sqlalchemy_catalogs_and_open_no_sqlalchemy_cata
         assert fast.items_info(items) == orm.items_info(items) and len(fast.items_info(items)) == 5
         assert fast.items_with_kinds(items) == orm.items_with_kinds(items) and fast.items_with_kinds([]) == {}
         table, info = fast.item_files(), fast.items_with_kinds(items)
-        for ours, theirs in zip(vars(table).values(), vars(orm.item_files()).values(), strict=True):
-            assert ours.tolist() == theirs.tolist()
+        for field in ("item_ids", "file_ids", "video_files"):
+            assert getattr(table, field).tolist() == getattr(orm.item_files(), field).tolist()
+        assert table.removed_seq == orm.item_files().removed_seq == 1
         assert dict(zip(table.item_ids.tolist(), table.file_ids.tolist(), strict=True)) == {
             iid: fid for iid, (fid, _, _) in info.items()}
         assert table.video_files.tolist() == [file_ids["clip.mp4"]]
