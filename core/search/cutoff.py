@@ -284,16 +284,22 @@ def find_matches(engine: SearchEngine, query: np.ndarray, filters: Filters | Non
     calibration = calibration or CALIBRATIONS[query_kind(words)]
     bg = background(engine, query)
     window = FIRST_WINDOW
-    while True:
-        hits = engine.by_vector(query, window, 0, filters, exclude_files=exclude_files, exact=exact)
-        complete = len(hits) < window
+    while True:  # on scores alone: records are read once, for the window kept
+        ranked = engine.ranked_page(query, window, 0, filters, exclude_files=exclude_files, exact=exact)
+        complete = len(ranked) < window
+        if not ranked:
+            return Matches([], 0, bg.size >= MIN_BACKGROUND, True)
+        p = relevance(np.array([h.score for h in ranked]), bg, calibration)
+        count = match_count(p, calibration)
+        if complete or count < 0.8 * len(ranked) or window >= MAX_WINDOW:
+            break
+        window *= 4
+    hits = engine.with_records(ranked, query)
+    if len(hits) < len(ranked):  # photos removed while the window was read: the cut of those left
         if not hits:
             return Matches([], 0, bg.size >= MIN_BACKGROUND, True)
         p = relevance(np.array([h.score for h in hits]), bg, calibration)
         count = match_count(p, calibration)
-        if complete or count < 0.8 * len(hits) or window >= MAX_WINDOW:
-            break
-        window *= 4
     for hit, prob in zip(hits, p, strict=True):
         hit.extra["relevance"] = round(float(prob), 3)
         hit.extra["confidence"] = calibration.confidence(float(prob))

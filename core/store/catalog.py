@@ -60,7 +60,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from core.errors import LibraryError
 from core.store.catalog_file import MIGRATIONS as _MIGRATIONS
 from core.store.catalog_file import catalog_error, check_catalog_file, head_revisions
-from core.store.records import ITEM_KINDS_SQL, TEXT_MATCHES_SQL, text_match, vector_batches
+from core.store.records import (
+    ITEM_KINDS_SQL,
+    TEXT_MATCHES_SQL,
+    ItemFiles,
+    text_match,
+    vector_batches,
+)
 from core.store.records import VIDEO_STEP_S as VIDEO_STEP_S
 from core.store.records import FileRecord as FileRecord
 from core.store.records import FileState as FileState
@@ -558,6 +564,15 @@ class Catalog:
             return {}
         with self.session() as s:
             return {iid: (fid, t) for iid, fid, t in s.connection().execute(_ITEMS_BY_ID, _ids_param(ids))}
+
+    def item_files(self, since: ItemFiles | None = None) -> ItemFiles:
+        """Every item's file and the video files, as arrays, or `since` brought up to date (`ItemFiles.read`)."""
+        with self.session() as s:
+            cursor = s.connection().connection.cursor()
+            try:
+                return ItemFiles.read(lambda sql, params: cursor.execute(sql, params).fetchone(), since)
+            finally:
+                cursor.close()
 
     def items_with_kinds(self, item_ids: Iterable[int]) -> dict[int, tuple[int, float | None, str]]:
         """item id -> (file id, time in seconds or None, the file's kind): what a search groups its items by,

@@ -31,6 +31,7 @@ from core.store.records import (
     ITEM_KINDS_SQL,
     TEXT_MATCHES_SQL,
     FileRecord,
+    ItemFiles,
     TextMatch,
     chunks,
     fts_query,
@@ -164,6 +165,11 @@ class LibraryCatalog:
         if not ids:
             return {}
         return {iid: (fid, t, kind) for iid, fid, t, kind in self._rows(ITEM_KINDS_SQL, (json.dumps(ids),))}
+
+    def item_files(self, since: ItemFiles | None = None) -> ItemFiles:
+        """`Catalog.item_files`: every item's file and the video files, as arrays, or `since` brought up to
+        date."""
+        return ItemFiles.read(lambda sql, params: self._rows(sql, params)[0], since)
 
     def iter_vectors(self, model_id: int, after_id: int = 0, batch: int = 20000) -> Iterator[
             list[tuple[int, int, bytes]]]:

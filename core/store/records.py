@@ -189,3 +189,82 @@ def vector_batches(rows_of: Callable[[str, tuple], list[tuple]], model_id: int, 
             vecs = np.frombuffer(b"".join(map(itemgetter(2), rows)), "<f2").reshape(-1, dim)
             del rows
         yield items, vecs, last
+
+
+#: Every item's file, every video file and the newest tombstone, in one statement (one snapshot of the
+#: catalog), as text: SQLite hands 100,000 (item, file) pairs over in 50 ms as one string against 120 ms as
+#: row tuples (loaded cores).
+ITEM_FILES_SQL = ("SELECT (SELECT group_concat(id || ',' || file_id, ',') FROM items), "
+                  "(SELECT group_concat(id, ',') FROM files WHERE kind = 'video'), "
+                  "(SELECT coalesce(max(seq), 0) FROM removed_items)")
+#: What changed since an `ItemFiles` was read (tombstone seq, its newest item id): the items removed (every
+#: deletion leaves a tombstone: `removed_items`' trigger), the newest tombstone, the items added with their
+#: file and whether it is a video; one statement, one snapshot.
+ITEM_FILES_SINCE_SQL = ("SELECT (SELECT group_concat(item_id, ',') FROM removed_items WHERE seq > ?), "
+                        "(SELECT coalesce(max(seq), 0) FROM removed_items), "
+                        "(SELECT group_concat(items.id || ',' || items.file_id || ',' || (files.kind = 'video'), "
+                        "',') FROM items JOIN files ON files.id = items.file_id WHERE items.id > ?)")
+
+
+def _ints(text: str | None):
+    import numpy as np
+
+    return np.array(text.split(","), np.int64) if text else np.zeros(0, np.int64)
+
+
+@dataclass(frozen=True)
+class ItemFiles:
+    """Which file each item belongs to, and which files are videos, as arrays: what a search groups its
+    nearest items by (`core.search.engine.SearchEngine`), read once per state of the catalog instead of
+    once per query (the items' SQL was 38 ms of each window query at 100k items, twice a query), and
+    brought up to date from the tombstones and the newer items when the catalog changes (`read`), so a
+    library being indexed does not read its 100k items again after each commit.
+
+    `item_ids` is sorted; an item not here was added after the read (or never existed)."""
+
+    item_ids: np.ndarray
+    file_ids: np.ndarray
+    video_files: np.ndarray
+    removed_seq: int = 0
+
+    @classmethod
+    def read(cls, row: Callable[[str, tuple], tuple], since: ItemFiles | None = None) -> ItemFiles:
+        """The map from the catalog (`row(sql, params)`: the statement's one row), or `since` brought up to
+        date: its removed items dropped, the items added since appended."""
+        import numpy as np
+
+        if since is None:
+            pairs, videos, seq = row(ITEM_FILES_SQL, ())
+            flat = _ints(pairs)
+            items, files = flat[0::2], flat[1::2]
+            order = np.argsort(items, kind="stable")
+            return cls(items[order], files[order], np.unique(_ints(videos)), seq)
+        newest = int(since.item_ids[-1]) if len(since.item_ids) else 0
+        removed, seq, added = row(ITEM_FILES_SINCE_SQL, (since.removed_seq, newest))
+        removed, added = _ints(removed), _ints(added).reshape(-1, 3)
+        keep = ~np.isin(since.item_ids, removed)
+        items = np.concatenate([since.item_ids[keep], added[:, 0]])
+        files = np.concatenate([since.file_ids[keep], added[:, 1]])
+        order = np.argsort(items, kind="stable")
+        is_video = added[:, 2] == 1
+        videos = np.union1d(np.setdiff1d(since.video_files, added[~is_video, 1]), added[is_video, 1])
+        return cls(items[order], files[order], videos, seq)
+
+    def files_of(self, item_ids: np.ndarray) -> np.ndarray:
+        """Each item's file id, -1 for an item not here."""
+        import numpy as np
+
+        item_ids = np.asarray(item_ids, np.int64)
+        if not len(self.item_ids):
+            return np.full(len(item_ids), -1, np.int64)
+        pos = np.minimum(np.searchsorted(self.item_ids, item_ids), len(self.item_ids) - 1)
+        return np.where(self.item_ids[pos] == item_ids, self.file_ids[pos], -1)
+
+    def are_videos(self, file_ids: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        file_ids = np.asarray(file_ids, np.int64)
+        if not len(self.video_files):
+            return np.zeros(len(file_ids), bool)
+        pos = np.minimum(np.searchsorted(self.video_files, file_ids), len(self.video_files) - 1)
+        return self.video_files[pos] == file_ids

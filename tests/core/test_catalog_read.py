@@ -69,6 +69,15 @@ def test_a_searchs_reads_are_the_sqlalchemy_catalogs_and_open_no_sqlalchemy_cata
         items = range(1, 10)
         assert fast.items_info(items) == orm.items_info(items) and len(fast.items_info(items)) == 5
         assert fast.items_with_kinds(items) == orm.items_with_kinds(items) and fast.items_with_kinds([]) == {}
+        table, info = fast.item_files(), fast.items_with_kinds(items)
+        for field in ("item_ids", "file_ids", "video_files"):
+            assert getattr(table, field).tolist() == getattr(orm.item_files(), field).tolist()
+        assert table.removed_seq == orm.item_files().removed_seq == 1
+        assert dict(zip(table.item_ids.tolist(), table.file_ids.tolist(), strict=True)) == {
+            iid: fid for iid, (fid, _, _) in info.items()}
+        assert table.video_files.tolist() == [file_ids["clip.mp4"]]
+        assert table.are_videos(table.files_of([*info, 99])).tolist() == [
+            kind == "video" for _, _, kind in info.values()] + [False]
         for after in (0, 2):
             assert list(fast.iter_vectors(model, after, batch=2)) == list(orm.iter_vectors(model, after, batch=2))
         assert fast.last_vector_id(model) == orm.last_vector_id(model) == 4
