@@ -32,6 +32,23 @@ def new_items(s, file_id: int, times: Sequence[float | None]) -> list[int]:
     return ids
 
 
+def downgrade_catalog(path: Path, to: str) -> None:
+    """Take the catalog at `path` (made if missing) down to schema revision `to` with the migrations' own
+    downgrades, as an older MediaLens left it."""
+    from alembic import command
+    from alembic.config import Config
+
+    from tests.conftest import REPO
+
+    cat = Catalog(path)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(REPO / "core" / "store" / "migrations"))
+    with cat.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, to)
+    cat.close()
+
+
 def add_vectors(s, model_id: int, rows: Sequence[tuple[int, bytes]]) -> None:
     """Vector rows (item id, float16 blob) for a model in an open catalog session."""
     for item_id, data in rows:

@@ -8,8 +8,7 @@ import pytest
 
 from core.errors import LibraryError
 from core.store.catalog import SCHEMA_HEAD, Catalog, MediaFile
-from tests.conftest import REPO
-from tests.core.handmade import new_items
+from tests.core.handmade import downgrade_catalog, new_items
 
 
 def test_new_catalog_is_at_head_in_wal_mode(tmp_path):
@@ -23,20 +22,13 @@ def test_new_catalog_is_at_head_in_wal_mode(tmp_path):
 
 
 def test_a_catalog_of_the_previous_schema_is_upgraded_with_its_files(tmp_path):
-    from alembic import command
-    from alembic.config import Config
-
     cat = Catalog(tmp_path / "c.db")
     root = cat.add_root(str(tmp_path))
     with cat.write() as s:
         s.add(MediaFile(root_id=root, path=str(tmp_path / "a.jpg"), size=1, mtime_ns=0, kind="image",
                         status="ok", seen_scan=1, added_at=0.0))
-    cfg = Config()
-    cfg.set_main_option("script_location", str(REPO / "core" / "store" / "migrations"))
-    with cat.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0001")
     cat.close()
+    downgrade_catalog(tmp_path / "c.db", "0001")
     con = sqlite3.connect(tmp_path / "c.db")
     assert "ocr_lines" not in {r[0] for r in con.execute("select name from sqlite_master")}
     con.close()

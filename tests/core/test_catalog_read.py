@@ -19,7 +19,7 @@ from core.store.catalog_manage import FileMeta
 from core.store.catalog_read import LibraryCatalog
 from core.store.records import TextLine
 from tests.conftest import REPO, TINY_MODEL
-from tests.core.handmade import HandmadeLibrary, axis, new_items
+from tests.core.handmade import HandmadeLibrary, axis, downgrade_catalog, new_items
 from tests.media_factory import write_pictures
 
 ODD_PATH = os.fsdecode(b"/media/caf\xe9 \xff.jpg")  # not UTF-8: stored as the OS's bytes
@@ -139,24 +139,11 @@ def test_other_processes_see_what_is_written_after_the_reads_began(tmp_path):
         fast.close()
 
 
-def _downgrade(path, to: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    cat = Catalog(path)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(REPO / "core" / "store" / "migrations"))
-    with cat.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, to)
-    cat.close()
-
-
 def test_a_catalog_needing_its_migration_is_migrated_before_it_is_read(tmp_path):
     cat = Catalog(tmp_path / "c.db")
     cat.set_setting("model", "m")
     cat.close()
-    _downgrade(tmp_path / "c.db", "0001")
+    downgrade_catalog(tmp_path / "c.db", "0001")
     fast = LibraryCatalog(tmp_path / "c.db")
     try:
         assert fast._full is not None  # opened (and migrated) by `Catalog` first

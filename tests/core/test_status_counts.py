@@ -12,8 +12,7 @@ from core.store import catalog_speech
 from core.store.catalog import Catalog, MediaFile, OcrItem
 from core.store.catalog_people import FaceItem, PeopleStore
 from core.store.catalog_speech import Transcript
-from tests.conftest import REPO
-from tests.core.handmade import new_items
+from tests.core.handmade import downgrade_catalog, new_items
 
 # the statements as they were before revision 0007 (what the new ones must agree with)
 OLD_COUNTS = "SELECT kind, status, count(*) FROM files GROUP BY kind, status"
@@ -122,16 +121,7 @@ def test_the_status_counts_read_the_narrow_index_not_the_file_rows(mixed):
 
 
 def test_the_index_comes_with_the_migration_from_the_previous_head(tmp_path):
-    from alembic import command
-    from alembic.config import Config
-
-    cat = Catalog(tmp_path / "c.db")
-    cfg = Config()
-    cfg.set_main_option("script_location", str(REPO / "core" / "store" / "migrations"))
-    with cat.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0006_file_identity")
-    cat.close()
+    downgrade_catalog(tmp_path / "c.db", "0006_file_identity")
 
     def indexes() -> set[str]:
         con = sqlite3.connect(tmp_path / "c.db")
