@@ -402,19 +402,30 @@ def index_table(clips: dict[str, list[Path]], model: str, weights: Path, repeat:
     print("|---|---|---|---|---|---|---|---|---|---|")
     for label, paths in clips.items():
         duration = sum(probe(p).duration_s or 0.0 for p in paths)
-        runs: dict[str, list[tuple[float, float, int]]] = {c: [] for c in configs}
-        load_before = os.getloadavg()[0]
-        for i in range(repeat):
-            for config in configs:
-                runs[config].append(index_once(paths, model, weights, config, home / f"{i}-{len(runs[config])}"))
-        med = {c: statistics.median(r[0] for r in rs) for c, rs in runs.items()}
-        cpus = {c: statistics.median(r[1] for r in rs) for c, rs in runs.items()}
+        runs, load_before = _alternated(configs, repeat, lambda config, i, done, paths=paths: index_once(
+            paths, model, weights, config, home / f"{i}-{done}"))
+        med, cpus = _medians(runs, 0), _medians(runs, 1)
         for config, rs in runs.items():
             print(f"| {label} | {duration:.0f} | {config} | {duration / med[config]:.1f}x "
                   f"| {med[base] / med[config]:.2f}x "
                   f"| {duration / (cpus[config] / 2):.1f}x | {cpus[base] / cpus[config]:.2f}x | {rs[0][2]} "
                   f"| {med[config]:.1f} ({', '.join(f'{r[0]:.1f}' for r in rs)}) "
                   f"| {load_before:.1f} / {os.getloadavg()[0]:.1f} |", flush=True)
+
+
+def _alternated(configs: list[str], repeat: int, run_once) -> tuple[dict[str, list[tuple]], float]:
+    """`run_once(config, round, runs of it so far)` for every configuration, alternated, `repeat` rounds; with
+    the load before the first."""
+    runs: dict[str, list[tuple]] = {c: [] for c in configs}
+    load_before = os.getloadavg()[0]
+    for i in range(repeat):
+        for config in configs:
+            runs[config].append(run_once(config, i, len(runs[config])))
+    return runs, load_before
+
+
+def _medians(runs: dict[str, list[tuple]], field: int) -> dict[str, float]:
+    return {c: statistics.median(r[field] for r in rs) for c, rs in runs.items()}
 
 
 def decode_table(clips: dict[str, list[Path]], repeat: int, configs: list[str]) -> None:
@@ -432,18 +443,16 @@ def decode_table(clips: dict[str, list[Path]], repeat: int, configs: list[str]) 
     print("|---|---|---|---|---|---|---|---|---|")
     for label, paths in clips.items():
         duration = sum(video.probe(p).duration_s or 0.0 for p in paths)
-        runs: dict[str, list[tuple[float, float, int, int]]] = {c: [] for c in configs}
-        load_before = os.getloadavg()[0]
-        for _ in range(repeat):
-            for config in configs:
-                with GUARDS[config]() if config in GUARDS else contextlib.nullcontext():
-                    cpu, wall = time.process_time(), time.perf_counter()
-                    frames = [f for p in paths for f in video.read_frames(p, video.Sampling.from_options(
-                        CONFIGS[config]), MIN_SIDE)]
-                    runs[config].append((time.process_time() - cpu, time.perf_counter() - wall, len(frames),
-                                         sum(not f.shares for f in frames)))
-        cpus = {c: statistics.median(r[0] for r in rs) for c, rs in runs.items()}
-        walls = {c: statistics.median(r[1] for r in rs) for c, rs in runs.items()}
+        def decode_once(config: str, _i: int, _done: int) -> tuple[float, float, int, int]:
+            with GUARDS[config]() if config in GUARDS else contextlib.nullcontext():
+                cpu, wall = time.process_time(), time.perf_counter()
+                frames = [f for p in paths for f in video.read_frames(  # noqa: B023
+                    p, video.Sampling.from_options(CONFIGS[config]), MIN_SIDE)]
+                return (time.process_time() - cpu, time.perf_counter() - wall, len(frames),
+                        sum(not f.shares for f in frames))
+
+        runs, load_before = _alternated(configs, repeat, decode_once)
+        cpus, walls = _medians(runs, 0), _medians(runs, 1)
         for config, rs in runs.items():
             print(f"| {label} | {duration:.0f} | {config} | {duration / cpus[config]:.1f}x "
                   f"| {cpus[base] / cpus[config]:.2f}x | {duration / walls[config]:.1f}x "
